@@ -1,0 +1,51 @@
+"""Conversations: list, read, rename, delete (the ask pipeline creates them and appends turns)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from advisor.api.services import ServicesDep
+from advisor.store.models import MAX_TITLE, Conversation, ConversationSummary
+
+router = APIRouter(prefix="/api", tags=["conversations"])
+
+
+class TitleBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    title: str = Field(..., min_length=1, max_length=MAX_TITLE, examples=["Bilateral L4-5 facet, Medicare"])
+
+
+@router.get("/conversations", response_model=list[ConversationSummary])
+def list_conversations(services: ServicesDep) -> list[ConversationSummary]:
+    """Conversations, most recently active first."""
+    return services.store.list()
+
+
+@router.post("/conversations", response_model=ConversationSummary, status_code=201)
+def create_conversation(body: TitleBody, services: ServicesDep) -> ConversationSummary:
+    """An empty conversation (the chat usually lets POST /api/ask create one with the first question)."""
+    conv = services.store.create(body.title)
+    return ConversationSummary(id=conv.id, title=conv.title, created=conv.created, updated=conv.updated, turns=0)
+
+
+@router.get("/conversations/{conversation_id}", response_model=Conversation)
+def get_conversation(conversation_id: str, services: ServicesDep) -> Conversation:
+    """The conversation with its turns (question, answer JSON, answer id, created, latest feedback)."""
+    return services.store.get(conversation_id)
+
+
+@router.patch("/conversations/{conversation_id}", response_model=ConversationSummary)
+def rename_conversation(conversation_id: str, body: TitleBody, services: ServicesDep) -> ConversationSummary:
+    """Rename: {"title": 1-200 characters}."""
+    return services.store.rename(conversation_id, body.title)
+
+
+@router.delete("/conversations/{conversation_id}", status_code=204)
+def delete_conversation(conversation_id: str, services: ServicesDep) -> Response:
+    """Delete the conversation and its questions and answers."""
+    services.store.delete(conversation_id)
+    return Response(status_code=204)
+
+

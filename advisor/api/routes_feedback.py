@@ -1,0 +1,55 @@
+"""Feedback on answers: thumbs up/down with an optional comment, and the export for the team lead's review."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Literal
+
+from fastapi import APIRouter, Query, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from advisor.api.services import ServicesDep
+from advisor.store.models import MAX_COMMENT, FeedbackRow, Rating
+
+router = APIRouter(prefix="/api", tags=["feedback"])
+
+
+class FeedbackBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    answer_id: str = Field(..., min_length=1, max_length=64)
+    rating: Rating
+    comment: str | None = Field(None, max_length=MAX_COMMENT)
+
+
+class FeedbackSaved(BaseModel):
+    id: int
+    answer_id: str
+    rating: Rating
+    comment: str | None
+    created: datetime
+
+
+@router.post("/feedback", response_model=FeedbackSaved, status_code=201)
+def post_feedback(body: FeedbackBody, services: ServicesDep) -> FeedbackSaved:
+    """Rate an answer (unknown answer_id → 404). Every rating is kept; the latest one is shown on the answer."""
+    row = services.store.add_feedback(body.answer_id, body.rating, body.comment)
+    return FeedbackSaved(id=row.id, answer_id=row.answer_id, rating=row.rating, comment=row.comment, created=row.created)
+
+
+@router.get("/feedback", response_model=list[FeedbackRow])
+def get_feedback(
+    services: ServicesDep, format: Literal["json", "csv"] = Query("json", description="json or csv")
+) -> list[FeedbackRow] | Response:
+    """All feedback with the rated question and answer (CSV for a spreadsheet)."""
+    if format == "csv":
+        stamp = datetime.now(timezone.utc).strftime("%Y%m%d")
+        return Response(
+            services.store.feedback_csv(),
+            media_type="text/csv; charset=utf-8",
+            headers={
+                "Content-Disposition": f'attachment; filename="advisor-feedback-{stamp}.csv"',
+                "Cache-Control": "no-store",
+            },
+        )
+    return services.store.feedback_rows()

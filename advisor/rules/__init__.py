@@ -1,0 +1,1 @@
+"""The deterministic rules engine: catalog data plus small, named, sourced rules. No LLM, no I/O in the rules."""

@@ -1,0 +1,238 @@
+"""Load and validate the curated catalog (codes, PTP pairs, LCD parameters) from the YAML data files.
+
+Every value carries its provenance: the sources it rests on, its effective date and a confidence mark, so a finding
+can say when it rests on an unconfirmed value.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from advisor.errors import DataError
+from advisor.rules.model import Confidence
+
+CATALOG_DIR = Path(__file__).parent / "catalog"
+ImagingKind = Literal["included", "included_us", "without", "separate", "na"]
+CodeFamily = Literal[
+    "epidural_il", "epidural_catheter", "tfesi", "facet_injection", "facet_us", "facet_rfa", "si_joint",
+    "si_nerve_block", "si_rfa", "joint", "trigger_point", "imaging", "em",
+]
+PROVENANCED = ("imaging", "addon", "global", "bilateral", "mue", "mai", "facility_only")
+
+
+class Source(BaseModel):
+    id: str
+    title: str
+    url: str | None
+    tag: Literal["P", "S", "R"]
+
+    def cite(self) -> str:
+        return f"{self.title} <{self.url}>" if self.url else self.title
+
+
+class Provenance(BaseModel):
+    sources: list[str]
+    effective: date
+    confidence: Confidence
+
+
+class CodeInfo(BaseModel):
+    """One catalog row, values resolved, with per-value provenance."""
+
+    model_config = ConfigDict(frozen=True)
+
+    code: str
+    descriptor: str
+    family: CodeFamily
+    region: str | None = None
+    imaging: ImagingKind
+    twin: str | None = None
+    addon: bool
+    primaries: tuple[str, ...] = ()
+    open_primaries: bool = False
+    global_days: Literal["000", "010", "090", "XXX", "YYY", "ZZZ"]
+    bilateral: int = Field(ge=0, le=9)
+    mue: int = Field(ge=0)
+    mai: int = Field(ge=1, le=3)
+    joint_size: str | None = None
+    em_kind: str | None = None
+    facility_only: bool = False
+    provenance: dict[str, Provenance]
+
+    def prov(self, field: str) -> Provenance:
+        return self.provenance[field]
+
+
+class PtpPair(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    col1: str
+    col2: str
+    mi: Literal[0, 1, 9]
+    rationale: str
+    sources: list[str]
+    confidence: Confidence
+    note: str | None = None
+    table: str = "curated"
+
+
+class Param(BaseModel):
+    value: Any
+    sources: list[str]
+    confidence: Confidence
+    note: str | None = None
+
+
+class NonCovered(BaseModel):
+    codes: list[str]
+    why: str
+    sources: list[str]
+    confidence: Confidence
+
+
+class Catalog(BaseModel):
+    """The curated tables, indexed for the rules. Pure data: no I/O after loading."""
+
+    version: str
+    codes: dict[str, CodeInfo]
+    pairs: dict[tuple[str, str], PtpPair]
+    params: dict[str, Param]
+    noncovered: list[NonCovered]
+    sessions: dict[str, Param]
+    relief: dict[str, Param]
+    sources: dict[str, Source]
+
+    def code(self, code: str) -> CodeInfo | None:
+        return self.codes.get(code)
+
+    def ptp(self, a: str, b: str) -> PtpPair | None:
+        """The edit between two codes in either order (column 1 first in the result)."""
+        return self.pairs.get((a, b)) or self.pairs.get((b, a))
+
+    def param(self, name: str) -> Param:
+        return self.params[name]
+
+    def cite(self, source_ids: list[str]) -> list[str]:
+        return [self.sources[s].cite() for s in source_ids]
+
+    def noncovered_for(self, code: str) -> NonCovered | None:
+        return next((n for n in self.noncovered if code in n.codes), None)
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise DataError(f"{path.name}: cannot read catalog file ({exc})", str(path)) from None
+    if not isinstance(data, dict):
+        raise DataError(f"{path.name}: expected a mapping at the top level", str(path))
+    return data
+
+
+def _split(raw: Any, row: dict[str, Any], field: str, where: str) -> tuple[Any, Provenance]:
+    """A value written plainly inherits the row's provenance; {v, src, eff, conf} overrides it."""
+    if isinstance(raw, dict) and "v" in raw:
+        value, over = raw["v"], raw
+    else:
+        value, over = raw, {}
+    try:
+        prov = Provenance(
+            sources=list(over.get("src", row.get("src", []))),
+            effective=over.get("eff", row.get("eff")),
+            confidence=over.get("conf", row.get("conf")),
+        )
+    except ValidationError as exc:
+        raise DataError(f"{where}: provenance of {field!r} is incomplete ({exc.errors()[0]['msg']})", where) from None
+    if not prov.sources:
+        raise DataError(f"{where}: {field!r} names no source", where)
+    return value, prov
+
+
+def _code_row(row: dict[str, Any]) -> CodeInfo:
+    where = f"codes.yaml {row.get('code', '?')}"
+    values: dict[str, Any] = {}
+    provenance: dict[str, Provenance] = {}
+    for field in PROVENANCED:
+        if field in row or field != "facility_only":
+            value, prov = _split(row.get(field, False), row, field, where)
+            key = "global_days" if field == "global" else field
+            values[key], provenance[field] = value, prov
+    try:
+        return CodeInfo(
+            code=row["code"],
+            descriptor=row["desc"],
+            family=row["family"],
+            region=row.get("region"),
+            twin=row.get("twin"),
+            primaries=tuple(row.get("primaries", ())),
+            open_primaries=row.get("open_primaries", False),
+            joint_size=row.get("joint_size"),
+            em_kind=row.get("em_kind"),
+            provenance=provenance,
+            **values,
+        )
+    except (KeyError, ValidationError) as exc:
+        raise DataError(f"{where}: invalid row ({exc})", where) from None
+
+
+def _param(raw: dict[str, Any], where: str) -> Param:
+    try:
+        return Param(value=raw["v"], sources=raw["src"], confidence=raw["conf"], note=raw.get("note"))
+    except (KeyError, TypeError, ValidationError) as exc:
+        raise DataError(f"{where}: expected {{v, src, conf}} ({exc})", where) from None
+
+
+def load_curated(directory: Path = CATALOG_DIR) -> Catalog:
+    """Read and cross-check the YAML files; every source id must exist and every code be known."""
+    files = {name: _read(directory / f"{name}.yaml") for name in ("sources", "codes", "ptp", "lcd")}
+    sources = {sid: Source(id=sid, **raw) for sid, raw in files["sources"]["sources"].items()}
+    codes = {row["code"]: _code_row(row) for row in files["codes"]["codes"]}
+    pairs: dict[tuple[str, str], PtpPair] = {}
+    for row in files["ptp"]["pairs"]:
+        pair = PtpPair(
+            col1=row["col1"], col2=row["col2"], mi=row["mi"], rationale=row["rationale"],
+            sources=row["src"], confidence=row["conf"], note=row.get("note"),
+        )
+        pairs[(pair.col1, pair.col2)] = pair
+    lcd = files["lcd"]
+    params = {k: _param(v, f"lcd.yaml params.{k}") for k, v in lcd["params"].items()}
+    sessions = {k: _param(v, f"lcd.yaml sessions.{k}") for k, v in lcd["sessions"].items()}
+    relief = {k: _param(v, f"lcd.yaml relief.{k}") for k, v in lcd["relief"].items()}
+    noncovered = [
+        NonCovered(codes=n["codes"], why=n["why"], sources=n["src"], confidence=n["conf"]) for n in lcd["noncovered"]
+    ]
+    used = [s for c in codes.values() for p in c.provenance.values() for s in p.sources]
+    used += [s for p in pairs.values() for s in p.sources]
+    used += [s for group in (params, sessions, relief) for p in group.values() for s in p.sources]
+    used += [s for n in noncovered for s in n.sources]
+    missing = sorted(set(used) - set(sources))
+    if missing:
+        raise DataError(f"catalog cites unknown source ids: {', '.join(missing)}", "sources.yaml")
+    unknown = sorted({c for p in pairs for c in p} - set(codes))
+    if unknown:
+        raise DataError(f"ptp.yaml names codes missing from codes.yaml: {', '.join(unknown)}", "ptp.yaml")
+    digest = hashlib.sha256(
+        b"".join((directory / f"{n}.yaml").read_bytes() for n in ("sources", "codes", "ptp", "lcd"))
+    ).hexdigest()[:8]
+    version = f"{files['codes']['version']}+{digest}"
+    return Catalog(
+        version=version, codes=codes, pairs=pairs, params=params, noncovered=noncovered,
+        sessions=sessions, relief=relief, sources=sources,
+    )
+
+
+@lru_cache(maxsize=4)
+def _cached(directory: str) -> Catalog:
+    return load_curated(Path(directory))
+
+
+def load_catalog(settings: object | None = None) -> Catalog:
+    """The curated catalog, read once per process."""
+    return _cached(str(CATALOG_DIR))

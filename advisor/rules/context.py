@@ -1,0 +1,74 @@
+"""The working state one check passes through its rules: the claim being corrected and the findings so far."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from advisor.claims import ClaimLine
+from advisor.rules.catalog import Catalog, CodeInfo
+from advisor.rules.model import Confidence, Facts, Finding, Payer, Setting, Severity
+
+_RANK: dict[Confidence, int] = {"confirmed": 2, "secondary": 1, "unconfirmed": 0}
+X_MODIFIERS = ("59", "XE", "XS", "XP", "XU")
+ANATOMIC = ("RT", "LT", "E1", "E2", "E3", "E4", "FA", "F1", "F2", "F3", "F4", "F5", "F6", "F7", "F8", "F9",
+            "TA", "T1", "T2", "T3", "T4", "T5", "T6", "T7", "T8", "T9", "LC", "LD", "RC", "LM", "RI")
+
+
+def weakest(*confidences: Confidence) -> Confidence:
+    """A decision is only as sure as its least-sure input."""
+    return min(confidences, key=_RANK.__getitem__) if confidences else "confirmed"
+
+
+@dataclass
+class Ctx:
+    """Claim lines (corrected in place by the rules, in order) plus facts and findings."""
+
+    claim: list[ClaimLine]
+    facts: Facts
+    catalog: Catalog
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def medicare(self) -> bool:
+        return self.facts.payer is Payer.MEDICARE
+
+    @property
+    def facility_claim(self) -> bool:
+        return self.facts.setting in (Setting.ASC, Setting.FACILITY)
+
+    def info(self, line: ClaimLine) -> CodeInfo | None:
+        return self.catalog.code(line.code)
+
+    def lines_of(self, *families: str) -> list[ClaimLine]:
+        return [ln for ln in self.claim if (i := self.info(ln)) is not None and i.family in families]
+
+    def has_code(self, code: str) -> bool:
+        return any(ln.code == code for ln in self.claim)
+
+    def add(
+        self,
+        rule: str,
+        severity: Severity,
+        message: str,
+        codes: list[str],
+        sources: list[str],
+        confidence: Confidence = "confirmed",
+    ) -> None:
+        """Record a finding; sources are catalog source ids, turned into citations here."""
+        if confidence == "unconfirmed":
+            message += " (This rests on a value not yet confirmed against the official CMS table or CPT text.)"
+        self.findings.append(
+            Finding(
+                rule=rule, severity=severity, message=message, codes=sorted(set(codes)),
+                sources=self.catalog.cite(sources), confidence=confidence,
+            )
+        )
+
+    def present(self, line: ClaimLine) -> bool:
+        """Still on the claim (identity, since equal lines may repeat)."""
+        return any(ln is line for ln in self.claim)
+
+    def replace(self, old: ClaimLine, new: ClaimLine | list[ClaimLine] | None) -> None:
+        """Swap one line for zero, one or several lines, keeping its position."""
+        index = next(i for i, ln in enumerate(self.claim) if ln is old)
+        self.claim[index : index + 1] = [] if new is None else new if isinstance(new, list) else [new]

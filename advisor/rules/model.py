@@ -1,0 +1,156 @@
+"""Inputs and outputs of the rules engine (pydantic), shared by the CLI, the API, the answer pipeline and the audit."""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from advisor.claims import ClaimLine
+
+
+class Payer(StrEnum):
+    MEDICARE = "medicare"
+    COMMERCIAL = "commercial"
+
+
+class Setting(StrEnum):
+    """Where the service was done: office = physician claim, facility = hospital outpatient (OPPS), asc."""
+
+    OFFICE = "office"
+    FACILITY = "facility"
+    ASC = "asc"
+
+
+Imaging = Literal["fluoroscopy", "ct", "ultrasound", "none"]
+Severity = Literal["error", "warning", "info"]
+Status = Literal["clean", "warnings", "errors"]
+Confidence = Literal["confirmed", "secondary", "unconfirmed"]
+SessionFamily = Literal[
+    "esi", "facet_diagnostic", "facet_therapeutic", "rfa", "si_diagnostic", "si_therapeutic", "tpi"
+]
+
+
+class UltrasoundDocs(BaseModel):
+    """What the note shows about ultrasound guidance (20604/20606/20611 need all three)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    real_time: bool | None = None
+    permanent_image: bool | None = None
+    report: bool | None = None
+
+
+class Facts(BaseModel):
+    """Encounter facts that change the decision. Unknown keys are rejected so typos never pass silently."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    payer: Payer = Payer.MEDICARE
+    setting: Setting = Field(
+        Setting.OFFICE,
+        description="office = the physician's professional claim (any place of service); asc = the ASC's facility "
+        "claim; facility = the hospital outpatient (OPPS) facility claim.",
+    )
+    date_of_service: date | None = None
+    separate_problem: bool | None = Field(
+        None, description="The E/M addressed a significant, separately identifiable problem beyond the procedure."
+    )
+    new_patient: bool | None = None
+    diagnostic: bool | None = Field(None, description="True for diagnostic blocks, False for therapeutic.")
+    imaging: Imaging | None = None
+    ultrasound: UltrasoundDocs | None = None
+    muscles: int | None = Field(None, ge=0, le=50, description="Distinct muscles injected with trigger points.")
+    prior_relief_percent: int | None = Field(None, ge=0, le=100, description="Relief from the prior block, percent.")
+    prior_sessions: dict[SessionFamily, int] = Field(
+        default_factory=dict, description="Sessions already done in the rolling 12 months, per procedure family."
+    )
+    sedation: bool | None = None
+    distinct_sites: bool | None = Field(
+        None, description="The paired services were at separate sites or sessions (supports a 59/X bypass)."
+    )
+    days_since_global_procedure: int | None = Field(None, ge=0, le=365)
+    global_procedure_code: str | None = None
+
+
+class Finding(BaseModel):
+    """One decision of one rule: what is wrong or worth knowing, the fix, and where the rule comes from."""
+
+    rule: str
+    severity: Severity
+    message: str
+    codes: list[str] = Field(default_factory=list)
+    sources: list[str] = Field(default_factory=list)
+    confidence: Confidence = "confirmed"
+
+
+class CheckResult(BaseModel):
+    """The engine's verdict on a claim: status, findings and the corrected claim."""
+
+    status: Status
+    findings: list[Finding]
+    claim: list[ClaimLine]
+
+
+Family = Literal[
+    "facet_injection",
+    "facet_rfa",
+    "tfesi",
+    "ilesi",
+    "epidural_catheter",
+    "si_joint",
+    "si_nerve_block",
+    "si_rfa",
+    "joint",
+    "trigger_point",
+]
+Region = Literal["cervical", "thoracic", "lumbar", "sacral"]
+Laterality = Literal["left", "right", "bilateral"]
+JointSize = Literal["small", "intermediate", "major"]
+
+
+class Procedure(BaseModel):
+    """What was done, in the terms an op note uses; `recommend` turns it into claim lines."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    family: Family
+    region: Region | None = None
+    levels: int = Field(1, ge=1, le=10, description="Spinal levels (facet joints, foramina) per side.")
+    laterality: Laterality | None = None
+    imaging: Imaging | None = None
+    joint: str | None = Field(None, description="Joint or bursa name, e.g. knee, shoulder, wrist.")
+    joint_size: JointSize | None = None
+    muscles: int | None = Field(None, ge=1, le=50)
+    diagnostic: bool | None = None
+
+
+class EMVisit(BaseModel):
+    """The E/M part of the visit, if one is billed or considered."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    code: str | None = Field(None, description="The E/M level billed, e.g. 99213.")
+    new_patient: bool | None = None
+    separate_problem: bool | None = None
+
+
+class Encounter(BaseModel):
+    """A structured description of one date of service."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    procedures: list[Procedure] = Field(default_factory=list)
+    em: EMVisit | None = None
+    facts: Facts = Field(default_factory=Facts)
+
+
+class Recommendation(BaseModel):
+    """Recommended claim lines for an encounter, with the findings that explain them."""
+
+    claim: list[ClaimLine]
+    status: Status
+    findings: list[Finding]
+    notes: list[str] = Field(default_factory=list, description="How each line was derived, in plain words.")

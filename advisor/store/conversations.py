@@ -1,0 +1,391 @@
+"""ConversationStore: conversations, their turns and feedback on answers, in SQLite (WAL) or PostgreSQL.
+
+Privacy: questions and answers may contain PHI. They are stored, never logged (log lines carry ids only).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
+from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from advisor.errors import InvalidInput, NotFound
+from advisor.settings import Settings
+from advisor.store import db
+from advisor.store.db import conversations, feedback, turns
+from advisor.store.models import (
+    MAX_COMMENT,
+    MAX_TITLE,
+    Conversation,
+    ConversationSummary,
+    FeedbackRow,
+    FeedbackState,
+    Rating,
+    Turn,
+)
+
+log = logging.getLogger("advisor.store")
+
+T = TypeVar("T")
+DEFAULT_TITLE = "New conversation"
+MAX_QUESTION = 20_000
+_RETRIES = 8
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _utc(value: datetime) -> datetime:
+    """SQLite hands datetimes back naive; they were written in UTC."""
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+def _new_id() -> str:
+    return uuid.uuid4().hex
+
+
+def clean_title(title: str, *, strict: bool) -> str:
+    """One line, surrounding space removed, at most MAX_TITLE characters.
+
+    strict (rename): an empty or too long title is an error. Not strict (create from a question): shortened.
+    """
+    if not isinstance(title, str):
+        raise InvalidInput("title must be text", "title")
+    text = re.sub(r"\s+", " ", "".join(ch if ch.isprintable() else " " for ch in title)).strip()
+    if strict:
+        if not text:
+            raise InvalidInput("title must not be empty", "title")
+        if len(text) > MAX_TITLE:
+            raise InvalidInput(f"title is {len(text)} characters; at most {MAX_TITLE} are allowed", "title")
+        return text
+    if not text:
+        return DEFAULT_TITLE
+    return text if len(text) <= MAX_TITLE else text[: MAX_TITLE - 1].rstrip() + "…"
+
+
+def _jsonable(answer: Any) -> dict[str, Any]:
+    if isinstance(answer, BaseModel):
+        answer = answer.model_dump(mode="json")
+    if not isinstance(answer, dict):
+        raise InvalidInput("answer must be a JSON object", "answer")
+    try:
+        return json.loads(json.dumps(answer, default=str))
+    except (TypeError, ValueError) as exc:
+        raise InvalidInput(f"answer is not JSON-serialisable: {exc}", "answer") from None
+
+
+class ConversationStore:
+    """Conversations and feedback. Safe to share across threads; several processes may open the same database."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.url = db.database_url(settings.data_dir, settings.database_url)
+        self.engine = db.make_engine(self.url)
+        self._is_sqlite = self.url.startswith("sqlite")
+        self._schema_lock = threading.Lock()
+        self._schema_ready = False
+
+    # ------------------------------------------------------------------ plumbing
+
+    def _ensure_schema(self) -> None:
+        if self._schema_ready:
+            return
+        with self._schema_lock:
+            if self._schema_ready:
+                return
+
+            def create() -> None:
+                db.metadata.create_all(self.engine, checkfirst=True)
+
+            # Two processes creating the schema at once: the loser sees "already exists" and retries the check.
+            for attempt in range(_RETRIES):
+                try:
+                    create()
+                    break
+                except (OperationalError, IntegrityError) as exc:
+                    if attempt == _RETRIES - 1:
+                        raise
+                    log.debug("schema creation retry (%s)", type(exc).__name__)
+                    time.sleep(0.05 * (attempt + 1))
+                except Exception as exc:  # e.g. ProgrammingError "already exists" on PostgreSQL
+                    if "exist" not in str(exc).lower() or attempt == _RETRIES - 1:
+                        raise
+                    time.sleep(0.05 * (attempt + 1))
+            self._schema_ready = True
+
+    @contextmanager
+    def _read(self) -> Iterator[Connection]:
+        self._ensure_schema()
+        with self.engine.connect() as conn:
+            with conn.begin():
+                yield conn
+
+    def _write(self, work: Callable[[Connection], T]) -> T:
+        """Run `work` in one short write transaction (BEGIN IMMEDIATE on SQLite), retrying lock timeouts."""
+        self._ensure_schema()
+        for attempt in range(_RETRIES):
+            try:
+                with self.engine.connect() as conn:
+                    conn = conn.execution_options(sqlite_immediate=True) if self._is_sqlite else conn
+                    with conn.begin():
+                        return work(conn)
+            except OperationalError as exc:
+                locked = "locked" in str(exc).lower() or "busy" in str(exc).lower()
+                if not locked or attempt == _RETRIES - 1:
+                    raise
+                log.warning("database busy, retrying write (attempt %d)", attempt + 1)
+                time.sleep(0.05 * (attempt + 1))
+        raise AssertionError("unreachable")
+
+    def close(self) -> None:
+        """Close pooled connections (the store can still be used afterwards; it reconnects)."""
+        self.engine.dispose()
+
+    # ------------------------------------------------------------------ conversations
+
+    def create(self, title: str) -> Conversation:
+        """A new, empty conversation; `title` (often the first question) is cut to one line of 200 characters."""
+        now = _now()
+        row = {"id": _new_id(), "title": clean_title(title, strict=False), "created": now, "updated": now}
+        self._write(lambda conn: conn.execute(insert(conversations).values(**row)))
+        log.debug("conversation %s created", row["id"])
+        return Conversation(**row, turns=[])
+
+    def get(self, conversation_id: str) -> Conversation:
+        """The conversation with all its turns (oldest first) and the latest feedback on each answer."""
+        with self._read() as conn:
+            head = self._head(conn, conversation_id)
+            turn_list = self._turns(conn, conversation_id)
+        return Conversation(
+            id=head.id, title=head.title, created=_utc(head.created), updated=_utc(head.updated), turns=turn_list
+        )
+
+    def list(self, limit: int = 500) -> list[ConversationSummary]:
+        """Conversations, most recently active first."""
+        counts = (
+            select(turns.c.conversation_id, func.count().label("n"))
+            .group_by(turns.c.conversation_id)
+            .subquery()
+        )
+        query = (
+            select(conversations, func.coalesce(counts.c.n, 0).label("n"))
+            .outerjoin(counts, counts.c.conversation_id == conversations.c.id)
+            .order_by(conversations.c.updated.desc(), conversations.c.created.desc(), conversations.c.id)
+            .limit(limit)
+        )
+        with self._read() as conn:
+            rows = conn.execute(query).all()
+        return [
+            ConversationSummary(
+                id=r.id, title=r.title, created=_utc(r.created), updated=_utc(r.updated), turns=int(r.n)
+            )
+            for r in rows
+        ]
+
+    def rename(self, conversation_id: str, title: str) -> ConversationSummary:
+        """Give the conversation a new title (1-200 characters after trimming)."""
+        text = clean_title(title, strict=True)
+
+        def work(conn: Connection) -> None:
+            done = conn.execute(
+                update(conversations).where(conversations.c.id == conversation_id).values(title=text)
+            )
+            if done.rowcount == 0:
+                raise NotFound(f"conversation {conversation_id!r} does not exist", "conversation_id")
+
+        self._write(work)
+        return self.summary(conversation_id)
+
+    def summary(self, conversation_id: str) -> ConversationSummary:
+        with self._read() as conn:
+            head = self._head(conn, conversation_id)
+            n = conn.execute(
+                select(func.count()).select_from(turns).where(turns.c.conversation_id == conversation_id)
+            ).scalar_one()
+        return ConversationSummary(
+            id=head.id, title=head.title, created=_utc(head.created), updated=_utc(head.updated), turns=int(n)
+        )
+
+    def delete(self, conversation_id: str) -> None:
+        """Remove the conversation and its turns (question and answer text). Feedback ratings stay, without text."""
+
+        def work(conn: Connection) -> None:
+            conn.execute(delete(turns).where(turns.c.conversation_id == conversation_id))
+            done = conn.execute(delete(conversations).where(conversations.c.id == conversation_id))
+            if done.rowcount == 0:
+                raise NotFound(f"conversation {conversation_id!r} does not exist", "conversation_id")
+
+        self._write(work)
+        log.debug("conversation %s deleted", conversation_id)
+
+    # ------------------------------------------------------------------ turns
+
+    def add_turn(self, conversation_id: str, question: str, answer: dict[str, Any]) -> str:
+        """Append a question and its answer; returns the new answer id (also written into the stored answer)."""
+        if not isinstance(question, str) or not question.strip():
+            raise InvalidInput("question must be non-empty text", "question")
+        if len(question) > MAX_QUESTION:
+            raise InvalidInput(f"question is longer than {MAX_QUESTION} characters", "question")
+        payload = _jsonable(answer)
+        answer_id = _new_id()
+        payload["answer_id"] = answer_id
+        payload["conversation_id"] = conversation_id
+        now = _now()
+
+        def work(conn: Connection) -> None:
+            done = conn.execute(
+                update(conversations).where(conversations.c.id == conversation_id).values(updated=now)
+            )
+            if done.rowcount == 0:
+                raise NotFound(f"conversation {conversation_id!r} does not exist", "conversation_id")
+            conn.execute(
+                insert(turns).values(
+                    answer_id=answer_id,
+                    conversation_id=conversation_id,
+                    question=question,
+                    answer=payload,
+                    created=now,
+                )
+            )
+
+        self._write(work)
+        log.debug("turn %s added to conversation %s", answer_id, conversation_id)
+        return answer_id
+
+    def history(self, conversation_id: str, limit: int | None = None) -> list[Turn]:
+        """The turns of a conversation, oldest first (the last `limit` ones when given), for follow-up context."""
+        with self._read() as conn:
+            self._head(conn, conversation_id)
+            found = self._turns(conn, conversation_id, with_feedback=False)
+        return found[-limit:] if limit else found
+
+    def turn(self, answer_id: str) -> Turn:
+        """One turn by its answer id."""
+        with self._read() as conn:
+            row = conn.execute(select(turns).where(turns.c.answer_id == answer_id)).first()
+        if row is None:
+            raise NotFound(f"answer {answer_id!r} does not exist", "answer_id")
+        return Turn(answer_id=row.answer_id, question=row.question, answer=row.answer, created=_utc(row.created))
+
+    # ------------------------------------------------------------------ feedback
+
+    def add_feedback(self, answer_id: str, rating: Rating, comment: str | None = None) -> FeedbackRow:
+        """Record a thumbs up/down (and optional comment) on an answer. Every rating is kept; the latest counts."""
+        if rating not in ("up", "down"):
+            raise InvalidInput("rating must be 'up' or 'down'", "rating")
+        if comment is not None:
+            if not isinstance(comment, str):
+                raise InvalidInput("comment must be text", "comment")
+            comment = comment.strip() or None
+            if comment and len(comment) > MAX_COMMENT:
+                raise InvalidInput(f"comment is longer than {MAX_COMMENT} characters", "comment")
+        now = _now()
+
+        def work(conn: Connection) -> FeedbackRow:
+            row = conn.execute(
+                select(turns.c.conversation_id, turns.c.answer).where(turns.c.answer_id == answer_id)
+            ).first()
+            if row is None:
+                raise NotFound(f"answer {answer_id!r} does not exist", "answer_id")
+            answer = row.answer if isinstance(row.answer, dict) else {}
+            values = {
+                "answer_id": answer_id,
+                "conversation_id": row.conversation_id,
+                "rating": rating,
+                "comment": comment,
+                "verdict": _short(answer.get("verdict"), 16),
+                "engine": _short(answer.get("engine"), 120),
+                "knowledge_version": _short(answer.get("knowledge_version"), 120),
+                "created": now,
+            }
+            new_id = conn.execute(insert(feedback).values(**values)).inserted_primary_key[0]
+            return FeedbackRow(id=new_id, **values)
+
+        result = self._write(work)
+        log.debug("feedback %s on answer %s", result.rating, answer_id)
+        return result
+
+    def feedback_rows(self) -> list[FeedbackRow]:
+        """All feedback, oldest first, with the question and answer text when the conversation still exists."""
+        query = (
+            select(feedback, turns.c.question, turns.c.answer.label("answer_json"))
+            .outerjoin(turns, turns.c.answer_id == feedback.c.answer_id)
+            .order_by(feedback.c.id)
+        )
+        with self._read() as conn:
+            rows = conn.execute(query).all()
+        out = []
+        for r in rows:
+            answer = r.answer_json if isinstance(r.answer_json, dict) else None
+            out.append(
+                FeedbackRow(
+                    id=r.id,
+                    created=_utc(r.created),
+                    answer_id=r.answer_id,
+                    conversation_id=r.conversation_id,
+                    rating=r.rating,
+                    comment=r.comment,
+                    verdict=r.verdict,
+                    engine=r.engine,
+                    knowledge_version=r.knowledge_version,
+                    question=r.question,
+                    answer=str(answer.get("answer")) if answer and answer.get("answer") is not None else None,
+                )
+            )
+        return out
+
+    def feedback_csv(self) -> str:
+        """feedback_rows() as CSV text (spreadsheet-safe), for the team lead's review."""
+        from advisor.store.export import feedback_csv
+
+        return feedback_csv(self.feedback_rows())
+
+    # ------------------------------------------------------------------ helpers
+
+    def _head(self, conn: Connection, conversation_id: str) -> Any:
+        row = conn.execute(select(conversations).where(conversations.c.id == conversation_id)).first()
+        if row is None:
+            raise NotFound(f"conversation {conversation_id!r} does not exist", "conversation_id")
+        return row
+
+    def _turns(self, conn: Connection, conversation_id: str, with_feedback: bool = True) -> list[Turn]:
+        rows = conn.execute(
+            select(turns).where(turns.c.conversation_id == conversation_id).order_by(turns.c.seq)
+        ).all()
+        latest: dict[str, FeedbackState] = {}
+        if with_feedback and rows:
+            fb = conn.execute(
+                select(feedback)
+                .where(feedback.c.answer_id.in_([r.answer_id for r in rows]))
+                .order_by(feedback.c.id)
+            ).all()
+            for f in fb:
+                latest[f.answer_id] = FeedbackState(rating=f.rating, comment=f.comment, created=_utc(f.created))
+        return [
+            Turn(
+                answer_id=r.answer_id,
+                question=r.question,
+                answer=r.answer,
+                created=_utc(r.created),
+                feedback=latest.get(r.answer_id),
+            )
+            for r in rows
+        ]
+
+
+def _short(value: Any, size: int) -> str | None:
+    if value is None:
+        return None
+    return str(value)[:size]

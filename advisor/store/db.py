@@ -1,0 +1,126 @@
+"""Engine and schema: SQLite in WAL mode under data_dir by default, PostgreSQL when ADVISOR_DATABASE_URL names one.
+
+SQLite is made safe for many concurrent writers (threads of one server, or several processes) by:
+WAL journal (readers never block the writer), busy_timeout (a writer waits for the lock instead of failing),
+and BEGIN IMMEDIATE for write transactions (the write lock is taken up front, so a transaction never has to
+upgrade a read snapshot to a write lock, which SQLite refuses with SQLITE_BUSY no matter the timeout).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Column,
+    DateTime,
+    Engine,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    create_engine,
+    event,
+)
+
+from advisor.errors import DataError
+
+BUSY_TIMEOUT_MS = 30_000
+SQLITE_FILENAME = "advisor.sqlite3"
+
+metadata = MetaData()
+
+conversations = Table(
+    "conversations",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("title", String(200), nullable=False),
+    Column("created", DateTime(timezone=True), nullable=False),
+    Column("updated", DateTime(timezone=True), nullable=False),
+)
+
+turns = Table(
+    "turns",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("answer_id", String(32), nullable=False, unique=True),
+    Column(
+        "conversation_id",
+        String(32),
+        ForeignKey("conversations.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("question", Text, nullable=False),
+    Column("answer", JSON, nullable=False),
+    Column("created", DateTime(timezone=True), nullable=False),
+    Index("ix_turns_conversation", "conversation_id", "seq"),
+)
+
+# Feedback keeps no foreign key: a rating outlives the conversation it rates (deleting a conversation removes the
+# question text, the rating and its non-PHI context stay for the team's review).
+feedback = Table(
+    "feedback",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("answer_id", String(32), nullable=False, index=True),
+    Column("conversation_id", String(32), nullable=True),
+    Column("rating", String(4), nullable=False),
+    Column("comment", Text, nullable=True),
+    Column("verdict", String(16), nullable=True),
+    Column("engine", String(120), nullable=True),
+    Column("knowledge_version", String(120), nullable=True),
+    Column("created", DateTime(timezone=True), nullable=False),
+)
+
+
+def database_url(data_dir: Path, url: str | None) -> str:
+    """The SQLAlchemy URL to use: `url` (PostgreSQL, forced onto the psycopg 3 driver) or the SQLite file."""
+    if url:
+        for prefix in ("postgres://", "postgresql://"):
+            if url.startswith(prefix):
+                return "postgresql+psycopg://" + url[len(prefix) :]
+        return url
+    return f"sqlite:///{Path(data_dir) / SQLITE_FILENAME}"
+
+
+def make_engine(url: str) -> Engine:
+    """An engine with the SQLite pragmas and transaction handling described above (no connection is opened)."""
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[-1]
+        if path and path != ":memory:":
+            try:
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise DataError(f"cannot create the data directory for {path}: {exc.strerror}", "data_dir") from None
+        engine = create_engine(
+            url,
+            connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
+            pool_size=10,
+            max_overflow=20,
+            pool_timeout=60,
+        )
+        _install_sqlite_hooks(engine)
+        return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+
+
+def _install_sqlite_hooks(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        # Take transaction control away from the sqlite3 module; `_on_begin` issues BEGIN itself.
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        cur.execute("PRAGMA journal_mode = WAL")
+        cur.execute("PRAGMA synchronous = NORMAL")
+        cur.execute("PRAGMA foreign_keys = ON")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        immediate = conn.get_execution_options().get("sqlite_immediate", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")

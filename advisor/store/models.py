@@ -1,0 +1,66 @@
+"""What the store hands out: plain pydantic records (no ORM objects leak out of advisor.store)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+Rating = Literal["up", "down"]
+MAX_TITLE = 200
+MAX_COMMENT = 2000
+
+
+class FeedbackState(BaseModel):
+    """The latest rating given to one answer (shown again when the conversation is reopened)."""
+
+    rating: Rating
+    comment: str | None = None
+    created: datetime
+
+
+class Turn(BaseModel):
+    """One question and the answer it got."""
+
+    answer_id: str
+    question: str
+    answer: dict[str, Any]
+    created: datetime
+    feedback: FeedbackState | None = None
+
+
+class ConversationSummary(BaseModel):
+    """A conversation as listed in the sidebar."""
+
+    id: str
+    title: str
+    created: datetime
+    updated: datetime
+    turns: int = 0
+
+
+class Conversation(BaseModel):
+    """A conversation with its turns, oldest first."""
+
+    id: str
+    title: str
+    created: datetime
+    updated: datetime
+    turns: list[Turn] = Field(default_factory=list)
+
+
+class FeedbackRow(BaseModel):
+    """One feedback event, joined with the question and answer it rates (when they still exist)."""
+
+    id: int
+    created: datetime
+    answer_id: str
+    conversation_id: str | None
+    rating: Rating
+    comment: str | None
+    verdict: str | None = None
+    engine: str | None = None
+    knowledge_version: str | None = None
+    question: str | None = None
+    answer: str | None = None
