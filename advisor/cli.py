@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
 import typer
 
+from advisor.claims import split_lines
 from advisor.errors import AdvisorError
 from advisor.settings import get_settings
 
@@ -54,7 +56,7 @@ def check_cmd(
         if not isinstance(body, dict):
             fail(f"{file}: expected a JSON object with 'lines', 'payer' and 'facts'")
     if lines:
-        body["lines"] = list(body.get("lines", [])) + lines
+        body["lines"] = list(body.get("lines", [])) + join_unit_args(lines)
     if payer is not None:
         body["payer"] = payer
     if not body.get("lines"):
@@ -69,6 +71,70 @@ def check_cmd(
     from advisor.rules.render import render_check
 
     typer.echo(render_check(result))
+
+
+@app.command("ask")
+def ask_cmd(
+    question: Annotated[str, typer.Argument(help="The coding question, in your own words.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the full answer as JSON.")] = False,
+    payer: Annotated[Optional[str], typer.Option(help="medicare | commercial (overrides the question).")] = None,
+    conversation: Annotated[Optional[str], typer.Option(help="Continue this conversation id.")] = None,
+) -> None:
+    """Answer a coding question: verdict, claim lines from the rules engine, and cited guidance."""
+    from pydantic import ValidationError
+
+    from advisor.answer.commands import run_ask
+
+    try:
+        typer.echo(run_ask(get_settings(), question, payer, conversation, as_json))
+    except ValidationError as exc:
+        fail("; ".join(str(e.get("msg", "invalid")).removeprefix("Value error, ") for e in exc.errors()))
+    except AdvisorError as exc:
+        fail(exc.message)
+
+
+def _register_retrieval() -> None:
+    """`advisor ingest`, `advisor search` and the `advisor eval` sub-app (retrieval; answers later)."""
+    from advisor.evaluation import eval_app
+    from advisor.retrieval.commands import ingest_cmd, search_cmd
+
+    app.command("ingest")(ingest_cmd)
+    app.command("search")(search_cmd)
+    app.add_typer(eval_app, name="eval")
+
+
+_register_retrieval()
+
+
+def _register_data() -> None:
+    """`advisor data import|status|remove|diff`: the official CMS tables (advisor/data)."""
+    from advisor.data.commands import data_app
+
+    app.add_typer(data_app, name="data")
+
+
+_register_data()
+
+
+def _register_audit() -> None:
+    """`advisor audit CLAIMS.csv` (practice audit; imports its heavy parts lazily)."""
+    from advisor.audit.commands import audit_cmd
+
+    app.command("audit")(audit_cmd)
+
+
+_register_audit()
+
+
+def join_unit_args(args: list[str]) -> list[str]:
+    """`advisor check 64636 x2` arrives as two arguments; glue a bare `x2` onto the line before it."""
+    out: list[str] = []
+    for arg in args:
+        if out and re.fullmatch(r"[xX×]\s*\d+", arg.strip()):
+            out[-1] = f"{out[-1]} {arg.strip()}"
+        else:
+            out += split_lines(arg)
+    return out
 
 
 def main() -> None:

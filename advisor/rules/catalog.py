@@ -83,6 +83,20 @@ class PtpPair(BaseModel):
     table: str = "curated"
 
 
+class MueEdit(BaseModel):
+    """The MUE one code is checked against: units, adjudication indicator (MAI) and the table they come from."""
+
+    model_config = ConfigDict(frozen=True)
+
+    code: str
+    mue: int = Field(ge=0)
+    mai: Literal[1, 2, 3]
+    bilateral: int | None = None
+    sources: list[str]
+    confidence: Confidence
+    table: str = "curated"
+
+
 class Param(BaseModel):
     value: Any
     sources: list[str]
@@ -115,6 +129,24 @@ class Catalog(BaseModel):
     def ptp(self, a: str, b: str) -> PtpPair | None:
         """The edit between two codes in either order (column 1 first in the result)."""
         return self.pairs.get((a, b)) or self.pairs.get((b, a))
+
+    def for_check(self, codes: list[str], dos: date | None) -> Catalog:
+        """The catalog one check reads (claim codes, date of service); the curated tables serve every claim alike.
+        With imported CMS tables (advisor.data.tables.ImportedCatalog) this preloads the claim's PTP/MUE/MPFS rows."""
+        return self
+
+    def mue_edit(self, code: str) -> MueEdit | None:
+        """The MUE for a code: the curated row here; the imported CMS table, when loaded, for every code."""
+        info = self.code(code)
+        if info is None:
+            return None
+        mue, mai = info.prov("mue"), info.prov("mai")
+        rank = {"confirmed": 2, "secondary": 1, "unconfirmed": 0}
+        return MueEdit(
+            code=code, mue=info.mue, mai=info.mai, bilateral=info.bilateral,
+            sources=["mue-mai-palmetto", *mue.sources],
+            confidence=min(mue.confidence, mai.confidence, key=rank.__getitem__),
+        )
 
     def param(self, name: str) -> Param:
         return self.params[name]
@@ -234,5 +266,8 @@ def _cached(directory: str) -> Catalog:
 
 
 def load_catalog(settings: object | None = None) -> Catalog:
-    """The curated catalog, read once per process."""
-    return _cached(str(CATALOG_DIR))
+    """The curated catalog, read once per process; it consults the imported CMS tables (`advisor data import`) when
+    settings.resolved_rules_db holds any (default settings when none are given)."""
+    from advisor.data.tables import with_imported  # lazy: opens the rules database only if it exists
+
+    return with_imported(_cached(str(CATALOG_DIR)), settings)

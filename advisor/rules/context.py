@@ -14,6 +14,11 @@ ANATOMIC = ("RT", "LT", "E1", "E2", "E3", "E4", "FA", "F1", "F2", "F3", "F4", "F
             "TA", "T1", "T2", "T3", "T4", "T5", "T6", "T7", "T8", "T9", "LC", "LD", "RC", "LM", "RI")
 
 
+def carried_modifiers(modifiers: tuple[str, ...]) -> tuple[str, ...]:
+    """Modifiers a derived line (an added level or primary) inherits: side, bilateral and KX, nothing else."""
+    return tuple(m for m in modifiers if m in ("50", "KX") or m in ANATOMIC)
+
+
 def weakest(*confidences: Confidence) -> Confidence:
     """A decision is only as sure as its least-sure input."""
     return min(confidences, key=_RANK.__getitem__) if confidences else "confirmed"
@@ -27,6 +32,13 @@ class Ctx:
     facts: Facts
     catalog: Catalog
     findings: list[Finding] = field(default_factory=list)
+    submitted: tuple[ClaimLine, ...] = ()
+
+    def __post_init__(self) -> None:
+        self.submitted = tuple(self.claim)
+        # Bind the catalog to this claim and date: imported CMS tables preload the claim's rows (curated: no-op).
+        codes = [ln.code for ln in self.claim] + [c for c in (self.facts.global_procedure_code,) if c]
+        self.catalog = self.catalog.for_check(codes, self.facts.date_of_service)
 
     @property
     def medicare(self) -> bool:

@@ -16,13 +16,22 @@ from advisor.rules.context import Ctx
 from advisor.rules.model import CheckResult, Facts, Finding, Status
 
 RULES = (
-    rules_levels.RULES[:1]  # catalog_unknown first
-    + rules_modifiers.RULES
-    + rules_imaging.RULES
-    + rules_levels.RULES[1:]
-    + rules_claim.RULES
-    + rules_em.RULES
-    + rules_lcd.RULES
+    rules_levels.catalog_unknown,
+    *rules_modifiers.RULES,
+    rules_imaging.imaging_mismatch,
+    rules_imaging.si_joint,
+    rules_levels.facet_levels,
+    rules_levels.addon_once,
+    rules_levels.catheter_once,
+    rules_levels.tpi,
+    rules_imaging.imaging_included,
+    rules_imaging.us_docs,
+    rules_levels.joint_units,
+    *rules_claim.RULES[:-1],  # RT/LT pairs, bilateral, add-on primaries, PTP
+    rules_imaging.imaging_included,  # again: guidance left without its procedure by a PTP removal
+    rules_claim.mue,
+    *rules_em.RULES,
+    *rules_lcd.RULES,
 )
 
 
@@ -55,3 +64,9 @@ def check_request(body: dict[str, Any], catalog: Catalog | None = None) -> Check
         field = ".".join(str(p) for p in err["loc"])
         raise InvalidInput(f"facts.{field}: {err['msg']}", f"facts.{field}") from None
     return check(lines, facts, catalog)
+
+
+# The recommender builds on check(); re-exported here so callers have one entry point.
+from advisor.rules.recommend import recommend  # noqa: E402
+
+__all__ = ["check", "check_request", "recommend", "status_of"]

@@ -6,12 +6,17 @@ modifier indicators, MUE adjudication indicators (Palmetto, First Coast).
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 
 from advisor.claims import ClaimLine
-from advisor.rules.context import ANATOMIC, X_MODIFIERS, Ctx, weakest
+from advisor.rules.context import ANATOMIC, X_MODIFIERS, Ctx, carried_modifiers
+from advisor.rules.rules_levels import LEVEL_CHAINS
 
 BYPASS = (*X_MODIFIERS, *ANATOMIC)
+EM_CODE = re.compile(r"99[2-4]\d\d")
+# Add-ons billed once per extra level (64480, 64484, 64634, 64636): with 50 their units still count levels per side.
+PER_LEVEL_ADDONS = frozenset(second for second, third in LEVEL_CHAINS.values() if third is None)
 
 
 def bilateral(ctx: Ctx) -> None:
@@ -40,7 +45,7 @@ def bilateral(ctx: Ctx) -> None:
                     f"{line.code}-50 already means both sides; drop RT/LT from the same line.",
                     [line.code], ["fcso-bilateral"], "confirmed")
             fixed = fixed.with_modifiers(drop=("RT", "LT"))
-        if line.units != 1:
+        if line.units != 1 and line.code not in PER_LEVEL_ADDONS:
             ctx.add("BILATERAL-50", "error",
                     f"{line.code}-50 is billed with 1 unit; the bilateral payment adjustment covers both sides.",
                     [line.code], ["fcso-bilateral"], "confirmed")
@@ -60,31 +65,49 @@ def bilateral(ctx: Ctx) -> None:
 
 def rt_lt_pairs(ctx: Ctx) -> None:
     """Medicare physician claims: the same indicator-1 code on an RT line and an LT line is one line with 50."""
+    for line in list(ctx.claim):
+        info = ctx.info(line)
+        if line.has("RT") and line.has("LT") and info is not None:
+            ok = info.bilateral in (1, 3) and ctx.facts.setting.value != "asc"
+            ctx.add("BILATERAL-RTLT", "error",
+                    f"{line.code} carries both RT and LT on one line; "
+                    + (f"a bilateral service is {line.code}-50." if ok else "bill each side on its own line."),
+                    [line.code], ["fcso-bilateral"], "confirmed")
+            ctx.replace(line, line.with_modifiers(*(("50",) if ok else ()), drop=("RT", "LT")))
     if ctx.facts.setting.value == "asc":
         return
-    by_code: dict[str, list[ClaimLine]] = defaultdict(list)
-    for line in ctx.claim:
-        by_code[line.code].append(line)
-    for code, lines in by_code.items():
-        info = ctx.catalog.code(code)
-        right = next((ln for ln in lines if ln.has("RT")), None)
-        left = next((ln for ln in lines if ln.has("LT")), None)
-        if info is None or info.bilateral != 1 or right is None or left is None:
-            continue
+    while True:
+        pair = _rt_lt_pair(ctx)
+        if pair is None:
+            return
+        right, left = pair
+        code = right.code
         if not ctx.medicare:
             ctx.add("BILATERAL-RTLT", "info",
                     f"{code}-RT and {code}-LT on two lines: some commercial payers want this, others {code}-50 on one "
                     "line; follow the payer's bilateral policy.", [code], ["fcso-bilateral"], "secondary")
-            continue
+            return
         ctx.add(
             "BILATERAL-RTLT", "error",
             f"Medicare physician claims report a bilateral {code} as one line {code}-50 with 1 unit; two lines with "
             "RT and LT are treated as incorrect coding.",
-            [code], ["fcso-bilateral", *info.prov("bilateral").sources], "confirmed",
+            [code], ["fcso-bilateral", *ctx.info(right).prov("bilateral").sources], "confirmed",  # type: ignore[union-attr]
         )
-        merged = right.with_modifiers("50", drop=("RT", "LT")).model_copy(update={"units": 1})
-        ctx.replace(right, merged)
+        units = right.units if code in PER_LEVEL_ADDONS else 1
+        ctx.replace(right, right.with_modifiers("50", drop=("RT", "LT")).model_copy(update={"units": units}))
         ctx.replace(left, None)
+
+
+def _rt_lt_pair(ctx: Ctx) -> tuple[ClaimLine, ClaimLine] | None:
+    """The first RT line and LT line of one bilateral-indicator-1 code, if any."""
+    for right in ctx.claim:
+        info = ctx.info(right)
+        if info is None or info.bilateral != 1 or not right.has("RT"):
+            continue
+        left = next((ln for ln in ctx.claim if ln.code == right.code and ln.has("LT")), None)
+        if left is not None:
+            return right, left
+    return None
 
 
 def addon_primary(ctx: Ctx) -> None:
@@ -101,7 +124,7 @@ def addon_primary(ctx: Ctx) -> None:
                     "guidance code may be reported with.", [line.code], info.prov("addon").sources,
                     info.prov("addon").confidence)
             continue
-        if not info.primaries:
+        if not info.primaries or info.open_primaries:
             ctx.add("ADDON-PRIMARY", "error",
                     f"{line.code} is an add-on guidance code with no primary procedure on this claim; remove it or "
                     "add the procedure it guided.", [line.code], info.prov("addon").sources,
@@ -115,7 +138,7 @@ def addon_primary(ctx: Ctx) -> None:
             f"or joint was treated, bill {primary} alone; if more, bill {primary} plus the add-on.",
             [line.code, primary], ["cpt-convention", *info.prov("addon").sources], info.prov("addon").confidence,
         )
-        ctx.replace(line, [ClaimLine(code=primary, modifiers=line.modifiers), line])
+        ctx.replace(line, [ClaimLine(code=primary, modifiers=carried_modifiers(line.modifiers)), line])
         codes.add(primary)
     third_only = {"64495": "64494", "64492": "64491", "0218T": "0217T", "0215T": "0214T"}
     for third, second in third_only.items():
@@ -123,6 +146,16 @@ def addon_primary(ctx: Ctx) -> None:
             ctx.add("ADDON-PRIMARY", "warning",
                     f"{third} (third and further levels) without {second} (second level): a third level implies a "
                     f"second; check the levels documented.", [third, second], ["codingahead-facet"], "secondary")
+
+
+def _drop_with_addons(ctx: Ctx, line: ClaimLine) -> None:
+    """Remove a line and any add-on left without a primary by its removal (they were billed on top of it)."""
+    ctx.replace(line, None)
+    codes = {ln.code for ln in ctx.claim}
+    for other in list(ctx.claim):
+        info = ctx.info(other)
+        if info and info.addon and line.code in info.primaries and not set(info.primaries) & codes:
+            ctx.replace(other, None)
 
 
 def ptp(ctx: Ctx) -> None:
@@ -133,7 +166,8 @@ def ptp(ctx: Ctx) -> None:
             if a.code == b.code or not ctx.present(a) or not ctx.present(b):
                 continue
             pair = ctx.catalog.ptp(a.code, b.code)
-            if pair is None or pair.mi == 9:
+            if pair is None or pair.mi == 9 or (pair.mi == 1 and EM_CODE.fullmatch(pair.col2)):
+                # E/M in column 2 with indicator 1 (imported CMS rows): modifier 25 decides, see rules_em.
                 continue
             col2 = b if b.code == pair.col2 else a
             label = f"NCCI PTP edit {pair.col1}/{pair.col2} (modifier indicator {pair.mi}; {pair.table} table)"
@@ -143,7 +177,7 @@ def ptp(ctx: Ctx) -> None:
                         f"{label}: {pair.rationale}. Indicator 0 cannot be bypassed with any modifier: "
                         f"{pair.col2} is not separately payable with {pair.col1} on the same date.",
                         [pair.col1, pair.col2], pair.sources, conf)
-                ctx.replace(col2, None)
+                _drop_with_addons(ctx, col2)
                 continue
             bypassed = col2.has(*BYPASS) or (a if col2 is b else b).has(*BYPASS)
             distinct = ctx.facts.distinct_sites
@@ -151,7 +185,7 @@ def ptp(ctx: Ctx) -> None:
                 ctx.add("PTP", "error",
                         f"{label}: a bypass modifier is on the claim but the services were not at separate sites or "
                         f"sessions, so the edit stands; remove {pair.col2}.", [pair.col1, pair.col2], pair.sources, conf)
-                ctx.replace(col2, None)
+                _drop_with_addons(ctx, col2)
             elif bypassed:
                 if distinct is None:
                     ctx.add("PTP", "info",
@@ -168,7 +202,7 @@ def ptp(ctx: Ctx) -> None:
                         f"{label}: {pair.rationale}. {pair.col2} is bundled into {pair.col1} unless it was a separate "
                         f"site or session; if so append XS (or 59) to {pair.col2}, otherwise remove it.",
                         [pair.col1, pair.col2], pair.sources, conf)
-                ctx.replace(col2, None)
+                _drop_with_addons(ctx, col2)
 
 
 MAI_MEANING = {
@@ -186,24 +220,29 @@ def mue(ctx: Ctx) -> None:
     for line in ctx.claim:
         by_code[line.code].append(line)
     for code, lines in by_code.items():
-        info = ctx.catalog.code(code)
+        info = ctx.catalog.mue_edit(code)  # the curated row, or the imported CMS MUE table (any code)
         if info is None:
             continue
-        prov = weakest(info.prov("mue").confidence, info.prov("mai").confidence)
-        sources = ["mue-mai-palmetto", *info.prov("mue").sources]
+        prov, sources = info.confidence, info.sources
+        of = "" if info.table == "curated" else f" ({info.table})"
         if info.mai == 1:
             for line in lines:
                 if line.units > info.mue:
                     ctx.add("MUE", "error",
-                            f"{code} x{line.units} on one line exceeds its MUE of {info.mue}. {MAI_MEANING[1]}.",
+                            f"{code} x{line.units} on one line exceeds its MUE of {info.mue}{of}. {MAI_MEANING[1]}.",
                             [code], sources, prov)
                     ctx.replace(line, line.model_copy(update={"units": info.mue}))
             continue
         total = sum(ln.units for ln in lines)
         if total <= info.mue:
             continue
+        if not ctx.medicare:
+            ctx.add("MUE", "warning",
+                    f"{code}: {total} units on this date exceed the Medicare MUE of {info.mue}{of}; many commercial "
+                    "payers apply the CMS MUEs too. Check the payer's unit limits.", [code], sources, prov)
+            continue
         ctx.add("MUE", "error",
-                f"{code}: {total} units on this date exceed the MUE of {info.mue}. {MAI_MEANING[info.mai]}."
+                f"{code}: {total} units on this date exceed the MUE of {info.mue}{of}. {MAI_MEANING[info.mai]}."
                 + (" If the same code was done on both sides, use modifier 50 where allowed." if info.bilateral == 1
                    else ""),
                 [code], sources, prov)
@@ -214,4 +253,4 @@ def mue(ctx: Ctx) -> None:
             ctx.replace(line, line.model_copy(update={"units": keep}) if keep else None)
 
 
-RULES = (bilateral, rt_lt_pairs, addon_primary, ptp, mue)
+RULES = (rt_lt_pairs, bilateral, addon_primary, ptp, mue)

@@ -162,7 +162,6 @@ def si_joint(ctx: Ctx) -> None:
             line = _swap(ctx, line, "27096")
         if line.code in ("27096", "G0260") and ctx.facts.imaging in ("none", "ultrasound"):
             how = "without imaging" if ctx.facts.imaging == "none" else "under ultrasound"
-            extra = [ClaimLine(code="76942")] if ctx.facts.imaging == "ultrasound" else []
             ctx.add(
                 "SI-IMAGING", "error",
                 f"{line.code} requires fluoroscopy or CT confirmation of the needle in the joint. An SI injection "
@@ -170,13 +169,10 @@ def si_joint(ctx: Ctx) -> None:
                 "and Medicare's SI joint LCDs do not cover SI injections without fluoroscopy or CT.",
                 [line.code, "20552"], ["old-lcd-l31359", "verity-l39455"], "unconfirmed",
             )
-            ctx.replace(line, [ClaimLine(code="20552"), *extra])
+            ctx.replace(line, ClaimLine(code="20552"))
 
 
 def _swap(ctx: Ctx, line: ClaimLine, code: str) -> ClaimLine:
     new = line.model_copy(update={"code": code})
     ctx.replace(line, new)
     return new
-
-
-RULES = (imaging_mismatch, imaging_included, us_docs, si_joint)

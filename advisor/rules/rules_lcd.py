@@ -60,8 +60,9 @@ def esi(ctx: Ctx) -> None:
         ctx.add("LCD-IL-LEVELS", "warning",
                 f"Interlaminar or caudal epidurals: Medicare covers {il_max.value} level per session.",
                 [ln.code for ln in il], il_max.sources, il_max.confidence)
-    for line in il:
-        if line.has("50", "RT", "LT") and len(il) >= 1 and line.has("50"):
+    for line in ctx.submitted:
+        info = ctx.info(line)
+        if info is not None and info.family == "epidural_il" and line.has("50"):
             p = _p(ctx, "il_no_bilateral")
             ctx.add("LCD-IL-BILATERAL", "warning",
                     "Medicare ESI articles do not allow bilateral interlaminar or caudal injections: one injection, "

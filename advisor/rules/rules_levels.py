@@ -7,7 +7,7 @@ AAPC/Find-A-Code trigger point guidance (muscles, not injections; once per sessi
 from __future__ import annotations
 
 from advisor.claims import ClaimLine
-from advisor.rules.context import Ctx
+from advisor.rules.context import Ctx, carried_modifiers
 
 # first-level code -> (second-level add-on, third-and-beyond add-on or None when the add-on repeats per level)
 LEVEL_CHAINS: dict[str, tuple[str, str | None]] = {
@@ -44,12 +44,13 @@ def facet_levels(ctx: Ctx) -> None:
         extra = line.units - 1
         second, third = chain
         new = [line.model_copy(update={"units": 1})]
+        mods = carried_modifiers(line.modifiers)
         if third is None:
-            new.append(line.model_copy(update={"code": second, "units": extra}))
+            new.append(ClaimLine(code=second, modifiers=mods, units=extra))
         else:
-            new.append(line.model_copy(update={"code": second, "units": 1}))
+            new.append(ClaimLine(code=second, modifiers=mods))
             if extra > 1:
-                new.append(line.model_copy(update={"code": third, "units": 1}))
+                new.append(ClaimLine(code=third, modifiers=mods))
         ctx.add(
             "FACET-LEVELS", "error",
             f"{line.code} x{line.units}: the first-level code is billed once per side; each further level is its "
@@ -193,6 +194,3 @@ def joint_units(ctx: Ctx) -> None:
             ctx.replace(unguided, None)
             if unguided in seen:
                 seen[seen.index(unguided)] = guided
-
-
-RULES = (catalog_unknown, facet_levels, addon_once, catheter_once, tpi, joint_units)

@@ -1,0 +1,197 @@
+"""Build claim lines from a structured description of what was done, then run the full check over them.
+
+The chat layer calls this: it turns "bilateral L4-5 and L5-S1 MBB under fluoro" into
+Procedure(family=facet_injection, region=lumbar, levels=2, laterality=bilateral, diagnostic=True).
+"""
+
+from __future__ import annotations
+
+from advisor.claims import ClaimLine
+from advisor.rules.catalog import Catalog, load_catalog
+from advisor.rules.context import Ctx
+from advisor.rules.engine import check, status_of
+from advisor.rules.model import Encounter, Procedure, Recommendation, Setting
+
+# family -> (cervical/thoracic chain, lumbar/sacral chain); chain = (first, second, third-and-beyond or None)
+SPINE_CODES: dict[str, tuple[tuple[str, str, str | None], tuple[str, str, str | None]]] = {
+    "facet_injection": (("64490", "64491", "64492"), ("64493", "64494", "64495")),
+    "facet_us": (("0213T", "0214T", "0215T"), ("0216T", "0217T", "0218T")),
+    "facet_rfa": (("64633", "64634", None), ("64635", "64636", None)),
+    "tfesi": (("64479", "64480", None), ("64483", "64484", None)),
+}
+JOINT_CODES = {"small": ("20600", "20604"), "intermediate": ("20605", "20606"), "major": ("20610", "20611")}
+JOINT_SIZES = {
+    "major": ("knee", "shoulder", "hip", "glenohumeral", "subacromial", "trochanteric", "pes anserine"),
+    "intermediate": ("wrist", "elbow", "ankle", "olecranon", "temporomandibular", "tmj", "acromioclavicular",
+                     "ac joint", "prepatellar"),
+    "small": ("finger", "toe", "thumb", "mcp", "pip", "dip", "metacarpophalangeal", "interphalangeal", "ganglion"),
+}
+GUIDANCE_CODE = {"fluoroscopy": "77002", "ct": "77012", "ultrasound": "76942"}
+
+
+def joint_size(name: str | None) -> str | None:
+    """Major/intermediate/small from a joint or bursa name (CPT's examples; the rest is our mapping)."""
+    if not name:
+        return None
+    lowered = name.lower()
+    return next((size for size, names in JOINT_SIZES.items() if any(n in lowered for n in names)), None)
+
+
+class _Builder:
+    def __init__(self, encounter: Encounter, catalog: Catalog) -> None:
+        self.enc = encounter
+        self.facts = encounter.facts
+        self.ctx = Ctx(claim=[], facts=encounter.facts, catalog=catalog)
+        self.notes: list[str] = []
+
+    @property
+    def asc(self) -> bool:
+        return self.facts.setting is Setting.ASC
+
+    def sided(self, code: str, proc: Procedure, units: int = 1) -> list[ClaimLine]:
+        """Lines for one code with laterality: 50 (or RT+LT lines on an ASC claim), RT or LT."""
+        info = self.ctx.catalog.code(code)
+        bilateral_ok = info is not None and info.bilateral in (1, 3)
+        kx = ("KX",) if self._needs_kx(proc, info.family if info else "") else ()
+        if proc.laterality == "bilateral" and bilateral_ok:
+            if self.asc:
+                return [ClaimLine(code=code, modifiers=(m, *kx), units=units) for m in ("RT", "LT")]
+            return [ClaimLine(code=code, modifiers=("50", *kx), units=units)]
+        side = {"left": ("LT",), "right": ("RT",)}.get(proc.laterality or "", ())
+        return [ClaimLine(code=code, modifiers=(*(side if bilateral_ok else ()), *kx), units=units)]
+
+    def _needs_kx(self, proc: Procedure, family: str) -> bool:
+        """Medicare wants KX on diagnostic facet, SI joint and selective nerve root blocks."""
+        diagnostic = proc.diagnostic if proc.diagnostic is not None else self.facts.diagnostic
+        families = self.ctx.catalog.param("kx_diagnostic_families").value
+        return bool(diagnostic) and self.ctx.medicare and family in families
+
+    def spine(self, proc: Procedure, family: str) -> list[ClaimLine]:
+        region = proc.region or "lumbar"
+        first, second, third = SPINE_CODES[family][0 if region in ("cervical", "thoracic") else 1]
+        lines = self.sided(first, proc)
+        if proc.levels >= 2:
+            lines += self.sided(second, proc, 1 if third else proc.levels - 1)
+        if proc.levels >= 3 and third:
+            lines += self.sided(third, proc)
+        self.notes.append(
+            f"{proc.levels} {region} level(s){' bilateral' if proc.laterality == 'bilateral' else ''}: {first}"
+            + (f" + {second}" if proc.levels >= 2 else "") + (f" + {third}" if proc.levels >= 3 and third else "")
+        )
+        return lines
+
+    def procedure(self, proc: Procedure) -> list[ClaimLine]:
+        family = proc.family
+        if family == "facet_injection" and proc.imaging == "ultrasound":
+            family = "facet_us"
+        if family in SPINE_CODES:
+            return self.spine(proc, family)
+        if family in ("ilesi", "epidural_catheter"):
+            cervical = proc.region in ("cervical", "thoracic")
+            guided = proc.imaging not in ("none", "ultrasound")
+            table = {"ilesi": ("62320", "62321", "62322", "62323"),
+                     "epidural_catheter": ("62324", "62325", "62326", "62327")}[family]
+            code = table[(0 if cervical else 2) + (1 if guided else 0)]
+            if proc.imaging is None:
+                self.notes.append(f"{code}: assumes fluoroscopy or CT guidance (the usual); without imaging the code "
+                                  f"is {table[(0 if cervical else 2)]}.")
+            if proc.laterality == "bilateral":
+                self.ctx.add("BILATERAL-50", "info",
+                             f"{code} is one injection into a shared epidural space: billed once, one unit, never with "
+                             "modifier 50, whatever side the needle approached from.", [code],
+                             ["shuhub-table", "verity-a56681"], "secondary")
+            return [ClaimLine(code=code)]
+        if family == "si_joint":
+            if proc.imaging in ("none", "ultrasound"):
+                return self._si_unguided(proc)
+            return self.sided("G0260" if self.ctx.facility_claim else "27096", proc)
+        if family == "si_nerve_block":
+            return self.sided("64451", proc)
+        if family == "si_rfa":
+            return self.sided("64625", proc)
+        if family == "joint":
+            return self.joint(proc)
+        if family == "trigger_point":
+            return self.trigger_points(proc)
+        raise ValueError(f"unknown procedure family {family}")
+
+    def _si_unguided(self, proc: Procedure) -> list[ClaimLine]:
+        self.ctx.add("SI-IMAGING", "warning",
+                     "An SI joint injection without fluoroscopy or CT is not 27096; CPT points to 20552 (not confirmed "
+                     "against the CPT book), and Medicare's SI LCDs do not cover it.", ["27096", "20552"],
+                     ["old-lcd-l31359", "verity-l39455"], "unconfirmed")
+        return [ClaimLine(code="20552")]
+
+    def joint(self, proc: Procedure) -> list[ClaimLine]:
+        name = (proc.joint or "").lower()
+        if "sacroiliac" in name or name in ("si", "sij", "si joint"):
+            self.ctx.add("SI-NOT-20610", "error",
+                         "The SI joint is never coded as a major joint (20610/20611): use 27096 with fluoroscopy or CT "
+                         "(G0260 on ASC/hospital facility claims).", ["20610", "27096"], ["old-lcd-l31359"],
+                         "secondary")
+            return self.procedure(proc.model_copy(update={"family": "si_joint"}))
+        size = proc.joint_size or joint_size(proc.joint) or "major"
+        unguided, guided = JOINT_CODES[size]
+        us_ok = self.facts.ultrasound is None or all(
+            v is not False for v in (self.facts.ultrasound.real_time, self.facts.ultrasound.permanent_image,
+                                     self.facts.ultrasound.report))
+        if proc.imaging == "ultrasound" and us_ok:
+            return self.sided(guided, proc)
+        lines = self.sided(unguided, proc)
+        if proc.imaging == "ultrasound":
+            self.notes.append(f"Ultrasound without a saved image and report: {unguided}, and no 76942.")
+        elif proc.imaging in ("fluoroscopy", "ct"):
+            lines.append(ClaimLine(code=GUIDANCE_CODE[proc.imaging]))
+        return lines
+
+    def trigger_points(self, proc: Procedure) -> list[ClaimLine]:
+        muscles = proc.muscles or self.facts.muscles
+        if muscles is None:
+            self.ctx.add("TPI-MUSCLES", "warning",
+                         "The number of distinct muscles decides the code (1-2 muscles 20552, 3 or more 20553); it was "
+                         "not given, so 20552 is shown.", ["20552", "20553"], ["aapc-tpi"], "secondary")
+        code = "20553" if muscles and muscles >= 3 else "20552"
+        lines = [ClaimLine(code=code)]
+        if proc.imaging in GUIDANCE_CODE:
+            lines.append(ClaimLine(code=GUIDANCE_CODE[proc.imaging]))
+        return lines
+
+    def em(self) -> list[ClaimLine]:
+        visit = self.enc.em
+        if visit is None:
+            return []
+        separate = visit.separate_problem if visit.separate_problem is not None else self.facts.separate_problem
+        if not self.enc.procedures:
+            return [ClaimLine(code=visit.code)] if visit.code else []
+        if separate and visit.code:
+            return [ClaimLine(code=visit.code, modifiers=("25",))]
+        if separate:
+            self.notes.append("Bill the E/M level the note supports, with modifier 25 on the E/M line.")
+        return []
+
+
+def recommend(encounter: Encounter, catalog: Catalog | None = None) -> Recommendation:
+    """Claim lines for the encounter, then the same checks a submitted claim gets."""
+    catalog = catalog or load_catalog()
+    builder = _Builder(encounter, catalog)
+    lines: list[ClaimLine] = []
+    for proc in encounter.procedures:
+        lines += builder.procedure(proc)
+    lines = builder.em() + lines
+    facts = encounter.facts
+    if encounter.em is not None and facts.separate_problem is None:
+        facts = facts.model_copy(update={"separate_problem": encounter.em.separate_problem,
+                                         "new_patient": encounter.em.new_patient})
+    diag = next((p.diagnostic for p in encounter.procedures if p.diagnostic is not None), None)
+    if facts.diagnostic is None and diag is not None:
+        facts = facts.model_copy(update={"diagnostic": diag})
+    if len({p.family for p in encounter.procedures}) > 1 and facts.distinct_sites is None:
+        facts = facts.model_copy(update={"distinct_sites": True})
+    result = check(lines, facts, catalog) if lines else None
+    findings = builder.ctx.findings + (result.findings if result else [])
+    return Recommendation(
+        claim=result.claim if result else [],
+        status=status_of(findings),
+        findings=findings,
+        notes=builder.notes,
+    )
