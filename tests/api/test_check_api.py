@@ -5,12 +5,11 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from advisor.api.app import create_app
 
 
-@pytest.fixture
-def server(live_server, tmp_settings):  # noqa: ANN001, ANN201
-    return live_server(create_app(tmp_settings))
+@pytest.fixture(scope="module")
+def server(session_server_factory):  # noqa: ANN001, ANN201
+    return session_server_factory().start(ready_path="/healthz")
 
 
 def test_healthz(server) -> None:  # noqa: ANN001
