@@ -1,0 +1,65 @@
+"""POST /api/audit: upload a claim-line CSV (multipart field `file`); JSON summary, patterns and findings, or the
+HTML report with `?format=html`. The upload is read into memory, audited and dropped; nothing is stored."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from fastapi import APIRouter, Query, Request, UploadFile
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from advisor.api.services import ServicesDep
+from advisor.audit.csv_input import UploadTooLarge
+from advisor.errors import InvalidInput
+
+router = APIRouter(prefix="/api", tags=["audit"])
+MAX_FINDINGS_JSON = 5000
+
+
+async def _read_limited(file: UploadFile, limit: int) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    while chunk := await file.read(1024 * 1024):
+        size += len(chunk)
+        if size > limit:
+            raise UploadTooLarge(f"the file is larger than the {limit:,}-byte upload limit", "file")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+@router.post("/audit", response_model=None)
+async def post_audit(
+    request: Request,
+    services: ServicesDep,
+    format: Literal["json", "html"] = Query("json", description="json (default) or html (the report page)."),  # noqa: A002
+    max_findings: int = Query(MAX_FINDINGS_JSON, ge=0, le=1_000_000),
+) -> Response:
+    """Audit a CSV export of claim lines (one row per line); see the audit README for the columns."""
+    from advisor.audit.service import run_audit
+
+    settings = services.settings
+    content_length = request.headers.get("content-length")
+    if content_length and content_length.isdigit() and int(content_length) > settings.max_upload_bytes + 64 * 1024:
+        raise UploadTooLarge(f"the upload is larger than the {settings.max_upload_bytes:,}-byte limit", "file")
+    form = await request.form(max_files=1, max_fields=5)
+    upload = form.get("file")
+    if upload is None or isinstance(upload, str):
+        raise InvalidInput("send the CSV as a multipart form field named 'file'", "file")
+    try:
+        data = await _read_limited(upload, settings.max_upload_bytes)
+    finally:
+        await form.close()
+    result = await run_in_threadpool(run_audit, data, settings, catalog=services.catalog)
+    del data
+    if format == "html":
+        from advisor.audit.report import csp_for_report, render_report
+
+        name = upload.filename or "upload.csv"
+        html = render_report(result, title=f"Practice audit: {name}")
+        return HTMLResponse(html, headers={"Content-Security-Policy": csp_for_report(), "Cache-Control": "no-store"})
+    body = result.model_dump(mode="json")
+    body["findings_total"] = len(result.findings)
+    body["findings_truncated"] = len(result.findings) > max_findings
+    body["findings"] = body["findings"][:max_findings]
+    return JSONResponse(body, headers={"Cache-Control": "no-store"})

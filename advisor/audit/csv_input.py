@@ -1,0 +1,339 @@
+"""Read a practice's claim-line export (CSV) into validated rows, in memory.
+
+One row per claim line. Header names are matched case-insensitively, ignoring spaces, dots, dashes and underscores
+("Claim Number" = "claim_number" = "claimnumber"). Accepted names per column:
+
+=============  ========  =======================================================================================
+column         required  accepted header names
+=============  ========  =======================================================================================
+claim_id       yes       claim_id, claim, claim number, claim no, claim #, claimid, encounter, encounter id
+patient_id     yes       patient_id, patient, mrn, member id, patient number, pseudonym (pseudonymous ids only)
+provider       yes       provider, rendering_provider, rendering, npi, rendering npi, physician, clinician
+dos            yes       dos, date_of_service, service date, date, from date, service_date
+code           yes       code, cpt, hcpcs, procedure, procedure code, cpt code, cpt/hcpcs
+modifiers      no        modifiers, modifier, mods, mod  (several separated by - , space or ;  e.g. "25", "RT;XS")
+units          no        units, qty, quantity, days or units, days/units, unit  (default 1)
+payer          no        payer, insurance, plan, payer name, financial class  (default: settings.default_payer)
+setting        no        setting, pos, place of service  (11 → office, 22/19 → facility, 24 → asc; default office)
+diagnoses      no        diagnosis, diagnoses, dx, icd10, icd-10, diagnosis codes (kept for the drill-down only)
+=============  ========  =======================================================================================
+
+Payer values: anything naming Medicare (medicare, MCR, Medicare Part B, Medicare Advantage, MA, MCARE) → medicare;
+everything else → commercial; empty → the default payer. Dates: 2025-03-14, 03/14/2025, 3/14/25, 20250314, 14.03.2025.
+Encodings: UTF-8 (with or without BOM), then Windows-1252, then Latin-1. Delimiters: comma, semicolon, tab, pipe
+(csv.Sniffer, falling back to counting them in the header line).
+
+Malformed rows (bad code, date, units, modifier, empty id) are collected with their line number in the file and the
+reason; the rest of the file is still audited. A missing required column, an empty file, a binary (non-CSV) file or
+one over settings.max_upload_bytes raises an AdvisorError that names the problem.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+from advisor.claims import ClaimLine, build_line
+from advisor.errors import AdvisorError, InvalidInput
+from advisor.rules.model import Payer, Setting
+
+REQUIRED = ("claim_id", "patient_id", "provider", "dos", "code")
+SYNONYMS: dict[str, tuple[str, ...]] = {
+    "claim_id": ("claim_id", "claim", "claim number", "claim no", "claim #", "claim nbr", "claimid", "claim num",
+                 "encounter", "encounter id", "encounter number"),
+    "patient_id": ("patient_id", "patient", "mrn", "member id", "patient number", "patient no", "pseudonym",
+                   "patient key", "pt id", "account"),
+    "provider": ("provider", "rendering_provider", "rendering", "npi", "rendering npi", "physician", "clinician",
+                 "provider id", "provider npi", "rendering provider npi", "doctor"),
+    "dos": ("dos", "date_of_service", "service date", "date", "from date", "from dos", "service_date", "dos from",
+            "date of service from"),
+    "code": ("code", "cpt", "hcpcs", "procedure", "procedure code", "cpt code", "cpt/hcpcs", "hcpcs code", "cpt hcpcs",
+             "proc code", "proc"),
+    "modifiers": ("modifiers", "modifier", "mods", "mod", "modifier 1", "mod1"),
+    "units": ("units", "qty", "quantity", "days or units", "days/units", "unit", "service units"),
+    "payer": ("payer", "insurance", "plan", "payer name", "financial class", "primary payer", "insurance plan", "payor"),
+    "setting": ("setting", "pos", "place of service", "place_of_service"),
+    "diagnoses": ("diagnosis", "diagnoses", "dx", "icd10", "icd-10", "diagnosis codes", "dx codes", "icd"),
+}
+
+
+def _norm(name: str) -> str:
+    return re.sub(r"[^a-z0-9#]", "", name.strip().lower().lstrip("\ufeff"))
+
+
+_LOOKUP = {_norm(alias): column for column, aliases in SYNONYMS.items() for alias in aliases}
+_MEDICARE = {"medicare", "mcr", "ma", "mcare", "medicarepartb", "partb", "medicareadvantage", "mapart c", "mapartc",
+             "medicarepartc", "railroadmedicare", "rrmedicare"}
+POS_SETTING = {"11": Setting.OFFICE, "22": Setting.FACILITY, "19": Setting.FACILITY, "24": Setting.ASC,
+               "office": Setting.OFFICE, "facility": Setting.FACILITY, "hospital": Setting.FACILITY,
+               "opps": Setting.FACILITY, "outpatient": Setting.FACILITY, "hopd": Setting.FACILITY, "asc": Setting.ASC}
+_DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y", "%m/%d/%y", "%Y%m%d", "%d.%m.%Y", "%m-%d-%Y", "%Y/%m/%d")
+_MOD_SPLIT = re.compile(r"[-,;\s]+")
+
+
+class UploadTooLarge(InvalidInput):
+    """The file is larger than settings.max_upload_bytes."""
+
+    status_code = 413
+
+
+@dataclass(slots=True)
+class Row:
+    """One validated claim line with its place in the file (`line` = 1-based line number, header = line 1)."""
+
+    line: int
+    claim_id: str
+    patient_id: str
+    provider: str
+    dos: date
+    claim_line: ClaimLine
+    payer: Payer
+    setting: Setting
+    diagnoses: tuple[str, ...] = ()
+
+    @property
+    def code(self) -> str:
+        return self.claim_line.code
+
+
+@dataclass(slots=True)
+class RowError:
+    line: int
+    reason: str
+
+
+@dataclass
+class ParsedFile:
+    rows: list[Row]
+    errors: list[RowError]
+    columns: dict[str, str]  # canonical column -> header as written
+    notes: list[str]
+    delimiter: str
+    encoding: str
+    data_rows: int
+
+
+def decode(data: bytes) -> tuple[str, str]:
+    """Text and the encoding that read it. Never fails: Latin-1 decodes any byte string."""
+    for encoding in ("utf-8-sig", "cp1252", "latin-1"):
+        try:
+            return data.decode(encoding), encoding
+        except UnicodeDecodeError:
+            continue
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _looks_binary(data: bytes) -> bool:
+    head = data[:4096]
+    if head.startswith((b"%PDF", b"PK\x03\x04", b"\xd0\xcf\x11\xe0", b"\x89PNG", b"\xff\xd8\xff", b"GIF8")):
+        return True
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 BOM: decode it ourselves instead
+        return False
+    return b"\x00" in head
+
+
+def _sniff(text: str) -> str:
+    sample = text[:65536]
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
+    except csv.Error:
+        header = sample.splitlines()[0] if sample.splitlines() else ""
+        counts = {d: header.count(d) for d in (",", ";", "\t", "|")}
+        best = max(counts, key=counts.__getitem__)
+        return best if counts[best] else ","
+
+
+def map_header(header: list[str]) -> tuple[dict[str, int], dict[str, str]]:
+    """Canonical column -> index, and canonical column -> header text. Missing required columns raise InvalidInput."""
+    index: dict[str, int] = {}
+    written: dict[str, str] = {}
+    for i, name in enumerate(header):
+        column = _LOOKUP.get(_norm(name))
+        if column and column not in index:
+            index[column], written[column] = i, name.strip().lstrip("\ufeff")
+    missing = [c for c in REQUIRED if c not in index]
+    if missing:
+        parts = [f"'{c}' (accepted: {', '.join(SYNONYMS[c])})" for c in missing]
+        found = ", ".join(repr(h.strip()) for h in header[:20]) or "nothing"
+        raise InvalidInput(
+            f"missing required column{'s' if len(missing) > 1 else ''} {'; '.join(parts)}. The header has: {found}",
+            f"column {missing[0]}",
+        )
+    return index, written
+
+
+def parse_date(text: str) -> date:
+    value = text.strip()
+    if " " in value:  # "2025-03-14 00:00:00"
+        value = value.split(" ", 1)[0]
+    for fmt in _DATE_FORMATS:
+        try:
+            return datetime.strptime(value, fmt).date()
+        except ValueError:
+            continue
+    raise ValueError(f"date of service {text!r} is not a date (use 2025-03-14 or 03/14/2025)")
+
+
+def map_payer(text: str, default: Payer) -> Payer:
+    value = re.sub(r"[^a-z ]", "", text.strip().lower())
+    if not value:
+        return default
+    squashed = value.replace(" ", "")
+    if squashed in _MEDICARE or "medicare" in squashed or value.split()[0] in ("ma", "mcr"):
+        return Payer.MEDICARE
+    return Payer.COMMERCIAL
+
+
+def map_setting(text: str) -> Setting:
+    value = text.strip().lower()
+    if not value:
+        return Setting.OFFICE
+    if value.isdigit():
+        value = value.zfill(2)
+    if value in POS_SETTING:
+        return POS_SETTING[value]
+    raise ValueError(f"setting {text!r} is not known (use POS 11/22/24 or office/facility/asc)")
+
+
+def _units(text: str) -> int:
+    value = text.strip()
+    if not value:
+        return 1
+    try:
+        number = float(value)
+    except ValueError:
+        raise ValueError(f"units {text!r} is not a number") from None
+    if number != int(number) or not 1 <= number <= 999:
+        raise ValueError(f"units {text!r} must be a whole number between 1 and 999")
+    return int(number)
+
+
+class _LineCache:
+    """ClaimLine objects are frozen: build each distinct (code, modifiers, units) once."""
+
+    def __init__(self) -> None:
+        self.cache: dict[tuple[str, str, int], ClaimLine] = {}
+
+    def get(self, code: str, mods: str, units: int, where: str) -> ClaimLine:
+        key = (code, mods, units)
+        line = self.cache.get(key)
+        if line is None:
+            parts = [m for m in _MOD_SPLIT.split(mods.strip().upper()) if m]
+            try:
+                line = build_line({"code": code, "modifiers": parts, "units": units}, where)
+            except AdvisorError as exc:
+                raise ValueError(exc.message.removeprefix(f"{where}: ")) from None
+            self.cache[key] = line
+        return line
+
+
+def read_csv(
+    source: bytes | str | Path,
+    *,
+    max_bytes: int | None = None,
+    default_payer: Payer = Payer.MEDICARE,
+    name: str = "file",
+) -> ParsedFile:
+    """Decode, sniff, map the header and validate every row. Row faults are collected, never raised."""
+    if isinstance(source, (str, Path)):
+        path = Path(source)
+        try:
+            size = path.stat().st_size
+            if max_bytes is not None and size > max_bytes:
+                raise UploadTooLarge(f"{path.name} is {size:,} bytes; the limit is {max_bytes:,} bytes", name)
+            data = path.read_bytes()
+        except OSError as exc:
+            raise InvalidInput(f"cannot read {path}: {exc.strerror or exc}", name) from None
+    else:
+        data = source
+    if max_bytes is not None and len(data) > max_bytes:
+        raise UploadTooLarge(f"the file is {len(data):,} bytes; the limit is {max_bytes:,} bytes", name)
+    if not data.strip():
+        raise InvalidInput("the file is empty; export the claim lines as CSV with a header row", name)
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        text, encoding = data.decode("utf-16"), "utf-16"
+    elif _looks_binary(data):
+        raise InvalidInput(
+            "this is not a CSV file (it looks binary, e.g. a PDF, spreadsheet or image); export the claim lines "
+            "as CSV (comma, semicolon or tab separated) with a header row", name,
+        )
+    else:
+        text, encoding = decode(data)
+    text = text.lstrip("\ufeff")
+    delimiter = _sniff(text)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    header: list[str] | None = None
+    for header_candidate in reader:
+        if any(cell.strip() for cell in header_candidate):
+            header = header_candidate
+            break
+    if header is None:
+        raise InvalidInput("the file has no header row and no data", name)
+    if len(header) < 2:
+        raise InvalidInput(
+            f"this does not look like a CSV export: the first line has a single column ({header[0][:60]!r}); "
+            "expected a header row such as claim_id,patient_id,provider,dos,code,modifiers,units,payer", name,
+        )
+    index, written = map_header(header)
+    notes: list[str] = []
+    if "payer" not in index:
+        notes.append(f"no payer column: every claim is treated as {default_payer.value}")
+    if "units" not in index:
+        notes.append("no units column: every line counts as 1 unit")
+    if "modifiers" not in index:
+        notes.append("no modifiers column: lines are read without modifiers")
+
+    rows: list[Row] = []
+    errors: list[RowError] = []
+    cache = _LineCache()
+    payer_cache: dict[str, Payer] = {}
+    setting_cache: dict[str, Setting] = {}
+    date_cache: dict[str, date] = {}
+    i_claim, i_patient, i_provider, i_dos, i_code = (index[c] for c in REQUIRED)
+    i_mods, i_units, i_payer, i_setting, i_dx = (index.get(c) for c in
+                                                 ("modifiers", "units", "payer", "setting", "diagnoses"))
+    width = len(header)
+    data_rows = 0
+    for cells in reader:
+        line_no = reader.line_num
+        if not any(c.strip() for c in cells):
+            continue
+        data_rows += 1
+        if len(cells) < width:
+            cells = cells + [""] * (width - len(cells))
+        try:
+            claim_id, patient_id, provider = (cells[i_claim].strip(), cells[i_patient].strip(),
+                                              cells[i_provider].strip())
+            for label, value in (("claim id", claim_id), ("patient id", patient_id), ("provider", provider)):
+                if not value:
+                    raise ValueError(f"{label} is empty")
+            dos_text = cells[i_dos].strip()
+            dos = date_cache.get(dos_text)
+            if dos is None:
+                dos = date_cache[dos_text] = parse_date(dos_text)
+            code = cells[i_code].strip().upper()
+            if not code:
+                raise ValueError("code is empty")
+            units = _units(cells[i_units]) if i_units is not None else 1
+            mods = cells[i_mods] if i_mods is not None else ""
+            claim_line = cache.get(code, mods, units, f"line {line_no}")
+            payer_text = cells[i_payer] if i_payer is not None else ""
+            payer = payer_cache.get(payer_text)
+            if payer is None:
+                payer = payer_cache[payer_text] = map_payer(payer_text, default_payer)
+            setting_text = cells[i_setting] if i_setting is not None else ""
+            setting = setting_cache.get(setting_text)
+            if setting is None:
+                setting = setting_cache[setting_text] = map_setting(setting_text)
+            dx = tuple(d for d in _MOD_SPLIT.split(cells[i_dx].strip().upper()) if d) if i_dx is not None else ()
+        except ValueError as exc:
+            errors.append(RowError(line_no, str(exc)))
+            continue
+        rows.append(Row(line_no, claim_id, patient_id, provider, dos, claim_line, payer, setting, dx))
+    if data_rows == 0:
+        raise InvalidInput("the file has a header row but no claim lines", name)
+    return ParsedFile(rows, errors, written, notes, delimiter, encoding, data_rows)

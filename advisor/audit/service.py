@@ -1,0 +1,214 @@
+"""`run_audit(bytes | path, settings) -> AuditResult`: read the CSV, check every claim, find the panel patterns.
+
+Everything happens in memory: the uploaded bytes and the parsed rows are dropped when the call returns; nothing is
+written unless the caller saves the report or the findings CSV.
+"""
+
+from __future__ import annotations
+
+import csv
+import gc
+import io
+import time
+from collections import Counter
+from datetime import date
+from pathlib import Path
+
+from pydantic import BaseModel, Field
+
+from advisor.audit.csv_input import ParsedFile, read_csv
+from advisor.audit.patterns import AuditOptions, Claim, PatternResult, run_patterns
+from advisor.rules.catalog import Catalog, load_catalog
+from advisor.rules.engine import check
+from advisor.rules.model import CheckResult, Facts, Payer, Severity
+from advisor.settings import Settings, get_settings
+
+_RANK = {"error": 0, "warning": 1, "info": 2}
+
+
+class AuditFinding(BaseModel):
+    """One engine finding on one claim, tied back to the file's line numbers."""
+
+    claim_id: str
+    dos: date
+    patient_id: str
+    provider: str
+    payer: str
+    lines: list[int]
+    codes: list[str]
+    rule: str
+    severity: Severity
+    message: str
+    confidence: str
+
+
+class RowProblem(BaseModel):
+    line: int
+    reason: str
+
+
+class AuditSummary(BaseModel):
+    rows: int = Field(description="Data rows in the file (blank rows skipped).")
+    lines: int = Field(description="Valid claim lines audited.")
+    malformed_rows: int
+    claims: int
+    providers: int
+    patients: int
+    first_dos: date | None = None
+    last_dos: date | None = None
+    claims_with_errors: int
+    claims_with_warnings: int
+    error_rate: float = Field(description="Share of claims with at least one error finding.")
+    warning_rate: float
+    findings_by_rule: dict[str, int]
+    findings_by_severity: dict[str, int]
+    patterns_flagged: int
+    top_patterns: list[str] = Field(description="Flagged pattern titles, most flags first.")
+    columns: dict[str, str] = Field(description="Which header was read as which column.")
+    delimiter: str
+    encoding: str
+    notes: list[str] = Field(default_factory=list)
+    catalog_version: str
+    seconds: float
+
+
+class AuditResult(BaseModel):
+    summary: AuditSummary
+    options: AuditOptions = Field(default_factory=AuditOptions, description="The thresholds this audit used.")
+    patterns: list[PatternResult]
+    findings: list[AuditFinding]
+    row_errors: list[RowProblem]
+
+
+def group_claims(parsed: ParsedFile) -> list[Claim]:
+    """Rows grouped by (claim id, date of service), in file order."""
+    claims: dict[tuple[str, date], Claim] = {}
+    for row in parsed.rows:
+        key = (row.claim_id, row.dos)
+        claim = claims.get(key)
+        if claim is None:
+            claims[key] = Claim(row.claim_id, row.dos, [row])
+        else:
+            claim.rows.append(row)
+    return list(claims.values())
+
+
+# The engine is pure and today no rule reads facts.date_of_service, so identical claims (same lines, payer and
+# setting) get identical findings: memoise on that key. tests/audit/test_service_report_cli.py checks the assumption;
+# if a rule starts using the date, set this to True and the date joins the key.
+ENGINE_USES_DATE = False
+
+
+def check_claims(claims: list[Claim], catalog: Catalog) -> list[AuditFinding]:
+    findings: list[AuditFinding] = []
+    facts_cache: dict[tuple[str, str, date], Facts] = {}
+    memo: dict[tuple, CheckResult] = {}
+    for claim in claims:
+        first = claim.rows[0]
+        key = (first.payer.value, first.setting.value, claim.dos)
+        facts = facts_cache.get(key)
+        if facts is None:
+            facts = facts_cache[key] = Facts(payer=first.payer, setting=first.setting, date_of_service=claim.dos)
+        lines = tuple(r.claim_line for r in claim.rows)
+        memo_key = (lines, first.payer, first.setting, claim.dos if ENGINE_USES_DATE else None)
+        result = memo.get(memo_key)
+        if result is None:
+            result = memo[memo_key] = check(list(lines), facts, catalog)
+        for f in result.findings:
+            lines = [r.line for r in claim.rows if r.code in f.codes] or [r.line for r in claim.rows]
+            findings.append(AuditFinding(
+                claim_id=claim.claim_id, dos=claim.dos, patient_id=first.patient_id, provider=first.provider,
+                payer=first.payer.value, lines=lines, codes=f.codes, rule=f.rule, severity=f.severity,
+                message=f.message, confidence=f.confidence,
+            ))
+    return findings
+
+
+def options_from(settings: Settings) -> AuditOptions:
+    values = {k: getattr(settings, f"audit_{k}") for k in AuditOptions.model_fields if hasattr(settings, f"audit_{k}")}
+    return AuditOptions(**values)
+
+
+def run_audit(
+    source: bytes | str | Path,
+    settings: Settings | None = None,
+    *,
+    catalog: Catalog | None = None,
+    options: AuditOptions | None = None,
+) -> AuditResult:
+    """Audit a claim-line export. Raises AdvisorError for a file that cannot be audited at all."""
+    # Many small objects, no reference cycles: pausing the cyclic GC avoids repeated full collections on big files.
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _run_audit(source, settings, catalog, options)
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+
+
+def _run_audit(
+    source: bytes | str | Path, settings: Settings | None, catalog: Catalog | None, options: AuditOptions | None
+) -> AuditResult:
+    started = time.perf_counter()
+    settings = settings or get_settings()
+    catalog = catalog or load_catalog(settings)
+    options = options or options_from(settings)
+    parsed = read_csv(source, max_bytes=settings.max_upload_bytes, default_payer=Payer(settings.default_payer),
+                      name=Path(source).name if isinstance(source, (str, Path)) else "file")
+    claims = group_claims(parsed)
+    findings = check_claims(claims, catalog)
+    patterns = run_patterns(claims, catalog, options)
+
+    worst: dict[tuple[str, date], int] = {}
+    for f in findings:
+        key = (f.claim_id, f.dos)
+        worst[key] = min(worst.get(key, 9), _RANK[f.severity])
+    n_claims = len(claims)
+    with_errors = sum(1 for v in worst.values() if v == 0)
+    with_warnings = sum(1 for v in worst.values() if v == 1)
+    flagged = sorted((p for p in patterns if p.flagged), key=lambda p: -len(p.flags))
+    dates = [c.dos for c in claims]
+    findings.sort(key=lambda f: (_RANK[f.severity], f.dos, f.claim_id, f.lines[:1]))
+    summary = AuditSummary(
+        rows=parsed.data_rows, lines=len(parsed.rows), malformed_rows=len(parsed.errors), claims=n_claims,
+        providers=len({c.provider for c in claims}), patients=len({c.patient_id for c in claims}),
+        first_dos=min(dates) if dates else None, last_dos=max(dates) if dates else None,
+        claims_with_errors=with_errors, claims_with_warnings=with_warnings,
+        error_rate=round(with_errors / n_claims, 4) if n_claims else 0.0,
+        warning_rate=round(with_warnings / n_claims, 4) if n_claims else 0.0,
+        findings_by_rule=dict(Counter(f.rule for f in findings if f.severity != "info").most_common()),
+        findings_by_severity={s: sum(1 for f in findings if f.severity == s) for s in ("error", "warning", "info")},
+        patterns_flagged=len(flagged),
+        top_patterns=[f"{p.title} ({len(p.flags)})" for p in flagged],
+        columns=parsed.columns, delimiter={"\t": "tab"}.get(parsed.delimiter, parsed.delimiter),
+        encoding=parsed.encoding, notes=parsed.notes, catalog_version=catalog.version,
+        seconds=round(time.perf_counter() - started, 3),
+    )
+    return AuditResult(
+        summary=summary, options=options, patterns=patterns, findings=findings,
+        row_errors=[RowProblem(line=e.line, reason=e.reason) for e in parsed.errors],
+    )
+
+
+FINDINGS_COLUMNS = ("claim_id", "dos", "patient_id", "provider", "payer", "lines", "codes", "rule", "severity",
+                    "confidence", "message")
+
+
+def findings_csv(result: AuditResult) -> str:
+    """The findings as CSV text: one row per finding (claim, file line numbers, rule, severity, message)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(FINDINGS_COLUMNS)
+    for f in result.findings:
+        writer.writerow([_safe(f.claim_id), f.dos.isoformat(), _safe(f.patient_id), _safe(f.provider), f.payer,
+                         " ".join(map(str, f.lines)), " ".join(f.codes), f.rule, f.severity, f.confidence,
+                         f.message])
+    for e in result.row_errors:
+        writer.writerow(["", "", "", "", "", e.line, "", "MALFORMED-ROW", "error", "", e.reason])
+    return out.getvalue()
+
+
+def _safe(value: str) -> str:
+    """Neutralise spreadsheet formula injection in values copied from the upload."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
