@@ -32,6 +32,7 @@ class Settings(BaseSettings):
     )
     chroma_url: str | None = Field(None, description="http://host:port of a Chroma server; embedded on disk if unset.")
     collection: str = "guidance"
+    index_on_start: bool = Field(True, description="`advisor serve` builds/updates the index in the background.")
 
     # Answering
     engine: Literal["offline", "openai", "anthropic", "ollama"] = "offline"
@@ -47,6 +48,10 @@ class Settings(BaseSettings):
     # Limits and privacy
     max_upload_bytes: int = 20 * 1024 * 1024
     log_text: bool = Field(False, description="Log question/answer text (may contain PHI). Off by default.")
+
+    # Practice audit (advisor/audit): panel-pattern thresholds
+    audit_mod25_threshold: float = Field(0.5, ge=0, le=1, description="Flag a provider above this E/M-25 rate.")
+    audit_tpi_min_interval_days: int = Field(60, ge=1, description="TPI sessions closer than this are flagged.")
 
     @property
     def resolved_rules_db(self) -> Path:

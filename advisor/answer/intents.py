@@ -9,7 +9,6 @@ offline engine never needs the model to answer.
 from __future__ import annotations
 
 import logging
-import math
 import re
 import threading
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Protocol, Sequence
 
+import numpy as np
 import yaml
 
 from advisor.errors import DataError
@@ -28,11 +28,11 @@ _STOP = frozenset("a an the i we you it is are do does to for of on in at with a
 
 
 class Embedder(Protocol):
-    """The slice of the retrieval embedder we use (LangChain Embeddings shape)."""
+    """The slice of the retrieval embedder (advisor.retrieval.embeddings) we use."""
 
-    def embed_documents(self, texts: list[str]) -> list[list[float]]: ...
+    def embed(self, texts: Sequence[str], batch_size: int = 32) -> Any: ...
 
-    def embed_query(self, text: str) -> list[float]: ...
+    def embed_query(self, text: str) -> Any: ...
 
 
 @dataclass(frozen=True)
@@ -71,11 +71,9 @@ def _words(text: str) -> set[str]:
     return {w for w in _WORD_RE.findall(text.lower()) if w not in _STOP}
 
 
-def _cosine(a: Sequence[float], b: Sequence[float]) -> float:
-    dot = sum(x * y for x, y in zip(a, b))
-    na = math.sqrt(sum(x * x for x in a))
-    nb = math.sqrt(sum(y * y for y in b))
-    return dot / (na * nb) if na and nb else 0.0
+def _unit(matrix: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    return matrix / np.where(norms == 0, 1.0, norms)
 
 
 class IntentClassifier:
@@ -86,23 +84,23 @@ class IntentClassifier:
         self.embedder = embedder
         self.top_k = top_k
         self._lock = threading.Lock()
-        self._example_vectors: list[tuple[str, list[float]]] | None = None
+        self._example_vectors: tuple[list[str], np.ndarray] | None = None
         self._example_words = [(s.name, _words(e)) for s in self.specs for e in s.examples]
 
-    def _vectors(self) -> list[tuple[str, list[float]]] | None:
-        """Embed the examples once (lazily); on failure fall back to word overlap for good."""
+    def _vectors(self) -> tuple[list[str], np.ndarray] | None:
+        """Embed the examples once (lazily, unit-normalised); on failure fall back to word overlap for good."""
         if self.embedder is None:
             return None
         with self._lock:
             if self._example_vectors is None:
                 pairs = [(s.name, e) for s in self.specs for e in s.examples]
                 try:
-                    vectors = self.embedder.embed_documents([e for _, e in pairs])
+                    matrix = _unit(np.asarray(self.embedder.embed([e for _, e in pairs]), dtype=np.float32))
                 except Exception as exc:  # noqa: BLE001 - a broken model must not break answering
                     log.warning("intent embeddings unavailable (%s); using word overlap", type(exc).__name__)
                     self.embedder = None
                     return None
-                self._example_vectors = [(name, list(v)) for (name, _), v in zip(pairs, vectors)]
+                self._example_vectors = ([name for name, _ in pairs], matrix)
             return self._example_vectors
 
     def similarities(self, question: str) -> dict[str, float]:
@@ -110,9 +108,10 @@ class IntentClassifier:
         per_intent: dict[str, list[float]] = {s.name: [] for s in self.specs}
         vectors = self._vectors()
         if vectors is not None and self.embedder is not None:
-            query = self.embedder.embed_query(question)
-            for name, vec in vectors:
-                per_intent[name].append(max(0.0, _cosine(query, vec)))
+            names, matrix = vectors
+            query = _unit(np.asarray(self.embedder.embed_query(question), dtype=np.float32).reshape(1, -1))[0]
+            for name, sim in zip(names, matrix @ query):
+                per_intent[name].append(max(0.0, float(sim)))
         else:
             words = _words(question)
             for name, ex_words in self._example_words:
@@ -167,8 +166,8 @@ class _MiniLM:
             self._model = SentenceTransformer(str(self.path), device="cpu")
         return self._model
 
-    def embed_documents(self, texts: list[str]) -> list[list[float]]:
-        return self._load().encode(texts, normalize_embeddings=True).tolist()
+    def embed(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
+        return self._load().encode(list(texts), batch_size=batch_size, normalize_embeddings=True)
 
-    def embed_query(self, text: str) -> list[float]:
-        return self._load().encode([text], normalize_embeddings=True)[0].tolist()
+    def embed_query(self, text: str) -> np.ndarray:
+        return self.embed([text])[0]

@@ -46,6 +46,7 @@ class Lexicon:
     muscle_re: re.Pattern[str]
     joints: dict[str, str]  # written form -> size class
     joint_re: re.Pattern[str]
+    joint_sites: dict[str, str] = field(default_factory=dict)  # bursa/part -> the joint it belongs to
     codes: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def normalize(self, text: str) -> str:
@@ -107,6 +108,7 @@ def load_lexicon(path: Path = LEXICON_PATH) -> Lexicon:
             joints=joints,
             joint_re=_alternation(list(joints)),
             codes=codes,
+            joint_sites={str(k).lower(): str(v).lower() for k, v in (data.get("joint_sites") or {}).items()},
         )
     except (KeyError, TypeError, AttributeError) as exc:
         raise DataError(f"{path}: missing or malformed section ({exc})", str(path)) from None

@@ -92,6 +92,8 @@ class Mentions(BaseModel):
     us_permanent_image: bool | None = None
     us_report: bool | None = None
     days_since_global_procedure: int | None = None
+    past_procedure: ProcedureMention | None = Field(None, description="A procedure done on an earlier day.")
+    past_code: str | None = None
 
 
 class Proposal(BaseModel):

@@ -16,7 +16,9 @@ _MAX = {"c": 7, "t": 12, "l": 5, "s": 5}
 _REGION = {"c": "cervical", "t": "thoracic", "l": "lumbar", "s": "sacral"}
 _NAMES = {v: f"{k.upper()}{n}" for k, base in _BASE.items() for n in range(1, _MAX[k] + 1) for v in [base + n]}
 
-RANGE_RE = re.compile(r"(?<![a-z0-9])([ctls])(\d{1,2})\s*(?:-|/|to|through|thru)\s*([ctls])?(\d{1,2})(?![0-9])")
+SPAN_RE = re.compile(r"(?<![a-z0-9])([ctls])(\d{1,2})\s*[-/]\s*[ctls]?\d{1,2}\s*(?:through|thru|to)\s*[ctls]?\d{1,2}\s*[-/]\s*([ctls])?(\d{1,2})(?![0-9])")
+RANGE_RE = re.compile(r"(?<![a-z0-9])([ctls])(\d{1,2})\s*(?:-|/|to|through|thru)\s*([ctls])?(\d{1,2})(?![0-9])"
+                      r"|(?<![a-z0-9])([ctls])(\d{1,2})\s+([ctls])(\d{1,2})(?![0-9])")
 SINGLE_RE = re.compile(r"(?<![a-z0-9-/])([ctls])(\d{1,2})(?![0-9])(?!\s*(?:-|/|to\b|through|thru)\s*[ctls]?\d)")
 
 
@@ -48,9 +50,9 @@ class SpinalLevels:
         """Levels for `family`: joints, plus bare vertebrae (as foramina for TFESI, as nerves for facet)."""
         if not self.joints and not self.vertebrae:
             return None
-        if family in ("facet_injection", "facet_rfa") and not self.joints and len(self.vertebrae) > 1:
-            # "L3, L4, L5 medial branches" block the L4-5 and L5-S1 joints: nerves - 1 joints.
-            return len(self.vertebrae) - 1
+        if family in ("facet_injection", "facet_rfa"):
+            # Facet codes count joints; bare vertebrae are nerves ("L3, L4, L5 medial branches" = 2 joints).
+            return len(self.joints) if self.joints else max(1, len(self.vertebrae) - 1)
         extra = {v for v in self.vertebrae if v not in self.joints and v - 1 not in self.joints}
         return len(self.joints) + len(extra)
 
@@ -59,13 +61,23 @@ def parse_levels(text: str) -> SpinalLevels:
     """Spinal levels in lowercase text; ranges expand to every joint they span."""
     joints: set[int] = set()
     regions: list[str] = []
+    for m in SPAN_RE.finditer(text):  # "L1-2 through L5-S1": every joint from the first to the last
+        a, b = _position(m.group(1), int(m.group(2))), _position(m.group(3) or m.group(1), int(m.group(4)))
+        if a is not None and b is not None and 0 < b - a <= 12:
+            joints.update(range(a, b))
+            regions.append(_REGION[m.group(1)])
+    text = SPAN_RE.sub(" ", text)
     for m in RANGE_RE.finditer(text):
-        l1, n1, l2, n2 = m.group(1), int(m.group(2)), m.group(3) or m.group(1), int(m.group(4))
+        if m.group(1):
+            l1, n1, l2, n2 = m.group(1), int(m.group(2)), m.group(3) or m.group(1), int(m.group(4))
+        else:  # "L5 S1": two named vertebrae side by side are the joint between them
+            l1, n1, l2, n2 = m.group(5), int(m.group(6)), m.group(7), int(m.group(8))
         a, b = _position(l1, n1), _position(l2, n2)
-        if a is None or b is None or b <= a or b - a > 12:
+        if a is None or b is None or b <= a or b - a > 12 or (not m.group(1) and b - a != 1):
             continue
         joints.update(range(a, b))
         regions.append(_REGION[l1])
+    text = RANGE_RE.sub(" ", text)
     vertebrae: set[int] = set()
     for m in SINGLE_RE.finditer(text):
         pos = _position(m.group(1), int(m.group(2)))

@@ -12,4 +12,5 @@ router = APIRouter(tags=["health"])
 
 @router.get("/healthz")
 def healthz(services: ServicesDep) -> dict[str, str]:
-    return {"status": "ok", "version": __version__, "catalog": services.catalog.version}
+    return {"status": "ok", "version": __version__, "catalog": services.catalog.version,
+            "index": services.retrieval.status}  # fmt: skip

@@ -12,6 +12,9 @@ from advisor.rules.catalog import Catalog, load_catalog
 from advisor.settings import Settings
 
 if TYPE_CHECKING:
+    from advisor.retrieval.search import Searcher
+    from advisor.retrieval.service import RetrievalService
+    from advisor.answer.pipeline import AnswerPipeline
     from advisor.store import ConversationStore
 
 
@@ -34,6 +37,29 @@ class Services:
 
         with self._lock:
             return ConversationStore(self.settings)
+
+    @cached_property
+    def retrieval(self) -> RetrievalService:
+        """Knowledge index + hybrid search; cheap to create, the model loads on first search (or at startup)."""
+        from advisor.retrieval.service import RetrievalService
+
+        with self._lock:
+            return RetrievalService(self.settings)
+
+    @cached_property
+    def searcher(self) -> Searcher:
+        """`searcher.search(query, k, codes, topics) -> list[Passage]`; builds the index first if missing
+        (blocks while a startup build runs; a failed build raises and is retried on the next access)."""
+        return self.retrieval.searcher()
+
+    @cached_property
+    def answerer(self) -> AnswerPipeline:
+        """The question-answering pipeline (understanding -> rules -> retrieval -> writer); the searcher and the
+        embedding model behind it load on the first question, not here."""
+        from advisor.answer.pipeline import make_pipeline
+
+        with self._lock:
+            return make_pipeline(self)
 
 
 def get_services(request: Request) -> Services:

@@ -19,6 +19,7 @@ from advisor.errors import DataError
 from advisor.settings import Settings
 
 QUERY_CACHE_SIZE = 1024
+SMALL_BATCH = 8  # up to this many texts (queries) are embedded on one thread
 
 
 class Embedder(Protocol):
@@ -93,7 +94,9 @@ class SentenceTransformerEmbedder(_CachedQueries):
         if not (model_path / "config.json").is_file() and not (model_path / "modules.json").is_file():
             raise DataError(f"embedding model directory {model_path} has no model files", where=str(model_path))
         from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as hf_logging
 
+        hf_logging.disable_progress_bar()  # "Loading weights" bars would interleave with ingest's own bar
         self.model = SentenceTransformer(str(model_path), device="cpu", local_files_only=True)
         get_dim = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
         self.dim = int(get_dim())
@@ -104,11 +107,21 @@ class SentenceTransformerEmbedder(_CachedQueries):
     def embed(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
+        import torch
+
         with self._lock:
-            vecs = self.model.encode(
-                list(texts), batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True,
-                show_progress_bar=False,
-            )  # fmt: skip
+            # One short query on a shared 2-core machine: a single thread avoids OpenMP barrier stalls
+            # (p95 ~20 ms instead of hundreds under load); batches keep torch's default parallelism.
+            threads = torch.get_num_threads()
+            if len(texts) <= SMALL_BATCH and threads > 1:
+                torch.set_num_threads(1)
+            try:
+                vecs = self.model.encode(
+                    list(texts), batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True,
+                    show_progress_bar=False,
+                )  # fmt: skip
+            finally:
+                torch.set_num_threads(threads)
         return np.asarray(vecs, dtype=np.float32)
 
 

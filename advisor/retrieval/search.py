@@ -31,6 +31,7 @@ MAX_K = 50
 RRF_K = 60  # the usual constant: damps the head so no single list dominates
 DEPTH = 50  # candidates taken from each list before fusion
 WEIGHTS = {"dense": 1.0, "bm25": 1.0, "exact": 1.0}
+DOC_WEIGHT = 1.0  # weight of the document-level fusion term (see Searcher._fuse)
 REFRESH_S = 30.0  # how often a long-lived searcher checks whether the index was re-ingested
 Mode = Literal["dense", "bm25", "hybrid"]
 
@@ -85,6 +86,7 @@ class _Index:
         self.pos = {c.chunk_id: i for i, c in enumerate(self.chunks)}
         self.codes = [set(c.codes) for c in self.chunks]
         self.mods = [set(c.modifiers) for c in self.chunks]
+        self.doc_codes = [set(c.doc_codes) for c in self.chunks]
         self.bm25 = bm25s.BM25(k1=1.2, b=0.75)
         corpus = [tokenize(c.embed_text) or ["_"] for c in self.chunks]
         self.vocab: set[str] = {t for toks in corpus for t in toks}
@@ -93,6 +95,8 @@ class _Index:
 
     def mask(self, codes: set[str], topics: set[str]) -> np.ndarray:
         keep = np.ones(len(self.chunks), dtype=bool)
+        if not codes and not topics:
+            return keep
         for i, c in enumerate(self.chunks):
             if codes and not codes & (set(c.codes) | set(c.doc_codes)):
                 keep[i] = False
@@ -138,6 +142,9 @@ class Searcher:
     def size(self) -> int:
         return len(self._index.chunks)
 
+    def doc_ids(self) -> set[str]:
+        return {c.doc for c in self._index.chunks}
+
     def reload(self) -> None:
         self._index = _Index(self.store.records(), self.store.manifest().get("knowledge_version"))
 
@@ -173,17 +180,37 @@ class Searcher:
         top = np.argsort(-scores, kind="stable")[:depth]
         return [int(i) for i in top if scores[i] > 0]
 
-    def _exact(self, plan: QueryPlan, index: _Index, keep: np.ndarray, bm25_rank: list[int]) -> list[int]:
-        """Chunks naming a queried code or modifier: most matches first, then by BM25 order."""
+    def _exact(self, plan: QueryPlan, index: _Index, keep: np.ndarray, prior: dict[int, float]) -> list[int]:
+        """Chunks naming a queried code or modifier: most matches first; then chunks of documents dedicated
+        to the code (listed in a short front-matter `codes`, like an IDF); then the dense+BM25 fusion order."""
         if not plan.codes and not plan.modifiers:
             return []
-        order = {i: r for r, i in enumerate(bm25_rank)}
         hits = []
         for i in range(len(index.chunks)):
             n = len(plan.codes & index.codes[i]) + len(plan.modifiers & index.mods[i])
             if n and keep[i]:
-                hits.append((-n, order.get(i, len(order)), i))
+                about = len(plan.codes & index.doc_codes[i]) / max(1, len(index.doc_codes[i]))
+                hits.append((-n, -about, -prior.get(i, 0.0), i))
         return [i for *_, i in sorted(hits)]
+
+    @staticmethod
+    def _fuse(index: _Index, lists: dict[str, list[int]]) -> dict[int, float]:
+        """RRF over chunks plus RRF over their documents (each list's documents in first-seen order).
+
+        The document term rewards agreement between lists that pick different chunks of the same document,
+        which chunk-level RRF alone splits into two weak votes.
+        """
+        fused: dict[int, float] = {}
+        doc_score: dict[str, float] = {}
+        for name, ranked in lists.items():
+            docs_seen: dict[str, int] = {}
+            for r, i in enumerate(ranked):
+                fused[i] = fused.get(i, 0.0) + WEIGHTS[name] / (RRF_K + r + 1)
+                doc = index.chunks[i].doc
+                if doc not in docs_seen:
+                    docs_seen[doc] = len(docs_seen)
+                    doc_score[doc] = doc_score.get(doc, 0.0) + WEIGHTS[name] / (RRF_K + docs_seen[doc] + 1)
+        return {i: s + DOC_WEIGHT * doc_score[index.chunks[i].doc] for i, s in fused.items()}
 
     def rank(
         self, query: str, mode: Mode = "hybrid", depth: int = DEPTH,
@@ -206,11 +233,8 @@ class Searcher:
         if mode in ("bm25", "hybrid"):
             lists["bm25"] = self._bm25(plan, index, keep, depth)
         if mode == "hybrid":
-            lists["exact"] = self._exact(plan, index, keep, lists["bm25"])
-        fused: dict[int, float] = {}
-        for name, ranked in lists.items():
-            for r, i in enumerate(ranked):
-                fused[i] = fused.get(i, 0.0) + WEIGHTS[name] / (RRF_K + r + 1)
+            lists["exact"] = self._exact(plan, index, keep, self._fuse(index, lists))
+        fused = self._fuse(index, lists)
         best = sorted(fused.items(), key=lambda kv: (-kv[1], kv[0]))[:depth]
         return [(index.chunks[i], s) for i, s in best]
 

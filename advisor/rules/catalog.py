@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import date
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -152,7 +152,12 @@ class Catalog(BaseModel):
         return self.params[name]
 
     def cite(self, source_ids: list[str]) -> list[str]:
-        return [self.sources[s].cite() for s in source_ids]
+        return [self._citations[s] for s in source_ids]
+
+    @cached_property
+    def _citations(self) -> dict[str, str]:
+        """Citation text per source id, built once (findings cite the same few sources over and over)."""
+        return {sid: src.cite() for sid, src in self.sources.items()}
 
     def noncovered_for(self, code: str) -> NonCovered | None:
         return next((n for n in self.noncovered if code in n.codes), None)

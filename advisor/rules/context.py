@@ -33,6 +33,7 @@ class Ctx:
     catalog: Catalog
     findings: list[Finding] = field(default_factory=list)
     submitted: tuple[ClaimLine, ...] = ()
+    _infos: dict[str, CodeInfo | None] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.submitted = tuple(self.claim)
@@ -49,7 +50,13 @@ class Ctx:
         return self.facts.setting in (Setting.ASC, Setting.FACILITY)
 
     def info(self, line: ClaimLine) -> CodeInfo | None:
-        return self.catalog.code(line.code)
+        """The catalog row for a line, memoised per check (rules ask for the same codes many times)."""
+        code = line.code
+        try:
+            return self._infos[code]
+        except KeyError:
+            found = self._infos[code] = self.catalog.code(code)
+            return found
 
     def lines_of(self, *families: str) -> list[ClaimLine]:
         return [ln for ln in self.claim if (i := self.info(ln)) is not None and i.family in families]
@@ -70,11 +77,14 @@ class Ctx:
         if confidence == "unconfirmed":
             message += " (This rests on a value not yet confirmed against the official CMS table or CPT text.)"
         self.findings.append(
-            Finding(
+            Finding.model_construct(
                 rule=rule, severity=severity, message=message, codes=sorted(set(codes)),
                 sources=self.catalog.cite(sources), confidence=confidence,
             )
         )
+
+    def has_finding(self, rule: str, code: str) -> bool:
+        return any(f.rule == rule and code in f.codes for f in self.findings)
 
     def present(self, line: ClaimLine) -> bool:
         """Still on the claim (identity, since equal lines may repeat)."""

@@ -26,8 +26,11 @@ RULES = (
     rules_levels.tpi,
     rules_imaging.imaging_included,
     rules_imaging.us_docs,
+    rules_claim.rt_lt_pairs,
+    rules_claim.bilateral,
     rules_levels.joint_units,
-    *rules_claim.RULES[:-1],  # RT/LT pairs, bilateral, add-on primaries, PTP
+    rules_claim.addon_primary,
+    rules_claim.ptp,
     rules_imaging.imaging_included,  # again: guidance left without its procedure by a PTP removal
     rules_claim.mue,
     *rules_em.RULES,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Iterator
 
 from advisor.claims import ClaimLine
 from advisor.rules.context import ANATOMIC, X_MODIFIERS, Ctx, carried_modifiers
@@ -148,61 +149,73 @@ def addon_primary(ctx: Ctx) -> None:
                     f"second; check the levels documented.", [third, second], ["codingahead-facet"], "secondary")
 
 
-def _drop_with_addons(ctx: Ctx, line: ClaimLine) -> None:
-    """Remove a line and any add-on left without a primary by its removal (they were billed on top of it)."""
-    ctx.replace(line, None)
+def _drop_code(ctx: Ctx, code: str) -> None:
+    """Remove every line of a code, and any add-on left without a primary by that (it was billed on top of it)."""
+    ctx.claim[:] = [ln for ln in ctx.claim if ln.code != code]
     codes = {ln.code for ln in ctx.claim}
     for other in list(ctx.claim):
         info = ctx.info(other)
-        if info and info.addon and line.code in info.primaries and not set(info.primaries) & codes:
+        if info and info.addon and code in info.primaries and not set(info.primaries) & codes:
             ctx.replace(other, None)
+
+
+def _code_pairs(ctx: Ctx) -> Iterator[tuple[ClaimLine, ClaimLine]]:
+    """Each pair of distinct codes once, always with the lines currently on the claim (rules replace lines)."""
+    seen: set[tuple[str, str]] = set()
+    while True:
+        pending = next(
+            ((a, b) for i, a in enumerate(ctx.claim) for b in ctx.claim[i + 1:]
+             if a.code != b.code and tuple(sorted((a.code, b.code))) not in seen),
+            None,
+        )
+        if pending is None:
+            return
+        seen.add(tuple(sorted((pending[0].code, pending[1].code))))  # type: ignore[arg-type]
+        yield pending
 
 
 def ptp(ctx: Ctx) -> None:
     """NCCI procedure-to-procedure pairs: indicator 0 never bypassed; 1 only with 59/X/anatomic and distinct facts."""
-    snapshot = list(ctx.claim)
-    for i, a in enumerate(snapshot):
-        for b in snapshot[i + 1:]:
-            if a.code == b.code or not ctx.present(a) or not ctx.present(b):
-                continue
-            pair = ctx.catalog.ptp(a.code, b.code)
-            if pair is None or pair.mi == 9 or (pair.mi == 1 and EM_CODE.fullmatch(pair.col2)):
-                # E/M in column 2 with indicator 1 (imported CMS rows): modifier 25 decides, see rules_em.
-                continue
-            col2 = b if b.code == pair.col2 else a
-            label = f"NCCI PTP edit {pair.col1}/{pair.col2} (modifier indicator {pair.mi}; {pair.table} table)"
-            conf = pair.confidence
-            if pair.mi == 0:
-                ctx.add("PTP", "error",
-                        f"{label}: {pair.rationale}. Indicator 0 cannot be bypassed with any modifier: "
-                        f"{pair.col2} is not separately payable with {pair.col1} on the same date.",
-                        [pair.col1, pair.col2], pair.sources, conf)
-                _drop_with_addons(ctx, col2)
-                continue
-            bypassed = col2.has(*BYPASS) or (a if col2 is b else b).has(*BYPASS)
-            distinct = ctx.facts.distinct_sites
-            if bypassed and distinct is False:
-                ctx.add("PTP", "error",
-                        f"{label}: a bypass modifier is on the claim but the services were not at separate sites or "
-                        f"sessions, so the edit stands; remove {pair.col2}.", [pair.col1, pair.col2], pair.sources, conf)
-                _drop_with_addons(ctx, col2)
-            elif bypassed:
-                if distinct is None:
-                    ctx.add("PTP", "info",
-                            f"{label}: bypassed by modifier. The note must show a separate site or session for "
-                            f"{pair.col2} ({pair.rationale.lower()}).", [pair.col1, pair.col2], pair.sources, conf)
-            elif distinct:
-                mod = "XS" if ctx.medicare else "59"
-                ctx.add("PTP", "warning",
-                        f"{label}: the services were at separate sites, so append {mod} to the column-2 code "
-                        f"{pair.col2} to bypass the edit.", [pair.col1, pair.col2], pair.sources, conf)
-                ctx.replace(col2, col2.with_modifiers(mod))
-            else:
-                ctx.add("PTP", "error",
-                        f"{label}: {pair.rationale}. {pair.col2} is bundled into {pair.col1} unless it was a separate "
-                        f"site or session; if so append XS (or 59) to {pair.col2}, otherwise remove it.",
-                        [pair.col1, pair.col2], pair.sources, conf)
-                _drop_with_addons(ctx, col2)
+    for a, b in _code_pairs(ctx):
+        pair = ctx.catalog.ptp(a.code, b.code)
+        if pair is None or pair.mi == 9 or (pair.mi == 1 and EM_CODE.fullmatch(pair.col2)):
+            # E/M in column 2 with indicator 1 (imported CMS rows): modifier 25 decides, see rules_em.
+            continue
+        col2 = b if b.code == pair.col2 else a
+        label = f"NCCI PTP edit {pair.col1}/{pair.col2} (modifier indicator {pair.mi}; {pair.table} table)"
+        conf = pair.confidence
+        if pair.mi == 0:
+            ctx.add("PTP", "error",
+                    f"{label}: {pair.rationale}. Indicator 0 cannot be bypassed with any modifier: "
+                    f"{pair.col2} is not separately payable with {pair.col1} on the same date.",
+                    [pair.col1, pair.col2], pair.sources, conf)
+            _drop_code(ctx, pair.col2)
+            continue
+        bypassed = col2.has(*BYPASS) or (a if col2 is b else b).has(*BYPASS)
+        distinct = ctx.facts.distinct_sites
+        if bypassed and distinct is False:
+            ctx.add("PTP", "error",
+                    f"{label}: a bypass modifier is on the claim but the services were not at separate sites or "
+                    f"sessions, so the edit stands; remove {pair.col2}.", [pair.col1, pair.col2], pair.sources, conf)
+            _drop_code(ctx, pair.col2)
+        elif bypassed:
+            if distinct is None:
+                ctx.add("PTP", "info",
+                        f"{label}: bypassed by modifier. The note must show a separate site or session for "
+                        f"{pair.col2} ({pair.rationale.lower()}).", [pair.col1, pair.col2], pair.sources, conf)
+        elif distinct:
+            mod = "XS" if ctx.medicare else "59"
+            ctx.add("PTP", "warning",
+                    f"{label}: the services were at separate sites, so append {mod} to the column-2 code "
+                    f"{pair.col2} to bypass the edit.", [pair.col1, pair.col2], pair.sources, conf)
+            for line in [ln for ln in ctx.claim if ln.code == pair.col2]:
+                ctx.replace(line, line.with_modifiers(mod))
+        else:
+            ctx.add("PTP", "error",
+                    f"{label}: {pair.rationale}. {pair.col2} is bundled into {pair.col1} unless it was a separate "
+                    f"site or session; if so append XS (or 59) to {pair.col2}, otherwise remove it.",
+                    [pair.col1, pair.col2], pair.sources, conf)
+            _drop_code(ctx, pair.col2)
 
 
 MAI_MEANING = {
@@ -215,42 +228,55 @@ MAI_MEANING = {
 
 
 def mue(ctx: Ctx) -> None:
-    """Medically Unlikely Edits: units per line (MAI 1) or per date with all lines summed (MAI 2 and 3)."""
+    """Medically Unlikely Edits: units per line (MAI 1) or per date with all lines summed (MAI 2 and 3).
+
+    A bilateral-indicator-1 code billed as an RT line and an LT line (ASC claims, some commercial payers) gets the
+    MUE once per side, as the same service billed with 50 would count one unit.
+    """
     by_code: dict[str, list[ClaimLine]] = defaultdict(list)
     for line in ctx.claim:
         by_code[line.code].append(line)
-    for code, lines in by_code.items():
+    for code in {ln.code for ln in ctx.submitted} | set(by_code):
         info = ctx.catalog.mue_edit(code)  # the curated row, or the imported CMS MUE table (any code)
         if info is None:
             continue
-        prov, sources = info.confidence, info.sources
+        lines = by_code.get(code, [])
         of = "" if info.table == "curated" else f" ({info.table})"
         if info.mai == 1:
             for line in lines:
                 if line.units > info.mue:
                     ctx.add("MUE", "error",
                             f"{code} x{line.units} on one line exceeds its MUE of {info.mue}{of}. {MAI_MEANING[1]}.",
-                            [code], sources, prov)
+                            [code], info.sources, info.confidence)
                     ctx.replace(line, line.model_copy(update={"units": info.mue}))
             continue
+        sides = (info.bilateral == 1 and all(ln.has("RT", "LT") for ln in lines)
+                 and {"RT", "LT"} <= {m for ln in lines for m in ln.modifiers})
+        limit = info.mue * 2 if sides else info.mue
         total = sum(ln.units for ln in lines)
-        if total <= info.mue:
+        submitted = sum(ln.units for ln in ctx.submitted if ln.code == code)
+        if total <= limit:
+            if submitted > limit and not ctx.has_finding("MUE", code):
+                ctx.add("MUE", "error",
+                        f"{code}: as submitted, {submitted} units on this date exceed the MUE of {info.mue}{of} "
+                        f"({MAI_MEANING[info.mai]}); the correction above already brings it within the limit.",
+                        [code], info.sources, info.confidence)
             continue
-        if not ctx.medicare:
+        if not ctx.medicare and info.mai != 2:
             ctx.add("MUE", "warning",
                     f"{code}: {total} units on this date exceed the Medicare MUE of {info.mue}{of}; many commercial "
-                    "payers apply the CMS MUEs too. Check the payer's unit limits.", [code], sources, prov)
+                    "payers apply the CMS MUEs too. Check the payer's unit limits.", [code], info.sources,
+                    info.confidence)
             continue
         ctx.add("MUE", "error",
                 f"{code}: {total} units on this date exceed the MUE of {info.mue}{of}. {MAI_MEANING[info.mai]}."
                 + (" If the same code was done on both sides, use modifier 50 where allowed." if info.bilateral == 1
                    else ""),
-                [code], sources, prov)
-        budget = info.mue
+                [code], info.sources, info.confidence)
+        budgets = {"RT": info.mue, "LT": info.mue} if sides else {"": limit}
         for line in lines:
-            keep = min(line.units, budget)
-            budget -= keep
+            side = ("RT" if line.has("RT") else "LT") if sides else ""
+            keep = min(line.units, budgets[side])
+            budgets[side] -= keep
             ctx.replace(line, line.model_copy(update={"units": keep}) if keep else None)
 
-
-RULES = (rt_lt_pairs, bilateral, addon_primary, ptp, mue)

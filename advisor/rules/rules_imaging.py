@@ -108,7 +108,8 @@ def imaging_mismatch(ctx: Ctx) -> None:
                 [line.code, new], ["cpt-desc-us-facet", "verity-a57826"], "secondary",
             )
             ctx.replace(line, line.model_copy(update={"code": new}))
-        elif info.family == "joint" and info.imaging == "separate" and imaging == "ultrasound" and _us_documented(ctx):
+        elif (info.family == "joint" and info.imaging == "separate" and imaging == "ultrasound"
+              and _us_documented(ctx) and not ctx.has_code(info.twin or "")):
             ctx.add(
                 "US-DOCS", "warning",
                 f"Ultrasound guidance with a saved image and a report is documented: the joint code is {info.twin}, "

@@ -56,7 +56,8 @@ def esi(ctx: Ctx) -> None:
                     tf_max.confidence)
     il = ctx.lines_of("epidural_il")
     il_max = _p(ctx, "il_max_levels")
-    if sum(ln.units for ln in il) > il_max.value:
+    submitted_il = [ln for ln in ctx.submitted if (i := ctx.info(ln)) is not None and i.family == "epidural_il"]
+    if max(sum(ln.units for ln in il), sum(ln.units for ln in submitted_il)) > il_max.value:
         ctx.add("LCD-IL-LEVELS", "warning",
                 f"Interlaminar or caudal epidurals: Medicare covers {il_max.value} level per session.",
                 [ln.code for ln in il], il_max.sources, il_max.confidence)

@@ -37,7 +37,7 @@ facts = st.builds(
 )
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=3000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(claim=st.lists(lines, min_size=1, max_size=8), facts=facts)
 def test_check_is_total_deterministic_and_idempotent(claim: list[ClaimLine], facts: Facts) -> None:
     first = check(claim, facts)

@@ -1,0 +1,32 @@
+"""`advisor ask "..." [--json] [--payer] [--conversation]`: the CLI face of the answer pipeline."""
+
+from __future__ import annotations
+
+from advisor.answer.model import Answer, AskRequest
+from advisor.claims import format_line
+from advisor.settings import Settings
+
+
+def run_ask(settings: Settings, question: str, payer: str | None, conversation: str | None, as_json: bool) -> str:
+    """Answer one question with the app's services (same store, searcher and engine as the API)."""
+    from advisor.api.services import Services
+
+    request = AskRequest(question=question, payer=payer, conversation_id=conversation)
+    answer = Services(settings).answerer.ask(request)
+    if as_json:
+        return answer.model_dump_json(indent=2, exclude={"understanding"})
+    return render(answer)
+
+
+def render(answer: Answer) -> str:
+    """Plain-text rendering: the Markdown answer, the claim, the citations, the engine and ids."""
+    out = [answer.answer]
+    if answer.notice:
+        out.append(f"Notice: {answer.notice}")
+    if answer.claim:
+        out.append("Claim: " + ", ".join(format_line(ln) for ln in answer.claim))
+    if answer.citations:
+        out.append("Sources:")
+        out += [f"  [{c.n}] {c.title} — {c.section} ({c.doc})" for c in answer.citations]
+    out.append(f"({answer.engine_label}; conversation {answer.conversation_id}; answer {answer.answer_id})")
+    return "\n\n".join(out)

@@ -1,0 +1,245 @@
+"""ask(question, conversation) -> Answer, as a LangChain Runnable sequence:
+
+    understand (+ previous turn) -> rules engine (recommend/check, verdict) -> hybrid retrieval -> write -> guard/finish
+
+Each step is a RunnableLambda over one state dict, so the steps can be traced, timed, streamed or swapped
+(an LLM engine replaces only `write`). The verdict and claim lines are fixed before any writer runs.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Any, Callable, Protocol
+
+from langchain_core.runnables import Runnable, RunnableLambda
+
+from advisor.answer.compose import Composed, search_query
+from advisor.answer.decide import build_encounter, decide, merge
+from advisor.answer.intents import IntentClassifier, embedder_from_settings, load_intents
+from advisor.answer.lexicon import Lexicon, load_lexicon
+from advisor.answer.model import Answer, AskRequest, Mentions, Understanding
+from advisor.answer.understand import FOLLOW_UP_RE, understand
+from advisor.errors import NotFound
+from advisor.settings import Settings
+
+log = logging.getLogger("advisor.answer")
+Event = Callable[[str, dict[str, Any]], None]
+HISTORY_TURNS = 6
+
+
+class TurnLike(Protocol):
+    question: str
+    answer: dict[str, Any]
+
+
+class ConversationStoreLike(Protocol):
+    """The slice of advisor.store.ConversationStore the pipeline uses (a memory version stands in for tests/eval)."""
+
+    def create(self, title: str) -> Any: ...
+
+    def history(self, conversation_id: str, limit: int | None = None) -> list[Any]: ...
+
+    def add_turn(self, conversation_id: str, question: str, answer: dict[str, Any]) -> str: ...
+
+
+@dataclass
+class _MemTurn:
+    question: str
+    answer: dict[str, Any]
+
+
+@dataclass
+class _MemConversation:
+    id: str
+
+
+class MemoryStore:
+    """Conversations in a dict: for the CLI's one-shot answers, the evaluation and tests."""
+
+    def __init__(self) -> None:
+        self._turns: dict[str, list[_MemTurn]] = {}
+        self._lock = threading.Lock()
+
+    def create(self, title: str) -> _MemConversation:
+        cid = uuid.uuid4().hex
+        with self._lock:
+            self._turns[cid] = []
+        return _MemConversation(cid)
+
+    def history(self, conversation_id: str, limit: int | None = None) -> list[_MemTurn]:
+        with self._lock:
+            if conversation_id not in self._turns:
+                raise NotFound(f"conversation {conversation_id!r} does not exist", "conversation_id")
+            turns = list(self._turns[conversation_id])
+        return turns[-limit:] if limit else turns
+
+    def add_turn(self, conversation_id: str, question: str, answer: dict[str, Any]) -> str:
+        answer_id = uuid.uuid4().hex
+        with self._lock:
+            if conversation_id not in self._turns:
+                raise NotFound(f"conversation {conversation_id!r} does not exist", "conversation_id")
+            self._turns[conversation_id].append(_MemTurn(question, dict(answer, answer_id=answer_id)))
+        return answer_id
+
+
+class AnswerPipeline:
+    """One per process: holds the lexicon, the intent classifier, the engine, and reaches catalog/searcher/store."""
+
+    def __init__(self, settings: Settings, catalog: Any, searcher: Callable[[], Any] | Any | None = None,
+                 store: ConversationStoreLike | None = None, engine: Any = None,
+                 classifier: IntentClassifier | None = None, lexicon: Lexicon | None = None) -> None:
+        from advisor.answer.engines import make_engine
+
+        self.settings = settings
+        self.catalog = catalog
+        self._searcher = searcher
+        self.store = store if store is not None else MemoryStore()
+        self.lexicon = lexicon or load_lexicon()
+        self.classifier = classifier or IntentClassifier(load_intents(), embedder_from_settings(settings))
+        self.engine = engine or make_engine(settings)
+        self.chain: Runnable = (
+            RunnableLambda(self._understand, name="understand")
+            | RunnableLambda(self._rules, name="rules")
+            | RunnableLambda(self._retrieve, name="retrieve")
+            | RunnableLambda(self._write, name="write")
+            | RunnableLambda(self._finish, name="finish")
+        )
+
+    @property
+    def searcher(self) -> Any | None:
+        """The hybrid searcher, resolved on first use (a factory lets the app build it lazily)."""
+        if callable(self._searcher) and not hasattr(self._searcher, "search"):
+            try:
+                self._searcher = self._searcher()
+            except Exception as exc:  # noqa: BLE001 - answers still come from the rules without passages
+                log.warning("retrieval unavailable (%s); answering without citations", type(exc).__name__)
+                self._searcher = None
+        return self._searcher
+
+    def knowledge_version(self) -> str | None:
+        searcher = self.searcher
+        index = getattr(searcher, "_index", None)
+        version = getattr(searcher, "knowledge_version", None) or getattr(index, "version", None)
+        catalog = getattr(self.catalog, "version", None)
+        return f"{version or 'none'}+rules-{catalog}" if catalog else version
+
+    # --- steps -----------------------------------------------------------------------------------------------------
+
+    def _understand(self, state: dict[str, Any]) -> dict[str, Any]:
+        request: AskRequest = state["request"]
+        u = understand(request.question, self.lexicon, self.classifier)
+        previous = state.get("previous")
+        if previous is not None and _is_follow_up(u, request.question, self.lexicon):
+            prev_u = Understanding.model_validate(previous)
+            u.mentions = merge(prev_u.mentions, u.mentions, self.lexicon.normalize(request.question))
+            u.follow_up = True
+            u.out_of_scope = False
+            if u.intent in ("out_of_scope", "definition") or u.intent_score < 0.5 or FOLLOW_UP_RE.match(
+                    self.lexicon.normalize(request.question)):
+                u.intent = prev_u.intent
+            u.yes_no = u.yes_no or (prev_u.yes_no and not u.mentions.lines)
+        u.encounter = build_encounter(u.mentions, request.payer, self.settings.default_payer)
+        self._emit(state, "stage", {"stage": "understood", "intent": u.intent})
+        return state | {"understanding": u}
+
+    def _rules(self, state: dict[str, Any]) -> dict[str, Any]:
+        u: Understanding = state["understanding"]
+        if u.out_of_scope:
+            return state | {"decision": None}
+        decision = decide(u, state["request"].question, self.catalog)
+        self._emit(state, "stage", {"stage": "checked", "verdict": decision.verdict})
+        return state | {"decision": decision}
+
+    def _retrieve(self, state: dict[str, Any]) -> dict[str, Any]:
+        u: Understanding = state["understanding"]
+        decision = state["decision"]
+        if u.out_of_scope or self.searcher is None:
+            return state | {"passages": []}
+        query = search_query(state["request"].question, u, decision.claim, decision.findings)
+        try:
+            passages = self.searcher.search(query, k=5)
+        except Exception as exc:  # noqa: BLE001 - the rules answer stands without passages
+            log.warning("search failed (%s); answering without citations", type(exc).__name__)
+            passages = []
+        self._emit(state, "stage", {"stage": "retrieved", "passages": len(passages)})
+        return state | {"passages": passages}
+
+    def _write(self, state: dict[str, Any]) -> dict[str, Any]:
+        composed: Composed = self.engine.write(state, self)
+        return state | {"composed": composed}
+
+    def _finish(self, state: dict[str, Any]) -> dict[str, Any]:
+        from advisor.answer.guard import guard_offline
+
+        u: Understanding = state["understanding"]
+        decision = state["decision"]
+        composed: Composed = state["composed"]
+        text, citations = guard_offline(composed.text, composed.citations)
+        answer = Answer(
+            answer=text, verdict=decision.verdict if decision else None,
+            claim=decision.claim if decision else [], findings=decision.findings if decision else [],
+            citations=citations, engine=composed.engine or self.engine.name,
+            engine_label=composed.engine_label or self.engine.label, notice=composed.notice,
+            knowledge_version=self.knowledge_version(), understanding=u,
+        )
+        return state | {"answer": answer}
+
+    @staticmethod
+    def _emit(state: dict[str, Any], kind: str, data: dict[str, Any]) -> None:
+        callback = state.get("on_event")
+        if callback is not None:
+            callback(kind, data)
+
+    # --- entry point -----------------------------------------------------------------------------------------------
+
+    def ask(self, request: AskRequest, on_event: Event | None = None) -> Answer:
+        """Answer one question in its conversation and store the turn (unknown conversation id -> NotFound)."""
+        started = time.perf_counter()
+        previous = None
+        if request.conversation_id:
+            turns = self.store.history(request.conversation_id, limit=HISTORY_TURNS)
+            previous = next((t.answer.get("understanding") for t in reversed(turns)
+                             if isinstance(t.answer, dict) and t.answer.get("understanding")), None)
+            conversation_id = request.conversation_id
+        else:
+            conversation_id = self.store.create(request.question).id
+        state = self.chain.invoke({"request": request, "previous": previous, "on_event": on_event})
+        answer: Answer = state["answer"]
+        answer.conversation_id = conversation_id
+        answer.answer_id = self.store.add_turn(conversation_id, request.question, answer.model_dump(mode="json"))
+        elapsed = (time.perf_counter() - started) * 1000
+        u = answer.understanding
+        if self.settings.log_text:
+            log.info("ask %s: %r -> %r", conversation_id, request.question, answer.answer)
+        log.info("ask conversation=%s intent=%s verdict=%s lines=%d engine=%s %.1f ms", conversation_id,
+                 u.intent if u else None, answer.verdict, len(answer.claim), answer.engine, elapsed)
+        return answer
+
+
+def _is_follow_up(u: Understanding, question: str, lexicon: Lexicon) -> bool:
+    """A follow-up adds to the previous turn: it opens with 'what if/and', or names no procedure and no code."""
+    text = lexicon.normalize(question)
+    if FOLLOW_UP_RE.match(text):
+        return True
+    m: Mentions = u.mentions
+    return not m.procedures and not m.lines and len(text.split()) <= 14 and not u.out_of_scope
+
+
+def make_pipeline(services: Any) -> AnswerPipeline:
+    """The app's pipeline over its services (catalog, searcher, store), built lazily by Services.answerer."""
+    settings = services.settings
+
+    def searcher() -> Any:
+        existing = getattr(type(services), "searcher", None)
+        if existing is not None:
+            return services.searcher
+        from advisor.retrieval.search import Searcher
+
+        return Searcher.open(settings)
+
+    store = getattr(services, "store", None)
+    return AnswerPipeline(settings, services.catalog, searcher=searcher, store=store)

@@ -1,0 +1,82 @@
+"""POST /api/ask (one answer as JSON) and POST /api/ask/stream (the same answer as server-sent events).
+
+The stream sends `stage` events while the pipeline runs (understood, checked, retrieved), then the answer text in
+`token` chunks, then one `done` event carrying the full Answer JSON. Errors inside the stream arrive as an
+`error` event with the same {error, message, where} body the JSON API uses.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import threading
+from typing import Any, AsyncIterator
+
+from fastapi import APIRouter
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import StreamingResponse
+
+from advisor.answer.model import Answer, AskRequest
+from advisor.api.services import ServicesDep
+from advisor.errors import AdvisorError
+
+router = APIRouter(prefix="/api", tags=["ask"])
+
+
+@router.post("/ask", response_model=Answer, response_model_exclude={"understanding"})
+async def post_ask(body: AskRequest, services: ServicesDep) -> Answer:
+    """Answer a coder's question: verdict, claim lines and findings from the rules engine, cited guidance."""
+    return await run_in_threadpool(services.answerer.ask, body)
+
+
+def sse(event: str, data: Any) -> str:
+    """One server-sent event; data is JSON on a single line."""
+    return f"event: {event}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n"
+
+
+def chunks(text: str, size: int = 24) -> list[str]:
+    """Word-boundary pieces of the answer text, as a token stream would deliver them."""
+    words = re.findall(r"\S+\s*|\s+", text)
+    out, current = [], ""
+    for word in words:
+        current += word
+        if len(current) >= size:
+            out.append(current)
+            current = ""
+    return out + ([current] if current else [])
+
+
+@router.post("/ask/stream")
+async def post_ask_stream(body: AskRequest, services: ServicesDep) -> StreamingResponse:
+    """The same answer as /api/ask, streamed: stage events, token chunks, then `done` with the full JSON."""
+    if body.conversation_id:  # an unknown conversation is a 404 before the stream starts, as on /api/ask
+        await run_in_threadpool(services.answerer.store.history, body.conversation_id, 1)
+    loop = asyncio.get_running_loop()
+    queue: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
+
+    def emit(kind: str, data: Any) -> None:
+        loop.call_soon_threadsafe(queue.put_nowait, (kind, data))
+
+    def work() -> None:
+        try:
+            answer = services.answerer.ask(body, on_event=emit)
+            for piece in chunks(answer.answer):
+                emit("token", {"text": piece})
+            emit("done", answer.model_dump(mode="json", exclude={"understanding"}))
+        except AdvisorError as exc:
+            emit("error", exc.to_dict())
+        except Exception:  # noqa: BLE001 - the stream reports it; the server log has the type only
+            emit("error", {"error": "InternalError", "message": "The server hit an unexpected problem; please retry.",
+                           "where": None})
+
+    async def events() -> AsyncIterator[str]:
+        threading.Thread(target=work, name="ask-stream", daemon=True).start()
+        while True:
+            kind, data = await queue.get()
+            yield sse(kind, data)
+            if kind in ("done", "error"):
+                return
+
+    return StreamingResponse(events(), media_type="text/event-stream",
+                             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})

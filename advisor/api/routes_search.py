@@ -1,0 +1,97 @@
+"""POST /api/search (hybrid passages), GET /api/docs (knowledge browser), GET /api/docs/{id} (citation viewer)."""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+from datetime import date
+from typing import AsyncIterator
+
+from fastapi import APIRouter, FastAPI
+from fastapi.concurrency import run_in_threadpool
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from advisor.api.services import ServicesDep
+from advisor.retrieval.knowledge import browse_documents, get_document, render_html
+from advisor.retrieval.search import MAX_K, MAX_QUERY_CHARS, Passage
+
+router = APIRouter(prefix="/api", tags=["search"])
+
+
+class SearchRequest(BaseModel):
+    """A question or keywords, how many passages, and optional code/topic filters."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    query: str = Field(..., examples=["bilateral L4-5 L5-S1 medial branch block units"])
+    k: int = Field(5, description=f"Passages to return, 1-{MAX_K}.")
+    codes: list[str] | None = Field(None, max_length=20, examples=[["64495"]])
+    topics: list[str] | None = Field(None, max_length=20, examples=[["facet"]])
+
+    @field_validator("query")
+    @classmethod
+    def _query(cls, v: str) -> str:
+        if not v.strip():
+            raise ValueError("must not be empty")
+        if len(v) > MAX_QUERY_CHARS:
+            raise ValueError(f"is {len(v)} characters; the limit is {MAX_QUERY_CHARS}")
+        return v
+
+    @field_validator("k")
+    @classmethod
+    def _k(cls, v: int) -> int:
+        if not 1 <= v <= MAX_K:
+            raise ValueError(f"must be from 1 to {MAX_K}, got {v}")
+        return v
+
+
+class SearchResponse(BaseModel):
+    results: list[Passage]
+
+
+class DocSummary(BaseModel):
+    id: str
+    title: str
+    topics: list[str]
+    codes: list[str]
+
+
+class DocList(BaseModel):
+    documents: list[DocSummary]
+
+
+class DocBody(DocSummary):
+    sources: list[str]
+    effective: date
+    reviewed: date
+    markdown: str
+    html: str
+
+
+@router.post("/search", response_model=SearchResponse)
+def post_search(body: SearchRequest, services: ServicesDep) -> SearchResponse:
+    passages = services.searcher.search(body.query, k=body.k, codes=body.codes, topics=body.topics)
+    return SearchResponse(results=passages)
+
+
+@router.get("/docs", response_model=DocList)
+def list_docs(services: ServicesDep) -> DocList:
+    docs = browse_documents(services.settings.knowledge_dir)
+    return DocList(documents=[DocSummary(id=d.id, title=d.title, topics=d.topics, codes=d.codes) for d in docs])
+
+
+@router.get("/docs/{doc_id}", response_model=DocBody)
+def get_doc(doc_id: str, services: ServicesDep) -> DocBody:
+    d = get_document(services.settings.knowledge_dir, doc_id)
+    return DocBody(
+        id=d.id, title=d.title, topics=d.topics, codes=d.codes, sources=d.sources, effective=d.effective,
+        reviewed=d.reviewed, markdown=d.markdown, html=render_html(d.markdown),
+    )  # fmt: skip
+
+
+@asynccontextmanager
+async def index_lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """At startup, build or update the retrieval index in the background (never blocking startup)."""
+    services = app.state.services
+    if services.settings.index_on_start:
+        await run_in_threadpool(services.retrieval.start_background)
+    yield

@@ -1,0 +1,78 @@
+"""`advisor eval [--cases PATH] [--checks PATH] [--engine NAME] [--json] [--report FILE.html] [--no-baseline]`:
+the default command of the `eval` sub-app (`advisor eval retrieval` stays a sub-command)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from advisor.evaluation import eval_app
+from advisor.evaluation.cases import DEFAULT_CASES, DEFAULT_CHECKS
+
+
+def _fail(message: str) -> None:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(2)
+
+
+@eval_app.callback(invoke_without_command=True)
+def eval_cmd(
+    ctx: typer.Context,
+    cases: Annotated[Path, typer.Option("--cases", help="Ask cases: a YAML file or a directory of them.")] = DEFAULT_CASES,
+    checks: Annotated[Path, typer.Option("--checks", help="Claim-check cases (YAML).")] = DEFAULT_CHECKS,
+    engine: Annotated[Optional[str], typer.Option("--engine", help="offline | openai | anthropic | ollama "
+                                                                     "(default: settings.engine).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object with every metric.")] = False,
+    report: Annotated[Optional[Path], typer.Option("--report", help="Also write an HTML report here.")] = None,
+    no_baseline: Annotated[bool, typer.Option("--no-baseline", help="Skip the retrieval-only baseline.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress on stderr.")] = False,
+    threads: Annotated[int, typer.Option("--threads", min=0, help="torch threads for the embedding model "
+                                                                  "(0 = torch's default).")] = 1,
+) -> None:
+    """Score the answer engine on eval/cases (and the rules engine on eval/checks.yaml) against a retrieval-only
+    baseline: accuracy, verdicts, claim lines, citations, per tag, latency, every failure."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from advisor.errors import AdvisorError
+    from advisor.evaluation.cases import load_ask_cases, load_check_cases
+    from advisor.evaluation.report import format_text, render_html
+    from advisor.evaluation.runner import limit_threads, make_services, run_all
+    from advisor.settings import get_settings
+
+    try:
+        ask_cases = load_ask_cases(cases)
+        check_cases = load_check_cases(checks)
+        services = make_services(get_settings(), engine)
+    except AdvisorError as exc:
+        _fail(exc.message)
+
+    def progress(done: int, total: int) -> None:
+        if not quiet and (done % 25 == 0 or done == total):
+            print(f"  {done}/{total} cases", file=sys.stderr, flush=True)
+
+    limit_threads(threads)
+    try:
+        result = run_all(services.settings, ask_cases, check_cases, baseline=not no_baseline, progress=progress,
+                         services=services)
+    except AdvisorError as exc:
+        _fail(exc.message)
+    summary = result.summary()
+    summary["cases_path"] = str(cases)
+    if report is not None:
+        try:
+            report.write_text(render_html(summary), encoding="utf-8")
+        except OSError as exc:
+            _fail(f"{report}: cannot write the report ({exc.strerror or exc})")
+    if as_json:
+        typer.echo(json.dumps(summary, indent=2))
+    else:
+        typer.echo(format_text(summary))
+        if report is not None:
+            typer.echo(f"\nreport written to {report}")
+
+
+__all__ = ["eval_cmd"]

@@ -1,0 +1,34 @@
+"""The gate: the offline engine's case accuracy on the project's own set (eval/cases) must stay >= 0.95.
+
+Runs every case through the same path as POST /api/ask with the real embedding model (offline), on a temp data
+dir (the index is built there from knowledge/), and prints the per-tag numbers and failures when it fails.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from advisor.evaluation.cases import DEFAULT_CASES, load_ask_cases
+from advisor.evaluation.runner import failure_kinds, limit_threads, make_services, run_ask_cases, summarize
+from advisor.settings import Settings
+
+pytestmark = pytest.mark.slow
+
+THRESHOLD = 0.95
+
+
+def test_offline_engine_case_accuracy_gate(tmp_path_factory: pytest.TempPathFactory) -> None:
+    data_dir: Path = tmp_path_factory.mktemp("eval-gate") / "data"
+    settings = Settings(data_dir=data_dir, embedder="sentence-transformers", engine="offline", chroma_url=None,
+                        database_url=None)
+    limit_threads(1)
+    cases = load_ask_cases(DEFAULT_CASES)
+    results = run_ask_cases(make_services(settings).answerer, cases)
+    s = summarize(results)
+    lines = [f"case accuracy {s['accuracy']:.3f} < {THRESHOLD} ({s['passed']}/{s['cases']})", "per tag:"]
+    lines += [f"  {t}: {a:.2f} ({s['per_tag_cases'][t]})" for t, a in s["per_tag"].items() if a is not None and a < 1]
+    lines += ["most common failure kinds:"] + [f"  {c:>3} {k}" for k, c in failure_kinds(results)[:15]]
+    lines += ["failures:"] + [f"  {r.id}: {'; '.join(r.problems)}" for r in results if not r.passed][:60]
+    assert s["accuracy"] >= THRESHOLD, "\n".join(lines)

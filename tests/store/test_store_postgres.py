@@ -1,0 +1,140 @@
+"""The same store on PostgreSQL: a throwaway cluster (initdb + pg_ctl as the postgres user) or ADVISOR_TEST_POSTGRES_URL.
+
+Skipped when neither is available (no PostgreSQL binaries, or not root and no URL given).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from advisor.errors import NotFound
+from advisor.settings import Settings
+from advisor.store import ConversationStore
+
+pytestmark = pytest.mark.slow
+
+PG_BIN_DIRS = [Path("/usr/local/bin"), *sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)]
+ANSWER = {"answer": "Bill 64493-50 [1].", "verdict": None, "engine": "offline", "knowledge_version": "kv"}
+
+
+def _pg_tool(name: str) -> str | None:
+    for directory in PG_BIN_DIRS:
+        if (directory / name).is_file():
+            return str(directory / name)
+    return shutil.which(name)
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def pg_url() -> Iterator[str]:
+    given = os.environ.get("ADVISOR_TEST_POSTGRES_URL")
+    if given:
+        yield given
+        return
+    initdb, pg_ctl = _pg_tool("initdb"), _pg_tool("pg_ctl")
+    if not (initdb and pg_ctl):
+        pytest.skip("no PostgreSQL binaries (initdb, pg_ctl) and no ADVISOR_TEST_POSTGRES_URL")
+    if os.geteuid() != 0:
+        pytest.skip("a throwaway cluster needs root (to run initdb as postgres); set ADVISOR_TEST_POSTGRES_URL")
+    try:
+        import pwd
+
+        pwd.getpwnam("postgres")
+    except KeyError:
+        pytest.skip("no postgres user to run the throwaway cluster")
+    base = Path(tempfile.mkdtemp(prefix="advisor-pg-"))
+    data, sock = base / "data", base / "sock"
+    sock.mkdir()
+    shutil.chown(base, "postgres")
+    shutil.chown(sock, "postgres")
+    port = _free_port()
+    run = {"user": "postgres", "capture_output": True, "text": True, "timeout": 120, "cwd": base}
+    done = subprocess.run([initdb, "-D", str(data), "-A", "trust", "-U", "advisor", "-E", "UTF8"], **run)
+    if done.returncode != 0:
+        pytest.skip(f"initdb failed: {done.stderr[-500:]}")
+    opts = f"-p {port} -k {sock} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200"
+    done = subprocess.run([pg_ctl, "-D", str(data), "-o", opts, "-l", str(base / "log"), "-w", "start"], **run)
+    if done.returncode != 0:
+        pytest.skip(f"pg_ctl start failed: {done.stderr[-500:]}")
+    try:
+        yield f"postgresql://advisor@127.0.0.1:{port}/postgres"
+    finally:
+        subprocess.run([pg_ctl, "-D", str(data), "-m", "fast", "-w", "stop"], **run)
+        shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.fixture
+def pg_store(pg_url: str, tmp_path: Path) -> Iterator[ConversationStore]:
+    store = ConversationStore(Settings(data_dir=tmp_path, database_url=pg_url))
+    yield store
+    store.close()
+
+
+def test_uses_postgres_not_sqlite(pg_store: ConversationStore, tmp_path: Path) -> None:
+    assert pg_store.url.startswith("postgresql+psycopg://")
+    pg_store.create("x")
+    assert not (tmp_path / "advisor.sqlite3").exists()
+
+
+def test_crud_turns_and_feedback_on_postgres(pg_store: ConversationStore) -> None:
+    conv = pg_store.create("Postgres conversation")
+    a1 = pg_store.add_turn(conv.id, "first", ANSWER)
+    a2 = pg_store.add_turn(conv.id, "second", {**ANSWER, "verdict": "yes"})
+    pg_store.add_feedback(a2, "down", "needs KX")
+    got = pg_store.get(conv.id)
+    assert [t.answer_id for t in got.turns] == [a1, a2]
+    assert got.turns[1].feedback.comment == "needs KX"
+    assert pg_store.rename(conv.id, "Renamed").title == "Renamed"
+    rows = [r for r in pg_store.feedback_rows() if r.conversation_id == conv.id]
+    assert rows[0].question == "second" and rows[0].verdict == "yes"
+    pg_store.delete(conv.id)
+    with pytest.raises(NotFound):
+        pg_store.get(conv.id)
+
+
+def test_twenty_threads_on_postgres_lose_nothing(pg_store: ConversationStore) -> None:
+    conv = pg_store.create("shared")
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(20)
+
+    def writer(i: int) -> None:
+        try:
+            barrier.wait()
+            for j in range(5):
+                pg_store.add_feedback(pg_store.add_turn(conv.id, f"w{i} q{j}", ANSWER), "up")
+        except BaseException as exc:  # noqa: BLE001
+            errors.append(exc)
+
+    threads = [threading.Thread(target=writer, args=(i,)) for i in range(20)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert not errors, errors[:3]
+    assert len(pg_store.get(conv.id).turns) == 100
+    assert len([r for r in pg_store.feedback_rows() if r.conversation_id == conv.id]) == 100
+
+
+def test_server_on_postgres_survives_restart(pg_url: str, live_server_factory) -> None:
+    server = live_server_factory(env={"ADVISOR_DATABASE_URL": pg_url}).start()
+    made = httpx.post(f"{server.url}/api/conversations", json={"title": "on postgres"}, timeout=10).json()
+    server.stop()
+    server.start()
+    assert httpx.get(f"{server.url}/api/conversations/{made['id']}", timeout=10).json()["title"] == "on postgres"
+    assert not (server.data_dir / "advisor.sqlite3").exists()
