@@ -68,6 +68,9 @@ class Facts(BaseModel):
         default_factory=dict, description="Sessions already done in the rolling 12 months, per procedure family."
     )
     sedation: bool | None = None
+    radicular: bool | None = Field(
+        None, description="Radicular pain or radiculopathy is present (True) or the pain is axial only (False)."
+    )
     distinct_sites: bool | None = Field(
         None, description="The paired services were at separate sites or sessions (supports a 59/X bypass)."
     )

@@ -147,15 +147,18 @@ def sessions(ctx: Ctx) -> None:
 
 
 def _relief_key(ctx: Ctx, family: str) -> str | None:
+    """Which LCD threshold the prior relief is measured against: a repeat of the same treatment uses the repeat
+    threshold; otherwise the prior block was diagnostic and its (higher) diagnostic threshold applies."""
     diagnostic = ctx.facts.diagnostic
-    if family == "facet_injection":
-        return "facet_diagnostic" if diagnostic else "facet_therapeutic" if diagnostic is False else None
+    prior = ctx.facts.prior_sessions
+    if family == "facet_injection" and diagnostic is not None:
+        return "facet_therapeutic" if diagnostic is False and prior.get("facet_therapeutic") else "facet_diagnostic"
     if family == "facet_rfa":
-        return "rfa_repeat" if ctx.facts.prior_sessions.get("rfa") else "rfa_initial"
+        return "rfa_repeat" if prior.get("rfa") else "rfa_initial"
     if family in ("epidural_il", "tfesi"):
         return "esi"
-    if family in ("si_joint", "si_nerve_block"):
-        return "si_diagnostic" if diagnostic else "si_therapeutic" if diagnostic is False else None
+    if family in ("si_joint", "si_nerve_block") and diagnostic is not None:
+        return "si_therapeutic" if diagnostic is False and prior.get("si_therapeutic") else "si_diagnostic"
     return None
 
 
@@ -176,6 +179,25 @@ def relief(ctx: Ctx) -> None:
             ctx.add("LCD-RELIEF", "warning",
                     f"Prior relief of {pct}% is below the {need.value}% the Medicare LCD asks for here "
                     f"({need.note}). {line.code} is likely not covered.", [line.code], need.sources, need.confidence)
+
+
+def indication(ctx: Ctx) -> None:
+    """Facet procedures are for axial pain without untreated radiculopathy; ESIs are for radicular pain."""
+    radicular = ctx.facts.radicular
+    if radicular is None:
+        return
+    facet = ctx.lines_of("facet_injection", "facet_us", "facet_rfa")
+    esi = ctx.lines_of("epidural_il", "tfesi", "epidural_catheter")
+    if radicular and facet:
+        ctx.add("LCD-INDICATION", "warning",
+                "The Medicare facet LCD covers facet blocks and ablation for axial neck or back pain without untreated "
+                "radiculopathy or neurogenic claudication (a facet synovial cyst is the exception); with radicular "
+                "pain these services are likely denied.", [ln.code for ln in facet], ["cgs-facet"], "confirmed")
+    if radicular is False and esi:
+        ctx.add("LCD-INDICATION", "warning",
+                "The Medicare ESI LCDs cover epidural steroid injections for radicular pain, radiculopathy or "
+                "neurogenic claudication; non-radicular axial pain is not covered.", [ln.code for ln in esi],
+                ["verity-l33906"], "secondary")
 
 
 def sedation(ctx: Ctx) -> None:
@@ -208,4 +230,4 @@ def commercial_kx(ctx: Ctx) -> None:
 
 
 RULES = tuple(medicare_only(r) for r in (noncovered, facet_levels, esi, imaging_required, kx, sessions, relief,
-                                          sedation)) + (commercial_kx,)
+                                          indication, sedation)) + (commercial_kx,)
