@@ -16,7 +16,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from advisor.errors import DataError
-from advisor.rules.model import Confidence
+from advisor.rules.model import Confidence, weakest
 
 CATALOG_DIR = Path(__file__).parent / "catalog"
 ImagingKind = Literal["included", "included_us", "without", "separate", "na"]
@@ -137,16 +137,19 @@ class Catalog(BaseModel):
 
     def mue_edit(self, code: str) -> MueEdit | None:
         """The MUE for a code: the curated row here; the imported CMS table, when loaded, for every code."""
-        info = self.code(code)
-        if info is None:
-            return None
-        mue, mai = info.prov("mue"), info.prov("mai")
-        rank = {"confirmed": 2, "secondary": 1, "unconfirmed": 0}
-        return MueEdit(
-            code=code, mue=info.mue, mai=info.mai, bilateral=info.bilateral,
-            sources=["mue-mai-palmetto", *mue.sources],
-            confidence=min(mue.confidence, mai.confidence, key=rank.__getitem__),
-        )
+        return self._curated_mues.get(code)
+
+    @cached_property
+    def _curated_mues(self) -> dict[str, MueEdit]:
+        """MUE edits of the curated rows, built once (every check asks for them)."""
+        return {
+            code: MueEdit(
+                code=code, mue=info.mue, mai=info.mai, bilateral=info.bilateral,
+                sources=["mue-mai-palmetto", *info.prov("mue").sources],
+                confidence=weakest(info.prov("mue").confidence, info.prov("mai").confidence),
+            )
+            for code, info in self.codes.items()
+        }
 
     def param(self, name: str) -> Param:
         return self.params[name]

@@ -6,9 +6,8 @@ from dataclasses import dataclass, field
 
 from advisor.claims import ClaimLine
 from advisor.rules.catalog import Catalog, CodeInfo
-from advisor.rules.model import Confidence, Facts, Finding, Payer, Setting, Severity
+from advisor.rules.model import Confidence, Facts, Finding, Payer, Setting, Severity, weakest  # noqa: F401
 
-_RANK: dict[Confidence, int] = {"confirmed": 2, "secondary": 1, "unconfirmed": 0}
 X_MODIFIERS = ("59", "XE", "XS", "XP", "XU")
 ANATOMIC = ("RT", "LT", "E1", "E2", "E3", "E4", "FA", "F1", "F2", "F3", "F4", "F5", "F6", "F7", "F8", "F9",
             "TA", "T1", "T2", "T3", "T4", "T5", "T6", "T7", "T8", "T9", "LC", "LD", "RC", "LM", "RI")
@@ -17,11 +16,6 @@ ANATOMIC = ("RT", "LT", "E1", "E2", "E3", "E4", "FA", "F1", "F2", "F3", "F4", "F
 def carried_modifiers(modifiers: tuple[str, ...]) -> tuple[str, ...]:
     """Modifiers a derived line (an added level or primary) inherits: side, bilateral and KX, nothing else."""
     return tuple(m for m in modifiers if m in ("50", "KX") or m in ANATOMIC)
-
-
-def weakest(*confidences: Confidence) -> Confidence:
-    """A decision is only as sure as its least-sure input."""
-    return min(confidences, key=_RANK.__getitem__) if confidences else "confirmed"
 
 
 @dataclass

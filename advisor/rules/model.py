@@ -11,6 +11,14 @@ from pydantic import BaseModel, ConfigDict, Field
 from advisor.claims import ClaimLine
 
 
+_RANK: dict[str, int] = {"confirmed": 2, "secondary": 1, "unconfirmed": 0}
+
+
+def weakest(*confidences: Confidence) -> Confidence:
+    """A decision is only as sure as its least-sure input."""
+    return min(confidences, key=_RANK.__getitem__) if confidences else "confirmed"
+
+
 class Payer(StrEnum):
     MEDICARE = "medicare"
     COMMERCIAL = "commercial"

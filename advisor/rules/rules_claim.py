@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterator
+from itertools import combinations
 
 from advisor.claims import ClaimLine
+from advisor.rules.catalog import PtpPair
 from advisor.rules.context import ANATOMIC, X_MODIFIERS, Ctx, carried_modifiers
 from advisor.rules.rules_levels import LEVEL_CHAINS
 
@@ -159,29 +160,16 @@ def _drop_code(ctx: Ctx, code: str) -> None:
             ctx.replace(other, None)
 
 
-def _code_pairs(ctx: Ctx) -> Iterator[tuple[ClaimLine, ClaimLine]]:
-    """Each pair of distinct codes once, always with the lines currently on the claim (rules replace lines)."""
-    seen: set[tuple[str, str]] = set()
-    while True:
-        pending = next(
-            ((a, b) for i, a in enumerate(ctx.claim) for b in ctx.claim[i + 1:]
-             if a.code != b.code and tuple(sorted((a.code, b.code))) not in seen),
-            None,
-        )
-        if pending is None:
-            return
-        seen.add(tuple(sorted((pending[0].code, pending[1].code))))  # type: ignore[arg-type]
-        yield pending
-
-
 def ptp(ctx: Ctx) -> None:
     """NCCI procedure-to-procedure pairs: indicator 0 never bypassed; 1 only with 59/X/anatomic and distinct facts."""
-    for a, b in _code_pairs(ctx):
-        pair = ctx.catalog.ptp(a.code, b.code)
+    codes = list(dict.fromkeys(ln.code for ln in ctx.claim))
+    for a, b in combinations(codes, 2):
+        if not (ctx.has_code(a) and ctx.has_code(b)):
+            continue
+        pair = ctx.catalog.ptp(a, b)
         if pair is None or pair.mi == 9 or (pair.mi == 1 and EM_CODE.fullmatch(pair.col2)):
             # E/M in column 2 with indicator 1 (imported CMS rows): modifier 25 decides, see rules_em.
             continue
-        col2 = b if b.code == pair.col2 else a
         label = f"NCCI PTP edit {pair.col1}/{pair.col2} (modifier indicator {pair.mi}; {pair.table} table)"
         conf = pair.confidence
         if pair.mi == 0:
@@ -191,31 +179,43 @@ def ptp(ctx: Ctx) -> None:
                     [pair.col1, pair.col2], pair.sources, conf)
             _drop_code(ctx, pair.col2)
             continue
-        bypassed = col2.has(*BYPASS) or (a if col2 is b else b).has(*BYPASS)
-        distinct = ctx.facts.distinct_sites
-        if bypassed and distinct is False:
-            ctx.add("PTP", "error",
-                    f"{label}: a bypass modifier is on the claim but the services were not at separate sites or "
-                    f"sessions, so the edit stands; remove {pair.col2}.", [pair.col1, pair.col2], pair.sources, conf)
-            _drop_code(ctx, pair.col2)
-        elif bypassed:
-            if distinct is None:
-                ctx.add("PTP", "info",
-                        f"{label}: bypassed by modifier. The note must show a separate site or session for "
-                        f"{pair.col2} ({pair.rationale.lower()}).", [pair.col1, pair.col2], pair.sources, conf)
-        elif distinct:
-            mod = "XS" if ctx.medicare else "59"
-            ctx.add("PTP", "warning",
-                    f"{label}: the services were at separate sites, so append {mod} to the column-2 code "
-                    f"{pair.col2} to bypass the edit.", [pair.col1, pair.col2], pair.sources, conf)
-            for line in [ln for ln in ctx.claim if ln.code == pair.col2]:
-                ctx.replace(line, line.with_modifiers(mod))
-        else:
-            ctx.add("PTP", "error",
-                    f"{label}: {pair.rationale}. {pair.col2} is bundled into {pair.col1} unless it was a separate "
-                    f"site or session; if so append XS (or 59) to {pair.col2}, otherwise remove it.",
-                    [pair.col1, pair.col2], pair.sources, conf)
-            _drop_code(ctx, pair.col2)
+        _bypassable(ctx, pair, label)
+
+
+def _bypassable(ctx: Ctx, pair: PtpPair, label: str) -> None:
+    """Indicator 1: each column-2 line stands only with a bypass modifier (on it or on column 1) and distinct facts."""
+    col1_marked = any(ln.has(*BYPASS) for ln in ctx.claim if ln.code == pair.col1)
+    marked = [ln for ln in ctx.claim if ln.code == pair.col2 and (col1_marked or ln.has(*BYPASS))]
+    bare = [ln for ln in ctx.claim if ln.code == pair.col2 and not (col1_marked or ln.has(*BYPASS))]
+    distinct, codes, conf = ctx.facts.distinct_sites, [pair.col1, pair.col2], pair.confidence
+    if marked and distinct is False:
+        ctx.add("PTP", "error",
+                f"{label}: a bypass modifier is on the claim but the services were not at separate sites or "
+                f"sessions, so the edit stands; remove {pair.col2}.", codes, pair.sources, conf)
+        _drop_code(ctx, pair.col2)
+        return
+    if marked and distinct is None:
+        ctx.add("PTP", "info",
+                f"{label}: bypassed by modifier. The note must show a separate site or session for "
+                f"{pair.col2} ({pair.rationale.lower()}).", codes, pair.sources, conf)
+    if not bare:
+        return
+    if distinct:
+        mod = "XS" if ctx.medicare else "59"
+        ctx.add("PTP", "warning",
+                f"{label}: the services were at separate sites, so append {mod} to the column-2 code "
+                f"{pair.col2} to bypass the edit.", codes, pair.sources, conf)
+        for line in bare:
+            ctx.replace(line, line.with_modifiers(mod))
+        return
+    ctx.add("PTP", "error",
+            f"{label}: {pair.rationale}. {pair.col2} is bundled into {pair.col1} unless it was a separate "
+            f"site or session; if so append XS (or 59) to {pair.col2}, otherwise remove it.",
+            codes, pair.sources, conf)
+    for line in bare:
+        ctx.replace(line, None)
+    if not marked:
+        _drop_code(ctx, pair.col2)
 
 
 MAI_MEANING = {
