@@ -93,9 +93,10 @@ def group_claims(parsed: ParsedFile) -> list[Claim]:
     return list(claims.values())
 
 
-# The engine is pure and today no rule reads facts.date_of_service, so identical claims (same lines, payer and
-# setting) get identical findings: memoise on that key. tests/audit/test_service_report_cli.py checks the assumption;
-# if a rule starts using the date, set this to True and the date joins the key.
+# The engine is pure and no rule reads facts.date_of_service, so with the curated tables identical claims (same
+# lines, payer and setting) get identical findings: memoise on that key. Imported CMS tables are dated
+# (catalog.dated), and then the date joins the key. tests/audit/test_service_report_cli.py checks the assumption;
+# if a rule starts using the date, set this to True.
 ENGINE_USES_DATE = False
 
 
@@ -110,7 +111,7 @@ def check_claims(claims: list[Claim], catalog: Catalog) -> list[AuditFinding]:
         if facts is None:
             facts = facts_cache[key] = Facts(payer=first.payer, setting=first.setting, date_of_service=claim.dos)
         lines = tuple(r.claim_line for r in claim.rows)
-        memo_key = (lines, first.payer, first.setting, claim.dos if ENGINE_USES_DATE else None)
+        memo_key = (lines, first.payer, first.setting, claim.dos if ENGINE_USES_DATE or catalog.dated else None)
         result = memo.get(memo_key)
         if result is None:
             result = memo[memo_key] = check(list(lines), facts, catalog)

@@ -296,6 +296,10 @@ class ImportedCatalog(Catalog):
             overlays[key] = codes
         return overlays[key]
 
+    @property
+    def dated(self) -> bool:
+        return True
+
     def for_check(self, codes: list[str], dos: date | None) -> "ImportedCatalog":
         tables: ImportedTables = self.imported.tables
         day = dos or date.today()

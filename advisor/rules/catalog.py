@@ -135,6 +135,11 @@ class Catalog(BaseModel):
         With imported CMS tables (advisor.data.tables.ImportedCatalog) this preloads the claim's PTP/MUE/MPFS rows."""
         return self
 
+    @property
+    def dated(self) -> bool:
+        """True when checks depend on the date of service (imported CMS tables); the curated tables do not."""
+        return False
+
     def mue_edit(self, code: str) -> MueEdit | None:
         """The MUE for a code: the curated row here; the imported CMS table, when loaded, for every code."""
         return self._curated_mues.get(code)
