@@ -25,10 +25,11 @@ class Services:
         self.settings = settings
         self._lock = threading.RLock()
 
-    @cached_property
+    @property
     def catalog(self) -> Catalog:
-        with self._lock:
-            return load_catalog(self.settings)
+        """The curated tables plus any imported CMS tables; a new `advisor data import` is seen without a restart
+        (load_catalog re-reads the rules database only when its file changes)."""
+        return load_catalog(self.settings)
 
     @cached_property
     def store(self) -> ConversationStore:
