@@ -72,8 +72,27 @@ RULE_TOPICS = {
     "LCD-SESSIONS": "sessions per rolling 12 months",
     "LCD-RELIEF": "relief percent prior block threshold",
     "LCD-SEDATION": "sedation MAC not routinely necessary",
+    "LCD-INDICATION": "LCD indications axial pain radiculopathy radicular pain",
     "CATALOG-UNKNOWN": "codes in scope",
 }
+# Decision reasons that are not rules: the guidance words for them.
+REASON_TOPICS = {"distinct:no": "a different diagnosis alone is not a reason for 59 or an X modifier: separate site"}
+# What a 'conditional' verdict waits for: (rule whose guidance explains it, the words the answer uses).
+PENDING = {
+    "pending:relief": ("LCD-RELIEF", "the relief from the prior session: the Medicare LCD covers a repeat only when the "
+                                     "prior one gave enough documented relief"),
+    "pending:purpose": ("LCD-KX", "whether the block is diagnostic (KX) or therapeutic"),
+    "pending:us-docs": ("US-DOCS", "whether the note shows real-time ultrasound, a saved image and a written report"),
+    "pending:separate": ("EM-25-UNSUPPORTED", "whether the note shows a significant, separately identifiable problem"),
+}
+# Question words worth repeating in the query: the facts that pick a guidance section.
+KEY_TERMS = re.compile(r"\b(radiculopathy|radicular|axial|sciatica|diagnos[ie]s|diagnostic|therapeutic|relief|views?|"
+                       r"images?|report|documentation|sessions?|levels?|[ctl]\d{1,2}-[ctls]\d{1,2}|ncd|lcd|national coverage|"
+                       r"appeal|audit\w*|oig|mai|mue|global|pulsed|cgs|noridian|novitas|palmetto|wps|ngs|first coast)\b")
+KEY_EXPANSIONS = [(re.compile(r"\b(a|per|each|this|every) year\b|\b12 months\b|\bannual(ly)?\b"), "sessions per 12 months"),
+                  (re.compile(r"\bhow often\b|\bhow many times\b"), "sessions frequency")]
+CODE_INTENTS = {"code_procedure", "claim_check", "units", "bundling", "modifier_question", "can_bill_em"}
+KNOWLEDGE_Q = re.compile(r"^(how (many|much|often|long)|what (%|percent|does|is|are)|is there|are there|why|when|who)\b")
 
 
 @dataclass
@@ -87,12 +106,24 @@ class Composed:
     engine_label: str | None = None
 
 
-def search_query(question: str, u: Understanding, claim: Sequence[ClaimLine], findings: Sequence[Finding]) -> str:
-    """Question + codes + the topics of the rules that fired: passages about the decision, not only the words."""
-    codes = list(dict.fromkeys([ln.code for ln in claim] + u.mentions.codes))[:8]
-    topics = [RULE_TOPICS[f.rule] for f in findings if f.rule in RULE_TOPICS][:3]
+def search_query(question: str, u: Understanding, claim: Sequence[ClaimLine], findings: Sequence[Finding],
+                 reasons: Sequence[str] = ()) -> str:
+    """The question, its key terms again, the codes it names (the claim's codes only when it asks for codes), and the
+    topics of the rules that decided: passages about the decision, not only about the codes."""
+    text = question.lower()
+    asks_codes = u.intent in CODE_INTENTS and not KNOWLEDGE_Q.match(text.strip())
+    codes = list(dict.fromkeys(u.mentions.codes + ([ln.code for ln in claim] if asks_codes else [])))[:8]
+    rules = [PENDING[r][0] for r in reasons if r in PENDING] + [f.rule for f in findings if f.severity != "info"]
+    topics = [REASON_TOPICS[r] for r in reasons if r in REASON_TOPICS]
+    topics = list(dict.fromkeys(topics + [RULE_TOPICS[r] for r in rules if r in RULE_TOPICS]))[:3]
+    keys = list(dict.fromkeys(m.group(0) for m in KEY_TERMS.finditer(text)))[:6]
+    keys += [words for pattern, words in KEY_EXPANSIONS if pattern.search(text)]
     mods = [m for m in u.mentions.modifiers][:3]
-    parts = [question[:600], " ".join(codes), " ".join(f"modifier {m}" for m in mods), " ".join(topics), " ".join(u.topics)]
+    # a follow-up ("how many of these a year?") names no procedure: the one it is about comes from the encounter
+    families = [FAMILY_WORDS[p.family] for p in u.encounter.procedures if p.family in FAMILY_WORDS][:2] \
+        if u.follow_up else []
+    parts = [question[:600], " ".join(keys), " ".join(families), " ".join(codes),
+             " ".join(f"modifier {m}" for m in mods), " ".join(topics), " ".join(u.topics)]
     return " ".join(p for p in parts if p).strip()[:1900]
 
 
@@ -177,7 +208,8 @@ def describe(u: Understanding) -> str:
 
 
 def write_offline(u: Understanding, verdict: Verdict | None, claim: Sequence[ClaimLine], findings: Sequence[Finding],
-                  notes: Sequence[str], passages: Sequence[Any], catalog: Any = None) -> Composed:
+                  notes: Sequence[str], passages: Sequence[Any], catalog: Any = None,
+                  reasons: Sequence[str] = ()) -> Composed:
     """The templated answer: verdict, lines with descriptors, the reasons with citations, then guidance."""
     if u.out_of_scope:
         return Composed(OUT_OF_SCOPE)
@@ -185,9 +217,10 @@ def write_offline(u: Understanding, verdict: Verdict | None, claim: Sequence[Cla
     out: list[str] = []
     if u.override_attempt:
         out.append(f"_{OVERRIDE_NOTE}_")
-    shown = [f for f in findings if f.severity != "info"] + [f for f in findings if f.severity == "info"]
+    decisive = set(reasons)
+    shown = sorted(findings, key=lambda f: (f.severity == "info", f.rule not in decisive, f.severity != "error"))
     if verdict:
-        reason = _verdict_reason(u, verdict, shown)
+        reason = _verdict_reason(u, verdict, shown, reasons)
         out.append(f"{VERDICT_WORDS[verdict]} {reason}".strip())
     if u.encounter.procedures or u.encounter.em:
         out.append(describe(u))
@@ -199,8 +232,14 @@ def write_offline(u: Understanding, verdict: Verdict | None, claim: Sequence[Cla
             out.append(f"- `{format_line(line)}`{desc}")
     elif u.encounter.procedures or u.mentions.lines:
         out.append("**Bill:** no procedure lines for these services as described.")
-    if shown:
+    waits = [PENDING[r] for r in reasons if r in PENDING] if verdict == "conditional" else []
+    if shown or waits:
         out.append("**Why:**")
+    for rule, words in waits:
+        passage = reg.best_for(Finding(rule=rule, severity="info", message=words))
+        mark = f" [{reg.cite(passage)}]" if passage is not None else ""
+        out.append(f"- Not stated: {words}.{mark}")
+    if shown:
         for f in shown[:6]:
             passage = reg.best_for(f)
             mark = f" [{reg.cite(passage)}]" if passage is not None else ""
@@ -232,9 +271,13 @@ def _join_bullets(blocks: list[str]) -> list[str]:
     return merged
 
 
-def _verdict_reason(u: Understanding, verdict: Verdict, findings: Sequence[Finding]) -> str:
+def _verdict_reason(u: Understanding, verdict: Verdict, findings: Sequence[Finding], reasons: Sequence[str] = ()) -> str:
     proposal = u.proposal
     what = proposal.summary if proposal and proposal.summary else "that"
+    if proposal is not None and proposal.kind == "compare":
+        same = (proposal.modifier == "holds") == ("same" in proposal.summary)
+        return ("Both are the same kind of procedure for coding, so they take the same codes (the note's wording "
+                "does not change the code)." if same else "They are different procedures and take different codes.")
     if verdict == "yes":
         return f"The rules engine accepts {what} for the services described."
     if verdict == "conditional":
@@ -242,8 +285,13 @@ def _verdict_reason(u: Understanding, verdict: Verdict, findings: Sequence[Findi
             return ("An E/M on the procedure day is billable (with 25 on the E/M line) only if the note shows a "
                     "significant, separately identifiable problem beyond the decision to do the procedure; the "
                     "question doesn't say whether it does.")
+        waits = [PENDING[r][1] for r in reasons if r in PENDING]
+        if waits:
+            return f"It depends on {' and '.join(waits)}; the question doesn't say."
         return f"Whether {what} holds depends on documentation the question doesn't give."
     errors = [f for f in findings if f.severity in ("error", "warning")]
+    proposed = {ln.code for ln in proposal.lines} if proposal is not None else set()
+    errors = [f for f in errors if proposed & set(f.codes)] + [f for f in errors if not proposed & set(f.codes)]
     if errors:
         return f"The rules engine does not accept {what}: {errors[0].message}"
     return f"The rules engine does not accept {what}; bill the lines below instead."

@@ -12,20 +12,19 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from advisor.answer.lexicon import Lexicon
+from advisor.answer.lexicon import Lexicon, load_lexicon
 from advisor.answer.model import Mentions, ProcedureMention, Proposal, Understanding, Verdict
+from advisor.answer.proposal import GUIDANCE, build_proposal
 from advisor.answer.spine import parse_levels
-from advisor.answer.understand import EM_CODE_RE, extract_modifiers
+from advisor.answer.understand import EM_CODE_RE
 from advisor.claims import ClaimLine
 from advisor.rules.catalog import Catalog
-from advisor.rules.engine import check, recommend
+from advisor.rules.engine import check, recommend, status_of
 from advisor.rules.model import (
     CheckResult, EMVisit, Encounter, Facts, Finding, Procedure, Recommendation, UltrasoundDocs,
 )
 
 ANATOMIC = {"RT", "LT"}
-PLACEHOLDER_EM = "99213"
-GUIDANCE = {"fluoroscopy": "77002", "ct": "77012", "ultrasound": "76942"}
 SPINAL_FLUORO = {"ilesi", "tfesi", "facet_injection", "facet_rfa", "epidural_catheter", "si_joint", "si_nerve_block", "si_rfa"}
 EM_BLOCKERS = {"X-ON-EM", "MOD57", "MOD25-NOT-EM", "EM-IN-GLOBAL"}
 COVERAGE_RULES = ("LCD-", "SI-IMAGING", "IMAGING-UNGUIDED")
@@ -46,6 +45,11 @@ def merge(previous: Mentions, current: Mentions, text: str) -> Mentions:
     data["lines"] = [ln.model_dump() for ln in current.lines]
     data["codes"], data["modifiers"] = current.codes, current.modifiers
     merged = Mentions.model_validate(data)
+    if current.days_since_global_procedure is not None and not current.procedures and previous.procedures:
+        # "comes back 6 days later for a wound check": the earlier turn's procedure is in the past now
+        merged.past_procedure, merged.procedures = previous.procedures[0], []
+        merged.past_code = current.past_code or previous.past_code
+        return merged
     merged.procedures = _merge_procedures(previous.procedures, current, text)
     return merged
 
@@ -143,6 +147,7 @@ def build_encounter(m: Mentions, payer: str | None, default_payer: str) -> Encou
         imaging=m.imaging, ultrasound=ultrasound,
         muscles=next((p.muscles for p in procedures if p.muscles), None),
         prior_relief_percent=m.prior_relief_percent, prior_sessions=m.prior_sessions, sedation=m.sedation,
+        radicular=m.radicular, distinct_sites=m.distinct_sites,
         days_since_global_procedure=m.days_since_global_procedure if past is not None else None,
         global_procedure_code=m.past_code or (_first_code(past) if past is not None else None),
     )
@@ -175,94 +180,6 @@ class Decision:
     reasons: list[str] = field(default_factory=list)
 
 
-def build_proposal(u: Understanding, question: str, recommended: list[ClaimLine]) -> Proposal | None:
-    """What a yes/no question puts forward, as lines; None when it proposes nothing checkable."""
-    m = u.mentions
-    if not u.yes_no:
-        return None
-    lines = list(m.lines)
-    mods = [mod for mod in m.modifiers if not re.search(rf"\binstead of (a |an |the |modifier )?-?{mod}\b", question, re.I)]
-    positions = dict(extract_modifiers(question))
-    if len(lines) >= 2 and re.search(r"\b(edits?|bundled?|bundling|ptp)\b", question, re.I) and not mods:
-        return Proposal(kind="pair", lines=lines, summary=" and ".join(ln.code for ln in lines))
-    if lines and mods:
-        lines = _attach(lines, mods, positions, question)
-    elif mods:
-        targets = [ln for ln in recommended if not EM_CODE_RE.match(ln.code)] or recommended
-        if any(mod in ("25", "57", "59", "XS", "XE", "XP", "XU") for mod in mods) and m.em:
-            em = ClaimLine(code=m.em_code or PLACEHOLDER_EM)
-            lines = [em.with_modifiers(*[x for x in mods if x in ("25", "57", "59", "XS", "XE", "XP", "XU")])]
-            lines += [ln for ln in recommended if not EM_CODE_RE.match(ln.code)]
-            return Proposal(kind="em25", lines=lines, modifier=mods[0], summary="E/M with " + "/".join(mods))
-        if targets:
-            first = _modifier_target(targets, mods[0], question)
-            lines = [ln.with_modifiers(*[x for x in mods if x not in ln.modifiers]) if ln is first else ln for ln in targets]
-            return Proposal(kind="modifier", lines=lines, modifier=mods[0], summary=f"modifier {mods[0]}")
-        return Proposal(kind="modifier", modifier=mods[0], summary=f"modifier {mods[0]}")
-    if not lines and re.search(r"\b(need|use|add|require)s? (a |an |any )?modifiers?\b", question, re.I):
-        return Proposal(kind="modifier", lines=[], modifier="any", summary="a modifier")
-    if not lines:
-        imaging = _imaging_proposal(u, question)
-        if imaging:
-            return Proposal(kind="lines", lines=[ln for ln in recommended if ln.code not in GUIDANCE.values()] + [imaging],
-                            summary=f"{imaging.code} for the guidance")
-    if m.em and not any(EM_CODE_RE.match(ln.code) for ln in lines) and (u.intent == "can_bill_em" or "25" in m.modifiers):
-        em = ClaimLine(code=m.em_code or PLACEHOLDER_EM, modifiers=("25",) if "25" in m.modifiers else ())
-        return Proposal(kind="em25", lines=[em] + [ln for ln in recommended if not EM_CODE_RE.match(ln.code)],
-                        summary="an E/M on the procedure day")
-    if lines:
-        summary = ", ".join(str(ln) for ln in lines)
-        if all(EM_CODE_RE.match(ln.code) for ln in lines):  # "can I bill 99213-25?": alongside today's procedures
-            lines = lines + [ln for ln in recommended if not EM_CODE_RE.match(ln.code)]
-        kind = "em25" if any(EM_CODE_RE.match(ln.code) for ln in lines) else "lines"
-        return Proposal(kind=kind, lines=lines, summary=summary)
-    return Proposal(kind="coverage", lines=recommended, summary="the services described")
-
-
-def _attach(lines: list[ClaimLine], mods: list[str], positions: dict[str, int], question: str) -> list[ClaimLine]:
-    """Put each standalone modifier on the line it was written next to (25 on the E/M line)."""
-    from advisor.answer.understand import CODE_RE
-
-    spots = [(m.group(1).upper(), m.start()) for m in CODE_RE.finditer(question)]
-    out = list(lines)
-    for mod in mods:
-        if any(mod in ln.modifiers for ln in out):
-            continue
-        if mod == "25" and any(EM_CODE_RE.match(ln.code) for ln in out):
-            index = next(i for i, ln in enumerate(out) if EM_CODE_RE.match(ln.code))
-        else:
-            pos = positions.get(mod, 0)
-            code = min(spots, key=lambda s: abs(s[1] - pos))[0] if spots else out[0].code
-            index = next((i for i, ln in enumerate(out) if ln.code == code), 0)
-        try:
-            out[index] = out[index].with_modifiers(mod)
-        except ValueError:
-            continue
-    return out
-
-
-def _modifier_target(lines: list[ClaimLine], mod: str, question: str) -> ClaimLine:
-    """Which recommended line a 'do I add XS/KX/50' question is about: the second line for 59/X, else the first."""
-    if mod in ("59", "XS", "XE", "XP", "XU") and len(lines) > 1:
-        return lines[-1]
-    return lines[0]
-
-
-def _imaging_proposal(u: Understanding, question: str) -> ClaimLine | None:
-    """'Can the US be billed?', 'bill the fluoro separately?': the guidance code for the imaging named."""
-    q = question.lower()
-    if not re.search(r"\b(bill|billed|add|charge|separate|separately|code for)\b", q):
-        return None
-    kinds = [k for k, pat in (("ultrasound", r"\b(us|ultrasound|diagnostic ultrasound)\b"),
-                              ("fluoroscopy", r"\bfluoro(scopy)?\b"), ("ct", r"\bct\b"))
-             if re.search(rf"\b(the|for|a|any)\s+{pat[2:]}", q)]
-    if not kinds:
-        return None
-    family = u.mentions.procedures[0].family if u.mentions.procedures else ""
-    code = "77003" if kinds[0] == "fluoroscopy" and family in ("ilesi", "epidural_catheter") else GUIDANCE[kinds[0]]
-    return ClaimLine(code=code)
-
-
 def _key(line: ClaimLine) -> tuple[str, frozenset[str]]:
     return line.code, frozenset(m for m in line.modifiers if m not in ANATOMIC)
 
@@ -274,19 +191,64 @@ def _bag(lines: list[ClaimLine], with_mods: bool) -> Counter:
     return bag
 
 
+def _family(code: str, lexicon: Lexicon) -> str:
+    """The procedure family a code belongs to ('guidance' for imaging codes, 'em' for visits)."""
+    if EM_CODE_RE.match(code):
+        return "em"
+    info = lexicon.code_info(code) or {}
+    return str(info.get("family") or ("guidance" if info.get("guidance") else code))
+
+
+def in_context(proposal: Proposal, recommended: list[ClaimLine], lexicon: Lexicon) -> list[ClaimLine]:
+    """The proposed lines on today's claim: with the recommended lines of the procedures the proposal does not
+    restate ('does 77002 get 50?' is checked beside 20610-50), never a line of a family it proposes ('the doc wrote
+    64636' is checked without 64635)."""
+    if proposal.kind not in ("lines", "units", "modifier"):
+        return list(proposal.lines)
+    families = {_family(ln.code, lexicon) for ln in proposal.lines}
+    codes = {ln.code for ln in proposal.lines}
+    if proposal.modifier:  # a modifier put on some lines: the rest of the claim stays as recommended
+        return list(proposal.lines) + [ln for ln in recommended if ln.code not in codes]
+    rest = [ln for ln in recommended if ln.code not in codes and _family(ln.code, lexicon) not in families]
+    return list(proposal.lines) + rest
+
+
+def _pending(u: Understanding, proposal: Proposal, findings: list[Finding], stage: str) -> list[str]:
+    """The deciding facts a proposal rests on that the question does not give (-> 'conditional')."""
+    facts = u.encounter.facts
+    codes = {ln.code for ln in proposal.lines}
+    out = []
+    if stage == "modifier":
+        mods = {m for ln in proposal.lines for m in ln.modifiers} | set(u.mentions.modifiers)
+        if "KX" in mods and facts.diagnostic is None and any(f.rule == "LCD-KX" and f.severity == "info" for f in findings):
+            out.append("pending:purpose")
+    elif stage == "documentation":
+        if any(f.rule == "US-DOCS" and f.severity == "info" and codes & set(f.codes) for f in findings):
+            out.append("pending:us-docs")
+    elif stage == "coverage":
+        if facts.prior_sessions and any(facts.prior_sessions.values()) and facts.prior_relief_percent is None \
+                and str(getattr(facts.payer, "value", facts.payer)) == "medicare":
+            out.append("pending:relief")
+    return out
+
+
 def verdict_for(u: Understanding, proposal: Proposal, rec: Recommendation | None, checked: CheckResult | None,
                 recommended: list[ClaimLine], question: str = "") -> tuple[Verdict, list[str]]:
-    """Compare the proposal with the engine's recommendation and findings."""
+    """Compare the proposal with the engine's recommendation and its check of the proposed lines: 'no' when the
+    engine corrects or flags what was proposed, 'conditional' when the deciding fact was not given."""
     facts = u.encounter.facts
     findings = (checked.findings if checked else []) + (rec.findings if rec else [])
     rules = {f.rule for f in findings if f.severity != "info"}
+    if proposal.kind == "compare":
+        return ("yes" if proposal.modifier == "holds" else "no"), ["procedure families compared"]
     if proposal.kind == "coverage":
         hits = [f for f in findings if f.rule.startswith(COVERAGE_RULES) and f.severity != "info"]
         if hits:
             return "no", [f.rule for f in hits]
         if not recommended:
             return "conditional", ["nothing to check"]
-        return "yes", []
+        pending = _pending(u, proposal, findings, "coverage")
+        return ("conditional", pending) if pending else ("yes", [])
     if proposal.kind == "modifier" and proposal.modifier == "any":
         has = any(m not in ANATOMIC for ln in recommended for m in ln.modifiers)
         return ("yes" if has else "no"), []
@@ -301,46 +263,98 @@ def verdict_for(u: Understanding, proposal: Proposal, rec: Recommendation | None
         separate = facts.separate_problem
         if separate is False:
             return "no", ["EM-25-UNSUPPORTED"]
-        if separate is None:
-            return "conditional", ["separate problem not stated"]
+        if separate is None and not _flagged(checked, em_lines, {"BILATERAL-50", "MOD25-NOT-EM", "X-ON-EM"}):
+            return "conditional", ["pending:separate"]
     if em_lines and not u.encounter.procedures and "EM-25-UNSUPPORTED" in rules:
         return "no", ["EM-25-UNSUPPORTED"]
     if proposal.kind == "pair":
         codes = {ln.code for ln in proposal.lines}
         pairs = [f.rule for f in findings if f.rule in PAIR_RULES and len(codes & set(f.codes)) >= 1]
         return ("yes", pairs) if pairs else ("no", [])
+    x_mods = {m for ln in proposal.lines for m in ln.modifiers} & {"59", "XS", "XE", "XP", "XU"}
+    if x_mods and facts.distinct_sites is False:
+        return "no", ["PTP", "distinct:no"]  # 59/X need a separate site or session; a different diagnosis is not one
+    pending = _pending(u, proposal, findings, "modifier")
+    if pending:
+        return "conditional", pending
     target = recommended or (checked.claim if checked else [])
     strict = u.intent in ("claim_check", "units", "modifier_question") or any(ln.modifiers for ln in proposal.lines) or \
-        proposal.kind in ("modifier",) or len(proposal.lines) > 1
+        proposal.kind in ("modifier", "units") or len(proposal.lines) > 1
     proposed = [ln for ln in proposal.lines if not (em_lines and EM_CODE_RE.match(ln.code) and not ln.modifiers)]
     got, want = _bag(proposed, strict), _bag(target, strict)
     for key, units in got.items():
         if want.get(key, 0) != units and not (key[0] in {k[0] for k in want} and not strict and units <= want.get(key, 0)):
             return "no", [f"{key[0]} as proposed differs from the engine's claim"]
-    errors = [f.rule for f in (checked.findings if checked else []) if f.severity == "error"]
-    if errors and not recommended:
-        return "no", errors
+    if checked is not None and proposal.kind in ("lines", "units", "modifier", "em25"):
+        flagged = [f.rule for f in checked.findings if f.severity == "error" and
+                   set(f.codes) & {ln.code for ln in proposed}]
+        if flagged:
+            return "no", flagged
     if proposal.kind == "lines" and any(f.rule.startswith(COVERAGE_RULES) and f.severity == "warning" for f in findings) \
             and u.intent == "coverage":
         return "no", ["coverage"]
-    return "yes", []
+    pending = _pending(u, proposal, findings, "documentation")
+    return ("conditional", pending) if pending else ("yes", [])
+
+
+def _flagged(checked: CheckResult | None, lines: list[ClaimLine], rules: set[str]) -> bool:
+    """Did the check of the proposal flag one of these lines with one of these rules (an error either way)?"""
+    codes = {ln.code for ln in lines}
+    return checked is not None and any(f.rule in rules and f.severity == "error" and codes & set(f.codes)
+                                       for f in checked.findings)
+
+
+def recommend_encounter(enc: Encounter, catalog: Catalog) -> Recommendation:
+    """recommend(); with several different joints, each joint's lines come from the engine on their own and a repeated
+    code gets RT/LT when the sides differ, else XS (59 for commercial payers): left knee + right shoulder is
+    20610-LT, 20610-RT (not 20610-50); right knee + right shoulder is 20610, 20610-XS."""
+    joints = [p for p in enc.procedures if p.family == "joint"]
+    names = list(dict.fromkeys((p.joint or "").lower() for p in joints))
+    if len(names) < 2:
+        return recommend(enc, catalog)
+    first = [p for p in enc.procedures if p.family != "joint" or (p.joint or "").lower() == names[0]]
+    rec = recommend(enc.model_copy(update={"procedures": first}), catalog)
+    claim, findings, notes = list(rec.claim), list(rec.findings), list(rec.notes)
+    x_mod = "XS" if str(getattr(enc.facts.payer, "value", enc.facts.payer)) == "medicare" else "59"
+    for name in names[1:]:
+        group = [p for p in joints if (p.joint or "").lower() == name]
+        extra = recommend(Encounter(procedures=group, facts=enc.facts), catalog)
+        for line in extra.claim:
+            if line.code in GUIDANCE.values():
+                if any(c.code == line.code for c in claim):
+                    continue
+            elif any(c.code == line.code and _overlap(c, line) for c in claim):
+                line = line.with_modifiers(x_mod)
+            claim.append(line)
+        seen = {(f.rule, f.message) for f in findings}
+        findings += [f for f in extra.findings if (f.rule, f.message) not in seen]
+        notes.append(f"{name}: a different joint from the {names[0]}, on its own line "
+                     f"({'RT/LT' if not any(x_mod in ln.modifiers for ln in claim) else x_mod} marks it).")
+    return Recommendation(claim=claim, status=status_of(findings), findings=findings, notes=notes)
+
+
+def _overlap(a: ClaimLine, b: ClaimLine) -> bool:
+    """Would two lines of one code read as the same service? Yes unless they carry opposite sides."""
+    sides = {m for m in a.modifiers if m in ANATOMIC}, {m for m in b.modifiers if m in ANATOMIC}
+    return not (sides[0] and sides[1] and not sides[0] & sides[1] and "50" not in a.modifiers + b.modifiers)
 
 
 def decide(u: Understanding, question: str, catalog: Catalog) -> Decision:
-    """Run recommend (services described) and check (lines proposed), then the verdict."""
+    """Run recommend (services described) and check (lines proposed, on today's claim), then the verdict."""
     enc = u.encounter
-    rec = recommend(enc, catalog) if enc.procedures or (enc.em and enc.em.code) else None
+    lexicon = load_lexicon()
+    rec = recommend_encounter(enc, catalog) if enc.procedures or (enc.em and enc.em.code) else None
     recommended = list(rec.claim) if rec else []
     checked = None
     if not rec and u.mentions.lines:
         checked = check(list(u.mentions.lines), enc.facts, catalog)
         recommended = list(checked.claim)
-    proposal = build_proposal(u, question, recommended)
+    proposal = build_proposal(u, question, recommended, lexicon.normalize(question))
     u.proposal = proposal
     verdict, reasons = None, []
-    if proposal is not None and (proposal.lines or proposal.kind in ("modifier", "coverage")):
+    if proposal is not None and (proposal.lines or proposal.kind in ("modifier", "coverage", "compare")):
         if proposal.lines and proposal.kind != "coverage":
-            checked = check(list(proposal.lines), enc.facts, catalog)
+            checked = check(in_context(proposal, recommended, lexicon), enc.facts, catalog)
         verdict, reasons = verdict_for(u, proposal, rec, checked, recommended, question)
     elif proposal is not None and u.mentions.em and proposal.kind == "em25":
         verdict = "conditional"

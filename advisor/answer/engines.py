@@ -44,7 +44,8 @@ class OfflineEngine:
         if d is None:
             return write_offline(u, None, [], [], [], [], pipeline.catalog)
         notes = d.recommendation.notes if d.recommendation else []
-        return write_offline(u, d.verdict, d.claim, d.findings, notes, state.get("passages", []), pipeline.catalog)
+        return write_offline(u, d.verdict, d.claim, d.findings, notes, state.get("passages", []), pipeline.catalog,
+                             d.reasons)
 
 
 class ChatEngine:

@@ -22,6 +22,8 @@ from advisor.errors import DataError
 LEXICON_PATH = Path(__file__).with_name("lexicon.yaml")
 _DASHES = dict.fromkeys(map(ord, "\u2010\u2011\u2012\u2013\u2014\u2015\u2212"), "-")
 _TOKEN_RE = re.compile(r"[a-z]{6,}")
+# Capitalised "US" in a coder's note is ultrasound ("used US instead"), unless it names the country.
+_US_RE = re.compile(r"(?<!\bthe )(?<!\bin )\bUS\b(?!A\b)")
 
 
 def _alternation(words: list[str]) -> re.Pattern[str]:
@@ -51,7 +53,8 @@ class Lexicon:
 
     def normalize(self, text: str) -> str:
         """Lowercase, unify dashes and spaces, fix typos, expand shorthand. Idempotent."""
-        text = unicodedata.normalize("NFKC", text).translate(_DASHES).lower()
+        text = unicodedata.normalize("NFKC", text).translate(_DASHES)
+        text = _US_RE.sub("ultrasound", text).lower()
         text = re.sub(r"\s+", " ", text).strip()
         text = self._rewrite(text)
         fixed = _TOKEN_RE.sub(lambda m: self._fuzzy(m.group(0)), text)

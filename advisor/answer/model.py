@@ -89,6 +89,8 @@ class Mentions(BaseModel):
     prior_relief_percent: int | None = None
     prior_sessions: dict[str, int] = Field(default_factory=dict)
     sedation: bool | None = None
+    radicular: bool | None = Field(None, description="Radicular pain/radiculopathy (True) or axial pain only (False).")
+    distinct_sites: bool | None = Field(None, description="The services were at separate sites or sessions.")
     us_permanent_image: bool | None = None
     us_report: bool | None = None
     days_since_global_procedure: int | None = None
@@ -99,7 +101,7 @@ class Mentions(BaseModel):
 class Proposal(BaseModel):
     """What a yes/no question puts forward, as claim lines the rules engine can check."""
 
-    kind: Literal["lines", "em25", "modifier", "units", "pair", "coverage"]
+    kind: Literal["lines", "em25", "modifier", "units", "pair", "coverage", "compare"]
     lines: list[ClaimLine] = Field(default_factory=list)
     modifier: str | None = None
     summary: str = ""

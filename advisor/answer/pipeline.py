@@ -9,6 +9,7 @@ Each step is a RunnableLambda over one state dict, so the steps can be traced, t
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 import uuid
@@ -29,6 +30,7 @@ from advisor.settings import Settings
 log = logging.getLogger("advisor.answer")
 Event = Callable[[str, dict[str, Any]], None]
 HISTORY_TURNS = 6
+ALSO_RE = re.compile(r"\b(also|too|as well|additionally|in addition)\b")
 
 
 class TurnLike(Protocol):
@@ -159,7 +161,7 @@ class AnswerPipeline:
         decision = state["decision"]
         if u.out_of_scope or self.searcher is None:
             return state | {"passages": []}
-        query = search_query(state["request"].question, u, decision.claim, decision.findings)
+        query = search_query(state["request"].question, u, decision.claim, decision.findings, decision.reasons)
         try:
             passages = self.searcher.search(query, k=5)
         except Exception as exc:  # noqa: BLE001 - the rules answer stands without passages
@@ -221,12 +223,17 @@ class AnswerPipeline:
 
 
 def _is_follow_up(u: Understanding, question: str, lexicon: Lexicon) -> bool:
-    """A follow-up adds to the previous turn: it opens with 'what if/and', or names no procedure and no code."""
+    """A follow-up adds to the previous turn: it opens with 'what if/and', says it adds ("doc also did the right
+    shoulder"), or names no procedure of its own: no procedure code either ("can I add 77003?", "add 99213-25?"), a
+    later visit ("comes back 6 days later"), or a short question."""
     text = lexicon.normalize(question)
-    if FOLLOW_UP_RE.match(text):
+    if FOLLOW_UP_RE.match(text) or ALSO_RE.search(text):
         return True
     m: Mentions = u.mentions
-    return not m.procedures and not m.lines and len(text.split()) <= 14 and not u.out_of_scope
+    if m.procedures or u.out_of_scope or any(lexicon.code_info(ln.code) and "family" in lexicon.code_info(ln.code)
+                                             for ln in m.lines):  # type: ignore[operator]
+        return False
+    return bool(m.lines) or m.days_since_global_procedure is not None or len(text.split()) <= 14
 
 
 def make_pipeline(services: Any) -> AnswerPipeline:

@@ -9,18 +9,16 @@ in the same clause, so "bilateral L4-5 facet and a left knee injection" gives ea
 from __future__ import annotations
 
 import re
-from typing import Iterable
 
+from advisor.answer.facts import (  # noqa: F401 - re-exported: the word-level readers live in facts.py
+    IMAGING_PATTERNS, NUM, NUMBER_WORDS, ORDINALS, _diagnostic, _first, _laterality, _num, _tristate, extract_facts,
+)
 from advisor.answer.intents import IntentClassifier
 from advisor.answer.lexicon import Lexicon
 from advisor.answer.model import JointMention, Mentions, ProcedureMention, Understanding
 from advisor.answer.spine import parse_levels
 from advisor.claims import ClaimLine
 
-NUMBER_WORDS = {"one": 1, "single": 1, "two": 2, "both": 2, "three": 3, "four": 4, "five": 5, "six": 6,
-                "seven": 7, "eight": 8, "nine": 9, "ten": 10}
-ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7}
-NUM = r"(\d{1,2}|one|single|two|three|four|five|six|seven|eight|nine|ten)"
 VALID_MODIFIERS = {"25", "50", "51", "57", "59", "76", "77", "XE", "XS", "XP", "XU", "KX", "RT", "LT", "GA",
                    "GY", "GZ", "JW", "JZ", "26", "TC"}
 EM_CODE_RE = re.compile(r"^99(20[2-5]|21[1-5])$")
@@ -34,7 +32,8 @@ MODIFIER_PATTERNS = [
     re.compile(r"\bmod(?:ifier)?s?\s*-?\s*([0-9]{2}|[a-z]{2})\b", re.IGNORECASE),
     re.compile(r"\b([0-9]{2}|xs|xe|xp|xu|kx)[\s-]+modifiers?\b", re.IGNORECASE),
     re.compile(r"(?<![\w-])-(25|50|51|57|59|xs|xe|xp|xu|kx|rt|lt)\b", re.IGNORECASE),
-    re.compile(r"\b(?:a|an|the|with|use|add|append|put|bill|need|or|and)\s+(25|50|51|57|59)\b"
+    re.compile(r"\b(?:a|an|the|with|use|add|append|put|bill|need|needs|or|and|get|gets|take|takes|carry|carries|"
+               r"require|requires|justify|justifies|support|supports|warrant|warrants)\s+(25|50|51|57|59)\b"
                r"(?!\s*(?:%|percent|units?|years?|yo|y/o|mg|ml|minutes?|min|days?|levels?|muscles?|joints?))",
                re.IGNORECASE),
     re.compile(r"\b(XS|XE|XP|XU|KX)\b"),
@@ -49,7 +48,7 @@ FAMILY_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("catheter", re.compile(r"\bcatheter\b")),
     ("ilesi", re.compile(r"\binterlaminar\b|\bcaudal\b|\bepidural( steroid injection)?\b")),
     ("il_named", re.compile(r"\binterlaminar\b|\bcaudal\b")),
-    ("si", re.compile(r"\bsi joint\b|\bsi (?:injection|nerve|rfa|radiofrequency|lateral)")),
+    ("si", re.compile(r"\bsi joints?\b|\bsi (?:injection|nerve|rfa|radiofrequency|lateral)")),
     ("si_nerve", re.compile(r"\blateral branch(es)?\b|\bnerves? innervating\b|\bsi (?:joint )?nerve block\b")),
     ("tpi", re.compile(r"\btrigger point\b|\bmyofascial\b")),
     ("joint", re.compile(r"\barthrocentesis\b|\baspiration\b|\bjoint injection\b|\bbursa\b|\bintra-articular (?:knee|shoulder|hip)")),
@@ -58,53 +57,8 @@ SEPARATOR_RE = re.compile(r"\s*(?:,|;|\band also\b|\band\b|\bplus\b|\+|\bwith\b|
 WITH_RE = re.compile(r"^(?:with|under|using|w/)\b")
 SENTENCE_RE = re.compile(r"(?<=[.?!;\n])\s+|\n+")
 
-IMAGING_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
-    ("none", re.compile(r"\b(no|without|w/o) (imaging|image guidance|guidance|fluoroscopy|ultrasound|ct)\b|\bunguided\b|\bblind\b|\blandmark\b|\bpalpation\b|\bnon-guided\b")),
-    ("ultrasound", re.compile(r"\bultrasound\b")),
-    ("ct", re.compile(r"\bct\b|\bcomputed tomography\b")),
-    ("fluoroscopy", re.compile(r"\bfluoroscopy\b|\bx-ray guid")),
-]
-US_IMAGE_NO = re.compile(r"\b(no|without|w/o|not|didn't|did not|never)\b[\w ]{0,20}\b(image|images|picture|recording|saved|stored)\b|\bimage (was |were )?not (saved|stored|kept|retained)\b")
-US_IMAGE_YES = re.compile(r"\b(image|images|picture|recording|still)s? (was |were |is |are )?(saved|stored|recorded|retained|archived|captured|kept)\b|\bpermanent(ly)? (image|recording|record)\b|\bsaved (the |an? )?(image|images|picture)\b")
-US_REPORT_NO = re.compile(r"\bno (separate |written )?report\b|\bwithout (a )?report\b|\breport (was )?not\b")
-US_REPORT_YES = re.compile(r"\b(with|and) (a |the )?(written |separate )?report\b|\breport (was )?(dictated|documented|written|done)\b|\bdocumented (with )?(a )?report\b|\bimage and report\b")
-
-SEPARATE_NO = re.compile(
-    r"\bno (new|separate|other|additional|different) (problem|complaint|issue|concern)s?\b|\bnothing else\b|"
-    r"\bonly (the |for the |for )?(scheduled |planned )?(injection|procedure|block|esi|rfa)\b|\bjust (the |for the |for )?(scheduled |planned )?(injection|procedure|block)\b|"
-    r"\bscheduled\b|\bplanned\b|\bdecision to (inject|perform|do)\b|\bdecided to (inject|do)\b|\bsame problem\b|"
-    r"\bpre-?procedure\b|\bnot addressed\b|\bdidn't address\b|\bno other\b|\bjust came (in )?for\b|"
-    r"\b(new patient|new pt)\b[\w ]{0,25}\b(enough|alone|by itself|sufficient)\b|\bbeing a new (patient|pt)\b|"
-    r"\b(vitals|consent|pre-?op)\b[\w ]{0,30}\bbefore the\b|\bdecision to inject\b|\bflare of the same\b")
-SEPARATE_YES = re.compile(
-    r"(?<!no )\b(new|separate|different|unrelated|additional)(?! patient| pt)( [\w-]+){0,3} (problem|complaint|issue|condition|concern|"
-    r"diagnosis|pain|numbness|headache|symptoms?)\b|\bseparately documented\b|\bdocumented separately\b|"
-    r"\bworked up\b|\bwork-?up\b|\balso (addressed|evaluated|managed|treated|assessed|examined)\b|"
-    r"\bseparately identifiable\b|\bmedication management\b|\bmed management\b|\bsignificant(ly)? (and )?separate\b|"
-    r"\b(addressed|evaluated) (a |his |her |their )?(new|other|separate)\b")
-EM_RE = re.compile(
-    r"\bem\b|\b99(20[2-5]|21[1-5])\b|\bconsult(ation)?\b|\b(follow-?up|new patient|post-?op|em|separate|clinic|"
-    r"established patient) visit\b|\b(bill|charge|code|add|count)( \w+){0,2} visit\b|\bvisit\b[\w ]{0,15}\b(billable|payable|"
-    r"separately)\b|\bpost-?op (check|visit)\b|\bmdm\b")
 PAST_RE = re.compile(r"\b(repeat|same day|same session|also did|(done|performed|did|doing|do)( \w+){0,3} today)\b")
 NONE_TODAY_RE = re.compile(r"\bno (procedure|injection|block)s?( was| were)?( done| performed)? today\b")
-PAYER_MEDICARE = re.compile(r"\bmedicare\b")
-SETTINGS: list[tuple[str, re.Pattern[str]]] = [
-    ("office", re.compile(r"\b(professional|physician'?s?|doctor'?s?( own)?( professional)?) claim\b")),
-    ("asc", re.compile(r"\basc\b")),
-    ("facility", re.compile(r"\bhospital outpatient\b|\bfacility\b|\bhospital\b|\boutpatient department\b")),
-    ("office", re.compile(r"\boffice\b|\bin-office\b|\bclinic\b|\bprofessional claim\b|\bphysician claim\b")),
-]
-RELIEF_RE = re.compile(r"(\d{1,3})\s*(?:%|percent)\s*(?:pain\s+)?(?:relief|improvement|reduction|better|pain relief)|(?:relief|improvement)\s+(?:of\s+)?(\d{1,3})\s*(?:%|percent)")
-SEDATION_NO = re.compile(r"\b(no|without) (sedation|mac|anesthesia)\b")
-SEDATION_YES = re.compile(r"\bsedation\b|\bmac anesthesia\b|\b(under|with) mac\b|\bmonitored anesthesia\b|\bversed\b|\bmidazolam\b|\bpropofol\b|\bgeneral anesthesia\b")
-SESSION_NOUN = (r"(esi|epidural( steroid injection)?|transforaminal( epidural)?|interlaminar( epidural)?|injection|"
-                r"session|radiofrequency ablation|rfa|ablation|trigger point|medial branch block|block|si joint( injection)?)s?")
-SESSION_ORDINAL_RE = re.compile(rf"\b(\d)(?:st|nd|rd|th)|\b(first|second|third|fourth|fifth|sixth|seventh)\b(?=\s+(?:\w+\s+){{0,3}}?{SESSION_NOUN})")
-SESSION_COUNT_RE = re.compile(rf"\b(?:had|has had|received|done|did|got|already)\s+(?:\w+\s+)?{NUM}\s+(?:\w+\s+){{0,2}}?{SESSION_NOUN}")
-PERIOD_RE = re.compile(r"\bthis year\b|\b12 months\b|\bin \d{1,2} months\b|\btwelve months\b|\bpast year\b|\blast year\b|\bcalendar year\b|\bin a year\b|\brolling\b")
-DAYS_RE = re.compile(r"\b(\d{1,3}|a|one|two|three|four|five|six)\s+(days?|weeks?)\s+(after|since|post|following|from|ago)\b"
-                     r"|\bday (\d{1,3}) (after|post|following)\b|\b(last|past) (week)\b")
 OUT_OF_SCOPE_HARD = re.compile(r"\b(poem|weather|recipe|stock|joke)\b")
 YES_NO_START = re.compile(r"^(so |and |but |then |ok |okay )?(can|could|may|is|are|does|do|should|shall|will|would|am|was|"
                           r"were|isn't|aren't|doesn't|don't|has|have|must|did)\b(?! (you|u) (help|tell|explain|show|give|list|check))")
@@ -139,47 +93,6 @@ def is_yes_no(text: str) -> bool:
         return not CODE_REQUEST.search(clause)
     clauses = [c.strip() for c in CLAUSE_RE.split(text) if c.strip()]
     return any(YES_NO_START.match(c) for c in clauses) or bool(YES_NO_ANYWHERE.search(text) or PROPOSE_RE.search(text))
-
-
-def _num(token: str) -> int:
-    return int(token) if token.isdigit() else NUMBER_WORDS.get(token, ORDINALS.get(token, 0))
-
-
-def _first(patterns: Iterable[tuple[str, re.Pattern[str]]], text: str) -> str | None:
-    for name, pattern in patterns:
-        if pattern.search(text):
-            return name
-    return None
-
-
-def _laterality(text: str) -> str | None:
-    if re.search(r"\bbilateral\b", text) or (re.search(r"\bleft\b", text) and re.search(r"\bright\b", text)):
-        return "bilateral"
-    left = re.search(r"\bleft\b|\(l\)|(?<![a-z0-9/'-])l(?![a-z0-9/'-])", text)
-    right = re.search(r"\bright\b|\(r\)|(?<![a-z0-9/'-])r(?![a-z0-9/'-])", text)
-    if left and right:
-        return "bilateral"
-    if left:
-        return "left"
-    if right:
-        return "right"
-    return None
-
-
-def _diagnostic(text: str) -> bool | None:
-    """Diagnostic vs therapeutic; when both are named ("after the diagnostic block, a therapeutic one") the later wins."""
-    diag = [m.start() for m in re.finditer(r"\bdiagnostic\b|\bconfirmatory\b", text)]
-    ther = [m.start() for m in re.finditer(r"\btherapeutic\b", text)]
-    if diag and ther:
-        return max(diag) > max(ther)
-    return True if diag else False if ther else None
-
-
-def _tristate(text: str, yes: re.Pattern[str], no: re.Pattern[str], yes_wins: bool = True) -> bool | None:
-    y, n = bool(yes.search(text)), bool(no.search(text))
-    if y and n:
-        return yes_wins
-    return True if y else False if n else None
 
 
 # --- codes and modifiers (original text) -------------------------------------------------------------------
@@ -228,6 +141,10 @@ def _families_in(text: str, lexicon: Lexicon | None = None) -> list[tuple[str, i
         joint = lexicon.joint_re.search(text)
         if joint and not re.search(r"\b(replacement|arthroplasty)\b", text):
             hits["joint"] = joint.start()
+    if lexicon is not None and PERIARTICULAR.search(text) and lexicon.muscle_re.search(text):
+        # "the muscles around the SI joint (piriformis, QL), not the joint itself": trigger points, not the joint
+        hits = {k: v for k, v in hits.items() if k not in ("si", "si_nerve", "joint", "facet")}
+        hits.setdefault("tpi", lexicon.muscle_re.search(text).start())  # type: ignore[union-attr]
     found: list[tuple[str, int]] = []
     if "si" in hits:
         if "rfa" in hits:
@@ -242,7 +159,7 @@ def _families_in(text: str, lexicon: Lexicon | None = None) -> list[tuple[str, i
         found.append(("facet_injection", hits["facet"]))
     if "tfesi" in hits:
         found.append(("tfesi", hits["tfesi"]))
-    if "catheter" in hits and "ilesi" in hits:
+    if "catheter" in hits and "ilesi" in hits and not CATHETER_SINGLE_SHOT.search(text):
         found.append(("epidural_catheter", hits["catheter"]))
     elif "il_named" in hits or ("ilesi" in hits and "tfesi" not in hits):
         found.append(("ilesi", hits.get("il_named", hits["ilesi"])))
@@ -254,6 +171,12 @@ def _families_in(text: str, lexicon: Lexicon | None = None) -> list[tuple[str, i
     return found
 
 
+# One injection through a catheter removed the same day is the single-injection code (62320-62323), not 62324-62327.
+CATHETER_SINGLE_SHOT = re.compile(
+    r"\bcatheter\b[^.?!]{0,60}\b(pulled|removed|withdrawn|taken out|discontinued)\b(?![^.?!]{0,40}\b((after|for|on) (day )?\w+ days?|next day|tomorrow|on day \d+)\b)|"
+    r"\bsingle (shot|injection|bolus|dose)\b[^.?!]{0,60}\b(through|via|thru) (a |the |an )?(\w+ ){0,2}catheter\b")
+PERIARTICULAR = re.compile(r"\bmuscles? (around|near|surrounding|adjacent to|overlying|next to|by)\b|"
+                           r"\bnot (into |in )?the (\w+ )?joint( itself)?\b|\bnot intra-?articular\b")
 HISTORY_RE = re.compile(r"\b(had|has had|after|following|prior|previous|last|earlier)\b")
 
 
@@ -269,7 +192,7 @@ def _joints(text: str, lexicon: Lexicon) -> list[JointMention]:
         if NOT_A_SITE.match(text[m.end():m.end() + 30]) and not re.match(r"\s*(injection|aspiration)", text[m.end():]):
             continue  # "new shoulder pain", "knee OA": a complaint, not an injection site
         site = lexicon.joint_sites.get(name, name)
-        prefix = re.split(r"\band\b|,|;", text[max(0, m.start() - 30):m.start()])[-1]
+        prefix = re.split(r"\band\b|\bplus\b|[,;+&]", text[max(0, m.start() - 30):m.start()])[-1]
         side = "bilateral" if re.search(r"\bboth\b", prefix) else _laterality(prefix)
         add_joint(joints, JointMention(name=site, size=lexicon.joints.get(site, lexicon.joints[name]), laterality=side))
     return list(joints.values())
@@ -287,7 +210,7 @@ def add_joint(joints: dict[str, JointMention], joint: JointMention) -> None:
 
 def _muscles(text: str, lexicon: Lexicon) -> tuple[int | None, list[str]]:
     """Distinct muscles (left and right of one muscle count as two); an explicit count wins."""
-    explicit = [_num(g) for g in re.findall(rf"(?:\bx\s*|\b){NUM}\s+(?:different\s+|separate\s+|distinct\s+|\w+\s+)?muscle", text)]
+    explicit = [_num(g) for g in re.findall(rf"(?:\bx\s*|\b){NUM}\s+(?:[a-z]+\s+){{0,2}}muscle", text)]
     sided: set[tuple[str, str]] = set()
     names: list[str] = []
     distributed_bilateral = bool(re.search(r"\bbilateral\b", text))
@@ -425,66 +348,6 @@ def procedures_from_codes(lines: list[ClaimLine], lexicon: Lexicon) -> list[Proc
             mention.diagnostic = True
         by_family[family] = mention
     return list(by_family.values())
-
-
-# --- facts ------------------------------------------------------------------------------------------------------
-
-def extract_facts(text: str, lexicon: Lexicon, families: list[str]) -> Mentions:
-    """Encounter-wide facts: payer, setting, E/M, relief, sessions, sedation, ultrasound documentation."""
-    m = Mentions()
-    if lexicon.commercial_re.search(text):
-        m.payer = "commercial"
-    elif PAYER_MEDICARE.search(text):
-        m.payer = "medicare"
-    m.setting = _first(SETTINGS, text)
-    m.laterality = _laterality(text)
-    m.imaging = _first(IMAGING_PATTERNS, text)
-    m.diagnostic = _diagnostic(text)
-    m.new_patient = True if re.search(r"\bnew (patient|pt)\b", text) else False if re.search(r"\bestablished\b", text) else None
-    m.separate_problem = _tristate(text, SEPARATE_YES, SEPARATE_NO)
-    if EM_RE.search(text):
-        m.em = True
-    relief = RELIEF_RE.search(text)
-    if relief:
-        m.prior_relief_percent = min(100, int(relief.group(1) or relief.group(2)))
-    m.sedation = _tristate(text, SEDATION_YES, SEDATION_NO, yes_wins=False)
-    if m.imaging == "ultrasound" or "ultrasound" in text:
-        m.us_permanent_image = _tristate(text, US_IMAGE_YES, US_IMAGE_NO, yes_wins=False)
-        m.us_report = _tristate(text, US_REPORT_YES, US_REPORT_NO, yes_wins=False)
-    days = DAYS_RE.search(text)
-    if days and days.group(1):
-        n = _num(days.group(1)) if days.group(1) != "a" else 1
-        m.days_since_global_procedure = min(365, n * (7 if days.group(2).startswith("week") else 1))
-    elif days and days.group(4):
-        m.days_since_global_procedure = int(days.group(4))
-    elif days:
-        m.days_since_global_procedure = 7
-    m.prior_sessions = _sessions(text, families)
-    return m
-
-
-def _sessions(text: str, families: list[str]) -> dict[str, int]:
-    """'4th ESI this year' = 3 before this one; 'had 4 ESIs in 12 months' = 4 before."""
-    if not PERIOD_RE.search(text) and not re.search(r"\b(already had|has had|prior|previous|repeat|last)\b", text):
-        return {}
-    count = None
-    ordinal = SESSION_ORDINAL_RE.search(text)
-    if ordinal:
-        count = (int(ordinal.group(1)) if ordinal.group(1) else ORDINALS[ordinal.group(2)]) - 1
-    had = SESSION_COUNT_RE.search(text)
-    if had:
-        count = max(count or 0, _num(had.group(1)))
-    if not count and re.search(r"\b(repeat|last|previous|prior)\b[\w ]{0,20}\b(radiofrequency ablation|rfa|ablation)\b|"
-                               r"\b(radiofrequency ablation|rfa)\b[\w ]{0,20}\brepeat\b|\brepeat it\b", text):
-        count = 1  # a repeat RFA: the LCD's repeat criteria apply
-    if not count:
-        return {}
-    diagnostic = bool(re.search(r"\bdiagnostic\b|\bmedial branch\b", text))
-    family_map = {"tfesi": "esi", "ilesi": "esi", "facet_rfa": "rfa", "trigger_point": "tpi",
-                  "facet_injection": "facet_diagnostic" if diagnostic else "facet_therapeutic",
-                  "si_joint": "si_diagnostic" if diagnostic else "si_therapeutic",
-                  "si_nerve_block": "si_diagnostic"}
-    return {family_map[f]: count for f in families[:1] if f in family_map}
 
 
 # --- the whole question -------------------------------------------------------------------------------------------
