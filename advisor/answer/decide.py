@@ -14,12 +14,12 @@ from dataclasses import dataclass, field
 
 from advisor.answer.lexicon import Lexicon, load_lexicon
 from advisor.answer.model import Mentions, ProcedureMention, Proposal, Understanding, Verdict
-from advisor.answer.proposal import GUIDANCE, build_proposal
+from advisor.answer.proposal import build_proposal
 from advisor.answer.spine import parse_levels
 from advisor.answer.understand import EM_CODE_RE
 from advisor.claims import ClaimLine
 from advisor.rules.catalog import Catalog
-from advisor.rules.engine import check, recommend, status_of
+from advisor.rules.engine import check, recommend
 from advisor.rules.model import (
     CheckResult, EMVisit, Encounter, Facts, Finding, Procedure, Recommendation, UltrasoundDocs,
 )
@@ -147,7 +147,7 @@ def build_encounter(m: Mentions, payer: str | None, default_payer: str) -> Encou
         imaging=m.imaging, ultrasound=ultrasound,
         muscles=next((p.muscles for p in procedures if p.muscles), None),
         prior_relief_percent=m.prior_relief_percent, prior_sessions=m.prior_sessions, sedation=m.sedation,
-        radicular=m.radicular, distinct_sites=m.distinct_sites,
+        radicular=m.radicular, distinct_sites=m.distinct_sites, ablation=m.ablation,
         days_since_global_procedure=m.days_since_global_procedure if past is not None else None,
         global_procedure_code=m.past_code or (_first_code(past) if past is not None else None),
     )
@@ -304,46 +304,11 @@ def _flagged(checked: CheckResult | None, lines: list[ClaimLine], rules: set[str
                                        for f in checked.findings)
 
 
-def recommend_encounter(enc: Encounter, catalog: Catalog) -> Recommendation:
-    """recommend(); with several different joints, each joint's lines come from the engine on their own and a repeated
-    code gets RT/LT when the sides differ, else XS (59 for commercial payers): left knee + right shoulder is
-    20610-LT, 20610-RT (not 20610-50); right knee + right shoulder is 20610, 20610-XS."""
-    joints = [p for p in enc.procedures if p.family == "joint"]
-    names = list(dict.fromkeys((p.joint or "").lower() for p in joints))
-    if len(names) < 2:
-        return recommend(enc, catalog)
-    first = [p for p in enc.procedures if p.family != "joint" or (p.joint or "").lower() == names[0]]
-    rec = recommend(enc.model_copy(update={"procedures": first}), catalog)
-    claim, findings, notes = list(rec.claim), list(rec.findings), list(rec.notes)
-    x_mod = "XS" if str(getattr(enc.facts.payer, "value", enc.facts.payer)) == "medicare" else "59"
-    for name in names[1:]:
-        group = [p for p in joints if (p.joint or "").lower() == name]
-        extra = recommend(Encounter(procedures=group, facts=enc.facts), catalog)
-        for line in extra.claim:
-            if line.code in GUIDANCE.values():
-                if any(c.code == line.code for c in claim):
-                    continue
-            elif any(c.code == line.code and _overlap(c, line) for c in claim):
-                line = line.with_modifiers(x_mod)
-            claim.append(line)
-        seen = {(f.rule, f.message) for f in findings}
-        findings += [f for f in extra.findings if (f.rule, f.message) not in seen]
-        notes.append(f"{name}: a different joint from the {names[0]}, on its own line "
-                     f"({'RT/LT' if not any(x_mod in ln.modifiers for ln in claim) else x_mod} marks it).")
-    return Recommendation(claim=claim, status=status_of(findings), findings=findings, notes=notes)
-
-
-def _overlap(a: ClaimLine, b: ClaimLine) -> bool:
-    """Would two lines of one code read as the same service? Yes unless they carry opposite sides."""
-    sides = {m for m in a.modifiers if m in ANATOMIC}, {m for m in b.modifiers if m in ANATOMIC}
-    return not (sides[0] and sides[1] and not sides[0] & sides[1] and "50" not in a.modifiers + b.modifiers)
-
-
 def decide(u: Understanding, question: str, catalog: Catalog) -> Decision:
     """Run recommend (services described) and check (lines proposed, on today's claim), then the verdict."""
     enc = u.encounter
     lexicon = load_lexicon()
-    rec = recommend_encounter(enc, catalog) if enc.procedures or (enc.em and enc.em.code) else None
+    rec = recommend(enc, catalog) if enc.procedures or (enc.em and enc.em.code) else None
     recommended = list(rec.claim) if rec else []
     checked = None
     if not rec and u.mentions.lines:

@@ -83,6 +83,15 @@ NOT_A_SIDE = re.compile(r"\bright (codes?|cpts?|modifiers?|way|lines?|units?|ans
                         r"\b(is|are) (that|this|it|these|those) right\b|\bright\s*\?|\ball right\b|\bright (now|away)\b|"
                         r"\b(get|got|have|has) (it|this|that) right\b")
 
+ABLATION = (
+    ("pulsed", re.compile(r"\bpulsed\b|\bprf\b")),
+    ("cryo", re.compile(r"\bcryo\w*")),
+    ("chemical", re.compile(r"\bchemical (neurolysis|ablation|denervation)\b|\bphenol\b|\balcohol neurolysis\b")),
+    ("laser", re.compile(r"\blaser\b")),
+    ("thermal", re.compile(r"\b(thermal|conventional|cooled|continuous)\s+(rf|radio ?frequency|ablation|lesion\w*)\b")),
+)
+
+
 def _num(token: str) -> int:
     return int(token) if token.isdigit() else NUMBER_WORDS.get(token, ORDINALS.get(token, 0))
 
@@ -157,6 +166,7 @@ def extract_facts(text: str, lexicon: Lexicon, families: list[str]) -> Mentions:
     m.us_permanent_image = _tristate(docs, US_IMAGE_YES, US_IMAGE_NO, yes_wins=False)
     m.us_report = _tristate(docs, US_REPORT_YES, US_REPORT_NO, yes_wins=False)
     m.radicular = _radicular(text)
+    m.ablation = _first(ABLATION, text)
     m.distinct_sites = _tristate(text, DISTINCT_YES, DISTINCT_NO, yes_wins=False)
     days = DAYS_RE.search(text)
     if days and days.group(1):

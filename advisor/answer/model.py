@@ -90,6 +90,7 @@ class Mentions(BaseModel):
     prior_sessions: dict[str, int] = Field(default_factory=dict)
     sedation: bool | None = None
     radicular: bool | None = Field(None, description="Radicular pain/radiculopathy (True) or axial pain only (False).")
+    ablation: str | None = Field(None, description="Ablation technique: thermal, pulsed, chemical, cryo, laser.")
     distinct_sites: bool | None = Field(None, description="The services were at separate sites or sessions.")
     us_permanent_image: bool | None = None
     us_report: bool | None = None

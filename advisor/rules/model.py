@@ -79,6 +79,9 @@ class Facts(BaseModel):
     radicular: bool | None = Field(
         None, description="Radicular pain or radiculopathy is present (True) or the pain is axial only (False)."
     )
+    ablation: Literal["thermal", "pulsed", "chemical", "cryo", "laser"] | None = Field(
+        None, description="How the facet or SI nerves were ablated (Medicare covers thermal RF only)."
+    )
     distinct_sites: bool | None = Field(
         None, description="The paired services were at separate sites or sessions (supports a 59/X bypass)."
     )

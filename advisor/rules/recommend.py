@@ -43,6 +43,7 @@ class _Builder:
         self.facts = encounter.facts
         self.ctx = Ctx(claim=[], facts=encounter.facts, catalog=catalog)
         self.notes: list[str] = []
+        self.emitted: list[ClaimLine] = []
 
     @property
     def asc(self) -> bool:
@@ -136,13 +137,29 @@ class _Builder:
             v is not False for v in (self.facts.ultrasound.real_time, self.facts.ultrasound.permanent_image,
                                      self.facts.ultrasound.report))
         if proc.imaging == "ultrasound" and us_ok:
-            return self.sided(guided, proc)
-        lines = self.sided(unguided, proc)
+            return self._another_joint(self.sided(guided, proc), proc)
+        lines = self._another_joint(self.sided(unguided, proc), proc)
         if proc.imaging == "ultrasound":
             self.notes.append(f"Ultrasound without a saved image and report: {unguided}, and no 76942.")
-        elif proc.imaging in ("fluoroscopy", "ct"):
+        elif proc.imaging in ("fluoroscopy", "ct") and not any(
+                ln.code == GUIDANCE_CODE[proc.imaging] for ln in self.emitted):
             lines.append(ClaimLine(code=GUIDANCE_CODE[proc.imaging]))
         return lines
+
+    def _another_joint(self, lines: list[ClaimLine], proc: Procedure) -> list[ClaimLine]:
+        """A second, different joint billed with the same code: opposite sides tell it apart (RT/LT); on the same
+        side it takes XS (59 for commercial payers) so it does not read as the same joint twice."""
+        earlier = [ln for ln in self.emitted if ln.code == lines[0].code]
+        if not earlier or proc.laterality == "bilateral":
+            return lines
+        sides = {m for ln in earlier for m in ln.modifiers if m in ("RT", "LT", "50")}
+        mine = {m for m in lines[0].modifiers if m in ("RT", "LT")}
+        if mine and sides and not mine & sides and "50" not in sides:
+            self.notes.append(f"{proc.joint or 'second joint'}: a different joint on the other side ({'/'.join(mine)}).")
+            return lines
+        mod = "XS" if self.ctx.medicare else "59"
+        self.notes.append(f"{proc.joint or 'second joint'}: a different joint, same code: {mod} marks it.")
+        return [ln.with_modifiers(mod) for ln in lines]
 
     def trigger_points(self, proc: Procedure) -> list[ClaimLine]:
         muscles = proc.muscles or self.facts.muscles
@@ -176,7 +193,9 @@ def recommend(encounter: Encounter, catalog: Catalog | None = None) -> Recommend
     builder = _Builder(encounter, catalog)
     lines: list[ClaimLine] = []
     for proc in encounter.procedures:
-        lines += builder.procedure(proc)
+        made = builder.procedure(proc)
+        builder.emitted += made
+        lines += made
     lines = builder.em() + lines
     facts = encounter.facts
     if encounter.em is not None and facts.separate_problem is None:

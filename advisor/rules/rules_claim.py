@@ -15,7 +15,6 @@ from advisor.rules.catalog import PtpPair
 from advisor.rules.context import ANATOMIC, X_MODIFIERS, Ctx, carried_modifiers
 from advisor.rules.rules_levels import LEVEL_CHAINS
 
-BYPASS = (*X_MODIFIERS, *ANATOMIC)
 EM_CODE = re.compile(r"99[2-4]\d\d")
 # Add-ons billed once per extra level (64480, 64484, 64634, 64636): with 50 their units still count levels per side.
 PER_LEVEL_ADDONS = frozenset(second for second, third in LEVEL_CHAINS.values() if third is None)
@@ -84,6 +83,11 @@ def rt_lt_pairs(ctx: Ctx) -> None:
             return
         right, left = pair
         code = right.code
+        if ctx.info(right).family == "joint":  # type: ignore[union-attr]
+            ctx.add("BILATERAL-RTLT", "info",
+                    f"{code}-RT and {code}-LT: right for two different joints; if it is the same joint on both "
+                    f"sides, Medicare wants one line {code}-50 with 1 unit.", [code], ["fcso-bilateral"], "confirmed")
+            return
         if not ctx.medicare:
             ctx.add("BILATERAL-RTLT", "info",
                     f"{code}-RT and {code}-LT on two lines: some commercial payers want this, others {code}-50 on one "
@@ -184,9 +188,17 @@ def ptp(ctx: Ctx) -> None:
 
 def _bypassable(ctx: Ctx, pair: PtpPair, label: str) -> None:
     """Indicator 1: each column-2 line stands only with a bypass modifier (on it or on column 1) and distinct facts."""
-    col1_marked = any(ln.has(*BYPASS) for ln in ctx.claim if ln.code == pair.col1)
-    marked = [ln for ln in ctx.claim if ln.code == pair.col2 and (col1_marked or ln.has(*BYPASS))]
-    bare = [ln for ln in ctx.claim if ln.code == pair.col2 and not (col1_marked or ln.has(*BYPASS))]
+    col1 = [ln for ln in ctx.claim if ln.code == pair.col1]
+    col1_x = any(ln.has(*X_MODIFIERS) for ln in col1)
+    col1_sides = {m for ln in col1 for m in ln.modifiers if m in ANATOMIC}
+
+    def bypass(line: ClaimLine) -> bool:
+        """59/X on either code, or anatomic modifiers showing different sites (RT on one, LT on the other)."""
+        sides = {m for m in line.modifiers if m in ANATOMIC}
+        return col1_x or line.has(*X_MODIFIERS) or bool(sides and col1_sides and not sides & col1_sides)
+
+    marked = [ln for ln in ctx.claim if ln.code == pair.col2 and bypass(ln)]
+    bare = [ln for ln in ctx.claim if ln.code == pair.col2 and not bypass(ln)]
     distinct, codes, conf = ctx.facts.distinct_sites, [pair.col1, pair.col2], pair.confidence
     if marked and distinct is False:
         ctx.add("PTP", "error",

@@ -26,6 +26,19 @@ def noncovered(ctx: Ctx) -> None:
                     "denial.", [line.code], nc.sources, nc.confidence)
 
 
+def ablation(ctx: Ctx) -> None:
+    """The facet LCD covers thermal radiofrequency ablation only."""
+    technique = ctx.facts.ablation
+    p = _p(ctx, "rfa_covered_techniques")
+    lines = ctx.lines_of("facet_rfa")
+    if technique is None or technique in p.value or not lines:
+        return
+    ctx.add("LCD-NONCOVERED", "warning",
+            f"{technique.capitalize()} ablation is not covered by the Medicare facet LCD, which covers thermal "
+            f"radiofrequency lesioning only ({p.note}). Bill it to Medicare only with a signed ABN (GA).",
+            [ln.code for ln in lines], p.sources, p.confidence)
+
+
 def facet_levels(ctx: Ctx) -> None:
     param = _p(ctx, "facet_noncovered_addons")
     for line in ctx.claim:
@@ -229,5 +242,5 @@ def commercial_kx(ctx: Ctx) -> None:
                     "payer's policy.", [line.code], ["verity-a57826"], "secondary")
 
 
-RULES = tuple(medicare_only(r) for r in (noncovered, facet_levels, esi, imaging_required, kx, sessions, relief,
+RULES = tuple(medicare_only(r) for r in (noncovered, ablation, facet_levels, esi, imaging_required, kx, sessions, relief,
                                           indication, sedation)) + (commercial_kx,)

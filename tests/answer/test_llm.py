@@ -6,7 +6,6 @@ from __future__ import annotations
 import time
 from typing import Any, Sequence
 
-import pytest
 from langchain_core.language_models.fake_chat_models import FakeMessagesListChatModel
 from langchain_core.messages import AIMessage, BaseMessage
 

@@ -183,3 +183,20 @@ def test_follow_up_later_visit_is_in_the_global_period(pipeline: AnswerPipeline)
 def test_follow_up_changes_the_imaging(pipeline: AnswerPipeline, history: tuple[str, ...], question: str,
                                        expected: list[str]) -> None:
     assert lines(ask(pipeline, question, history=history)) == expected
+
+
+@pytest.mark.parametrize("question,technique", [
+    ("Pulsed RF of the L4-5 and L5-S1 medial branches, does Medicare pay 64635?", "pulsed"),
+    ("PRF lumbar facets bilateral, codes?", "pulsed"),
+    ("cryoablation of the lumbar medial branches", "cryo"),
+    ("cooled RF ablation L4-5 right", "thermal"),
+    ("lumbar facet RFA L4-5 L5-S1", None),
+])
+def test_ablation_technique_is_read(question: str, technique: str | None) -> None:
+    assert read(question).mentions.ablation == technique
+
+
+def test_pulsed_rf_is_not_covered_by_medicare(pipeline: AnswerPipeline) -> None:
+    answer = ask(pipeline, "Pulsed radiofrequency of the right L4-5 facet joint for a Medicare patient, is it covered?")
+    assert answer.verdict == "no"
+    assert "LCD-NONCOVERED" in {f.rule for f in answer.findings}

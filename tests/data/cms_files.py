@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import zipfile
 from pathlib import Path
-from types import SimpleNamespace
 
 
 PTP_PREAMBLE = [

@@ -33,6 +33,7 @@ facts = st.builds(
     prior_relief_percent=st.none() | st.integers(min_value=0, max_value=100),
     sedation=st.none() | st.booleans(),
     radicular=st.none() | st.booleans(),
+    ablation=st.none() | st.sampled_from(["thermal", "pulsed", "chemical", "cryo", "laser"]),
     distinct_sites=st.none() | st.booleans(),
     days_since_global_procedure=st.none() | st.integers(min_value=0, max_value=30),
 )
