@@ -7,28 +7,7 @@
 
   const $ = (sel, root) => (root || document).querySelector(sel);
 
-  /** el("div", {class: "x", text: "hello", "aria-label": "y"}, child, "text child") */
-  function el(tag, attrs, ...children) {
-    const node = document.createElement(tag);
-    if (attrs) {
-      for (const [key, value] of Object.entries(attrs)) {
-        if (value === null || value === undefined || value === false) continue;
-        if (key === "text") node.textContent = String(value);
-        else if (key === "class") node.className = value;
-        else if (key === "on") for (const [ev, fn] of Object.entries(value)) node.addEventListener(ev, fn);
-        else if (key === "hidden") node.hidden = Boolean(value);
-        else node.setAttribute(key, value === true ? "" : String(value));
-      }
-    }
-    for (const child of children) append(node, child);
-    return node;
-  }
-  function append(parent, child) {
-    if (child === null || child === undefined || child === false) return;
-    if (Array.isArray(child)) child.forEach((c) => append(parent, c));
-    else if (child instanceof Node) parent.appendChild(child);
-    else parent.appendChild(document.createTextNode(String(child)));
-  }
+  const { el, append } = window.PainDom;
 
   const SVG_NS = "http://www.w3.org/2000/svg";
   const ICONS = {

@@ -8,22 +8,7 @@
   const SVG_NS = "http://www.w3.org/2000/svg";
   const MAX_ROWS = 200;
 
-  function el(tag, attrs, ...children) {
-    const node = document.createElement(tag);
-    for (const [key, value] of Object.entries(attrs || {})) {
-      if (value === null || value === undefined || value === false) continue;
-      if (key === "text") node.textContent = String(value);
-      else if (key === "class") node.className = value;
-      else if (key === "on") for (const [ev, fn] of Object.entries(value)) node.addEventListener(ev, fn);
-      else if (key === "hidden") node.hidden = Boolean(value);
-      else node.setAttribute(key, value === true ? "" : String(value));
-    }
-    for (const child of children.flat()) {
-      if (child === null || child === undefined || child === false) continue;
-      node.appendChild(child instanceof Node ? child : document.createTextNode(String(child)));
-    }
-    return node;
-  }
+  const { el } = window.PainDom;
 
   function svg(tag, attrs, ...children) {
     const node = document.createElementNS(SVG_NS, tag);
