@@ -17,7 +17,7 @@ pytestmark = pytest.mark.browser
 
 BILATERAL_FACET = "Bilateral L4-5 and L5-S1 facet injections under fluoro, Medicare: what do I bill?"
 EM_25 = "Can I bill 99213-25 on the same day as a scheduled L4-5 facet injection, no other problem addressed?"
-EM_FOLLOW_UP = "Can I also bill 99213-25 for that visit?"
+EM_FOLLOW_UP = "Can I also bill 99213-25 for that visit? Nothing else was addressed."
 
 SEEDED_ANSWER = {
     "answer": "**No.** A scheduled injection visit alone does not support modifier 25 [1].\n\n"
