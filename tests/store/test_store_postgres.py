@@ -19,6 +19,7 @@ import pytest
 from advisor.errors import NotFound
 from advisor.settings import Settings
 from advisor.store import ConversationStore
+from tests.conftest import apt_install
 
 pytestmark = pytest.mark.slow
 
@@ -48,6 +49,10 @@ def pg_url() -> Iterator[str]:
         yield given
         return
     initdb, pg_ctl = _pg_tool("initdb"), _pg_tool("pg_ctl")
+    if not (initdb and pg_ctl) and os.geteuid() == 0:
+        apt_install("postgresql")  # Debian's server package: initdb and pg_ctl under /usr/lib/postgresql/*/bin
+        PG_BIN_DIRS.extend(sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True))
+        initdb, pg_ctl = _pg_tool("initdb"), _pg_tool("pg_ctl")
     if not (initdb and pg_ctl):
         pytest.skip("no PostgreSQL binaries (initdb, pg_ctl) and no ADVISOR_TEST_POSTGRES_URL")
     if os.geteuid() != 0:

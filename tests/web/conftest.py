@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.conftest import apt_install
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -30,13 +29,7 @@ def ensure_chromium() -> None:
     """Install Debian's chromium with apt when it is missing (we run as root on the dev/CI machines)."""
     if CHROMIUM.exists():
         return
-    if shutil.which("apt-get") is None:
-        pytest.fail("/usr/bin/chromium is missing and apt-get is not available to install it")
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    for cmd in (["apt-get", "update"], ["apt-get", "install", "-y", "chromium"]):
-        done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=900)
-        if done.returncode != 0:
-            pytest.fail(f"{' '.join(cmd)} failed ({done.returncode}):\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
+    apt_install("chromium")
     if not CHROMIUM.exists():
         pytest.fail("apt-get install chromium did not provide /usr/bin/chromium")
 

@@ -1,0 +1,44 @@
+"""`advisor check` from the shell: text and JSON output, --file, and exit 2 with a message on bad input."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "advisor", "check", *args], capture_output=True, text=True,
+                          timeout=120)
+
+
+def test_text_output_names_rules_and_corrected_claim() -> None:
+    done = run("99213-25", "64493", "x3", "--payer", "medicare")
+    assert done.returncode == 0, done.stderr
+    assert "status: errors" in done.stdout
+    assert "[FACET-LEVELS]" in done.stdout
+    assert "corrected claim:" in done.stdout and "64495" in done.stdout
+
+
+def test_json_output_and_file_input(tmp_path: Path) -> None:
+    encounter = tmp_path / "encounter.json"
+    encounter.write_text(json.dumps({"lines": ["99213-25", "64493-50"], "payer": "medicare",
+                                     "facts": {"separate_problem": False}}))
+    done = run("--file", str(encounter), "--json")
+    assert done.returncode == 0, done.stderr
+    body = json.loads(done.stdout)
+    assert body["status"] == "errors"
+    assert [ln["code"] for ln in body["claim"]] == ["64493"]
+
+
+def test_bad_input_exits_2_with_a_message(tmp_path: Path) -> None:
+    for args, fragment in ((["6449X"], "line 1"), (["64493", "64493--50"], "line 2"),
+                           (["64493", "--payer", "aetna"], "payer"), ([], "give claim lines")):
+        done = run(*args)
+        assert done.returncode == 2, (args, done.stdout, done.stderr)
+        assert fragment in done.stderr and "Traceback" not in done.stderr
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json")
+    done = run("--file", str(bad))
+    assert done.returncode == 2 and "cannot read" in done.stderr
