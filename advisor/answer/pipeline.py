@@ -91,13 +91,14 @@ class MemoryStore:
 class AnswerPipeline:
     """One per process: holds the lexicon, the intent classifier, the engine, and reaches catalog/searcher/store."""
 
-    def __init__(self, settings: Settings, catalog: Any, searcher: Callable[[], Any] | Any | None = None,
+    def __init__(self, settings: Settings, catalog: Callable[[], Any] | Any,
+                 searcher: Callable[[], Any] | Any | None = None,
                  store: ConversationStoreLike | None = None, engine: Any = None,
                  classifier: IntentClassifier | None = None, lexicon: Lexicon | None = None) -> None:
         from advisor.answer.engines import make_engine
 
         self.settings = settings
-        self.catalog = catalog
+        self._catalog = catalog
         self._searcher = searcher
         self.store = store if store is not None else MemoryStore()
         self.lexicon = lexicon or load_lexicon()
@@ -110,6 +111,11 @@ class AnswerPipeline:
             | RunnableLambda(self._write, name="write")
             | RunnableLambda(self._finish, name="finish")
         )
+
+    @property
+    def catalog(self) -> Any:
+        """The rules catalog; given as a callable (the app's), so newly imported CMS tables apply without a restart."""
+        return self._catalog() if callable(self._catalog) else self._catalog
 
     @property
     def searcher(self) -> Any | None:
@@ -249,4 +255,4 @@ def make_pipeline(services: Any) -> AnswerPipeline:
         return Searcher.open(settings)
 
     store = getattr(services, "store", None)
-    return AnswerPipeline(settings, services.catalog, searcher=searcher, store=store)
+    return AnswerPipeline(settings, lambda: services.catalog, searcher=searcher, store=store)
