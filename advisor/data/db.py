@@ -7,6 +7,7 @@ generator), and any error rolls the whole call back, leaving the database exactl
 from __future__ import annotations
 
 import sqlite3
+from contextlib import contextmanager
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -57,6 +58,21 @@ def connect(path: Path) -> sqlite3.Connection:
     conn.execute("PRAGMA temp_store=MEMORY")
     conn.executescript(SCHEMA)
     return conn
+
+
+@contextmanager
+def transaction(db_path: Path) -> Iterator[sqlite3.Connection]:
+    """One write transaction on the rules database: committed whole, or rolled back whole on any error."""
+    conn = connect(db_path)
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        yield conn
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    finally:
+        conn.close()
 
 
 def _delete_file(conn: sqlite3.Connection, file_id: int, kind: str) -> None:
@@ -125,10 +141,8 @@ def import_paths(paths: list[Path], db_path: Path, progress: bool = True) -> lis
                 parsed_any = True
         if not parsed_any:
             raise DataError(f"{path}: holds no CMS PTP, MUE or MPFS RVU table", str(path))
-    conn = connect(db_path)
     reports: list[FileReport] = []
-    try:
-        conn.execute("BEGIN IMMEDIATE")
+    with transaction(db_path) as conn:
         for src, version in found:
             sha = src.sha256()
             row = conn.execute("SELECT id, sha256 FROM files WHERE kind = ? AND version = ? AND part = ?",
@@ -151,12 +165,6 @@ def import_paths(paths: list[Path], db_path: Path, progress: bool = True) -> lis
             conn.execute("UPDATE files SET rows = ?, min_code = ?, max_code = ? WHERE id = ?", (count, lo, hi, file_id))
             reports.append(FileReport(src.where, version.table, version.part, count,
                                       "replaced" if row is not None else "loaded"))
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    finally:
-        conn.close()
     return reports
 
 
@@ -196,18 +204,10 @@ def remove(db_path: Path, version: str) -> list[str]:
     matches = [e for e in status(db_path) if want in (e.version.lower(), e.table.lower(), f"{e.kind} {e.version}".lower())]
     if not matches:
         raise DataError(f"no imported table has version {version!r}; see `advisor data status`", version)
-    conn = connect(db_path)
-    try:
-        conn.execute("BEGIN IMMEDIATE")
+    with transaction(db_path) as conn:
         for entry in matches:
             for (file_id,) in conn.execute("SELECT id FROM files WHERE kind = ? AND version = ?",
                                            (entry.kind, entry.version)).fetchall():
                 _delete_file(conn, file_id, entry.kind)
         conn.execute("DELETE FROM rationale WHERE id NOT IN (SELECT DISTINCT rationale FROM ptp)")
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    finally:
-        conn.close()
     return [e.table for e in matches]
