@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Any
 
 from advisor.answer.lexicon import Lexicon, load_lexicon
 from advisor.answer.model import Mentions, ProcedureMention, Proposal, Understanding, Verdict
@@ -135,6 +136,8 @@ def build_encounter(m: Mentions, payer: str | None, default_payer: str) -> Encou
             base["laterality"] = None
         if p.family in ("ilesi", "epidural_catheter") and base["region"] == "sacral":
             base["region"] = "lumbar"
+        if len(p.side_level_names) > 1 and p.family in ("facet_injection", "facet_rfa", "tfesi"):
+            base |= _levels_per_side(p)
         procedures.append(Procedure(**base))
     ultrasound = None
     if m.us_permanent_image is not None or m.us_report is not None:
@@ -155,6 +158,17 @@ def build_encounter(m: Mentions, payer: str | None, default_payer: str) -> Encou
     if m.em:
         em = EMVisit(code=m.em_code, new_patient=m.new_patient, separate_problem=m.separate_problem)
     return Encounter(procedures=procedures, em=em, facts=facts)
+
+
+def _levels_per_side(p: ProcedureMention) -> dict[str, Any]:
+    """Right and left level counts from the levels named per side (bilateral levels count on both)."""
+    both = p.side_level_names.get("bilateral", [])
+
+    def count(names: list[str]) -> int:
+        return parse_levels(" ".join(dict.fromkeys(n.lower() for n in names))).count(p.family) or 0
+
+    right, left = count(both + p.side_level_names.get("right", [])), count(both + p.side_level_names.get("left", []))
+    return {"levels_right": right, "levels_left": left, "levels": max(1, right, left), "laterality": None}
 
 
 def _first_code(proc: ProcedureMention) -> str | None:

@@ -44,7 +44,7 @@ DISTINCT_NO = re.compile(r"\bsame (anatomic(al)? )?(site|area|location|spot|musc
 SEPARATE_NO = re.compile(
     r"\bno (new|separate|other|additional|different) (problem|complaint|issue|concern)s?\b|\bnothing else\b|"
     r"\bonly (the |for the |for )?(scheduled |planned )?(injection|procedure|block|esi|rfa)\b|\bjust (the |for the |for )?(scheduled |planned )?(injection|procedure|block)\b|"
-    r"\bscheduled\b|\bplanned\b|\bdecision to (inject|perform|do)\b|\bdecided to (inject|do)\b|\bsame problem\b|"
+    r"\bscheduled\b|\bplanned\b|\bdecision to (inject|perform|do)\b|\bdecided to (inject|do)\b|\bdecided (on|upon) (it|the (injection|procedure|block))\b|\bsame problem\b|"
     r"\bpre-?procedure\b|\bnot addressed\b|\bdidn't address\b|\bno other\b|\bjust came (in )?for\b|"
     r"\b(new patient|new pt)\b[\w ]{0,25}\b(enough|alone|by itself|sufficient)\b|\bbeing a new (patient|pt)\b|"
     r"\b(vitals|consent|pre-?op)\b[\w ]{0,30}\bbefore the\b|\bdecision to inject\b|\bflare of the same\b")

@@ -62,6 +62,8 @@ class ProcedureMention(BaseModel):
     levels: int | None = None
     level_names: list[str] = Field(default_factory=list)
     laterality: Laterality | None = None
+    side_level_names: dict[str, list[str]] = Field(
+        default_factory=dict, description="Levels per side when the question gives sides per level.")
     imaging: Imaging | None = None
     diagnostic: bool | None = None
     joints: list[JointMention] = Field(default_factory=list)

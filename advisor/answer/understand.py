@@ -277,7 +277,24 @@ def _procedure(family: str, text: str, lexicon: Lexicon) -> list[ProcedureMentio
         base.muscles, base.muscle_names = _muscles(text, lexicon)
     if family in ("si_joint", "si_nerve_block", "si_rfa"):
         base.region = "sacral"
+    if family in ("facet_injection", "facet_rfa", "tfesi"):
+        base.side_level_names = _sides_per_level(text)
     return [base]
+
+
+def _sides_per_level(text: str) -> dict[str, list[str]]:
+    """"bilateral L5-S1 and left L4-5": the levels each side gets, when every level named carries its own side
+    and the sides differ; otherwise {} (one side, or a side said once for all levels)."""
+    found: dict[str, list[str]] = {}
+    for part in SEPARATOR_RE.split(text):
+        names = parse_levels(part).names
+        if not names:
+            continue
+        side = _laterality(part)
+        if side is None:
+            return {}
+        found[side] = list(dict.fromkeys(found.get(side, []) + names))
+    return found if len(found) > 1 else {}
 
 
 def extract_procedures(text: str, lexicon: Lexicon) -> list[ProcedureMention]:
@@ -323,7 +340,18 @@ def _merge_procedure(old: ProcedureMention, new: ProcedureMention) -> ProcedureM
         names = list(dict.fromkeys(old.level_names + new.level_names))
         data["level_names"] = names
         data["levels"] = max(old.levels or 0, new.levels or 0, parse_levels(" ".join(n.lower() for n in names)).count(old.family) or 0)
+    sides = _side_levels(old, new)
+    if len(sides) > 1:  # "bilateral L5-S1 and left L4-5": each side counts its own levels
+        data["side_level_names"] = sides
     return ProcedureMention.model_validate(data)
+
+
+def _side_levels(old: ProcedureMention, new: ProcedureMention) -> dict[str, list[str]]:
+    sides = {k: list(v) for k, v in old.side_level_names.items()}
+    for mention in ([] if old.side_level_names else [old]) + [new]:
+        if mention.laterality and mention.level_names:
+            sides[mention.laterality] = list(dict.fromkeys(sides.get(mention.laterality, []) + mention.level_names))
+    return sides
 
 
 def procedures_from_codes(lines: list[ClaimLine], lexicon: Lexicon) -> list[ProcedureMention]:

@@ -13,7 +13,7 @@ from advisor.errors import InvalidInput
 from advisor.rules import rules_claim, rules_em, rules_imaging, rules_lcd, rules_levels, rules_modifiers
 from advisor.rules.catalog import Catalog, load_catalog
 from advisor.rules.context import Ctx
-from advisor.rules.model import CheckResult, Facts, Finding, Status
+from advisor.rules.model import CheckResult, Encounter, Facts, Finding, Recommendation, Status
 
 RULES = (
     rules_levels.catalog_unknown,
@@ -69,7 +69,12 @@ def check_request(body: dict[str, Any], catalog: Catalog | None = None) -> Check
     return check(lines, facts, catalog)
 
 
-# The recommender builds on check(); re-exported here so callers have one entry point.
-from advisor.rules.recommend import recommend  # noqa: E402
+def recommend(encounter: Encounter, catalog: Catalog | None = None) -> Recommendation:
+    """Claim lines for a described encounter, checked like any claim (built in advisor.rules.recommend, which
+    itself calls check(), hence the import at call time)."""
+    from advisor.rules.recommend import recommend as build
+
+    return build(encounter, catalog)
+
 
 __all__ = ["check", "check_request", "recommend", "status_of"]

@@ -134,6 +134,8 @@ class Procedure(BaseModel):
     region: Region | None = None
     levels: int = Field(1, ge=1, le=10, description="Spinal levels (facet joints, foramina) per side.")
     laterality: Laterality | None = None
+    levels_left: int | None = Field(None, ge=0, le=10, description="Levels on the left when the sides differ.")
+    levels_right: int | None = Field(None, ge=0, le=10, description="Levels on the right when the sides differ.")
     imaging: Imaging | None = None
     joint: str | None = Field(None, description="Joint or bursa name, e.g. knee, shoulder, wrist.")
     joint_size: JointSize | None = None

@@ -70,6 +70,8 @@ class _Builder:
     def spine(self, proc: Procedure, family: str) -> list[ClaimLine]:
         region = proc.region or "lumbar"
         first, second, third = SPINE_CODES[family][0 if region in ("cervical", "thoracic") else 1]
+        if proc.levels_left is not None or proc.levels_right is not None:
+            return self._spine_by_side(proc, (first, second, third))
         lines = self.sided(first, proc)
         if proc.levels >= 2:
             lines += self.sided(second, proc, 1 if third else proc.levels - 1)
@@ -79,6 +81,33 @@ class _Builder:
             f"{proc.levels} {region} level(s){' bilateral' if proc.laterality == 'bilateral' else ''}: {first}"
             + (f" + {second}" if proc.levels >= 2 else "") + (f" + {third}" if proc.levels >= 3 and third else "")
         )
+        return lines
+
+    def _spine_by_side(self, proc: Procedure, chain: tuple[str, str, str | None]) -> list[ClaimLine]:
+        """Sides with different levels (bilateral L5-S1, left L4-5): each side counts its own levels; a code billed
+        the same on both sides becomes one bilateral line, the rest keep RT or LT."""
+        first, second, third = chain
+        per_side: dict[str, dict[str, int]] = {}
+        for side, levels in (("RT", proc.levels_right or 0), ("LT", proc.levels_left or 0)):
+            codes: dict[str, int] = {}
+            if levels >= 1:
+                codes[first] = 1
+            if levels >= 2:
+                codes[second] = 1 if third else levels - 1
+            if levels >= 3 and third:
+                codes[third] = 1
+            per_side[side] = codes
+        lines: list[ClaimLine] = []
+        for code in (c for c in (first, second, third) if c):
+            right, left = per_side["RT"].get(code), per_side["LT"].get(code)
+            if right and left and right == left:
+                lines += self.sided(code, proc.model_copy(update={"laterality": "bilateral"}), right)
+                continue
+            for side, units in (("right", right), ("left", left)):
+                if units:
+                    lines += self.sided(code, proc.model_copy(update={"laterality": side}), units)
+        self.notes.append(f"levels per side: right {proc.levels_right or 0}, left {proc.levels_left or 0}: "
+                          + ", ".join(str(ln) for ln in lines))
         return lines
 
     def procedure(self, proc: Procedure) -> list[ClaimLine]:

@@ -200,3 +200,23 @@ def test_pulsed_rf_is_not_covered_by_medicare(pipeline: AnswerPipeline) -> None:
     answer = ask(pipeline, "Pulsed radiofrequency of the right L4-5 facet joint for a Medicare patient, is it covered?")
     assert answer.verdict == "no"
     assert "LCD-NONCOVERED" in {f.rule for f in answer.findings}
+
+
+@pytest.mark.parametrize("question", [
+    "Is 99204 with 25 ok for a new pt who got a knee injection after we decided on it at the visit?",
+    "New patient, doc decided on the injection during the visit and did a knee injection, bill 99203-25?",
+])
+def test_decision_for_the_injection_alone_does_not_support_25(pipeline: AnswerPipeline, question: str) -> None:
+    answer = ask(pipeline, question)
+    assert answer.verdict == "no"
+    assert not any(ln.code.startswith("992") for ln in answer.claim)
+
+
+@pytest.mark.parametrize("question,expected", [
+    ("Bilateral L5-S1 TFESI and L4-5 left TFESI same day, codes?", ["64483-50", "64484"]),
+    ("right L4-5 and bilateral L5-S1 facet injections under fluoro, therapeutic", ["64493-50", "64494"]),
+    ("TFESI L4-5 and L5-S1 bilateral", ["64483-50", "64484-50"]),
+])
+def test_sides_given_per_level_are_counted_per_side(pipeline: AnswerPipeline, question: str,
+                                                    expected: list[str]) -> None:
+    assert lines(ask(pipeline, question)) == sorted(expected)
