@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 
 from advisor.errors import DataError
+from advisor.rules.catalog import joint_sizes
 
 LEXICON_PATH = Path(__file__).with_name("lexicon.yaml")
 _DASHES = dict.fromkeys(map(ord, "\u2010\u2011\u2012\u2013\u2014\u2015\u2212"), "-")
@@ -91,7 +92,7 @@ def load_lexicon(path: Path = LEXICON_PATH) -> Lexicon:
     try:
         rewrites = {str(k).lower(): str(v).lower() for k, v in {**data["replacements"], **data["phrases"]}.items()}
         muscles = {alias.lower(): name for name, aliases in data["muscles"].items() for alias in aliases}
-        joints = {name.lower(): size for size, names in data["joints"].items() for name in names}
+        joints = joint_sizes()  # the rules catalog's table (advisor/rules/catalog/joints.yaml)
         targets = tuple(sorted({t.lower() for t in data["fuzzy_targets"]}))
         known = frozenset(
             [*targets, *(w.lower() for w in data.get("keep", []))]

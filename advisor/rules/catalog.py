@@ -273,6 +273,22 @@ def load_curated(directory: Path = CATALOG_DIR) -> Catalog:
     )
 
 
+@lru_cache(maxsize=1)
+def joint_sizes(directory: Path = CATALOG_DIR) -> dict[str, str]:
+    """Joint or bursa name -> size class (major/intermediate/small), from joints.yaml: the one table the rules engine
+    and the question reader both use."""
+    data = _read(directory / "joints.yaml")
+    known = set(_read(directory / "sources.yaml")["sources"])
+    missing = sorted(set(data.get("src", [])) - known)
+    if not data.get("src") or missing:
+        raise DataError(f"joints.yaml: sources missing or unknown ({', '.join(missing) or 'none given'})", "joints.yaml")
+    sizes = {str(name).lower(): size for size, names in data["sizes"].items() for name in names}
+    bad = sorted({s for s in sizes.values() if s not in ("major", "intermediate", "small")})
+    if bad:
+        raise DataError(f"joints.yaml: unknown size class {', '.join(bad)}", "joints.yaml")
+    return sizes
+
+
 @lru_cache(maxsize=4)
 def _cached(directory: str) -> Catalog:
     return load_curated(Path(directory))

@@ -7,7 +7,7 @@ Procedure(family=facet_injection, region=lumbar, levels=2, laterality=bilateral,
 from __future__ import annotations
 
 from advisor.claims import ClaimLine
-from advisor.rules.catalog import Catalog, load_catalog
+from advisor.rules.catalog import Catalog, joint_sizes, load_catalog
 from advisor.rules.context import Ctx
 from advisor.rules.engine import check, status_of
 from advisor.rules.model import Encounter, Procedure, Recommendation, Setting
@@ -20,12 +20,6 @@ SPINE_CODES: dict[str, tuple[tuple[str, str, str | None], tuple[str, str, str | 
     "tfesi": (("64479", "64480", None), ("64483", "64484", None)),
 }
 JOINT_CODES = {"small": ("20600", "20604"), "intermediate": ("20605", "20606"), "major": ("20610", "20611")}
-JOINT_SIZES = {
-    "major": ("knee", "shoulder", "hip", "glenohumeral", "subacromial", "trochanteric", "pes anserine"),
-    "intermediate": ("wrist", "elbow", "ankle", "olecranon", "temporomandibular", "tmj", "acromioclavicular",
-                     "ac joint", "prepatellar"),
-    "small": ("finger", "toe", "thumb", "mcp", "pip", "dip", "metacarpophalangeal", "interphalangeal", "ganglion"),
-}
 GUIDANCE_CODE = {"fluoroscopy": "77002", "ct": "77012", "ultrasound": "76942"}
 
 
@@ -34,7 +28,7 @@ def joint_size(name: str | None) -> str | None:
     if not name:
         return None
     lowered = name.lower()
-    return next((size for size, names in JOINT_SIZES.items() if any(n in lowered for n in names)), None)
+    return next((size for joint, size in joint_sizes().items() if joint in lowered), None)
 
 
 class _Builder:

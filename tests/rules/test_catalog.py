@@ -53,3 +53,12 @@ def test_value_without_source_is_a_data_error(tmp_path: Path) -> None:
     (tmp_path / "codes.yaml").write_text(yaml.safe_dump(data))
     with pytest.raises(DataError, match="62320"):
         load_curated(tmp_path)
+
+
+def test_joint_sizes_cover_cpt_examples_and_name_sources() -> None:
+    from advisor.rules.catalog import joint_sizes
+
+    sizes = joint_sizes()
+    assert {sizes[j] for j in ("knee", "shoulder", "hip", "subacromial bursa")} == {"major"}
+    assert {sizes[j] for j in ("wrist", "elbow", "ankle", "olecranon bursa")} == {"intermediate"}
+    assert {sizes[j] for j in ("finger", "toe")} == {"small"}
