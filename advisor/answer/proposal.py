@@ -14,10 +14,10 @@ import re
 from advisor.answer.model import Proposal, Understanding
 from advisor.answer.understand import CODE_RE, EM_CODE_RE, NUM, _families_in, _num, extract_modifiers
 from advisor.claims import ClaimLine
+from advisor.rules.context import X_MODIFIERS
+from advisor.rules.recommend import GUIDANCE_CODE
 
 PLACEHOLDER_EM = "99213"
-GUIDANCE = {"fluoroscopy": "77002", "ct": "77012", "ultrasound": "76942"}
-X_MODS = ("59", "XS", "XE", "XP", "XU")
 # "each day's management", "once per muscle", "for every injection": one unit per thing counted
 PER_RE = re.compile(r"\b(?:for each|each|every|per|a unit per|one unit per|once per|once for each)\s+"
                     r"(day|muscle|injection|needle|stick|trigger point|site|nerve|bursa|side)s?\b|\b(daily)\b")
@@ -62,9 +62,9 @@ def build_proposal(u: Understanding, question: str, recommended: list[ClaimLine]
         return Proposal(kind=kind, lines=lines, modifier=mods[0], summary=summary)
     elif mods:
         targets = [ln for ln in recommended if not EM_CODE_RE.match(ln.code)] or recommended
-        if any(mod in ("25", "57", *X_MODS) for mod in mods) and m.em:
+        if any(mod in ("25", "57", *X_MODIFIERS) for mod in mods) and m.em:
             em = ClaimLine(code=m.em_code or PLACEHOLDER_EM)
-            lines = [em.with_modifiers(*[x for x in mods if x in ("25", "57", *X_MODS)])]
+            lines = [em.with_modifiers(*[x for x in mods if x in ("25", "57", *X_MODIFIERS)])]
             lines += [ln for ln in recommended if not EM_CODE_RE.match(ln.code)]
             return Proposal(kind="em25", lines=lines, modifier=mods[0], summary="E/M with " + "/".join(mods))
         if not targets and not u.encounter.procedures:
@@ -82,7 +82,7 @@ def build_proposal(u: Understanding, question: str, recommended: list[ClaimLine]
     if units and lines:
         lines = _with_units(lines, units)
     elif units and recommended:
-        target = next((ln for ln in recommended if ln.code not in GUIDANCE.values() and not EM_CODE_RE.match(ln.code)),
+        target = next((ln for ln in recommended if ln.code not in GUIDANCE_CODE.values() and not EM_CODE_RE.match(ln.code)),
                       None)
         if target is not None:
             lines = [ln.model_copy(update={"units": units}) if ln is target else ln for ln in recommended]
@@ -90,7 +90,7 @@ def build_proposal(u: Understanding, question: str, recommended: list[ClaimLine]
     if not lines:
         imaging = _imaging_proposal(u, question)
         if imaging:
-            return Proposal(kind="lines", lines=[ln for ln in recommended if ln.code not in GUIDANCE.values()] + [imaging],
+            return Proposal(kind="lines", lines=[ln for ln in recommended if ln.code not in GUIDANCE_CODE.values()] + [imaging],
                             summary=f"{imaging.code} for the guidance")
     if m.em and not any(EM_CODE_RE.match(ln.code) for ln in lines) and (u.intent == "can_bill_em" or "25" in m.modifiers):
         em = ClaimLine(code=m.em_code or PLACEHOLDER_EM, modifiers=("25",) if "25" in m.modifiers else ())
@@ -184,7 +184,7 @@ def _attach(lines: list[ClaimLine], mods: list[str], positions: dict[str, int], 
 
 def _modifier_target(lines: list[ClaimLine], mod: str, question: str) -> ClaimLine:
     """Which recommended line a 'do I add XS/KX/50' question is about: the second line for 59/X, else the first."""
-    if mod in X_MODS and len(lines) > 1:
+    if mod in X_MODIFIERS and len(lines) > 1:
         return lines[-1]
     return lines[0]
 
@@ -200,5 +200,5 @@ def _imaging_proposal(u: Understanding, question: str) -> ClaimLine | None:
     if not kinds:
         return None
     family = u.mentions.procedures[0].family if u.mentions.procedures else ""
-    code = "77003" if kinds[0] == "fluoroscopy" and family in ("ilesi", "epidural_catheter") else GUIDANCE[kinds[0]]
+    code = "77003" if kinds[0] == "fluoroscopy" and family in ("ilesi", "epidural_catheter") else GUIDANCE_CODE[kinds[0]]
     return ClaimLine(code=code)

@@ -19,7 +19,7 @@ import pytest
 from advisor.errors import NotFound
 from advisor.settings import Settings
 from advisor.store import ConversationStore
-from tests.conftest import apt_install
+from tests.conftest import apt_install, free_port
 
 pytestmark = pytest.mark.slow
 
@@ -32,14 +32,6 @@ def _pg_tool(name: str) -> str | None:
         if (directory / name).is_file():
             return str(directory / name)
     return shutil.which(name)
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -68,7 +60,7 @@ def pg_url() -> Iterator[str]:
     sock.mkdir()
     shutil.chown(base, "postgres")
     shutil.chown(sock, "postgres")
-    port = _free_port()
+    port = free_port()
     run = {"user": "postgres", "capture_output": True, "text": True, "timeout": 120, "cwd": base}
     done = subprocess.run([initdb, "-D", str(data), "-A", "trust", "-U", "advisor", "-E", "UTF8"], **run)
     if done.returncode != 0:

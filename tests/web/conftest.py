@@ -90,20 +90,22 @@ def _new_page(browser, web_server, viewport):
     return context, page, probe
 
 
-@pytest.fixture
-def page(browser, web_server) -> Iterator[object]:
-    """A fresh browser context at desktop size; fails the test on a page error or a CSP violation."""
-    context, pg, probe = _new_page(browser, web_server, DESKTOP)
+def _watched_page(browser, web_server, size) -> Iterator[object]:  # noqa: ANN001
+    """A fresh browser context at `size`; fails the test on a page error or a CSP violation."""
+    context, pg, probe = _new_page(browser, web_server, size)
     yield pg
     context.close()
     assert not probe.csp, f"CSP violations: {probe.csp}"
     assert not probe.errors, f"page errors: {probe.errors}"
+
+
+@pytest.fixture
+def page(browser, web_server) -> Iterator[object]:
+    """Desktop size."""
+    yield from _watched_page(browser, web_server, DESKTOP)
 
 
 @pytest.fixture
 def phone_page(browser, web_server) -> Iterator[object]:
-    context, pg, probe = _new_page(browser, web_server, PHONE)
-    yield pg
-    context.close()
-    assert not probe.csp, f"CSP violations: {probe.csp}"
-    assert not probe.errors, f"page errors: {probe.errors}"
+    """Phone width."""
+    yield from _watched_page(browser, web_server, PHONE)
