@@ -10,17 +10,25 @@ from advisor.claims import ClaimLine
 from advisor.rules.catalog import Catalog, joint_sizes, load_catalog
 from advisor.rules.context import Ctx
 from advisor.rules.engine import check, status_of
+from advisor.rules.rules_levels import SPINE_CODES
 from advisor.rules.model import Encounter, Procedure, Recommendation, Setting
 
-# family -> (cervical/thoracic chain, lumbar/sacral chain); chain = (first, second, third-and-beyond or None)
-SPINE_CODES: dict[str, tuple[tuple[str, str, str | None], tuple[str, str, str | None]]] = {
-    "facet_injection": (("64490", "64491", "64492"), ("64493", "64494", "64495")),
-    "facet_us": (("0213T", "0214T", "0215T"), ("0216T", "0217T", "0218T")),
-    "facet_rfa": (("64633", "64634", None), ("64635", "64636", None)),
-    "tfesi": (("64479", "64480", None), ("64483", "64484", None)),
-}
 JOINT_CODES = {"small": ("20600", "20604"), "intermediate": ("20605", "20606"), "major": ("20610", "20611")}
 GUIDANCE_CODE = {"fluoroscopy": "77002", "ct": "77012", "ultrasound": "76942"}
+
+
+def level_units(chain: tuple[str, str, str | None], levels: int) -> dict[str, int]:
+    """Units per code for `levels` on one side: the first-level code once, the second-level add-on, then either the
+    third-and-beyond code once (facet injections) or the per-level add-on once per extra level (RFA, TFESI)."""
+    first, second, third = chain
+    units: dict[str, int] = {}
+    if levels >= 1:
+        units[first] = 1
+    if levels >= 2:
+        units[second] = 1 if third else levels - 1
+    if levels >= 3 and third:
+        units[third] = 1
+    return units
 
 
 def joint_size(name: str | None) -> str | None:
@@ -63,37 +71,22 @@ class _Builder:
 
     def spine(self, proc: Procedure, family: str) -> list[ClaimLine]:
         region = proc.region or "lumbar"
-        first, second, third = SPINE_CODES[family][0 if region in ("cervical", "thoracic") else 1]
+        chain = SPINE_CODES[family][0 if region in ("cervical", "thoracic") else 1]
         if proc.levels_left is not None or proc.levels_right is not None:
-            return self._spine_by_side(proc, (first, second, third))
-        lines = self.sided(first, proc)
-        if proc.levels >= 2:
-            lines += self.sided(second, proc, 1 if third else proc.levels - 1)
-        if proc.levels >= 3 and third:
-            lines += self.sided(third, proc)
-        self.notes.append(
-            f"{proc.levels} {region} level(s){' bilateral' if proc.laterality == 'bilateral' else ''}: {first}"
-            + (f" + {second}" if proc.levels >= 2 else "") + (f" + {third}" if proc.levels >= 3 and third else "")
-        )
+            return self._spine_by_side(proc, chain)
+        lines = [ln for code, units in level_units(chain, proc.levels).items() for ln in self.sided(code, proc, units)]
+        self.notes.append(f"{proc.levels} {region} level(s){' bilateral' if proc.laterality == 'bilateral' else ''}: "
+                          + " + ".join(level_units(chain, proc.levels)))
         return lines
 
     def _spine_by_side(self, proc: Procedure, chain: tuple[str, str, str | None]) -> list[ClaimLine]:
         """Sides with different levels (bilateral L5-S1, left L4-5): each side counts its own levels; a code billed
         the same on both sides becomes one bilateral line, the rest keep RT or LT."""
-        first, second, third = chain
-        per_side: dict[str, dict[str, int]] = {}
-        for side, levels in (("RT", proc.levels_right or 0), ("LT", proc.levels_left or 0)):
-            codes: dict[str, int] = {}
-            if levels >= 1:
-                codes[first] = 1
-            if levels >= 2:
-                codes[second] = 1 if third else levels - 1
-            if levels >= 3 and third:
-                codes[third] = 1
-            per_side[side] = codes
+        right_side = level_units(chain, proc.levels_right or 0)
+        left_side = level_units(chain, proc.levels_left or 0)
         lines: list[ClaimLine] = []
-        for code in (c for c in (first, second, third) if c):
-            right, left = per_side["RT"].get(code), per_side["LT"].get(code)
+        for code in (c for c in chain if c):
+            right, left = right_side.get(code), left_side.get(code)
             if right and left and right == left:
                 lines += self.sided(code, proc.model_copy(update={"laterality": "bilateral"}), right)
                 continue

@@ -9,18 +9,22 @@ from __future__ import annotations
 from advisor.claims import ClaimLine
 from advisor.rules.context import Ctx, carried_modifiers
 
-# first-level code -> (second-level add-on, third-and-beyond add-on or None when the add-on repeats per level)
-LEVEL_CHAINS: dict[str, tuple[str, str | None]] = {
-    "64490": ("64491", "64492"),
-    "64493": ("64494", "64495"),
-    "0213T": ("0214T", "0215T"),
-    "0216T": ("0217T", "0218T"),
-    "64633": ("64634", None),
-    "64635": ("64636", None),
-    "64479": ("64480", None),
-    "64483": ("64484", None),
+# family -> (cervical/thoracic chain, lumbar/sacral chain); chain = (first level, second level, third-and-beyond once
+# or None when the add-on repeats per extra level). The recommender builds claims from the same table.
+SPINE_CODES: dict[str, tuple[tuple[str, str, str | None], tuple[str, str, str | None]]] = {
+    "facet_injection": (("64490", "64491", "64492"), ("64493", "64494", "64495")),
+    "facet_us": (("0213T", "0214T", "0215T"), ("0216T", "0217T", "0218T")),
+    "facet_rfa": (("64633", "64634", None), ("64635", "64636", None)),
+    "tfesi": (("64479", "64480", None), ("64483", "64484", None)),
 }
-ONCE_ADDONS = {"64491", "64492", "64494", "64495", "0214T", "0215T", "0217T", "0218T"}
+# first-level code -> (second-level add-on, third-and-beyond add-on or None)
+LEVEL_CHAINS: dict[str, tuple[str, str | None]] = {
+    first: (second, third) for chains in SPINE_CODES.values() for first, second, third in chains
+}
+# add-ons reported once per side: the second-level and third-and-beyond facet codes
+ONCE_ADDONS = frozenset(
+    code for chains in SPINE_CODES.values() for _, second, third in chains if third for code in (second, third)
+)
 
 
 def catalog_unknown(ctx: Ctx) -> None:
