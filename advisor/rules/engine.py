@@ -30,9 +30,9 @@ RULES = (
     rules_claim.bilateral,
     rules_levels.joint_units,
     rules_claim.addon_primary,
+    rules_claim.mue,  # before PTP, so a bypass is judged on the lines that stay within the MUE
     rules_claim.ptp,
     rules_imaging.imaging_included,  # again: guidance left without its procedure by a PTP removal
-    rules_claim.mue,
     *rules_em.RULES,
     *rules_lcd.RULES,
 )
