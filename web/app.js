@@ -7,7 +7,7 @@
 
   const $ = (sel, root) => (root || document).querySelector(sel);
 
-  const { el, append } = window.PainDom;
+  const { el } = window.PainDom;
 
   const SVG_NS = "http://www.w3.org/2000/svg";
   const ICONS = {

@@ -25,5 +25,5 @@
     else parent.appendChild(document.createTextNode(String(child)));
   }
 
-  window.PainDom = Object.freeze({ el, append });
+  window.PainDom = Object.freeze({ el });
 })();
