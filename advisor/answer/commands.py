@@ -9,7 +9,7 @@ from advisor.settings import Settings
 
 def run_ask(settings: Settings, question: str, payer: str | None, conversation: str | None, as_json: bool) -> str:
     """Answer one question with the app's services (same store, searcher and engine as the API)."""
-    from advisor.api.services import Services
+    from advisor.services import Services
 
     request = AskRequest(question=question, payer=payer, conversation_id=conversation)
     answer = Services(settings).answerer.ask(request)

@@ -39,13 +39,8 @@ class OfflineEngine:
     label = "Offline rules engine"
 
     def write(self, state: dict[str, Any], pipeline: Any) -> Composed:
-        u = state["understanding"]
-        d = state["decision"]
-        if d is None:
-            return write_offline(u, None, [], [], [], [], pipeline.catalog)
-        notes = d.recommendation.notes if d.recommendation else []
-        return write_offline(u, d.verdict, d.claim, d.findings, notes, state.get("passages", []), pipeline.catalog,
-                             d.reasons)
+        return write_offline(state["understanding"], state["decision"], state.get("passages", []), pipeline.labels(),
+                             pipeline.descriptors(), pipeline.section)
 
 
 class ChatEngine:
@@ -59,7 +54,8 @@ class ChatEngine:
         self.offline = OfflineEngine()
 
     def write(self, state: dict[str, Any], pipeline: Any) -> Composed:
-        if state["decision"] is None:  # out of scope: nothing for an LLM to explain
+        if state["decision"] is None or state["understanding"].reading.kind != "claim":
+            # out of scope, unsupported, a look-up or a question to ask back: the tables and templates answer
             return self._fallback(state, pipeline, None)
         deadline = time.monotonic() + self.timeout_s
         try:
@@ -84,7 +80,8 @@ class ChatEngine:
         d = state["decision"]
         messages: list[BaseMessage] = [
             SystemMessage(SYSTEM_PROMPT),
-            HumanMessage(user_prompt(state["request"].question, state["understanding"], d.verdict, d.claim)),
+            HumanMessage(user_prompt(state["request"].question, state["understanding"], d.verdict, d.claim,
+                                     pipeline.labels())),
         ]
         for _ in range(MAX_ROUNDS):
             if time.monotonic() > deadline:

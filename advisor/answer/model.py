@@ -12,7 +12,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from advisor.claims import ClaimLine
-from advisor.rules.model import EMVisit, Encounter, Finding, Imaging, Laterality, Region
+from advisor.reader.model import Kind, Proposal, Reading
+from advisor.rules.model import Encounter, Finding
 
 MAX_QUESTION_CHARS = 4000
 
@@ -46,83 +47,28 @@ class AskRequest(BaseModel):
         return text
 
 
-class JointMention(BaseModel):
-    """One joint or bursa named in the question, with its side."""
+class LookupFact(BaseModel):
+    """One fact a look-up question asked for, from the tables (or the guidance), with where it comes from."""
 
-    name: str
-    size: Literal["small", "intermediate", "major"]
-    laterality: Laterality | None = None
-
-
-class ProcedureMention(BaseModel):
-    """A procedure named in the question, with the attributes said near it (None = not said)."""
-
-    family: str
-    region: Region | None = None
-    levels: int | None = None
-    level_names: list[str] = Field(default_factory=list)
-    laterality: Laterality | None = None
-    side_level_names: dict[str, list[str]] = Field(
-        default_factory=dict, description="Levels per side when the question gives sides per level.")
-    imaging: Imaging | None = None
-    diagnostic: bool | None = None
-    joints: list[JointMention] = Field(default_factory=list)
-    muscles: int | None = None
-    muscle_names: list[str] = Field(default_factory=list)
-
-
-class Mentions(BaseModel):
-    """Everything the question states, before defaults. Merged over the previous turn for follow-ups."""
-
-    procedures: list[ProcedureMention] = Field(default_factory=list)
-    lines: list[ClaimLine] = Field(default_factory=list, description="Claim lines written in the question.")
-    codes: list[str] = Field(default_factory=list)
-    modifiers: list[str] = Field(default_factory=list, description="Modifiers named on their own ('a 25').")
-    units: int | None = None
-    laterality: Laterality | None = None
-    imaging: Imaging | None = None
-    diagnostic: bool | None = None
-    em: bool | None = Field(None, description="An E/M visit is billed or asked about.")
-    em_code: str | None = None
-    new_patient: bool | None = None
-    separate_problem: bool | None = None
-    payer: PayerName | None = None
-    setting: Literal["office", "facility", "asc"] | None = None
-    prior_relief_percent: int | None = None
-    prior_sessions: dict[str, int] = Field(default_factory=dict)
-    sedation: bool | None = None
-    radicular: bool | None = Field(None, description="Radicular pain/radiculopathy (True) or axial pain only (False).")
-    ablation: str | None = Field(None, description="Ablation technique: thermal, pulsed, chemical, cryo, laser.")
-    distinct_sites: bool | None = Field(None, description="The services were at separate sites or sessions.")
-    us_permanent_image: bool | None = None
-    us_report: bool | None = None
-    days_since_global_procedure: int | None = None
-    past_procedure: ProcedureMention | None = Field(None, description="A procedure done on an earlier day.")
-    past_code: str | None = None
-
-
-class Proposal(BaseModel):
-    """What a yes/no question puts forward, as claim lines the rules engine can check."""
-
-    kind: Literal["lines", "em25", "modifier", "units", "pair", "coverage", "compare"]
-    lines: list[ClaimLine] = Field(default_factory=list)
-    modifier: str | None = None
-    summary: str = ""
+    subject: str = Field(description="The code, code pair ('64493/20552'), modifier or family the fact is about.")
+    field: str = Field(description="mue, mai, ptp_mi, ptp_col1, global, bilateral, addon, primaries, sessions, ...")
+    value: str
+    note: str = ""
+    source: str = ""
+    confidence: str = "unconfirmed"
 
 
 class Understanding(BaseModel):
-    """The question as the pipeline understood it: intent, stated facts, and the derived Encounter/Proposal."""
+    """The question as the pipeline understood it: the reader's Reading (spans left out), the Encounter and the
+    Proposal derived from it. Stored with each turn, so a follow-up is read against it."""
 
-    intent: str
-    intent_score: float = 0.0
-    yes_no: bool = False
-    out_of_scope: bool = False
-    override_attempt: bool = False
-    follow_up: bool = False
-    mentions: Mentions = Field(default_factory=Mentions)
+    reading: Reading = Field(default_factory=Reading)
     encounter: Encounter = Field(default_factory=Encounter)
     proposal: Proposal | None = None
-    topics: list[str] = Field(default_factory=list)
+
+    @property
+    def kind(self) -> str:
+        return self.reading.kind
 
 
 class Citation(BaseModel):
@@ -141,9 +87,13 @@ class Answer(BaseModel):
 
     answer: str = Field(description="Markdown; [n] markers refer to `citations`.")
     verdict: Verdict | None = Field(None, description="For yes/no questions: does the rules engine accept it?")
+    kind: Kind = Field("claim", description="claim | lookup | clarify (the reader asks back) | unsupported (a "
+                                            "procedure this advisor does not cover) | out_of_scope")
     claim: list[ClaimLine] = Field(default_factory=list, description="What to bill, from the rules engine.")
     findings: list[Finding] = Field(default_factory=list)
     citations: list[Citation] = Field(default_factory=list)
+    lookup: list[LookupFact] = Field(default_factory=list, description="Facts a look-up question asked for.")
+    questions: list[str] = Field(default_factory=list, description="What to tell the advisor to settle the answer.")
     engine: str = "offline"
     engine_label: str = "Offline rules engine"
     notice: str | None = Field(None, description="Shown to the user, e.g. when an LLM answer fell back offline.")
@@ -153,7 +103,4 @@ class Answer(BaseModel):
     understanding: Understanding | None = None
 
 
-__all__ = [
-    "AskRequest", "Answer", "Citation", "EMVisit", "JointMention", "Mentions", "ProcedureMention", "Proposal",
-    "Understanding", "Verdict",
-]
+__all__ = ["AskRequest", "Answer", "Citation", "LookupFact", "Proposal", "Understanding", "Verdict"]

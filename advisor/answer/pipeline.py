@@ -1,6 +1,7 @@
 """ask(question, conversation) -> Answer, as a LangChain Runnable sequence:
 
-    understand (+ previous turn) -> rules engine (recommend/check, verdict) -> hybrid retrieval -> write -> guard/finish
+    read (+ previous turn) -> rules engine (recommend/check, verdict) or table look-up -> hybrid retrieval -> write
+    -> guard/finish
 
 Each step is a RunnableLambda over one state dict, so the steps can be traced, timed, streamed or swapped
 (an LLM engine replaces only `write`). The verdict and claim lines are fixed before any writer runs.
@@ -9,7 +10,6 @@ Each step is a RunnableLambda over one state dict, so the steps can be traced, t
 from __future__ import annotations
 
 import logging
-import re
 import threading
 import time
 import uuid
@@ -19,18 +19,18 @@ from typing import Any, Callable, Protocol
 from langchain_core.runnables import Runnable, RunnableLambda
 
 from advisor.answer.compose import Composed, search_query
-from advisor.answer.decide import build_encounter, decide, merge
-from advisor.answer.intents import IntentClassifier, embedder_from_settings, load_intents
-from advisor.answer.lexicon import Lexicon, load_lexicon
-from advisor.answer.model import Answer, AskRequest, Mentions, Understanding
-from advisor.answer.understand import FOLLOW_UP_RE, understand
+from advisor.answer.lookup import answer_lookup
+from advisor.answer.model import Answer, AskRequest, Understanding
+from advisor.answer.verdict import Decision, decide, lookup_verdict
 from advisor.errors import NotFound
+from advisor.reader.encounter import to_encounter
+from advisor.reader.followup import is_follow_up, merge
+from advisor.reader.reader import read
 from advisor.settings import Settings
 
 log = logging.getLogger("advisor.answer")
 Event = Callable[[str, dict[str, Any]], None]
 HISTORY_TURNS = 6
-ALSO_RE = re.compile(r"\b(also|too|as well|additionally|in addition)\b")
 
 
 class TurnLike(Protocol):
@@ -89,20 +89,17 @@ class MemoryStore:
 
 
 class AnswerPipeline:
-    """One per process: holds the lexicon, the intent classifier, the engine, and reaches catalog/searcher/store."""
+    """One per process: holds the engine and reaches the catalog, the searcher and the conversation store."""
 
     def __init__(self, settings: Settings, catalog: Callable[[], Any] | Any,
                  searcher: Callable[[], Any] | Any | None = None,
-                 store: ConversationStoreLike | None = None, engine: Any = None,
-                 classifier: IntentClassifier | None = None, lexicon: Lexicon | None = None) -> None:
+                 store: ConversationStoreLike | None = None, engine: Any = None) -> None:
         from advisor.answer.engines import make_engine
 
         self.settings = settings
         self._catalog = catalog
         self._searcher = searcher
         self.store = store if store is not None else MemoryStore()
-        self.lexicon = lexicon or load_lexicon()
-        self.classifier = classifier or IntentClassifier(load_intents(), embedder_from_settings(settings))
         self.engine = engine or make_engine(settings)
         self.chain: Runnable = (
             RunnableLambda(self._understand, name="understand")
@@ -128,6 +125,18 @@ class AnswerPipeline:
                 self._searcher = None
         return self._searcher
 
+    def section(self, ref: str) -> Any:
+        """The knowledge section a rule declares as its explanation ('doc-id#Heading'), read from knowledge/."""
+        from advisor.retrieval.sections import section
+
+        return section(self.settings.knowledge_dir, ref)
+
+    def labels(self) -> dict[str, str]:
+        return {fid: fam.label for fid, fam in self.catalog.registry.families.items()}
+
+    def descriptors(self) -> dict[str, str]:
+        return {code: info.descriptor for code, info in self.catalog.codes.items()}
+
     def knowledge_version(self) -> str | None:
         searcher = self.searcher
         index = getattr(searcher, "_index", None)
@@ -139,35 +148,36 @@ class AnswerPipeline:
 
     def _understand(self, state: dict[str, Any]) -> dict[str, Any]:
         request: AskRequest = state["request"]
-        u = understand(request.question, self.lexicon, self.classifier)
+        catalog = self.catalog
+        reading = read(request.question, catalog)
         previous = state.get("previous")
-        if previous is not None and _is_follow_up(u, request.question, self.lexicon):
-            prev_u = Understanding.model_validate(previous)
-            u.mentions = merge(prev_u.mentions, u.mentions, self.lexicon.normalize(request.question))
-            u.follow_up = True
-            u.out_of_scope = False
-            if u.intent in ("out_of_scope", "definition") or u.intent_score < 0.5 or FOLLOW_UP_RE.match(
-                    self.lexicon.normalize(request.question)):
-                u.intent = prev_u.intent
-            u.yes_no = u.yes_no or (prev_u.yes_no and not u.mentions.lines)
-        u.encounter = build_encounter(u.mentions, request.payer, self.settings.default_payer)
-        self._emit(state, "stage", {"stage": "understood", "intent": u.intent})
-        return state | {"understanding": u}
+        if previous is not None and is_follow_up(reading, catalog):
+            reading = merge(Understanding.model_validate(previous).reading, reading, catalog)
+        encounter = to_encounter(reading, catalog, request.payer, self.settings.default_payer)
+        self._emit(state, "stage", {"stage": "understood", "kind": reading.kind})
+        return state | {"understanding": Understanding(reading=reading, encounter=encounter)}
 
     def _rules(self, state: dict[str, Any]) -> dict[str, Any]:
         u: Understanding = state["understanding"]
-        if u.out_of_scope:
+        reading = u.reading
+        if reading.kind == "out_of_scope":
             return state | {"decision": None}
-        decision = decide(u, state["request"].question, self.catalog)
+        if reading.kind == "unsupported":
+            return state | {"decision": Decision(None, None, [], [], None)}
+        if reading.kind == "lookup" and reading.lookup is not None:
+            facts = answer_lookup(reading, reading.lookup, self.catalog)
+            return state | {"decision": Decision(None, None, [], [], lookup_verdict(reading, facts), lookup=facts)}
+        decision = decide(reading, u.encounter, self.catalog)
+        u.proposal = decision.proposal
         self._emit(state, "stage", {"stage": "checked", "verdict": decision.verdict})
         return state | {"decision": decision}
 
     def _retrieve(self, state: dict[str, Any]) -> dict[str, Any]:
         u: Understanding = state["understanding"]
         decision = state["decision"]
-        if u.out_of_scope or self.searcher is None:
+        if decision is None or u.reading.kind == "unsupported" or self.searcher is None:
             return state | {"passages": []}
-        query = search_query(state["request"].question, u, decision.claim, decision.findings, decision.reasons)
+        query = search_query(state["request"].question, u, decision.claim, decision.findings)
         try:
             passages = self.searcher.search(query, k=5)
         except Exception as exc:  # noqa: BLE001 - the rules answer stands without passages
@@ -184,15 +194,15 @@ class AnswerPipeline:
         from advisor.answer.guard import guard_offline
 
         u: Understanding = state["understanding"]
-        decision = state["decision"]
+        decision: Decision | None = state["decision"]
         composed: Composed = state["composed"]
         text, citations = guard_offline(composed.text, composed.citations)
         answer = Answer(
-            answer=text, verdict=decision.verdict if decision else None,
+            answer=text, verdict=decision.verdict if decision else None, kind=u.reading.kind,
             claim=decision.claim if decision else [], findings=decision.findings if decision else [],
-            citations=citations, engine=composed.engine or self.engine.name,
-            engine_label=composed.engine_label or self.engine.label, notice=composed.notice,
-            knowledge_version=self.knowledge_version(), understanding=u,
+            citations=citations, lookup=decision.lookup if decision else [], questions=list(u.reading.questions),
+            engine=composed.engine or self.engine.name, engine_label=composed.engine_label or self.engine.label,
+            notice=composed.notice, knowledge_version=self.knowledge_version(), understanding=u,
         )
         return state | {"answer": answer}
 
@@ -220,26 +230,11 @@ class AnswerPipeline:
         answer.conversation_id = conversation_id
         answer.answer_id = self.store.add_turn(conversation_id, request.question, answer.model_dump(mode="json"))
         elapsed = (time.perf_counter() - started) * 1000
-        u = answer.understanding
         if self.settings.log_text:
             log.info("ask %s: %r -> %r", conversation_id, request.question, answer.answer)
-        log.info("ask conversation=%s intent=%s verdict=%s lines=%d engine=%s %.1f ms", conversation_id,
-                 u.intent if u else None, answer.verdict, len(answer.claim), answer.engine, elapsed)
+        log.info("ask conversation=%s kind=%s verdict=%s lines=%d engine=%s %.1f ms", conversation_id,
+                 answer.kind, answer.verdict, len(answer.claim), answer.engine, elapsed)
         return answer
-
-
-def _is_follow_up(u: Understanding, question: str, lexicon: Lexicon) -> bool:
-    """A follow-up adds to the previous turn: it opens with 'what if/and', says it adds ("doc also did the right
-    shoulder"), or names no procedure of its own: no procedure code either ("can I add 77003?", "add 99213-25?"), a
-    later visit ("comes back 6 days later"), or a short question."""
-    text = lexicon.normalize(question)
-    if FOLLOW_UP_RE.match(text) or ALSO_RE.search(text):
-        return True
-    m: Mentions = u.mentions
-    if m.procedures or u.out_of_scope or any(lexicon.code_info(ln.code) and "family" in lexicon.code_info(ln.code)
-                                             for ln in m.lines):  # type: ignore[operator]
-        return False
-    return bool(m.lines) or m.days_since_global_procedure is not None or len(text.split()) <= 14
 
 
 def make_pipeline(services: Any) -> AnswerPipeline:

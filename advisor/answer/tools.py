@@ -15,11 +15,12 @@ from langchain_core.tools import BaseTool, StructuredTool
 from pydantic import BaseModel, Field
 
 from advisor.answer.compose import CitationRegistry
-from advisor.answer.decide import build_encounter
-from advisor.answer.understand import understand
 from advisor.claims import coerce_lines, format_line
 from advisor.errors import AdvisorError
-from advisor.rules.engine import check, recommend
+from advisor.reader.encounter import to_encounter
+from advisor.reader.reader import read
+from advisor.rules.engine import check
+from advisor.rules.recommend import recommend
 
 RULE_TOOLS = ("recommend_codes", "check_claim")
 
@@ -55,8 +56,8 @@ def make_tools(state: dict[str, Any], pipeline: Any, log: ToolLog) -> list[BaseT
     payer = state["request"].payer
 
     def recommend_codes(description: str) -> str:
-        u = understand(description, pipeline.lexicon, pipeline.classifier)
-        encounter = build_encounter(u.mentions, payer or facts.payer.value, pipeline.settings.default_payer)
+        encounter = to_encounter(read(description, pipeline.catalog), pipeline.catalog, payer or facts.payer.value,
+                                 pipeline.settings.default_payer)
         if not encounter.procedures:
             return _record(log, "recommend_codes", {"error": "no procedure recognised in the description"})
         rec = recommend(encounter, pipeline.catalog)

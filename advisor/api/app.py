@@ -8,7 +8,7 @@ from advisor import __version__
 from advisor.api import routes_check, routes_conversations, routes_feedback, routes_health, routes_search
 from advisor.api import routes_ask, routes_audit
 from advisor.api.errors import install_error_handlers
-from advisor.api.services import Services
+from advisor.services import Services
 from advisor.api.web import install_web
 from advisor.settings import Settings, get_settings
 

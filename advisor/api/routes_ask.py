@@ -18,7 +18,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 
 from advisor.answer.model import Answer, AskRequest
-from advisor.api.services import ServicesDep
+from advisor.api.deps import ServicesDep
 from advisor.errors import AdvisorError
 
 router = APIRouter(prefix="/api", tags=["ask"])

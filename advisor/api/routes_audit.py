@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from advisor.api.services import ServicesDep
+from advisor.api.deps import ServicesDep
 from advisor.audit.csv_input import UploadTooLarge
 from advisor.errors import InvalidInput
 

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
-from advisor.api.services import ServicesDep
+from advisor.api.deps import ServicesDep
 from advisor.claims import MAX_LINES, ClaimLine, coerce_lines
 from advisor.rules.engine import check
 from advisor.rules.model import CheckResult, Facts, Payer

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from advisor.api.services import ServicesDep
+from advisor.api.deps import ServicesDep
 from advisor.store.models import MAX_TITLE, Conversation, ConversationSummary
 
 router = APIRouter(prefix="/api", tags=["conversations"])

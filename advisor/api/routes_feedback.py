@@ -8,7 +8,7 @@ from typing import Literal
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from advisor.api.services import ServicesDep
+from advisor.api.deps import ServicesDep
 from advisor.store.models import MAX_COMMENT, FeedbackRow, Rating
 
 router = APIRouter(prefix="/api", tags=["feedback"])

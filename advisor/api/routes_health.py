@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from advisor import __version__
-from advisor.api.services import ServicesDep
+from advisor.api.deps import ServicesDep
 
 router = APIRouter(tags=["health"])
 

@@ -10,7 +10,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from advisor.api.services import ServicesDep
+from advisor.api.deps import ServicesDep
 from advisor.retrieval.knowledge import browse_documents, get_document, render_html
 from advisor.retrieval.search import MAX_K, MAX_QUERY_CHARS, Passage
 

@@ -370,15 +370,9 @@ _CACHE: dict[str, tuple[tuple[int, int], int, ImportedCatalog | None]] = {}
 _LOCK = threading.Lock()
 
 
-def with_imported(curated: Catalog, settings: object | None = None) -> Catalog:
-    """The curated catalog, consulting the imported tables when the rules database holds any (re-read on change)."""
-    if settings is None:
-        from advisor.settings import get_settings
-
-        settings = get_settings()
-    path = getattr(settings, "resolved_rules_db", None)
-    if path is None:
-        return curated
+def with_imported(curated: Catalog, path: Path) -> Catalog:
+    """The curated catalog, consulting the imported tables when the rules database at `path` holds any (re-read when
+    the file changes)."""
     try:
         st = Path(path).stat()
     except OSError:

@@ -1,4 +1,6 @@
-"""The evaluation sets: ask cases (eval/cases/*.yaml) and claim-check cases (eval/checks.yaml), validated with pydantic.
+"""The evaluation sets: ask cases in two splits, `dev` (eval/dev, the cases the reader is tuned on) and `test` (eval/test,
+written blind by people who had not read the reader's code; never tuned on), and claim-check cases (eval/checks.yaml),
+validated with pydantic.
 
 A malformed case file stops the run with a CaseFileError naming the file, the case id (or its position) and what is
 wrong; the CLI prints it and exits 2. Claim lines in cases are parsed with advisor.claims.parse_line at load time, so a
@@ -17,7 +19,9 @@ from advisor.claims import ClaimLine, parse_line
 from advisor.errors import AdvisorError, DataError
 from advisor.settings import PROJECT_ROOT
 
-DEFAULT_CASES = PROJECT_ROOT / "eval" / "cases"
+EVAL_DIR = PROJECT_ROOT / "eval"
+SPLITS = ("dev", "test")
+DEFAULT_CASES = EVAL_DIR / "dev"
 DEFAULT_CHECKS = PROJECT_ROOT / "eval" / "checks.yaml"
 
 
@@ -64,9 +68,15 @@ class AskCase(BaseModel):
 
     id: str = Field(min_length=1)
     question: str = Field(min_length=1)
-    verdict: Literal["yes", "no", "conditional"] | None = None
-    lines: list[str] = Field(description="Expected claim lines; 'A|B' accepts either.")
-    exact: bool = Field(False, description="No produced lines beyond the expected ones.")
+    verdict: Literal["yes", "no", "conditional"] | None = Field(
+        None, description="The verdict a yes/no question must get; none means the answer must give no verdict.")
+    lines: list[str] = Field(default_factory=list, description="Expected claim lines; 'A|B' accepts either.")
+    exact: bool = Field(True, description="No produced lines beyond the expected ones (the default).")
+    kind: Literal["claim", "lookup", "clarify", "unsupported", "out_of_scope"] | None = Field(
+        None, description="The kind of answer expected; lookup, clarify, unsupported and out_of_scope produce no claim.")
+    lookup: dict[str, Any] = Field(default_factory=dict, description="Look-up facts the answer must state, by field "
+                                                                     "(mue, mai, global, bilateral, addon, ptp_mi, ptp_col1).")
+    answer_contains: list[str] = Field(default_factory=list, description="Substrings the answer text must contain.")
     must_not: list[str] = Field(default_factory=list, description="Bare code: any modifiers; with modifiers: exactly.")
     cite_contains: list[str] = Field(default_factory=list, description="Some citation contains all these words.")
     tags: list[str] = Field(min_length=1)
@@ -200,6 +210,21 @@ def case_files(path: Path) -> list[Path]:
     return [path]
 
 
+def split_paths(split: str) -> list[Path]:
+    """The case directories of a split: dev, test or all (dev and test)."""
+    if split == "all":
+        return [EVAL_DIR / s for s in SPLITS]
+    if split not in SPLITS:
+        raise CaseFileError(EVAL_DIR, None, f"unknown split {split!r}; choose dev, test or all")
+    return [EVAL_DIR / split]
+
+
+def load_split(split: str) -> list[AskCase]:
+    """Every case of a split, ids unique across the split's files."""
+    seen: dict[str, Path] = {}
+    return [case for path in split_paths(split) for file in case_files(path) for case in _load(file, AskCase, seen)]
+
+
 def load_ask_cases(path: Path = DEFAULT_CASES) -> list[AskCase]:
     """All ask cases under `path` (a directory of YAML files or one file); ids unique across files."""
     seen: dict[str, Path] = {}
@@ -213,6 +238,7 @@ def load_check_cases(path: Path = DEFAULT_CHECKS) -> list[CheckCase]:
 
 
 __all__ = [
-    "AskCase", "CaseFileError", "CheckCase", "DEFAULT_CASES", "DEFAULT_CHECKS", "load_ask_cases", "load_check_cases",
+    "AskCase", "CaseFileError", "CheckCase", "DEFAULT_CASES", "DEFAULT_CHECKS", "SPLITS", "load_ask_cases",
+    "load_check_cases", "load_split", "split_paths",
     "parse_alternatives",
 ]

@@ -1,5 +1,6 @@
-"""`advisor eval [--cases PATH] [--checks PATH] [--engine NAME] [--json] [--report FILE.html] [--no-baseline]`:
-the default command of the `eval` sub-app (`advisor eval retrieval` stays a sub-command)."""
+"""`advisor eval [--split dev|test|all] [--perturb] [--cases PATH] [--checks PATH] [--engine NAME] [--json]
+[--report FILE.html] [--no-baseline]`: the default command of the `eval` sub-app (`advisor eval retrieval` stays a
+sub-command)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from typing import Annotated, Optional
 import typer
 
 from advisor.evaluation import eval_app
-from advisor.evaluation.cases import DEFAULT_CASES, DEFAULT_CHECKS
+from advisor.evaluation.cases import DEFAULT_CHECKS
 
 
 def _fail(message: str) -> None:
@@ -22,7 +23,12 @@ def _fail(message: str) -> None:
 @eval_app.callback(invoke_without_command=True)
 def eval_cmd(
     ctx: typer.Context,
-    cases: Annotated[Path, typer.Option("--cases", help="Ask cases: a YAML file or a directory of them.")] = DEFAULT_CASES,
+    split: Annotated[str, typer.Option("--split", help="dev (the cases the reader is tuned on), test (written blind, "
+                                                        "never tuned on) or all.")] = "dev",
+    perturb: Annotated[bool, typer.Option("--perturb", help="Metamorphic run: variants of every case that keep or "
+                                                           "change its meaning; prints the consistency rate.")] = False,
+    cases: Annotated[Optional[Path], typer.Option("--cases", help="Ask cases: a YAML file or a directory of them "
+                                                               "(instead of --split).")] = None,
     checks: Annotated[Path, typer.Option("--checks", help="Claim-check cases (YAML).")] = DEFAULT_CHECKS,
     engine: Annotated[Optional[str], typer.Option("--engine", help="offline | openai | anthropic | ollama "
                                                                      "(default: settings.engine).")] = None,
@@ -38,30 +44,40 @@ def eval_cmd(
     if ctx.invoked_subcommand is not None:
         return
     from advisor.errors import AdvisorError
-    from advisor.evaluation.cases import load_ask_cases, load_check_cases
+    from advisor.evaluation.cases import load_ask_cases, load_check_cases, load_split
     from advisor.evaluation.report import format_text, render_html
-    from advisor.evaluation.runner import limit_threads, make_services, run_all
+    from advisor.evaluation.runner import limit_threads, make_services, perturb as run_perturb, run_all
     from advisor.settings import get_settings
 
     try:
-        ask_cases = load_ask_cases(cases)
+        ask_cases = load_ask_cases(cases) if cases is not None else load_split(split)
         check_cases = load_check_cases(checks)
         services = make_services(get_settings(), engine)
     except AdvisorError as exc:
         _fail(exc.message)
+    label = str(cases) if cases is not None else split
+    limit_threads(threads)
+    if perturb:
+        result = run_perturb(services, ask_cases) | {"split": label}
+        if as_json:
+            typer.echo(json.dumps(result, indent=2))
+        else:
+            typer.echo(f"split {label}: {result['variants']} variants, consistency {result['consistency']}")
+            for name, row in result["by_transform"].items():
+                typer.echo(f"  {name:<14} {row['variants']:>4} variants  {row['consistency']:.3f}")
+        return
 
     def progress(done: int, total: int) -> None:
         if not quiet and (done % 25 == 0 or done == total):
             print(f"  {done}/{total} cases", file=sys.stderr, flush=True)
 
-    limit_threads(threads)
     try:
         result = run_all(services.settings, ask_cases, check_cases, baseline=not no_baseline, progress=progress,
-                         services=services)
+                         services=services, split=label)
     except AdvisorError as exc:
         _fail(exc.message)
     summary = result.summary()
-    summary["cases_path"] = str(cases)
+    summary["cases_path"] = label
     if report is not None:
         try:
             report.write_text(render_html(summary), encoding="utf-8")

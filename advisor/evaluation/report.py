@@ -23,8 +23,12 @@ def _ms(value: float | None) -> str:
 def format_text(s: dict[str, Any]) -> str:
     b = s.get("baseline") or {}
     has_b = bool(b)
-    out = [f"advisor eval — engine {s['engine']}: {s['cases']} ask cases, {s['checks']['cases']} check cases "
-           f"({s.get('seconds', 0):.0f} s)", ""]
+    out = [f"advisor eval — split {s.get('split', 'dev')}, engine {s['engine']}: {s['cases']} ask cases, "
+           f"{s['checks']['cases']} check cases ({s.get('seconds', 0):.0f} s)", ""]
+    const = s.get("constant_baseline") or {}
+    if const:
+        out += [f"constant baseline ({const['name']}): case accuracy {pct(const['accuracy'])}, verdict accuracy "
+                f"{pct(const['verdict_accuracy'])}", ""]
     head = f"{'metric':<26}{'engine':>10}" + (f"{'baseline':>12}" if has_b else "")
     out.append(head)
     out.append("-" * len(head))

@@ -43,7 +43,7 @@ def limit_threads(threads: int | None) -> None:
 def make_services(settings: Settings, engine: str | None = None) -> Any:
     """The app's Services with the engine override and a memory conversation store (nothing written to the DB)."""
     from advisor.answer.pipeline import MemoryStore
-    from advisor.api.services import Services
+    from advisor.services import Services
 
     if engine is not None and engine != settings.engine:
         allowed = typing.get_args(Settings.model_fields["engine"].annotation)
@@ -66,6 +66,27 @@ def ask_case(pipeline: PipelineLike, case: AskCase) -> tuple[Any, float]:
     started = time.perf_counter()
     answer = pipeline.ask(AskRequest(question=case.question, conversation_id=conversation_id, payer=case.payer))
     return answer, (time.perf_counter() - started) * 1000
+
+
+@dataclass
+class _ConstantAnswer:
+    """The constant baseline: 'No', no lines, nothing else, whatever the question."""
+
+    verdict: str = "no"
+    kind: str = "claim"
+    answer: str = ""
+    claim: list[Any] = field(default_factory=list)
+    citations: list[Any] = field(default_factory=list)
+    lookup: list[Any] = field(default_factory=list)
+
+
+def constant_baseline(cases: Sequence[AskCase]) -> dict[str, Any]:
+    """How a constant 'always No, no lines' answer scores on the same cases: the floor the real score is read
+    against."""
+    results = [score_answer(case, _ConstantAnswer()) for case in cases]
+    summary = summarize(results)
+    return {k: summary[k] for k in ("cases", "passed", "accuracy", "verdict_accuracy", "exact_match")} | {
+        "name": "always No, no lines"}
 
 
 def warm_up(pipeline: PipelineLike) -> None:
@@ -199,7 +220,7 @@ class EvalReport:
 
 def run_all(settings: Settings, ask_cases: Sequence[AskCase], check_cases: Sequence[CheckCase],
             engine: str | None = None, baseline: bool = True, progress: Progress | None = None,
-            services: Any = None) -> EvalReport:
+            services: Any = None, split: str = "dev") -> EvalReport:
     """The whole evaluation over one Services: ask cases, check cases, and (optionally) the baseline."""
     started = time.perf_counter()
     services = services or make_services(settings, engine)
@@ -219,10 +240,29 @@ def run_all(settings: Settings, ask_cases: Sequence[AskCase], check_cases: Seque
         if searcher is not None:
             base = run_baseline(searcher, ask_cases)
     return EvalReport(engine=services.settings.engine, results=results, checks=checks, baseline=base,
-                      seconds=time.perf_counter() - started)
+                      seconds=time.perf_counter() - started,
+                      meta={"split": split, "constant_baseline": constant_baseline(ask_cases)})
+
+
+def perturb(services: Any, cases: Sequence[AskCase]) -> dict[str, Any]:
+    """The metamorphic run (advisor.evaluation.perturb) through the same pipeline as the evaluation."""
+    from advisor.answer.model import AskRequest
+    from advisor.evaluation.perturb import run_perturbation
+
+    pipeline = services.answerer
+    warm_up(pipeline)
+
+    def ask(case: AskCase, question: str) -> Any:
+        conversation_id = None
+        for earlier in case.history:
+            conversation_id = pipeline.ask(AskRequest(question=earlier, conversation_id=conversation_id,
+                                                      payer=case.payer)).conversation_id
+        return pipeline.ask(AskRequest(question=question, conversation_id=conversation_id, payer=case.payer))
+
+    return run_perturbation(ask, cases)
 
 
 __all__ = [
-    "EvalReport", "ask_case", "failure_kinds", "limit_threads", "make_services", "percentile", "run_all", "run_ask_cases",
-    "run_check_cases", "summarize",
+    "EvalReport", "ask_case", "constant_baseline", "failure_kinds", "limit_threads", "make_services", "percentile",
+    "perturb", "run_all", "run_ask_cases", "run_check_cases", "summarize",
 ]

@@ -126,6 +126,10 @@ def expected_of(case: AskCase) -> dict[str, Any]:
         out["exact"] = True
     if case.verdict is not None:
         out["verdict"] = case.verdict
+    if case.kind is not None:
+        out["kind"] = case.kind
+    if case.lookup:
+        out["lookup"] = dict(case.lookup)
     if case.must_not:
         out["must_not"] = list(case.must_not)
     if case.cite_contains:
@@ -164,6 +168,26 @@ def score_answer(case: AskCase, answer: Any) -> CaseResult:
         if not verdict_ok:
             problems.append(f"verdict {verdict!r}, expected {case.verdict!r}")
             kinds.append(f"verdict {case.verdict}->{verdict}")
+    elif verdict is not None:
+        verdict_ok = False
+        problems.append(f"verdict {verdict!r} for a question that expects none")
+        kinds.append(f"verdict none->{verdict}")
+    answer_kind = getattr(answer, "kind", None)
+    if case.kind is not None and answer_kind != case.kind:
+        problems.append(f"kind {answer_kind!r}, expected {case.kind!r}")
+        kinds.append(f"kind {case.kind}->{answer_kind}")
+    facts = list(getattr(answer, "lookup", []) or [])
+    for field, value in case.lookup.items():
+        want = str(value).lower()
+        got = [str(_get(f, "value")).lower() for f in facts if _get(f, "field") == field]
+        if want not in got:
+            problems.append(f"look-up {field} {got or 'missing'}, expected {want}")
+            kinds.append(f"look-up {field}")
+    text = str(getattr(answer, "answer", "") or "").lower()
+    for needle in case.answer_contains:
+        if needle.lower() not in text:
+            problems.append(f"answer does not contain {needle!r}")
+            kinds.append("answer text")
     citation_ok = None
     if case.cite_contains:
         citation_ok = citation_hit(citations, case.cite_contains)
@@ -174,6 +198,7 @@ def score_answer(case: AskCase, answer: Any) -> CaseResult:
     got = {
         "lines": [format_line(ln) for ln in produced],
         "verdict": verdict,
+        "kind": answer_kind,
         "citations": [f"{_get(c, 'title')} > {_get(c, 'section')}" for c in citations],
     }
     return CaseResult(

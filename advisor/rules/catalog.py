@@ -17,13 +17,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from advisor.errors import DataError
 from advisor.rules.model import Confidence, weakest
+from advisor.rules.registry import Family, Registry, load_registry
 
 CATALOG_DIR = Path(__file__).parent / "catalog"
 ImagingKind = Literal["included", "included_us", "without", "separate", "na"]
-CodeFamily = Literal[
-    "epidural_il", "epidural_catheter", "tfesi", "facet_injection", "facet_us", "facet_rfa", "si_joint",
-    "si_nerve_block", "si_rfa", "joint", "trigger_point", "imaging", "em",
-]
+LevelPosition = Literal["1", "2", "3+", "2+"]
+CATALOG_FILES = ("sources", "codes", "ptp", "lcd", "families", "anatomy", "vocabulary")
 PROVENANCED = ("imaging", "addon", "global", "bilateral", "mue", "mai", "facility_only")
 
 
@@ -50,8 +49,12 @@ class CodeInfo(BaseModel):
 
     code: str
     descriptor: str
-    family: CodeFamily
+    family: str
     region: str | None = None
+    level: LevelPosition | None = None
+    target: str | None = None
+    guides: Literal["fluoroscopy", "ct", "ultrasound"] | None = None
+    muscles: Literal["1-2", "3+"] | None = None
     imaging: ImagingKind
     twin: str | None = None
     addon: bool
@@ -122,9 +125,81 @@ class Catalog(BaseModel):
     sessions: dict[str, Param]
     relief: dict[str, Param]
     sources: dict[str, Source]
+    registry: Registry
 
     def code(self, code: str) -> CodeInfo | None:
         return self.codes.get(code)
+
+    # --- views derived from the family registry and the code rows ----------------------------------------------------
+
+    def family(self, family_id: str) -> Family:
+        return self.registry.family(family_id)
+
+    def family_codes(self, family_id: str) -> list[CodeInfo]:
+        """The curated codes of a family, in catalog order."""
+        return self._by_family.get(family_id, [])
+
+    @cached_property
+    def _by_family(self) -> dict[str, list[CodeInfo]]:
+        grouped: dict[str, list[CodeInfo]] = {}
+        for info in self.codes.values():
+            grouped.setdefault(info.family, []).append(info)
+        return grouped
+
+    def chain(self, family_id: str, code_region: str | None) -> tuple[str, str, str | None]:
+        """(first level, second level, third-and-beyond reported once or None when the add-on repeats per level)."""
+        try:
+            return self.chains[family_id][code_region or ""]
+        except KeyError:
+            regions = ", ".join(sorted(self.chains.get(family_id, {}))) or "none"
+            raise DataError(f"{family_id}: no level codes for region {code_region!r} (has: {regions})",
+                            "codes.yaml") from None
+
+    @cached_property
+    def chains(self) -> dict[str, dict[str, tuple[str, str, str | None]]]:
+        """family -> code region -> level chain, from each code's `level` position (codes.yaml)."""
+        out: dict[str, dict[str, tuple[str, str, str | None]]] = {}
+        for family_id, infos in self._by_family.items():
+            by_region: dict[str, dict[str, str]] = {}
+            for info in infos:
+                if info.level:
+                    by_region.setdefault(info.region or "", {})[info.level] = info.code
+            for region, levels in by_region.items():
+                second = levels.get("2") or levels.get("2+")
+                if "1" not in levels or second is None:
+                    raise DataError(f"codes.yaml: {family_id} {region} needs a level 1 and a level 2 or 2+ code",
+                                    "codes.yaml")
+                out.setdefault(family_id, {})[region] = (levels["1"], second, levels.get("3+"))
+        return out
+
+    @cached_property
+    def level_chains(self) -> dict[str, tuple[str, str | None]]:
+        """first-level code -> (second-level add-on, third-and-beyond add-on or None)."""
+        return {first: (second, third) for regions in self.chains.values() for first, second, third in regions.values()}
+
+    @cached_property
+    def once_addons(self) -> frozenset[str]:
+        """Add-ons reported once per side (second-level and third-and-beyond codes of a chain with a 3+ code)."""
+        return frozenset(c.code for c in self.codes.values() if c.level in ("2", "3+"))
+
+    @cached_property
+    def per_level_addons(self) -> frozenset[str]:
+        """Add-ons billed once per added level (with 50 their units still count levels per side)."""
+        return frozenset(c.code for c in self.codes.values() if c.level == "2+")
+
+    @cached_property
+    def guidance_codes(self) -> frozenset[str]:
+        return frozenset(c.code for c in self.codes.values() if c.guides)
+
+    def joint_size(self, name: str | None) -> str | None:
+        """major/intermediate/small for a joint or bursa named in words or by its anatomy id."""
+        if not name:
+            return None
+        lowered = name.lower()
+        joints = self.registry.joints()
+        if lowered in joints:
+            return joints[lowered].size
+        return next((a.size for a in joints.values() for w in a.words if w in lowered), None)
 
     def ptp(self, a: str, b: str) -> PtpPair | None:
         """The edit between two codes in either order (column 1 first in the result)."""
@@ -200,7 +275,7 @@ def _split(raw: Any, row: dict[str, Any], field: str, where: str) -> tuple[Any, 
     return value, prov
 
 
-def _code_row(row: dict[str, Any]) -> CodeInfo:
+def _code_row(row: dict[str, Any], families: set[str]) -> CodeInfo:
     where = f"codes.yaml {row.get('code', '?')}"
     values: dict[str, Any] = {}
     provenance: dict[str, Provenance] = {}
@@ -210,11 +285,15 @@ def _code_row(row: dict[str, Any]) -> CodeInfo:
             key = "global_days" if field == "global" else field
             values[key], provenance[field] = value, prov
     try:
-        return CodeInfo(
+        info = CodeInfo(
             code=row["code"],
             descriptor=row["desc"],
             family=row["family"],
             region=row.get("region"),
+            level=row.get("level"),
+            target=row.get("target"),
+            guides=row.get("guides"),
+            muscles=row.get("muscles"),
             twin=row.get("twin"),
             primaries=tuple(row.get("primaries", ())),
             open_primaries=row.get("open_primaries", False),
@@ -225,6 +304,9 @@ def _code_row(row: dict[str, Any]) -> CodeInfo:
         )
     except (KeyError, ValidationError) as exc:
         raise DataError(f"{where}: invalid row ({exc})", where) from None
+    if info.family not in families:
+        raise DataError(f"{where}: family {info.family!r} is not in families.yaml", where)
+    return info
 
 
 def _param(raw: dict[str, Any], where: str) -> Param:
@@ -238,7 +320,8 @@ def load_curated(directory: Path = CATALOG_DIR) -> Catalog:
     """Read and cross-check the YAML files; every source id must exist and every code be known."""
     files = {name: _read(directory / f"{name}.yaml") for name in ("sources", "codes", "ptp", "lcd")}
     sources = {sid: Source(id=sid, **raw) for sid, raw in files["sources"]["sources"].items()}
-    codes = {row["code"]: _code_row(row) for row in files["codes"]["codes"]}
+    registry = load_registry(directory, set(sources))
+    codes = {row["code"]: _code_row(row, set(registry.families)) for row in files["codes"]["codes"]}
     pairs: dict[tuple[str, str], PtpPair] = {}
     for row in files["ptp"]["pairs"]:
         pair = PtpPair(
@@ -263,40 +346,20 @@ def load_curated(directory: Path = CATALOG_DIR) -> Catalog:
     unknown = sorted({c for p in pairs for c in p} - set(codes))
     if unknown:
         raise DataError(f"ptp.yaml names codes missing from codes.yaml: {', '.join(unknown)}", "ptp.yaml")
-    digest = hashlib.sha256(
-        b"".join((directory / f"{n}.yaml").read_bytes() for n in ("sources", "codes", "ptp", "lcd"))
-    ).hexdigest()[:8]
+    targets = {c.target for c in codes.values() if c.target} - set(registry.anatomy)
+    if targets:
+        raise DataError(f"codes.yaml names targets missing from anatomy.yaml: {', '.join(sorted(targets))}",
+                        "codes.yaml")
+    digest = hashlib.sha256(b"".join((directory / f"{n}.yaml").read_bytes() for n in CATALOG_FILES)).hexdigest()[:8]
     version = f"{files['codes']['version']}+{digest}"
     return Catalog(
         version=version, codes=codes, pairs=pairs, params=params, noncovered=noncovered,
-        sessions=sessions, relief=relief, sources=sources,
+        sessions=sessions, relief=relief, sources=sources, registry=registry,
     )
 
 
-@lru_cache(maxsize=1)
-def joint_sizes(directory: Path = CATALOG_DIR) -> dict[str, str]:
-    """Joint or bursa name -> size class (major/intermediate/small), from joints.yaml: the one table the rules engine
-    and the question reader both use."""
-    data = _read(directory / "joints.yaml")
-    known = set(_read(directory / "sources.yaml")["sources"])
-    missing = sorted(set(data.get("src", [])) - known)
-    if not data.get("src") or missing:
-        raise DataError(f"joints.yaml: sources missing or unknown ({', '.join(missing) or 'none given'})", "joints.yaml")
-    sizes = {str(name).lower(): size for size, names in data["sizes"].items() for name in names}
-    bad = sorted({s for s in sizes.values() if s not in ("major", "intermediate", "small")})
-    if bad:
-        raise DataError(f"joints.yaml: unknown size class {', '.join(bad)}", "joints.yaml")
-    return sizes
-
-
 @lru_cache(maxsize=4)
-def _cached(directory: str) -> Catalog:
-    return load_curated(Path(directory))
-
-
-def load_catalog(settings: object | None = None) -> Catalog:
-    """The curated catalog, read once per process; it consults the imported CMS tables (`advisor data import`) when
-    settings.resolved_rules_db holds any (default settings when none are given)."""
-    from advisor.data.tables import with_imported  # lazy: opens the rules database only if it exists
-
-    return with_imported(_cached(str(CATALOG_DIR)), settings)
+def curated_catalog(directory: Path = CATALOG_DIR) -> Catalog:
+    """The curated catalog, read and cross-checked once per process. The app's catalog (curated plus any imported
+    CMS tables) is built by the composition root, advisor.services.build_catalog."""
+    return load_curated(directory)

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from advisor.claims import ClaimLine
 from advisor.rules.catalog import Catalog, CodeInfo
-from advisor.rules.model import Confidence, Facts, Finding, Payer, Setting, Severity, weakest  # noqa: F401
+from advisor.rules.model import Confidence, Facts, Finding, Payer, Setting, Severity
+
+if TYPE_CHECKING:
+    from advisor.rules.rulebook import Rule
 
 X_MODIFIERS = ("59", "XE", "XS", "XP", "XU")
 ANATOMIC = ("RT", "LT", "E1", "E2", "E3", "E4", "FA", "F1", "F2", "F3", "F4", "F5", "F6", "F7", "F8", "F9",
@@ -27,6 +31,7 @@ class Ctx:
     catalog: Catalog
     findings: list[Finding] = field(default_factory=list)
     submitted: tuple[ClaimLine, ...] = ()
+    rule: Rule | None = None
     _infos: dict[str, CodeInfo | None] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -52,28 +57,30 @@ class Ctx:
             found = self._infos[code] = self.catalog.code(code)
             return found
 
+    def family_of(self, line: ClaimLine) -> str | None:
+        info = self.info(line)
+        return info.family if info is not None else None
+
     def lines_of(self, *families: str) -> list[ClaimLine]:
         return [ln for ln in self.claim if (i := self.info(ln)) is not None and i.family in families]
 
     def has_code(self, code: str) -> bool:
         return any(ln.code == code for ln in self.claim)
 
-    def add(
-        self,
-        rule: str,
-        severity: Severity,
-        message: str,
-        codes: list[str],
-        sources: list[str],
-        confidence: Confidence = "confirmed",
-    ) -> None:
-        """Record a finding; sources are catalog source ids, turned into citations here."""
+    def add(self, message: str, codes: list[str], *, severity: Severity | None = None, sources: tuple[str, ...] | list[str] = (),
+            confidence: Confidence = "confirmed", pending: str | None = None) -> None:
+        """Record a finding of the running rule: its id, default severity, explaining section and primary sources
+        come from the rule's declaration; `sources` adds the catalog values' own sources after them."""
+        rule = self.rule
+        if rule is None:
+            raise RuntimeError("Ctx.add outside a registered rule")
         if confidence == "unconfirmed":
             message += " (This rests on a value not yet confirmed against the official CMS table or CPT text.)"
+        cited = list(dict.fromkeys([*rule.sources, *sources]))
         self.findings.append(
             Finding.model_construct(
-                rule=rule, severity=severity, message=message, codes=sorted(set(codes)),
-                sources=self.catalog.cite(sources), confidence=confidence,
+                rule=rule.finding, severity=severity or rule.severity, message=message, codes=sorted(set(codes)),
+                sources=self.catalog.cite(cited), confidence=confidence, explains=rule.explains, pending=pending,
             )
         )
 

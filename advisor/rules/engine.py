@@ -1,41 +1,27 @@
-"""The rules engine: `check` runs every rule in order over a copy of the claim; `recommend` builds the claim from a
-description of the encounter and then checks it. Pure functions: same input, same output, no I/O.
+"""The rules engine: `check` runs the registered rules (advisor.rules.rulebook) in the order their declarations give,
+over a copy of the claim; `recommend` builds the claim from a description of the encounter and then checks it.
+Pure functions of their arguments: the catalog is passed in (built once by the composition root), no I/O.
 """
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from pydantic import ValidationError
 
 from advisor.claims import ClaimLine, coerce_lines
 from advisor.errors import InvalidInput
-from advisor.rules import rules_claim, rules_em, rules_imaging, rules_lcd, rules_levels, rules_modifiers
-from advisor.rules.catalog import Catalog, load_catalog
+from advisor.rules.catalog import Catalog
 from advisor.rules.context import Ctx
-from advisor.rules.model import CheckResult, Encounter, Facts, Finding, Recommendation, Status
+from advisor.rules.model import CheckResult, Encounter, Facts, Finding, Payer, Recommendation, Status
+from advisor.rules.rulebook import Rule, ordered, registered
 
-RULES = (
-    rules_levels.catalog_unknown,
-    *rules_modifiers.RULES,
-    rules_imaging.imaging_mismatch,
-    rules_imaging.si_joint,
-    rules_levels.facet_levels,
-    rules_levels.addon_once,
-    rules_levels.catheter_once,
-    rules_levels.tpi,
-    rules_imaging.imaging_included,
-    rules_imaging.us_docs,
-    rules_claim.rt_lt_pairs,
-    rules_claim.bilateral,
-    rules_levels.joint_units,
-    rules_claim.addon_primary,
-    rules_claim.mue,  # before PTP, so a bypass is judged on the lines that stay within the MUE
-    rules_claim.ptp,
-    rules_imaging.imaging_included,  # again: guidance left without its procedure by a PTP removal
-    *rules_em.RULES,
-    *rules_lcd.RULES,
-)
+
+@lru_cache(maxsize=1)
+def rules_in_order() -> tuple[Rule, ...]:
+    """The registered rules, ordered from their `after` declarations (computed once per process)."""
+    return tuple(ordered(registered()))
 
 
 def status_of(findings: list[Finding]) -> Status:
@@ -43,15 +29,32 @@ def status_of(findings: list[Finding]) -> Status:
     return "errors" if "error" in severities else "warnings" if "warning" in severities else "clean"
 
 
-def check(lines: list[ClaimLine], facts: Facts | None = None, catalog: Catalog | None = None) -> CheckResult:
+def _applies(rule: Rule, payer: Payer) -> bool:
+    return rule.payer == "any" or rule.payer == payer.value
+
+
+def check(lines: list[ClaimLine], facts: Facts, catalog: Catalog) -> CheckResult:
     """Run every rule over the claim; findings say what is wrong and why, `claim` is the corrected claim."""
-    ctx = Ctx(claim=list(lines), facts=facts or Facts(), catalog=catalog or load_catalog())
-    for rule in RULES:
-        rule(ctx)
+    ctx = Ctx(claim=list(lines), facts=facts, catalog=catalog)
+    for rule in rules_in_order():
+        if _applies(rule, facts.payer):
+            ctx.rule = rule
+            rule.fn(ctx)
+    ctx.rule = None
     return CheckResult(status=status_of(ctx.findings), findings=ctx.findings, claim=ctx.claim)
 
 
-def check_request(body: dict[str, Any], catalog: Catalog | None = None) -> CheckResult:
+def parse_facts(raw: dict[str, Any]) -> Facts:
+    """Encounter facts from a raw mapping; the first problem is an InvalidInput naming the field."""
+    try:
+        return Facts.model_validate(raw)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        field = ".".join(str(p) for p in err["loc"])
+        raise InvalidInput(f"facts.{field}: {err['msg']}", f"facts.{field}") from None
+
+
+def check_request(body: dict[str, Any], catalog: Catalog) -> CheckResult:
     """Validate a raw `{lines, payer, facts}` body (CLI --file, eval) and check it."""
     unknown = set(body) - {"lines", "payer", "facts"}
     if unknown:
@@ -60,16 +63,10 @@ def check_request(body: dict[str, Any], catalog: Catalog | None = None) -> Check
     facts_raw = dict(body.get("facts") or {})
     if body.get("payer") is not None:
         facts_raw["payer"] = body["payer"]
-    try:
-        facts = Facts.model_validate(facts_raw)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        field = ".".join(str(p) for p in err["loc"])
-        raise InvalidInput(f"facts.{field}: {err['msg']}", f"facts.{field}") from None
-    return check(lines, facts, catalog)
+    return check(lines, parse_facts(facts_raw), catalog)
 
 
-def recommend(encounter: Encounter, catalog: Catalog | None = None) -> Recommendation:
+def recommend(encounter: Encounter, catalog: Catalog) -> Recommendation:
     """Claim lines for a described encounter, checked like any claim (built in advisor.rules.recommend, which
     itself calls check(), hence the import at call time)."""
     from advisor.rules.recommend import recommend as build
@@ -77,4 +74,4 @@ def recommend(encounter: Encounter, catalog: Catalog | None = None) -> Recommend
     return build(encounter, catalog)
 
 
-__all__ = ["check", "check_request", "recommend", "status_of"]
+__all__ = ["check", "check_request", "parse_facts", "recommend", "rules_in_order", "status_of"]

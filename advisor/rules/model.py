@@ -6,7 +6,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from advisor.claims import ClaimLine
 
@@ -85,8 +85,36 @@ class Facts(BaseModel):
     distinct_sites: bool | None = Field(
         None, description="The paired services were at separate sites or sessions (supports a 59/X bypass)."
     )
+    procedure_day: bool | None = Field(
+        None, description="A minor procedure (000 or 010 global) was done on the same date, even if its line is not "
+                          "on this claim (an E/M checked on its own).")
     days_since_global_procedure: int | None = Field(None, ge=0, le=365)
     global_procedure_code: str | None = None
+    prior_blocks: list[int] = Field(
+        default_factory=list, max_length=10,
+        description="Relief (percent, 0-100) from each diagnostic block done before this service, oldest first.")
+    relief_months: int | None = Field(None, ge=0, le=120, description="How long the prior relief lasted, in months.")
+
+    @field_validator("prior_blocks")
+    @classmethod
+    def _percentages(cls, value: list[int]) -> list[int]:
+        if any(not 0 <= v <= 100 for v in value):
+            raise ValueError("each prior block's relief is a percentage from 0 to 100")
+        return value
+
+
+# The question that settles each fact a finding can wait on (Finding.pending).
+FACT_QUESTIONS: dict[str, str] = {
+    "separate_problem": "Did the visit address a significant, separately identifiable problem beyond the decision "
+                        "to do the procedure?",
+    "diagnostic": "Is the block diagnostic (e.g. a medial branch block before RFA) or therapeutic?",
+    "ultrasound": "Does the note show real-time ultrasound, a saved (retrievable) image and a written report?",
+    "prior_relief_percent": "How much relief (percent) did the prior injection or block give, and for how long?",
+    "prior_blocks": "How many diagnostic blocks were done before, and what relief (percent) did each give?",
+    "distinct_sites": "Were the two services at separate sites (or sessions)?",
+    "muscles": "How many distinct muscles were injected?",
+    "imaging": "Was imaging guidance used (fluoroscopy, CT, ultrasound or none)?",
+}
 
 
 class Finding(BaseModel):
@@ -98,6 +126,8 @@ class Finding(BaseModel):
     codes: list[str] = Field(default_factory=list)
     sources: list[str] = Field(default_factory=list)
     confidence: Confidence = "confirmed"
+    explains: str | None = Field(None, description="The knowledge section that explains the rule (doc#section).")
+    pending: str | None = Field(None, description="The fact this finding waits on (see FACT_QUESTIONS), if any.")
 
 
 class CheckResult(BaseModel):
@@ -108,18 +138,6 @@ class CheckResult(BaseModel):
     claim: list[ClaimLine]
 
 
-Family = Literal[
-    "facet_injection",
-    "facet_rfa",
-    "tfesi",
-    "ilesi",
-    "epidural_catheter",
-    "si_joint",
-    "si_nerve_block",
-    "si_rfa",
-    "joint",
-    "trigger_point",
-]
 Region = Literal["cervical", "thoracic", "lumbar", "sacral"]
 Laterality = Literal["left", "right", "bilateral"]
 JointSize = Literal["small", "intermediate", "major"]
@@ -130,7 +148,7 @@ class Procedure(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    family: Family
+    family: str = Field(description="A procedure family of the catalog's registry (families.yaml), e.g. facet_injection.")
     region: Region | None = None
     levels: int = Field(1, ge=1, le=10, description="Spinal levels (facet joints, foramina) per side.")
     laterality: Laterality | None = None
@@ -141,6 +159,8 @@ class Procedure(BaseModel):
     joint_size: JointSize | None = None
     muscles: int | None = Field(None, ge=1, le=50)
     diagnostic: bool | None = None
+    target: str | None = Field(None, description="The nerve or ganglion when the family's code depends on it "
+                                                  "(anatomy id, e.g. stellate_ganglion).")
 
 
 class EMVisit(BaseModel):

@@ -1,20 +1,21 @@
 """Build claim lines from a structured description of what was done, then run the full check over them.
 
-The chat layer calls this: it turns "bilateral L4-5 and L5-S1 MBB under fluoro" into
-Procedure(family=facet_injection, region=lumbar, levels=2, laterality=bilateral, diagnostic=True).
+Everything family-specific comes from the catalog: how a family is counted, sided and guided (families.yaml) and
+which code fits a region, level, target, joint size or muscle count (codes.yaml). The question reader turns
+"bilateral L4-5 and L5-S1 MBB under fluoro" into Procedure(family=facet_injection, region=lumbar, levels=2,
+laterality=bilateral, diagnostic=True); this module turns that into 64493-50-KX, 64494-50-KX.
 """
 
 from __future__ import annotations
 
 from advisor.claims import ClaimLine
-from advisor.rules.catalog import Catalog, joint_sizes, load_catalog
+from advisor.errors import InvalidInput
+from advisor.rules.catalog import Catalog, CodeInfo
 from advisor.rules.context import Ctx
 from advisor.rules.engine import check, status_of
-from advisor.rules.rules_levels import SPINE_CODES
-from advisor.rules.model import Encounter, Procedure, Recommendation, Setting
-
-JOINT_CODES = {"small": ("20600", "20604"), "intermediate": ("20605", "20606"), "major": ("20610", "20611")}
-GUIDANCE_CODE = {"fluoroscopy": "77002", "ct": "77012", "ultrasound": "76942"}
+from advisor.rules.model import Encounter, Procedure, Recommendation
+from advisor.rules.registry import Family
+from advisor.rules.rulebook import registered
 
 
 def level_units(chain: tuple[str, str, str | None], levels: int) -> dict[str, int]:
@@ -31,55 +32,101 @@ def level_units(chain: tuple[str, str, str | None], levels: int) -> dict[str, in
     return units
 
 
-def joint_size(name: str | None) -> str | None:
-    """Major/intermediate/small from a joint or bursa name (CPT's examples; the rest is our mapping)."""
-    if not name:
-        return None
-    lowered = name.lower()
-    return next((size for joint, size in joint_sizes().items() if joint in lowered), None)
-
-
 class _Builder:
     def __init__(self, encounter: Encounter, catalog: Catalog) -> None:
         self.enc = encounter
         self.facts = encounter.facts
+        self.catalog = catalog
         self.ctx = Ctx(claim=[], facts=encounter.facts, catalog=catalog)
         self.notes: list[str] = []
         self.emitted: list[ClaimLine] = []
 
-    @property
-    def asc(self) -> bool:
-        return self.facts.setting is Setting.ASC
+    def finding(self, rule_name: str, message: str, codes: list[str], **kw: object) -> None:
+        """A finding of a declared rule raised while building (its id, section and sources come from the rule)."""
+        self.ctx.rule = registered()[rule_name]
+        self.ctx.add(message, codes, **kw)  # type: ignore[arg-type]
+        self.ctx.rule = None
 
-    def sided(self, code: str, proc: Procedure, units: int = 1) -> list[ClaimLine]:
-        """Lines for one code with laterality: 50 (or RT+LT lines on an ASC claim), RT or LT."""
-        info = self.ctx.catalog.code(code)
-        bilateral_ok = info is not None and info.bilateral in (1, 3)
-        kx = ("KX",) if self._needs_kx(proc, info.family if info else "") else ()
+    # --- sides and modifiers ---------------------------------------------------------------------------------------
+
+    def sided(self, code: str, proc: Procedure, family: Family, units: int = 1) -> list[ClaimLine]:
+        """Lines for one code with laterality: 50 (or RT+LT lines on a facility claim), RT or LT."""
+        info = self.catalog.code(code)
+        bilateral_ok = family.sides == "bilateral" and info is not None and info.bilateral in (1, 3)
+        kx = ("KX",) if self._needs_kx(proc, family) else ()
         if proc.laterality == "bilateral" and bilateral_ok:
-            if self.asc:
+            if self.ctx.facility_claim:
                 return [ClaimLine(code=code, modifiers=(m, *kx), units=units) for m in ("RT", "LT")]
             return [ClaimLine(code=code, modifiers=("50", *kx), units=units)]
         side = {"left": ("LT",), "right": ("RT",)}.get(proc.laterality or "", ())
         return [ClaimLine(code=code, modifiers=(*(side if bilateral_ok else ()), *kx), units=units)]
 
-    def _needs_kx(self, proc: Procedure, family: str) -> bool:
-        """Medicare wants KX on diagnostic facet, SI joint and selective nerve root blocks."""
+    def _needs_kx(self, proc: Procedure, family: Family) -> bool:
+        """Medicare wants KX on diagnostic facet, SI joint and selective nerve root blocks (lcd.yaml)."""
         diagnostic = proc.diagnostic if proc.diagnostic is not None else self.facts.diagnostic
-        families = self.ctx.catalog.param("kx_diagnostic_families").value
-        return bool(diagnostic) and self.ctx.medicare and family in families
+        families = self.catalog.param("kx_diagnostic_families").value
+        return bool(diagnostic) and self.ctx.medicare and family.id in families
 
-    def spine(self, proc: Procedure, family: str) -> list[ClaimLine]:
-        region = proc.region or "lumbar"
-        chain = SPINE_CODES[family][0 if region in ("cervical", "thoracic") else 1]
+    # --- code choice -----------------------------------------------------------------------------------------------
+
+    def pick(self, family: Family, proc: Procedure) -> CodeInfo:
+        """The family's primary code for this procedure: by region, target or claim type, then guided or not."""
+        codes = [c for c in self.catalog.family_codes(family.id) if not c.addon and not c.level]
+        if family.select == "region":
+            region = self.catalog.registry.code_region(proc.region or "lumbar")
+            codes = [c for c in codes if c.region == region] or codes
+        elif family.select == "target":
+            codes = [c for c in codes if c.target == proc.target] or [c for c in codes if c.target is None] or codes
+        elif family.select == "claim_type":
+            codes = [c for c in codes if c.facility_only == self.ctx.facility_claim] or codes
+        if family.imaging == "twin":
+            guided = proc.imaging not in ("none", "ultrasound")
+            codes = [c for c in codes if (c.imaging != "without") == guided] or codes
+            if proc.imaging is None and codes:
+                unguided = self.catalog.code(codes[0].twin or "")
+                self.notes.append(f"{codes[0].code}: assumes fluoroscopy or CT guidance (the usual); without imaging "
+                                  f"the code is {unguided.code if unguided else 'the unguided one'}.")
+        if not codes:
+            raise InvalidInput(f"no {family.label} code fits this description", "procedures")
+        return codes[0]
+
+    def guidance(self, family: Family, proc: Procedure) -> list[ClaimLine]:
+        """The guidance line for families whose codes leave imaging out (once per claim per guidance code)."""
+        code = family.guidance.get(proc.imaging or "")
+        if code is None or any(ln.code == code for ln in self.emitted):
+            return []
+        return [ClaimLine(code=code)]
+
+    # --- families by how they count ----------------------------------------------------------------------------------
+
+    def procedure(self, proc: Procedure) -> list[ClaimLine]:
+        family = self.catalog.family(proc.family)
+        if not family.procedure:
+            raise InvalidInput(f"{proc.family} is not a procedure family", "procedures")
+        variant = family.variants.get(proc.imaging or "")
+        if variant:
+            family = self.catalog.family(variant)
+        if family.counts == "levels":
+            return self.levels(proc, family) + self.guidance(family, proc)
+        if family.counts == "joints":
+            return self.joint(proc, family)
+        if family.counts == "muscles":
+            return self.trigger_points(proc, family)
+        return self.single(proc, family)
+
+    def levels(self, proc: Procedure, family: Family) -> list[ClaimLine]:
+        region = proc.region or ("thoracic" if family.select != "region" else "lumbar")
+        code_region = self.catalog.registry.code_region(region)
+        regions = self.catalog.chains.get(family.id, {})
+        chain = regions.get(code_region or "") or next(iter(regions.values()))
         if proc.levels_left is not None or proc.levels_right is not None:
-            return self._spine_by_side(proc, chain)
-        lines = [ln for code, units in level_units(chain, proc.levels).items() for ln in self.sided(code, proc, units)]
+            return self._levels_by_side(proc, family, chain)
+        units = level_units(chain, proc.levels)
         self.notes.append(f"{proc.levels} {region} level(s){' bilateral' if proc.laterality == 'bilateral' else ''}: "
-                          + " + ".join(level_units(chain, proc.levels)))
-        return lines
+                          + " + ".join(units))
+        return [ln for code, n in units.items() for ln in self.sided(code, proc, family, n)]
 
-    def _spine_by_side(self, proc: Procedure, chain: tuple[str, str, str | None]) -> list[ClaimLine]:
+    def _levels_by_side(self, proc: Procedure, family: Family, chain: tuple[str, str, str | None]) -> list[ClaimLine]:
         """Sides with different levels (bilateral L5-S1, left L4-5): each side counts its own levels; a code billed
         the same on both sides becomes one bilateral line, the rest keep RT or LT."""
         right_side = level_units(chain, proc.levels_right or 0)
@@ -88,79 +135,47 @@ class _Builder:
         for code in (c for c in chain if c):
             right, left = right_side.get(code), left_side.get(code)
             if right and left and right == left:
-                lines += self.sided(code, proc.model_copy(update={"laterality": "bilateral"}), right)
+                lines += self.sided(code, proc.model_copy(update={"laterality": "bilateral"}), family, right)
                 continue
             for side, units in (("right", right), ("left", left)):
                 if units:
-                    lines += self.sided(code, proc.model_copy(update={"laterality": side}), units)
+                    lines += self.sided(code, proc.model_copy(update={"laterality": side}), family, units)
         self.notes.append(f"levels per side: right {proc.levels_right or 0}, left {proc.levels_left or 0}: "
                           + ", ".join(str(ln) for ln in lines))
         return lines
 
-    def procedure(self, proc: Procedure) -> list[ClaimLine]:
-        family = proc.family
-        if family == "facet_injection" and proc.imaging == "ultrasound":
-            family = "facet_us"
-        if family in SPINE_CODES:
-            return self.spine(proc, family)
-        if family in ("ilesi", "epidural_catheter"):
-            cervical = proc.region in ("cervical", "thoracic")
-            guided = proc.imaging not in ("none", "ultrasound")
-            table = {"ilesi": ("62320", "62321", "62322", "62323"),
-                     "epidural_catheter": ("62324", "62325", "62326", "62327")}[family]
-            code = table[(0 if cervical else 2) + (1 if guided else 0)]
-            if proc.imaging is None:
-                self.notes.append(f"{code}: assumes fluoroscopy or CT guidance (the usual); without imaging the code "
-                                  f"is {table[(0 if cervical else 2)]}.")
-            if proc.laterality == "bilateral":
-                self.ctx.add("BILATERAL-50", "info",
-                             f"{code} is one injection into a shared epidural space: billed once, one unit, never with "
-                             "modifier 50, whatever side the needle approached from.", [code],
-                             ["shuhub-table", "verity-a56681"], "secondary")
-            return [ClaimLine(code=code)]
-        if family == "si_joint":
-            if proc.imaging in ("none", "ultrasound"):
-                return self._si_unguided(proc)
-            return self.sided("G0260" if self.ctx.facility_claim else "27096", proc)
-        if family == "si_nerve_block":
-            return self.sided("64451", proc)
-        if family == "si_rfa":
-            return self.sided("64625", proc)
-        if family == "joint":
-            return self.joint(proc)
-        if family == "trigger_point":
-            return self.trigger_points(proc)
-        raise ValueError(f"unknown procedure family {family}")
+    def single(self, proc: Procedure, family: Family) -> list[ClaimLine]:
+        if family.id == "si_joint" and proc.imaging in ("none", "ultrasound"):
+            self.finding("si_imaging", "An SI joint injection without fluoroscopy or CT is not 27096; CPT points to "
+                         "20552 (not confirmed against the CPT book), and Medicare's SI LCDs do not cover it.",
+                         ["27096", "20552"], severity="warning", confidence="unconfirmed")
+            return [ClaimLine(code="20552")]
+        code = self.pick(family, proc).code
+        if family.sides == "midline" and proc.laterality == "bilateral":
+            self.finding("bilateral_50", f"{code} is one injection into a shared space: billed once, one unit, never "
+                         "with modifier 50, whatever side the needle approached from.", [code], severity="info",
+                         sources=("shuhub-table", "verity-a56681"), confidence="secondary")
+        return self.sided(code, proc, family) + self.guidance(family, proc)
 
-    def _si_unguided(self, proc: Procedure) -> list[ClaimLine]:
-        self.ctx.add("SI-IMAGING", "warning",
-                     "An SI joint injection without fluoroscopy or CT is not 27096; CPT points to 20552 (not confirmed "
-                     "against the CPT book), and Medicare's SI LCDs do not cover it.", ["27096", "20552"],
-                     ["old-lcd-l31359", "verity-l39455"], "unconfirmed")
-        return [ClaimLine(code="20552")]
-
-    def joint(self, proc: Procedure) -> list[ClaimLine]:
+    def joint(self, proc: Procedure, family: Family) -> list[ClaimLine]:
         name = (proc.joint or "").lower()
-        if "sacroiliac" in name or name in ("si", "sij", "si joint"):
-            self.ctx.add("SI-NOT-20610", "error",
-                         "The SI joint is never coded as a major joint (20610/20611): use 27096 with fluoroscopy or CT "
-                         "(G0260 on ASC/hospital facility claims).", ["20610", "27096"], ["old-lcd-l31359"],
-                         "secondary")
+        if "sacroiliac" in name or name in ("si", "sij", "si joint", "si_joint"):
+            self.finding("si_facility_code", "The SI joint is never coded as a major joint (20610/20611): use 27096 "
+                         "with fluoroscopy or CT (G0260 on ASC/hospital facility claims).", ["20610", "27096"],
+                         sources=("old-lcd-l31359",), confidence="secondary")
             return self.procedure(proc.model_copy(update={"family": "si_joint"}))
-        size = proc.joint_size or joint_size(proc.joint) or "major"
-        unguided, guided = JOINT_CODES[size]
-        us_ok = self.facts.ultrasound is None or all(
-            v is not False for v in (self.facts.ultrasound.real_time, self.facts.ultrasound.permanent_image,
-                                     self.facts.ultrasound.report))
+        size = proc.joint_size or self.catalog.joint_size(proc.joint) or "major"
+        by_size = [c for c in self.catalog.family_codes(family.id) if c.joint_size == size]
+        unguided = next(c.code for c in by_size if c.imaging != "included_us")
+        guided = next(c.code for c in by_size if c.imaging == "included_us")
+        us = self.facts.ultrasound
+        us_ok = us is None or all(v is not False for v in (us.real_time, us.permanent_image, us.report))
         if proc.imaging == "ultrasound" and us_ok:
-            return self._another_joint(self.sided(guided, proc), proc)
-        lines = self._another_joint(self.sided(unguided, proc), proc)
+            return self._another_joint(self.sided(guided, proc, family), proc)
+        lines = self._another_joint(self.sided(unguided, proc, family), proc)
         if proc.imaging == "ultrasound":
             self.notes.append(f"Ultrasound without a saved image and report: {unguided}, and no 76942.")
-        elif proc.imaging in ("fluoroscopy", "ct") and not any(
-                ln.code == GUIDANCE_CODE[proc.imaging] for ln in self.emitted):
-            lines.append(ClaimLine(code=GUIDANCE_CODE[proc.imaging]))
-        return lines
+        return lines + self.guidance(family, proc)
 
     def _another_joint(self, lines: list[ClaimLine], proc: Procedure) -> list[ClaimLine]:
         """A second, different joint billed with the same code: opposite sides tell it apart (RT/LT); on the same
@@ -177,17 +192,15 @@ class _Builder:
         self.notes.append(f"{proc.joint or 'second joint'}: a different joint, same code: {mod} marks it.")
         return [ln.with_modifiers(mod) for ln in lines]
 
-    def trigger_points(self, proc: Procedure) -> list[ClaimLine]:
+    def trigger_points(self, proc: Procedure, family: Family) -> list[ClaimLine]:
         muscles = proc.muscles or self.facts.muscles
+        codes = {c.muscles: c.code for c in self.catalog.family_codes(family.id)}
         if muscles is None:
-            self.ctx.add("TPI-MUSCLES", "warning",
-                         "The number of distinct muscles decides the code (1-2 muscles 20552, 3 or more 20553); it was "
-                         "not given, so 20552 is shown.", ["20552", "20553"], ["aapc-tpi"], "secondary")
-        code = "20553" if muscles and muscles >= 3 else "20552"
-        lines = [ClaimLine(code=code)]
-        if proc.imaging in GUIDANCE_CODE:
-            lines.append(ClaimLine(code=GUIDANCE_CODE[proc.imaging]))
-        return lines
+            self.finding("tpi_muscles", f"The number of distinct muscles decides the code (1-2 muscles {codes['1-2']}, "
+                         f"3 or more {codes['3+']}); it was not given, so {codes['1-2']} is shown.",
+                         list(codes.values()), severity="warning", confidence="secondary", pending="muscles")
+        code = codes["3+"] if muscles and muscles >= 3 else codes["1-2"]
+        return [ClaimLine(code=code)] + self.guidance(family, proc)
 
     def em(self) -> list[ClaimLine]:
         visit = self.enc.em
@@ -203,9 +216,8 @@ class _Builder:
         return []
 
 
-def recommend(encounter: Encounter, catalog: Catalog | None = None) -> Recommendation:
+def recommend(encounter: Encounter, catalog: Catalog) -> Recommendation:
     """Claim lines for the encounter, then the same checks a submitted claim gets."""
-    catalog = catalog or load_catalog()
     builder = _Builder(encounter, catalog)
     lines: list[ClaimLine] = []
     for proc in encounter.procedures:
@@ -222,6 +234,9 @@ def recommend(encounter: Encounter, catalog: Catalog | None = None) -> Recommend
         facts = facts.model_copy(update={"diagnostic": diag})
     if len({p.family for p in encounter.procedures}) > 1 and facts.distinct_sites is None:
         facts = facts.model_copy(update={"distinct_sites": True})
+    muscles = next((p.muscles for p in encounter.procedures if p.muscles), None)
+    if facts.muscles is None and muscles:
+        facts = facts.model_copy(update={"muscles": muscles})
     result = check(lines, facts, catalog) if lines else None
     findings = builder.ctx.findings + (result.findings if result else [])
     return Recommendation(
@@ -230,3 +245,6 @@ def recommend(encounter: Encounter, catalog: Catalog | None = None) -> Recommend
         findings=findings,
         notes=builder.notes,
     )
+
+
+__all__ = ["level_units", "recommend"]

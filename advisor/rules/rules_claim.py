@@ -13,109 +13,102 @@ from itertools import combinations
 from advisor.claims import ClaimLine
 from advisor.rules.catalog import PtpPair
 from advisor.rules.context import ANATOMIC, X_MODIFIERS, Ctx, carried_modifiers
-from advisor.rules.rules_levels import LEVEL_CHAINS
+from advisor.rules.rulebook import rule
 
 EM_CODE = re.compile(r"99[2-4]\d\d")
-# Add-ons billed once per extra level (64480, 64484, 64634, 64636): with 50 their units still count levels per side.
-PER_LEVEL_ADDONS = frozenset(second for second, third in LEVEL_CHAINS.values() if third is None)
+BILATERAL_DOC = "modifier-50-bilateral#Medicare physician claims: modifier 50, one line, one unit"
 
 
-def bilateral(ctx: Ctx) -> None:
-    """Modifier 50 only where the bilateral indicator allows it; one line, one unit; RT/LT lines on ASC claims."""
-    for line in list(ctx.claim):
-        info = ctx.info(line)
-        if info is None or not line.has("50"):
-            continue
-        prov = info.prov("bilateral")
-        if info.bilateral not in (1, 3):
-            if info.family == "trigger_point":
-                continue  # TPI-NO-50 explains it
-            why = ("interlaminar and caudal epidurals are one injection into a shared space: one unit, no 50"
-                   if info.family in ("epidural_il", "epidural_catheter") else "its bilateral indicator is "
-                   f"{info.bilateral}")
-            ctx.add(
-                "BILATERAL-50", "error",
-                f"Modifier 50 is not allowed on {line.code}: {why}. Remove 50.",
-                [line.code], prov.sources, prov.confidence,
-            )
-            ctx.replace(line, line.with_modifiers(drop=("50",)))
-            continue
-        fixed = line
-        if line.has("RT", "LT"):
-            ctx.add("BILATERAL-50", "error",
-                    f"{line.code}-50 already means both sides; drop RT/LT from the same line.",
-                    [line.code], ["fcso-bilateral"], "confirmed")
-            fixed = fixed.with_modifiers(drop=("RT", "LT"))
-        if line.units != 1 and line.code not in PER_LEVEL_ADDONS:
-            ctx.add("BILATERAL-50", "error",
-                    f"{line.code}-50 is billed with 1 unit; the bilateral payment adjustment covers both sides.",
-                    [line.code], ["fcso-bilateral"], "confirmed")
-            fixed = fixed.model_copy(update={"units": 1})
-        if ctx.facts.setting.value == "asc":
-            ctx.add(
-                "BILATERAL-RTLT", "error",
-                f"On an ASC facility claim report a bilateral {line.code} as two lines, one with RT and one with LT, "
-                "each one unit, instead of modifier 50.",
-                [line.code], ["cms-a59243"], "confirmed",
-            )
-            base = fixed.with_modifiers(drop=("50",))
-            ctx.replace(line, [base.with_modifiers("RT"), base.with_modifiers("LT")])
-        elif fixed is not line:
-            ctx.replace(line, fixed)
-
-
+@rule("BILATERAL-RTLT", reads={"codes", "mods.side", "facts"}, writes={"mods.side", "lines", "units"},
+      severity="error", after=("tpi_no_50",), explains=BILATERAL_DOC, sources=("fcso-bilateral",))
 def rt_lt_pairs(ctx: Ctx) -> None:
     """Medicare physician claims: the same indicator-1 code on an RT line and an LT line is one line with 50."""
     for line in list(ctx.claim):
         info = ctx.info(line)
         if line.has("RT") and line.has("LT") and info is not None:
             ok = info.bilateral in (1, 3) and ctx.facts.setting.value != "asc"
-            ctx.add("BILATERAL-RTLT", "error",
-                    f"{line.code} carries both RT and LT on one line; "
+            ctx.add(f"{line.code} carries both RT and LT on one line; "
                     + (f"a bilateral service is {line.code}-50." if ok else "bill each side on its own line."),
-                    [line.code], ["fcso-bilateral"], "confirmed")
+                    [line.code])
             ctx.replace(line, line.with_modifiers(*(("50",) if ok else ()), drop=("RT", "LT")))
-    if ctx.facts.setting.value == "asc":
+    if ctx.facility_claim:
         return
-    while True:
-        pair = _rt_lt_pair(ctx)
-        if pair is None:
-            return
-        right, left = pair
-        code = right.code
-        if ctx.info(right).family == "joint":  # type: ignore[union-attr]
-            ctx.add("BILATERAL-RTLT", "info",
-                    f"{code}-RT and {code}-LT: right for two different joints; if it is the same joint on both "
-                    f"sides, Medicare wants one line {code}-50 with 1 unit.", [code], ["fcso-bilateral"], "confirmed")
-            return
+    rights: dict[str, ClaimLine] = {}
+    for line in list(ctx.claim):  # one pass: the first RT line and the first LT line of each code pair up
+        info = ctx.info(line)
+        if info is None or info.bilateral != 1 or not line.has("RT", "LT") or not ctx.present(line):
+            continue
+        mate = next((m for m in ctx.claim if m is not line and m.code == line.code
+                     and m.has("LT" if line.has("RT") else "RT")), None)
+        if mate is None or line.code in rights:
+            continue
+        rights[line.code] = line
+        right, left = (line, mate) if line.has("RT") else (mate, line)
+        code = line.code
+        if info.family == "joint":
+            ctx.add(f"{code}-RT and {code}-LT: right for two different joints; if it is the same joint on both sides, "
+                    f"Medicare wants one line {code}-50 with 1 unit.", [code], severity="info")
+            continue
         if not ctx.medicare:
-            ctx.add("BILATERAL-RTLT", "info",
-                    f"{code}-RT and {code}-LT on two lines: some commercial payers want this, others {code}-50 on one "
-                    "line; follow the payer's bilateral policy.", [code], ["fcso-bilateral"], "secondary")
-            return
-        ctx.add(
-            "BILATERAL-RTLT", "error",
-            f"Medicare physician claims report a bilateral {code} as one line {code}-50 with 1 unit; two lines with "
-            "RT and LT are treated as incorrect coding.",
-            [code], ["fcso-bilateral", *ctx.info(right).prov("bilateral").sources], "confirmed",  # type: ignore[union-attr]
-        )
-        units = right.units if code in PER_LEVEL_ADDONS else 1
+            ctx.add(f"{code}-RT and {code}-LT on two lines: some commercial payers want this, others {code}-50 on one "
+                    "line; follow the payer's bilateral policy.", [code], severity="info", confidence="secondary")
+            continue
+        ctx.add(f"Medicare physician claims report a bilateral {code} as one line {code}-50 with 1 unit; two lines with "
+                "RT and LT are treated as incorrect coding.", [code], sources=info.prov("bilateral").sources)
+        units = right.units if code in ctx.catalog.per_level_addons else 1
         ctx.replace(right, right.with_modifiers("50", drop=("RT", "LT")).model_copy(update={"units": units}))
         ctx.replace(left, None)
 
 
-def _rt_lt_pair(ctx: Ctx) -> tuple[ClaimLine, ClaimLine] | None:
-    """The first RT line and LT line of one bilateral-indicator-1 code, if any."""
-    for right in ctx.claim:
-        info = ctx.info(right)
-        if info is None or info.bilateral != 1 or not right.has("RT"):
+@rule("BILATERAL-50", reads={"codes", "mods.side", "units", "facts"}, writes={"mods.side", "units"}, severity="error",
+      after=("rt_lt_pairs",), explains=BILATERAL_DOC, sources=("fcso-bilateral",))
+def bilateral_50(ctx: Ctx) -> None:
+    """Modifier 50 only where the bilateral indicator allows it; one line, one unit, no RT/LT beside it."""
+    for line in list(ctx.claim):
+        info = ctx.info(line)
+        if info is None or not line.has("50") or info.family == "trigger_point":  # TPI-NO-50 explains those
             continue
-        left = next((ln for ln in ctx.claim if ln.code == right.code and ln.has("LT")), None)
-        if left is not None:
-            return right, left
-    return None
+        prov = info.prov("bilateral")
+        if info.bilateral not in (1, 3):
+            sides = ctx.catalog.family(info.family).sides
+            why = ("it is one injection into a shared space: one unit, no 50" if sides == "midline"
+                   else f"its bilateral indicator is {info.bilateral}")
+            ctx.add(f"Modifier 50 is not allowed on {line.code}: {why}. Remove 50.", [line.code],
+                    sources=prov.sources, confidence=prov.confidence)
+            ctx.replace(line, line.with_modifiers(drop=("50",)))
+            continue
+        fixed = line
+        if line.has("RT", "LT"):
+            ctx.add(f"{line.code}-50 already means both sides; drop RT/LT from the same line.", [line.code])
+            fixed = fixed.with_modifiers(drop=("RT", "LT"))
+        if line.units != 1 and line.code not in ctx.catalog.per_level_addons:
+            ctx.add(f"{line.code}-50 is billed with 1 unit; the bilateral payment adjustment covers both sides.",
+                    [line.code])
+            fixed = fixed.model_copy(update={"units": 1})
+        if fixed is not line:
+            ctx.replace(line, fixed)
 
 
+@rule("BILATERAL-RTLT", reads={"codes", "mods.side", "facts"}, writes={"mods.side", "lines"}, severity="error",
+      after=("bilateral_50",), explains="modifier-50-bilateral#ASC and hospital outpatient claims: RT and LT lines",
+      sources=("cms-a59243",))
+def facility_sides(ctx: Ctx) -> None:
+    """On ASC and hospital outpatient facility claims a bilateral service is two lines, RT and LT, not modifier 50."""
+    if not ctx.facility_claim:
+        return
+    for line in list(ctx.claim):
+        info = ctx.info(line)
+        if info is None or not line.has("50") or info.bilateral not in (1, 3):
+            continue
+        ctx.add(f"On an ASC or hospital outpatient facility claim report a bilateral {line.code} as two lines, one with "
+                "RT and one with LT, each one unit, instead of modifier 50.", [line.code])
+        base = line.with_modifiers(drop=("50",))
+        ctx.replace(line, [base.with_modifiers("RT"), base.with_modifiers("LT")])
+
+
+@rule("ADDON-PRIMARY", reads={"codes", "lines"}, writes={"lines"}, severity="error",
+      after=("joint_guided_unguided", "facility_sides", "addon_once", "catheter_once", "si_imaging", "tpi_no_50"),
+      explains="add-on-codes#What an add-on code is", sources=("cpt-convention",))
 def addon_primary(ctx: Ctx) -> None:
     """An add-on code is never billed without one of its primary codes on the same date."""
     codes = {ln.code for ln in ctx.claim}
@@ -123,35 +116,29 @@ def addon_primary(ctx: Ctx) -> None:
         info = ctx.info(line)
         if info is None or not info.addon or set(info.primaries) & codes:
             continue
+        prov = info.prov("addon")
         others = [c for c in codes if c != line.code and ctx.catalog.code(c) is None]
         if info.open_primaries and others:
-            ctx.add("ADDON-PRIMARY", "info",
-                    f"{line.code} is an add-on; make sure its primary procedure ({', '.join(others)}?) is one the "
-                    "guidance code may be reported with.", [line.code], info.prov("addon").sources,
-                    info.prov("addon").confidence)
+            ctx.add(f"{line.code} is an add-on; make sure its primary procedure ({', '.join(others)}?) is one the "
+                    "guidance code may be reported with.", [line.code], severity="info", sources=prov.sources,
+                    confidence=prov.confidence)
             continue
         if not info.primaries or info.open_primaries:
-            ctx.add("ADDON-PRIMARY", "error",
-                    f"{line.code} is an add-on guidance code with no primary procedure on this claim; remove it or "
-                    "add the procedure it guided.", [line.code], info.prov("addon").sources,
-                    info.prov("addon").confidence)
+            ctx.add(f"{line.code} is an add-on guidance code with no primary procedure on this claim; remove it or add "
+                    "the procedure it guided.", [line.code], sources=prov.sources, confidence=prov.confidence)
             ctx.replace(line, None)
             continue
         primary = info.primaries[0]
-        ctx.add(
-            "ADDON-PRIMARY", "error",
-            f"{line.code} is an add-on code and needs its primary {primary} on the same claim. If only one level "
-            f"or joint was treated, bill {primary} alone; if more, bill {primary} plus the add-on.",
-            [line.code, primary], ["cpt-convention", *info.prov("addon").sources], info.prov("addon").confidence,
-        )
+        ctx.add(f"{line.code} is an add-on code and needs its primary {primary} on the same claim. If only one level or "
+                f"joint was treated, bill {primary} alone; if more, bill {primary} plus the add-on.",
+                [line.code, primary], sources=prov.sources, confidence=prov.confidence)
         ctx.replace(line, [ClaimLine(code=primary, modifiers=carried_modifiers(line.modifiers)), line])
         codes.add(primary)
-    third_only = {"64495": "64494", "64492": "64491", "0218T": "0217T", "0215T": "0214T"}
-    for third, second in third_only.items():
-        if third in codes and second not in codes:
-            ctx.add("ADDON-PRIMARY", "warning",
-                    f"{third} (third and further levels) without {second} (second level): a third level implies a "
-                    f"second; check the levels documented.", [third, second], ["codingahead-facet"], "secondary")
+    for first, (second, third) in ctx.catalog.level_chains.items():
+        if third and third in codes and second not in codes and first in codes:
+            ctx.add(f"{third} (third and further levels) without {second} (second level): a third level implies a "
+                    "second; check the levels documented.", [third, second], severity="warning",
+                    sources=("codingahead-facet",), confidence="secondary")
 
 
 def _drop_code(ctx: Ctx, code: str) -> None:
@@ -164,6 +151,8 @@ def _drop_code(ctx: Ctx, code: str) -> None:
             ctx.replace(other, None)
 
 
+@rule("PTP", reads={"codes", "mods.x", "mods.side", "facts"}, writes={"lines", "mods.x"}, severity="error",
+      after=("mue", "x_prefer_xs"), explains="ncci-ptp-edits#How a PTP edit works", sources=("ptp-indicators",))
 def ptp(ctx: Ctx) -> None:
     """NCCI procedure-to-procedure pairs: indicator 0 never bypassed; 1 only with 59/X/anatomic and distinct facts."""
     codes = list(dict.fromkeys(ln.code for ln in ctx.claim))
@@ -175,12 +164,10 @@ def ptp(ctx: Ctx) -> None:
             # E/M in column 2 with indicator 1 (imported CMS rows): modifier 25 decides, see rules_em.
             continue
         label = f"NCCI PTP edit {pair.col1}/{pair.col2} (modifier indicator {pair.mi}; {pair.table} table)"
-        conf = pair.confidence
         if pair.mi == 0:
-            ctx.add("PTP", "error",
-                    f"{label}: {pair.rationale}. Indicator 0 cannot be bypassed with any modifier: "
-                    f"{pair.col2} is not separately payable with {pair.col1} on the same date.",
-                    [pair.col1, pair.col2], pair.sources, conf)
+            ctx.add(f"{label}: {pair.rationale}. Indicator 0 cannot be bypassed with any modifier: {pair.col2} is not "
+                    f"separately payable with {pair.col1} on the same date.", [pair.col1, pair.col2],
+                    sources=pair.sources, confidence=pair.confidence)
             _drop_code(ctx, pair.col2)
             continue
         _bypassable(ctx, pair, label)
@@ -199,31 +186,28 @@ def _bypassable(ctx: Ctx, pair: PtpPair, label: str) -> None:
 
     marked = [ln for ln in ctx.claim if ln.code == pair.col2 and bypass(ln)]
     bare = [ln for ln in ctx.claim if ln.code == pair.col2 and not bypass(ln)]
-    distinct, codes, conf = ctx.facts.distinct_sites, [pair.col1, pair.col2], pair.confidence
+    distinct, codes, src, conf = ctx.facts.distinct_sites, [pair.col1, pair.col2], pair.sources, pair.confidence
     if marked and distinct is False:
-        ctx.add("PTP", "error",
-                f"{label}: a bypass modifier is on the claim but the services were not at separate sites or "
-                f"sessions, so the edit stands; remove {pair.col2}.", codes, pair.sources, conf)
+        ctx.add(f"{label}: a bypass modifier is on the claim but the services were not at separate sites or sessions, "
+                f"so the edit stands; remove {pair.col2}.", codes, sources=src, confidence=conf)
         _drop_code(ctx, pair.col2)
         return
     if marked and distinct is None:
-        ctx.add("PTP", "info",
-                f"{label}: bypassed by modifier. The note must show a separate site or session for "
-                f"{pair.col2} ({pair.rationale.lower()}).", codes, pair.sources, conf)
+        ctx.add(f"{label}: bypassed by modifier. The note must show a separate site or session for {pair.col2} "
+                f"({pair.rationale.lower()}).", codes, severity="info", sources=src, confidence=conf,
+                pending="distinct_sites")
     if not bare:
         return
     if distinct:
         mod = "XS" if ctx.medicare else "59"
-        ctx.add("PTP", "warning",
-                f"{label}: the services were at separate sites, so append {mod} to the column-2 code "
-                f"{pair.col2} to bypass the edit.", codes, pair.sources, conf)
+        ctx.add(f"{label}: the services were at separate sites, so append {mod} to the column-2 code {pair.col2} to "
+                "bypass the edit.", codes, severity="warning", sources=src, confidence=conf)
         for line in bare:
             ctx.replace(line, line.with_modifiers(mod))
         return
-    ctx.add("PTP", "error",
-            f"{label}: {pair.rationale}. {pair.col2} is bundled into {pair.col1} unless it was a separate "
-            f"site or session; if so append XS (or 59) to {pair.col2}, otherwise remove it.",
-            codes, pair.sources, conf)
+    ctx.add(f"{label}: {pair.rationale}. {pair.col2} is bundled into {pair.col1} unless it was a separate site or "
+            f"session; if so append XS (or 59) to {pair.col2}, otherwise remove it.", codes, sources=src,
+            confidence=conf)
     for line in bare:
         ctx.replace(line, None)
     if not marked:
@@ -239,6 +223,9 @@ MAI_MEANING = {
 }
 
 
+@rule("MUE", reads={"codes", "units", "mods.side", "facts"}, writes={"units", "lines"}, severity="error",
+      after=("addon_primary",), explains="mue-mai#MAI 1, 2 and 3: how the edit is applied",
+      sources=("mue-mai-palmetto",))
 def mue(ctx: Ctx) -> None:
     """Medically Unlikely Edits: units per line (MAI 1) or per date with all lines summed (MAI 2 and 3).
 
@@ -254,12 +241,12 @@ def mue(ctx: Ctx) -> None:
             continue
         lines = by_code.get(code, [])
         of = "" if info.table == "curated" else f" ({info.table})"
+        src, conf = info.sources, info.confidence
         if info.mai == 1:
             for line in lines:
                 if line.units > info.mue:
-                    ctx.add("MUE", "error",
-                            f"{code} x{line.units} on one line exceeds its MUE of {info.mue}{of}. {MAI_MEANING[1]}.",
-                            [code], info.sources, info.confidence)
+                    ctx.add(f"{code} x{line.units} on one line exceeds its MUE of {info.mue}{of}. {MAI_MEANING[1]}.",
+                            [code], sources=src, confidence=conf)
                     ctx.replace(line, line.model_copy(update={"units": info.mue}))
             continue
         sides = (info.bilateral == 1 and all(ln.has("RT", "LT") for ln in lines)
@@ -269,26 +256,21 @@ def mue(ctx: Ctx) -> None:
         submitted = sum(ln.units for ln in ctx.submitted if ln.code == code)
         if total <= limit:
             if submitted > limit and not ctx.has_finding("MUE", code):
-                ctx.add("MUE", "error",
-                        f"{code}: as submitted, {submitted} units on this date exceed the MUE of {info.mue}{of} "
+                ctx.add(f"{code}: as submitted, {submitted} units on this date exceed the MUE of {info.mue}{of} "
                         f"({MAI_MEANING[info.mai]}); the correction above already brings it within the limit.",
-                        [code], info.sources, info.confidence)
+                        [code], sources=src, confidence=conf)
             continue
         if not ctx.medicare and info.mai != 2:
-            ctx.add("MUE", "warning",
-                    f"{code}: {total} units on this date exceed the Medicare MUE of {info.mue}{of}; many commercial "
-                    "payers apply the CMS MUEs too. Check the payer's unit limits.", [code], info.sources,
-                    info.confidence)
+            ctx.add(f"{code}: {total} units on this date exceed the Medicare MUE of {info.mue}{of}; many commercial "
+                    "payers apply the CMS MUEs too. Check the payer's unit limits.", [code], severity="warning",
+                    sources=src, confidence=conf)
             continue
-        ctx.add("MUE", "error",
-                f"{code}: {total} units on this date exceed the MUE of {info.mue}{of}. {MAI_MEANING[info.mai]}."
+        ctx.add(f"{code}: {total} units on this date exceed the MUE of {info.mue}{of}. {MAI_MEANING[info.mai]}."
                 + (" If the same code was done on both sides, use modifier 50 where allowed." if info.bilateral == 1
-                   else ""),
-                [code], info.sources, info.confidence)
+                   else ""), [code], sources=src, confidence=conf)
         budgets = {"RT": info.mue, "LT": info.mue} if sides else {"": limit}
         for line in lines:
             side = ("RT" if line.has("RT") else "LT") if sides else ""
             keep = min(line.units, budgets[side])
             budgets[side] -= keep
             ctx.replace(line, line.model_copy(update={"units": keep}) if keep else None)
-

@@ -6,69 +6,84 @@ significant and separately identifiable, with 25 on the E/M line; being a new pa
 
 from __future__ import annotations
 
-from advisor.claims import ClaimLine
 from advisor.rules.context import Ctx
+from advisor.rules.rulebook import rule
 
-EM_SOURCES = ["ncci-ch1-em", "cpm-ch12", "context4-25"]
-
-
-def _minor_procedures(ctx: Ctx) -> list[ClaimLine]:
-    return [ln for ln in ctx.claim if (i := ctx.info(ln)) is not None and i.global_days in ("000", "010")]
+EM_SOURCES = ("ncci-ch1-em", "cpm-ch12", "context4-25")
+EM_DOC = "em-with-procedures#The basic rule: a same-day E/M is usually included in a minor procedure"
 
 
+def _minor_procedures(ctx: Ctx) -> list[str]:
+    """The 000/010-global procedures of the date: the claim's lines, or 'the procedure' when the facts say one was
+    done but its line is not on this claim."""
+    codes = sorted({ln.code for ln in ctx.claim if (i := ctx.info(ln)) is not None and i.global_days in ("000", "010")})
+    return codes or (["the procedure"] if ctx.facts.procedure_day else [])
+
+
+@rule("EM-25-UNSUPPORTED", reads={"codes", "mods.em", "lines", "facts"}, writes={"mods.em", "lines"},
+      severity="error", families={"em"}, after=("mod57", "x_on_em", "guidance_included"),
+      explains="modifier-25#When modifier 25 is NOT supported", sources=EM_SOURCES)
 def em_same_day(ctx: Ctx) -> None:
-    """E/M with a minor procedure: 25 needed and the facts must support a separate problem."""
+    """E/M with a minor procedure: the facts must support a separate problem; 25 with nothing to separate goes."""
     ems = ctx.lines_of("em")
     if not ems:
         return
     procs = _minor_procedures(ctx)
     separate = ctx.facts.separate_problem
-    new_note = (" Being a new patient does not by itself justify a separate E/M." if ctx.facts.new_patient else "")
     for em in ems:
         if not procs:
             if em.has("25"):
-                ctx.add("EM-25-UNSUPPORTED", "warning",
-                        f"{em.code}-25: no procedure with a 000 or 010 global is on this claim, so 25 has nothing to "
-                        "separate the visit from; remove it.", [em.code], EM_SOURCES, "secondary")
+                ctx.add(f"{em.code}-25: no procedure with a 000 or 010 global is on this claim, so 25 has nothing to "
+                        "separate the visit from; remove it.", [em.code], severity="warning", confidence="secondary")
                 ctx.replace(em, em.with_modifiers(drop=("25",)))
             continue
-        names = ", ".join(sorted({p.code for p in procs}))
+        names = ", ".join(procs)
         if separate is False:
-            ctx.add(
-                "EM-25-UNSUPPORTED", "error",
-                f"{em.code} is not separately billable with {names}: the visit only covered the procedure (the "
-                "pre-procedure check and the decision to inject are part of the procedure's payment)."
-                f"{new_note} Remove the E/M line.",
-                [em.code, *[p.code for p in procs]], EM_SOURCES, "secondary",
-            )
+            ctx.add(f"{em.code} is not separately billable with {names}: the visit only covered the procedure (the "
+                    "pre-procedure check and the decision to inject are part of the procedure's payment)."
+                    f"{_new_note(ctx)} Remove the E/M line.", [em.code, *_codes(procs)],
+                    confidence="secondary")
             ctx.replace(em, None)
-        elif em.has("25"):
-            if separate is None:
-                ctx.add(
-                    "EM-25-UNSUPPORTED", "warning",
-                    f"{em.code}-25 with {names} stands only if the note shows a significant, separately identifiable "
+        elif em.has("25") and separate is None:
+            ctx.add(f"{em.code}-25 with {names} stands only if the note shows a significant, separately identifiable "
                     "problem beyond the decision to do the procedure (e.g. a new complaint worked up, a medication "
-                    f"change for another condition).{new_note} A scheduled injection visit alone does not support 25.",
-                    [em.code], EM_SOURCES, "secondary",
-                )
-        elif separate:
-            ctx.add(
-                "EM-NEEDS-25", "error",
-                f"{em.code} on the same day as {names} needs modifier 25 on the E/M line, since the visit addressed a "
-                "separate, significant problem.", [em.code], EM_SOURCES, "secondary",
-            )
+                    f"change for another condition).{_new_note(ctx)} A scheduled injection visit alone does not "
+                    "support 25.", [em.code], severity="warning", confidence="secondary", pending="separate_problem")
+
+
+def _codes(procs: list[str]) -> list[str]:
+    return [p for p in procs if p != "the procedure"]
+
+
+def _new_note(ctx: Ctx) -> str:
+    return " Being a new patient does not by itself justify a separate E/M." if ctx.facts.new_patient else ""
+
+
+@rule("EM-NEEDS-25", reads={"codes", "mods.em", "lines", "facts"}, writes={"mods.em", "lines"}, severity="error",
+      families={"em"}, after=("em_same_day",), explains="modifier-25#When modifier 25 is supported",
+      sources=EM_SOURCES)
+def em_needs_25(ctx: Ctx) -> None:
+    """An E/M without 25 beside a minor procedure: 25 when the problem was separate, otherwise it is bundled."""
+    procs = _minor_procedures(ctx)
+    if not procs:
+        return
+    names = ", ".join(procs)
+    for em in [ln for ln in ctx.lines_of("em") if not ln.has("25")]:
+        if ctx.facts.separate_problem:
+            ctx.add(f"{em.code} on the same day as {names} needs modifier 25 on the E/M line, since the visit addressed "
+                    "a separate, significant problem.", [em.code], confidence="secondary")
             ctx.replace(em, em.with_modifiers("25"))
         else:
-            ctx.add(
-                "EM-NEEDS-25", "error",
-                f"{em.code} on the same day as {names} is bundled into the procedure unless the visit was significant "
-                f"and separately identifiable. If the note shows that, bill {em.code}-25; if not, remove the E/M."
-                f"{new_note}",
-                [em.code, *[p.code for p in procs]], EM_SOURCES, "secondary",
-            )
+            ctx.add(f"{em.code} on the same day as {names} is bundled into the procedure unless the visit was "
+                    f"significant and separately identifiable. If the note shows that, bill {em.code}-25; if not, "
+                    f"remove the E/M.{_new_note(ctx)}", [em.code, *_codes(procs)], confidence="secondary",
+                    pending="separate_problem")
             ctx.replace(em, None)
 
 
+@rule("EM-IN-GLOBAL", reads={"codes", "lines", "facts"}, writes={"lines"}, severity="error", families={"em"},
+      after=("em_needs_25",), explains="global-periods#Visits inside the 010 global after facet RFA or SI RFA",
+      sources=("mpfs-global-defs", "cpm-ch12"))
 def em_in_global(ctx: Ctx) -> None:
     """Visits in the 10 days after a 010-global procedure (e.g. facet RFA) are part of its payment."""
     days = ctx.facts.days_since_global_procedure
@@ -83,21 +98,12 @@ def em_in_global(ctx: Ctx) -> None:
         return
     assumed = "" if info else " (no procedure code given; a 010-day global is assumed)"
     if ctx.facts.separate_problem:
-        ctx.add(
-            "EM-IN-GLOBAL", "warning",
-            f"Day {days} after {code or 'the procedure'}, inside its {global_days}-day global{assumed}: a visit for an "
-            "unrelated problem is billable with modifier 24 and documentation that it is unrelated.",
-            [em.code for em in ems], ["mpfs-global-defs", "cpm-ch12"], "secondary",
-        )
+        ctx.add(f"Day {days} after {code or 'the procedure'}, inside its {global_days}-day global{assumed}: a visit for "
+                "an unrelated problem is billable with modifier 24 and documentation that it is unrelated.",
+                [em.code for em in ems], severity="warning", confidence="secondary")
         return
-    ctx.add(
-        "EM-IN-GLOBAL", "error",
-        f"Day {days} after {code or 'the procedure'}, inside its {global_days}-day global{assumed}: related follow-up "
-        "visits are included in the procedure's payment and are not billed.",
-        [em.code for em in ems], ["mpfs-global-defs", "cpm-ch12"], "secondary",
-    )
+    ctx.add(f"Day {days} after {code or 'the procedure'}, inside its {global_days}-day global{assumed}: related "
+            "follow-up visits are included in the procedure's payment and are not billed.", [em.code for em in ems],
+            confidence="secondary")
     for em in ems:
         ctx.replace(em, None)
-
-
-RULES = (em_same_day, em_in_global)

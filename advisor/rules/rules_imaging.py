@@ -1,17 +1,16 @@
 """Image guidance: what the procedure code already includes, unguided codes billed with guidance, ultrasound proof,
 and the SI joint's imaging and facility-code rules.
 
-Sources: CPT descriptors and parentheticals as quoted (codingahead, SuperCoder, AAPC), First Coast facet guide,
-CMS A57787, CPT Assistant Nov 2015 (20611 documentation), A59243/A59244 (SI joint, G0260).
+Which codes include imaging, which are the unguided twin of a guided code and which guidance codes exist come from
+codes.yaml (`imaging`, `twin`, `guides`) and families.yaml (`variants`). Sources: CPT descriptors and parentheticals
+as quoted, First Coast facet guide, CMS A57787, CPT Assistant Nov 2015 (20611 documentation), A59243/A59244.
 """
 
 from __future__ import annotations
 
 from advisor.claims import ClaimLine
 from advisor.rules.context import Ctx
-
-GUIDANCE = ("77002", "77003", "77012", "76942")
-US_FACET = {"64490": "0213T", "64491": "0214T", "64492": "0215T", "64493": "0216T", "64494": "0217T", "64495": "0218T"}
+from advisor.rules.rulebook import rule
 
 
 def _us_documented(ctx: Ctx) -> bool | None:
@@ -25,31 +24,157 @@ def _us_documented(ctx: Ctx) -> bool | None:
     return True if all(p is True for p in parts) else None
 
 
-def imaging_included(ctx: Ctx) -> None:
-    """Guidance codes are not billed with a procedure whose code already includes imaging."""
-    guidance = [ln for ln in ctx.claim if ln.code in GUIDANCE]
-    if not guidance:
+def _variant_code(ctx: Ctx, line: ClaimLine, imaging: str) -> str | None:
+    """The code of the family's imaging variant at the same region and level (64493 under ultrasound -> 0216T)."""
+    info = ctx.info(line)
+    if info is None:
+        return None
+    variant = ctx.catalog.family(info.family).variants.get(imaging)
+    if variant is None:
+        return None
+    return next((c.code for c in ctx.catalog.family_codes(variant) if c.region == info.region and c.level == info.level),
+                None)
+
+
+@rule("IMAGING-UNGUIDED", reads={"codes", "facts"}, writes={"codes"}, severity="error",
+      explains="imaging-guidance-codes#Pain codes that already include imaging (never add 77002/77003/77012/76942)",
+      sources=("cpt-desc-epidural",))
+def imaging_mismatch(ctx: Ctx) -> None:
+    """The facts name the imaging: fluoroscopy or CT makes an unguided code its guided twin; no imaging makes a
+    guided code (or an ultrasound-guided joint code) its unguided twin."""
+    imaging = ctx.facts.imaging
+    if imaging not in ("fluoroscopy", "ct", "none"):
         return
-    procs = [ln for ln in ctx.claim if (i := ctx.info(ln)) is not None and i.family not in ("imaging", "em")]
-    including = [ln for ln in procs if ctx.info(ln).imaging in ("included", "included_us")]  # type: ignore[union-attr]
-    separate = [ln for ln in procs if ctx.info(ln).imaging == "separate"]  # type: ignore[union-attr]
-    unguided = [ln for ln in procs if ctx.info(ln).imaging == "without"]  # type: ignore[union-attr]
-    for g in guidance:
-        if unguided:
-            u = unguided[0]
-            twin = ctx.info(u).twin  # type: ignore[union-attr]
-            ctx.add(
-                "IMAGING-UNGUIDED", "error",
-                f"{u.code} is the code for the injection without imaging, but {g.code} says guidance was used: bill "
-                f"the imaging-guided code {twin} instead, which includes the guidance (no separate {g.code}).",
-                [u.code, g.code, twin or ""], ["cpt-desc-epidural", "codingahead-fluoro"], "secondary",
-            )
-            ctx.replace(u, u.model_copy(update={"code": twin}))
-            ctx.replace(g, None)
-            unguided = unguided[1:]
+    for line in list(ctx.claim):
+        info = ctx.info(line)
+        if info is None or not info.twin:
             continue
-        if g.code == "76942" and separate and any(ctx.info(s).family == "joint" for s in separate):  # type: ignore[union-attr]
-            joint = next(s for s in separate if ctx.info(s).family == "joint")  # type: ignore[union-attr]
+        if imaging != "none" and info.imaging == "without":
+            ctx.add(f"{line.code} is the no-imaging code but {imaging} was used: bill {info.twin}, which includes it.",
+                    [line.code, info.twin], confidence="secondary")
+        elif imaging == "none" and info.imaging in ("included", "included_us"):
+            ctx.add(f"{line.code} is the imaging-guided code but no imaging was used: the code is {info.twin}.",
+                    [line.code, info.twin], confidence="secondary")
+        else:
+            continue
+        ctx.replace(line, line.model_copy(update={"code": info.twin}))
+
+
+@rule("IMAGING-MISMATCH", reads={"codes", "facts"}, writes={"codes"}, severity="error",
+      explains="facet-ultrasound-codes#Why facet injections under ultrasound have their own codes",
+      sources=("cpt-desc-us-facet", "verity-a57826"))
+def imaging_variant(ctx: Ctx) -> None:
+    """Ultrasound guidance of a family with an ultrasound variant (facet injections) takes the variant's code."""
+    if ctx.facts.imaging != "ultrasound":
+        return
+    for line in list(ctx.claim):
+        new = _variant_code(ctx, line, "ultrasound")
+        if new is not None:
+            ctx.add(f"{line.code} is for fluoroscopy or CT guidance; an ultrasound-guided facet injection is {new} "
+                    "(Category III). Medicare does not cover ultrasound-guided facet injections.", [line.code, new],
+                    confidence="secondary")
+            ctx.replace(line, line.model_copy(update={"code": new}))
+
+
+@rule("US-DOCS", reads={"codes", "facts"}, writes={"codes"}, severity="error", families={"joint"},
+      after=("imaging_variant",),
+      explains="joint-injections-ultrasound#The three requirements for 20604/20606/20611",
+      sources=("supercoder-20611", "supercoder-arthro"))
+def us_docs(ctx: Ctx) -> None:
+    """20604/20606/20611 need real-time ultrasound, a permanent recorded image and a report; documented ultrasound
+    guidance makes an unguided joint code the ultrasound one."""
+    documented = _us_documented(ctx)
+    for line in list(ctx.lines_of("joint")):
+        info = ctx.info(line)
+        if info is None or not info.twin:
+            continue
+        if info.imaging == "included_us" and documented is False:
+            ctx.add(f"{line.code} requires real-time ultrasound guidance, a permanently recorded image and a written "
+                    f"report; without all three bill {info.twin} (and never add 76942).", [line.code, info.twin],
+                    confidence="secondary")
+            ctx.replace(line, line.model_copy(update={"code": info.twin}))
+        elif info.imaging == "included_us" and documented is None:
+            ctx.add(f"{line.code} stands only if the note shows real-time ultrasound, a saved (retrievable) image and a "
+                    f"report; otherwise the code is {info.twin}.", [line.code], severity="info",
+                    confidence="secondary", pending="ultrasound")
+        elif (info.imaging == "separate" and ctx.facts.imaging == "ultrasound" and documented
+              and not ctx.has_code(info.twin)):
+            ctx.add(f"Ultrasound guidance with a saved image and a report is documented: the joint code is {info.twin}, "
+                    f"not {line.code}.", [line.code, info.twin], severity="warning", confidence="secondary")
+            ctx.replace(line, line.model_copy(update={"code": info.twin}))
+
+
+@rule("SI-FACILITY-G0260", reads={"codes", "facts"}, writes={"codes"}, severity="error", families={"si_joint"},
+      explains="si-joint-injection#Facility claims: G0260 in the ASC and hospital outpatient department",
+      sources=("cms-a59243", "verity-a59244"))
+def si_facility_code(ctx: Ctx) -> None:
+    """27096 on the physician claim; G0260 on ASC and hospital outpatient facility claims (codes.yaml facility_only)."""
+    for line in list(ctx.lines_of("si_joint")):
+        info = ctx.info(line)
+        if info is None:
+            continue
+        if info.facility_only and not ctx.facility_claim:
+            other = next((c.code for c in ctx.catalog.family_codes("si_joint") if not c.facility_only), None)
+            message = f"{line.code} is for ASC and hospital outpatient facility claims; the physician's claim uses {other}."
+        elif not info.facility_only and ctx.facility_claim:
+            other = next((c.code for c in ctx.catalog.family_codes("si_joint") if c.facility_only), None)
+            message = (f"On an ASC or hospital outpatient facility claim the SI joint injection is {other}, not "
+                       f"{line.code} (the physician's own claim keeps {line.code}).")
+        else:
+            continue
+        if other:
+            ctx.add(message, [line.code, other], confidence="secondary")
+            ctx.replace(line, line.model_copy(update={"code": other}))
+
+
+@rule("SI-IMAGING", reads={"codes", "facts"}, writes={"codes"}, severity="error", families={"si_joint"},
+      after=("si_facility_code",), explains="si-joint-injection#SI injection without imaging, or into the muscles around the joint",
+      sources=("verity-l39455", "old-lcd-l31359"))
+def si_imaging(ctx: Ctx) -> None:
+    """27096/G0260 need fluoroscopy or CT; without it the injection is not the SI joint code."""
+    if ctx.facts.imaging not in ("none", "ultrasound"):
+        return
+    how = "without imaging" if ctx.facts.imaging == "none" else "under ultrasound"
+    for line in list(ctx.lines_of("si_joint")):
+        ctx.add(f"{line.code} requires fluoroscopy or CT confirmation of the needle in the joint. An SI injection {how} "
+                f"is not {line.code}: CPT points to 20552 (an instruction not confirmed against the CPT book), and "
+                "Medicare's SI joint LCDs do not cover SI injections without fluoroscopy or CT.", [line.code, "20552"],
+                confidence="unconfirmed")
+        ctx.replace(line, ClaimLine(code="20552"))
+
+
+@rule("IMAGING-UNGUIDED", reads={"codes", "lines"}, writes={"codes", "lines"}, severity="error",
+      after=("imaging_mismatch",),
+      explains="imaging-guidance-codes#Pain codes that already include imaging (never add 77002/77003/77012/76942)",
+      sources=("cpt-desc-epidural", "codingahead-fluoro"))
+def unguided_with_guidance(ctx: Ctx) -> None:
+    """A guidance code on the claim says imaging was used: an unguided code becomes its guided twin, which includes
+    the guidance, and the guidance line goes."""
+    for g in [ln for ln in ctx.claim if ln.code in ctx.catalog.guidance_codes]:
+        unguided = next((ln for ln in ctx.claim if (i := ctx.info(ln)) is not None and i.imaging == "without"), None)
+        if unguided is None:
+            return
+        twin = ctx.info(unguided).twin  # type: ignore[union-attr]
+        ctx.add(f"{unguided.code} is the code for the injection without imaging, but {g.code} says guidance was used: "
+                f"bill the imaging-guided code {twin} instead, which includes the guidance (no separate {g.code}).",
+                [unguided.code, g.code, twin or ""], confidence="secondary")
+        ctx.replace(unguided, unguided.model_copy(update={"code": twin}))
+        ctx.replace(g, None)
+
+
+@rule("IMAGING-INCLUDED", reads={"codes", "lines", "facts"}, writes={"codes", "lines"}, severity="error",
+      after=("unguided_with_guidance", "us_docs", "ptp", "addon_primary"),
+      explains="imaging-guidance-codes#Pain codes that already include imaging (never add 77002/77003/77012/76942)",
+      sources=("fcso-facet",))
+def guidance_included(ctx: Ctx) -> None:
+    """Guidance codes are not billed with a procedure whose code already includes imaging; 76942 never goes with a
+    joint injection; 77003 is for spinal needles (77002 for joints and muscles)."""
+    for g in [ln for ln in ctx.claim if ln.code in ctx.catalog.guidance_codes]:
+        procs = [ln for ln in ctx.claim if (i := ctx.info(ln)) is not None and i.family not in ("imaging", "em")]
+        separate = [ln for ln in procs if ctx.info(ln).imaging == "separate"]  # type: ignore[union-attr]
+        including = [ln for ln in procs if ctx.info(ln).imaging in ("included", "included_us")]  # type: ignore[union-attr]
+        joint = next((s for s in separate if ctx.family_of(s) == "joint"), None)
+        if g.code == "76942" and joint is not None:
             twin = ctx.info(joint).twin  # type: ignore[union-attr]
             if _us_documented(ctx):
                 msg = (f"Ultrasound-guided joint injections are coded {twin} (guidance included) when real-time "
@@ -58,122 +183,17 @@ def imaging_included(ctx: Ctx) -> None:
             else:
                 msg = (f"76942 is never reported with 20600-20611. With real-time ultrasound, a saved image and a "
                        f"report, bill {twin} alone; without that documentation bill {joint.code} alone.")
-            ctx.add("IMAGING-INCLUDED", "error", msg, [joint.code, "76942"], ["supercoder-20611", "supercoder-arthro"],
-                    "secondary")
+            ctx.add(msg, [joint.code, "76942"], sources=("supercoder-20611", "supercoder-arthro"), confidence="secondary")
             ctx.replace(g, None)
-            continue
-        if separate:
-            if g.code == "77003":
-                ctx.add(
-                    "IMAGING-INCLUDED", "warning",
-                    "77003 is fluoroscopy for spinal or paraspinous injections; for joint or trigger point "
-                    "injections fluoroscopic guidance is 77002.",
-                    ["77003", "77002"], ["aapc-77002"], "secondary",
-                )
+        elif separate:
+            if g.code == "77003" and all(ctx.family_of(s) in ("joint", "trigger_point") for s in separate):
+                ctx.add("77003 is fluoroscopy for spinal or paraspinous injections; for joint or trigger point "
+                        "injections fluoroscopic guidance is 77002.", ["77003", "77002"], severity="warning",
+                        sources=("aapc-77002",), confidence="secondary")
                 ctx.replace(g, g.model_copy(update={"code": "77002"}))
-            continue
-        if including:
+        elif including:
             p = including[0]
-            ctx.add(
-                "IMAGING-INCLUDED", "error",
-                f"{p.code} already includes its image guidance, so {g.code} is not billed separately (remove it).",
-                [p.code, g.code], ctx.info(p).prov("imaging").sources,  # type: ignore[union-attr]
-                ctx.info(p).prov("imaging").confidence,  # type: ignore[union-attr]
-            )
+            prov = ctx.info(p).prov("imaging")  # type: ignore[union-attr]
+            ctx.add(f"{p.code} already includes its image guidance, so {g.code} is not billed separately (remove it).",
+                    [p.code, g.code], sources=prov.sources, confidence=prov.confidence)
             ctx.replace(g, None)
-
-
-def imaging_mismatch(ctx: Ctx) -> None:
-    """The facts name the imaging: the code must be the variant that matches it."""
-    imaging = ctx.facts.imaging
-    if imaging is None:
-        return
-    for line in list(ctx.claim):
-        info = ctx.info(line)
-        if info is None:
-            continue
-        if info.imaging == "without" and imaging in ("fluoroscopy", "ct"):
-            ctx.add(
-                "IMAGING-UNGUIDED", "error",
-                f"{line.code} is the no-imaging code but {imaging} was used: bill {info.twin}, which includes it.",
-                [line.code, info.twin or ""], ["cpt-desc-epidural"], "secondary",
-            )
-            ctx.replace(line, line.model_copy(update={"code": info.twin}))
-        elif imaging == "ultrasound" and line.code in US_FACET:
-            new = US_FACET[line.code]
-            ctx.add(
-                "IMAGING-MISMATCH", "error",
-                f"{line.code} is for fluoroscopy or CT guidance; an ultrasound-guided facet injection is {new} "
-                "(Category III). Medicare does not cover ultrasound-guided facet injections.",
-                [line.code, new], ["cpt-desc-us-facet", "verity-a57826"], "secondary",
-            )
-            ctx.replace(line, line.model_copy(update={"code": new}))
-        elif (info.family == "joint" and info.imaging == "separate" and imaging == "ultrasound"
-              and _us_documented(ctx) and not ctx.has_code(info.twin or "")):
-            ctx.add(
-                "US-DOCS", "warning",
-                f"Ultrasound guidance with a saved image and a report is documented: the joint code is {info.twin}, "
-                f"not {line.code}.",
-                [line.code, info.twin or ""], ["supercoder-20611"], "secondary",
-            )
-            ctx.replace(line, line.model_copy(update={"code": info.twin}))
-
-
-def us_docs(ctx: Ctx) -> None:
-    """20604/20606/20611 need real-time ultrasound, a permanent recorded image and a report."""
-    for line in list(ctx.claim):
-        info = ctx.info(line)
-        if info is None or info.family != "joint" or info.imaging != "included_us":
-            continue
-        documented = _us_documented(ctx)
-        if documented is False:
-            ctx.add(
-                "US-DOCS", "error",
-                f"{line.code} requires real-time ultrasound guidance, a permanently recorded image and a written "
-                f"report; without all three bill {info.twin} (and never add 76942).",
-                [line.code, info.twin or ""], ["supercoder-20611", "supercoder-arthro"], "secondary",
-            )
-            ctx.replace(line, line.model_copy(update={"code": info.twin}))
-        elif documented is None:
-            ctx.add(
-                "US-DOCS", "info",
-                f"{line.code} stands only if the note shows real-time ultrasound, a saved (retrievable) image and a "
-                f"report; otherwise the code is {info.twin}.",
-                [line.code], ["supercoder-20611"], "secondary",
-            )
-
-
-def si_joint(ctx: Ctx) -> None:
-    """27096 needs fluoroscopy or CT; ASC and hospital outpatient facility claims use G0260 instead."""
-    for line in list(ctx.claim):
-        if line.code == "27096" and ctx.facility_claim:
-            ctx.add(
-                "SI-FACILITY-G0260", "error",
-                "On an ASC or hospital outpatient facility claim the SI joint injection is G0260, not 27096 "
-                "(the physician's own claim keeps 27096).",
-                ["27096", "G0260"], ["verity-a59244", "cms-a59243"], "secondary",
-            )
-            line = _swap(ctx, line, "G0260")
-        elif line.code == "G0260" and not ctx.facility_claim:
-            ctx.add(
-                "SI-FACILITY-G0260", "error",
-                "G0260 is for ASC and hospital outpatient facility claims; the physician's claim uses 27096.",
-                ["G0260", "27096"], ["verity-a59244"], "secondary",
-            )
-            line = _swap(ctx, line, "27096")
-        if line.code in ("27096", "G0260") and ctx.facts.imaging in ("none", "ultrasound"):
-            how = "without imaging" if ctx.facts.imaging == "none" else "under ultrasound"
-            ctx.add(
-                "SI-IMAGING", "error",
-                f"{line.code} requires fluoroscopy or CT confirmation of the needle in the joint. An SI injection "
-                f"{how} is not {line.code}: CPT points to 20552 (an instruction not confirmed against the CPT book), "
-                "and Medicare's SI joint LCDs do not cover SI injections without fluoroscopy or CT.",
-                [line.code, "20552"], ["old-lcd-l31359", "verity-l39455"], "unconfirmed",
-            )
-            ctx.replace(line, ClaimLine(code="20552"))
-
-
-def _swap(ctx: Ctx, line: ClaimLine, code: str) -> ClaimLine:
-    new = line.model_copy(update={"code": code})
-    ctx.replace(line, new)
-    return new

@@ -1,31 +1,47 @@
-"""Medicare LCD and billing-article rules (facet, ESI, SI joint, trigger points). Medicare only: commercial payers
-write their own policies, so for them these rules stay silent.
+"""Medicare LCD and billing-article rules (facet, ESI, SI joint, trigger points). Medicare only (`payer="medicare"`):
+commercial payers write their own policies, so for them these rules stay silent.
 
-Parameters and their sources live in catalog/lcd.yaml.
+Parameters and their sources live in catalog/lcd.yaml; which family counts toward which session limit lives in
+families.yaml (`sessions`).
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from advisor.claims import ClaimLine
+from advisor.rules.catalog import Param
 from advisor.rules.context import Ctx
+from advisor.rules.rulebook import rule
 
 SPINE = ("epidural_il", "epidural_catheter", "tfesi", "facet_injection", "facet_us", "facet_rfa", "si_joint",
          "si_nerve_block", "si_rfa")
+FACET_LCD = "lcd-facet-joint-interventions#Levels, sessions and frequency limits"
+ESI_LCD = "lcd-epidural-steroid-injections#Per-session limits: one region, level counts, no bilateral ILESI"
+LCD_AFTER = ("em_in_global", "guidance_included", "mue", "ptp")
 
 
-def _p(ctx: Ctx, name: str):  # noqa: ANN202 - small accessor
+def _p(ctx: Ctx, name: str) -> Param:
     return ctx.catalog.param(name)
 
 
+def _warn(ctx: Ctx, message: str, codes: list[str], param: Param, **kw: Any) -> None:
+    ctx.add(message, codes, sources=param.sources, confidence=param.confidence, **kw)
+
+
+@rule("LCD-NONCOVERED", reads={"codes", "facts"}, severity="warning", payer="medicare", after=LCD_AFTER,
+      explains="lcd-facet-joint-interventions#Imaging, sedation and same-day blocks", sources=())
 def noncovered(ctx: Ctx) -> None:
+    """Codes the Medicare LCDs do not cover at all (ultrasound-guided facet codes, SI joint RFA)."""
     for line in ctx.claim:
         nc = ctx.catalog.noncovered_for(line.code)
         if nc:
-            ctx.add("LCD-NONCOVERED", "warning",
-                    f"{line.code}: {nc.why}. Bill it to Medicare only with a signed ABN (GA modifier), or expect a "
-                    "denial.", [line.code], nc.sources, nc.confidence)
+            ctx.add(f"{line.code}: {nc.why}. Bill it to Medicare only with a signed ABN (GA modifier), or expect a "
+                    "denial.", [line.code], sources=nc.sources, confidence=nc.confidence)
 
 
+@rule("LCD-NONCOVERED", reads={"codes", "facts"}, severity="warning", payer="medicare", after=LCD_AFTER,
+      explains="lcd-facet-joint-interventions#Therapeutic IA injections and RFA", sources=())
 def ablation(ctx: Ctx) -> None:
     """The facet LCD covers thermal radiofrequency ablation only."""
     technique = ctx.facts.ablation
@@ -33,113 +49,143 @@ def ablation(ctx: Ctx) -> None:
     lines = ctx.lines_of("facet_rfa")
     if technique is None or technique in p.value or not lines:
         return
-    ctx.add("LCD-NONCOVERED", "warning",
-            f"{technique.capitalize()} ablation is not covered by the Medicare facet LCD, which covers thermal "
-            f"radiofrequency lesioning only ({p.note}). Bill it to Medicare only with a signed ABN (GA).",
-            [ln.code for ln in lines], p.sources, p.confidence)
+    _warn(ctx, f"{technique.capitalize()} ablation is not covered by the Medicare facet LCD, which covers thermal "
+               f"radiofrequency lesioning only ({p.note}). Bill it to Medicare only with a signed ABN (GA).",
+          [ln.code for ln in lines], p)
 
 
-def facet_levels(ctx: Ctx) -> None:
+def _levels_per_side(ctx: Ctx, lines: list[ClaimLine]) -> int:
+    """Levels on the most-treated side: units of the chain codes (50 counts for both sides, RT/LT for one)."""
+    sides: dict[str, int] = {"RT": 0, "LT": 0}
+    for line in lines:
+        targets = ("RT", "LT") if line.has("50") or not line.has("RT", "LT") else ("RT" if line.has("RT") else "LT",)
+        for side in targets:
+            sides[side] += line.units
+    return max(sides.values())
+
+
+@rule("LCD-FACET-LEVELS", reads={"codes", "units", "mods.side", "facts"}, severity="warning", payer="medicare",
+      after=LCD_AFTER, explains=FACET_LCD, sources=())
+def facet_levels_lcd(ctx: Ctx) -> None:
+    """One or two facet levels per session: third-level codes are non-covered, and so is a third RFA joint."""
     param = _p(ctx, "facet_noncovered_addons")
     for line in ctx.claim:
         if line.code in param.value:
-            ctx.add("LCD-FACET-LEVELS", "warning",
-                    f"{line.code} is a third-or-more level: the Medicare facet LCD covers one or two levels per "
-                    f"session (unilateral or bilateral), so {line.code} will be denied as not reasonable and "
-                    "necessary. Bill it only with a signed ABN (GA).", [line.code], param.sources, param.confidence)
+            _warn(ctx, f"{line.code} is a third-or-more level: the Medicare facet LCD covers one or two levels per "
+                       f"session (unilateral or bilateral), so {line.code} will be denied as not reasonable and "
+                       "necessary. Bill it only with a signed ABN (GA).", [line.code], param)
+    limit = _p(ctx, "facet_max_levels")
+    rfa = ctx.lines_of("facet_rfa")
+    if rfa and _levels_per_side(ctx, rfa) > limit.value:
+        _warn(ctx, f"{_levels_per_side(ctx, rfa)} facet joints ablated on one side in one session: the Medicare facet "
+                   f"LCD covers at most {limit.value} levels per session (unilateral or bilateral); the extra joint "
+                   "is likely denied.", [ln.code for ln in rfa], limit)
 
 
-def esi(ctx: Ctx) -> None:
-    """One region per session; transforaminal at most two levels; interlaminar one level and never bilateral."""
+@rule("LCD-ESI-REGION", reads={"codes", "facts"}, severity="warning", payer="medicare", after=LCD_AFTER,
+      explains=ESI_LCD, sources=())
+def esi_region(ctx: Ctx) -> None:
+    """One spinal region per ESI session."""
     lines = ctx.lines_of("epidural_il", "tfesi")
-    regions = {ctx.info(ln).region for ln in lines}  # type: ignore[union-attr]
-    if len(regions) > 1:
-        p = _p(ctx, "esi_one_region")
-        ctx.add("LCD-ESI-REGION", "warning",
-                "Medicare ESI articles allow one spinal region per session; cervical/thoracic and lumbar/sacral "
-                "epidurals on one date will not both be covered.", [ln.code for ln in lines], p.sources, p.confidence)
+    if len({ctx.info(ln).region for ln in lines}) > 1:  # type: ignore[union-attr]
+        _warn(ctx, "Medicare ESI articles allow one spinal region per session; cervical/thoracic and lumbar/sacral "
+                   "epidurals on one date will not both be covered.", [ln.code for ln in lines],
+              _p(ctx, "esi_one_region"))
+
+
+@rule("LCD-TF-LEVELS", reads={"codes", "units", "mods.side", "facts"}, severity="warning", payer="medicare",
+      after=LCD_AFTER, explains=ESI_LCD, sources=())
+def tf_levels(ctx: Ctx) -> None:
+    """Transforaminal: at most two levels per session (unilateral or bilateral)."""
     tf_max = _p(ctx, "tf_max_levels")
-    for region in regions:
-        tf = [ln for ln in ctx.lines_of("tfesi") if ctx.info(ln).region == region]  # type: ignore[union-attr]
-        levels = sum(ln.units for ln in tf)
+    lines = ctx.lines_of("tfesi")
+    for region in {ctx.info(ln).region for ln in lines}:  # type: ignore[union-attr]
+        tf = [ln for ln in lines if ctx.info(ln).region == region]  # type: ignore[union-attr]
+        levels = _levels_per_side(ctx, tf)
         if levels > tf_max.value:
-            ctx.add("LCD-TF-LEVELS", "warning",
-                    f"{levels} transforaminal levels in one session: Medicare covers at most {tf_max.value} levels "
-                    "per session (unilateral or bilateral).", [ln.code for ln in tf], tf_max.sources,
-                    tf_max.confidence)
-    il = ctx.lines_of("epidural_il")
+            _warn(ctx, f"{levels} transforaminal levels in one session: Medicare covers at most {tf_max.value} levels "
+                       "per session (unilateral or bilateral).", [ln.code for ln in tf], tf_max)
+
+
+@rule("LCD-IL-LEVELS", reads={"codes", "units", "facts"}, severity="warning", payer="medicare", after=LCD_AFTER,
+      explains=ESI_LCD, sources=())
+def il_levels(ctx: Ctx) -> None:
+    """Interlaminar or caudal: one level per session."""
     il_max = _p(ctx, "il_max_levels")
-    submitted_il = [ln for ln in ctx.submitted if (i := ctx.info(ln)) is not None and i.family == "epidural_il"]
-    if max(sum(ln.units for ln in il), sum(ln.units for ln in submitted_il)) > il_max.value:
-        ctx.add("LCD-IL-LEVELS", "warning",
-                f"Interlaminar or caudal epidurals: Medicare covers {il_max.value} level per session.",
-                [ln.code for ln in il], il_max.sources, il_max.confidence)
+    il = ctx.lines_of("epidural_il")
+    submitted = [ln for ln in ctx.submitted if (i := ctx.info(ln)) is not None and i.family == "epidural_il"]
+    if max(sum(ln.units for ln in il), sum(ln.units for ln in submitted)) > il_max.value:
+        _warn(ctx, f"Interlaminar or caudal epidurals: Medicare covers {il_max.value} level per session.",
+              [ln.code for ln in il or submitted], il_max)
+
+
+@rule("LCD-IL-BILATERAL", reads={"codes", "mods.side", "facts"}, severity="warning", payer="medicare",
+      after=LCD_AFTER, explains=ESI_LCD, sources=())
+def il_bilateral(ctx: Ctx) -> None:
+    """No bilateral interlaminar or caudal injections."""
     for line in ctx.submitted:
         info = ctx.info(line)
         if info is not None and info.family == "epidural_il" and line.has("50"):
-            p = _p(ctx, "il_no_bilateral")
-            ctx.add("LCD-IL-BILATERAL", "warning",
-                    "Medicare ESI articles do not allow bilateral interlaminar or caudal injections: one injection, "
-                    "one unit.", [line.code], p.sources, p.confidence)
+            _warn(ctx, "Medicare ESI articles do not allow bilateral interlaminar or caudal injections: one injection, "
+                       "one unit.", [line.code], _p(ctx, "il_no_bilateral"))
 
 
+@rule("LCD-IMAGING", reads={"codes", "facts"}, severity="warning", payer="medicare", after=LCD_AFTER,
+      explains="lcd-epidural-steroid-injections#Imaging, unguided codes, sedation and injectates",
+      sources=("cms-a57787",))
 def imaging_required(ctx: Ctx) -> None:
+    """The spine LCDs require fluoroscopy or CT guidance."""
     p = _p(ctx, "esi_unguided_codes")
     for line in ctx.claim:
         if line.code in p.value:
-            ctx.add("LCD-IMAGING", "warning",
-                    f"{line.code} is the no-imaging code; Medicare's ESI LCDs require fluoroscopy or CT with "
-                    "contrast, so an unguided epidural for pain is likely not covered.",
-                    [line.code], p.sources, p.confidence)
+            _warn(ctx, f"{line.code} is the no-imaging code; Medicare's ESI LCDs require fluoroscopy or CT with "
+                       "contrast, so an unguided epidural for pain is likely not covered.", [line.code], p)
     if ctx.facts.imaging in ("none", "ultrasound"):
-        spine = [ln for ln in ctx.lines_of("facet_injection", "tfesi", "facet_rfa", "si_nerve_block")]
+        spine = ctx.lines_of("facet_injection", "tfesi", "facet_rfa", "si_nerve_block")
         if spine:
-            ctx.add("LCD-IMAGING", "warning",
-                    "Medicare's facet, ESI and SI joint LCDs require fluoroscopy or CT guidance; without it the "
-                    "procedure is not covered.", [ln.code for ln in spine], ["cms-a57787", "verity-l33906"],
-                    "secondary")
+            ctx.add("Medicare's facet, ESI and SI joint LCDs require fluoroscopy or CT guidance; without it the "
+                    "procedure is not covered.", [ln.code for ln in spine], sources=("verity-l33906",),
+                    confidence="secondary")
 
 
+@rule("LCD-KX", reads={"codes", "mods.kx", "facts"}, writes={"mods.kx"}, severity="error", payer="medicare",
+      after=LCD_AFTER, explains="modifier-kx#What KX does in the Medicare pain LCDs", sources=())
 def kx(ctx: Ctx) -> None:
     """KX marks diagnostic facet, SI and selective nerve root blocks under the Medicare LCDs."""
     p = _p(ctx, "kx_diagnostic_families")
-    families = tuple(p.value)
-    lines = ctx.lines_of(*families)
+    lines = ctx.lines_of(*p.value)
     diagnostic = ctx.facts.diagnostic
     for line in list(lines):
         if diagnostic and not line.has("KX"):
-            ctx.add("LCD-KX", "error",
-                    f"{line.code} is a diagnostic block: Medicare LCDs require modifier KX on diagnostic facet, SI "
-                    "joint and selective nerve root blocks (without it the service counts as therapeutic).",
-                    [line.code], p.sources, p.confidence)
+            _warn(ctx, f"{line.code} is a diagnostic block: Medicare LCDs require modifier KX on diagnostic facet, SI "
+                       "joint and selective nerve root blocks (without it the service counts as therapeutic).",
+                  [line.code], p)
             ctx.replace(line, line.with_modifiers("KX"))
         elif diagnostic is False and line.has("KX"):
-            ctx.add("LCD-KX", "error",
-                    f"{line.code}: KX marks a diagnostic block; this one is therapeutic, so remove KX.",
-                    [line.code], p.sources, p.confidence)
+            _warn(ctx, f"{line.code}: KX marks a diagnostic block; this one is therapeutic, so remove KX.", [line.code], p)
             ctx.replace(line, line.with_modifiers(drop=("KX",)))
     if diagnostic is None and any(not ln.has("KX") for ln in lines):
-        ctx.add("LCD-KX", "info",
-                "If this is a diagnostic block (e.g. a medial branch block or diagnostic SI injection), Medicare "
-                "wants modifier KX on it.", [ln.code for ln in lines], p.sources, p.confidence)
+        _warn(ctx, "If this is a diagnostic block (e.g. a medial branch block or diagnostic SI injection), Medicare "
+                   "wants modifier KX on it.", [ln.code for ln in lines], p, severity="info", pending="diagnostic")
+
+
+@rule("LCD-KX", reads={"mods.kx", "facts"}, severity="info", payer="commercial", after=("kx",),
+      explains="modifier-kx#Traps with KX", sources=("verity-a57826",))
+def commercial_kx(ctx: Ctx) -> None:
+    """KX is a Medicare LCD modifier; commercial payers mostly do not use it."""
+    for line in list(ctx.claim):
+        if line.has("KX"):
+            ctx.add(f"{line.code}-KX: KX is a Medicare LCD modifier; most commercial payers do not use it. Check the "
+                    "payer's policy.", [line.code], confidence="secondary")
 
 
 def _session_family(ctx: Ctx, line: ClaimLine) -> str | None:
-    family = ctx.info(line).family  # type: ignore[union-attr]
-    diagnostic = ctx.facts.diagnostic
-    if family in ("epidural_il", "tfesi"):
-        return "esi"
-    if family == "facet_injection":
-        return "facet_diagnostic" if diagnostic else "facet_therapeutic" if diagnostic is False else None
-    if family == "facet_rfa":
-        return "rfa"
-    if family in ("si_joint", "si_nerve_block"):
-        return "si_diagnostic" if diagnostic else "si_therapeutic" if diagnostic is False else None
-    if family == "trigger_point":
-        return "tpi"
-    return None
+    info = ctx.info(line)
+    return ctx.catalog.family(info.family).session_key(ctx.facts.diagnostic) if info else None
 
 
+@rule("LCD-SESSIONS", reads={"codes", "facts"}, severity="warning", payer="medicare", after=LCD_AFTER,
+      explains="lcd-facet-joint-interventions#Levels, sessions and frequency limits", sources=())
 def sessions(ctx: Ctx) -> None:
     """Sessions per rolling 12 months: this date's session plus the prior ones must fit the LCD limit."""
     prior = ctx.facts.prior_sessions
@@ -147,16 +193,16 @@ def sessions(ctx: Ctx) -> None:
         return
     seen: set[str] = set()
     for line in ctx.claim:
-        if ctx.info(line) is None or (fam := _session_family(ctx, line)) is None or fam in seen:
+        fam = _session_family(ctx, line)
+        if fam is None or fam in seen:
             continue
         seen.add(fam)
         limit = ctx.catalog.sessions[fam]
         done = prior.get(fam)  # type: ignore[call-overload]
         if done is not None and done + 1 > limit.value:
-            ctx.add("LCD-SESSIONS", "warning",
-                    f"This would be session {done + 1} of {fam.replace('_', ' ')} in the rolling 12 months; Medicare "
-                    f"allows {limit.value} (per spinal region where it applies). Expect a denial without an ABN.",
-                    [line.code], limit.sources, limit.confidence)
+            _warn(ctx, f"This would be session {done + 1} of {fam.replace('_', ' ')} in the rolling 12 months; "
+                       f"Medicare allows {limit.value} (per spinal region where it applies). Expect a denial without "
+                       "an ABN.", [line.code], limit)
 
 
 def _relief_key(ctx: Ctx, family: str) -> str | None:
@@ -175,11 +221,12 @@ def _relief_key(ctx: Ctx, family: str) -> str | None:
     return None
 
 
+@rule("LCD-RELIEF", reads={"codes", "facts"}, severity="warning", payer="medicare", after=LCD_AFTER,
+      explains="lcd-facet-joint-interventions#Diagnostic blocks, relief thresholds and KX", sources=())
 def relief(ctx: Ctx) -> None:
-    """Relief from the prior block must meet the LCD threshold for the next procedure of that kind."""
+    """Relief from the prior block must meet the LCD threshold for the next procedure of that kind; a repeat with
+    the relief not stated waits on it."""
     pct = ctx.facts.prior_relief_percent
-    if pct is None:
-        return
     seen: set[str] = set()
     for line in ctx.claim:
         info = ctx.info(line)
@@ -188,12 +235,48 @@ def relief(ctx: Ctx) -> None:
             continue
         seen.add(key)
         need = ctx.catalog.relief[key]
-        if pct < need.value:
-            ctx.add("LCD-RELIEF", "warning",
-                    f"Prior relief of {pct}% is below the {need.value}% the Medicare LCD asks for here "
-                    f"({need.note}). {line.code} is likely not covered.", [line.code], need.sources, need.confidence)
+        if pct is None:
+            if ctx.facts.prior_sessions and any(ctx.facts.prior_sessions.values()) and not ctx.facts.prior_blocks:
+                _warn(ctx, f"A repeat {info.family.replace('_', ' ')} is covered only when the prior one gave at least "  # type: ignore[union-attr]
+                           f"{need.value}% documented relief ({need.note}).", [line.code], need, severity="info",
+                      pending="prior_relief_percent")
+        elif pct < need.value:
+            _warn(ctx, f"Prior relief of {pct}% is below the {need.value}% the Medicare LCD asks for here "
+                       f"({need.note}). {line.code} is likely not covered.", [line.code], need)
 
 
+@rule("LCD-RFA-BLOCKS", reads={"codes", "facts"}, severity="warning", payer="medicare", after=LCD_AFTER,
+      explains="lcd-facet-joint-interventions#Diagnostic blocks, relief thresholds and KX", sources=())
+def rfa_blocks(ctx: Ctx) -> None:
+    """A first facet RFA needs two diagnostic medial branch blocks, each with at least 80% relief; a repeat RFA needs
+    at least 50% relief that lasted at least 6 months."""
+    lines = ctx.lines_of("facet_rfa")
+    if not lines:
+        return
+    codes = [ln.code for ln in lines]
+    facts = ctx.facts
+    if facts.prior_sessions.get("rfa"):
+        need, months = ctx.catalog.relief["rfa_repeat"], ctx.catalog.param("rfa_repeat_months")
+        if facts.relief_months is not None and facts.relief_months < months.value:
+            _warn(ctx, f"A repeat facet RFA needs at least {need.value}% relief lasting at least {months.value} months "
+                       f"from the prior ablation; {facts.relief_months} months is short of that.", codes, months)
+        return
+    initial = ctx.catalog.relief["rfa_initial"]
+    blocks = facts.prior_blocks
+    if not blocks:
+        _warn(ctx, f"Covered only if two diagnostic medial branch blocks each gave at least {initial.value}% relief "
+                   "(the question does not say).", codes, initial, severity="info", pending="prior_blocks")
+        return
+    short = [b for b in blocks if b < initial.value]
+    if len(blocks) < 2 or short:
+        why = (f"only {len(blocks)} diagnostic block was documented" if len(blocks) < 2
+               else f"a diagnostic block gave {short[0]}% relief")
+        _warn(ctx, f"The Medicare facet LCD covers RFA after two diagnostic medial branch blocks each with at least "
+                   f"{initial.value}% relief; {why}.", codes, initial)
+
+
+@rule("LCD-INDICATION", reads={"codes", "facts"}, severity="warning", payer="medicare", after=LCD_AFTER,
+      explains="lcd-facet-joint-interventions#Who qualifies: indications and diagnoses", sources=())
 def indication(ctx: Ctx) -> None:
     """Facet procedures are for axial pain without untreated radiculopathy; ESIs are for radicular pain."""
     radicular = ctx.facts.radicular
@@ -202,45 +285,22 @@ def indication(ctx: Ctx) -> None:
     facet = ctx.lines_of("facet_injection", "facet_us", "facet_rfa")
     esi = ctx.lines_of("epidural_il", "tfesi", "epidural_catheter")
     if radicular and facet:
-        ctx.add("LCD-INDICATION", "warning",
-                "The Medicare facet LCD covers facet blocks and ablation for axial neck or back pain without untreated "
+        ctx.add("The Medicare facet LCD covers facet blocks and ablation for axial neck or back pain without untreated "
                 "radiculopathy or neurogenic claudication (a facet synovial cyst is the exception); with radicular "
-                "pain these services are likely denied.", [ln.code for ln in facet], ["cgs-facet"], "confirmed")
+                "pain these services are likely denied.", [ln.code for ln in facet], sources=("cgs-facet",),
+                confidence="confirmed")
     if radicular is False and esi:
-        ctx.add("LCD-INDICATION", "warning",
-                "The Medicare ESI LCDs cover epidural steroid injections for radicular pain, radiculopathy or "
+        ctx.add("The Medicare ESI LCDs cover epidural steroid injections for radicular pain, radiculopathy or "
                 "neurogenic claudication; non-radicular axial pain is not covered.", [ln.code for ln in esi],
-                ["verity-l33906"], "secondary")
+                sources=("verity-l33906",), confidence="secondary")
 
 
+@rule("LCD-SEDATION", reads={"codes", "facts"}, severity="warning", payer="medicare", after=LCD_AFTER,
+      explains="sedation-and-anesthesia#The short answer", sources=())
 def sedation(ctx: Ctx) -> None:
-    if ctx.facts.sedation and ctx.lines_of(*SPINE):
-        p = _p(ctx, "sedation_routine")
-        ctx.add("LCD-SEDATION", "warning",
-                "Moderate sedation, MAC or general anesthesia is not routinely reasonable and necessary for facet, "
-                "epidural or SI joint injections; it needs documented patient-specific reasons and may be denied.",
-                [ln.code for ln in ctx.lines_of(*SPINE)], p.sources, p.confidence)
-
-
-def medicare_only(rule):  # noqa: ANN001, ANN201 - decorator
-    def run(ctx: Ctx) -> None:
-        if ctx.medicare:
-            rule(ctx)
-
-    run.__name__ = rule.__name__
-    run.__doc__ = rule.__doc__
-    return run
-
-
-def commercial_kx(ctx: Ctx) -> None:
-    if ctx.medicare:
-        return
-    for line in list(ctx.claim):
-        if line.has("KX"):
-            ctx.add("LCD-KX", "info",
-                    f"{line.code}-KX: KX is a Medicare LCD modifier; most commercial payers do not use it. Check the "
-                    "payer's policy.", [line.code], ["verity-a57826"], "secondary")
-
-
-RULES = tuple(medicare_only(r) for r in (noncovered, ablation, facet_levels, esi, imaging_required, kx, sessions, relief,
-                                          indication, sedation)) + (commercial_kx,)
+    """Sedation, MAC or general anesthesia is not routinely reasonable and necessary for spinal injections."""
+    spine = ctx.lines_of(*SPINE)
+    if ctx.facts.sedation and spine:
+        _warn(ctx, "Moderate sedation, MAC or general anesthesia is not routinely reasonable and necessary for facet, "
+                   "epidural or SI joint injections; it needs documented patient-specific reasons and may be denied.",
+              [ln.code for ln in spine], _p(ctx, "sedation_routine"))

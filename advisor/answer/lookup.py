@@ -1,0 +1,148 @@
+"""Look-up questions answered from the tables: MUE and MAI, the PTP edit between codes, global days, bilateral
+indicator, add-on status and primaries, LCD session limits. Definitions and LCD questions are answered from the
+guidance passages by the writer; nothing here invents a claim."""
+
+from __future__ import annotations
+
+from itertools import combinations
+
+from advisor.answer.model import LookupFact
+from advisor.reader.model import LookupRequest, Reading
+from advisor.rules.catalog import Catalog
+from advisor.rules.rules_claim import MAI_MEANING
+
+GLOBAL_MEANING = {
+    "000": "no post-operative days; a same-day E/M needs a significant, separately identifiable reason (25)",
+    "010": "visits in the 10 days after the procedure are part of its payment",
+    "090": "a major procedure: 90 post-operative days; the decision visit takes 57",
+    "XXX": "the global concept does not apply",
+    "ZZZ": "an add-on code: it belongs to its primary procedure's global period",
+    "YYY": "the payer sets the global period",
+}
+BILATERAL_MEANING = {
+    0: "not a bilateral code: modifier 50 does not apply",
+    1: "bilateral surgery rules apply: both sides are modifier 50 on one line, 1 unit (150% payment)",
+    2: "the code already means both sides (or is not priced bilaterally): no 50",
+    3: "each side is paid in full: 50 or RT/LT as the payer asks",
+    9: "the bilateral concept does not apply",
+}
+
+
+def answer_lookup(reading: Reading, request: LookupRequest, catalog: Catalog) -> list[LookupFact]:
+    """The facts the look-up asks for, for each code it names (codes of the procedures named when it names none)."""
+    codes = request.codes or _codes_of_frames(reading, catalog)
+    facts: list[LookupFact] = []
+    for field in request.fields:
+        if field in ("mue", "mai"):
+            facts += [f for c in codes for f in _mue(c, catalog)]
+        elif field == "ptp":
+            facts += _ptp(codes, catalog)
+        elif field == "global":
+            facts += [f for c in codes if (f := _indicator(c, "global", catalog))]
+        elif field == "bilateral":
+            facts += [f for c in codes if (f := _indicator(c, "bilateral", catalog))]
+        elif field == "addon":
+            facts += [f for c in codes if (f := _addon(c, catalog))]
+        elif field == "sessions":
+            facts += _sessions(reading, catalog)
+    return _unique(facts)
+
+
+def _codes_of_frames(reading: Reading, catalog: Catalog) -> list[str]:
+    """'What's the MUE for a lumbar TFESI?': the primary codes of the procedures named."""
+    out = []
+    for frame in reading.frames:
+        if not frame.family:
+            continue
+        fam = catalog.family(frame.family)
+        region = catalog.registry.code_region(frame.region)
+        out += [c.code for c in catalog.family_codes(fam.id) if not c.addon and (c.region == region or not region)][:2]
+    return out
+
+
+def _mue(code: str, catalog: Catalog) -> list[LookupFact]:
+    edit = catalog.mue_edit(code)
+    if edit is None:
+        return [LookupFact(subject=code, field="mue", value="unknown", note=f"{code} is not in this advisor's "
+                           "catalog; import the CMS MUE table (advisor data import) to look it up.")]
+    source = f"{edit.table} table" + ("" if edit.table != "curated" else " (import the CMS MUE file to confirm)")
+    return [
+        LookupFact(subject=code, field="mue", value=str(edit.mue), source=source, confidence=edit.confidence,
+                   note=f"{edit.mue} unit(s) per {'line' if edit.mai == 1 else 'date of service'}"),
+        LookupFact(subject=code, field="mai", value=str(edit.mai), source=source, confidence=edit.confidence,
+                   note=MAI_MEANING[edit.mai]),
+    ]
+
+
+def _ptp(codes: list[str], catalog: Catalog) -> list[LookupFact]:
+    out = []
+    for a, b in combinations(dict.fromkeys(codes), 2):
+        pair = catalog.ptp(a, b)
+        if pair is None or pair.mi == 9:
+            note = ("no edit between them in the " + ("imported CMS PTP table" if catalog.dated else
+                                                     "curated pairs; import the CMS PTP file to check every pair"))
+            out.append(LookupFact(subject=f"{a}/{b}", field="ptp_mi", value="none", note=note,
+                                  source="curated" if not catalog.dated else "CMS PTP"))
+            continue
+        bypass = ("never bypassed by any modifier" if pair.mi == 0 else
+                  f"bypassed only for a separate site or session, with XS/59 (or RT/LT for opposite sides) on "
+                  f"{pair.col2}, the column-2 code")
+        out.append(LookupFact(subject=f"{pair.col1}/{pair.col2}", field="ptp_mi", value=str(pair.mi),
+                              note=f"{pair.rationale}; {bypass}", source=f"{pair.table} table",
+                              confidence=pair.confidence))
+        out.append(LookupFact(subject=f"{pair.col1}/{pair.col2}", field="ptp_col1", value=pair.col1,
+                              note=f"column 1 is {pair.col1}; {pair.col2} is the code the edit denies",
+                              source=f"{pair.table} table", confidence=pair.confidence))
+    return out
+
+
+def _indicator(code: str, field: str, catalog: Catalog) -> LookupFact | None:
+    info = catalog.code(code)
+    if info is None:
+        return None
+    prov = info.prov("global" if field == "global" else "bilateral")
+    if field == "global":
+        return LookupFact(subject=code, field="global", value=info.global_days, note=GLOBAL_MEANING[info.global_days],
+                          source=", ".join(prov.sources), confidence=prov.confidence)
+    return LookupFact(subject=code, field="bilateral", value=str(info.bilateral),
+                      note=BILATERAL_MEANING.get(info.bilateral, ""), source=", ".join(prov.sources),
+                      confidence=prov.confidence)
+
+
+def _addon(code: str, catalog: Catalog) -> LookupFact | None:
+    info = catalog.code(code)
+    if info is None:
+        return None
+    prov = info.prov("addon")
+    note = (f"reported only with {', '.join(info.primaries) or 'its primary procedure'}; exempt from modifier 51"
+            if info.addon else "a primary code")
+    return LookupFact(subject=code, field="addon", value="true" if info.addon else "false", note=note,
+                      source=", ".join(prov.sources), confidence=prov.confidence)
+
+
+def _sessions(reading: Reading, catalog: Catalog) -> list[LookupFact]:
+    out = []
+    for frame in reading.frames:
+        if not frame.family:
+            continue
+        for key in catalog.family(frame.family).session_keys:
+            limit = catalog.sessions.get(key)
+            if limit is not None:
+                out.append(LookupFact(subject=key, field="sessions", value=str(limit.value),
+                                      note=f"Medicare LCD limit per rolling 12 months for {key.replace('_', ' ')}"
+                                           + (" (per spinal region)" if catalog.family(frame.family).session_group
+                                              else ""), source=", ".join(limit.sources), confidence=limit.confidence))
+    return out
+
+
+def _unique(facts: list[LookupFact]) -> list[LookupFact]:
+    seen: set[tuple[str, str]] = set()
+    out = []
+    for f in facts:
+        if (f.subject, f.field) not in seen:
+            seen.add((f.subject, f.field))
+            out.append(f)
+    return out
+
+
+__all__ = ["answer_lookup"]

@@ -1,0 +1,340 @@
+"""From a Reading to the rules engine's decision: the proposal, the recommended claim, the check, the verdict.
+
+The verdict is never written by hand or by an LLM; it follows three invariants (tests/answer/test_invariants.py):
+1. Yes only when the proposal, checked by the engine in the context of today's claim, draws no error or warning
+   and equals the engine's recommended claim in codes, modifiers and units (RT/LT compared when the proposal states
+   them).
+2. A finding that removes or replaces a proposed line means No (Conditional when that finding waits on a fact the
+   question does not give).
+3. A verdict is given only to a yes/no question that proposes something; a question the reader could not fully
+   place gets Conditional and the question that would settle it, never a Yes or No.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from advisor.answer.model import LookupFact, Verdict
+from advisor.claims import ClaimLine
+from advisor.reader.model import Proposal, Reading
+from advisor.rules.catalog import Catalog
+from advisor.rules.engine import check
+from advisor.rules.model import CheckResult, Encounter, Finding, Recommendation
+from advisor.rules.recommend import recommend
+
+SIDES = frozenset({"RT", "LT"})
+PLACEHOLDER_EM = "99213"
+EM_MODS = ("25", "57")
+X_MODS = ("59", "XE", "XS", "XP", "XU")
+# Facts that decide which lines are coded; coverage facts (prior relief, prior blocks) decide only whether a payer
+# covers them, so they make only a coverage question conditional.
+CODING_FACTS = frozenset({"separate_problem", "ultrasound", "diagnostic", "distinct_sites", "muscles", "imaging"})
+COVERAGE_RULES = ("LCD-", "SI-IMAGING", "IMAGING-UNGUIDED", "CATALOG-UNKNOWN")
+COMPARE_WORDS = (("coded", "differently"), ("billed", "differently"), ("different", "codes"), ("different", "code"),
+                 ("same", "code"), ("same", "codes"), ("code", "differently"))
+
+
+@dataclass
+class Decision:
+    """What the rules engine decided for one question."""
+
+    recommendation: Recommendation | None
+    checked: CheckResult | None
+    claim: list[ClaimLine]
+    findings: list[Finding]
+    verdict: Verdict | None
+    reasons: list[str] = field(default_factory=list)
+    pending: list[str] = field(default_factory=list)
+    proposal: Proposal | None = None
+    lookup: list[LookupFact] = field(default_factory=list)
+
+
+def is_em(code: str) -> bool:
+    return code.startswith("992") and len(code) == 5 and code.isdigit()
+
+
+def _key(line: ClaimLine, sides: bool) -> tuple[str, frozenset[str]]:
+    return line.code, frozenset(m for m in line.modifiers if sides or m not in SIDES)
+
+
+def bag(lines: list[ClaimLine], sides: bool = False) -> Counter[tuple[str, frozenset[str]]]:
+    """Lines as a multiset of (code, modifiers) with their units; RT/LT ignored unless `sides`."""
+    out: Counter[tuple[str, frozenset[str]]] = Counter()
+    for ln in lines:
+        out[_key(ln, sides)] += ln.units
+    return out
+
+
+# --- the proposal -------------------------------------------------------------------------------------------------
+
+def build_proposal(reading: Reading, recommended: list[ClaimLine], catalog: Catalog) -> Proposal | None:
+    """What a yes/no question puts forward, as lines; None when it is not a yes/no question."""
+    if reading.question_type != "yes_no":
+        return None
+    lines = _dedupe(list(reading.lines))
+    mods = list(reading.modifiers)
+    non_em = [ln for ln in recommended if not is_em(ln.code)]
+    compared = _comparison(reading)
+    if compared is not None and not lines:
+        return compared
+    if lines and mods:
+        lines = _attach(lines, mods, reading)
+        if reading.units:
+            lines = _with_units(lines, reading.units)
+        return _lines_proposal(lines, non_em, mods[0])
+    if mods:
+        em_mods = [m for m in mods if m in EM_MODS or m in X_MODS]
+        if em_mods and reading.em is not None:
+            em = ClaimLine(code=reading.em.code or PLACEHOLDER_EM, modifiers=tuple(em_mods))
+            return Proposal(kind="em25", lines=[em, *non_em], modifier=mods[0], summary="E/M with " + "/".join(em_mods))
+        if non_em:
+            target = non_em[-1] if mods[0] in X_MODS and len(non_em) > 1 else non_em[0]
+            lines = [ln.with_modifiers(*[m for m in mods if m not in ln.modifiers]) if ln is target else ln
+                     for ln in non_em]
+            return Proposal(kind="modifier", lines=lines, modifier=mods[0], summary=f"modifier {mods[0]}")
+        return Proposal(kind="modifier", modifier=mods[0], summary=f"modifier {mods[0]}")
+    if reading.units and (lines or non_em):
+        base = lines or non_em
+        target = next((ln for ln in reversed(base) if ln.code not in catalog.guidance_codes and not is_em(ln.code)),
+                      base[0])
+        changed = [ln.model_copy(update={"units": reading.units}) if ln is target else ln for ln in base]
+        if reading.facts.get("other_side"):
+            changed = _other_side(changed, target)
+        return Proposal(kind="units", lines=changed, summary=f"{target.code} x{reading.units}")
+    if lines:
+        if all(is_em(ln.code) for ln in lines):
+            return Proposal(kind="em25", lines=lines + non_em, summary=", ".join(str(ln) for ln in lines))
+        return _lines_proposal(lines, non_em, None)
+    if reading.em is not None:
+        em = ClaimLine(code=reading.em.code or PLACEHOLDER_EM)
+        return Proposal(kind="em25", lines=[em, *non_em], summary="an E/M on the procedure day")
+    guidance = _guidance_proposal(reading, catalog)
+    if guidance is not None:
+        return Proposal(kind="lines", lines=[ln for ln in recommended if ln.code not in catalog.guidance_codes]
+                        + [guidance], summary=f"{guidance.code} for the guidance")
+    return Proposal(kind="coverage", lines=list(recommended), summary="the services described")
+
+
+def _lines_proposal(lines: list[ClaimLine], non_em: list[ClaimLine], modifier: str | None) -> Proposal:
+    summary = ", ".join(str(ln) for ln in lines)
+    if all(is_em(ln.code) for ln in lines):
+        lines = lines + non_em
+    kind = "em25" if any(is_em(ln.code) for ln in lines) else "lines"
+    return Proposal(kind=kind, lines=lines, modifier=modifier, summary=summary)  # type: ignore[arg-type]
+
+
+def _dedupe(lines: list[ClaimLine]) -> list[ClaimLine]:
+    """'New pt, 99205 ... can I bill 99205-25?': a bare mention of a code also written with modifiers is one line."""
+    modified = {ln.code for ln in lines if ln.modifiers}
+    seen: set[str] = set()
+    out = []
+    for ln in lines:
+        if (not ln.modifiers and ln.units == 1 and ln.code in modified) or str(ln) in seen:
+            continue
+        seen.add(str(ln))
+        out.append(ln)
+    return out
+
+
+def _attach(lines: list[ClaimLine], mods: list[str], reading: Reading) -> list[ClaimLine]:
+    """Each standalone modifier onto the line it was written with: 25/57 on the E/M line, otherwise the code
+    nearest to where the modifier was named ('the 25 on 64493' puts it on 64493: wrong, but that is the proposal)."""
+    codes = [s for s in reading.spans if s.kind == "code"]
+    out = list(lines)
+    for mod in mods:
+        if any(mod in ln.modifiers for ln in out):
+            continue
+        spans = [s for s in reading.spans if s.kind == "mod" and s.value == mod]
+        pos = spans[0].start if spans else 0
+        index = None
+        on = _written_on(reading, spans[0]) if spans else None
+        if on is not None:
+            index = next((i for i, ln in enumerate(out) if ln.code == on), None)
+        if index is None and mod in EM_MODS:
+            index = next((i for i, ln in enumerate(out) if is_em(ln.code)), None)
+        if index is None and codes:
+            nearest = min(codes, key=lambda s: min(abs(s.start - pos), abs(s.end - pos))).value["code"]
+            index = next((i for i, ln in enumerate(out) if ln.code == nearest), 0)
+        try:
+            out[index or 0] = out[index or 0].with_modifiers(mod)
+        except ValueError:
+            continue
+    return out
+
+
+def _written_on(reading: Reading, mod_span: object) -> str | None:
+    """'25 on 64493', '59 to 20552': the code named right after 'on'/'to' following the modifier."""
+    plain = [s for s in reading.spans if s.kind != "fact"]
+    i = plain.index(mod_span) if mod_span in plain else -1
+    window = plain[i + 1:i + 4] if i >= 0 else []
+    if window and window[0].text.lower() in ("on", "to", "onto"):
+        code = next((s for s in window[1:] if s.kind == "code"), None)
+        return code.value["code"] if code is not None else None
+    return None
+
+
+def _with_units(lines: list[ClaimLine], units: int) -> list[ClaimLine]:
+    plain = [i for i, ln in enumerate(lines) if ln.units == 1 and not is_em(ln.code)]
+    if not plain:
+        return lines
+    index = plain[-1]
+    return [ln.model_copy(update={"units": units}) if i == index else ln for i, ln in enumerate(lines)]
+
+
+def _other_side(lines: list[ClaimLine], target: ClaimLine) -> list[ClaimLine]:
+    """'One more line for the other side': the target line once per side."""
+    base = target.with_modifiers(drop=("RT", "LT", "50")).model_copy(update={"units": 1})
+    return [ln for ln in lines if ln is not target] + [base.with_modifiers("RT"), base.with_modifiers("LT")]
+
+
+def _comparison(reading: Reading) -> Proposal | None:
+    """'Is an intra-articular facet injection coded differently from a medial branch block?': the frames compared by
+    family (same family, same codes)."""
+    words = [s.text.lower() for s in reading.spans if s.kind != "fact"]
+    pairs = set(zip(words, words[1:]))
+    match = next((p for p in COMPARE_WORDS if p in pairs), None)
+    families = [f.family for f in reading.frames if f.family]
+    if match is None or len(families) < 2:
+        return None
+    same = families[0] == families[1]
+    asks_same = "same" in match
+    return Proposal(kind="compare", modifier="holds" if same == asks_same else "fails",
+                    summary="the same codes" if asks_same else "different codes")
+
+
+def _guidance_proposal(reading: Reading, catalog: Catalog) -> ClaimLine | None:
+    """'Can the US be billed separately?', 'add the fluoro?': the guidance code for the imaging named."""
+    words = {s.text.lower() for s in reading.spans}
+    if not words & {"bill", "billed", "add", "charge", "separate", "separately", "report"}:
+        return None
+    guide = next((s.value for s in reading.spans if s.kind == "guide" and s.value != "none"), None)
+    if guide is None:
+        return None
+    frame = next(iter(reading.done_frames()), None)
+    fam = catalog.family(frame.family) if frame and frame.family else None
+    code = (fam.guidance.get(guide) if fam else None) or (
+        "77003" if guide == "fluoroscopy" and fam and fam.imaging in ("included", "twin") else None)
+    code = code or next((c.code for c in catalog.family_codes("imaging") if c.guides == guide), None)
+    return ClaimLine(code=code) if code else None
+
+
+# --- the verdict --------------------------------------------------------------------------------------------------
+
+def in_context(proposal: Proposal, recommended: list[ClaimLine], catalog: Catalog) -> list[ClaimLine]:
+    """The proposed lines on today's claim: beside the recommended lines of the families the proposal does not
+    restate ('does 77002 get 50?' is checked beside 20610-50), never a line of a family it proposes."""
+    if proposal.kind not in ("lines", "units", "modifier"):
+        return list(proposal.lines)
+    codes = {ln.code for ln in proposal.lines}
+    if proposal.kind == "modifier":
+        return list(proposal.lines) + [ln for ln in recommended if ln.code not in codes]
+    families = {_family(ln.code, catalog) for ln in proposal.lines}
+    rest = [ln for ln in recommended if ln.code not in codes and _family(ln.code, catalog) not in families]
+    return list(proposal.lines) + rest
+
+
+def _family(code: str, catalog: Catalog) -> str:
+    info = catalog.code(code)
+    return info.family if info else code
+
+
+def verdict_for(proposal: Proposal, recommended: list[ClaimLine], rec: Recommendation | None,
+                checked: CheckResult | None, catalog: Catalog) -> tuple[Verdict, list[str], list[str]]:
+    """(verdict, reasons, pending facts) by the invariants in the module docstring."""
+    if proposal.kind == "compare":
+        return ("yes" if proposal.modifier == "holds" else "no"), ["procedure families compared"], []
+    if proposal.kind == "coverage":
+        findings = rec.findings if rec else []
+        hits = [f.rule for f in findings if f.rule.startswith(COVERAGE_RULES) and f.severity != "info"]
+        if hits:
+            return "no", hits, []
+        if not recommended:
+            return "conditional", ["nothing to check"], []
+        pending = sorted({f.pending for f in findings if f.pending})
+        return ("conditional", [f"pending:{p}" for p in pending], pending) if pending else ("yes", [], [])
+    if proposal.kind == "modifier" and not proposal.lines:
+        return "conditional", ["no line to put the modifier on"], []
+    assert checked is not None
+    proposed = proposal.lines
+    corrected = checked.claim
+    if proposal.kind == "em25":
+        # "Can I bill 99213?" asks whether the E/M is billable; the 25 it needs is part of billing it
+        bare = {ln.code for ln in proposed if is_em(ln.code) and not ln.modifiers}
+        proposed = [ln for ln in proposed if ln.code not in bare]
+        corrected = [ln for ln in corrected if ln.code not in bare]
+        if bare and not any(ln.code in bare for ln in checked.claim):
+            return _no_em(checked, bare)
+    codes = {ln.code for ln in proposed}
+    touching = [f for f in checked.findings if set(f.codes) & codes]
+    pending = sorted({f.pending for f in touching if f.pending and f.pending in CODING_FACTS})
+    sides = any(m in SIDES for ln in proposed for m in ln.modifiers)
+    lost = bag(proposed, sides) - bag(corrected, sides)
+    decisive = [f for f in touching if f.severity in ("error", "warning")]
+    if lost or decisive:
+        blocking = [f for f in decisive if not (f.pending and f.pending in CODING_FACTS)]
+        if not blocking and pending:
+            return "conditional", [f"pending:{p}" for p in pending], pending
+        reasons = [f.rule for f in blocking] or [f"{key[0]} as proposed is changed by the engine" for key in lost]
+        return "no", reasons, []
+    if pending:
+        return "conditional", [f"pending:{p}" for p in pending], pending
+    wanted = [ln for ln in recommended if _family(ln.code, catalog) in {_family(c, catalog) for c in codes}]
+    got = [ln for ln in corrected if _family(ln.code, catalog) in {_family(c, catalog) for c in codes}]
+    if recommended and bag(got, sides) != bag(wanted, sides):
+        return "no", ["the proposal differs from the engine's claim"], []
+    if any(f.severity in ("error", "warning") for f in checked.findings):
+        return "no", [f.rule for f in checked.findings if f.severity in ("error", "warning")], []
+    return "yes", [], []
+
+
+def _no_em(checked: CheckResult, bare: set[str]) -> tuple[Verdict, list[str], list[str]]:
+    """The engine removed the E/M the question asks about: No, or Conditional when it waits on a fact."""
+    why = [f for f in checked.findings if set(f.codes) & bare and f.severity in ("error", "warning")]
+    pending = sorted({f.pending for f in why if f.pending and f.pending in CODING_FACTS})
+    if why and all(f.pending in CODING_FACTS for f in why if f.pending) and pending and \
+            all(f.pending for f in why):
+        return "conditional", [f"pending:{p}" for p in pending], pending
+    return "no", [f.rule for f in why] or ["the E/M is not billable here"], []
+
+
+def lookup_verdict(reading: Reading, facts: list[LookupFact]) -> Verdict | None:
+    """A yes/no look-up answered by the tables: 'Is there an NCCI edit between X and Y?' (an edit exists), 'Is X an
+    add-on?' (it is). Other yes/no look-ups get no verdict (the guidance answers them in words)."""
+    if reading.question_type != "yes_no" or reading.lookup is None or not facts:
+        return None
+    fields = set(reading.lookup.fields)
+    if fields == {"ptp"}:
+        return "yes" if any(f.field == "ptp_mi" and f.value != "none" for f in facts) else "no"
+    if fields == {"addon"}:
+        values = {f.value for f in facts if f.field == "addon"}
+        return "yes" if values == {"true"} else "no" if values == {"false"} else None
+    return None
+
+
+def decide(reading: Reading, encounter: Encounter, catalog: Catalog) -> Decision:
+    """Recommend (services described), check (lines proposed, on today's claim), then the verdict."""
+    rec = recommend(encounter, catalog) if encounter.procedures or (encounter.em and encounter.em.code) else None
+    recommended = list(rec.claim) if rec else []
+    checked = None
+    if rec is None and reading.lines:
+        checked = check(list(reading.lines), encounter.facts, catalog)
+        recommended = list(checked.claim)
+    proposal = build_proposal(reading, recommended, catalog)
+    verdict, reasons, pending = None, [], []
+    if proposal is not None and reading.kind in ("claim", "clarify"):
+        if proposal.lines and proposal.kind != "coverage":
+            checked = check(in_context(proposal, recommended, catalog), encounter.facts, catalog)
+        if reading.kind == "clarify" or not reading.confident:
+            verdict, reasons = "conditional", ["not fully read"]
+        else:
+            verdict, reasons, pending = verdict_for(proposal, recommended, rec, checked, catalog)
+    findings = list(rec.findings if rec else [])
+    if checked is not None:
+        seen = {(f.rule, f.message) for f in findings}
+        findings += [f for f in checked.findings if (f.rule, f.message) not in seen]
+    claim = recommended if reading.kind == "claim" else []
+    return Decision(rec, checked, claim, findings, verdict, reasons, pending, proposal)
+
+
+__all__ = ["Decision", "bag", "build_proposal", "decide", "in_context", "is_em", "lookup_verdict", "verdict_for"]

@@ -1,0 +1,101 @@
+"""From a Reading to the Encounter the rules engine sees: today's procedures (done frames only), the E/M visit and
+the facts. Negated, planned and merely mentioned procedures are never billed; historical ones only inform facts
+(sessions, relief, the global period of an earlier procedure)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import ValidationError
+
+from advisor.errors import InvalidInput
+from advisor.reader.levels import parse_level_token
+from advisor.reader.model import Frame, Reading
+from advisor.rules.catalog import Catalog
+from advisor.rules.model import EMVisit, Encounter, Facts, Procedure, UltrasoundDocs
+
+FACT_KEYS = ("setting", "separate_problem", "new_patient", "prior_relief_percent", "prior_sessions", "sedation",
+             "radicular", "distinct_sites", "ablation", "days_since_global_procedure", "prior_blocks",
+             "relief_months")
+
+
+def procedures(frame: Frame, catalog: Catalog) -> list[Procedure]:
+    """The engine's Procedure(s) for one frame: one per joint for joint frames, sides per level when they differ."""
+    fam = catalog.family(frame.family or "")
+    base: dict[str, Any] = {
+        "family": fam.id, "region": frame.region, "levels": max(1, min(frame.levels or 1, 10)),
+        "laterality": frame.laterality, "imaging": frame.imaging, "diagnostic": frame.diagnostic,
+        "target": frame.target,
+    }
+    if fam.counts == "joints":
+        return [Procedure(**base | {"laterality": j.laterality or (frame.laterality if len(frame.joints) == 1 else None),
+                                    "joint": j.name, "joint_size": j.size}) for j in frame.joints] or [Procedure(**base)]
+    if fam.counts == "muscles":
+        base |= {"muscles": max(1, min(frame.muscles, 50)) if frame.muscles else None, "laterality": None}
+    if fam.counts == "levels" and len(frame.sides) > 1:
+        base |= _levels_per_side(frame, fam.level_unit or "joint")
+    return [Procedure(**base)]
+
+
+def _levels_per_side(frame: Frame, unit: str) -> dict[str, Any]:
+    """Right and left level counts from the levels named per side (bilateral levels count on both)."""
+    from advisor.reader.frames import count_levels
+
+    def count(names: list[str]) -> int:
+        joints: set[int] = set()
+        vertebrae: set[int] = set()
+        for name in dict.fromkeys(names):
+            parsed = parse_level_token(name.lower())
+            if parsed:
+                joints.update(parsed["joints"])  # type: ignore[arg-type]
+                vertebrae.update(parsed["vertebrae"])  # type: ignore[arg-type]
+        return count_levels(sorted(joints), sorted(vertebrae), unit) or 0
+
+    both = frame.sides.get("bilateral", [])
+    right, left = count(both + frame.sides.get("right", [])), count(both + frame.sides.get("left", []))
+    return {"levels_right": right, "levels_left": left, "levels": max(1, right, left), "laterality": None}
+
+
+def to_encounter(reading: Reading, catalog: Catalog, payer: str | None, default_payer: str) -> Encounter:
+    """The Encounter for the engine: request payer over question payer over the default."""
+    facts_in = reading.facts
+    frames = reading.done_frames()
+    procs = [p for f in frames for p in procedures(f, catalog)]
+    data: dict[str, Any] = {k: facts_in[k] for k in FACT_KEYS if k in facts_in}
+    data["payer"] = payer or facts_in.get("payer") or default_payer
+    data["diagnostic"] = next((p.diagnostic for p in procs if p.diagnostic is not None), None)
+    imagings = {p.imaging for p in procs if p.imaging}
+    if len(imagings) == 1 and (len(procs) == 1 or len({p.family for p in procs}) == 1):
+        data["imaging"] = imagings.pop()
+    if "us_permanent_image" in facts_in or "us_report" in facts_in:
+        data["ultrasound"] = UltrasoundDocs(real_time=True, permanent_image=facts_in.get("us_permanent_image"),
+                                            report=facts_in.get("us_report"))
+    data["muscles"] = next((p.muscles for p in procs if p.muscles), None)
+    past = [f for f in reading.frames if f.status == "historical" and f.family]
+    if data.get("days_since_global_procedure") is not None and past:
+        data["global_procedure_code"] = primary_code(past[-1], catalog)
+    elif "days_since_global_procedure" in data:
+        data.pop("days_since_global_procedure")
+    try:
+        facts = Facts.model_validate(data)
+    except ValidationError as exc:
+        raise InvalidInput(f"facts: {exc.errors()[0]['msg']}", "facts") from None
+    em = None
+    if reading.em is not None and reading.em.status == "done":
+        em = EMVisit(code=reading.em.code, new_patient=reading.em.new_patient,
+                     separate_problem=reading.em.separate_problem)
+    return Encounter(procedures=procs, em=em, facts=facts)
+
+
+def primary_code(frame: Frame, catalog: Catalog) -> str | None:
+    """The first code an earlier procedure was billed with (for the global period it opened)."""
+    from advisor.rules.recommend import recommend
+
+    procs = procedures(frame, catalog)
+    if not procs:
+        return None
+    rec = recommend(Encounter(procedures=procs[:1]), catalog)
+    return rec.claim[0].code if rec.claim else None
+
+
+__all__ = ["primary_code", "procedures", "to_encounter"]

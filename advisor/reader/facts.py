@@ -1,0 +1,127 @@
+"""Encounter facts the question states: payer, claim type, E/M facts, indication, sedation, ablation technique,
+separate sites, ultrasound documentation (from the fact patterns of vocabulary.yaml), and the history the LCD rules
+check: relief from prior blocks and for how long, sessions already done, days since an earlier procedure."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from advisor.reader.model import Frame, Span
+
+RELIEF_WORDS = frozenset({"relief", "improvement", "reduction", "better", "improved", "pain relief", "relieved",
+                          "decrease", "decreased", "response"})
+FACT_NAMES = {"us_image": "us_permanent_image"}
+
+
+def pattern_facts(spans: list[Span]) -> tuple[dict[str, Any], list[str]]:
+    """Fact values from the pattern spans; a match inside a longer match of the opposite value is dropped ("no
+    separate problem" is not also "separate problem"); two values left standing are a conflict."""
+    facts = [s for s in spans if s.kind == "fact"]
+    kept = [f for f in facts if not any(o is not f and o.value[0] == f.value[0] and o.value[1] != f.value[1]
+                                        and o.start <= f.start and f.end <= o.end and (o.end - o.start) > (f.end - f.start)
+                                        for o in facts)]
+    values: dict[str, set[Any]] = {}
+    for f in kept:
+        values.setdefault(f.value[0], set()).add(f.value[1])
+        f.used = True
+    out: dict[str, Any] = {}
+    conflicts: list[str] = []
+    for name, found in values.items():
+        key = FACT_NAMES.get(name, name)
+        if len(found) == 1:
+            out[key] = next(iter(found))
+        elif name == "ablation":
+            out[key] = next(v for v in found if v != "thermal")
+        else:
+            conflicts.append(key)
+    return out, conflicts
+
+
+def payer_and_claim(spans: list[Span]) -> tuple[dict[str, Any], list[str]]:
+    out: dict[str, Any] = {}
+    conflicts: list[str] = []
+    payers = {s.value for s in spans if s.kind == "payer"}
+    if len(payers) == 1:
+        out["payer"] = payers.pop()
+    elif payers:
+        conflicts.append("payer")
+    claims = {s.value for s in spans if s.kind == "claim"}
+    places = {s.value for s in spans if s.kind == "place"}
+    for s in spans:
+        if s.kind in ("payer", "claim", "place"):
+            s.used = True
+    if claims:
+        claim = "asc" if "asc" in claims or ("facility" in claims and places == {"asc"}) else (
+            "facility" if "facility" in claims else "office")
+        out["setting"] = claim
+        if len(claims - {"facility"}) > 1:
+            conflicts.append("setting")
+    return out, conflicts
+
+
+def history_facts(spans: list[Span], frames: list[Frame], relief_frames: list[Frame]) -> dict[str, Any]:
+    """Relief percentages and durations, sessions already done, days since an earlier procedure."""
+    out: dict[str, Any] = {}
+    sentences = _sentence_words(spans)
+    reliefs = []
+    for s in spans:
+        if s.kind == "pct" and sentences.get(id(s), set()) & RELIEF_WORDS:
+            reliefs.append(min(100, s.value))
+            s.used = True
+    blocks = [f for f in relief_frames if f.family in ("facet_injection",) and f.status == "historical"]
+    if reliefs:
+        if blocks and len(reliefs) >= 2:
+            out["prior_blocks"] = reliefs[:10]
+        elif blocks and any(f.family == "facet_rfa" and f.status == "done" for f in frames):
+            out["prior_blocks"] = reliefs[:10]
+            out["prior_relief_percent"] = reliefs[-1]
+        else:
+            out["prior_relief_percent"] = reliefs[-1]
+    for s, nxt, prev in _with_neighbours(spans):
+        value = s.value if s.kind == "num" else None
+        if not value:
+            continue
+        noun = value.get("noun")
+        if noun == "month" and prev in ("for", "lasting", "lasted", "x"):
+            out["relief_months"] = value["n"]
+            s.used = True
+        elif noun in ("day", "week") and nxt in ("after", "later", "post", "following", "since", "ago", "out"):
+            out["days_since_global_procedure"] = min(365, value["n"] * (7 if noun == "week" else 1))
+            s.used = True
+    return out
+
+
+def _sentence_words(spans: list[Span]) -> dict[int, set[str]]:
+    """For each span, the lower-case words of its sentence (relief percentages sit near 'relief')."""
+    out: dict[int, set[str]] = {}
+    current: list[Span] = []
+
+    def flush() -> None:
+        words = {s.text.lower() for s in current}
+        for s in current:
+            out[id(s)] = words
+
+    for s in spans:
+        if s.kind == "fact":
+            continue
+        current.append(s)
+        if s.kind == "punct" and s.value in (".", "?", "!", ";"):
+            flush()
+            current = []
+    flush()
+    return out
+
+
+def _with_neighbours(spans: list[Span]) -> list[tuple[Span, str, str]]:
+    plain = [s for s in spans if s.kind != "fact"]
+    out = []
+    for i, s in enumerate(plain):
+        nxt = plain[i + 1].text.lower() if i + 1 < len(plain) else ""
+        if plain[i + 1:i + 2] and plain[i + 1].kind == "count" and i + 2 < len(plain):
+            nxt = plain[i + 2].text.lower()
+        prev = plain[i - 1].text.lower() if i else ""
+        out.append((s, nxt, prev))
+    return out
+
+
+__all__ = ["history_facts", "pattern_facts", "payer_and_claim"]

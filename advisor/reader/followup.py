@@ -1,0 +1,119 @@
+"""Follow-up questions: "what if it was bilateral?", "and the left knee too?", "what about an RFA instead?",
+"can I add 77003?" read against the previous turn. The previous Reading's frames and facts carry over; what the
+follow-up states replaces or adds to them; its attribute words are bound to the previous procedures."""
+
+from __future__ import annotations
+
+from advisor.reader.frames import Grammar
+from advisor.reader.model import Frame, Reading
+from advisor.reader.reader import finish
+from advisor.rules.catalog import Catalog
+
+OPENERS = (("what", "if"), ("what", "about"), ("how", "about"), ("and",), ("with",), ("without",), ("plus",),
+           ("also",), ("same",), ("now",), ("instead",), ("but",), ("then",), ("ok", "and"), ("so", "what"))
+ADDING = frozenset({"also", "too", "add", "adding", "another", "plus", "additionally", "as well"})
+SPINAL = frozenset({"facet_injection", "facet_rfa", "tfesi", "epidural_il", "facet_us"})
+SHORT = 14
+
+
+def _words(reading: Reading) -> list[str]:
+    return [w for s in reading.spans if s.kind not in ("punct", "fact") for w in s.text.lower().split()]
+
+
+def is_follow_up(reading: Reading, catalog: Catalog) -> bool:
+    """A follow-up opens with 'what if/and/with', says it adds ('the right shoulder too'), or names no procedure
+    of its own (no procedure code either): a short question, a later visit, a code to add."""
+    words = _words(reading)
+    if any(tuple(words[:len(o)]) == o for o in OPENERS) or ADDING & set(words):
+        return True
+    if reading.done_frames() or reading.kind in ("out_of_scope", "unsupported", "lookup"):
+        return False
+    if any((info := catalog.code(ln.code)) is not None and catalog.family(info.family).procedure
+           for ln in reading.lines):
+        return False
+    return bool(reading.lines) or "days_since_global_procedure" in reading.facts or len(words) <= SHORT
+
+
+def merge(previous: Reading, current: Reading, catalog: Catalog) -> Reading:
+    """The follow-up over the previous turn: facts and frames carry over, restated ones are replaced, added ones
+    appended; the follow-up's own words are bound to the previous procedures when it names none."""
+    merged = current.model_copy(deep=True)
+    merged.follow_up = True
+    merged.facts = {**previous.facts, **current.facts}
+    words = set(_words(current))
+    adding = bool(ADDING & words)
+    grammar = Grammar(catalog.registry)
+    previous_frames = [f.model_copy(deep=True) for f in previous.frames]
+    if "days_since_global_procedure" in current.facts and not current.done_frames():
+        for frame in previous_frames:
+            frame.status = "historical"  # "comes back 6 days later": the earlier turn's procedure is in the past
+        merged.frames = previous_frames
+    elif not current.done_frames():
+        merged.frames = [_overlay(f, _attributes(grammar, merged, f), adding) if f.status == "done" else f
+                         for f in previous_frames]
+    else:
+        merged.frames = _combine(previous_frames, merged.done_frames(), "instead" in words, adding)
+    if merged.em is None and previous.em is not None:
+        merged.em = previous.em.model_copy()
+    if merged.em is not None:
+        merged.em.separate_problem = merged.facts.get("separate_problem")
+        merged.em.new_patient = merged.facts.get("new_patient")
+    words_in_order = _words(current)
+    opens = any(tuple(words_in_order[:len(o)]) == o for o in OPENERS)
+    if (opens or current.question_type == "statement") and not current.lines and not current.modifiers:
+        merged.question_type = previous.question_type  # "and bilateral?" asks what the previous turn asked
+    return finish(merged, catalog)
+
+
+def _attributes(grammar: Grammar, reading: Reading, frame: Frame) -> Frame:
+    """The follow-up's words read as attributes of one earlier procedure ('and bilateral?', '3 levels', 'no fluoro')."""
+    return grammar.attributes(reading.spans, frame.family) if frame.family else Frame()
+
+
+def _overlay(old: Frame, new: Frame, adding: bool) -> Frame:
+    data = old.model_dump()
+    for key in ("region", "laterality", "imaging", "diagnostic", "target", "muscles"):
+        value = getattr(new, key)
+        if value is not None:
+            data[key] = value
+    if new.level_names:
+        names = list(dict.fromkeys(old.level_names + new.level_names)) if adding else new.level_names
+        data["level_names"] = names
+        data["levels"] = max(len(names), new.levels or 0) if adding else (new.levels or len(names))
+        data["sides"] = {}
+    elif new.levels:
+        data["levels"] = new.levels
+    if new.joints:
+        joints = old.joints + new.joints if adding else new.joints
+        if not adding and len(new.joints) == 1 and new.joints[0].laterality is None and old.joints:
+            joints = [new.joints[0].model_copy(update={"laterality": old.joints[0].laterality})]
+        data["joints"] = [j.model_dump() for j in joints]
+    elif new.laterality and old.joints:
+        data["joints"] = [dict(j.model_dump(), laterality=new.laterality) for j in old.joints]
+    if new.laterality:
+        data["sides"] = {}
+    return Frame.model_validate(data)
+
+
+def _combine(old: list[Frame], new: list[Frame], instead: bool, adding: bool) -> list[Frame]:
+    """New procedures in a follow-up: the same family restates it, 'instead' replaces (keeping the levels and side
+    of a spinal procedure unless restated), otherwise they are added."""
+    out = list(old)
+    for frame in new:
+        same = next((i for i, f in enumerate(out) if f.family == frame.family and f.status == "done"), None)
+        if same is not None:
+            out[same] = _overlay(out[same], frame, adding)
+            continue
+        swap = next((i for i, f in enumerate(out) if f.status == "done" and f.family in SPINAL
+                     and frame.family in SPINAL), None) if not adding else None
+        if swap is not None and (instead or not adding):
+            carried = out[swap].model_dump() | {k: v for k, v in frame.model_dump().items() if v not in (None, [], {}, "")}
+            out[swap] = Frame.model_validate(carried)
+        elif instead and out:
+            out = [f for f in out if f.status != "done"] + [frame]
+        else:
+            out.append(frame)
+    return out
+
+
+__all__ = ["is_follow_up", "merge"]

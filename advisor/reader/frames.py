@@ -1,0 +1,460 @@
+"""The grammar: tagged spans become procedure frames, each with its own attributes and status.
+
+A sentence is cut into chunks at commas and coordinators ("and", "plus", "then", "but"...). A chunk with a procedure
+word (an act such as "injection" or "RFA", or a family word such as "MBB") heads a frame; so does a chunk naming a
+procedural target ("the L4-5 facet", "the left knee") when its sentence has an act to share. Every other chunk lends
+its attributes to the frame before it (or after it, at the start of a sentence). Attributes are bound inside a
+frame's chunks only, so "bilateral L4-5 facet and a left knee injection" gives each procedure its own side.
+
+Cues of negation and time apply to the frames of their chunk (ConText style): negated, planned, historical or only
+mentioned; a present marker ("today") keeps a frame today's despite a historical cue. The family of a frame comes
+from its act and targets through the registry (families.yaml `act`, `targets`, `default_for`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from advisor.reader.levels import _NAMES, joint_name
+from advisor.reader.model import Frame, Joint, Span, Status
+from advisor.rules.registry import Family, Registry
+
+SENTENCE_END = frozenset({".", "?", "!", ";"})
+SEPARATOR_WORDS = frozenset({"and", "plus", "also", "then", "but", "&", "+", ",", "as well as", "along with",
+                             "in addition to", "followed by", "together with", "after that", "while", "whereas",
+                             "with", "w/", "and also", "and then"})
+SPINAL_REGIONS = frozenset({"cervical", "thoracic", "lumbar", "sacral"})
+STATUS_RANK = {"negated": 4, "planned": 3, "historical": 2, "mentioned": 1}
+SEQUENCE_CUES = frozenset({"after", "following"})
+
+
+@dataclass
+class Chunk:
+    spans: list[Span]
+    sentence: int
+
+    def of(self, *kinds: str) -> list[Span]:
+        return [s for s in self.spans if s.kind in kinds]
+
+    def cues(self, category: str) -> list[Span]:
+        return [s for s in self.spans if s.kind == "cue" and s.value == category]
+
+    @property
+    def text(self) -> str:
+        return " ".join(s.text for s in self.spans if s.kind != "punct")
+
+
+@dataclass
+class Draft:
+    """A frame being built: its chunks (the head chunk first) and, once resolved, its family."""
+
+    chunks: list[Chunk] = field(default_factory=list)
+    family: Family | None = None
+    candidates: list[str] = field(default_factory=list)
+    shared_act: Span | None = None
+
+    def spans(self, *kinds: str) -> list[Span]:
+        return [s for c in self.chunks for s in c.of(*kinds)]
+
+
+def sentences(spans: list[Span]) -> list[list[Span]]:
+    out: list[list[Span]] = [[]]
+    for s in spans:
+        if s.kind == "fact":
+            continue  # facts overlay the words; they are read separately
+        out[-1].append(s)
+        if s.kind == "punct" and s.value in SENTENCE_END:
+            out.append([])
+    return [x for x in out if x]
+
+
+def _is_separator(span: Span) -> bool:
+    return (span.kind == "punct" and span.value in (",", "+", "&")) or (
+        span.kind in ("word", "filler") and span.text.lower() in SEPARATOR_WORDS)
+
+
+def chunks_of(sentence: list[Span], index: int) -> list[Chunk]:
+    out: list[Chunk] = [Chunk([], index)]
+    for s in sentence:
+        if _is_separator(s):
+            if out[-1].spans:
+                out.append(Chunk([], index))
+            continue
+        if s.kind == "cue" and s.value in ("negated", "historical", "planned") and _has_head(out[-1]):
+            out.append(Chunk([], index))  # "the TFESI, not the facet", "RFA after two MBBs": the cue opens a chunk
+        out[-1].spans.append(s)
+    return [c for c in out if c.spans]
+
+
+def _has_head(chunk: Chunk) -> bool:
+    return bool(chunk.of("family", "act"))
+
+
+class Grammar:
+    """Builds frames for one question from its spans, with the registry's families and anatomy."""
+
+    def __init__(self, registry: Registry) -> None:
+        self.registry = registry
+        self.anatomy = registry.anatomy
+
+    # --- chunking into frames ---------------------------------------------------------------------------------------
+
+    def drafts(self, spans: list[Span]) -> list[Draft]:
+        drafts: list[Draft] = []
+        for index, sentence in enumerate(sentences(spans)):
+            chunks = chunks_of(sentence, index)
+            sentence_acts = [s for c in chunks for s in c.of("act", "family")]
+            pending: list[Chunk] = []
+            current: Draft | None = None
+            mentioned: list[Span] = []
+            for chunk in chunks:
+                if self._mention_only(chunk):
+                    for a in chunk.of("anat"):
+                        a.used = True  # "examined the shoulder", "knee pain": mentioned, not a procedure site
+                    mentioned += [a for a in chunk.of("anat") if self._procedural(a)]
+                    continue
+                if mentioned and chunk.of("act") and not chunk.of("anat", "family", "level") and \
+                        any(s.text.lower() in ("it", "them", "that", "there") for s in chunk.spans):
+                    chunk.spans.append(mentioned[-1])  # "examined the knee and decided to inject it"
+                if self._heads(chunk, bool(sentence_acts)):
+                    current = Draft(chunks=[chunk, *pending])
+                    if not chunk.of("act", "family"):
+                        current.shared_act = _nearest(sentence_acts, chunk)
+                    pending = []
+                    drafts.append(current)
+                elif current is not None:
+                    current.chunks.append(chunk)
+                else:
+                    pending.append(chunk)
+            if pending and current is None and drafts and drafts[-1].chunks[0].sentence == index - 1:
+                # a sentence that only adds attributes ("Under fluoro.") lends them to the previous sentence's frame
+                drafts[-1].chunks += pending
+        return _fold_bare_acts(drafts)
+
+    def _heads(self, chunk: Chunk, sentence_has_act: bool) -> bool:
+        """A procedure word heads a frame; so does a procedural target when its sentence has an act to share
+        ("the knee and the shoulder were injected"), and a spinal or nerve target even alone ("L5-S1 facet R",
+        "a bilateral caudal": coders name these procedures by their target)."""
+        if chunk.of("family", "act"):
+            return True
+        if self._mention_only(chunk):
+            return False
+        kinds = {self.anatomy[a.value].kind for a in chunk.of("anat") if self._procedural(a)}
+        return bool(kinds & {"spine", "nerve"}) or (sentence_has_act and bool(kinds))
+
+    def _procedural(self, span: Span) -> bool:
+        anat = self.anatomy.get(span.value)
+        return anat is not None and not anat.generic and anat.kind in ("spine", "joint", "muscle", "nerve")
+
+    @staticmethod
+    def _mention_only(chunk: Chunk) -> bool:
+        """Anatomy named as a complaint or exam finding ("knee pain", "examined the shoulder"), no procedure word."""
+        return not chunk.of("act", "family") and bool(chunk.cues("complaint") or chunk.cues("mentioned"))
+
+    # --- family ---------------------------------------------------------------------------------------------------
+
+    def resolve(self, draft: Draft) -> None:
+        """The family the draft's act and targets name; candidates when they tie or nothing fits."""
+        words = draft.spans("family")
+        acts = {s.value for s in draft.spans("act")} | ({draft.shared_act.value} if draft.shared_act and
+                                                        draft.shared_act.kind == "act" else set())
+        named = [self.registry.families[s.value] for s in words]
+        if draft.shared_act is not None and draft.shared_act.kind == "family":
+            named.append(self.registry.families[draft.shared_act.value])
+        acts |= {f.act for f in named}
+        if not acts:
+            acts = {"inject"}  # "L5-S1 facet R": a target named alone was injected
+        targets = {s.value for s in draft.spans("anat")}
+        targets |= {(f.generic or f.targets or ("",))[0] for f in named if f.targets}
+        has_levels = bool(draft.spans("level")) or any(
+            (s.value or {}).get("noun") == "level" for s in draft.spans("num"))
+        scored: list[tuple[tuple[int, int, int, int], str]] = []
+        for fam in self.registry.families.values():
+            if not fam.procedure or not fam.targets:
+                continue
+            act_ok = fam.act in acts or (fam.act == "aspirate" and "inject" in acts) or (
+                fam.act == "inject" and "aspirate" in acts and "joint" in fam.targets)
+            specific, generic = self._target_match(fam, targets)
+            word = sum(1 for f in named if f.id == fam.id)
+            default = 1 if (fam.default_for == "levels" and has_levels and not targets) else 0
+            if not act_ok and not word:
+                continue
+            if specific or generic or word or default:
+                scored.append(((specific, word, generic + default, int(act_ok)), fam.id))
+        scored.sort(reverse=True)
+        if not scored:
+            draft.candidates = []
+            return
+        best = scored[0][0]
+        tied = [fid for score, fid in scored if score == best]
+        if len(tied) == 1:
+            draft.family = self.registry.families[tied[0]]
+        draft.candidates = [fid for _, fid in scored[:4]]
+
+    def _target_match(self, fam: Family, targets: set[str]) -> tuple[int, int]:
+        """(specific, generic) matches of a frame's anatomy against a family's targets: the same anatomy id is
+        specific unless the family calls it generic; anatomy of a class the family lists by its generic id (any
+        joint, any muscle) matches generically."""
+        specific = generic = 0
+        for t in targets:
+            anat = self.anatomy.get(t)
+            if anat is None:
+                continue
+            if t in fam.targets:
+                if t in fam.generic or anat.generic:
+                    generic += 1
+                else:
+                    specific += 1
+            elif any(self.anatomy[g].generic and self.anatomy[g].kind == anat.kind for g in fam.targets
+                     if g in self.anatomy):
+                specific += 1 if anat.kind in ("joint", "muscle") else 0
+        return specific, generic
+
+    # --- status ----------------------------------------------------------------------------------------------------
+
+    def status(self, draft: Draft, lone: bool) -> Status:
+        """Negated, planned, historical or only mentioned, from the cues of the frame's chunks. Cues in a chunk the
+        frame only borrows attributes from do not move a procedure the head chunk places today or repeats ("Repeat
+        TFESI, the prior one gave 30% relief"), nor does a chunk that reports an earlier result."""
+        head = draft.chunks[0]
+        anchored = any(s.kind == "cue" and s.value in ("present", "repeat") for s in head.spans)
+        cues = [s for c in draft.chunks for s in c.of("cue")
+                if c is head or not (anchored or (c.of("pct") and s.value == "historical"))]
+        present = any(s.value == "present" for s in cues)
+        found: Status = "done"
+        for s in [s for c in draft.chunks for s in c.of("cue")]:
+            s.used = True
+        for s in cues:
+            category = s.value
+            if category not in STATUS_RANK:
+                continue
+            if category == "historical" and (present or (lone and s.text.lower() in SEQUENCE_CUES)):
+                continue
+            if category == "negated" and not self._negates(draft, s):
+                continue
+            if STATUS_RANK[category] > STATUS_RANK.get(found, 0):
+                found = category
+        return found
+
+    def _negates(self, draft: Draft, cue: Span) -> bool:
+        """A negation cue negates the procedure when the next content word after it is the procedure itself ("no
+        injection", "declined the RFA", "not a facet"), or when it closes a clause about the procedure ("the RFA was
+        cancelled", "not done"); "no contrast allergy" or "not pregnant" negate something else."""
+        chunk = next(c for c in draft.chunks if cue in c.spans)
+        after = [s for s in chunk.spans[chunk.spans.index(cue) + 1:] if s.kind not in ("filler", "punct")]
+        before = [s for s in chunk.spans[:chunk.spans.index(cue)] if s.kind not in ("filler", "punct")]
+        heads = ("family", "act", "anat", "level", "side", "region")
+        if after and after[0].kind in heads:
+            return True
+        if not after:
+            return bool(before) and any(s.kind in heads for s in before) or chunk is not draft.chunks[0]
+        return False
+
+    # --- attributes -------------------------------------------------------------------------------------------------
+
+    def frame(self, draft: Draft, status: Status) -> Frame:
+        fam = draft.family
+        frame = Frame(family=fam.id if fam else None, label=fam.label if fam else "", status=status,
+                      words=" / ".join(c.text for c in draft.chunks)[:200], candidates=draft.candidates)
+        frame.today = any(s.value == "present" for s in draft.spans("cue"))
+        frame.laterality = self._laterality(draft)
+        for s in draft.spans("family", "act", "anat"):
+            s.used = True
+        if draft.shared_act is not None:
+            draft.shared_act.used = True
+        frame.imaging = _first_value(draft.spans("guide"))
+        purposes = draft.spans("purpose")
+        if purposes:
+            frame.diagnostic = purposes[-1].value == "diagnostic"
+        elif fam is not None and any(s.value in fam.implies_diagnostic or s.text.lower() in fam.implies_diagnostic
+                                     for s in draft.spans("anat", "family")):
+            frame.diagnostic = True
+        frame.region = self._region(draft, fam)
+        if fam is not None and fam.counts == "levels":
+            self._levels(draft, fam, frame)
+        elif draft.spans("level"):
+            for s in draft.spans("level"):
+                s.used = True  # the levels of an SI, epidural or other single-code procedure: placed, not counted
+        if fam is not None and fam.counts == "joints":
+            frame.joints = self._joints(draft)
+        if fam is not None and fam.counts == "muscles":
+            frame.muscles, frame.muscle_names = self._muscles(draft)
+        if fam is not None and fam.select == "target":
+            frame.target = next((s.value for s in draft.spans("anat") if s.value in fam.targets), None)
+        return frame
+
+    def _laterality(self, draft: Draft) -> str | None:
+        sides = {s.value for s in draft.spans("side")}
+        for s in draft.spans("side"):
+            s.used = True
+        if "bilateral" in sides or {"left", "right"} <= sides:
+            return "bilateral"
+        return next(iter(sides), None)
+
+    def _region(self, draft: Draft, fam: Family | None) -> str | None:
+        words = [s.value for s in draft.spans("region") if s.value in SPINAL_REGIONS]
+        for s in draft.spans("region"):
+            s.used = True
+        from_levels = [(s.value or {}).get("region") for s in draft.spans("level")]
+        region = next((r for r in words), None) or next((r for r in from_levels if r and r != "sacral"), None) or \
+            next((r for r in from_levels if r), None)
+        if region is None:
+            region = next((self.anatomy[s.value].region for s in draft.spans("anat")
+                           if s.value in self.anatomy and self.anatomy[s.value].region), None)
+        return region
+
+    def _levels(self, draft: Draft, fam: Family, frame: Frame) -> None:
+        """Level names per chunk (with that chunk's side), merged; counted in the family's unit."""
+        joints: set[int] = set()
+        vertebrae: set[int] = set()
+        per_side: dict[str, set[str]] = {}
+        unsided = False
+        for chunk in draft.chunks:
+            levels = [s for s in chunk.of("level")]
+            _expand_ranges(chunk)
+            side = self._laterality(Draft(chunks=[chunk]))
+            names: list[str] = []
+            for s in levels:
+                s.used = True
+                joints.update(s.value["joints"])
+                vertebrae.update(s.value["vertebrae"])
+                names += s.value["names"]
+            if names:
+                if side is None:
+                    unsided = True
+                else:
+                    per_side.setdefault(side, set()).update(names)
+        counted = count_levels(sorted(joints), sorted(vertebrae), fam.level_unit or "joint")
+        explicit = [s for s in draft.spans("num") if (s.value or {}).get("noun") in ("level", "joint", "nerve")
+                    and (fam.level_unit == "nerve" or (s.value or {}).get("noun") != "nerve")]
+        stated = sum(s.value["n"] for s in explicit) if explicit else None
+        for s in explicit:
+            s.used = True
+        frame.level_names = [joint_name(j) for j in sorted(joints)] + [_NAMES[v] for v in sorted(vertebrae)]
+        frame.levels = counted or stated
+        doubled = frame.laterality == "bilateral" and stated == 2 * (counted or 0)  # "two joints" = both sides
+        if counted and stated and counted != stated and not doubled:
+            frame.candidates = [f"levels: {counted} named, {stated} stated"]
+        if len(per_side) > 1 and not unsided:
+            frame.sides = {side: sorted(names) for side, names in per_side.items()}
+
+    def _joints(self, draft: Draft) -> list[Joint]:
+        found: dict[str, Joint] = {}
+        for chunk in draft.chunks:
+            side = self._laterality(Draft(chunks=[chunk]))
+            for s in chunk.of("anat"):
+                anat = self.anatomy.get(s.value)
+                if anat is None or anat.kind != "joint" or anat.generic or anat.size is None:
+                    continue
+                name = anat.part_of or anat.id
+                size = self.anatomy[name].size or anat.size
+                add_joint(found, Joint(name=name, size=size, laterality=side))  # type: ignore[arg-type]
+        return list(found.values())
+
+    def _muscles(self, draft: Draft) -> tuple[int | None, list[str]]:
+        """Distinct muscles (left and right of one muscle count as two); stated counts add up across chunks."""
+        sided: set[tuple[str, str]] = set()
+        names: list[str] = []
+        frame_side = self._laterality(draft)
+        for chunk in draft.chunks:
+            side = self._laterality(Draft(chunks=[chunk])) or (frame_side if frame_side == "bilateral" else None)
+            for s in chunk.of("anat"):
+                anat = self.anatomy.get(s.value)
+                if anat is None or anat.kind != "muscle" or anat.generic:
+                    continue
+                names.append(anat.id)
+                for one in (("left", "right") if side == "bilateral" else (side or "unspecified",)):
+                    sided.add((anat.id, one))
+        stated = [s for s in draft.spans("num") if (s.value or {}).get("noun") in ("muscle", None)
+                  and s.text.lower() not in ("one", "single")] + [
+            s for s in draft.spans("num") if (s.value or {}).get("noun") is None and s.text.lower() == "one"
+            and any(t.text.lower() in ("in", "on") for t in draft.spans("filler"))]  # "3 in the neck, one in the back"
+        for s in stated:
+            s.used = True
+        if stated:
+            return sum(s.value["n"] for s in stated), names
+        return (len(sided) or None), names
+
+
+    def attributes(self, spans: list[Span], family_id: str) -> Frame:
+        """The question's words read as attributes of one procedure named elsewhere (by a code, or by the previous
+        turn): 'and bilateral?', '3 levels', 'no fluoro', '64493 for L4-5 on the left'."""
+        chunks = [c for i, sentence in enumerate(sentences(spans)) for c in chunks_of(sentence, i)
+                  if not self._mention_only(c)]
+        draft = Draft(chunks=chunks, family=self.registry.families[family_id])
+        return self.frame(draft, "done")
+
+
+def _fold_bare_acts(drafts: list[Draft]) -> list[Draft]:
+    """A draft that is only an act ("aspirated, then injected the knee") joins the next draft of its sentence (or
+    the previous one): it says what was done to that procedure's target, not a procedure of its own."""
+    out: list[Draft] = []
+    for i, draft in enumerate(drafts):
+        bare = not draft.spans("family", "anat", "level") and draft.spans("act") and \
+            not any(a.value == "visit" for a in draft.spans("act"))
+        if not bare:
+            out.append(draft)
+            continue
+        sentence = draft.chunks[0].sentence
+        nxt = next((d for d in drafts[i + 1:] if d.chunks[0].sentence == sentence), None)
+        if nxt is not None and not any(a.value == "visit" for a in nxt.spans("act")):
+            nxt.chunks = nxt.chunks + draft.chunks
+        elif out and out[-1].chunks[0].sentence == sentence:
+            out[-1].chunks += draft.chunks
+        else:
+            out.append(draft)
+    return out
+
+
+def _expand_ranges(chunk: Chunk) -> None:
+    """'L1-2 through L5-S1' (two level spans joined by through/to): every joint between them."""
+    spans = chunk.spans
+    for i in range(len(spans) - 2):
+        a, mid, b = spans[i], spans[i + 1], spans[i + 2]
+        if a.kind == "level" and b.kind == "level" and mid.text.lower() in ("through", "thru", "to", "-"):
+            top = min(a.value["joints"] + a.value["vertebrae"])
+            bottom = max(b.value["joints"] or [v - 1 for v in b.value["vertebrae"]])
+            if 0 <= bottom - top <= 12:
+                a.value = dict(a.value, joints=list(range(top, bottom + 1)), vertebrae=[])
+                b.value = dict(b.value, joints=[], vertebrae=[])
+                mid.used = True
+
+
+def count_levels(joints: list[int], vertebrae: list[int], unit: str) -> int | None:
+    """Levels in a family's unit: joints (n medial branches block n-1 joints), foramina (a joint or a root each),
+    or nerves (one per vertebra named)."""
+    if not joints and not vertebrae:
+        return None
+    if unit == "joint":
+        return len(joints) if joints else max(1, len(vertebrae) - 1)
+    if unit == "nerve":
+        return len(vertebrae) + len(joints)
+    extra = {v for v in vertebrae if v not in joints and v - 1 not in joints}
+    return len(joints) + len(extra)
+
+
+def add_joint(found: dict[str, Joint], joint: Joint) -> None:
+    """A joint already named (same joint, same or unstated side) is not added twice."""
+    same = next((k for k, j in found.items() if j.name == joint.name and (
+        j.laterality == joint.laterality or joint.laterality is None or j.laterality is None)), None)
+    if same is None:
+        found[f"{joint.name}:{joint.laterality}"] = joint
+    elif joint.laterality and found[same].laterality is None:
+        found[same] = found[same].model_copy(update={"laterality": joint.laterality})
+
+
+def _nearest(candidates: list[Span], chunk: Chunk) -> Span | None:
+    if not candidates or not chunk.spans:
+        return None
+    at = chunk.spans[0].start
+    return min(candidates, key=lambda s: abs(s.start - at))
+
+
+def _first_value(spans: list[Span]) -> Any:
+    for s in spans:
+        s.used = True
+    return spans[-1].value if spans else None
+
+
+__all__ = ["Chunk", "Draft", "Grammar", "add_joint", "chunks_of", "count_levels", "sentences"]

@@ -1,0 +1,136 @@
+"""What the question reader produces: tagged spans, procedure frames with their status, the encounter facts the
+question states, what it proposes, and what it could not place. Pydantic, so the API can return it and take a
+corrected copy back (the coder's edits in the chat)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from advisor.claims import ClaimLine
+from advisor.rules.model import Imaging, Laterality, Region
+
+Status = Literal["done", "negated", "planned", "historical", "mentioned"]
+Kind = Literal["claim", "lookup", "clarify", "unsupported", "out_of_scope"]
+QuestionType = Literal["yes_no", "wh", "statement"]
+
+
+class Span(BaseModel):
+    """A run of words the tagger recognised: what kind of thing it is, its value, where it is, and whether the
+    grammar used it (an unused significant span is something the reader could not place)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: str
+    value: Any = None
+    text: str
+    start: int = Field(description="Character offset in the normalised question.")
+    end: int
+    used: bool = False
+
+    @property
+    def significant(self) -> bool:
+        """Numbers, codes, modifiers, procedure and anatomy words must be placed somewhere ('one' and 'single' without
+        a noun are pronouns or adjectives, not counts)."""
+        if self.kind == "num" and isinstance(self.value, dict) and self.value.get("noun") is None and \
+                self.text.lower() in ("one", "single", "a single"):
+            return False
+        return self.kind in SIGNIFICANT
+
+
+SIGNIFICANT = frozenset({"code", "mod", "num", "pct", "ordinal", "level", "anat", "family", "act", "qty", "per",
+                         "again"})
+
+
+class Joint(BaseModel):
+    """One joint or bursa of a joint frame (a bursa that belongs to a joint is named as that joint)."""
+
+    name: str
+    size: Literal["small", "intermediate", "major"]
+    laterality: Laterality | None = None
+
+
+class Frame(BaseModel):
+    """One procedure as the question describes it, with the attributes bound to it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    family: str | None = Field(None, description="Registry family id; None when the words do not settle it.")
+    label: str = ""
+    status: Status = "done"
+    region: Region | None = None
+    levels: int | None = None
+    level_names: list[str] = Field(default_factory=list)
+    sides: dict[str, list[str]] = Field(default_factory=dict, description="Levels per side when sides differ by level.")
+    laterality: Laterality | None = None
+    imaging: Imaging | None = None
+    diagnostic: bool | None = None
+    joints: list[Joint] = Field(default_factory=list)
+    muscles: int | None = None
+    muscle_names: list[str] = Field(default_factory=list)
+    target: str | None = Field(None, description="Nerve or ganglion for families whose code depends on it.")
+    today: bool = Field(False, description="The question places it today ('today', 'this visit').")
+    words: str = Field("", description="The words this frame was read from.")
+    candidates: list[str] = Field(default_factory=list, description="Families the words could mean, when unsettled.")
+
+
+class EMFrame(BaseModel):
+    """The E/M visit, when one is billed or asked about."""
+
+    code: str | None = None
+    status: Status = "done"
+    new_patient: bool | None = None
+    separate_problem: bool | None = None
+
+
+class Proposal(BaseModel):
+    """What a yes/no question puts forward for the engine to accept or reject."""
+
+    kind: Literal["lines", "em25", "modifier", "units", "coverage", "compare"]
+    lines: list[ClaimLine] = Field(default_factory=list)
+    modifier: str | None = None
+    summary: str = ""
+
+
+class LookupRequest(BaseModel):
+    """A question that asks for a fact instead of a claim."""
+
+    fields: list[str] = Field(default_factory=list, description="mue, mai, ptp, global, bilateral, multiple, addon, "
+                                                                "lcd, sessions, definition")
+    codes: list[str] = Field(default_factory=list)
+    modifiers: list[str] = Field(default_factory=list)
+    terms: list[str] = Field(default_factory=list, description="Other words the question asks about.")
+
+
+class Reading(BaseModel):
+    """The whole question as read: its kind, frames, facts, proposal, and what was not understood."""
+
+    kind: Kind = "claim"
+    question_type: QuestionType = "statement"
+    frames: list[Frame] = Field(default_factory=list)
+    em: EMFrame | None = None
+    facts: dict[str, Any] = Field(default_factory=dict, description="Encounter facts the question states.")
+    lines: list[ClaimLine] = Field(default_factory=list, description="Claim lines written in the question.")
+    modifiers: list[str] = Field(default_factory=list, description="Modifiers named on their own.")
+    units: int | None = Field(None, description="Units proposed in words (twice, x2, per nerve).")
+    proposal: Proposal | None = None
+    lookup: LookupRequest | None = None
+    unplaced: list[Span] = Field(default_factory=list, description="Significant words the reader could not place.")
+    conflicts: list[str] = Field(default_factory=list)
+    unsupported: list[str] = Field(default_factory=list, description="Procedures named that this advisor does not cover.")
+    questions: list[str] = Field(default_factory=list, description="What to ask to settle what was not understood.")
+    override_attempt: bool = False
+    follow_up: bool = False
+    spans: list[Span] = Field(default_factory=list, exclude=True, description="Every tagged span (not stored).")
+
+    @property
+    def confident(self) -> bool:
+        return not (self.unplaced or self.conflicts or self.unsupported or self.questions)
+
+    def done_frames(self) -> list[Frame]:
+        return [f for f in self.frames if f.status == "done" and f.family]
+
+
+__all__ = ["EMFrame", "Frame", "Joint", "Kind", "LookupRequest", "Proposal", "QuestionType", "Reading", "Span",
+           "Status"]

@@ -1,0 +1,145 @@
+"""What kind of question it is: yes/no, a wh-question or a statement; and whether it asks a fact (a look-up) rather
+than what to bill."""
+
+from __future__ import annotations
+
+from advisor.reader.model import LookupRequest, QuestionType, Span
+from advisor.reader.vocab import Vocabulary
+
+BILLING_WORDS = frozenset({"bill", "billed", "billing", "code", "codes", "coding", "cpt", "cpts", "report", "charge",
+                           "submit", "claim", "lines", "units"})
+CHOICE_WORDS = frozenset({"or"})
+
+
+def _clauses(sentence: list[Span]) -> list[list[Span]]:
+    out: list[list[Span]] = [[]]
+    for s in sentence:
+        if s.kind == "punct" and s.value in (",", ":", "(", ")", ";"):
+            out.append([])
+        elif s.kind not in ("fact",):
+            out[-1].append(s)
+    return [c for c in out if c]
+
+
+def _sentences(spans: list[Span]) -> list[list[Span]]:
+    out: list[list[Span]] = [[]]
+    for s in spans:
+        if s.kind == "fact":
+            continue
+        out[-1].append(s)
+        if s.kind == "punct" and s.value in (".", "?", "!"):
+            out.append([])
+    return [x for x in out if x]
+
+
+def question_type(spans: list[Span], vocab: Vocabulary) -> QuestionType:
+    """The first sentence that asks decides: a wh-question or a choice ('57 or 25?') is not yes/no; a clause opened by
+    an auxiliary ('can I', 'is it'), a tag ('right?', 'ok?') or a request to confirm is."""
+    sentences = _sentences(spans)
+    asking = [s for s in sentences if s[-1].kind == "punct" and s[-1].value == "?"] or sentences[-1:]
+    for sentence in asking[:1]:
+        clauses = _clauses(sentence[:-1] if sentence[-1].kind == "punct" else sentence)
+        if not clauses:
+            continue
+        if any(_opens(c, "wh") for c in clauses):
+            return "wh"
+        last = clauses[-1]
+        if _is_choice(last):
+            return "wh"
+        if any(_opens_yes_no(c, vocab) for c in clauses) or _tag_ending(last, vocab) or _confirm(sentence, vocab) \
+                or any(_proposes(c) for c in clauses):
+            return "yes_no"
+        if sentence[-1].kind == "punct" and sentence[-1].value == "?":
+            return "wh" if _asks_codes(last) else "yes_no"
+    if any(_confirm(s, vocab) or any(_proposes(c) for c in _clauses(s)) for s in sentences):
+        return "yes_no"
+    return "statement"
+
+
+PROPOSE_VERBS = frozenset({"bill", "code", "use", "put", "charge", "submit", "report", "add", "append"})
+
+
+def _proposes(clause: list[Span]) -> bool:
+    """An instruction to bill something definite: 'Bill 64495 x3 ...', 'bill 20610-RT and 20610-LT on two lines?',
+    'Bill both codes?'."""
+    words = [w for w in _words(clause) if w not in ("so", "and", "ok", "okay", "then", "just", "please", "hi")]
+    return bool(words) and words[0] in PROPOSE_VERBS and (
+        any(s.kind in ("code", "mod") for s in clause) or any(w in ("both", "it", "them", "that", "this") for w in words))
+
+
+def _words(clause: list[Span]) -> list[str]:
+    return [s.text.lower() for s in clause]
+
+
+WH_WORDS = frozenset({"what", "which", "how", "why", "when", "where", "who", "what's", "whats", "how's", "whose"})
+
+
+def _opens(clause: list[Span], kind: str) -> bool:
+    """Does the clause open with a wh-word (after 'so', 'and', 'ok'...)?"""
+    words = [w for w in _words(clause) if w not in ("so", "and", "ok", "okay", "then", "but", "hi", "also")]
+    return bool(words) and words[0].split()[0] in WH_WORDS
+
+
+def _opens_yes_no(clause: list[Span], vocab: Vocabulary) -> bool:
+    words = [w for w in _words(clause) if w not in ("so", "and", "ok", "okay", "then", "but", "hi", "also")]
+    if not words:
+        return False
+    for n in (3, 2, 1):
+        head = tuple(words[:n])
+        if head in vocab.yes_no["not_openers"]:
+            return False
+        if head in vocab.yes_no["openers"]:
+            return True
+    return False
+
+
+def _tag_ending(clause: list[Span], vocab: Vocabulary) -> bool:
+    words = _words(clause)
+    return any(tuple(words[-n:]) in vocab.yes_no["endings"] for n in (1, 2, 3) if len(words) >= n)
+
+
+def _confirm(sentence: list[Span], vocab: Vocabulary) -> bool:
+    words = _words(sentence)
+    return any(tuple(words[i:i + n]) in vocab.yes_no["confirm"] for n in (1, 2, 3) for i in range(len(words)))
+
+
+def _is_choice(clause: list[Span]) -> bool:
+    """'57 or 25?', '1 unit or 2?', '50 or RT/LT?' (but not 'or not?')."""
+    words = _words(clause)
+    return any(w in CHOICE_WORDS and i + 1 < len(words) and words[i + 1] != "not" and i > 0
+               for i, w in enumerate(words))
+
+
+def _asks_codes(clause: list[Span]) -> bool:
+    return any(w in ("codes", "code", "cpt", "cpts", "lines", "modifiers", "modifier", "units") for w in _words(clause))
+
+
+def lookup_request(spans: list[Span], qtype: QuestionType, has_done_frames: bool) -> LookupRequest | None:
+    """A look-up when the question names a table fact (MUE, PTP edit, global days, bilateral indicator, add-on,
+    LCD, sessions a year) or asks for a definition, and does not ask what to bill for services it describes."""
+    fields = [s.value for s in spans if s.kind == "lookup"]
+    codes = [s.value["code"] for s in spans if s.kind == "code"]
+    mods = [s.value for s in spans if s.kind == "mod"]
+    words = {s.text.lower() for s in spans if s.kind in ("filler", "word")}
+    if not fields:
+        return None
+    specific = [f for f in fields if f != "definition"]
+    if has_done_frames and (not specific or words & BILLING_WORDS) and "definition" in fields:
+        return None
+    if has_done_frames and not specific:
+        return None
+    if "definition" in fields and not specific and qtype == "yes_no":
+        return None
+    if specific == ["addon"] and not codes:
+        return None
+    if mods and not set(specific) & {"mue", "mai", "ptp", "global", "bilateral", "multiple"}:
+        return None  # "does the add-on 64494 also get 50?": a modifier proposed on a code, checked as a claim
+    for s in spans:
+        if s.kind == "lookup":
+            s.used = True
+    terms = [s.text for s in spans if s.kind in ("family", "anat", "word") and s.text.isalpha()][:6]
+    return LookupRequest(fields=list(dict.fromkeys(specific or ["definition"])), codes=list(dict.fromkeys(codes)),
+                         modifiers=list(dict.fromkeys(mods)), terms=terms)
+
+
+__all__ = ["lookup_request", "question_type"]

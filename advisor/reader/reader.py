@@ -1,0 +1,454 @@
+"""read(question, catalog) -> Reading: the whole question as the reader understood it, with what it could not place.
+
+tag -> frames (grammar) -> facts -> question type, look-up -> what is proposed -> coverage. Deterministic: the same
+words always give the same Reading. When a number, code, modifier, procedure or anatomy word is left unplaced, two
+statements conflict, or a procedure is outside the catalog, the Reading says so (`unplaced`, `conflicts`,
+`unsupported`, `questions`) and the answer asks instead of guessing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from advisor.claims import ClaimLine
+from advisor.reader.facts import history_facts, pattern_facts, payer_and_claim
+from advisor.reader.frames import Grammar, add_joint, count_levels
+from advisor.reader.levels import parse_level_token
+from advisor.reader.model import EMFrame, Frame, Joint, Reading, Span
+from advisor.reader.questions import lookup_request, question_type
+from advisor.reader.tagger import normalise, tag
+from advisor.reader.vocab import Vocabulary, vocabulary_of
+from advisor.rules.catalog import Catalog
+from advisor.rules.model import FACT_QUESTIONS
+
+EM_CODE_PREFIX = "99"
+REPEAT_ORDINALS = {"second": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4, "fifth": 5, "5th": 5, "sixth": 6,
+                   "6th": 6}
+IDENTIFIER_WORDS = frozenset({"mrn", "id", "acct", "account", "#", "member", "npi", "dob", "chart", "ref", "case",
+                              "encounter", "invoice", "pt#", "no", "number"})
+INFO_NOUNS = frozenset({"dose", "year", "date", "ratio", "injection", "session", "day", "week", "month", "percent",
+                        "side", "knee"})
+QUANTITY_PER = {"level": "levels", "levels": "levels", "nerve": "nerves", "nerves": "nerves", "muscle": "muscles",
+                "muscles": "muscles", "joint": "joints", "joints": "joints", "knee": "joints", "knees": "joints",
+                "side": "sides", "sides": "sides", "injection": "injections", "injections": "injections",
+                "needle": "injections", "needles": "injections", "stick": "injections", "site": "injections",
+                "sites": "injections", "point": "injections", "points": "injections", "day": "days", "days": "days",
+                "branch": "nerves", "branches": "nerves", "root": "levels", "roots": "levels", "bursa": "joints"}
+
+
+def read(question: str, catalog: Catalog) -> Reading:
+    """Read one question on its own (follow-ups are merged with the previous turn by advisor.reader.followup)."""
+    vocab = vocabulary_of(catalog)
+    text = normalise(question)
+    _, spans = tag(text, vocab)
+    reading = Reading(spans=spans)
+    grammar = Grammar(catalog.registry)
+    drafts = grammar.drafts(spans)
+    procedure_drafts = [d for d in drafts if not _is_visit(d)]
+    for d in procedure_drafts:
+        grammar.resolve(d)
+    lone = sum(1 for d in procedure_drafts if d.family is not None) <= 1
+    frames = [grammar.frame(d, grammar.status(d, lone)) for d in procedure_drafts]
+    reading.frames = _merge(frames, catalog)
+    reading.lines = _lines(spans, catalog)
+    reading.modifiers = list(dict.fromkeys(s.value for s in spans if s.kind == "mod"))
+    for s in spans:
+        if s.kind == "mod":
+            s.used = True  # a modifier named on its own is part of what the question proposes
+    reading.em = _em(drafts, reading, spans)
+    for d in drafts:
+        if _is_visit(d):
+            grammar.status(d, lone)
+            for s in d.spans("act", "side", "anat", "level"):
+                s.used = True  # the visit and the complaint it addressed
+    _facts(reading, spans, catalog)
+    if reading.facts.get("days_since_global_procedure") is not None:
+        for frame in reading.frames:  # "seen 6 days after the RFA": the procedure is the earlier one
+            if frame.status == "done" and not frame.today:
+                frame.status = "historical"
+    _settle_bare_acts(reading, catalog)
+    _repeat(reading, spans)
+    if not reading.done_frames() and reading.lines:
+        reading.frames += frames_from_codes(reading.lines, catalog, spans, grammar)
+    reading.question_type = question_type(spans, vocab)
+    _proposal_words(reading, spans)
+    reading.lookup = lookup_request(spans, reading.question_type, bool(reading.done_frames()))
+    reading.unsupported = list(dict.fromkeys(s.value for s in spans if s.kind == "unsupported"))
+    reading.override_attempt = any(s.kind == "override" for s in spans)
+    _place_numbers(reading, spans, vocab)
+    return finish(reading, catalog)
+
+
+def finish(reading: Reading, catalog: Catalog) -> Reading:
+    """What was left unplaced, the kind of answer the question gets, and what to ask (run again after a follow-up
+    is merged with the previous turn, which may place more of its words)."""
+    reading.unplaced = [s for s in reading.spans if s.significant and not s.used]
+    reading.kind = _kind(reading, reading.spans, catalog)  # type: ignore[assignment]
+    reading.questions = _questions(reading, catalog)
+    return reading
+
+
+def _is_visit(draft: Any) -> bool:
+    acts = {s.value for s in draft.spans("act")}
+    return "visit" in acts and not draft.spans("family") and len(acts) == 1
+
+
+def _merge(frames: list[Frame], catalog: Catalog) -> list[Frame]:
+    """Frames of one family and status are one procedure named twice: levels, sides, joints and muscles add up."""
+    out: list[Frame] = []
+    for frame in frames:
+        same = next((f for f in out if f.family and f.family == frame.family and f.status == frame.status), None)
+        if same is None:
+            out.append(frame)
+            continue
+        data = same.model_dump()
+        for key, value in frame.model_dump().items():
+            if key in ("level_names", "joints", "muscle_names", "words", "sides", "candidates"):
+                continue
+            if value not in (None, [], {}, "") and data.get(key) in (None, [], {}, ""):
+                data[key] = value
+        names = list(dict.fromkeys(same.level_names + frame.level_names))
+        if frame.level_names:
+            data["level_names"] = names
+            unit = catalog.family(same.family or "").level_unit or "joint"
+            data["levels"] = recount(names, unit) if same.level_names else frame.levels
+        sides = {k: list(v) for k, v in same.sides.items()}
+        for frm in (same, frame):
+            if not frm.sides and frm.laterality and frm.level_names:
+                sides.setdefault(frm.laterality, [])
+                sides[frm.laterality] = sorted(set(sides[frm.laterality]) | set(frm.level_names))
+        for side, lv in frame.sides.items():
+            sides[side] = sorted(set(sides.get(side, [])) | set(lv))
+        if len(sides) > 1:
+            data["sides"] = sides
+            data["laterality"] = None
+        elif same.laterality != frame.laterality and same.laterality and frame.laterality:
+            data["laterality"] = "bilateral" if {same.laterality, frame.laterality} == {"left", "right"} else \
+                frame.laterality
+        joints: dict[str, Joint] = {}
+        for joint in same.joints + frame.joints:
+            add_joint(joints, joint)
+        data["joints"] = [j.model_dump() for j in joints.values()]
+        data["muscle_names"] = same.muscle_names + frame.muscle_names
+        if same.muscles and frame.muscles:
+            data["muscles"] = same.muscles + frame.muscles
+        data["words"] = (same.words + " / " + frame.words)[:300]
+        out[out.index(same)] = Frame.model_validate(data)
+    return out
+
+
+def recount(names: list[str], unit: str) -> int:
+    """Levels from level names in a family's unit (joints, foramina or nerves)."""
+    joints: set[int] = set()
+    vertebrae: set[int] = set()
+    for name in dict.fromkeys(names):
+        parsed = parse_level_token(name.lower())
+        if parsed:
+            joints.update(parsed["joints"])  # type: ignore[arg-type]
+            vertebrae.update(parsed["vertebrae"])  # type: ignore[arg-type]
+    return count_levels(sorted(joints), sorted(vertebrae), unit) or 0
+
+
+def _lines(spans: list[Span], catalog: Catalog) -> list[ClaimLine]:
+    """Claim lines written in the question ('99213-25', '64636 x2', '2 units of 64484'); identifiers are not codes."""
+    lines = []
+    plain = [s for s in spans if s.kind != "fact"]
+    for i, s in enumerate(plain):
+        if s.kind != "code":
+            continue
+        before = plain[i - 1].text.lower() if i else ""
+        if before in IDENTIFIER_WORDS:
+            s.used = True
+            continue
+        units = s.value["units"]
+        if i >= 2 and plain[i - 1].text.lower() == "of" and plain[i - 2].kind == "num" and \
+                (plain[i - 2].value or {}).get("noun") == "unit":
+            units = plain[i - 2].value["n"] or 1
+            plain[i - 2].used = True
+        try:
+            lines.append(ClaimLine(code=s.value["code"], modifiers=tuple(s.value["modifiers"]), units=units))
+            s.used = True
+        except ValueError:
+            continue
+    return lines
+
+
+def _em(drafts: list[Any], reading: Reading, spans: list[Span]) -> EMFrame | None:
+    codes = [ln.code for ln in reading.lines if ln.code.startswith(EM_CODE_PREFIX)]
+    visit = any(_is_visit(d) for d in drafts)
+    if not codes and not visit and "25" not in reading.modifiers and not any("25" in ln.modifiers for ln in reading.lines):
+        return None
+    return EMFrame(code=codes[0] if codes else None)
+
+
+def _facts(reading: Reading, spans: list[Span], catalog: Catalog) -> None:
+    facts, conflicts = pattern_facts(spans)
+    more, more_conflicts = payer_and_claim(spans)
+    facts.update(more)
+    relief_frames = reading.frames
+    facts.update(history_facts(spans, reading.done_frames(), relief_frames))
+    _sessions(reading, spans, facts, catalog)
+    reading.conflicts += [f"{name} is stated both ways" for name in conflicts + more_conflicts]
+    if reading.em is not None:
+        reading.em.new_patient = facts.get("new_patient")
+        reading.em.separate_problem = facts.get("separate_problem")
+    reading.facts = facts
+
+
+def _sessions(reading: Reading, spans: list[Span], facts: dict[str, Any], catalog: Catalog) -> None:
+    """Sessions already done: 'the 4th ESI this year' (three before), 'had 3 ESIs', a historical frame of the same
+    kind as today's procedure (a repeat)."""
+    done = reading.done_frames()
+
+    def key(frame: Frame) -> str | None:
+        return catalog.family(frame.family or "").session_key(frame.diagnostic) if frame.family else None
+
+    sessions: dict[str, int] = {}
+    today = key(done[0]) if done else None
+    for s in spans:
+        if s.kind == "ordinal" and today:
+            sessions[today] = max(0, int(s.value) - 1)
+            s.used = True
+    for s in spans:
+        if s.kind == "cue" and s.value == "repeat" and today:
+            n = next((v for w, v in REPEAT_ORDINALS.items() if w in s.text.lower()), None)
+            if n is not None:
+                sessions[today] = max(sessions.get(today, 0), n - 1)
+    for frame in reading.frames:
+        if frame.status == "historical" and (k := key(frame)):
+            sessions[k] = max(sessions.get(k, 0), 1)
+    counts = [s for s in spans if s.kind == "num" and (s.value or {}).get("noun") == "session"]
+    if counts and today:
+        sessions[today] = counts[0].value["n"]
+        counts[0].used = True
+    if sessions:
+        facts["prior_sessions"] = sessions
+
+
+def _repeat(reading: Reading, spans: list[Span]) -> None:
+    """'Had 4 ESIs this year, can we do a fifth?', 'Can we repeat it?': the procedure asked about is another one of
+    the earlier kind, done now."""
+    cues = [s for s in spans if s.kind == "cue" and s.value == "repeat"]
+    earlier = [f for f in reading.frames if f.status == "historical" and f.family]
+    if not cues or not earlier or reading.done_frames():
+        return
+    again = earlier[-1].model_copy(update={"status": "done", "today": True})
+    reading.frames.append(again)
+    for s in cues:
+        s.used = True
+
+
+def _settle_bare_acts(reading: Reading, catalog: Catalog) -> None:
+    """An act with no target ('the injection', 'decided to inject'): on an E/M question it only says a procedure was
+    done that day (fact procedure_day); beside procedure codes the codes name it; otherwise it stays unresolved and
+    the reader asks which procedure it was."""
+    bare = [f for f in reading.frames if f.family is None and not (f.level_names or f.joints or f.region or f.target
+                                                                  or f.candidates)]
+    if not bare:
+        return
+    coded = any((info := catalog.code(ln.code)) is not None and catalog.family(info.family).procedure
+                for ln in reading.lines)
+    if reading.em is not None or coded:
+        if any(f.status == "done" for f in bare) and not coded:
+            reading.facts["procedure_day"] = True
+        reading.frames = [f for f in reading.frames if f not in bare]
+
+
+def frames_from_codes(lines: list[ClaimLine], catalog: Catalog, spans: list[Span], grammar: Grammar) -> list[Frame]:
+    """A question that names codes, not procedures ('64493 + 64494 bilateral?'): the procedures the codes stand
+    for, with what the words say about them (levels, side, imaging), so the engine can say what the claim should
+    be."""
+    by_family: dict[str, Frame] = {}
+    for line in lines:
+        info = catalog.code(line.code)
+        if info is None or not catalog.family(info.family).procedure:
+            continue
+        fam = catalog.family(info.family)
+        frame = by_family.setdefault(fam.id, Frame(family=fam.id, label=fam.label, words=line.code))
+        if info.level:
+            extra = line.units if info.level in ("2+",) else 1
+            position = {"1": 1, "2": 2, "3+": 3, "2+": 1 + extra}[info.level]
+            frame.levels = max(frame.levels or 1, position)
+        if info.region:
+            frame.region = "cervical" if info.region == "cervical_thoracic" else "lumbar"
+        if "50" in line.modifiers:
+            frame.laterality = "bilateral"
+        elif "RT" in line.modifiers or "LT" in line.modifiers:
+            frame.laterality = "right" if "RT" in line.modifiers else "left"
+        if "KX" in line.modifiers:
+            frame.diagnostic = True
+        if info.joint_size:
+            from advisor.reader.model import Joint
+
+            frame.joints.append(Joint(name=f"{info.joint_size} joint", size=info.joint_size,  # type: ignore[arg-type]
+                                      laterality=frame.laterality))
+        if info.muscles:
+            frame.muscles = max(frame.muscles or 0, 1 if info.muscles == "1-2" else 3)
+        if info.target:
+            frame.target = info.target
+        if info.imaging == "included_us":
+            frame.imaging = "ultrasound"
+    out = []
+    for family, frame in by_family.items():
+        words = grammar.attributes(spans, family)
+        data = frame.model_dump()
+        for key in ("region", "laterality", "imaging", "diagnostic", "target", "muscles", "sides"):
+            value = getattr(words, key)
+            if value not in (None, {}, []):
+                data[key] = value
+        if words.levels:
+            data["levels"], data["level_names"] = words.levels, words.level_names
+        if words.joints:
+            data["joints"] = [j.model_dump() for j in words.joints]
+        out.append(Frame.model_validate(data))
+    return out
+
+
+def _proposal_words(reading: Reading, spans: list[Span]) -> None:
+    """Units a question proposes in words: 'twice', 'x2', '2 units', 'per nerve', 'for each level', 'another 62327',
+    'one more line for the other side'."""
+    plain = [s for s in spans if s.kind != "fact"]
+    frame = next(iter(reading.done_frames()), None)
+    for i, s in enumerate(plain):
+        nxt = plain[i + 1] if i + 1 < len(plain) else None
+        if s.kind == "qty":
+            reading.units, s.used = int(s.value), True
+        elif s.kind == "word" and s.text.lower().startswith("x") and s.text[1:].isdigit():
+            reading.units, s.used = int(s.text[1:]), True
+        elif s.kind == "num" and (s.value or {}).get("noun") == "unit" and not s.used:
+            reading.units, s.used = s.value["n"] or None, True
+        elif s.kind == "per" and nxt is not None:
+            counted = QUANTITY_PER.get(nxt.text.lower().rstrip("s") if nxt.text.lower() not in QUANTITY_PER
+                                       else nxt.text.lower())
+            if counted:
+                reading.units = max(2, _count(reading, frame, counted, spans) or 2)
+                s.used = nxt.used = True
+        elif s.kind == "again":
+            code = next((x for x in plain[i + 1:i + 3] if x.kind == "code"), None)
+            if code is not None or any(x.text.lower() in ("side", "line", "unit") for x in plain[i + 1:i + 5]):
+                reading.units = reading.units or 2
+                s.used = True
+                if any(x.text.lower() == "side" for x in plain[i + 1:i + 6]):
+                    reading.facts["other_side"] = True
+
+
+def _count(reading: Reading, frame: Frame | None, counted: str, spans: list[Span]) -> int | None:
+    if counted == "levels" and frame is not None:
+        return frame.levels
+    if counted == "muscles" and frame is not None:
+        return frame.muscles
+    if counted == "joints" and frame is not None:
+        return len(frame.joints) or (2 if frame.laterality == "bilateral" else 1)
+    if counted == "sides":
+        return 2
+    nouns = {"nerves": ("nerve",), "injections": ("injection",), "days": ("day",)}.get(counted, ())
+    stated = [s.value["n"] for s in spans if s.kind == "num" and (s.value or {}).get("noun") in nouns]
+    if stated:
+        return stated[0]
+    if counted == "nerves" and frame is not None and frame.level_names:
+        return len([n for n in frame.level_names if "-" not in n]) or None
+    return None
+
+
+def _place_numbers(reading: Reading, spans: list[Span], vocab: Vocabulary) -> None:
+    """Numbers that carry no billing fact (doses, ages, dates, pain scores, counts of needles or sessions, time ago)
+    are placed as such; a number followed by a procedure word counts that procedure ('two MBBs')."""
+    plain = [s for s in spans if s.kind != "fact"]
+    for i, s in enumerate(plain):
+        if s.used:
+            continue
+        if s.kind == "num":
+            noun = (s.value or {}).get("noun")
+            nxt = plain[i + 1] if i + 1 < len(plain) else None
+            prev = plain[i - 1].text.lower() if i else ""
+            if noun in INFO_NOUNS or noun == "nerve" or (noun == "unit" and reading.units):
+                s.used = True
+            elif any(o.kind in ("family", "act") for o in _next_content(plain, i)):
+                s.used = True  # "two MBBs", "4 lumbar ESIs": how many were done (sessions, blocks)
+            elif prev in ("level", "lvl", "pain", "score", "vas", "nrs", "grade", "stage", "age", "aged", "bmi"):
+                s.used = True
+            elif nxt is not None and nxt.text.lower() in ("yo", "y/o", "year", "years", "am", "pm", "o'clock"):
+                s.used = True
+        elif s.kind in ("per", "again"):
+            nxt = plain[i + 1] if i + 1 < len(plain) else None
+            # "per Medicare", "another problem": not a quantity proposal, nothing to place
+            s.used = nxt is None or nxt.kind not in ("count", "anat", "code")
+        elif s.kind == "ordinal":
+            s.used = True
+
+
+def _next_content(plain: list[Span], i: int) -> list[Span]:
+    """The next two spans after i that are not filler, sides, regions or purposes."""
+    out = []
+    for s in plain[i + 1:i + 5]:
+        if s.kind in ("filler", "side", "region", "purpose", "word"):
+            continue
+        out.append(s)
+        if len(out) == 2:
+            break
+    return out
+
+
+def _kind(reading: Reading, spans: list[Span], catalog: Catalog) -> str:
+    in_scope_codes = [ln for ln in reading.lines if catalog.code(ln.code) is not None]
+    unknown_codes = [ln.code for ln in reading.lines if catalog.code(ln.code) is None]
+    supported = bool(reading.frames or in_scope_codes or reading.modifiers or reading.em or reading.lookup)
+    if reading.unsupported and not any(f.status == "done" and f.family for f in reading.frames) and not in_scope_codes:
+        return "unsupported"
+    if not supported:
+        if unknown_codes:
+            reading.unsupported += [f"code {c}" for c in unknown_codes]
+            return "unsupported"
+        return "out_of_scope"
+    if any(s.kind == "oos" for s in spans) and not (reading.frames or in_scope_codes):
+        return "out_of_scope"
+    if reading.lookup is not None:
+        return "lookup"
+    if reading.unplaced or reading.conflicts or any(f.family is None and f.status == "done" for f in reading.frames):
+        return "clarify"
+    if reading.question_type != "yes_no" and any(_needs_count(f, catalog) for f in reading.done_frames()):
+        return "clarify"
+    return "claim"
+
+
+def _needs_count(frame: Frame, catalog: Catalog) -> bool:
+    """A deciding count the question leaves out with no sensible default: no joint named for a joint injection,
+    neither a level nor a region for a spinal procedure counted in levels, no muscle count for trigger points."""
+    fam = catalog.family(frame.family or "")
+    if fam.counts == "joints":
+        return not frame.joints
+    if fam.counts == "levels":
+        return frame.levels is None and frame.region is None and fam.select == "region"
+    if fam.counts == "muscles":
+        return not frame.muscles
+    if fam.select == "target":
+        return frame.target is None
+    return False
+
+
+def _questions(reading: Reading, catalog: Catalog) -> list[str]:
+    """The questions that would settle what the reader could not place."""
+    out: list[str] = []
+    for frame in reading.frames:
+        if frame.family is None and frame.status == "done":
+            options = [catalog.family(c).label for c in frame.candidates if c in catalog.registry.families]
+            out.append("Which procedure was done" + (f": {' or '.join(options)}?" if options else
+                                                      f" (I read '{frame.words}')?"))
+        elif frame.status == "done" and frame.family and reading.question_type != "yes_no" and \
+                _needs_count(frame, catalog):
+            out.append(catalog.family(frame.family).ask or f"Which {catalog.family(frame.family).label} was it?")
+        elif frame.candidates and frame.candidates[0].startswith("levels:"):
+            out.append(f"How many levels were treated? ({frame.candidates[0].removeprefix('levels: ')})")
+    for span in reading.unplaced[:3]:
+        out.append(f"I could not place '{span.text}' in the question: what does it refer to?")
+    for conflict in reading.conflicts:
+        name = conflict.split(" ")[0]
+        out.append(FACT_QUESTIONS.get(name, f"The question states {conflict}: which is right?")
+                   + " (the question says it both ways)")
+    for name in reading.unsupported:
+        out.append(f"'{name}' is outside what this advisor covers; check it against the CPT book and the payer's "
+                   "policy.")
+    return list(dict.fromkeys(out))
+
+
+__all__ = ["finish", "frames_from_codes", "read"]

@@ -1,0 +1,272 @@
+"""The tagger: a question becomes a sequence of spans (codes with modifiers and units, numbers with what they
+count, spinal levels, anatomy, procedure words, sides, guidance, cues of negation and time, payer, claim type,
+question words), each with its position, so the grammar can bind them and the reader can say which it did not use.
+
+One left-to-right pass over the tokens with a longest-phrase lookup: linear in the length of the question.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Any
+
+from advisor.reader.levels import parse_level_token
+from advisor.reader.model import Span
+from advisor.reader.vocab import TOKEN_RE, Vocabulary
+
+MAX_CHARS = 4000
+_DASHES = dict.fromkeys(map(ord, "\u2010\u2011\u2012\u2013\u2014\u2015\u2212"), "-")
+MODIFIERS = frozenset({"24", "25", "26", "50", "51", "52", "57", "59", "76", "77", "79", "XE", "XS", "XP", "XU", "KX",
+                       "RT", "LT", "GA", "GY", "GZ", "JW", "JZ", "TC", "F1", "F2", "F3", "F4", "F5", "F6", "F7",
+                       "F8", "F9", "FA", "T1", "T2", "T3", "T4", "T5", "T6", "T7", "T8", "T9", "TA", "E1", "E2",
+                       "E3", "E4", "LC", "LD", "RC", "LM", "RI", "AS", "80", "82"})
+NUMERIC_MODS = frozenset({"24", "25", "26", "50", "51", "52", "57", "59", "76", "77", "79"})
+CASELESS_MODS = frozenset({"XE", "XS", "XP", "XU", "KX"})
+UPPER_MODS = frozenset({"GA", "GY", "GZ", "JW", "JZ"})
+MOD_BEFORE = frozenset({"modifier", "modifiers", "mod", "mods", "modifer", "a", "an", "the", "with", "use", "add",
+                        "append", "put", "bill", "need", "needs", "or", "and", "get", "gets", "take", "takes", "carry",
+                        "carries", "require", "requires", "justify", "justifies", "support", "supports", "warrant",
+                        "warrants", "using", "without", "vs", "versus", "no", "drop", "remove", "attach", "apply",
+                        "instead", "of", "plus", "include", "includes", "appended", "added"})
+NOT_MOD_BEFORE = frozenset({"x", "age", "aged", "day", "level", "than", "over", "under", "about", "approximately",
+                            "pain", "last", "past", "within", "$", "#", "bmi", "score", "weight", "times"})
+NOT_MOD_AFTER = frozenset({"%", "percent", "unit", "units", "year", "years", "yo", "mg", "ml", "minute", "minutes", "min",
+                           "day", "days", "level", "levels", "muscle", "muscles", "joint", "joints", "month", "months",
+                           "week", "weeks", "gauge", "g", "cc", "mcg", "degrees", "degree", "hours", "hour", "times"})
+
+
+STOP_COUNT = frozenset({"in", "at", "on", "to", "into", "from", "for", "with", "under", "of", "per", "and", "or"})
+
+
+@dataclass
+class Token:
+    text: str
+    norm: str
+    start: int
+    end: int
+    shape: str
+
+
+def normalise(question: str) -> str:
+    """NFKC, unicode dashes to '-', length capped: the text every offset refers to."""
+    return unicodedata.normalize("NFKC", question[: MAX_CHARS * 2]).translate(_DASHES)[:MAX_CHARS]
+
+
+def tokenize(text: str, vocab: Vocabulary) -> list[Token]:
+    tokens = []
+    for m in TOKEN_RE.finditer(text):
+        shape = m.lastgroup or "sym"
+        raw = m.group()
+        norm = raw.lower().replace("\u2019", "'")
+        if shape == "word":
+            norm = vocab.correct(norm[:-2] if norm.endswith("'s") else norm)
+        elif shape == "ordinal":
+            shape = "word"
+        tokens.append(Token(raw, norm, m.start(), m.end(), shape))
+    return tokens
+
+
+def tag(text: str, vocab: Vocabulary) -> tuple[list[Token], list[Span]]:
+    """Tokens and spans of the (normalised) question: phrase spans do not overlap; fact spans overlay them and own
+    the cue words inside them ("no other problem" is a fact, not a negation of what follows)."""
+    tokens = tokenize(text, vocab)
+    spans: list[Span] = []
+    i = 0
+    while i < len(tokens):
+        tok = tokens[i]
+        if tok.shape == "code":
+            span, i = _code(text, tokens, i)
+            spans.append(span)
+            continue
+        if tok.shape == "level":
+            levels = parse_level_token(tok.norm)
+            nxt = tokens[i + 1] if i + 1 < len(tokens) else None
+            pair = parse_level_token(f"{tok.norm}-{nxt.norm}") if nxt is not None and nxt.shape == "level" and \
+                nxt.start - tok.end <= 1 and levels and levels["vertebrae"] else None
+            if pair and len(pair["joints"]) == 1:  # "L5 S1": two vertebrae side by side name the joint between
+                spans.append(_span("level", pair, text, tokens, i, i + 2))
+                i += 2
+                continue
+            spans.append(_span("level", levels, text, tokens, i, i + 1) if levels else _span("unknown", None, text,
+                                                                                             tokens, i, i + 1))
+            i += 1
+            continue
+        if tok.shape == "pct":
+            spans.append(_span("pct", int(float(tok.norm.rstrip("% ").strip())), text, tokens, i, i + 1))
+            i += 1
+            continue
+        mod = _modifier(tokens, i)
+        if mod is not None:
+            spans.append(_span("mod", mod, text, tokens, i, i + 1))
+            i += 1
+            continue
+        if tok.shape == "num":
+            span, i = _number(text, tokens, i, vocab)
+            spans.append(span)
+            continue
+        match = _phrase(tokens, i, vocab)
+        if match is not None:
+            length, (kind, value) = match
+            if kind == "num":  # "two", "a couple of": a number word, with what it counts
+                value = {"n": int(value), "noun": _noun_after(tokens, i + length, vocab)}
+            spans.append(_span(kind, value, text, tokens, i, i + length))
+            i += length
+            continue
+        if tok.shape == "sym":
+            spaced = tok.norm == "-" and (i == 0 or tokens[i - 1].end < tok.start) and \
+                (i + 1 == len(tokens) or tokens[i + 1].start > tok.end)
+            if tok.norm in ".?!;:,()+&/" or spaced:  # a dash between spaces ("report — how much") ends a clause
+                spans.append(_span("punct", "," if spaced else tok.norm, text, tokens, i, i + 1))
+        else:
+            spans.append(_span("word", tok.norm, text, tokens, i, i + 1))
+        i += 1
+    facts = _facts(text, tokens, vocab)
+    owned = [(f.start, f.end) for f in facts]
+    spans = [s for s in spans if not (s.kind == "cue" and any(a <= s.start and s.end <= b for a, b in owned))]
+    return tokens, sorted(spans + facts, key=lambda s: (s.start, -s.end))
+
+
+def _span(kind: str, value: Any, text: str, tokens: list[Token], i: int, j: int) -> Span:
+    start, end = tokens[i].start, tokens[j - 1].end
+    return Span(kind=kind, value=value, text=text[start:end], start=start, end=end)
+
+
+def _phrase(tokens: list[Token], i: int, vocab: Vocabulary) -> tuple[int, tuple[str, Any]] | None:
+    """The longest vocabulary phrase starting at token i."""
+    for length in range(min(vocab.max_len, len(tokens) - i), 0, -1):
+        window = tokens[i:i + length]
+        if any(t.shape in ("code", "level", "pct") for t in window):
+            continue
+        key = tuple(t.norm for t in window)
+        reading = vocab.lookup(key)
+        if reading is None and len(key[-1]) > 3 and key[-1].endswith("s") and not key[-1].endswith("ss"):
+            reading = vocab.lookup(key[:-1] + (key[-1][:-1],))  # "si joints", "nerve blocks": the singular phrase
+        if reading is None:
+            continue
+        if length == 1 and window[0].norm == "us" and reading[0] == "guide" and not _capital_us(tokens, i):
+            continue  # "us" the pronoun; "US" (or "U/S") is ultrasound
+        if length == 1 and window[0].norm in ("l", "r") and i + 1 < len(tokens) and tokens[i + 1].shape == "num":
+            continue  # "L 4-5" was not a level token; do not read the letter as a side
+        return length, reading
+    return None
+
+
+def _capital_us(tokens: list[Token], i: int) -> bool:
+    before = tokens[i - 1].norm if i else ""
+    return tokens[i].text == "US" and before not in ("the", "in", "to", "of", "for")
+
+
+def _code(text: str, tokens: list[Token], i: int) -> tuple[Span, int]:
+    """'64493-50-KX', '64636 x2', '64636 times 2', '2 units of 64484' (units before are read by _number)."""
+    tok = tokens[i]
+    parts = tok.text.upper().split("-")
+    code, mods = parts[0], [p for p in parts[1:] if p in MODIFIERS]
+    j, units = i + 1, 1
+    if j + 1 < len(tokens) and tokens[j].norm in ("x", "*", "\u00d7", "times") and tokens[j + 1].shape == "num":
+        units, j = _int(tokens[j + 1].norm), j + 2
+    elif j < len(tokens) and tokens[j].shape == "word" and re.fullmatch(r"x\d{1,2}", tokens[j].norm):
+        units, j = int(tokens[j].norm[1:]), j + 1
+    value = {"code": code, "modifiers": list(dict.fromkeys(mods)), "units": max(1, min(units, 999)),
+             "bad_modifiers": [p for p in parts[1:] if p not in MODIFIERS]}
+    return _span("code", value, text, tokens, i, j), j
+
+
+def _int(token: str) -> int:
+    try:
+        return int(float(token.replace(",", "")))
+    except ValueError:
+        return 0
+
+
+def _modifier(tokens: list[Token], i: int) -> str | None:
+    """A modifier named on its own: XS/KX anywhere, RT/LT after 'modifier' or as 'RT/LT', a number in modifier
+    context ('modifier 25', 'the 59', '-50', '25 modifier')."""
+    tok = tokens[i]
+    up = tok.text.upper()
+    before = tokens[i - 1].norm if i else ""
+    after = tokens[i + 1].norm if i + 1 < len(tokens) else ""
+    if tok.shape == "word":
+        if up in CASELESS_MODS or (tok.text in UPPER_MODS):
+            return up
+        if tok.text in ("RT", "LT") and (before in ("modifier", "modifiers", "mod", "/", "or", "and", "-")
+                                          or after in ("/", "modifier", "modifiers")):
+            return up
+        return None
+    if tok.shape != "num" or up not in NUMERIC_MODS:
+        return None
+    if after in NOT_MOD_AFTER or after in ("/", "-", ".", "%") or before in NOT_MOD_BEFORE:
+        return None
+    return up  # 25, 50, 59, 57, 51... in this domain a modifier unless it counts something
+
+
+def _number(text: str, tokens: list[Token], i: int, vocab: Vocabulary) -> tuple[Span, int]:
+    """A number and, when a count noun follows (within two words), what it counts: '3 muscles', '2 separate levels',
+    '6 months ago' (the noun's own span still follows, so 'knees' in '2 knees' stays anatomy too)."""
+    noun = _noun_after(tokens, i + 1, vocab)
+    if "/" in tokens[i].norm or ":" in tokens[i].norm:
+        noun = "date" if tokens[i].norm.count("/") >= 1 and len(tokens[i].norm) >= 4 else "ratio"
+    return _span("num", {"n": _int(tokens[i].norm), "noun": noun}, text, tokens, i, i + 1), i + 1
+
+
+def _noun_after(tokens: list[Token], start: int, vocab: Vocabulary) -> str | None:
+    """What a number counts: the count noun (or countable anatomy) within the next three words."""
+    noun = None
+    skipped = 0
+    for k in range(start, min(start + 5, len(tokens))):
+        if tokens[k].norm in STOP_COUNT:
+            break
+        if tokens[k].norm == "-":
+            continue
+        reading = vocab.lookup((tokens[k].norm,))
+        if reading and reading[0] == "count":
+            noun = reading[1]
+            break
+        if reading and reading[0] == "anat":
+            anat = vocab.registry.anatomy.get(reading[1])
+            if anat is not None and anat.kind == "spine" and skipped < 2:
+                skipped += 1
+                continue  # "two separate interlaminar needles": the count is of needles
+            noun = {"joint": "joint", "muscle": "muscle", "nerve": "nerve"}.get(anat.kind if anat else "", None)
+            if anat is not None and anat.id in ("knee",):
+                noun = "knee"
+            break
+        if tokens[k].shape != "word" or (reading and reading[0] not in ("filler", "side", "region", "purpose")
+                                         and tokens[k].norm not in ("separate", "different", "distinct", "total",
+                                                                    "more", "additional", "other")):
+            break
+    return noun
+
+
+def _facts(text: str, tokens: list[Token], vocab: Vocabulary) -> list[Span]:
+    """Fact patterns over the normalised tokens joined by spaces, mapped back to character offsets."""
+    joined, starts = [], []
+    pos = 0
+    for tok in tokens:
+        starts.append(pos)
+        joined.append(tok.norm)
+        pos += len(tok.norm) + 1
+    norm_text = " ".join(joined)
+    spans = []
+    for fact, value, pattern in vocab.patterns:
+        for m in pattern.finditer(norm_text):
+            first = _token_at(starts, m.start())
+            last = _token_at(starts, max(m.start(), m.end() - 1))
+            spans.append(Span(kind="fact", value=(fact, value), text=text[tokens[first].start:tokens[last].end],
+                              start=tokens[first].start, end=tokens[last].end))
+    return spans
+
+
+def _token_at(starts: list[int], offset: int) -> int:
+    lo, hi = 0, len(starts) - 1
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if starts[mid] <= offset:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+__all__ = ["MAX_CHARS", "MODIFIERS", "Token", "normalise", "tag", "tokenize"]

@@ -1,0 +1,149 @@
+"""The reader's one vocabulary, compiled from the catalog: family words (families.yaml), anatomy (anatomy.yaml) and
+every other word class (vocabulary.yaml). Phrases become token tuples looked up longest-first, so tagging is linear
+in the question's length; fact patterns are compiled once and checked for linear-time shape by the tests.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from advisor.errors import DataError
+from advisor.rules.catalog import Catalog
+from advisor.rules.registry import Registry
+
+# Token shapes: codes with their modifiers, spinal levels, percentages, numbers, slash abbreviations, words, symbols.
+TOKEN_RE = re.compile(
+    r"(?P<code>(?<![A-Za-z0-9])(?:\d{4}[0-9TFUtfu]|[A-Va-v]\d{4})(?:-[A-Za-z0-9]{2}(?![A-Za-z0-9]))*)"
+    r"|(?P<level>(?<![A-Za-z0-9])[CTLSctls]\d{1,2}(?:\s?(?:-|/|to|through|thru)\s?[CTLSctls]?\d{1,2})?(?![A-Za-z0-9]))"
+    r"|(?P<pct>\d{1,3}(?:\.\d+)?\s?%)"
+    r"|(?P<ordinal>\d{1,2}(?:st|nd|rd|th)(?![A-Za-z0-9]))"
+    r"|(?P<num>\d+(?:[.,/:]\d+)*)"
+    r"|(?P<slash>(?<![A-Za-z0-9])(?:w/o|w/|b/l|e/m|u/s|s/p|c/o|y/o|h/o|a/c|r/o|f/u)(?![A-Za-z0-9]))"
+    r"|(?P<word>[A-Za-z]+(?:['\u2019][A-Za-z]+)?)"
+    r"|(?P<sym>[^\sA-Za-z0-9])"
+)
+WORD_TOKEN = re.compile(r"\d{1,2}(?:st|nd|rd|th)\b|[a-z]+(?:'[a-z]+)?|[a-z]/[a-z]?|\d+(?:[.,/:]\d+)*%?|[^\sa-z0-9]")
+FUZZY_MIN = 7
+
+# Section -> span kind, in priority order: the first section that lists a phrase gives its reading.
+SECTIONS: tuple[tuple[str, str], ...] = (
+    ("overrides", "override"), ("unsupported", "unsupported"), ("lookups", "lookup"), ("claim_types", "claim"),
+    ("places", "place"), ("payers", "payer"), ("guidance", "guide"), ("cues", "cue"), ("acts", "act"),
+    ("sides", "side"), ("purpose", "purpose"), ("regions", "region"), ("quantity", "qty"), ("per", "per"),
+    ("again", "again"), ("numbers", "num"), ("ordinals", "ordinal"), ("count_nouns", "count"),
+    ("out_of_scope", "oos"), ("wh", "wh"), ("filler", "filler"),
+)
+
+
+def word_tokens(phrase: str) -> tuple[str, ...]:
+    """The normalised tokens of a vocabulary phrase (the same shapes the question tokenizer gives)."""
+    return tuple(WORD_TOKEN.findall(phrase.lower()))
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """Phrase table plus the few word lists the grammar consults directly."""
+
+    phrases: dict[tuple[str, ...], tuple[str, Any]]
+    max_len: int
+    typos: dict[str, str]
+    fuzzy_targets: tuple[str, ...]
+    known: frozenset[str]
+    patterns: tuple[tuple[str, Any, re.Pattern[str]], ...]
+    yes_no: dict[str, frozenset[tuple[str, ...]]]
+    registry: Registry
+    unsupported: frozenset[str] = field(default_factory=frozenset)
+
+    def lookup(self, tokens: tuple[str, ...]) -> tuple[str, Any] | None:
+        return self.phrases.get(tokens)
+
+    def correct(self, token: str) -> str:
+        """Fix a typo: the table first, then the nearest domain word for long unknown tokens."""
+        fixed = self.typos.get(token)
+        if fixed is not None:
+            return fixed
+        if len(token) < FUZZY_MIN or token in self.known or not token.isalpha():
+            return token
+        return _closest(token, self.fuzzy_targets)
+
+
+@lru_cache(maxsize=8192)
+def _closest(token: str, targets: tuple[str, ...]) -> str:
+    match = difflib.get_close_matches(token, targets, n=1, cutoff=0.86)
+    return match[0] if match else token
+
+
+def _add(table: dict[tuple[str, ...], tuple[str, Any]], phrase: str, reading: tuple[str, Any]) -> None:
+    key = word_tokens(str(phrase))
+    if key and key not in table:
+        table[key] = reading
+
+
+def compile_vocabulary(registry: Registry) -> Vocabulary:
+    """Build the phrase table: family words first (they name a procedure outright), then anatomy, then the
+    vocabulary sections in SECTIONS order."""
+    vocab = registry.vocabulary
+    table: dict[tuple[str, ...], tuple[str, Any]] = {}
+    try:
+        for fam in registry.families.values():
+            for word in fam.words:
+                _add(table, word, ("family", fam.id))
+        for section, kind in SECTIONS[:3]:
+            _section(table, vocab[section], kind)
+        for anat in registry.anatomy.values():
+            for word in anat.words:
+                _add(table, word, ("anat", anat.id))
+        for section, kind in SECTIONS[3:]:
+            _section(table, vocab[section], kind)
+        patterns = tuple(
+            (fact, _value(value), re.compile(p))
+            for fact, by_value in vocab["patterns"].items() for value, plist in by_value.items() for p in plist
+        )
+        yes_no = {k: frozenset(word_tokens(p) for p in v) for k, v in vocab["yes_no"].items()}
+        typos = {str(k).lower(): str(v).lower() for k, v in vocab["typos"].items()}
+        targets = tuple(sorted({str(t).lower() for t in vocab["fuzzy_targets"]}))
+    except (KeyError, TypeError, AttributeError, re.error) as exc:
+        raise DataError(f"vocabulary.yaml: missing or malformed section ({exc})", "vocabulary.yaml") from None
+    known = frozenset([*targets, *(str(w).lower() for w in vocab.get("keep", [])), *typos.values(),
+                       *(t for key in table for t in key)])
+    return Vocabulary(phrases=table, max_len=max(len(k) for k in table), typos=typos, fuzzy_targets=targets,
+                      known=known, patterns=patterns, yes_no=yes_no, registry=registry,
+                      unsupported=frozenset(str(w).lower() for w in vocab["unsupported"]))
+
+
+def _section(table: dict[tuple[str, ...], tuple[str, Any]], body: Any, kind: str) -> None:
+    """A section is a list of phrases (value None), a mapping phrase -> value, or value -> list of phrases."""
+    if isinstance(body, list):
+        for phrase in body:
+            _add(table, phrase, (kind, str(phrase).lower() if kind in ("unsupported", "oos", "override") else None))
+    elif isinstance(body, dict):
+        for key, value in body.items():
+            if isinstance(value, list):
+                for phrase in value:
+                    _add(table, phrase, (kind, key))
+            else:
+                _add(table, key, (kind, value))
+
+
+def _value(raw: str) -> Any:
+    return {"true": True, "false": False}.get(str(raw), str(raw))
+
+
+_COMPILED: dict[int, tuple[Registry, Vocabulary]] = {}
+
+
+def vocabulary_of(catalog: Catalog) -> Vocabulary:
+    """The compiled vocabulary of a catalog's registry (compiled once per registry object; the registry is frozen
+    curated data, shared by every catalog view built on it)."""
+    registry = catalog.registry
+    cached = _COMPILED.get(id(registry))
+    if cached is None or cached[0] is not registry:
+        cached = _COMPILED[id(registry)] = (registry, compile_vocabulary(registry))
+    return cached[1]
+
+
+__all__ = ["TOKEN_RE", "Vocabulary", "compile_vocabulary", "vocabulary_of", "word_tokens"]
