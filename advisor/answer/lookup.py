@@ -45,6 +45,8 @@ def answer_lookup(reading: Reading, request: LookupRequest, catalog: Catalog) ->
             facts += [f for c in codes if (f := _addon(c, catalog))]
         elif field == "sessions":
             facts += _sessions(reading, catalog)
+        elif field == "levels":
+            facts += _levels(reading, catalog)
     return _unique(facts)
 
 
@@ -132,6 +134,19 @@ def _sessions(reading: Reading, catalog: Catalog) -> list[LookupFact]:
                                       note=f"Medicare LCD limit per rolling 12 months for {key.replace('_', ' ')}"
                                            + (" (per spinal region)" if catalog.family(frame.family).session_group
                                               else ""), source=", ".join(limit.sources), confidence=limit.confidence))
+    return out
+
+
+def _levels(reading: Reading, catalog: Catalog) -> list[LookupFact]:
+    out = []
+    for frame in reading.frames:
+        fam = catalog.family(frame.family) if frame.family else None
+        if fam is None or fam.level_limit is None:
+            continue
+        limit = catalog.param(fam.level_limit)
+        out.append(LookupFact(subject=fam.id, field="levels", value=str(limit.value), note=f"Medicare LCD limit on "
+                              f"{fam.label} levels per session" + (f" ({limit.note})" if limit.note else ""),
+                              source=", ".join(limit.sources), confidence=limit.confidence))
     return out
 
 

@@ -30,6 +30,28 @@ X_MODS = ("59", "XE", "XS", "XP", "XU")
 # Facts that decide which lines are coded; coverage facts (prior relief, prior blocks) decide only whether a payer
 # covers them, so they make only a coverage question conditional.
 CODING_FACTS = frozenset({"separate_problem", "ultrasound", "diagnostic", "distinct_sites", "muscles", "imaging"})
+# The proposal a pending fact bears on: KX waits on the purpose, an E/M line on a separate problem, an ultrasound
+# joint code on its documentation, 59/X on separate sites, a trigger point code on the muscle count. A pending fact
+# about something the question does not propose is a note, not a reason to withhold the verdict.
+def _bears_on(fact: str, lines: list[ClaimLine], catalog: Catalog) -> bool:
+    if fact == "diagnostic":
+        return any("KX" in ln.modifiers for ln in lines)
+    if fact == "separate_problem":
+        return any(is_em(ln.code) for ln in lines)
+    if fact == "ultrasound":
+        return any((i := catalog.code(ln.code)) is not None and i.imaging == "included_us" for ln in lines)
+    if fact == "distinct_sites":
+        return any(m in X_MODS for ln in lines for m in ln.modifiers)
+    if fact == "muscles":
+        return any((i := catalog.code(ln.code)) is not None and i.family == "trigger_point" for ln in lines)
+    return True
+
+
+def _strip(lines: list[ClaimLine], pending: list[str]) -> list[ClaimLine]:
+    """The lines without the modifiers the pending facts decide (compared apart from them)."""
+    drop = (("KX",) if "diagnostic" in pending else ()) + (("25",) if "separate_problem" in pending else ()) + (
+        X_MODS if "distinct_sites" in pending else ())
+    return [ln.with_modifiers(drop=drop) for ln in lines] if drop else lines
 COVERAGE_RULES = ("LCD-", "SI-IMAGING", "IMAGING-UNGUIDED", "CATALOG-UNKNOWN")
 COMPARE_WORDS = (("coded", "differently"), ("billed", "differently"), ("different", "codes"), ("different", "code"),
                  ("same", "code"), ("same", "codes"), ("code", "differently"))
@@ -88,6 +110,11 @@ def build_proposal(reading: Reading, recommended: list[ClaimLine], catalog: Cata
         if em_mods and reading.em is not None:
             em = ClaimLine(code=reading.em.code or PLACEHOLDER_EM, modifiers=tuple(em_mods))
             return Proposal(kind="em25", lines=[em, *non_em], modifier=mods[0], summary="E/M with " + "/".join(em_mods))
+        if not non_em:
+            non_em = _class_lines(reading, catalog)  # "do add-on codes ever take 51?": a representative claim
+            if non_em:
+                non_em = non_em[:-1] + [non_em[-1].with_modifiers(*mods)]
+                return Proposal(kind="modifier", lines=non_em, modifier=mods[0], summary=f"modifier {mods[0]}")
         if non_em:
             target = non_em[-1] if mods[0] in X_MODS and len(non_em) > 1 else non_em[0]
             lines = [ln.with_modifiers(*[m for m in mods if m not in ln.modifiers]) if ln is target else ln
@@ -114,6 +141,16 @@ def build_proposal(reading: Reading, recommended: list[ClaimLine], catalog: Cata
         return Proposal(kind="lines", lines=[ln for ln in recommended if ln.code not in catalog.guidance_codes]
                         + [guidance], summary=f"{guidance.code} for the guidance")
     return Proposal(kind="coverage", lines=list(recommended), summary="the services described")
+
+
+def _class_lines(reading: Reading, catalog: Catalog) -> list[ClaimLine]:
+    """The representative claim of a class of codes the question names (vocabulary.yaml `classes`)."""
+    text = " ".join(s.text.lower() for s in reading.spans)
+    classes: dict[str, list[str]] = catalog.registry.vocabulary.get("classes") or {}
+    for phrase, codes in sorted(classes.items(), key=lambda kv: -len(kv[0])):
+        if phrase in text:
+            return [ClaimLine(code=c) for c in codes]
+    return []
 
 
 def _lines_proposal(lines: list[ClaimLine], non_em: list[ClaimLine], modifier: str | None) -> Proposal:
@@ -194,7 +231,7 @@ def _comparison(reading: Reading) -> Proposal | None:
     words = [s.text.lower() for s in reading.spans if s.kind != "fact"]
     pairs = set(zip(words, words[1:]))
     match = next((p for p in COMPARE_WORDS if p in pairs), None)
-    families = [f.family for f in reading.frames if f.family]
+    families = reading.named
     if match is None or len(families) < 2:
         return None
     same = families[0] == families[1]
@@ -229,8 +266,10 @@ def in_context(proposal: Proposal, recommended: list[ClaimLine], catalog: Catalo
     codes = {ln.code for ln in proposal.lines}
     if proposal.kind == "modifier":
         return list(proposal.lines) + [ln for ln in recommended if ln.code not in codes]
-    families = {_family(ln.code, catalog) for ln in proposal.lines}
-    rest = [ln for ln in recommended if ln.code not in codes and _family(ln.code, catalog) not in families]
+    recommended_codes = {ln.code for ln in recommended}
+    # a family the proposal codes differently is replaced; one whose codes the engine also has is completed
+    replaced = {_family(ln.code, catalog) for ln in proposal.lines if ln.code not in recommended_codes}
+    rest = [ln for ln in recommended if ln.code not in codes and _family(ln.code, catalog) not in replaced]
     return list(proposal.lines) + rest
 
 
@@ -240,7 +279,8 @@ def _family(code: str, catalog: Catalog) -> str:
 
 
 def verdict_for(proposal: Proposal, recommended: list[ClaimLine], rec: Recommendation | None,
-                checked: CheckResult | None, catalog: Catalog) -> tuple[Verdict, list[str], list[str]]:
+                checked: CheckResult | None, catalog: Catalog,
+                described: bool = True) -> tuple[Verdict, list[str], list[str]]:
     """(verdict, reasons, pending facts) by the invariants in the module docstring."""
     if proposal.kind == "compare":
         return ("yes" if proposal.modifier == "holds" else "no"), ["procedure families compared"], []
@@ -258,6 +298,7 @@ def verdict_for(proposal: Proposal, recommended: list[ClaimLine], rec: Recommend
     assert checked is not None
     proposed = proposal.lines
     corrected = checked.claim
+    bare: set[str] = set()
     if proposal.kind == "em25":
         # "Can I bill 99213?" asks whether the E/M is billable; the 25 it needs is part of billing it
         bare = {ln.code for ln in proposed if is_em(ln.code) and not ln.modifiers}
@@ -267,24 +308,27 @@ def verdict_for(proposal: Proposal, recommended: list[ClaimLine], rec: Recommend
             return _no_em(checked, bare)
     codes = {ln.code for ln in proposed}
     touching = [f for f in checked.findings if set(f.codes) & codes]
-    pending = sorted({f.pending for f in touching if f.pending and f.pending in CODING_FACTS})
+    pending = sorted({f.pending for f in touching if f.pending and f.pending in CODING_FACTS
+                      and _bears_on(f.pending, proposed, catalog)})
     sides = any(m in SIDES for ln in proposed for m in ln.modifiers)
     lost = bag(proposed, sides) - bag(corrected, sides)
     decisive = [f for f in touching if f.severity in ("error", "warning")]
     if lost or decisive:
-        blocking = [f for f in decisive if not (f.pending and f.pending in CODING_FACTS)]
+        blocking = [f for f in decisive if not (f.pending and f.pending in pending)]
         if not blocking and pending:
             return "conditional", [f"pending:{p}" for p in pending], pending
         reasons = [f.rule for f in blocking] or [f"{key[0]} as proposed is changed by the engine" for key in lost]
         return "no", reasons, []
+    families = {_family(c, catalog) for c in codes}
+    wanted = _strip([ln for ln in recommended if _family(ln.code, catalog) in families], pending)
+    got = _strip([ln for ln in corrected if _family(ln.code, catalog) in families], pending)
+    if described and bag(got, sides) != bag(wanted, sides):
+        return "no", ["the proposal differs from the engine's claim"], []
     if pending:
         return "conditional", [f"pending:{p}" for p in pending], pending
-    wanted = [ln for ln in recommended if _family(ln.code, catalog) in {_family(c, catalog) for c in codes}]
-    got = [ln for ln in corrected if _family(ln.code, catalog) in {_family(c, catalog) for c in codes}]
-    if recommended and bag(got, sides) != bag(wanted, sides):
-        return "no", ["the proposal differs from the engine's claim"], []
-    if any(f.severity in ("error", "warning") for f in checked.findings):
-        return "no", [f.rule for f in checked.findings if f.severity in ("error", "warning")], []
+    flagged = [f for f in checked.findings if f.severity in ("error", "warning") and not set(f.codes) <= bare]
+    if flagged:
+        return "no", [f.rule for f in flagged], []
     return "yes", [], []
 
 
@@ -328,7 +372,8 @@ def decide(reading: Reading, encounter: Encounter, catalog: Catalog) -> Decision
         if reading.kind == "clarify" or not reading.confident:
             verdict, reasons = "conditional", ["not fully read"]
         else:
-            verdict, reasons, pending = verdict_for(proposal, recommended, rec, checked, catalog)
+            verdict, reasons, pending = verdict_for(proposal, recommended, rec, checked, catalog,
+                                                    described=bool(rec is not None or recommended))
     findings = list(rec.findings if rec else [])
     if checked is not None:
         seen = {(f.rule, f.message) for f in findings}

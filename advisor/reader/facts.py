@@ -28,6 +28,8 @@ def pattern_facts(spans: list[Span]) -> tuple[dict[str, Any], list[str]]:
     conflicts: list[str] = []
     for name, found in values.items():
         key = FACT_NAMES.get(name, name)
+        if "weak_false" in found:  # a scheduled-procedure visit: false unless something says otherwise
+            found = (found - {"weak_false"}) or {False}
         if len(found) == 1:
             out[key] = next(iter(found))
         elif name == "ablation":
@@ -87,6 +89,9 @@ def history_facts(spans: list[Span], frames: list[Frame], relief_frames: list[Fr
             s.used = True
         elif noun in ("day", "week") and nxt in ("after", "later", "post", "following", "since", "ago", "out"):
             out["days_since_global_procedure"] = min(365, value["n"] * (7 if noun == "week" else 1))
+            s.used = True
+        elif prev in ("day", "pod") and nxt in ("after", "post", "following", "postop", "post-op"):
+            out["days_since_global_procedure"] = min(365, value["n"])  # "seen day 5 after the RFA"
             s.used = True
     return out
 

@@ -26,7 +26,9 @@ def is_follow_up(reading: Reading, catalog: Catalog) -> bool:
     words = _words(reading)
     if any(tuple(words[:len(o)]) == o for o in OPENERS) or ADDING & set(words):
         return True
-    if reading.done_frames() or reading.kind in ("out_of_scope", "unsupported", "lookup"):
+    if reading.done_frames() or reading.kind == "unsupported" or any(s.kind == "oos" for s in reading.spans):
+        return False
+    if reading.lookup is not None and (reading.lookup.codes or reading.lookup.modifiers):
         return False
     if any((info := catalog.code(ln.code)) is not None and catalog.family(info.family).procedure
            for ln in reading.lines):

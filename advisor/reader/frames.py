@@ -163,12 +163,15 @@ class Grammar:
         if draft.shared_act is not None and draft.shared_act.kind == "family":
             named.append(self.registry.families[draft.shared_act.value])
         acts |= {f.act for f in named}
+        acts.discard("visit")  # "put 57 on the E/M when the doc decides to do RFA": the visit is the E/M's
         if not acts:
             acts = {"inject"}  # "L5-S1 facet R": a target named alone was injected
         targets = {s.value for s in draft.spans("anat")}
         targets |= {(f.generic or f.targets or ("",))[0] for f in named if f.targets}
         has_levels = bool(draft.spans("level")) or any(
-            (s.value or {}).get("noun") == "level" for s in draft.spans("num"))
+            (s.value or {}).get("noun") == "level" for s in draft.spans("num", "ordinal")) or any(
+            s.value in SPINAL_REGIONS for s in draft.spans("region"))
+        specific_targets = {t for t in targets if t in self.anatomy and not self.anatomy[t].generic}
         scored: list[tuple[tuple[int, int, int, int], str]] = []
         for fam in self.registry.families.values():
             if not fam.procedure or not fam.targets:
@@ -177,7 +180,7 @@ class Grammar:
                 fam.act == "inject" and "aspirate" in acts and "joint" in fam.targets)
             specific, generic = self._target_match(fam, targets)
             word = sum(1 for f in named if f.id == fam.id)
-            default = 1 if (fam.default_for == "levels" and has_levels and not targets) else 0
+            default = 1 if (fam.default_for == "levels" and has_levels and not specific_targets) else 0
             if not act_ok and not word:
                 continue
             if specific or generic or word or default:
@@ -245,11 +248,17 @@ class Grammar:
         after = [s for s in chunk.spans[chunk.spans.index(cue) + 1:] if s.kind not in ("filler", "punct")]
         before = [s for s in chunk.spans[:chunk.spans.index(cue)] if s.kind not in ("filler", "punct")]
         heads = ("family", "act", "anat", "level", "side", "region")
+        if after and after[0].kind == "anat" and draft.family is not None:
+            return self._own_target(draft.family, after[0])  # "not the joint itself" on a trigger point frame
         if after and after[0].kind in heads:
             return True
         if not after:
             return bool(before) and any(s.kind in heads for s in before) or chunk is not draft.chunks[0]
         return False
+
+    def _own_target(self, fam: Family, span: Span) -> bool:
+        specific, generic = self._target_match(fam, {span.value})
+        return bool(specific or generic)
 
     # --- attributes -------------------------------------------------------------------------------------------------
 
@@ -263,7 +272,12 @@ class Grammar:
             s.used = True
         if draft.shared_act is not None:
             draft.shared_act.used = True
-        frame.imaging = _first_value(draft.spans("guide"))
+        guides = draft.spans("guide")
+        frame.imaging = _first_value([g for g in guides if not self._after_negation(draft, g)])
+        for g in guides:
+            g.used = True
+        frame.codes = [s.value["code"] for s in draft.spans("code")]
+        frame.count = self._count(draft)
         purposes = draft.spans("purpose")
         if purposes:
             frame.diagnostic = purposes[-1].value == "diagnostic"
@@ -283,6 +297,28 @@ class Grammar:
         if fam is not None and fam.select == "target":
             frame.target = next((s.value for s in draft.spans("anat") if s.value in fam.targets), None)
         return frame
+
+    @staticmethod
+    def _after_negation(draft: Draft, span: Span) -> bool:
+        """'ultrasound instead of fluoro', 'not under fluoro': a guidance word right after a negation is not used."""
+        for chunk in draft.chunks:
+            if span in chunk.spans:
+                i = chunk.spans.index(span)
+                window = [s for s in chunk.spans[max(0, i - 3):i] if s.kind not in ("filler",)]
+                return any(s.kind == "cue" and s.value == "negated" for s in window)
+        return False
+
+    @staticmethod
+    def _count(draft: Draft) -> int | None:
+        """'had 4 lumbar ESIs', 'two MBBs': a number just before the procedure word counts the procedures."""
+        head = draft.chunks[0].spans
+        for i, s in enumerate(head):
+            if s.kind in ("family", "act"):
+                before = [x for x in head[:i] if x.kind not in ("region", "side", "filler", "purpose")][-1:]
+                if before and before[0].kind == "num" and (before[0].value or {}).get("noun") is None:
+                    before[0].used = True
+                    return int(before[0].value["n"])
+        return None
 
     def _laterality(self, draft: Draft) -> str | None:
         sides = {s.value for s in draft.spans("side")}
@@ -326,7 +362,8 @@ class Grammar:
                 else:
                     per_side.setdefault(side, set()).update(names)
         counted = count_levels(sorted(joints), sorted(vertebrae), fam.level_unit or "joint")
-        explicit = [s for s in draft.spans("num") if (s.value or {}).get("noun") in ("level", "joint", "nerve")
+        explicit = [s for s in draft.spans("num", "ordinal")
+                    if (s.value or {}).get("noun") in ("level", "joint", "nerve")
                     and (fam.level_unit == "nerve" or (s.value or {}).get("noun") != "nerve")]
         stated = sum(s.value["n"] for s in explicit) if explicit else None
         for s in explicit:
@@ -366,10 +403,9 @@ class Grammar:
                 names.append(anat.id)
                 for one in (("left", "right") if side == "bilateral" else (side or "unspecified",)):
                     sided.add((anat.id, one))
-        stated = [s for s in draft.spans("num") if (s.value or {}).get("noun") in ("muscle", None)
-                  and s.text.lower() not in ("one", "single")] + [
-            s for s in draft.spans("num") if (s.value or {}).get("noun") is None and s.text.lower() == "one"
-            and any(t.text.lower() in ("in", "on") for t in draft.spans("filler"))]  # "3 in the neck, one in the back"
+        stated = [s for s in draft.spans("num") if (s.value or {}).get("noun") == "muscle" or (
+            (s.value or {}).get("noun") is None and (s.text.lower() not in ("one", "single") or any(
+                t.text.lower() in ("in", "on") for t in draft.spans("filler"))))]  # "3 in the neck, one in the back"
         for s in stated:
             s.used = True
         if stated:

@@ -33,8 +33,8 @@ class Span(BaseModel):
     def significant(self) -> bool:
         """Numbers, codes, modifiers, procedure and anatomy words must be placed somewhere ('one' and 'single' without
         a noun are pronouns or adjectives, not counts)."""
-        if self.kind == "num" and isinstance(self.value, dict) and self.value.get("noun") is None and \
-                self.text.lower() in ("one", "single", "a single"):
+        if self.kind in ("num", "ordinal") and isinstance(self.value, dict) and self.value.get("noun") is None and \
+                self.text.lower() in ("one", "single", "a single", "first", "second"):
             return False
         return self.kind in SIGNIFICANT
 
@@ -71,6 +71,8 @@ class Frame(BaseModel):
     muscle_names: list[str] = Field(default_factory=list)
     target: str | None = Field(None, description="Nerve or ganglion for families whose code depends on it.")
     today: bool = Field(False, description="The question places it today ('today', 'this visit').")
+    count: int | None = Field(None, description="How many of this procedure the words count ('had 4 ESIs').")
+    codes: list[str] = Field(default_factory=list, description="Codes written in this procedure's words.")
     words: str = Field("", description="The words this frame was read from.")
     candidates: list[str] = Field(default_factory=list, description="Families the words could mean, when unsettled.")
 
@@ -112,6 +114,7 @@ class Reading(BaseModel):
     em: EMFrame | None = None
     facts: dict[str, Any] = Field(default_factory=dict, description="Encounter facts the question states.")
     lines: list[ClaimLine] = Field(default_factory=list, description="Claim lines written in the question.")
+    named: list[str] = Field(default_factory=list, description="Families named, one per mention, in order.")
     modifiers: list[str] = Field(default_factory=list, description="Modifiers named on their own.")
     units: int | None = Field(None, description="Units proposed in words (twice, x2, per nerve).")
     proposal: Proposal | None = None

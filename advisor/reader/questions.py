@@ -46,8 +46,9 @@ def question_type(spans: list[Span], vocab: Vocabulary) -> QuestionType:
         last = clauses[-1]
         if _is_choice(last):
             return "wh"
-        if any(_opens_yes_no(c, vocab) for c in clauses) or _tag_ending(last, vocab) or _confirm(sentence, vocab) \
-                or any(_proposes(c) for c in clauses):
+        asked = sentence[-1].kind == "punct" and sentence[-1].value == "?"
+        if any(_opens_yes_no(c, vocab) for c in clauses) or (asked and _tag_ending(last, vocab)) or \
+                _confirm(sentence, vocab) or any(_proposes(c) for c in clauses):
             return "yes_no"
         if sentence[-1].kind == "punct" and sentence[-1].value == "?":
             return "wh" if _asks_codes(last) else "yes_no"
@@ -64,7 +65,7 @@ def _proposes(clause: list[Span]) -> bool:
     'Bill both codes?'."""
     words = [w for w in _words(clause) if w not in ("so", "and", "ok", "okay", "then", "just", "please", "hi")]
     return bool(words) and words[0] in PROPOSE_VERBS and (
-        any(s.kind in ("code", "mod") for s in clause) or any(w in ("both", "it", "them", "that", "this") for w in words))
+        any(s.kind in ("code", "mod", "qty") for s in clause) or "both" in words)
 
 
 def _words(clause: list[Span]) -> list[str]:
@@ -94,6 +95,7 @@ def _opens_yes_no(clause: list[Span], vocab: Vocabulary) -> bool:
 
 
 def _tag_ending(clause: list[Span], vocab: Vocabulary) -> bool:
+    """'..., right?', '..., ok?' (the caller only asks this of a sentence that ends with a question mark)."""
     words = _words(clause)
     return any(tuple(words[-n:]) in vocab.yes_no["endings"] for n in (1, 2, 3) if len(words) >= n)
 
@@ -111,7 +113,11 @@ def _is_choice(clause: list[Span]) -> bool:
 
 
 def _asks_codes(clause: list[Span]) -> bool:
-    return any(w in ("codes", "code", "cpt", "cpts", "lines", "modifiers", "modifier", "units") for w in _words(clause))
+    """'codes?', 'facility code?', 'which modifier?': asks for codes (but '2 units?' or '64493?' propose them)."""
+    if any(s.kind in ("num", "code", "mod") for s in clause):
+        return False
+    words = {w for s in clause for w in s.text.lower().split()}
+    return bool(words & {"codes", "code", "cpt", "cpts", "lines", "modifiers", "modifier", "units", "coding"})
 
 
 def lookup_request(spans: list[Span], qtype: QuestionType, has_done_frames: bool) -> LookupRequest | None:
@@ -134,6 +140,9 @@ def lookup_request(spans: list[Span], qtype: QuestionType, has_done_frames: bool
         return None
     if mods and not set(specific) & {"mue", "mai", "ptp", "global", "bilateral", "multiple"}:
         return None  # "does the add-on 64494 also get 50?": a modifier proposed on a code, checked as a claim
+    table = {"mue", "mai", "ptp", "global", "bilateral", "multiple"}
+    if has_done_frames and not set(specific) & table and not (qtype == "wh" and set(specific) & {"levels", "sessions"}):
+        return None  # "Right C6-7 and C7-T1 TFESI: the add-on is 64484?": the services described decide
     for s in spans:
         if s.kind == "lookup":
             s.used = True

@@ -47,10 +47,15 @@ def read(question: str, catalog: Catalog) -> Reading:
     procedure_drafts = [d for d in drafts if not _is_visit(d)]
     for d in procedure_drafts:
         grammar.resolve(d)
+    procedure_drafts = _fold_generic(procedure_drafts, grammar)
     lone = sum(1 for d in procedure_drafts if d.family is not None) <= 1
     frames = [grammar.frame(d, grammar.status(d, lone)) for d in procedure_drafts]
+    reading.named = [f.family for f in frames if f.family]
     reading.frames = _merge(frames, catalog)
-    reading.lines = _lines(spans, catalog)
+    past = {c for f in reading.frames if f.status != "done" for c in f.codes}
+    reading.lines = _lines(spans, catalog, past)
+    if past:
+        reading.facts["past_codes"] = sorted(past)
     reading.modifiers = list(dict.fromkeys(s.value for s in spans if s.kind == "mod"))
     for s in spans:
         if s.kind == "mod":
@@ -69,7 +74,8 @@ def read(question: str, catalog: Catalog) -> Reading:
     _settle_bare_acts(reading, catalog)
     _repeat(reading, spans)
     if not reading.done_frames() and reading.lines:
-        reading.frames += frames_from_codes(reading.lines, catalog, spans, grammar)
+        reading.frames += frames_from_codes(reading.lines, catalog, spans, grammar, reading.frames)
+    _levels_from_codes(reading, catalog)
     reading.question_type = question_type(spans, vocab)
     _proposal_words(reading, spans)
     reading.lookup = lookup_request(spans, reading.question_type, bool(reading.done_frames()))
@@ -149,15 +155,31 @@ def recount(names: list[str], unit: str) -> int:
     return count_levels(sorted(joints), sorted(vertebrae), unit) or 0
 
 
-def _lines(spans: list[Span], catalog: Catalog) -> list[ClaimLine]:
-    """Claim lines written in the question ('99213-25', '64636 x2', '2 units of 64484'); identifiers are not codes."""
+def _fold_generic(drafts: list[Any], grammar: Grammar) -> list[Any]:
+    """A draft named only by a generic target ('two joints injected', 'the muscles') after a resolved procedure
+    speaks of that procedure: its words join it instead of making a frame of their own."""
+    out: list[Any] = []
+    for draft in drafts:
+        targets = [s for s in draft.spans("anat")]
+        generic = targets and all(grammar.anatomy[s.value].generic for s in targets if s.value in grammar.anatomy)
+        previous = next((d for d in reversed(out) if d.family is not None), None)
+        if draft.family is not None and generic and not draft.spans("family") and previous is not None:
+            previous.chunks += draft.chunks
+            continue
+        out.append(draft)
+    return out
+
+
+def _lines(spans: list[Span], catalog: Catalog, past: set[str]) -> list[ClaimLine]:
+    """Claim lines written in the question ('99213-25', '64636 x2', '2 units of 64484'); identifiers are not codes,
+    nor are the codes of an earlier or planned procedure ('had a TFESI (64483) last week')."""
     lines = []
     plain = [s for s in spans if s.kind != "fact"]
     for i, s in enumerate(plain):
         if s.kind != "code":
             continue
         before = plain[i - 1].text.lower() if i else ""
-        if before in IDENTIFIER_WORDS:
+        if before in IDENTIFIER_WORDS or s.value["code"] in past:
             s.used = True
             continue
         units = s.value["units"]
@@ -175,7 +197,10 @@ def _lines(spans: list[Span], catalog: Catalog) -> list[ClaimLine]:
 
 def _em(drafts: list[Any], reading: Reading, spans: list[Span]) -> EMFrame | None:
     codes = [ln.code for ln in reading.lines if ln.code.startswith(EM_CODE_PREFIX)]
-    visit = any(_is_visit(d) for d in drafts)
+    visit = any(s.kind == "act" and s.value == "visit" for s in spans)
+    for s in spans:
+        if s.kind == "act" and s.value == "visit":
+            s.used = True
     if not codes and not visit and "25" not in reading.modifiers and not any("25" in ln.modifiers for ln in reading.lines):
         return None
     return EMFrame(code=codes[0] if codes else None)
@@ -206,8 +231,9 @@ def _sessions(reading: Reading, spans: list[Span], facts: dict[str, Any], catalo
     sessions: dict[str, int] = {}
     today = key(done[0]) if done else None
     for s in spans:
-        if s.kind == "ordinal" and today:
-            sessions[today] = max(0, int(s.value) - 1)
+        if s.kind == "ordinal" and today and (s.value or {}).get("noun") in (None, "session", "injection") and \
+                not s.used:
+            sessions[today] = max(0, int(s.value["n"]) - 1)  # "the 4th ESI this year": three before it
             s.used = True
     for s in spans:
         if s.kind == "cue" and s.value == "repeat" and today:
@@ -248,13 +274,14 @@ def _settle_bare_acts(reading: Reading, catalog: Catalog) -> None:
         return
     coded = any((info := catalog.code(ln.code)) is not None and catalog.family(info.family).procedure
                 for ln in reading.lines)
-    if reading.em is not None or coded:
+    if reading.em is not None or coded or reading.done_frames():
         if any(f.status == "done" for f in bare) and not coded:
             reading.facts["procedure_day"] = True
         reading.frames = [f for f in reading.frames if f not in bare]
 
 
-def frames_from_codes(lines: list[ClaimLine], catalog: Catalog, spans: list[Span], grammar: Grammar) -> list[Frame]:
+def frames_from_codes(lines: list[ClaimLine], catalog: Catalog, spans: list[Span], grammar: Grammar,
+                      existing: list[Frame]) -> list[Frame]:
     """A question that names codes, not procedures ('64493 + 64494 bilateral?'): the procedures the codes stand
     for, with what the words say about them (levels, side, imaging), so the engine can say what the claim should
     be."""
@@ -263,6 +290,8 @@ def frames_from_codes(lines: list[ClaimLine], catalog: Catalog, spans: list[Span
         info = catalog.code(line.code)
         if info is None or not catalog.family(info.family).procedure:
             continue
+        if any(f.family == info.family for f in existing):
+            continue  # the words describe that procedure (planned, earlier or not done): the code is theirs
         fam = catalog.family(info.family)
         frame = by_family.setdefault(fam.id, Frame(family=fam.id, label=fam.label, words=line.code))
         if info.level:
@@ -304,6 +333,19 @@ def frames_from_codes(lines: list[ClaimLine], catalog: Catalog, spans: list[Span
     return out
 
 
+def _levels_from_codes(reading: Reading, catalog: Catalog) -> None:
+    """A procedure described without its levels but proposed with level codes ('64494-50 for the second bilateral
+    level, with 64493-50 for the first'): the codes say how many levels."""
+    for frame in reading.done_frames():
+        fam = catalog.family(frame.family or "")
+        if fam.counts != "levels" or frame.levels is not None:
+            continue
+        positions = [{"1": 1, "2": 2, "3+": 3, "2+": 1 + ln.units}[info.level] for ln in reading.lines
+                     if (info := catalog.code(ln.code)) is not None and info.family == fam.id and info.level]
+        if positions:
+            frame.levels = max(positions)
+
+
 def _proposal_words(reading: Reading, spans: list[Span]) -> None:
     """Units a question proposes in words: 'twice', 'x2', '2 units', 'per nerve', 'for each level', 'another 62327',
     'one more line for the other side'."""
@@ -318,8 +360,8 @@ def _proposal_words(reading: Reading, spans: list[Span]) -> None:
         elif s.kind == "num" and (s.value or {}).get("noun") == "unit" and not s.used:
             reading.units, s.used = s.value["n"] or None, True
         elif s.kind == "per" and nxt is not None:
-            counted = QUANTITY_PER.get(nxt.text.lower().rstrip("s") if nxt.text.lower() not in QUANTITY_PER
-                                       else nxt.text.lower())
+            word = nxt.text.lower().removesuffix("'s")
+            counted = QUANTITY_PER.get(word) or QUANTITY_PER.get(word.rstrip("s"))
             if counted:
                 reading.units = max(2, _count(reading, frame, counted, spans) or 2)
                 s.used = nxt.used = True
@@ -365,8 +407,9 @@ def _place_numbers(reading: Reading, spans: list[Span], vocab: Vocabulary) -> No
                 s.used = True
             elif any(o.kind in ("family", "act") for o in _next_content(plain, i)):
                 s.used = True  # "two MBBs", "4 lumbar ESIs": how many were done (sessions, blocks)
-            elif prev in ("level", "lvl", "pain", "score", "vas", "nrs", "grade", "stage", "age", "aged", "bmi"):
-                s.used = True
+            elif prev in ("level", "lvl", "pain", "score", "vas", "nrs", "grade", "stage", "age", "aged", "bmi", "mai",
+                          "indicator", "or", "day", "pod", "version"):
+                s.used = True  # "level 3 visit", "MAI 3", "1 unit or 2", "day 5 after"
             elif nxt is not None and nxt.text.lower() in ("yo", "y/o", "year", "years", "am", "pm", "o'clock"):
                 s.used = True
         elif s.kind in ("per", "again"):
@@ -406,7 +449,8 @@ def _kind(reading: Reading, spans: list[Span], catalog: Catalog) -> str:
         return "lookup"
     if reading.unplaced or reading.conflicts or any(f.family is None and f.status == "done" for f in reading.frames):
         return "clarify"
-    if reading.question_type != "yes_no" and any(_needs_count(f, catalog) for f in reading.done_frames()):
+    done = reading.done_frames()
+    if reading.question_type != "yes_no" and len(done) == 1 and _needs_count(done[0], catalog):
         return "clarify"
     return "claim"
 
@@ -435,7 +479,7 @@ def _questions(reading: Reading, catalog: Catalog) -> list[str]:
             out.append("Which procedure was done" + (f": {' or '.join(options)}?" if options else
                                                       f" (I read '{frame.words}')?"))
         elif frame.status == "done" and frame.family and reading.question_type != "yes_no" and \
-                _needs_count(frame, catalog):
+                len(reading.done_frames()) == 1 and _needs_count(frame, catalog):
             out.append(catalog.family(frame.family).ask or f"Which {catalog.family(frame.family).label} was it?")
         elif frame.candidates and frame.candidates[0].startswith("levels:"):
             out.append(f"How many levels were treated? ({frame.candidates[0].removeprefix('levels: ')})")

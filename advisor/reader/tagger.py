@@ -37,6 +37,11 @@ NOT_MOD_AFTER = frozenset({"%", "percent", "unit", "units", "year", "years", "yo
                            "week", "weeks", "gauge", "g", "cc", "mcg", "degrees", "degree", "hours", "hour", "times"})
 
 
+STATUS_CUES = frozenset({"negated", "planned", "historical", "present", "repeat"})
+NOT_A_SIDE_BEFORE = frozenset({"the", "is", "that's", "thats", "that", "this", "it", "all", "got", "get", "have", "has",
+                               "be", "correct", "and", "exactly", "it's", "its", "am", "i"})
+NOT_A_SIDE_AFTER = frozenset({"?", "code", "codes", "cpt", "modifier", "modifiers", "way", "line", "lines", "unit", "units",
+                              "answer", "choice", "thing", "call", "now", "away", "level", "one"})
 STOP_COUNT = frozenset({"in", "at", "on", "to", "into", "from", "for", "with", "under", "of", "per", "and", "or"})
 
 
@@ -109,8 +114,12 @@ def tag(text: str, vocab: Vocabulary) -> tuple[list[Token], list[Span]]:
         match = _phrase(tokens, i, vocab)
         if match is not None:
             length, (kind, value) = match
-            if kind == "num":  # "two", "a couple of": a number word, with what it counts
+            if kind in ("num", "ordinal"):  # "two", "third": a number word, with what it counts
                 value = {"n": int(value), "noun": _noun_after(tokens, i + length, vocab)}
+            elif kind == "side" and length == 1 and _not_a_side(tokens, i):
+                kind, value = "filler", None  # "is that right?", "the right code": correct, not a side
+            elif kind == "side" and tok.norm == "both" and _noun_after(tokens, i + 1, vocab) == "level":
+                kind, value = "num", {"n": 2, "noun": "level"}  # "both levels": two levels
             spans.append(_span(kind, value, text, tokens, i, i + length))
             i += length
             continue
@@ -124,7 +133,8 @@ def tag(text: str, vocab: Vocabulary) -> tuple[list[Token], list[Span]]:
         i += 1
     facts = _facts(text, tokens, vocab)
     owned = [(f.start, f.end) for f in facts]
-    spans = [s for s in spans if not (s.kind == "cue" and any(a <= s.start and s.end <= b for a, b in owned))]
+    spans = [s for s in spans if not (s.kind == "cue" and s.value in STATUS_CUES
+                                      and any(a <= s.start and s.end <= b for a, b in owned))]
     return tokens, sorted(spans + facts, key=lambda s: (s.start, -s.end))
 
 
@@ -151,6 +161,14 @@ def _phrase(tokens: list[Token], i: int, vocab: Vocabulary) -> tuple[int, tuple[
             continue  # "L 4-5" was not a level token; do not read the letter as a side
         return length, reading
     return None
+
+
+def _not_a_side(tokens: list[Token], i: int) -> bool:
+    if tokens[i].norm != "right":
+        return False
+    before = tokens[i - 1].norm if i else ""
+    after = tokens[i + 1].norm if i + 1 < len(tokens) else ""
+    return after in NOT_A_SIDE_AFTER or (before in NOT_A_SIDE_BEFORE and after in ("", ".", ",", "?", "!"))
 
 
 def _capital_us(tokens: list[Token], i: int) -> bool:
@@ -219,10 +237,10 @@ def _noun_after(tokens: list[Token], start: int, vocab: Vocabulary) -> str | Non
             break
         if tokens[k].norm == "-":
             continue
-        reading = vocab.lookup((tokens[k].norm,))
-        if reading and reading[0] == "count":
-            noun = reading[1]
+        if tokens[k].norm in vocab.nouns:
+            noun = vocab.nouns[tokens[k].norm]
             break
+        reading = vocab.lookup((tokens[k].norm,))
         if reading and reading[0] == "anat":
             anat = vocab.registry.anatomy.get(reading[1])
             if anat is not None and anat.kind == "spine" and skipped < 2:

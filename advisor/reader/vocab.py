@@ -56,6 +56,7 @@ class Vocabulary:
     patterns: tuple[tuple[str, Any, re.Pattern[str]], ...]
     yes_no: dict[str, frozenset[tuple[str, ...]]]
     registry: Registry
+    nouns: dict[str, str] = field(default_factory=dict)
     unsupported: frozenset[str] = field(default_factory=frozenset)
 
     def lookup(self, tokens: tuple[str, ...]) -> tuple[str, Any] | None:
@@ -110,8 +111,9 @@ def compile_vocabulary(registry: Registry) -> Vocabulary:
         raise DataError(f"vocabulary.yaml: missing or malformed section ({exc})", "vocabulary.yaml") from None
     known = frozenset([*targets, *(str(w).lower() for w in vocab.get("keep", [])), *typos.values(),
                        *(t for key in table for t in key)])
+    nouns = {str(w).lower(): noun for noun, words in vocab["count_nouns"].items() for w in words}
     return Vocabulary(phrases=table, max_len=max(len(k) for k in table), typos=typos, fuzzy_targets=targets,
-                      known=known, patterns=patterns, yes_no=yes_no, registry=registry,
+                      known=known, patterns=patterns, yes_no=yes_no, registry=registry, nouns=nouns,
                       unsupported=frozenset(str(w).lower() for w in vocab["unsupported"]))
 
 

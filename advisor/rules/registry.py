@@ -49,6 +49,7 @@ class Family(BaseModel):
     words: tuple[str, ...] = ()
     ask: str | None = None
     implies_diagnostic: tuple[str, ...] = ()
+    level_limit: str | None = None
 
     @property
     def procedure(self) -> bool:

@@ -167,6 +167,9 @@ def kx(ctx: Ctx) -> None:
     if diagnostic is None and any(not ln.has("KX") for ln in lines):
         _warn(ctx, "If this is a diagnostic block (e.g. a medial branch block or diagnostic SI injection), Medicare "
                    "wants modifier KX on it.", [ln.code for ln in lines], p, severity="info", pending="diagnostic")
+    elif diagnostic is None and lines:
+        _warn(ctx, "KX stands only if the block is diagnostic (a therapeutic injection is billed without KX).",
+              [ln.code for ln in lines], p, severity="info", pending="diagnostic")
 
 
 @rule("LCD-KX", reads={"mods.kx", "facts"}, severity="info", payer="commercial", after=("kx",),

@@ -1,0 +1,140 @@
+/* One answer in the conversation: the streaming placeholder, then the answer card (verdict badge, engine, Markdown
+   with [n] chips, claim lines, findings, sources) and its thumbs up/down feedback. */
+import { api } from "./api.js";
+import { el, icon } from "./dom.js";
+import { openCitation } from "./citations.js";
+import { claimSection, findingsSection } from "./claims.js";
+import { citationChip, renderMarkdown } from "./markdown.js";
+
+export const VERDICTS = { yes: "Yes", no: "No", conditional: "Depends" };
+
+const STAGES = {
+  understood: () => "Understood the question; checking the rules…",
+  checked: () => "Rules checked; finding the guidance…",
+  retrieved: (p) => "Found " + (p.passages ?? "the") + " passages; writing the answer…",
+};
+
+/** The placeholder shown while an answer streams: {node, stage(payload), update(textSoFar)}. */
+export function streamingAnswer(onRender) {
+  const body = el("div", { class: "answer-body" });
+  const label = el("span", { class: "meta stage", text: "Checking the rules and sources…" });
+  const node = el("article", { class: "msg msg-answer", "aria-busy": "true" },
+    el("div", { class: "answer streaming" },
+      el("div", { class: "answer-head" },
+        el("span", { class: "typing", "aria-hidden": "true" }, el("span"), el("span"), el("span")),
+        label),
+      body));
+  let pending = null;
+  return {
+    node,
+    stage(payload) {
+      const make = STAGES[payload.stage];
+      if (make) label.textContent = make(payload);
+    },
+    update(text) {
+      pending = text;
+      window.requestAnimationFrame(() => {
+        if (pending === null) return;
+        body.replaceChildren(renderMarkdown(pending, null));
+        pending = null;
+        onRender();
+      });
+    },
+  };
+}
+
+function verdictBadge(verdict) {
+  if (!verdict || !VERDICTS[verdict]) return null;
+  return el("span", { class: "badge badge-" + verdict, "data-verdict": verdict, text: VERDICTS[verdict] });
+}
+
+function engineLabel(engine) {
+  if (!engine) return "Engine not reported";
+  const e = String(engine);
+  if (/^(offline|rules?)$/i.test(e) || /offline/i.test(e)) return "Offline rules engine";
+  return "Model: " + e;
+}
+
+/** The answer card for answer `a`; `feedbackState` is the stored {rating, comment} when reopening a conversation. */
+export function renderAnswer(a, feedbackState) {
+  const citations = new Map();
+  for (const c of Array.isArray(a.citations) ? a.citations : []) if (c && c.n !== undefined) citations.set(Number(c.n), c);
+  const ctx = { citations, onCite: openCitation };
+
+  const kv = a.knowledge_version ? String(a.knowledge_version) : null;
+  const head = el("div", { class: "answer-head" },
+    verdictBadge(a.verdict),
+    el("span", { class: "spacer" }),
+    el("span", { class: "meta engine", "data-engine": a.engine || "", text: a.engine_label || engineLabel(a.engine) }),
+    kv ? el("span", { class: "meta meta-sep knowledge-version", title: "Knowledge version " + kv, text: "Knowledge " + (kv.length > 14 ? kv.slice(0, 12) + "…" : kv) }) : null);
+
+  const body = el("div", { class: "answer-body" });
+  body.appendChild(renderMarkdown(a.answer || "", ctx));
+
+  const card = el("div", { class: "answer" }, head,
+    a.notice ? el("div", { class: "answer-notice", role: "note", text: String(a.notice) }) : null, body);
+
+  if (Array.isArray(a.claim) && a.claim.length) card.appendChild(claimSection(a.claim, "Claim lines"));
+  if (Array.isArray(a.findings) && a.findings.length) card.appendChild(findingsSection(a.findings));
+  if (citations.size) {
+    const list = el("ol", { class: "citations" });
+    for (const c of citations.values()) {
+      list.appendChild(el("li", { class: "citation" },
+        citationChip(Number(c.n), ctx),
+        el("button", { type: "button", class: "citation-link", text: c.title || c.doc || "Source " + c.n, on: { click: (e) => openCitation(c, e.currentTarget) } }),
+        c.section ? el("span", { class: "citation-section", text: c.section }) : null));
+    }
+    card.appendChild(el("div", { class: "section" }, el("h3", { class: "section-title", text: "Sources" }), list));
+  }
+  card.appendChild(el("div", { class: "answer-foot" },
+    el("span", { class: "meta", text: "The payer’s current policy rules; verify before you submit." }),
+    a.answer_id ? feedbackWidget(a.answer_id, feedbackState) : null));
+
+  return el("article", { class: "msg msg-answer", "data-answer-id": a.answer_id || "", "aria-label": "Answer" }, card);
+}
+
+function feedbackWidget(answerId, existing) {
+  let rating = existing ? existing.rating : null;
+  const status = el("span", { class: "fb-status", role: "status" });
+  const up = el("button", { type: "button", class: "btn btn-sm btn-icon fb-up", "aria-label": "Helpful", title: "Helpful", "aria-pressed": String(rating === "up") }, icon("up"));
+  const down = el("button", { type: "button", class: "btn btn-sm btn-icon fb-down", "aria-label": "Not helpful", title: "Not helpful", "aria-pressed": String(rating === "down") }, icon("down"));
+  const commentId = "fb-" + answerId;
+  const area = el("textarea", { id: commentId, rows: "1", maxlength: "2000", placeholder: "What was wrong or missing? (optional, no patient details)" });
+  const sendComment = el("button", { type: "submit", class: "btn btn-sm", text: "Send comment" });
+  const commentForm = el("form", { class: "fb-comment", hidden: true },
+    el("label", { class: "sr-only", for: commentId, text: "Feedback comment" }), area, sendComment);
+  const wrap = el("div", { class: "feedback", "data-rating": rating || "" },
+    el("span", { class: "meta", text: "Helpful?" }), up, down, status, commentForm);
+  if (existing) {
+    status.textContent = existing.comment ? "Rated, with comment" : "Rated";
+  }
+
+  async function send(newRating, comment) {
+    up.disabled = down.disabled = true;
+    try {
+      await api("POST", "/api/feedback", { answer_id: answerId, rating: newRating, comment: comment || null });
+      rating = newRating;
+      wrap.dataset.rating = rating;
+      up.setAttribute("aria-pressed", String(rating === "up"));
+      down.setAttribute("aria-pressed", String(rating === "down"));
+      status.className = "fb-status";
+      status.textContent = comment ? "Comment saved. Thank you." : "Thanks, feedback saved.";
+      return true;
+    } catch (err) {
+      status.className = "fb-status alert-text";
+      status.textContent = "Feedback not saved: " + err.message;
+      return false;
+    } finally {
+      up.disabled = down.disabled = false;
+    }
+  }
+  up.addEventListener("click", async () => { if (await send("up")) { commentForm.hidden = false; } });
+  down.addEventListener("click", async () => { if (await send("down")) { commentForm.hidden = false; area.focus(); } });
+  commentForm.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const text = area.value.trim();
+    if (!text || !rating) return;
+    if (await send(rating, text)) { area.value = ""; commentForm.hidden = true; }
+  });
+  return wrap;
+}
