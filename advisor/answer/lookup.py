@@ -47,6 +47,10 @@ def answer_lookup(reading: Reading, request: LookupRequest, catalog: Catalog) ->
             facts += _sessions(reading, catalog)
         elif field == "levels":
             facts += _levels(reading, catalog)
+        elif field == "imaging":
+            facts += [f for c in codes if (f := _imaging(c, catalog))]
+        elif field == "size":
+            facts += _size(reading, catalog)
     return _unique(facts)
 
 
@@ -148,6 +152,34 @@ def _levels(reading: Reading, catalog: Catalog) -> list[LookupFact]:
                               f"{fam.label} levels per session" + (f" ({limit.note})" if limit.note else ""),
                               source=", ".join(limit.sources), confidence=limit.confidence))
     return out
+
+
+IMAGING_MEANING = {
+    "included": "fluoroscopy or CT guidance is part of the code: never add 77002/77003/77012",
+    "included_us": "ultrasound guidance with a saved image and report is part of the code: never add 76942",
+    "without": "the code for the injection without imaging; its guided twin includes the guidance",
+    "separate": "guidance is reported on its own line (76942 ultrasound, 77002 fluoroscopy, 77012 CT)",
+    "na": "not a procedure that takes guidance",
+}
+
+
+def _imaging(code: str, catalog: Catalog) -> LookupFact | None:
+    info = catalog.code(code)
+    if info is None:
+        return None
+    prov = info.prov("imaging")
+    value = "true" if info.imaging in ("included", "included_us") else "false"
+    return LookupFact(subject=code, field="imaging_included", value=value, note=IMAGING_MEANING[info.imaging],
+                      source=", ".join(prov.sources), confidence=prov.confidence)
+
+
+def _size(reading: Reading, catalog: Catalog) -> list[LookupFact]:
+    joints = catalog.registry.joints()
+    named = [s.value for s in reading.spans if s.kind == "anat" and s.value in joints]
+    return [LookupFact(subject=name, field="joint_size", value=str(joints[name].size),
+                       note="major 20610/20611, intermediate 20605/20606, small 20600/20604",
+                       source=", ".join(catalog.registry.sources), confidence=catalog.registry.confidence)
+            for name in dict.fromkeys(named)]
 
 
 def _unique(facts: list[LookupFact]) -> list[LookupFact]:

@@ -117,7 +117,8 @@ def build_proposal(reading: Reading, recommended: list[ClaimLine], catalog: Cata
                 return Proposal(kind="modifier", lines=non_em, modifier=mods[0], summary=f"modifier {mods[0]}")
         if non_em:
             target = non_em[-1] if mods[0] in X_MODS and len(non_em) > 1 else non_em[0]
-            lines = [ln.with_modifiers(*[m for m in mods if m not in ln.modifiers]) if ln is target else ln
+            every = _on_every_line(reading)  # "LT on both", "KX on all of them"
+            lines = [ln.with_modifiers(*[m for m in mods if m not in ln.modifiers]) if every or ln is target else ln
                      for ln in non_em]
             return Proposal(kind="modifier", lines=lines, modifier=mods[0], summary=f"modifier {mods[0]}")
         return Proposal(kind="modifier", modifier=mods[0], summary=f"modifier {mods[0]}")
@@ -132,6 +133,9 @@ def build_proposal(reading: Reading, recommended: list[ClaimLine], catalog: Cata
     if lines:
         if all(is_em(ln.code) for ln in lines):
             return Proposal(kind="em25", lines=lines + non_em, summary=", ".join(str(ln) for ln in lines))
+        if reading.em is not None and not any(is_em(ln.code) for ln in lines):
+            em = ClaimLine(code=reading.em.code or PLACEHOLDER_EM)  # "E/M + 20553 the same day?"
+            return Proposal(kind="em25", lines=[em, *lines], summary=f"an E/M with {', '.join(map(str, lines))}")
         return _lines_proposal(lines, non_em, None)
     if reading.em is not None:
         em = ClaimLine(code=reading.em.code or PLACEHOLDER_EM)
@@ -141,6 +145,11 @@ def build_proposal(reading: Reading, recommended: list[ClaimLine], catalog: Cata
         return Proposal(kind="lines", lines=[ln for ln in recommended if ln.code not in catalog.guidance_codes]
                         + [guidance], summary=f"{guidance.code} for the guidance")
     return Proposal(kind="coverage", lines=list(recommended), summary="the services described")
+
+
+def _on_every_line(reading: Reading) -> bool:
+    words = [s.text.lower() for s in reading.spans if s.kind != "fact"]
+    return any(a == "on" and b in ("both", "all", "each", "every") for a, b in zip(words, words[1:]))
 
 
 def _class_lines(reading: Reading, catalog: Catalog) -> list[ClaimLine]:
@@ -350,8 +359,9 @@ def lookup_verdict(reading: Reading, facts: list[LookupFact]) -> Verdict | None:
     fields = set(reading.lookup.fields)
     if fields == {"ptp"}:
         return "yes" if any(f.field == "ptp_mi" and f.value != "none" for f in facts) else "no"
-    if fields == {"addon"}:
-        values = {f.value for f in facts if f.field == "addon"}
+    if fields == {"addon"} or fields == {"imaging"}:
+        key = "addon" if fields == {"addon"} else "imaging_included"
+        values = {f.value for f in facts if f.field == key}
         return "yes" if values == {"true"} else "no" if values == {"false"} else None
     return None
 

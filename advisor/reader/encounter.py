@@ -16,7 +16,7 @@ from advisor.rules.model import EMVisit, Encounter, Facts, Procedure, Ultrasound
 
 FACT_KEYS = ("setting", "separate_problem", "new_patient", "prior_relief_percent", "prior_sessions", "sedation",
              "radicular", "distinct_sites", "ablation", "days_since_global_procedure", "prior_blocks",
-             "relief_months", "procedure_day")
+             "relief_months", "procedure_day", "rfa_not_possible")
 
 
 def procedures(frame: Frame, catalog: Catalog) -> list[Procedure]:
@@ -29,7 +29,8 @@ def procedures(frame: Frame, catalog: Catalog) -> list[Procedure]:
     }
     if fam.counts == "joints":
         return [Procedure(**base | {"laterality": j.laterality or (frame.laterality if len(frame.joints) == 1 else None),
-                                    "joint": j.name, "joint_size": j.size}) for j in frame.joints] or [Procedure(**base)]
+                                    "joint": j.name, "joint_size": j.size, "imaging": j.imaging or frame.imaging})
+                for j in frame.joints] or [Procedure(**base)]
     if fam.counts == "muscles":
         base |= {"muscles": max(1, min(frame.muscles, 50)) if frame.muscles else None, "laterality": None}
     if fam.counts == "levels" and len(frame.sides) > 1:

@@ -4,7 +4,7 @@ follow-up states replaces or adds to them; its attribute words are bound to the 
 
 from __future__ import annotations
 
-from advisor.reader.frames import Grammar
+from advisor.reader.frames import Grammar, settle_muscles
 from advisor.reader.model import Frame, Reading
 from advisor.reader.reader import finish
 from advisor.rules.catalog import Catalog
@@ -78,6 +78,18 @@ def _overlay(old: Frame, new: Frame, adding: bool) -> Frame:
         value = getattr(new, key)
         if value is not None:
             data[key] = value
+    if adding and {old.laterality, new.laterality} == {"left", "right"} and not old.joints:
+        data["laterality"] = "bilateral"  # "he did the left knee as well"
+    if new.muscle_names or new.muscles_stated:
+        if adding:  # "he also did the R rhomboid"
+            data["muscle_names"] = list(dict.fromkeys(old.muscle_names + new.muscle_names))
+            stated = [n for n in (old.muscles_stated, new.muscles_stated) if n]
+            data["muscles_stated"] = sum(stated) if stated and new.muscles_stated else old.muscles_stated
+        else:
+            data["muscle_names"], data["muscles_stated"] = new.muscle_names, new.muscles_stated
+        frame = Frame.model_validate(data)
+        settle_muscles(frame)
+        data = frame.model_dump()
     if new.level_names:
         names = list(dict.fromkeys(old.level_names + new.level_names)) if adding else new.level_names
         data["level_names"] = names

@@ -110,14 +110,19 @@ class Grammar:
             mentioned: list[Span] = []
             for chunk in chunks:
                 if self._mention_only(chunk):
-                    for a in chunk.of("anat"):
-                        a.used = True  # "examined the shoulder", "knee pain": mentioned, not a procedure site
+                    for a in chunk.of("anat", "level"):
+                        a.used = True  # "examined the shoulder", "L5 radiculopathy": mentioned, not a procedure site
                     mentioned += [a for a in chunk.of("anat") if self._procedural(a)]
                     continue
                 if mentioned and chunk.of("act") and not chunk.of("anat", "family", "level") and \
                         any(s.text.lower() in ("it", "them", "that", "there") for s in chunk.spans):
                     chunk.spans.append(mentioned[-1])  # "examined the knee and decided to inject it"
-                if self._heads(chunk, bool(sentence_acts)):
+                if current is not None and self._location(chunk, current):
+                    current.chunks.append(chunk)  # "suprascapular nerve block, R shoulder": where, not another joint
+                elif current is not None and self._other_side(chunk, current):
+                    drafts.append(Draft(chunks=[chunk], shared_act=_nearest(sentence_acts, chunk) or
+                                        next(iter(current.spans("act", "family")), None)))
+                elif self._heads(chunk, bool(sentence_acts)):
                     current = Draft(chunks=[chunk, *pending])
                     if not chunk.of("act", "family"):
                         current.shared_act = _nearest(sentence_acts, chunk)
@@ -127,10 +132,32 @@ class Grammar:
                     current.chunks.append(chunk)
                 else:
                     pending.append(chunk)
-            if pending and current is None and drafts and drafts[-1].chunks[0].sentence == index - 1:
+            attributes = [c for c in pending if not c.of("anat", "code")]
+            if attributes and current is None and drafts and drafts[-1].chunks[0].sentence == index - 1:
                 # a sentence that only adds attributes ("Under fluoro.") lends them to the previous sentence's frame
-                drafts[-1].chunks += pending
+                drafts[-1].chunks += attributes
         return _fold_bare_acts(drafts)
+
+    def _location(self, chunk: Chunk, current: Draft) -> bool:
+        """A joint named after a nerve, spinal or muscle procedure, with no act of its own, says where that procedure
+        was done ("suprascapular nerve block, R shoulder"; "TPIs in the neck, upper back and hip")."""
+        if chunk.of("act", "family") or not chunk.of("anat"):
+            return False
+        kinds = {self.anatomy[a.value].kind for a in chunk.of("anat") if a.value in self.anatomy}
+        head = {self.anatomy[a.value].kind for a in current.spans("anat") if a.value in self.anatomy
+                and not self.anatomy[a.value].generic}
+        named = {self.registry.families[f.value].act for f in current.spans("family")}
+        return kinds == {"joint"} and bool(head - {"joint"} or (named and not head))
+
+    def _other_side(self, chunk: Chunk, current: Draft) -> bool:
+        """'Right side is scheduled for next week' after a left-side procedure: the same procedure, on the other
+        side, with its own status; not an attribute of the one done today."""
+        status = [s for s in chunk.of("cue") if s.value in ("planned", "negated", "historical")]
+        if chunk.of("act", "family", "anat") or not status:
+            return False
+        side = self._laterality(Draft(chunks=[chunk]))
+        mine = self._laterality(current)
+        return side is not None and mine is not None and side != mine and "bilateral" not in (side, mine)
 
     def _heads(self, chunk: Chunk, sentence_has_act: bool) -> bool:
         """A procedure word heads a frame; so does a procedural target when its sentence has an act to share
@@ -164,6 +191,8 @@ class Grammar:
             named.append(self.registry.families[draft.shared_act.value])
         acts |= {f.act for f in named}
         acts.discard("visit")  # "put 57 on the E/M when the doc decides to do RFA": the visit is the E/M's
+        if "catheter" in acts and any(s.value == "single_shot" for s in draft.spans("cue")):
+            acts = (acts - {"catheter"}) | {"inject"}  # one bolus through a catheter pulled the same day
         if not acts:
             acts = {"inject"}  # "L5-S1 facet R": a target named alone was injected
         targets = {s.value for s in draft.spans("anat")}
@@ -291,9 +320,10 @@ class Grammar:
             for s in draft.spans("level"):
                 s.used = True  # the levels of an SI, epidural or other single-code procedure: placed, not counted
         if fam is not None and fam.counts == "joints":
-            frame.joints = self._joints(draft)
+            frame.joints = self._joints(draft, frame)
         if fam is not None and fam.counts == "muscles":
-            frame.muscles, frame.muscle_names = self._muscles(draft)
+            frame.muscle_names, frame.muscles_stated = self._muscles(draft)
+            settle_muscles(frame)
         if fam is not None and fam.select == "target":
             frame.target = next((s.value for s in draft.spans("anat") if s.value in fam.targets), None)
         return frame
@@ -333,7 +363,7 @@ class Grammar:
         for s in draft.spans("region"):
             s.used = True
         from_levels = [(s.value or {}).get("region") for s in draft.spans("level")]
-        region = next((r for r in words), None) or next((r for r in from_levels if r and r != "sacral"), None) or \
+        region = next((r for r in from_levels if r and r != "sacral"), None) or next((r for r in words), None) or \
             next((r for r in from_levels if r), None)
         if region is None:
             region = next((self.anatomy[s.value].region for s in draft.spans("anat")
@@ -341,31 +371,36 @@ class Grammar:
         return region
 
     def _levels(self, draft: Draft, fam: Family, frame: Frame) -> None:
-        """Level names per chunk (with that chunk's side), merged; counted in the family's unit."""
+        """Level names per chunk (with that chunk's side), merged; counted in the family's unit. Levels named
+        before a side in a coordination take that side ("C5-6 and C6-7 on the right")."""
         joints: set[int] = set()
         vertebrae: set[int] = set()
         per_side: dict[str, set[str]] = {}
+        waiting: list[str] = []
         unsided = False
         for chunk in draft.chunks:
-            levels = [s for s in chunk.of("level")]
             _expand_ranges(chunk)
             side = self._laterality(Draft(chunks=[chunk]))
             names: list[str] = []
-            for s in levels:
+            for s in chunk.of("level"):
                 s.used = True
                 joints.update(s.value["joints"])
                 vertebrae.update(s.value["vertebrae"])
-                names += s.value["names"]
-            if names:
-                if side is None:
-                    unsided = True
-                else:
-                    per_side.setdefault(side, set()).update(names)
+                names += s.value["names"] if s.value["joints"] or s.value["vertebrae"] else []
+            if names and side is None:
+                waiting += names
+            elif side is not None and (names or waiting):
+                per_side.setdefault(side, set()).update(names + waiting)
+                waiting = []
+        unsided = bool(waiting)
         counted = count_levels(sorted(joints), sorted(vertebrae), fam.level_unit or "joint")
         explicit = [s for s in draft.spans("num", "ordinal")
                     if (s.value or {}).get("noun") in ("level", "joint", "nerve")
                     and (fam.level_unit == "nerve" or (s.value or {}).get("noun") != "nerve")]
         stated = sum(s.value["n"] for s in explicit) if explicit else None
+        for s in draft.spans("num"):
+            if (s.value or {}).get("noun") == "nerve":
+                s.used = True  # "that's two nerves": nerves are not levels for facet codes
         for s in explicit:
             s.used = True
         frame.level_names = [joint_name(j) for j in sorted(joints)] + [_NAMES[v] for v in sorted(vertebrae)]
@@ -373,26 +408,42 @@ class Grammar:
         doubled = frame.laterality == "bilateral" and stated == 2 * (counted or 0)  # "two joints" = both sides
         if counted and stated and counted != stated and not doubled:
             frame.candidates = [f"levels: {counted} named, {stated} stated"]
+        nerves = len(vertebrae)
+        if fam.level_unit == "joint" and joints and nerves >= 2 and nerves - 1 != len(joints):
+            # n consecutive medial branches block n-1 joints: joints and nerves named must agree
+            frame.candidates = [f"levels: {len(joints)} joints named, {nerves} nerves named"]
         if len(per_side) > 1 and not unsided:
             frame.sides = {side: sorted(names) for side, names in per_side.items()}
 
-    def _joints(self, draft: Draft) -> list[Joint]:
+    def _joints(self, draft: Draft, frame: Frame) -> list[Joint]:
+        """One joint per joint and side (a bursa is its joint), each with the guidance named in its own chunk when
+        the joints' chunks name different guidance ("R knee US-guided, L knee landmark")."""
         found: dict[str, Joint] = {}
         for chunk in draft.chunks:
             side = self._laterality(Draft(chunks=[chunk]))
+            guide = _first_value([g for g in chunk.of("guide") if not self._after_negation(draft, g)])
             for s in chunk.of("anat"):
                 anat = self.anatomy.get(s.value)
                 if anat is None or anat.kind != "joint" or anat.generic or anat.size is None:
                     continue
                 name = anat.part_of or anat.id
                 size = self.anatomy[name].size or anat.size
-                add_joint(found, Joint(name=name, size=size, laterality=side))  # type: ignore[arg-type]
-        return list(found.values())
+                add_joint(found, Joint(name=name, size=size, laterality=side, imaging=guide))  # type: ignore[arg-type]
+        joints = list(found.values())
+        if len({j.imaging for j in joints}) <= 1:
+            joints = [j.model_copy(update={"imaging": None}) for j in joints]  # one guidance: the frame's
+        stated = [s for s in draft.spans("num") if (s.value or {}).get("noun") == "joint"]
+        for s in stated:
+            s.used = True
+        total = sum(2 if j.laterality == "bilateral" else 1 for j in joints)
+        if stated and joints and sum(s.value["n"] for s in stated) != total:
+            frame.candidates = [f"joints: {total} named, {sum(s.value['n'] for s in stated)} stated"]
+        return joints
 
-    def _muscles(self, draft: Draft) -> tuple[int | None, list[str]]:
-        """Distinct muscles (left and right of one muscle count as two); stated counts add up across chunks."""
-        sided: set[tuple[str, str]] = set()
-        names: list[str] = []
+    def _muscles(self, draft: Draft) -> tuple[list[str], int | None]:
+        """Muscles named, one entry per muscle and side (left and right of one muscle count as two), and the count
+        the words state ("3 in the neck and one in the back" adds up); settle_muscles decides after merging."""
+        sided: list[str] = []
         frame_side = self._laterality(draft)
         for chunk in draft.chunks:
             side = self._laterality(Draft(chunks=[chunk])) or (frame_side if frame_side == "bilateral" else None)
@@ -400,18 +451,14 @@ class Grammar:
                 anat = self.anatomy.get(s.value)
                 if anat is None or anat.kind != "muscle" or anat.generic:
                     continue
-                names.append(anat.id)
                 for one in (("left", "right") if side == "bilateral" else (side or "unspecified",)):
-                    sided.add((anat.id, one))
+                    sided.append(f"{anat.id}:{one}")
         stated = [s for s in draft.spans("num") if (s.value or {}).get("noun") == "muscle" or (
             (s.value or {}).get("noun") is None and (s.text.lower() not in ("one", "single") or any(
                 t.text.lower() in ("in", "on") for t in draft.spans("filler"))))]  # "3 in the neck, one in the back"
         for s in stated:
             s.used = True
-        if stated:
-            return sum(s.value["n"] for s in stated), names
-        return (len(sided) or None), names
-
+        return list(dict.fromkeys(sided)), (sum(s.value["n"] for s in stated) if stated else None)
 
     def attributes(self, spans: list[Span], family_id: str) -> Frame:
         """The question's words read as attributes of one procedure named elsewhere (by a code, or by the previous
@@ -422,13 +469,24 @@ class Grammar:
         return self.frame(draft, "done")
 
 
+def settle_muscles(frame: Frame) -> None:
+    """The muscle count: the stated count, else the distinct muscles named; several muscles named that disagree with
+    the stated count ('3 muscles: L trapezius and L levator scapulae') is a conflict to ask about."""
+    named = len(frame.muscle_names)
+    frame.muscles = frame.muscles_stated or named or None
+    distinct = {n.split(":")[0] for n in frame.muscle_names}
+    if frame.muscles_stated and len(distinct) >= 2 and frame.muscles_stated != named:
+        frame.candidates = [f"muscles: {named} named, {frame.muscles_stated} stated"]
+
+
 def _fold_bare_acts(drafts: list[Draft]) -> list[Draft]:
     """A draft that is only an act ("aspirated, then injected the knee") joins the next draft of its sentence (or
     the previous one): it says what was done to that procedure's target, not a procedure of its own."""
     out: list[Draft] = []
     for i, draft in enumerate(drafts):
         bare = not draft.spans("family", "anat", "level") and draft.spans("act") and \
-            not any(a.value == "visit" for a in draft.spans("act"))
+            not any(a.value == "visit" for a in draft.spans("act")) and \
+            not any(c.value == "negated" for c in draft.spans("cue"))
         if not bare:
             out.append(draft)
             continue
@@ -444,17 +502,38 @@ def _fold_bare_acts(drafts: list[Draft]) -> list[Draft]:
 
 
 def _expand_ranges(chunk: Chunk) -> None:
-    """'L1-2 through L5-S1' (two level spans joined by through/to): every joint between them."""
+    """'L1-2 through L5-S1', 'L2-3 down to L5-S1' (joints) and 'T5 through T8' (nerves): every level between."""
     spans = chunk.spans
     for i in range(len(spans) - 2):
-        a, mid, b = spans[i], spans[i + 1], spans[i + 2]
-        if a.kind == "level" and b.kind == "level" and mid.text.lower() in ("through", "thru", "to", "-"):
-            top = min(a.value["joints"] + a.value["vertebrae"])
-            bottom = max(b.value["joints"] or [v - 1 for v in b.value["vertebrae"]])
-            if 0 <= bottom - top <= 12:
-                a.value = dict(a.value, joints=list(range(top, bottom + 1)), vertebrae=[])
-                b.value = dict(b.value, joints=[], vertebrae=[])
-                mid.used = True
+        a = spans[i]
+        if a.kind != "level":
+            continue
+        between = []
+        for j in range(i + 1, min(i + 4, len(spans))):
+            if spans[j].kind == "level":
+                if between and " ".join(between) in RANGE_WORDS:
+                    _span_range(a, spans[j])
+                    for k in range(i + 1, j):
+                        spans[k].used = True
+                break
+            between.append(spans[j].text.lower())
+
+
+RANGE_WORDS = frozenset({"through", "thru", "to", "-", "down to", "up to", "thru to"})
+
+
+def _span_range(a: Span, b: Span) -> None:
+    if not a.value["joints"] and not b.value["joints"] and a.value["vertebrae"] and b.value["vertebrae"]:
+        first, last = min(a.value["vertebrae"]), max(b.value["vertebrae"])
+        if 0 <= last - first <= 12:
+            a.value = dict(a.value, vertebrae=list(range(first, last + 1)))
+            b.value = dict(b.value, vertebrae=[])
+        return
+    top = min(a.value["joints"] + a.value["vertebrae"])
+    bottom = max(b.value["joints"] or [v - 1 for v in b.value["vertebrae"]])
+    if 0 <= bottom - top <= 12:
+        a.value = dict(a.value, joints=list(range(top, bottom + 1)), vertebrae=[])
+        b.value = dict(b.value, joints=[], vertebrae=[])
 
 
 def count_levels(joints: list[int], vertebrae: list[int], unit: str) -> int | None:
@@ -493,4 +572,4 @@ def _first_value(spans: list[Span]) -> Any:
     return spans[-1].value if spans else None
 
 
-__all__ = ["Chunk", "Draft", "Grammar", "add_joint", "chunks_of", "count_levels", "sentences"]
+__all__ = ["Chunk", "Draft", "Grammar", "add_joint", "chunks_of", "count_levels", "sentences", "settle_muscles"]

@@ -90,11 +90,11 @@ def parse_levels(text: str) -> SpinalLevels:
     return SpinalLevels(frozenset(joints), frozenset(vertebrae), region)
 
 
-_TOKEN_RE = re.compile(r"([ctls])(\d{1,2})(?:\s?(?:-|/|to|through|thru)\s?([ctls])?(\d{1,2}))?")
+_TOKEN_RE = re.compile(r"([ctls])(\d{1,2})(?:(?:\s?(?:-|/|to|through|thru)\s?)?([ctls])?(\d{1,2}))?")
 
 
 def parse_level_token(token: str) -> dict[str, object] | None:
-    """One level token ('l4-5', 'l5-s1', 'l4/5', 'l3 to l5', 'l5', 'l45') as joints (upper vertebra positions),
+    """One level token ('l4-5', 'l5-s1', 'l5s1', 'l4/5', 'l3 to l5', 'l5', 'l45') as joints (upper vertebra positions),
     bare vertebrae, their names and region; None when it names no real level."""
     m = _TOKEN_RE.fullmatch(token.lower())
     if m is None:

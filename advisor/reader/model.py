@@ -40,7 +40,7 @@ class Span(BaseModel):
 
 
 SIGNIFICANT = frozenset({"code", "mod", "num", "pct", "ordinal", "level", "anat", "family", "act", "qty", "per",
-                         "again"})
+                         "again", "vague"})
 
 
 class Joint(BaseModel):
@@ -49,6 +49,7 @@ class Joint(BaseModel):
     name: str
     size: Literal["small", "intermediate", "major"]
     laterality: Laterality | None = None
+    imaging: Imaging | None = Field(None, description="Guidance named for this joint alone.")
 
 
 class Frame(BaseModel):
@@ -68,7 +69,8 @@ class Frame(BaseModel):
     diagnostic: bool | None = None
     joints: list[Joint] = Field(default_factory=list)
     muscles: int | None = None
-    muscle_names: list[str] = Field(default_factory=list)
+    muscle_names: list[str] = Field(default_factory=list, description="Muscles named, 'name:side' per side.")
+    muscles_stated: int | None = Field(None, description="The muscle count the words give, when they give one.")
     target: str | None = Field(None, description="Nerve or ganglion for families whose code depends on it.")
     today: bool = Field(False, description="The question places it today ('today', 'this visit').")
     count: int | None = Field(None, description="How many of this procedure the words count ('had 4 ESIs').")

@@ -120,29 +120,36 @@ def _asks_codes(clause: list[Span]) -> bool:
     return bool(words & {"codes", "code", "cpt", "cpts", "lines", "modifiers", "modifier", "units", "coding"})
 
 
-def lookup_request(spans: list[Span], qtype: QuestionType, has_done_frames: bool) -> LookupRequest | None:
+TABLE_FIELDS = frozenset({"mue", "mai", "ptp", "global", "bilateral", "multiple", "imaging", "size"})
+
+
+def lookup_request(spans: list[Span], qtype: QuestionType, described: bool) -> LookupRequest | None:
     """A look-up when the question names a table fact (MUE, PTP edit, global days, bilateral indicator, add-on,
-    LCD, sessions a year) or asks for a definition, and does not ask what to bill for services it describes."""
+    whether imaging is included, joint size, LCD limits) or asks for a definition, and does not ask what to bill
+    for services it describes (`described`: procedures named in words, done today)."""
     fields = [s.value for s in spans if s.kind == "lookup"]
-    codes = [s.value["code"] for s in spans if s.kind == "code"]
-    mods = [s.value for s in spans if s.kind == "mod"]
-    words = {s.text.lower() for s in spans if s.kind in ("filler", "word")}
     if not fields:
         return None
+    codes = [s.value["code"] for s in spans if s.kind == "code"]
+    mods = [s.value for s in spans if s.kind == "mod"]
+    words = {w for s in spans if s.kind in ("filler", "word", "lookup") for w in s.text.lower().split()}
+    levels = any(s.kind == "level" for s in spans)
     specific = [f for f in fields if f != "definition"]
-    if has_done_frames and (not specific or words & BILLING_WORDS) and "definition" in fields:
+    if not specific:  # "what does KX mean?", "59 vs XS?", "what does 64520 describe?"
+        if words & BILLING_WORDS and not codes and not mods:
+            return None  # "what are the codes then?" asks what to bill
+        if described and (levels or qtype != "wh"):
+            return None
+        if qtype == "yes_no" and not mods and not codes:
+            return None
+    elif set(specific) <= {"levels", "sessions"}:
+        if levels or qtype != "wh":
+            return None  # "right C3, C4, C5 MBB: how many levels do I bill?" is about this case
+    elif set(specific) <= {"addon"}:
+        if not codes or described:
+            return None  # "the second level add-on is 64484, right?" after describing the levels
+    elif described and not set(specific) & TABLE_FIELDS:
         return None
-    if has_done_frames and not specific:
-        return None
-    if "definition" in fields and not specific and qtype == "yes_no":
-        return None
-    if specific == ["addon"] and not codes:
-        return None
-    if mods and not set(specific) & {"mue", "mai", "ptp", "global", "bilateral", "multiple"}:
-        return None  # "does the add-on 64494 also get 50?": a modifier proposed on a code, checked as a claim
-    table = {"mue", "mai", "ptp", "global", "bilateral", "multiple"}
-    if has_done_frames and not set(specific) & table and not (qtype == "wh" and set(specific) & {"levels", "sessions"}):
-        return None  # "Right C6-7 and C7-T1 TFESI: the add-on is 64484?": the services described decide
     for s in spans:
         if s.kind == "lookup":
             s.used = True

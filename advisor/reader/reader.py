@@ -12,7 +12,7 @@ from typing import Any
 
 from advisor.claims import ClaimLine
 from advisor.reader.facts import history_facts, pattern_facts, payer_and_claim
-from advisor.reader.frames import Grammar, add_joint, count_levels
+from advisor.reader.frames import Grammar, add_joint, count_levels, settle_muscles
 from advisor.reader.levels import parse_level_token
 from advisor.reader.model import EMFrame, Frame, Joint, Reading, Span
 from advisor.reader.questions import lookup_request, question_type
@@ -22,6 +22,7 @@ from advisor.rules.catalog import Catalog
 from advisor.rules.model import FACT_QUESTIONS
 
 EM_CODE_PREFIX = "99"
+SPINAL_JOINT_FAMILIES = frozenset({"facet_injection", "facet_rfa", "facet_us"})
 REPEAT_ORDINALS = {"second": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4, "fifth": 5, "5th": 5, "sixth": 6,
                    "6th": 6}
 IDENTIFIER_WORDS = frozenset({"mrn", "id", "acct", "account", "#", "member", "npi", "dob", "chart", "ref", "case",
@@ -50,37 +51,37 @@ def read(question: str, catalog: Catalog) -> Reading:
     procedure_drafts = _fold_generic(procedure_drafts, grammar)
     lone = sum(1 for d in procedure_drafts if d.family is not None) <= 1
     frames = [grammar.frame(d, grammar.status(d, lone)) for d in procedure_drafts]
+    frames = _drop_unsupported(frames, procedure_drafts, reading)
     reading.named = [f.family for f in frames if f.family]
-    reading.frames = _merge(frames, catalog)
+    reading.frames = _merge(frames, catalog, reading)
     past = {c for f in reading.frames if f.status != "done" for c in f.codes}
     reading.lines = _lines(spans, catalog, past)
-    if past:
-        reading.facts["past_codes"] = sorted(past)
-    reading.modifiers = list(dict.fromkeys(s.value for s in spans if s.kind == "mod"))
-    for s in spans:
-        if s.kind == "mod":
-            s.used = True  # a modifier named on its own is part of what the question proposes
+    reading.modifiers = _modifiers(spans)
     reading.em = _em(drafts, reading, spans)
     for d in drafts:
         if _is_visit(d):
             grammar.status(d, lone)
             for s in d.spans("act", "side", "anat", "level"):
                 s.used = True  # the visit and the complaint it addressed
-    _facts(reading, spans, catalog)
+    _facts(reading, spans, catalog, frames)
     if reading.facts.get("days_since_global_procedure") is not None:
         for frame in reading.frames:  # "seen 6 days after the RFA": the procedure is the earlier one
             if frame.status == "done" and not frame.today:
                 frame.status = "historical"
     _settle_bare_acts(reading, catalog)
     _repeat(reading, spans)
-    if not reading.done_frames() and reading.lines:
+    _same_levels(reading, spans)
+    described = bool(reading.done_frames())
+    if not described and reading.lines:
         reading.frames += frames_from_codes(reading.lines, catalog, spans, grammar, reading.frames)
     _levels_from_codes(reading, catalog)
     reading.question_type = question_type(spans, vocab)
     _proposal_words(reading, spans)
-    reading.lookup = lookup_request(spans, reading.question_type, bool(reading.done_frames()))
-    reading.unsupported = list(dict.fromkeys(s.value for s in spans if s.kind == "unsupported"))
+    reading.lookup = lookup_request(spans, reading.question_type, described)
+    reading.unsupported += list(dict.fromkeys(s.value for s in spans if s.kind == "unsupported"))
+    reading.unsupported = list(dict.fromkeys(reading.unsupported))
     reading.override_attempt = any(s.kind == "override" for s in spans)
+    reading.conflicts += [c for f in reading.frames if f.status == "done" for c in f.candidates if ":" in c]
     _place_numbers(reading, spans, vocab)
     return finish(reading, catalog)
 
@@ -99,14 +100,20 @@ def _is_visit(draft: Any) -> bool:
     return "visit" in acts and not draft.spans("family") and len(acts) == 1
 
 
-def _merge(frames: list[Frame], catalog: Catalog) -> list[Frame]:
-    """Frames of one family and status are one procedure named twice: levels, sides, joints and muscles add up."""
+def _merge(frames: list[Frame], catalog: Catalog, reading: Reading) -> list[Frame]:
+    """Frames of one family and status are one procedure named twice: levels, sides, joints and muscles add up.
+    A procedure called bilateral in one place and one-sided in another, for the same levels, is a conflict."""
     out: list[Frame] = []
     for frame in frames:
         same = next((f for f in out if f.family and f.family == frame.family and f.status == frame.status), None)
         if same is None:
             out.append(frame)
             continue
+        sides = {same.laterality, frame.laterality}
+        if "bilateral" in sides and sides & {"left", "right"} and not (
+                set(same.level_names) ^ set(frame.level_names) and same.level_names and frame.level_names
+                and not set(same.level_names) & set(frame.level_names)):
+            reading.conflicts.append("side: bilateral in one place, one side in another")
         data = same.model_dump()
         for key, value in frame.model_dump().items():
             if key in ("level_names", "joints", "muscle_names", "words", "sides", "candidates"):
@@ -135,11 +142,15 @@ def _merge(frames: list[Frame], catalog: Catalog) -> list[Frame]:
         for joint in same.joints + frame.joints:
             add_joint(joints, joint)
         data["joints"] = [j.model_dump() for j in joints.values()]
-        data["muscle_names"] = same.muscle_names + frame.muscle_names
-        if same.muscles and frame.muscles:
-            data["muscles"] = same.muscles + frame.muscles
+        data["muscle_names"] = list(dict.fromkeys(same.muscle_names + frame.muscle_names))
+        stated = [n for n in (same.muscles_stated, frame.muscles_stated) if n]
+        data["muscles_stated"] = sum(stated) if stated else None
         data["words"] = (same.words + " / " + frame.words)[:300]
-        out[out.index(same)] = Frame.model_validate(data)
+        merged = Frame.model_validate(data)
+        if merged.muscle_names or merged.muscles_stated:
+            merged.candidates = [c for c in merged.candidates if not c.startswith("muscles:")]
+            settle_muscles(merged)
+        out[out.index(same)] = merged
     return out
 
 
@@ -170,6 +181,52 @@ def _fold_generic(drafts: list[Any], grammar: Grammar) -> list[Any]:
     return out
 
 
+def _modifiers(spans: list[Span]) -> list[str]:
+    """Modifiers named on their own, except one the question sets aside ('LT on both instead of XS')."""
+    plain = [s for s in spans if s.kind != "fact"]
+    out = []
+    for i, s in enumerate(plain):
+        if s.kind != "mod":
+            continue
+        s.used = True  # a modifier named on its own is part of what the question proposes
+        before = [x for x in plain[max(0, i - 2):i] if x.kind not in ("filler",)]
+        if not any(x.kind == "cue" and x.value == "negated" for x in before):
+            out.append(s.value)
+    return list(dict.fromkeys(out))
+
+
+def _drop_unsupported(frames: list[Frame], drafts: list[Any], reading: Reading) -> list[Frame]:
+    """A procedure named together with an unsupported one in the same words ('PRP injection into the knee',
+    'botox piriformis injection', 'basivertebral nerve ablation') is that procedure: not coded as its neighbour."""
+    out = []
+    for frame, draft in zip(frames, drafts):
+        head = draft.chunks[0]
+        unsupported = [s for s in head.spans if s.kind == "unsupported"]
+        if unsupported:
+            reading.unsupported += [s.value for s in unsupported]
+            for s in draft.spans("family", "act", "anat", "level", "side", "guide"):
+                s.used = True
+            continue
+        out.append(frame)
+    return out
+
+
+def _same_levels(reading: Reading, spans: list[Span]) -> None:
+    """'Today the confirmatory MBB, same joints': the levels of the earlier procedure of that kind."""
+    if not any(s.text.lower() in ("same joints", "same levels", "same level", "same joint", "same")
+               for s in spans if s.kind in ("word", "filler")):
+        return
+    for frame in reading.done_frames():
+        if frame.levels is not None:
+            continue
+        earlier = next((f for f in reading.frames if f.status != "done" and f.level_names and (
+            f.family == frame.family or {f.family, frame.family} <= SPINAL_JOINT_FAMILIES)), None)
+        if earlier is not None:
+            frame.level_names, frame.levels = list(earlier.level_names), earlier.levels
+            frame.sides = dict(earlier.sides)
+            frame.laterality = frame.laterality or earlier.laterality
+
+
 def _lines(spans: list[Span], catalog: Catalog, past: set[str]) -> list[ClaimLine]:
     """Claim lines written in the question ('99213-25', '64636 x2', '2 units of 64484'); identifiers are not codes,
     nor are the codes of an earlier or planned procedure ('had a TFESI (64483) last week')."""
@@ -179,8 +236,10 @@ def _lines(spans: list[Span], catalog: Catalog, past: set[str]) -> list[ClaimLin
         if s.kind != "code":
             continue
         before = plain[i - 1].text.lower() if i else ""
-        if before in IDENTIFIER_WORDS or s.value["code"] in past:
+        if before in IDENTIFIER_WORDS or s.value["code"] in past or _in_past_clause(plain, i):
             s.used = True
+            if before not in IDENTIFIER_WORDS:
+                past.add(s.value["code"])
             continue
         units = s.value["units"]
         if i >= 2 and plain[i - 1].text.lower() == "of" and plain[i - 2].kind == "num" and \
@@ -195,6 +254,24 @@ def _lines(spans: list[Span], catalog: Catalog, past: set[str]) -> list[ClaimLin
     return lines
 
 
+def _in_past_clause(plain: list[Span], i: int) -> bool:
+    """A code in a clause about the past ('after a 64635', 'yesterday (99213 billed)', 'had 64483 last week')."""
+    j = i - 1
+    while j >= 0 and not (plain[j].kind == "punct" and plain[j].value in (".", "?", "!", ";", ",")):
+        if plain[j].kind == "cue" and plain[j].value == "historical":
+            return True
+        j -= 1
+    k = i + 1
+    while k < len(plain) and not (plain[k].kind == "punct" and plain[k].value in (".", "?", "!", ";", ",")):
+        if plain[k].kind == "cue" and plain[k].value == "historical" and plain[k].text.lower() not in (
+                "after", "following"):
+            return True
+        if plain[k].kind in ("cue",) and plain[k].value == "present":
+            return False
+        k += 1
+    return False
+
+
 def _em(drafts: list[Any], reading: Reading, spans: list[Span]) -> EMFrame | None:
     codes = [ln.code for ln in reading.lines if ln.code.startswith(EM_CODE_PREFIX)]
     visit = any(s.kind == "act" and s.value == "visit" for s in spans)
@@ -206,13 +283,18 @@ def _em(drafts: list[Any], reading: Reading, spans: list[Span]) -> EMFrame | Non
     return EMFrame(code=codes[0] if codes else None)
 
 
-def _facts(reading: Reading, spans: list[Span], catalog: Catalog) -> None:
+def _facts(reading: Reading, spans: list[Span], catalog: Catalog, mentions: list[Frame]) -> None:
     facts, conflicts = pattern_facts(spans)
     more, more_conflicts = payer_and_claim(spans)
     facts.update(more)
     relief_frames = reading.frames
     facts.update(history_facts(spans, reading.done_frames(), relief_frames))
-    _sessions(reading, spans, facts, catalog)
+    _sessions(reading, spans, facts, catalog, mentions)
+    _distinct(reading, facts)
+    if "past_codes" not in facts:
+        past = sorted({c for f in reading.frames if f.status != "done" for c in f.codes})
+        if past:
+            facts["past_codes"] = past
     reading.conflicts += [f"{name} is stated both ways" for name in conflicts + more_conflicts]
     if reading.em is not None:
         reading.em.new_patient = facts.get("new_patient")
@@ -220,7 +302,16 @@ def _facts(reading: Reading, spans: list[Span], catalog: Catalog) -> None:
     reading.facts = facts
 
 
-def _sessions(reading: Reading, spans: list[Span], facts: dict[str, Any], catalog: Catalog) -> None:
+def _distinct(reading: Reading, facts: dict[str, Any]) -> None:
+    """Procedures of different families done today are at separate sites unless the question says otherwise
+    ('same knee'): the fact a 59/XS bypass of a PTP edit rests on."""
+    done = reading.done_frames()
+    if "distinct_sites" not in facts and len({f.family for f in done}) > 1:
+        facts["distinct_sites"] = True
+
+
+def _sessions(reading: Reading, spans: list[Span], facts: dict[str, Any], catalog: Catalog,
+              mentions: list[Frame]) -> None:
     """Sessions already done: 'the 4th ESI this year' (three before), 'had 3 ESIs', a historical frame of the same
     kind as today's procedure (a repeat)."""
     done = reading.done_frames()
@@ -240,9 +331,9 @@ def _sessions(reading: Reading, spans: list[Span], facts: dict[str, Any], catalo
             n = next((v for w, v in REPEAT_ORDINALS.items() if w in s.text.lower()), None)
             if n is not None:
                 sessions[today] = max(sessions.get(today, 0), n - 1)
-    for frame in reading.frames:
+    for frame in mentions:  # each earlier mention is an earlier session ("RFA in January, the left in February")
         if frame.status == "historical" and (k := key(frame)):
-            sessions[k] = max(sessions.get(k, 0), 1)
+            sessions[k] = sessions.get(k, 0) + (frame.count or 1)
     counts = [s for s in spans if s.kind == "num" and (s.value or {}).get("noun") == "session"]
     if counts and today:
         sessions[today] = counts[0].value["n"]
@@ -392,32 +483,50 @@ def _count(reading: Reading, frame: Frame | None, counted: str, spans: list[Span
     return None
 
 
+DRUG_WORDS = frozenset({"lidocaine", "bupivacaine", "marcaine", "ropivacaine", "xylocaine", "sensorcaine", "naropin",
+                        "dexamethasone", "kenalog", "triamcinolone", "depo-medrol", "methylprednisolone",
+                        "betamethasone", "celestone", "saline", "contrast", "omnipaque", "isovue", "epinephrine"})
+AGE_WORDS = frozenset({"yo", "y/o", "year", "years", "f", "m", "female", "male", "yof", "yom", "yr", "yrs", "am", "pm",
+                       "o'clock"})
+
+
 def _place_numbers(reading: Reading, spans: list[Span], vocab: Vocabulary) -> None:
-    """Numbers that carry no billing fact (doses, ages, dates, pain scores, counts of needles or sessions, time ago)
-    are placed as such; a number followed by a procedure word counts that procedure ('two MBBs')."""
+    """Numbers that carry no billing fact (doses, concentrations, ages, dates, pain scores, list numbers, counts of
+    needles or sessions, temperatures, time ago) are placed as such; a number followed by a procedure word counts
+    that procedure ('two MBBs')."""
     plain = [s for s in spans if s.kind != "fact"]
     for i, s in enumerate(plain):
         if s.used:
             continue
+        nxt = plain[i + 1] if i + 1 < len(plain) else None
+        prev = plain[i - 1].text.lower() if i else ""
         if s.kind == "num":
             noun = (s.value or {}).get("noun")
-            nxt = plain[i + 1] if i + 1 < len(plain) else None
-            prev = plain[i - 1].text.lower() if i else ""
-            if noun in INFO_NOUNS or noun == "nerve" or (noun == "unit" and reading.units):
+            if noun in INFO_NOUNS or noun in ("nerve", "temperature", "time", "test", "thing") or \
+                    (noun == "unit" and reading.units):
                 s.used = True
             elif any(o.kind in ("family", "act") for o in _next_content(plain, i)):
                 s.used = True  # "two MBBs", "4 lumbar ESIs": how many were done (sessions, blocks)
             elif prev in ("level", "lvl", "pain", "score", "vas", "nrs", "grade", "stage", "age", "aged", "bmi", "mai",
-                          "indicator", "or", "day", "pod", "version"):
-                s.used = True  # "level 3 visit", "MAI 3", "1 unit or 2", "day 5 after"
-            elif nxt is not None and nxt.text.lower() in ("yo", "y/o", "year", "years", "am", "pm", "o'clock"):
-                s.used = True
+                          "indicator", "or", "day", "pod", "version", "first", "last", "x"):
+                s.used = True  # "level 3 visit", "MAI 3", "1 unit or 2", "day 5 after", "the first two"
+            elif nxt is not None and (nxt.text.lower() in AGE_WORDS or (nxt.kind == "punct" and nxt.value == ")"
+                                                                         and (i == 0 or prev in (".", ":", ","))) or
+                                      (nxt.kind == "punct" and nxt.value == "-" and i + 2 < len(plain)
+                                       and plain[i + 2].kind == "pct")):
+                s.used = True  # "72F", "1) knee injection", "60-70% relief"
+            elif i == 0 or (plain[i - 1].kind == "punct" and plain[i - 1].value in (".", ":", ";")):
+                s.used = nxt is not None and nxt.kind == "punct" and nxt.value in (")", ".")  # "2. right knee"
+        elif s.kind == "pct":
+            after = {x.text.lower() for x in plain[i + 1:i + 3]}
+            s.used = bool(after & DRUG_WORDS) or prev in DRUG_WORDS  # "1% lidocaine": a concentration
         elif s.kind in ("per", "again"):
-            nxt = plain[i + 1] if i + 1 < len(plain) else None
             # "per Medicare", "another problem": not a quantity proposal, nothing to place
             s.used = nxt is None or nxt.kind not in ("count", "anat", "code")
         elif s.kind == "ordinal":
             s.used = True
+        elif s.kind == "anat" and vocab.registry.anatomy[s.value].generic:
+            s.used = True  # "the second joint", "these muscles": a reference, not a new site
 
 
 def _next_content(plain: list[Span], i: int) -> list[Span]:
@@ -436,6 +545,8 @@ def _kind(reading: Reading, spans: list[Span], catalog: Catalog) -> str:
     in_scope_codes = [ln for ln in reading.lines if catalog.code(ln.code) is not None]
     unknown_codes = [ln.code for ln in reading.lines if catalog.code(ln.code) is None]
     supported = bool(reading.frames or in_scope_codes or reading.modifiers or reading.em or reading.lookup)
+    if any(s.kind == "off_task" for s in spans):
+        return "out_of_scope"  # "translate this into Spanish", "write me a poem": not a coding question
     if reading.unsupported and not any(f.status == "done" and f.family for f in reading.frames) and not in_scope_codes:
         return "unsupported"
     if not supported:
@@ -452,7 +563,21 @@ def _kind(reading: Reading, spans: list[Span], catalog: Catalog) -> str:
     done = reading.done_frames()
     if reading.question_type != "yes_no" and len(done) == 1 and _needs_count(done[0], catalog):
         return "clarify"
+    if _twin_choice(reading, catalog):
+        return "clarify"
     return "claim"
+
+
+def _twin_choice(reading: Reading, catalog: Catalog) -> bool:
+    """'Is it 62322 or 62323?' with the imaging not stated: the fact that decides between the two is missing."""
+    codes = {ln.code for ln in reading.lines}
+    for ln in reading.lines:
+        info = catalog.code(ln.code)
+        if info is not None and info.twin in codes:
+            frame = next((f for f in reading.done_frames() if f.family == info.family), None)
+            if frame is not None and frame.imaging is None and reading.question_type == "wh":
+                return True
+    return False
 
 
 def _needs_count(frame: Frame, catalog: Catalog) -> bool:
@@ -463,6 +588,8 @@ def _needs_count(frame: Frame, catalog: Catalog) -> bool:
         return not frame.joints
     if fam.counts == "levels":
         return frame.levels is None and frame.region is None and fam.select == "region"
+    if fam.select == "region":
+        return frame.region is None  # an epidural with no region: cervical/thoracic or lumbar/sacral code?
     if fam.counts == "muscles":
         return not frame.muscles
     if fam.select == "target":
@@ -481,12 +608,15 @@ def _questions(reading: Reading, catalog: Catalog) -> list[str]:
         elif frame.status == "done" and frame.family and reading.question_type != "yes_no" and \
                 len(reading.done_frames()) == 1 and _needs_count(frame, catalog):
             out.append(catalog.family(frame.family).ask or f"Which {catalog.family(frame.family).label} was it?")
-        elif frame.candidates and frame.candidates[0].startswith("levels:"):
-            out.append(f"How many levels were treated? ({frame.candidates[0].removeprefix('levels: ')})")
+        elif frame.candidates and frame.candidates[0].split(":")[0] in ("levels", "joints", "muscles"):
+            what, detail = frame.candidates[0].split(": ", 1)
+            out.append(f"How many {what} were treated? The question gives {detail}.")
     for span in reading.unplaced[:3]:
         out.append(f"I could not place '{span.text}' in the question: what does it refer to?")
-    for conflict in reading.conflicts:
-        name = conflict.split(" ")[0]
+    if _twin_choice(reading, catalog):
+        out.append(FACT_QUESTIONS["imaging"])
+    for conflict in (c for c in reading.conflicts if not c.split(":")[0] in ("levels", "joints", "muscles")):
+        name = conflict.split(" ")[0].rstrip(":")
         out.append(FACT_QUESTIONS.get(name, f"The question states {conflict}: which is right?")
                    + " (the question says it both ways)")
     for name in reading.unsupported:

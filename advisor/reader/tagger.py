@@ -116,7 +116,7 @@ def tag(text: str, vocab: Vocabulary) -> tuple[list[Token], list[Span]]:
             length, (kind, value) = match
             if kind in ("num", "ordinal"):  # "two", "third": a number word, with what it counts
                 value = {"n": int(value), "noun": _noun_after(tokens, i + length, vocab)}
-            elif kind == "side" and length == 1 and _not_a_side(tokens, i):
+            elif kind == "side" and length == 1 and _not_a_side(tokens, i, vocab):
                 kind, value = "filler", None  # "is that right?", "the right code": correct, not a side
             elif kind == "side" and tok.norm == "both" and _noun_after(tokens, i + 1, vocab) == "level":
                 kind, value = "num", {"n": 2, "noun": "level"}  # "both levels": two levels
@@ -163,12 +163,23 @@ def _phrase(tokens: list[Token], i: int, vocab: Vocabulary) -> tuple[int, tuple[
     return None
 
 
-def _not_a_side(tokens: list[Token], i: int) -> bool:
-    if tokens[i].norm != "right":
-        return False
+def _not_a_side(tokens: list[Token], i: int, vocab: Vocabulary) -> bool:
+    """'is that right?', 'the right code' (correct); 'the patient left' (went away); 'both in the left shoulder'
+    (both injections): words that look like sides but are not."""
+    word = tokens[i].norm
     before = tokens[i - 1].norm if i else ""
     after = tokens[i + 1].norm if i + 1 < len(tokens) else ""
-    return after in NOT_A_SIDE_AFTER or (before in NOT_A_SIDE_BEFORE and after in ("", ".", ",", "?", "!"))
+    if word == "right":
+        return after in NOT_A_SIDE_AFTER or (before in NOT_A_SIDE_BEFORE and after in ("", ".", ",", "?", "!"))
+    if word == "left":
+        return before in ("patient", "pt", "he", "she", "they", "who", "and", "had", "then", "has", "have") or \
+            after in ("before", "early", "without", "ama", "after", "prior")
+    if word == "both":
+        reading = vocab.lookup((after,))
+        level_next = i + 1 < len(tokens) and tokens[i + 1].shape == "level"
+        return not (reading and reading[0] in ("anat", "side", "count", "region")) and after not in ("sides", "side") \
+            and not level_next
+    return False
 
 
 def _capital_us(tokens: list[Token], i: int) -> bool:

@@ -18,7 +18,8 @@ from advisor.rules.registry import Registry
 # Token shapes: codes with their modifiers, spinal levels, percentages, numbers, slash abbreviations, words, symbols.
 TOKEN_RE = re.compile(
     r"(?P<code>(?<![A-Za-z0-9])(?:\d{4}[0-9TFUtfu]|[A-Va-v]\d{4})(?:-[A-Za-z0-9]{2}(?![A-Za-z0-9]))*)"
-    r"|(?P<level>(?<![A-Za-z0-9])[CTLSctls]\d{1,2}(?:\s?(?:-|/|to|through|thru)\s?[CTLSctls]?\d{1,2})?(?![A-Za-z0-9]))"
+    r"|(?P<level>(?<![A-Za-z0-9])[CTLSctls]\d{1,2}(?:\s?(?:-|/|to|through|thru)\s?[CTLSctls]?\d{1,2}|[CTLSctls]\d)?"
+    r"(?![A-Za-z0-9]))"
     r"|(?P<pct>\d{1,3}(?:\.\d+)?\s?%)"
     r"|(?P<ordinal>\d{1,2}(?:st|nd|rd|th)(?![A-Za-z0-9]))"
     r"|(?P<num>\d+(?:[.,/:]\d+)*)"
@@ -31,7 +32,8 @@ FUZZY_MIN = 7
 
 # Section -> span kind, in priority order: the first section that lists a phrase gives its reading.
 SECTIONS: tuple[tuple[str, str], ...] = (
-    ("overrides", "override"), ("unsupported", "unsupported"), ("lookups", "lookup"), ("claim_types", "claim"),
+    ("overrides", "override"), ("off_task", "off_task"), ("unsupported", "unsupported"), ("lookups", "lookup"),
+    ("claim_types", "claim"), ("vague", "vague"),
     ("places", "place"), ("payers", "payer"), ("guidance", "guide"), ("cues", "cue"), ("acts", "act"),
     ("sides", "side"), ("purpose", "purpose"), ("regions", "region"), ("quantity", "qty"), ("per", "per"),
     ("again", "again"), ("numbers", "num"), ("ordinals", "ordinal"), ("count_nouns", "count"),
@@ -93,12 +95,12 @@ def compile_vocabulary(registry: Registry) -> Vocabulary:
         for fam in registry.families.values():
             for word in fam.words:
                 _add(table, word, ("family", fam.id))
-        for section, kind in SECTIONS[:3]:
+        for section, kind in SECTIONS[:4]:
             _section(table, vocab[section], kind)
         for anat in registry.anatomy.values():
             for word in anat.words:
                 _add(table, word, ("anat", anat.id))
-        for section, kind in SECTIONS[3:]:
+        for section, kind in SECTIONS[4:]:
             _section(table, vocab[section], kind)
         patterns = tuple(
             (fact, _value(value), re.compile(p))
@@ -121,7 +123,8 @@ def _section(table: dict[tuple[str, ...], tuple[str, Any]], body: Any, kind: str
     """A section is a list of phrases (value None), a mapping phrase -> value, or value -> list of phrases."""
     if isinstance(body, list):
         for phrase in body:
-            _add(table, phrase, (kind, str(phrase).lower() if kind in ("unsupported", "oos", "override") else None))
+            _add(table, phrase, (kind, str(phrase).lower() if kind in ("unsupported", "oos", "override", "off_task", "vague")
+                                 else None))
     elif isinstance(body, dict):
         for key, value in body.items():
             if isinstance(value, list):

@@ -62,8 +62,9 @@ class CodeInfo(BaseModel):
     open_primaries: bool = False
     global_days: Literal["000", "010", "090", "XXX", "YYY", "ZZZ"]
     bilateral: int = Field(ge=0, le=9)
-    mue: int = Field(ge=0)
-    mai: int = Field(ge=1, le=3)
+    mue: int | None = Field(None, ge=0, description="None: not found yet; no MUE is applied until the CMS table is "
+                                                    "imported.")
+    mai: int | None = Field(None, ge=1, le=3)
     joint_size: str | None = None
     em_kind: str | None = None
     facility_only: bool = False
@@ -228,7 +229,7 @@ class Catalog(BaseModel):
                 sources=["mue-mai-palmetto", *info.prov("mue").sources],
                 confidence=weakest(info.prov("mue").confidence, info.prov("mai").confidence),
             )
-            for code, info in self.codes.items()
+            for code, info in self.codes.items() if info.mue is not None and info.mai is not None
         }
 
     def param(self, name: str) -> Param:

@@ -94,6 +94,9 @@ class Facts(BaseModel):
         default_factory=list, max_length=10,
         description="Relief (percent, 0-100) from each diagnostic block done before this service, oldest first.")
     relief_months: int | None = Field(None, ge=0, le=120, description="How long the prior relief lasted, in months.")
+    rfa_not_possible: bool | None = Field(
+        None, description="The note documents why the patient cannot have radiofrequency ablation (a Medicare "
+                          "condition for therapeutic intra-articular facet injections).")
 
     @field_validator("prior_blocks")
     @classmethod
@@ -114,6 +117,10 @@ FACT_QUESTIONS: dict[str, str] = {
     "distinct_sites": "Were the two services at separate sites (or sessions)?",
     "muscles": "How many distinct muscles were injected?",
     "imaging": "Was imaging guidance used (fluoroscopy, CT, ultrasound or none)?",
+    "side": "Was it done on both sides, or on one side only (which)?",
+    "payer": "Which payer is billed: Medicare or a commercial plan?",
+    "setting": "Whose claim is it: the physician's professional claim, or the ASC's or hospital's facility claim?",
+    "rfa_not_possible": "Does the note document why the patient cannot have radiofrequency ablation?",
 }
 
 

@@ -133,11 +133,11 @@ class _Builder:
         left_side = level_units(chain, proc.levels_left or 0)
         lines: list[ClaimLine] = []
         for code in (c for c in chain if c):
-            right, left = right_side.get(code), left_side.get(code)
-            if right and left and right == left:
-                lines += self.sided(code, proc.model_copy(update={"laterality": "bilateral"}), family, right)
-                continue
-            for side, units in (("right", right), ("left", left)):
+            right, left = right_side.get(code, 0), left_side.get(code, 0)
+            both = min(right, left)  # the units both sides share go on one bilateral line, the rest on RT or LT
+            if both:
+                lines += self.sided(code, proc.model_copy(update={"laterality": "bilateral"}), family, both)
+            for side, units in (("right", right - both), ("left", left - both)):
                 if units:
                     lines += self.sided(code, proc.model_copy(update={"laterality": side}), family, units)
         self.notes.append(f"levels per side: right {proc.levels_right or 0}, left {proc.levels_left or 0}: "
@@ -232,8 +232,6 @@ def recommend(encounter: Encounter, catalog: Catalog) -> Recommendation:
     diag = next((p.diagnostic for p in encounter.procedures if p.diagnostic is not None), None)
     if facts.diagnostic is None and diag is not None:
         facts = facts.model_copy(update={"diagnostic": diag})
-    if len({p.family for p in encounter.procedures}) > 1 and facts.distinct_sites is None:
-        facts = facts.model_copy(update={"distinct_sites": True})
     muscles = next((p.muscles for p in encounter.procedures if p.muscles), None)
     if facts.muscles is None and muscles:
         facts = facts.model_copy(update={"muscles": muscles})

@@ -55,8 +55,13 @@ def rt_lt_pairs(ctx: Ctx) -> None:
             continue
         ctx.add(f"Medicare physician claims report a bilateral {code} as one line {code}-50 with 1 unit; two lines with "
                 "RT and LT are treated as incorrect coding.", [code], sources=info.prov("bilateral").sources)
-        units = right.units if code in ctx.catalog.per_level_addons else 1
-        ctx.replace(right, right.with_modifiers("50", drop=("RT", "LT")).model_copy(update={"units": units}))
+        if code in ctx.catalog.per_level_addons:  # levels both sides share go on the 50 line, the rest keep a side
+            both = min(right.units, left.units)
+            rest = [ln.model_copy(update={"units": ln.units - both}) for ln in (right, left) if ln.units > both]
+            ctx.replace(right, [right.with_modifiers("50", drop=("RT", "LT")).model_copy(update={"units": both}),
+                                *rest])
+        else:
+            ctx.replace(right, right.with_modifiers("50", drop=("RT", "LT")).model_copy(update={"units": 1}))
         ctx.replace(left, None)
 
 
@@ -112,10 +117,14 @@ def facility_sides(ctx: Ctx) -> None:
 def addon_primary(ctx: Ctx) -> None:
     """An add-on code is never billed without one of its primary codes on the same date."""
     codes = {ln.code for ln in ctx.claim}
+    guided = any((i := ctx.info(ln)) is not None and ctx.catalog.family(i.family).imaging in ("separate", "us_twin")
+                 for ln in ctx.claim)
     for line in list(ctx.claim):
         info = ctx.info(line)
         if info is None or not info.addon or set(info.primaries) & codes:
             continue
+        if info.guides and guided:
+            continue  # guidance reported with a procedure whose family bills its guidance separately (families.yaml)
         prov = info.prov("addon")
         others = [c for c in codes if c != line.code and ctx.catalog.code(c) is None]
         if info.open_primaries and others:

@@ -21,7 +21,7 @@ def _minor_procedures(ctx: Ctx) -> list[str]:
 
 
 @rule("EM-25-UNSUPPORTED", reads={"codes", "mods.em", "lines", "facts"}, writes={"mods.em", "lines"},
-      severity="error", families={"em"}, after=("mod57", "x_on_em", "guidance_included"),
+      severity="error", families={"em"}, after=("mod57", "x_on_em", "guidance_included", "em_on_asc_claim"),
       explains="modifier-25#When modifier 25 is NOT supported", sources=EM_SOURCES)
 def em_same_day(ctx: Ctx) -> None:
     """E/M with a minor procedure: the facts must support a separate problem; 25 with nothing to separate goes."""
@@ -79,6 +79,20 @@ def em_needs_25(ctx: Ctx) -> None:
                     f"remove the E/M.{_new_note(ctx)}", [em.code, *_codes(procs)], confidence="secondary",
                     pending="separate_problem")
             ctx.replace(em, None)
+
+
+@rule("EM-ON-ASC-CLAIM", reads={"codes", "facts"}, writes={"lines"}, severity="error", families={"em"},
+      after=("mod57", "x_on_em"), explains="facility-vs-physician-claims#Two claims for one procedure",
+      sources=("wps-asc-payment",))
+def em_on_asc_claim(ctx: Ctx) -> None:
+    """An ASC is paid only for the covered surgical procedures on its list: the visit is the physician's to bill."""
+    if ctx.facts.setting.value != "asc":
+        return
+    for em in ctx.lines_of("em"):
+        ctx.add(f"{em.code} does not go on the ASC's facility claim: an ASC bills only the covered procedures; an E/M "
+                "(with 25 when it is separately identifiable) is billed on the physician's own claim.", [em.code],
+                confidence="secondary")
+        ctx.replace(em, None)
 
 
 @rule("EM-IN-GLOBAL", reads={"codes", "lines", "facts"}, writes={"lines"}, severity="error", families={"em"},

@@ -278,6 +278,23 @@ def rfa_blocks(ctx: Ctx) -> None:
                    f"{initial.value}% relief; {why}.", codes, initial)
 
 
+@rule("LCD-FACET-THERAPEUTIC", reads={"codes", "facts"}, severity="warning", payer="medicare", after=LCD_AFTER,
+      explains="lcd-facet-joint-interventions#Therapeutic IA injections and RFA", sources=("cgs-facet",))
+def facet_therapeutic(ctx: Ctx) -> None:
+    """A therapeutic intra-articular facet injection is covered only with the documented reason the patient cannot
+    have radiofrequency ablation (besides two positive diagnostic blocks and lasting relief from the last one)."""
+    lines = ctx.lines_of("facet_injection")
+    if not lines or ctx.facts.diagnostic is not False:
+        return
+    codes = [ln.code for ln in lines]
+    if ctx.facts.rfa_not_possible is False:
+        ctx.add("The Medicare facet LCD covers a therapeutic intra-articular facet injection only when the note "
+                "documents why the patient cannot have radiofrequency ablation; this note does not.", codes)
+    elif ctx.facts.rfa_not_possible is None:
+        ctx.add("Covered only if the note documents why the patient cannot have radiofrequency ablation (the "
+                "question does not say).", codes, severity="info", pending="rfa_not_possible")
+
+
 @rule("LCD-INDICATION", reads={"codes", "facts"}, severity="warning", payer="medicare", after=LCD_AFTER,
       explains="lcd-facet-joint-interventions#Who qualifies: indications and diagnoses", sources=())
 def indication(ctx: Ctx) -> None:
