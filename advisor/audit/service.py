@@ -18,9 +18,10 @@ from pydantic import BaseModel, Field
 
 from advisor.audit.csv_input import ParsedFile, read_csv
 from advisor.audit.patterns import AuditOptions, Claim, PatternResult, run_patterns
-from advisor.rules.catalog import Catalog, load_catalog
+from advisor.rules.catalog import Catalog
 from advisor.rules.engine import check
 from advisor.rules.model import CheckResult, Facts, Payer, Severity
+from advisor.services import build_catalog
 from advisor.settings import Settings, get_settings
 
 _RANK = {"error": 0, "warning": 1, "info": 2}
@@ -153,7 +154,7 @@ def _run_audit(
 ) -> AuditResult:
     started = time.perf_counter()
     settings = settings or get_settings()
-    catalog = catalog or load_catalog(settings)
+    catalog = catalog or build_catalog(settings)
     options = options or options_from(settings)
     parsed = read_csv(source, max_bytes=settings.max_upload_bytes, default_payer=Payer(settings.default_payer),
                       name=Path(source).name if isinstance(source, (str, Path)) else "file")

@@ -252,7 +252,7 @@ class Grammar:
         head = draft.chunks[0]
         anchored = any(s.kind == "cue" and s.value in ("present", "repeat") for s in head.spans)
         cues = [s for c in draft.chunks for s in c.of("cue")
-                if c is head or not (anchored or (c.of("pct") and s.value == "historical"))]
+                if c is head or not (anchored or (c.of("pct") and s.value == "historical" and self._own_subject(c)))]
         present = any(s.value == "present" for s in cues)
         found: Status = "done"
         for s in [s for c in draft.chunks for s in c.of("cue")]:
@@ -268,6 +268,13 @@ class Grammar:
             if STATUS_RANK[category] > STATUS_RANK.get(found, 0):
                 found = category
         return found
+
+    @staticmethod
+    def _own_subject(chunk: Chunk) -> bool:
+        """'the prior one gave 30%', 'the last ESI helped 50%': a result clause about another procedure (its own
+        subject); 'done earlier, gave 90%' has none and reports on the procedure it follows."""
+        return bool(chunk.of("family", "act")) or any(s.kind in ("num", "cue") and s.text.lower().split()[-1] == "one"
+                                                      for s in chunk.spans)
 
     def _negates(self, draft: Draft, cue: Span) -> bool:
         """A negation cue negates the procedure when the next content word after it is the procedure itself ("no
@@ -345,7 +352,8 @@ class Grammar:
         for i, s in enumerate(head):
             if s.kind in ("family", "act"):
                 before = [x for x in head[:i] if x.kind not in ("region", "side", "filler", "purpose")][-1:]
-                if before and before[0].kind == "num" and (before[0].value or {}).get("noun") is None:
+                if before and before[0].kind == "num" and \
+                        (before[0].value or {}).get("noun") in (None, "injection", "session", "thing"):
                     before[0].used = True
                     return int(before[0].value["n"])
         return None
@@ -376,22 +384,27 @@ class Grammar:
         joints: set[int] = set()
         vertebrae: set[int] = set()
         per_side: dict[str, set[str]] = {}
-        waiting: list[str] = []
-        unsided = False
+        waiting: list[str] = []  # levels named before any side: the next side word takes them
+        current: str | None = None  # a side named before levels carries on to the next side word
         for chunk in draft.chunks:
             _expand_ranges(chunk)
-            side = self._laterality(Draft(chunks=[chunk]))
-            names: list[str] = []
-            for s in chunk.of("level"):
-                s.used = True
-                joints.update(s.value["joints"])
-                vertebrae.update(s.value["vertebrae"])
-                names += s.value["names"] if s.value["joints"] or s.value["vertebrae"] else []
-            if names and side is None:
-                waiting += names
-            elif side is not None and (names or waiting):
-                per_side.setdefault(side, set()).update(names + waiting)
-                waiting = []
+            for s in chunk.spans:
+                if s.kind == "side":
+                    side = "bilateral" if s.value == "bilateral" else s.value
+                    if waiting and current is None:
+                        per_side.setdefault(side, set()).update(waiting)
+                        waiting = []
+                    else:
+                        current = side
+                elif s.kind == "level":
+                    s.used = True
+                    joints.update(s.value["joints"])
+                    vertebrae.update(s.value["vertebrae"])
+                    names = s.value["names"] if s.value["joints"] or s.value["vertebrae"] else []
+                    if current is None:
+                        waiting += names
+                    else:
+                        per_side.setdefault(current, set()).update(names)
         unsided = bool(waiting)
         counted = count_levels(sorted(joints), sorted(vertebrae), fam.level_unit or "joint")
         explicit = [s for s in draft.spans("num", "ordinal")

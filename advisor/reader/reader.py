@@ -83,7 +83,24 @@ def read(question: str, catalog: Catalog) -> Reading:
     reading.override_attempt = any(s.kind == "override" for s in spans)
     reading.conflicts += [c for f in reading.frames if f.status == "done" for c in f.candidates if ":" in c]
     _place_numbers(reading, spans, vocab)
+    _restated(reading, spans, catalog)
     return finish(reading, catalog)
+
+
+def _restated(reading: Reading, spans: list[Span], catalog: Catalog) -> None:
+    """A level or joint named again in a reason ('since L5-S1 is the lower level', 'the AC joint, it's the
+    shoulder') is the one already placed, not a second procedure."""
+    names = {n for f in reading.frames for n in f.level_names}
+    joints = {j.name for f in reading.frames for j in f.joints}
+    anatomy = catalog.registry.anatomy
+    areas = {a for j in joints if j in anatomy for a in (anatomy[j].part_of, anatomy[j].near) if a}
+    for s in spans:
+        if s.used:
+            continue
+        if s.kind == "level" and s.value["names"] and set(s.value["names"]) <= names:
+            s.used = True
+        elif s.kind == "anat" and s.value in joints | areas:
+            s.used = True
 
 
 def finish(reading: Reading, catalog: Catalog) -> Reading:
@@ -110,7 +127,8 @@ def _merge(frames: list[Frame], catalog: Catalog, reading: Reading) -> list[Fram
             out.append(frame)
             continue
         sides = {same.laterality, frame.laterality}
-        if "bilateral" in sides and sides & {"left", "right"} and not (
+        per_site = catalog.family(same.family or "").counts in ("muscles", "joints")  # sides belong to each site
+        if "bilateral" in sides and sides & {"left", "right"} and not per_site and not (
                 set(same.level_names) ^ set(frame.level_names) and same.level_names and frame.level_names
                 and not set(same.level_names) & set(frame.level_names)):
             reading.conflicts.append("side: bilateral in one place, one side in another")
@@ -349,7 +367,7 @@ def _repeat(reading: Reading, spans: list[Span]) -> None:
     earlier = [f for f in reading.frames if f.status == "historical" and f.family]
     if not cues or not earlier or reading.done_frames():
         return
-    again = earlier[-1].model_copy(update={"status": "done", "today": True})
+    again = earlier[-1].model_copy(update={"status": "done", "today": True, "count": None})
     reading.frames.append(again)
     for s in cues:
         s.used = True

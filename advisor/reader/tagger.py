@@ -14,7 +14,7 @@ from typing import Any
 
 from advisor.reader.levels import parse_level_token
 from advisor.reader.model import Span
-from advisor.reader.vocab import TOKEN_RE, Vocabulary
+from advisor.reader.vocab import TOKEN_RE, Vocabulary, unpossessive
 
 MAX_CHARS = 4000
 _DASHES = dict.fromkeys(map(ord, "\u2010\u2011\u2012\u2013\u2014\u2015\u2212"), "-")
@@ -42,6 +42,7 @@ NOT_A_SIDE_BEFORE = frozenset({"the", "is", "that's", "thats", "that", "this", "
                                "be", "correct", "and", "exactly", "it's", "its", "am", "i"})
 NOT_A_SIDE_AFTER = frozenset({"?", "code", "codes", "cpt", "modifier", "modifiers", "way", "line", "lines", "unit", "units",
                               "answer", "choice", "thing", "call", "now", "away", "level", "one"})
+COUNTED_PARTS = frozenset({"level", "joint", "nerve", "muscle"})  # "a 3rd level" counts levels; "a 3rd ESI" repeats
 STOP_COUNT = frozenset({"in", "at", "on", "to", "into", "from", "for", "with", "under", "of", "per", "and", "or"})
 
 
@@ -66,7 +67,7 @@ def tokenize(text: str, vocab: Vocabulary) -> list[Token]:
         raw = m.group()
         norm = raw.lower().replace("\u2019", "'")
         if shape == "word":
-            norm = vocab.correct(norm[:-2] if norm.endswith("'s") else norm)
+            norm = vocab.correct(unpossessive(norm))
         elif shape == "ordinal":
             shape = "word"
         tokens.append(Token(raw, norm, m.start(), m.end(), shape))
@@ -116,6 +117,9 @@ def tag(text: str, vocab: Vocabulary) -> tuple[list[Token], list[Span]]:
             length, (kind, value) = match
             if kind in ("num", "ordinal"):  # "two", "third": a number word, with what it counts
                 value = {"n": int(value), "noun": _noun_after(tokens, i + length, vocab)}
+            elif kind == "cue" and value == "repeat" and (ordinal := vocab.lookup((tokens[i + length - 1].norm,))) \
+                    and ordinal[0] == "ordinal" and _noun_after(tokens, i + length, vocab) in COUNTED_PARTS:
+                kind, value = "ordinal", {"n": int(ordinal[1]), "noun": _noun_after(tokens, i + length, vocab)}
             elif kind == "side" and length == 1 and _not_a_side(tokens, i, vocab):
                 kind, value = "filler", None  # "is that right?", "the right code": correct, not a side
             elif kind == "side" and tok.norm == "both" and _noun_after(tokens, i + 1, vocab) == "level":
@@ -170,8 +174,12 @@ def _not_a_side(tokens: list[Token], i: int, vocab: Vocabulary) -> bool:
     before = tokens[i - 1].norm if i else ""
     after = tokens[i + 1].norm if i + 1 < len(tokens) else ""
     if word == "right":
-        return after in NOT_A_SIDE_AFTER or (before in NOT_A_SIDE_BEFORE and after in ("", ".", ",", "?", "!"))
+        placed = before == "the" and i > 1 and tokens[i - 2].norm in STOP_COUNT  # "on the right," is a side
+        return after in NOT_A_SIDE_AFTER or (before in NOT_A_SIDE_BEFORE and after in ("", ".", ",", "?", "!")
+                                             and not placed)
     if word == "left":
+        if i + 1 < len(tokens) and tokens[i + 1].shape == "level":
+            return False  # "and left L4-5": a side
         return before in ("patient", "pt", "he", "she", "they", "who", "and", "had", "then", "has", "have") or \
             after in ("before", "early", "without", "ama", "after", "prior")
     if word == "both":

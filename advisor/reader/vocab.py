@@ -23,12 +23,13 @@ TOKEN_RE = re.compile(
     r"|(?P<pct>\d{1,3}(?:\.\d+)?\s?%)"
     r"|(?P<ordinal>\d{1,2}(?:st|nd|rd|th)(?![A-Za-z0-9]))"
     r"|(?P<num>\d+(?:[.,/:]\d+)*)"
-    r"|(?P<slash>(?<![A-Za-z0-9])(?:w/o|w/|b/l|e/m|u/s|s/p|c/o|y/o|h/o|a/c|r/o|f/u)(?![A-Za-z0-9]))"
+    r"|(?P<slash>(?<![A-Za-z0-9])(?i:w/o|w/|b/l|e/m|u/s|s/p|c/o|y/o|h/o|a/c|r/o|f/u)(?![A-Za-z0-9]))"
     r"|(?P<word>[A-Za-z]+(?:['\u2019][A-Za-z]+)?)"
     r"|(?P<sym>[^\sA-Za-z0-9])"
 )
-WORD_TOKEN = re.compile(r"\d{1,2}(?:st|nd|rd|th)\b|[a-z]+(?:'[a-z]+)?|[a-z]/[a-z]?|\d+(?:[.,/:]\d+)*%?|[^\sa-z0-9]")
 FUZZY_MIN = 7
+CONTRACTIONS = frozenset({"what's", "it's", "that's", "he's", "she's", "there's", "here's", "who's", "let's",
+                          "where's", "how's"})
 
 # Section -> span kind, in priority order: the first section that lists a phrase gives its reading.
 SECTIONS: tuple[tuple[str, str], ...] = (
@@ -43,7 +44,12 @@ SECTIONS: tuple[tuple[str, str], ...] = (
 
 def word_tokens(phrase: str) -> tuple[str, ...]:
     """The normalised tokens of a vocabulary phrase (the same shapes the question tokenizer gives)."""
-    return tuple(WORD_TOKEN.findall(phrase.lower()))
+    return tuple(unpossessive(m.group().lower().replace("\u2019", "'")) for m in TOKEN_RE.finditer(phrase))
+
+
+def unpossessive(word: str) -> str:
+    """"today's" reads as "today"; "what's" and "it's" (is) stay as they are."""
+    return word[:-2] if word.endswith("'s") and word not in CONTRACTIONS else word
 
 
 @dataclass(frozen=True)
@@ -151,4 +157,4 @@ def vocabulary_of(catalog: Catalog) -> Vocabulary:
     return cached[1]
 
 
-__all__ = ["TOKEN_RE", "Vocabulary", "compile_vocabulary", "vocabulary_of", "word_tokens"]
+__all__ = ["TOKEN_RE", "Vocabulary", "compile_vocabulary", "unpossessive", "vocabulary_of", "word_tokens"]

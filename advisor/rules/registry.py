@@ -79,6 +79,7 @@ class Anatomy(BaseModel):
     words: tuple[str, ...]
     size: Literal["major", "intermediate", "small"] | None = None
     part_of: str | None = None
+    near: str | None = None
     region: str | None = None
     generic: bool = False
 
@@ -141,9 +142,10 @@ def load_registry(directory: Path, known_sources: set[str]) -> Registry:
             raise DataError(f"families.yaml {fam.id}: unknown variant family {', '.join(bad)}", "families.yaml")
         if fam.counts == "levels" and fam.level_unit is None:
             raise DataError(f"families.yaml {fam.id}: a family counted in levels needs level_unit", "families.yaml")
-    for part in (a for a in anatomy.values() if a.part_of):
-        if part.part_of not in anatomy:
-            raise DataError(f"anatomy.yaml {part.id}: part_of {part.part_of!r} is not in the file", "anatomy.yaml")
+    for part in anatomy.values():
+        for field, other in (("part_of", part.part_of), ("near", part.near)):
+            if other is not None and other not in anatomy:
+                raise DataError(f"anatomy.yaml {part.id}: {field} {other!r} is not in the file", "anatomy.yaml")
     src = list(ana_data.get("src", []))
     missing = sorted(set(src) - known_sources)
     if not src or missing:

@@ -19,7 +19,7 @@ EM_CODE = re.compile(r"99[2-4]\d\d")
 BILATERAL_DOC = "modifier-50-bilateral#Medicare physician claims: modifier 50, one line, one unit"
 
 
-@rule("BILATERAL-RTLT", reads={"codes", "mods.side", "facts"}, writes={"mods.side", "lines", "units"},
+@rule("BILATERAL-50", reads={"codes", "mods.side", "facts"}, writes={"mods.side", "lines", "units"},
       severity="error", after=("tpi_no_50",), explains=BILATERAL_DOC, sources=("fcso-bilateral",))
 def rt_lt_pairs(ctx: Ctx) -> None:
     """Medicare physician claims: the same indicator-1 code on an RT line and an LT line is one line with 50."""
@@ -112,7 +112,8 @@ def facility_sides(ctx: Ctx) -> None:
 
 
 @rule("ADDON-PRIMARY", reads={"codes", "lines"}, writes={"lines"}, severity="error",
-      after=("joint_guided_unguided", "facility_sides", "addon_once", "catheter_once", "si_imaging", "tpi_no_50"),
+      after=("joint_guided_unguided", "facility_sides", "addon_once", "catheter_once", "si_imaging", "tpi_no_50",
+             "guidance_included"),
       explains="add-on-codes#What an add-on code is", sources=("cpt-convention",))
 def addon_primary(ctx: Ctx) -> None:
     """An add-on code is never billed without one of its primary codes on the same date."""

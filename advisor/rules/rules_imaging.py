@@ -163,7 +163,7 @@ def unguided_with_guidance(ctx: Ctx) -> None:
 
 
 @rule("IMAGING-INCLUDED", reads={"codes", "lines", "facts"}, writes={"codes", "lines"}, severity="error",
-      after=("unguided_with_guidance", "us_docs", "ptp", "addon_primary"),
+      after=("unguided_with_guidance", "us_docs"),
       explains="imaging-guidance-codes#Pain codes that already include imaging (never add 77002/77003/77012/76942)",
       sources=("fcso-facet",))
 def guidance_included(ctx: Ctx) -> None:

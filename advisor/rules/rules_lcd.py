@@ -148,7 +148,7 @@ def imaging_required(ctx: Ctx) -> None:
                     confidence="secondary")
 
 
-@rule("LCD-KX", reads={"codes", "mods.kx", "facts"}, writes={"mods.kx"}, severity="error", payer="medicare",
+@rule("LCD-KX", reads={"codes", "mods.kx", "facts"}, writes={"mods.kx"}, severity="warning", payer="medicare",
       after=LCD_AFTER, explains="modifier-kx#What KX does in the Medicare pain LCDs", sources=())
 def kx(ctx: Ctx) -> None:
     """KX marks diagnostic facet, SI and selective nerve root blocks under the Medicare LCDs."""
