@@ -309,7 +309,8 @@ class Grammar:
         if draft.shared_act is not None:
             draft.shared_act.used = True
         guides = draft.spans("guide")
-        frame.imaging = _first_value([g for g in guides if not self._after_negation(draft, g)])
+        named = [g for g in guides if not self._after_negation(draft, g)]
+        frame.imaging = _first_value([g for g in named if g.value != "none"] or named)  # "US only, no fluoro": US
         for g in guides:
             g.used = True
         frame.codes = [s.value["code"] for s in draft.spans("code")]

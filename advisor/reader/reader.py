@@ -94,6 +94,7 @@ def _restated(reading: Reading, spans: list[Span], catalog: Catalog) -> None:
     joints = {j.name for f in reading.frames for j in f.joints}
     anatomy = catalog.registry.anatomy
     areas = {a for j in joints if j in anatomy for a in (anatomy[j].part_of, anatomy[j].near) if a}
+    counts = {n for f in reading.frames for n in (f.levels, len(f.joints), f.muscles) if n}
     for s in spans:
         if s.used:
             continue
@@ -101,6 +102,9 @@ def _restated(reading: Reading, spans: list[Span], catalog: Catalog) -> None:
             s.used = True
         elif s.kind == "anat" and s.value in joints | areas:
             s.used = True
+        elif s.kind == "num" and (s.value or {}).get("noun") in ("level", "joint", "muscle") and \
+                s.value["n"] in counts:
+            s.used = True  # "will Medicare pay all three levels?": the count already placed
 
 
 def finish(reading: Reading, catalog: Catalog) -> Reading:
@@ -188,7 +192,12 @@ def _fold_generic(drafts: list[Any], grammar: Grammar) -> list[Any]:
     """A draft named only by a generic target ('two joints injected', 'the muscles') after a resolved procedure
     speaks of that procedure: its words join it instead of making a frame of their own."""
     out: list[Any] = []
-    for draft in drafts:
+    for i, draft in enumerate(drafts):
+        nxt = drafts[i + 1] if i + 1 < len(drafts) else None
+        if draft.family is None and draft.spans("level") and not draft.spans("anat", "family") and nxt is not None \
+                and nxt.family is not None and nxt.chunks[0].sentence == draft.chunks[-1].sentence:
+            nxt.chunks[:0] = draft.chunks  # "blocked the L3 and L4 medial branches": the levels of the next target
+            continue
         targets = [s for s in draft.spans("anat")]
         generic = targets and all(grammar.anatomy[s.value].generic for s in targets if s.value in grammar.anatomy)
         previous = next((d for d in reversed(out) if d.family is not None), None)
