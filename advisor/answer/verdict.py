@@ -52,7 +52,7 @@ def _strip(lines: list[ClaimLine], pending: list[str]) -> list[ClaimLine]:
     drop = (("KX",) if "diagnostic" in pending else ()) + (("25",) if "separate_problem" in pending else ()) + (
         X_MODS if "distinct_sites" in pending else ())
     return [ln.with_modifiers(drop=drop) for ln in lines] if drop else lines
-COVERAGE_RULES = ("LCD-", "SI-IMAGING", "IMAGING-UNGUIDED", "CATALOG-UNKNOWN")
+COVERAGE_RULES = ("LCD-", "IMAGING-REQUIRED", "IMAGING-UNGUIDED", "CATALOG-UNKNOWN")
 COMPARE_WORDS = (("coded", "differently"), ("billed", "differently"), ("different", "codes"), ("different", "code"),
                  ("same", "code"), ("same", "codes"), ("code", "differently"))
 

@@ -27,6 +27,7 @@ SEPARATOR_WORDS = frozenset({"and", "plus", "also", "then", "but", "&", "+", ","
 SPINAL_REGIONS = frozenset({"cervical", "thoracic", "lumbar", "sacral"})
 STATUS_RANK = {"negated": 4, "planned": 3, "historical": 2, "mentioned": 1}
 SEQUENCE_CUES = frozenset({"after", "following"})
+GUIDE_RANK = {"fluoroscopy": 0, "ct": 0, "ultrasound": 1, "none": 2}  # which guidance a frame takes when several
 
 
 @dataclass
@@ -310,7 +311,9 @@ class Grammar:
             draft.shared_act.used = True
         guides = draft.spans("guide")
         named = [g for g in guides if not self._after_negation(draft, g)]
-        frame.imaging = _first_value([g for g in named if g.value != "none"] or named)  # "US only, no fluoro": US
+        best = min((GUIDE_RANK.get(g.value, len(GUIDE_RANK)) for g in named), default=None)
+        # "US only, no fluoro" is ultrasound; "US to scout, then fluoro" is fluoroscopy
+        frame.imaging = _first_value([g for g in named if GUIDE_RANK.get(g.value, len(GUIDE_RANK)) == best])
         for g in guides:
             g.used = True
         frame.codes = [s.value["code"] for s in draft.spans("code")]

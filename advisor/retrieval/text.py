@@ -1,12 +1,19 @@
 """Text handling shared by chunking and search: code/modifier extraction, coder abbreviations, BM25 tokens.
 
 Coders search with exact tokens (64495, 0216T, G0260, XS, KX, 50) and shorthand (MBB, TFESI); a generic
-tokenizer would drop or split them, so this module keeps them intact and expands the shorthand.
+tokenizer would drop or split them, so this module keeps them intact and expands the shorthand (derived from the
+catalog's family and anatomy words, plus a glossary of billing terms).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+
+from advisor.rules.catalog import curated_catalog
+from advisor.rules.registry import Registry
 
 # 5-character CPT/HCPCS codes standing alone: 64495, 01996, 0216T, 1234F, G0260 (+64491 and 64493-50 included).
 _CODE_RE = re.compile(r"(?<![A-Za-z0-9])(\d{4}[0-9TtFf]|[A-Za-z]\d{4})(?![A-Za-z0-9])")
@@ -28,26 +35,14 @@ _NUM_MOD_CONTEXT_RE = re.compile(
     re.IGNORECASE,
 )
 
-# Coder shorthand -> words the guidance uses. Keys in _CASE_SENSITIVE only match in capitals ("US", not "us").
-ABBREVIATIONS: dict[str, str] = {
-    "MBB": "medial branch block facet",
-    "MBBS": "medial branch block facet",
-    "TFESI": "transforaminal epidural steroid injection",
-    "TF": "transforaminal",
-    "ILESI": "interlaminar epidural steroid injection",
-    "IL": "interlaminar",
-    "CESI": "caudal epidural steroid injection",
-    "ESI": "epidural steroid injection",
-    "ESIS": "epidural steroid injection",
-    "SNRB": "selective nerve root block transforaminal",
-    "SIJ": "sacroiliac joint",
-    "SI": "sacroiliac",
-    "TPI": "trigger point injection",
-    "TPIS": "trigger point injection",
+# Billing, imaging and visit shorthand that names no procedure family or anatomy. Family names (MBB, TFESI, ESI) and
+# anatomy abbreviations (SIJ, TF) come from the catalog registry instead: see Shorthand.of.
+GLOSSARY: dict[str, str] = {
     "RFA": "radiofrequency ablation",
     "RF": "radiofrequency",
     "FLUORO": "fluoroscopy",
     "US": "ultrasound",
+    "CT": "computed tomography",
     "IA": "intra-articular",
     "E/M": "evaluation and management visit",
     "EM": "evaluation and management visit",
@@ -65,13 +60,14 @@ ABBREVIATIONS: dict[str, str] = {
     "OIG": "Office of Inspector General audit",
     "MPFS": "Medicare physician fee schedule",
     "PFS": "physician fee schedule",
-    "CT": "computed tomography",
     "DOS": "date of service",
     "OP": "operative",
     "BILAT": "bilateral",
     "INJ": "injection",
 }
-_CASE_SENSITIVE = frozenset({"US", "TF", "IL", "SI", "IA", "EM", "MAC", "CT", "OP", "DOS"})
+# Shorthand that is an English word in lower case ("mac", "dos") counts only in capitals; so does any two-letter
+# shorthand ("US", "SI", "TF", not "us", "si").
+_CAPS_ONLY = frozenset({"MAC", "DOS"})
 _WORD_RE = re.compile(r"E/M|[A-Za-z]+")
 
 STOPWORDS = frozenset(
@@ -126,18 +122,59 @@ def extract_modifiers(text: str) -> list[str]:
     return list(found)
 
 
-def expand_abbreviations(query: str) -> str:
-    """Append the long forms of coder shorthand ("MBB" -> "medial branch block facet"), keeping the original."""
-    extra: dict[str, None] = {}
-    for m in _WORD_RE.finditer(query):
-        word = m.group(0)
-        key = word if word in _CASE_SENSITIVE else word.upper()
-        if key in _CASE_SENSITIVE and word != key:
-            continue
-        long_form = ABBREVIATIONS.get(key)
-        if long_form and long_form.lower() not in query.lower():
-            extra.setdefault(long_form, None)
-    return f"{query} ({'; '.join(extra)})" if extra else query
+def _abbreviates(short: str, name: str) -> bool:
+    """"sij" abbreviates "sacroiliac joint": same first letter, its letters in order, not a plain part of the name."""
+    short, name = short.lower(), re.sub(r"[^a-z]", "", name.lower())
+    if not short or not name or short[0] != name[0] or short in name:
+        return False
+    rest = iter(name)
+    return all(ch in rest for ch in short)
+
+
+@dataclass(frozen=True)
+class Shorthand:
+    """Coder shorthand (upper case) -> the words the guidance uses, appended to a query so both rankers see them."""
+
+    long_forms: Mapping[str, str]
+
+    @classmethod
+    def of(cls, registry: Registry) -> Shorthand:
+        """Derived from the catalog, so a family's words in families.yaml reach search with no code change: a
+        family's one-word names ("MBB", "TFESI") expand to its label, an anatomy abbreviation ("SIJ", "TF") to the
+        longest name it abbreviates; the glossary covers the rest."""
+        table: dict[str, str] = {}
+        for fam in registry.families.values():
+            for word in fam.words:
+                if word.isalpha():
+                    table.setdefault(word.upper(), fam.label)
+        for anat in registry.anatomy.values():
+            for word in anat.words:
+                names = [name for name in anat.words if _abbreviates(word, name)]
+                if word.isalpha() and names:
+                    table.setdefault(word.upper(), max(names, key=len))
+        for key, long_form in GLOSSARY.items():
+            table.setdefault(key, long_form)
+        return cls(table)
+
+    def expand(self, query: str) -> str:
+        """Append the long forms of the shorthand in a query ("MBB" -> "... medial branch block"), keeping it whole."""
+        extra: dict[str, None] = {}
+        lowered = query.lower()
+        for m in _WORD_RE.finditer(query):
+            word = m.group(0)
+            key = word.upper()
+            if word != key and (len(key) <= 2 or key in _CAPS_ONLY):
+                continue
+            long_form = self.long_forms.get(key)
+            if long_form and long_form.lower() not in lowered:
+                extra.setdefault(long_form, None)
+        return f"{query} ({'; '.join(extra)})" if extra else query
+
+
+@lru_cache(maxsize=1)
+def curated_shorthand() -> Shorthand:
+    """The shorthand of the curated catalog (families and anatomy do not change with imported CMS tables)."""
+    return Shorthand.of(curated_catalog().registry)
 
 
 def _stem(token: str) -> str:

@@ -341,9 +341,15 @@ def load_curated(directory: Path = CATALOG_DIR) -> Catalog:
     used += [s for p in pairs.values() for s in p.sources]
     used += [s for group in (params, sessions, relief) for p in group.values() for s in p.sources]
     used += [s for n in noncovered for s in n.sources]
+    unguided = [f.without_imaging for f in registry.families.values() if f.without_imaging]
+    used += [s for w in unguided for s in w.src]
     missing = sorted(set(used) - set(sources))
     if missing:
         raise DataError(f"catalog cites unknown source ids: {', '.join(missing)}", "sources.yaml")
+    unknown = sorted({w.code for w in unguided if w.code} - set(codes))
+    if unknown:
+        raise DataError(f"families.yaml without_imaging names codes missing from codes.yaml: {', '.join(unknown)}",
+                        "families.yaml")
     unknown = sorted({c for p in pairs for c in p} - set(codes))
     if unknown:
         raise DataError(f"ptp.yaml names codes missing from codes.yaml: {', '.join(unknown)}", "ptp.yaml")

@@ -145,11 +145,6 @@ class _Builder:
         return lines
 
     def single(self, proc: Procedure, family: Family) -> list[ClaimLine]:
-        if family.id == "si_joint" and proc.imaging in ("none", "ultrasound"):
-            self.finding("si_imaging", "An SI joint injection without fluoroscopy or CT is not 27096; CPT points to "
-                         "20552 (not confirmed against the CPT book), and Medicare's SI LCDs do not cover it.",
-                         ["27096", "20552"], severity="warning", confidence="unconfirmed")
-            return [ClaimLine(code="20552")]
         code = self.pick(family, proc).code
         if family.sides == "midline" and proc.laterality == "bilateral":
             self.finding("bilateral_50", f"{code} is one injection into a shared space: billed once, one unit, never "

@@ -15,6 +15,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from advisor.errors import DataError
+from advisor.rules.model import Confidence
 
 Act = Literal["inject", "ablate", "aspirate", "catheter", "visit", "guide"]
 Counts = Literal["levels", "single", "joints", "muscles", "none"]
@@ -22,6 +23,16 @@ Select = Literal["region", "target", "size", "muscles", "claim_type", "none"]
 Sides = Literal["bilateral", "midline", "none"]
 ImagingRule = Literal["included", "twin", "separate", "us_twin", "none"]
 REGION_WORDS = ("cervical", "thoracic", "lumbar", "sacral")
+
+
+class WithoutImaging(BaseModel):
+    """What a procedure whose descriptors name fluoroscopy or CT is, when done without it (families.yaml)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    code: str | None
+    conf: Confidence
+    src: tuple[str, ...]
 
 
 class Family(BaseModel):
@@ -42,6 +53,7 @@ class Family(BaseModel):
     imaging: ImagingRule
     guidance: dict[str, str] = Field(default_factory=dict)
     variants: dict[str, str] = Field(default_factory=dict)
+    without_imaging: WithoutImaging | None = None
     purpose: bool = False
     sessions: str | dict[str, str] | None = None
     session_group: Literal["region"] | None = None

@@ -112,7 +112,7 @@ def facility_sides(ctx: Ctx) -> None:
 
 
 @rule("ADDON-PRIMARY", reads={"codes", "lines"}, writes={"lines"}, severity="error",
-      after=("joint_guided_unguided", "facility_sides", "addon_once", "catheter_once", "si_imaging", "tpi_no_50",
+      after=("joint_guided_unguided", "facility_sides", "addon_once", "catheter_once", "descriptor_imaging", "tpi_no_50",
              "guidance_included"),
       explains="add-on-codes#What an add-on code is", sources=("cpt-convention",))
 def addon_primary(ctx: Ctx) -> None:

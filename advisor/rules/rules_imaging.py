@@ -127,20 +127,30 @@ def si_facility_code(ctx: Ctx) -> None:
             ctx.replace(line, line.model_copy(update={"code": other}))
 
 
-@rule("SI-IMAGING", reads={"codes", "facts"}, writes={"codes"}, severity="error", families={"si_joint"},
-      after=("si_facility_code",), explains="si-joint-injection#SI injection without imaging, or into the muscles around the joint",
-      sources=("verity-l39455", "old-lcd-l31359"))
-def si_imaging(ctx: Ctx) -> None:
-    """27096/G0260 need fluoroscopy or CT; without it the injection is not the SI joint code."""
-    if ctx.facts.imaging not in ("none", "ultrasound"):
+@rule("IMAGING-REQUIRED", reads={"codes", "facts"}, writes={"codes", "lines"}, severity="error",
+      after=("si_facility_code", "imaging_variant"),
+      explains="imaging-guidance-codes#Codes that require fluoroscopy or CT",
+      sources=("cpt-desc-imaging",))
+def descriptor_imaging(ctx: Ctx) -> None:
+    """Codes whose descriptors name fluoroscopy or CT (families.yaml `without_imaging`) are not the code when the
+    procedure was done without it, or under ultrasound with no ultrasound variant of the family."""
+    imaging = ctx.facts.imaging
+    if imaging not in ("none", "ultrasound"):
         return
-    how = "without imaging" if ctx.facts.imaging == "none" else "under ultrasound"
-    for line in list(ctx.lines_of("si_joint")):
-        ctx.add(f"{line.code} requires fluoroscopy or CT confirmation of the needle in the joint. An SI injection {how} "
-                f"is not {line.code}: CPT points to 20552 (an instruction not confirmed against the CPT book), and "
-                "Medicare's SI joint LCDs do not cover SI injections without fluoroscopy or CT.", [line.code, "20552"],
-                confidence="unconfirmed")
-        ctx.replace(line, ClaimLine(code="20552"))
+    how = "without imaging" if imaging == "none" else "under ultrasound"
+    for line in list(ctx.claim):
+        info = ctx.info(line)
+        fam = ctx.catalog.family(info.family) if info is not None else None
+        if fam is None or fam.without_imaging is None or (imaging == "ultrasound" and imaging in fam.variants):
+            continue
+        instead = fam.without_imaging.code
+        tail = (f"CPT points to {instead} instead." if instead else
+                "It has no imaging-free code of its own: check the payer's policy (some accept the unlisted 64999).")
+        ctx.add(f"{line.code} includes fluoroscopy or CT guidance in its descriptor, so a {fam.label} done {how} is "
+                f"not {line.code}. {tail}", [line.code, *([instead] if instead else [])],
+                sources=fam.without_imaging.src, confidence=fam.without_imaging.conf)
+        placed = instead is not None and any(ln.code == instead for ln in ctx.claim)
+        ctx.replace(line, ClaimLine(code=instead) if instead and not placed else None)  # one line for the session
 
 
 @rule("IMAGING-UNGUIDED", reads={"codes", "lines"}, writes={"codes", "lines"}, severity="error",
