@@ -29,3 +29,9 @@ class NotFound(AdvisorError):
 
 class DataError(AdvisorError):
     """A data file (knowledge document, catalog, CMS table) is malformed; names the file and the problem."""
+
+
+class Conflict(AdvisorError):
+    """The request is well formed but the stored data cannot take it (e.g. an answer saved without its reading)."""
+
+    status_code = 409

@@ -11,6 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from advisor.answer.edits import Correction, UnderstandingView
 from advisor.claims import ClaimLine
 from advisor.reader.model import Kind, Proposal, Reading
 from advisor.rules.model import Encounter, Finding
@@ -44,6 +45,13 @@ class AskRequest(BaseModel):
                 f"the question has {len(text)} characters; the limit is {MAX_QUESTION_CHARS}. "
                 "Ask about one encounter at a time."
             )
+        try:  # an unpaired UTF-16 surrogate ("\\ud800" in JSON, undecodable bytes in argv) cannot be stored or shown
+            text.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise ValueError(
+                f"the question has a character that is not valid text at position {exc.start + 1} (an unpaired "
+                "surrogate); remove it or send the question as UTF-8 text"
+            ) from None
         return text
 
 
@@ -101,6 +109,10 @@ class Answer(BaseModel):
     answer_id: str | None = None
     knowledge_version: str | None = None
     understanding: Understanding | None = None
+    understood: UnderstandingView | None = Field(None, description="What the answer was computed from, as fields "
+                                                                   "the coder can correct (not for look-ups).")
+    corrected: Correction | None = Field(None, description="Set when the answer was recomputed from the coder's "
+                                                           "correction of the reading.")
 
 
 __all__ = ["AskRequest", "Answer", "Citation", "LookupFact", "Proposal", "Understanding", "Verdict"]

@@ -21,6 +21,7 @@ from langchain_core.runnables import Runnable, RunnableLambda
 from advisor.answer.compose import Composed, search_query
 from advisor.answer.lookup import answer_lookup
 from advisor.answer.model import Answer, AskRequest, Understanding
+from advisor.answer.understood import view_of
 from advisor.answer.verdict import Decision, decide, lookup_verdict
 from advisor.errors import NotFound
 from advisor.reader.encounter import to_encounter
@@ -101,13 +102,14 @@ class AnswerPipeline:
         self._searcher = searcher
         self.store = store if store is not None else MemoryStore()
         self.engine = engine or make_engine(settings)
-        self.chain: Runnable = (
-            RunnableLambda(self._understand, name="understand")
-            | RunnableLambda(self._rules, name="rules")
+        # from an understanding on: the chain after reading, also run on its own for a coder's correction
+        self.from_understanding: Runnable = (
+            RunnableLambda(self._rules, name="rules")
             | RunnableLambda(self._retrieve, name="retrieve")
             | RunnableLambda(self._write, name="write")
             | RunnableLambda(self._finish, name="finish")
         )
+        self.chain: Runnable = RunnableLambda(self._understand, name="understand") | self.from_understanding
 
     @property
     def catalog(self) -> Any:
@@ -203,6 +205,7 @@ class AnswerPipeline:
             citations=citations, lookup=decision.lookup if decision else [], questions=list(u.reading.questions),
             engine=composed.engine or self.engine.name, engine_label=composed.engine_label or self.engine.label,
             notice=composed.notice, knowledge_version=self.knowledge_version(), understanding=u,
+            understood=view_of(u, self.catalog),
         )
         return state | {"answer": answer}
 
@@ -235,6 +238,15 @@ class AnswerPipeline:
         log.info("ask conversation=%s kind=%s verdict=%s lines=%d engine=%s %.1f ms", conversation_id,
                  answer.kind, answer.verdict, len(answer.claim), answer.engine, elapsed)
         return answer
+
+    def recompute(self, question: str, understanding: Understanding, payer: str | None,
+                  on_event: Event | None = None) -> Answer:
+        """The answer for an understanding given from outside (the coder's corrected reading): rules, retrieval and
+        the writer, without reading the question again. Nothing is stored; the caller decides where it goes."""
+        request = AskRequest.model_construct(question=question, conversation_id=None, payer=payer)
+        state = self.from_understanding.invoke({"request": request, "understanding": understanding,
+                                                "on_event": on_event})
+        return state["answer"]
 
 
 def make_pipeline(services: Any) -> AnswerPipeline:

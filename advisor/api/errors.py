@@ -7,10 +7,12 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from advisor.errors import AdvisorError
 
 log = logging.getLogger("advisor.api")
+HTTP_ERRORS = {400: "InvalidInput", 404: "NotFound", 405: "MethodNotAllowed", 413: "TooLarge"}
 
 
 def _validation_message(exc: RequestValidationError) -> str:
@@ -31,6 +33,17 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
         body = {"error": "InvalidInput", "message": _validation_message(exc), "where": None}
         return JSONResponse(body, status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        # The framework's own 4xx (a body that is not UTF-8 JSON, an unknown path, a wrong method) in the same
+        # {error, message, where} shape as ours, saying what to fix where the framework does not.
+        if exc.status_code == 400:
+            message = "the request body could not be read; send a JSON object encoded as UTF-8"
+        else:
+            message = str(exc.detail)
+        body = {"error": HTTP_ERRORS.get(exc.status_code, "HTTPError"), "message": message, "where": None}
+        return JSONResponse(body, status_code=exc.status_code, headers=getattr(exc, "headers", None))
 
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:

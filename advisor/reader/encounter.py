@@ -73,10 +73,9 @@ def to_encounter(reading: Reading, catalog: Catalog, payer: str | None, default_
                                             report=facts_in.get("us_report"))
     data["muscles"] = next((p.muscles for p in procs if p.muscles), None)
     past = [f for f in reading.frames if f.status == "historical" and f.family]
-    if data.get("days_since_global_procedure") is not None and past:
-        data["global_procedure_code"] = primary_code(past[-1], catalog)
-    elif "days_since_global_procedure" in data:
-        data.pop("days_since_global_procedure")
+    if data.get("days_since_global_procedure") is not None:  # the earlier procedure's code, when the words give it
+        data["global_procedure_code"] = (primary_code(past[-1], catalog) if past else None) or next(
+            iter(facts_in.get("past_codes", [])), None)
     try:
         facts = Facts.model_validate(data)
     except ValidationError as exc:

@@ -79,6 +79,11 @@ def history_facts(spans: list[Span], frames: list[Frame], relief_frames: list[Fr
             out["prior_relief_percent"] = reliefs[-1]
         else:
             out["prior_relief_percent"] = reliefs[-1]
+    sentence = _sentence_of(spans)
+
+    def procedure_named(span: Span) -> bool:
+        return any(x.kind in ("act", "family", "code") for x in sentence.get(id(span), []))
+
     for s, nxt, prev in _with_neighbours(spans):
         value = s.value if s.kind == "num" else None
         if not value:
@@ -87,6 +92,8 @@ def history_facts(spans: list[Span], frames: list[Frame], relief_frames: list[Fr
         if noun == "month" and prev in ("for", "lasting", "lasted", "x"):
             out["relief_months"] = value["n"]
             s.used = True
+        elif not procedure_named(s):
+            continue  # "pain for 7 days after a fall" dates a complaint, not an earlier procedure
         elif noun in ("day", "week") and nxt in ("after", "later", "post", "following", "since", "ago", "out"):
             out["days_since_global_procedure"] = min(365, value["n"] * (7 if noun == "week" else 1))
             s.used = True
@@ -98,13 +105,17 @@ def history_facts(spans: list[Span], frames: list[Frame], relief_frames: list[Fr
 
 def _sentence_words(spans: list[Span]) -> dict[int, set[str]]:
     """For each span, the lower-case words of its sentence (relief percentages sit near 'relief')."""
-    out: dict[int, set[str]] = {}
+    return {k: {s.text.lower() for s in v} for k, v in _sentence_of(spans).items()}
+
+
+def _sentence_of(spans: list[Span]) -> dict[int, list[Span]]:
+    """For each span (by id), the spans of its sentence."""
+    out: dict[int, list[Span]] = {}
     current: list[Span] = []
 
     def flush() -> None:
-        words = {s.text.lower() for s in current}
         for s in current:
-            out[id(s)] = words
+            out[id(s)] = current
 
     for s in spans:
         if s.kind == "fact":

@@ -27,6 +27,7 @@ SEPARATOR_WORDS = frozenset({"and", "plus", "also", "then", "but", "&", "+", ","
 SPINAL_REGIONS = frozenset({"cervical", "thoracic", "lumbar", "sacral"})
 STATUS_RANK = {"negated": 4, "planned": 3, "historical": 2, "mentioned": 1}
 SEQUENCE_CUES = frozenset({"after", "following"})
+INDICATION_WORDS = frozenset({"for", "due", "because"})  # "T9 for rib fx pain": the indication follows the site
 GUIDE_RANK = {"fluoroscopy": 0, "ct": 0, "ultrasound": 1, "none": 2}  # which guidance a frame takes when several
 
 
@@ -177,8 +178,19 @@ class Grammar:
 
     @staticmethod
     def _mention_only(chunk: Chunk) -> bool:
-        """Anatomy named as a complaint or exam finding ("knee pain", "examined the shoulder"), no procedure word."""
-        return not chunk.of("act", "family") and bool(chunk.cues("complaint") or chunk.cues("mentioned"))
+        """Anatomy named as a complaint or exam finding ("knee pain", "examined the shoulder"), no procedure word.
+        Sites named before the indication ("and T9 for rib fx pain") are where the procedure was done."""
+        if chunk.of("act", "family"):
+            return False
+        if chunk.cues("mentioned"):
+            return True
+        complaints = chunk.cues("complaint")
+        if not complaints:
+            return False
+        first = chunk.spans.index(complaints[0])
+        sites = [i for i, s in enumerate(chunk.spans) if s.kind in ("anat", "level")]
+        return not (sites and max(sites) < first and any(
+            s.text.lower() in INDICATION_WORDS for s in chunk.spans[max(sites):first]))
 
     # --- family ---------------------------------------------------------------------------------------------------
 
@@ -560,8 +572,8 @@ def count_levels(joints: list[int], vertebrae: list[int], unit: str) -> int | No
         return None
     if unit == "joint":
         return len(joints) if joints else max(1, len(vertebrae) - 1)
-    if unit == "nerve":
-        return len(vertebrae) + len(joints)
+    if unit == "nerve":  # "T5 through T8", "T7-8": every nerve from the first to the last named
+        return len(set(vertebrae) | set(joints) | {j + 1 for j in joints})
     extra = {v for v in vertebrae if v not in joints and v - 1 not in joints}
     return len(joints) + len(extra)
 

@@ -42,7 +42,8 @@ def question_type(spans: list[Span], vocab: Vocabulary) -> QuestionType:
         if not clauses:
             continue
         if any(_opens(c, "wh") for c in clauses):
-            return "wh"
+            # "What are the codes, and will Medicare pay all three levels?": the yes/no part wants a verdict too
+            return "yes_no" if any(_opens_yes_no(c, vocab) for c in clauses[1:]) else "wh"
         last = clauses[-1]
         if _is_choice(last):
             return "wh"

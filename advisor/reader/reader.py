@@ -64,6 +64,8 @@ def read(question: str, catalog: Catalog) -> Reading:
             for s in d.spans("act", "side", "anat", "level"):
                 s.used = True  # the visit and the complaint it addressed
     _facts(reading, spans, catalog, frames)
+    if past and "past_codes" not in reading.facts:
+        reading.facts["past_codes"] = sorted(past)  # "after a 64635": the code of an earlier procedure
     if reading.facts.get("days_since_global_procedure") is not None:
         for frame in reading.frames:  # "seen 6 days after the RFA": the procedure is the earlier one
             if frame.status == "done" and not frame.today:

@@ -21,7 +21,7 @@ from advisor.retrieval.chunking import Chunk
 from advisor.retrieval.embeddings import Embedder, make_embedder
 from advisor.retrieval.ingest import ensure_index
 from advisor.retrieval.store import VectorStore, chunk_from_record
-from advisor.retrieval.text import expand_abbreviations, extract_codes, extract_modifiers, tokenize
+from advisor.retrieval.text import Shorthand, curated_shorthand, extract_codes, extract_modifiers, tokenize
 from advisor.settings import Settings
 
 log = logging.getLogger("advisor.retrieval")
@@ -70,8 +70,8 @@ class QueryPlan:
     modifiers: frozenset[str]
 
     @classmethod
-    def of(cls, query: str) -> QueryPlan:
-        expanded = expand_abbreviations(query)
+    def of(cls, query: str, shorthand: Shorthand) -> QueryPlan:
+        expanded = shorthand.expand(query)
         return cls(expanded, tokenize(expanded), frozenset(extract_codes(query)), frozenset(extract_modifiers(query)))
 
 
@@ -122,21 +122,25 @@ def chroma_where(codes: set[str], topics: set[str]) -> dict[str, Any] | None:
 
 
 class Searcher:
-    """Answers `search(query, k)` from a warm BM25 index, Chroma and the query-embedding LRU cache."""
+    """Answers `search(query, k)` from a warm BM25 index, Chroma and the query-embedding LRU cache. `shorthand`
+    defaults to the curated catalog's; a test catalog passes its own."""
 
-    def __init__(self, settings: Settings, embedder: Embedder, store: VectorStore) -> None:
+    def __init__(self, settings: Settings, embedder: Embedder, store: VectorStore,
+                 shorthand: Shorthand | None = None) -> None:
         self.settings, self.embedder, self.store = settings, embedder, store
+        self.shorthand = shorthand or curated_shorthand()
         self._lock = threading.Lock()
         self._checked = time.monotonic()
         self._index = _Index(store.records(), store.manifest().get("knowledge_version"))
 
     @classmethod
-    def open(cls, settings: Settings, embedder: Embedder | None = None, store: VectorStore | None = None) -> Searcher:
+    def open(cls, settings: Settings, embedder: Embedder | None = None, store: VectorStore | None = None,
+             shorthand: Shorthand | None = None) -> Searcher:
         """A searcher over an index that exists: built (or updated) first if missing or stale."""
         embedder = embedder or make_embedder(settings)
         store = store or VectorStore(settings)
         ensure_index(settings, embedder, store)
-        return cls(settings, embedder, store)
+        return cls(settings, embedder, store, shorthand)
 
     @property
     def size(self) -> int:
@@ -224,7 +228,7 @@ class Searcher:
         code_set = {c.strip().upper() for c in codes or [] if c.strip()}
         topic_set = {t.strip().lower() for t in topics or [] if t.strip()}
         keep = index.mask(code_set, topic_set)
-        plan = QueryPlan.of(query)
+        plan = QueryPlan.of(query, self.shorthand)
         lists: dict[str, list[int]] = {}
         if mode in ("dense", "hybrid"):
             lists["dense"] = self._dense(plan, index, chroma_where(code_set, topic_set), depth)

@@ -122,6 +122,13 @@ def extract_modifiers(text: str) -> list[str]:
     return list(found)
 
 
+def _initials_of(short: str, name: str) -> bool:
+    """"mbb" (or "mbbs") is the initials of "medial branch block"."""
+    initials = "".join(word[0] for word in re.findall(r"[a-z]+", name.lower()))
+    short = short.lower()
+    return len(initials) > 1 and initials in (short, short[:-1] if short.endswith("s") else short)
+
+
 def _abbreviates(short: str, name: str) -> bool:
     """"sij" abbreviates "sacroiliac joint": same first letter, its letters in order, not a plain part of the name."""
     short, name = short.lower(), re.sub(r"[^a-z]", "", name.lower())
@@ -129,6 +136,24 @@ def _abbreviates(short: str, name: str) -> bool:
         return False
     rest = iter(name)
     return all(ch in rest for ch in short)
+
+
+def catalog_shorthand(registry: Registry) -> dict[str, str]:
+    """Shorthand the catalog defines, so a family's words in families.yaml reach search with no code change: a
+    family's one-word name expands to the name it is the initials of ("ESI" -> "epidural steroid injection"), else
+    to the family's label ("TFESI"); an anatomy abbreviation ("SIJ", "TF") to the longest name it abbreviates."""
+    table: dict[str, str] = {}
+    for fam in registry.families.values():
+        for word in fam.words:
+            if word.isalpha():
+                spelled = next((name for name in fam.words if _initials_of(word, name)), fam.label)
+                table.setdefault(word.upper(), spelled)
+    for anat in registry.anatomy.values():
+        for word in anat.words:
+            names = [name for name in anat.words if _abbreviates(word, name)]
+            if word.isalpha() and names:
+                table.setdefault(word.upper(), max(names, key=len))
+    return table
 
 
 @dataclass(frozen=True)
@@ -139,22 +164,8 @@ class Shorthand:
 
     @classmethod
     def of(cls, registry: Registry) -> Shorthand:
-        """Derived from the catalog, so a family's words in families.yaml reach search with no code change: a
-        family's one-word names ("MBB", "TFESI") expand to its label, an anatomy abbreviation ("SIJ", "TF") to the
-        longest name it abbreviates; the glossary covers the rest."""
-        table: dict[str, str] = {}
-        for fam in registry.families.values():
-            for word in fam.words:
-                if word.isalpha():
-                    table.setdefault(word.upper(), fam.label)
-        for anat in registry.anatomy.values():
-            for word in anat.words:
-                names = [name for name in anat.words if _abbreviates(word, name)]
-                if word.isalpha() and names:
-                    table.setdefault(word.upper(), max(names, key=len))
-        for key, long_form in GLOSSARY.items():
-            table.setdefault(key, long_form)
-        return cls(table)
+        """The catalog's shorthand plus the glossary."""
+        return cls({**GLOSSARY, **catalog_shorthand(registry)})
 
     def expand(self, query: str) -> str:
         """Append the long forms of the shorthand in a query ("MBB" -> "... medial branch block"), keeping it whole."""
