@@ -163,5 +163,13 @@ def stored_view(answer: dict[str, Any], catalog: Catalog) -> dict[str, Any] | No
     return view.model_dump(mode="json") if view else None
 
 
+def with_views(conversation: Any, catalog: Catalog) -> Any:
+    """A stored conversation whose answers all carry `understood` where their reading allows one."""
+    for turn in conversation.turns:
+        if turn.answer.get("understood") is None:
+            turn.answer["understood"] = stored_view(turn.answer, catalog)
+    return conversation
+
+
 __all__ = ["EDIT_FIELDS", "choices", "fields_for", "joint_options", "procedure_families", "procedure_view", "shown",
-           "stored_view", "target_options", "view_of"]
+           "stored_view", "target_options", "view_of", "with_views"]

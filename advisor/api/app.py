@@ -6,7 +6,7 @@ from fastapi import FastAPI
 
 from advisor import __version__
 from advisor.api import routes_check, routes_conversations, routes_feedback, routes_health, routes_search
-from advisor.api import routes_ask, routes_audit
+from advisor.api import routes_ask, routes_audit, routes_correct
 from advisor.api.errors import install_error_handlers
 from advisor.services import Services
 from advisor.api.web import install_web
@@ -29,6 +29,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.include_router(routes_search.router)
     app.include_router(routes_ask.router)
     app.include_router(routes_conversations.router)
+    app.include_router(routes_correct.router)
     app.include_router(routes_feedback.router)
     app.include_router(routes_audit.router)
     install_web(app, settings)

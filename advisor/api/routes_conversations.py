@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from advisor.answer.understood import with_views
 from advisor.api.deps import ServicesDep
 from advisor.store.models import MAX_TITLE, Conversation, ConversationSummary
 
@@ -32,8 +33,9 @@ def create_conversation(body: TitleBody, services: ServicesDep) -> ConversationS
 
 @router.get("/conversations/{conversation_id}", response_model=Conversation)
 def get_conversation(conversation_id: str, services: ServicesDep) -> Conversation:
-    """The conversation with its turns (question, answer JSON, answer id, created, latest feedback)."""
-    return services.store.get(conversation_id)
+    """The conversation with its turns (question, answer JSON, answer id, created, latest feedback, and the coder's
+    latest correction of the reading with the original answer, when there is one)."""
+    return with_views(services.store.get(conversation_id), services.catalog)
 
 
 @router.patch("/conversations/{conversation_id}", response_model=ConversationSummary)

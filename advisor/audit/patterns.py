@@ -8,8 +8,8 @@ Each pattern names the rule or the audit finding behind it and reports the numbe
 |-------------------|-------------------------------------------------------------------------|----------------------------------|
 | MOD25-RATE        | E/M-25 on injection days, per provider (flag above 50%)                 | OIG OEI-07-03-00470, A-09-23-03014 |
 | TPI-CADENCE       | trigger point sessions < 60 days apart or > 3 per rolling 12 months     | TPI LCD L39656/A59480, L37913/A59553 |
-| LCD-SESSIONS      | ESI / facet / RFA / SI sessions per patient, region, rolling 12 months  | ESI, facet, SI LCDs; OIG A-07-21-00618, A-09-20-03003, A-09-21-03002 |
-| LEVELS            | facet 3rd+ level codes (64492/64495), transforaminal > 2 levels         | facet LCD group 2, ESI billing article A58745 |
+| LCD-SESSIONS      | sessions per patient, region, rolling 12 months, per LCD session limit  | ESI, facet, SI LCDs; OIG A-07-21-00618, A-09-20-03003, A-09-21-03002 |
+| LEVELS            | levels per session beyond the family's LCD limit (facet, TF, facet RFA) | facet LCD group 2, ESI billing article A58745 |
 | US-20611          | 20611 share of major-joint injections; 20611 billed with 76942          | CPT 20611 (US included), CPT Assistant Nov 2015 |
 | MOD59-XS          | 59 where the specific XS (separate structure) fits                      | CMS X{EPSU} (CR8863); OIG modifier 59 report (40% not met) |
 | BILATERAL-RTLT    | bilateral billed as RT + LT lines on Medicare physician claims          | MPFS bilateral indicator 1: one line with 50 |
@@ -17,7 +17,9 @@ Each pattern names the rule or the audit finding behind it and reports the numbe
 | EM-IN-GLOBAL      | E/M within 10 days after a 010-global procedure (64633/64635/64625)     | MPFS global days; Claims Processing Manual Ch. 12 |
 
 A session is one date of service (NGS SI FAQ: all procedures on one day are one session). "Rolling 12 months" counts
-the sessions in the year ending on each session date (the date one year earlier excluded).
+the sessions in the year ending on each session date (the date one year earlier excluded). Which family counts
+toward which session limit, and which families have a level limit, is read from the family registry
+(families.yaml `sessions`, `level_limit`); the limits themselves from lcd.yaml.
 """
 
 from __future__ import annotations
@@ -33,9 +35,12 @@ from pydantic import BaseModel, Field
 
 from advisor.audit.csv_input import Row
 from advisor.rules.catalog import Catalog, CodeInfo
+from advisor.rules.context import X_MODIFIERS
 from advisor.rules.model import Payer, Setting
+from advisor.rules.registry import Family
 
 Number = int | float | str
+TPI_SESSIONS = "tpi"  # the lcd.yaml session limit TPI-CADENCE checks (with the cadence); LCD-SESSIONS checks the rest
 
 OIG_MOD25 = ("OIG OEI-07-03-00470 (Nov 2005), Use of Modifier 25: 35% of E/M services billed with modifier 25 did "
              "not meet program requirements (about $538 million)")
@@ -182,13 +187,24 @@ class Panel:
             self._info[code] = self.catalog.code(code)
         return self._info[code]
 
-    def family(self, row: Row) -> str | None:
+    def family(self, row: Row) -> Family | None:
+        """The row's family in the registry (None for a code the catalog does not know)."""
         info = self.info(row.code)
-        return info.family if info else None
+        return self.catalog.family(info.family) if info else None
+
+    def is_visit(self, row: Row) -> bool:
+        fam = self.family(row)
+        return fam is not None and fam.act == "visit"
 
     def is_procedure(self, row: Row) -> bool:
+        fam = self.family(row)
         info = self.info(row.code)
-        return info is not None and info.family not in ("em", "imaging") and info.global_days in ("000", "010")
+        return fam is not None and fam.procedure and info is not None and info.global_days in ("000", "010")
+
+    def session_key(self, row: Row) -> str | None:
+        """The LCD session limit a row counts toward (families.yaml `sessions`): KX marks a diagnostic block."""
+        fam = self.family(row)
+        return fam.session_key(row.claim_line.has("KX")) if fam else None
 
     def lcd_applies(self, claim: Claim) -> bool:
         return not self.opts.lcd_medicare_only or claim.payer is Payer.MEDICARE
@@ -217,7 +233,7 @@ class Panel:
                 if not any(self.is_procedure(r) for _, r in items):
                     continue
                 inj_days += 1
-                ems = [(c, r) for c, r in items if self.family(r) == "em"]
+                ems = [(c, r) for c, r in items if self.is_visit(r)]
                 if ems:
                     em_days += 1
                     with25 = [(c, r) for c, r in ems if r.claim_line.has("25")]
@@ -252,12 +268,12 @@ class Panel:
 
     # ------------------------------------------------------------------ trigger points
     def tpi(self) -> PatternResult:
-        limit = self.catalog.sessions["tpi"]
+        limit = self.catalog.sessions[TPI_SESSIONS]
         gap = self.opts.tpi_min_interval_days
         sessions: dict[str, dict[date, list[tuple[Claim, Row]]]] = defaultdict(lambda: defaultdict(list))
         for claim in self.claims:
             for row in claim.rows:
-                if self.family(row) == "trigger_point":
+                if self.session_key(row) == TPI_SESSIONS:
                     sessions[claim.patient_id][claim.dos].append((claim, row))
         result = PatternResult(
             id="TPI-CADENCE", title="Trigger point injection cadence, per patient",
@@ -290,19 +306,6 @@ class Panel:
         return result
 
     # ------------------------------------------------------------------ LCD session limits
-    def session_family(self, row: Row) -> str | None:
-        fam = self.family(row)
-        diagnostic = row.claim_line.has("KX")
-        if fam in ("epidural_il", "tfesi"):
-            return "esi"
-        if fam in ("facet_injection", "facet_us"):
-            return "facet_diagnostic" if diagnostic else "facet_therapeutic"
-        if fam == "facet_rfa":
-            return "rfa"
-        if fam in ("si_joint", "si_nerve_block"):
-            return "si_diagnostic" if diagnostic else "si_therapeutic"
-        return None
-
     def sessions(self) -> PatternResult:
         groups: dict[tuple[str, str, str], dict[date, list[tuple[Claim, Row]]]] = defaultdict(
             lambda: defaultdict(list))
@@ -310,39 +313,41 @@ class Panel:
             if not self.lcd_applies(claim):
                 continue
             for row in claim.rows:
-                fam = self.session_family(row)
-                if fam is None:
+                key, info = self.session_key(row), self.info(row.code)
+                if key is None or key == TPI_SESSIONS or info is None:
                     continue
-                region = self.info(row.code).region or "unspecified"  # type: ignore[union-attr]
-                groups[(claim.patient_id, fam, region)][claim.dos].append((claim, row))
-        limits = {k: self.catalog.sessions[k] for k in
-                  ("esi", "facet_diagnostic", "facet_therapeutic", "rfa", "si_diagnostic", "si_therapeutic")}
+                groups[(claim.patient_id, key, info.region or "unspecified")][claim.dos].append((claim, row))
+        keys = dict.fromkeys(k for fam in self.catalog.registry.families.values() for k in fam.session_keys
+                             if k != TPI_SESSIONS)
+        limits = {k: self.catalog.sessions[k] for k in keys}
         cites = sorted({s for p in limits.values() for s in p.sources})
+        caps = ", ".join(f"{k.replace('_', ' ')} {p.value}" + (" (unconfirmed)" if p.confidence == "unconfirmed" else "")
+                         for k, p in limits.items())
         result = PatternResult(
-            id="LCD-SESSIONS", title="ESI, facet, RFA and SI sessions per patient, region and rolling 12 months",
-            basis="Medicare LCDs cap sessions per spinal region per rolling 12 months: ESI 4, facet diagnostic 4 and "
-                  "therapeutic 4 (unconfirmed in primary text), RFA 2, SI 2 diagnostic / 4 therapeutic. A session is "
-                  "one date of service. Diagnostic facet/SI sessions are those billed with KX (without KX they count "
-                  "as therapeutic). OIG has recovered payments for sessions over these limits.",
+            id="LCD-SESSIONS", title="LCD session limits per patient, region and rolling 12 months",
+            basis=f"Medicare LCDs cap sessions per rolling 12 months, per spinal region for the spine procedures: "
+                  f"{caps}. A session is one date of service. Where the purpose sets the limit, sessions billed "
+                  "with KX count as diagnostic and the others as therapeutic. OIG has recovered payments for "
+                  "sessions over these limits.",
             references=[ESI_LCD, FACET_LCD, SI_LCD, OIG_ESI, OIG_FACET, OIG_RFA, *self.catalog.cite(cites)],
             threshold="; ".join(f"{k.replace('_', ' ')} {p.value}" for k, p in limits.items())
                       + (" (Medicare claims only)" if self.opts.lcd_medicare_only else ""),
         )
-        for (patient, fam, region), by_date in sorted(groups.items()):
+        for (patient, key, region), by_date in sorted(groups.items()):
             dates = sorted(by_date)
             counts = rolling_counts(dates)
-            limit = limits[fam]
+            limit = limits[key]
             peak = max(counts)
             result.checked += 1
-            result.table.append({"patient": patient, "family": fam, "region": region, "sessions": len(dates),
+            result.table.append({"patient": patient, "family": key, "region": region, "sessions": len(dates),
                                  "max_sessions_12m": peak, "limit": limit.value})
             if peak <= limit.value:
                 continue
             over = [d for d, n in zip(dates, counts) if n > limit.value]
             claims = [ref(c, [r]) for d in over for c, r in by_date[d]]
             result.flags.append(_flag(
-                f"patient {patient}, {fam.replace('_', ' ')}, {region.replace('_', '/')}",
-                f"{peak} {fam.replace('_', ' ')} sessions in a rolling 12 months in the {region.replace('_', '/')} "
+                f"patient {patient}, {key.replace('_', ' ')}, {region.replace('_', '/')}",
+                f"{peak} {key.replace('_', ' ')} sessions in a rolling 12 months in the {region.replace('_', '/')} "
                 f"region (limit {limit.value}); over the limit on {', '.join(str(d) for d in over[:10])}"
                 f"{' …' if len(over) > 10 else ''}.",
                 {"sessions": len(dates), "max_sessions_12m": peak, "limit": limit.value,
@@ -354,40 +359,52 @@ class Panel:
         return result
 
     # ------------------------------------------------------------------ levels per session
+    def _over_levels(self, rows: list[Row], limit: int) -> bool:
+        """More levels on one side of one region than the limit: by units (50 counts for both sides, RT/LT for
+        one), or a code whose level position starts beyond it (64495 is the third level and up)."""
+        levels: dict[tuple[str | None, str], int] = defaultdict(int)
+        for r in rows:
+            info = self.info(r.code)
+            if info is None:
+                continue
+            if info.level is not None and int(info.level.rstrip("+")) > limit:
+                return True
+            side = "RT" if r.claim_line.has("RT") else "LT" if r.claim_line.has("LT") else "both"
+            levels[(info.region, side)] += r.claim_line.units
+        return bool(levels) and max(levels.values()) > limit
+
     def levels(self) -> PatternResult:
-        tf_max = self.catalog.param("tf_max_levels").value
-        facet_max = self.catalog.param("facet_max_levels").value
-        third = set(self.catalog.param("facet_noncovered_addons").value) | {"0215T", "0218T"}
+        families = self.catalog.registry.families
+        limits = {fid: self.catalog.param(name) for fid, fam in families.items()
+                  if (name := fam.level_limit) is not None and fam.counts == "levels"}
+        noncovered = self.catalog.param("facet_noncovered_addons")
         per_provider: dict[str, list[tuple[str, ClaimRef]]] = defaultdict(list)
         sessions_by_provider: dict[str, int] = defaultdict(int)
         for claim in self.claims:
             if not self.lcd_applies(claim):
                 continue
-            spine = [r for r in claim.rows if self.family(r) in ("facet_injection", "facet_us", "tfesi")]
-            if not spine:
+            by_family: dict[str, list[Row]] = defaultdict(list)
+            for r in claim.rows:
+                fam = self.family(r)
+                if fam is not None and fam.id in limits:
+                    by_family[fam.id].append(r)
+            if not by_family:
                 continue
             sessions_by_provider[claim.provider] += 1
-            facet_third = [r for r in spine if r.code in third]
-            if facet_third:
-                per_provider[claim.provider].append(
-                    (f"facet > {facet_max} levels", ref(claim, [r for r in spine if self.family(r) != "tfesi"])))
-            tf_rows = [r for r in spine if self.family(r) == "tfesi"]
-            if tf_rows:
-                levels: dict[tuple[str | None, str], int] = defaultdict(int)
-                for r in tf_rows:
-                    side = "RT" if r.claim_line.has("RT") else "LT" if r.claim_line.has("LT") else "both"
-                    levels[(self.info(r.code).region, side)] += r.claim_line.units  # type: ignore[union-attr]
-                if max(levels.values()) > tf_max:
-                    per_provider[claim.provider].append((f"transforaminal > {tf_max} levels", ref(claim, tf_rows)))
+            for fid, rows in by_family.items():
+                limit = limits[fid].value
+                if self._over_levels(rows, limit):
+                    per_provider[claim.provider].append((f"{families[fid].label} > {limit} levels", ref(claim, rows)))
+        caps = "; ".join(f"{families[fid].label} {p.value}" for fid, p in limits.items())
         result = PatternResult(
-            id="LEVELS", title="Levels beyond two per session (facet 64492/64495, transforaminal > 2 levels)",
-            basis=f"The Medicare facet LCD covers {facet_max} levels per session; third-level codes (64492/64495) are "
-                  f"in the non-covered group. The ESI billing articles allow at most {tf_max} transforaminal levels "
-                  "per session.",
+            id="LEVELS", title="Levels beyond the LCD limit per session",
+            basis=f"Medicare LCDs and billing articles cover a limited number of levels per session, unilateral or "
+                  f"bilateral: {caps}. Third-level facet codes ({'/'.join(noncovered.value)}) are in the "
+                  "non-covered group.",
             references=[FACET_LCD, ESI_LCD, OIG_FACET_2023,
-                        *self.catalog.cite(sorted({*self.catalog.param("facet_noncovered_addons").sources,
-                                                   *self.catalog.param("tf_max_levels").sources}))],
-            threshold=f"any session with a third-level facet code or more than {tf_max} transforaminal levels"
+                        *self.catalog.cite(sorted({*noncovered.sources,
+                                                   *(s for p in limits.values() for s in p.sources)}))],
+            threshold=f"any session with more levels on one side than its limit ({caps})"
                       + (" (Medicare claims only)" if self.opts.lcd_medicare_only else ""),
         )
         result.checked = len(sessions_by_provider)
@@ -400,7 +417,7 @@ class Panel:
             result.table.append({"provider": provider, "spine_sessions": n, "over_levels": len(items)})
             result.flags.append(_flag(
                 f"provider {provider}",
-                f"{len(items)} of {n} facet/transforaminal sessions go beyond two levels ("
+                f"{len(items)} of {n} level-counted sessions go beyond the levels Medicare covers ("
                 + ", ".join(f"{v} {k}" for k, v in sorted(kinds.items())) + ").",
                 {"spine_sessions": n, "sessions_over_levels": len(items), "share": round(len(items) / n, 4)},
                 [r for _, r in items], self.opts,
@@ -462,11 +479,11 @@ class Panel:
         stats: dict[str, dict[str, int]] = defaultdict(lambda: {"59": 0, "X": 0})
         hits: dict[str, list[ClaimRef]] = defaultdict(list)
         for claim in self.claims:
-            procs = [r for r in claim.rows if self.family(r) not in ("em", None)]
+            procs = [r for r in claim.rows if self.family(r) is not None and not self.is_visit(r)]
             for r in claim.rows:
-                if self.family(r) == "em":
+                if self.is_visit(r):
                     continue
-                if r.claim_line.has("XE", "XS", "XP", "XU"):
+                if r.claim_line.has(*(m for m in X_MODIFIERS if m != "59")):
                     stats[claim.provider]["X"] += 1
                 if r.claim_line.has("59"):
                     stats[claim.provider]["59"] += 1
@@ -575,7 +592,7 @@ class Panel:
                     continue
                 if info.global_days == "010":
                     procs[(claim.patient_id, claim.provider)].append((claim.dos, claim, r))
-                elif info.family == "em":
+                elif self.is_visit(r):
                     ems.append((claim, r))
         for items in procs.values():
             items.sort(key=lambda t: t[0])
@@ -594,10 +611,11 @@ class Panel:
             if 0 < days <= 10:
                 hits[claim.provider] += [ref(claim, [r]), ref(pclaim, [prow])]
                 details[claim.provider].append(f"{r.claim_line} on day {days} after {prow.code} ({d})")
+        ten_day = "/".join(sorted(c for c, i in self.catalog.codes.items() if i.global_days == "010"))
         result = PatternResult(
-            id="EM-IN-GLOBAL", title="E/M visits inside a 010-day global (after 64633/64635/64625)",
-            basis="Facet RFA (64633/64635) and SI RFA (64625) carry a 10-day global: related visits in the 10 days "
-                  "after are part of the procedure's payment; an unrelated visit needs modifier 24 and documentation.",
+            id="EM-IN-GLOBAL", title=f"E/M visits inside a 010-day global (after {ten_day})",
+            basis=f"{ten_day} carry a 10-day global: related visits in the 10 days after are part of the procedure's "
+                  "payment; an unrelated visit needs modifier 24 and documentation.",
             references=self.catalog.cite(["mpfs-global-defs", "cpm-ch12", "pprrvu-memo"]),
             threshold="any E/M by the same provider for the same patient 1-10 days after a 010-global procedure",
         )

@@ -12,7 +12,6 @@ from advisor.rules.catalog import Catalog
 OPENERS = (("what", "if"), ("what", "about"), ("how", "about"), ("and",), ("with",), ("without",), ("plus",),
            ("also",), ("same",), ("now",), ("instead",), ("but",), ("then",), ("ok", "and"), ("so", "what"))
 ADDING = frozenset({"also", "too", "add", "adding", "another", "plus", "additionally", "as well"})
-SPINAL = frozenset({"facet_injection", "facet_rfa", "tfesi", "epidural_il", "facet_us"})
 SHORT = 14
 
 
@@ -54,7 +53,7 @@ def merge(previous: Reading, current: Reading, catalog: Catalog) -> Reading:
         merged.frames = [_overlay(f, _attributes(grammar, merged, f), adding) if f.status == "done" else f
                          for f in previous_frames]
     else:
-        merged.frames = _combine(previous_frames, merged.done_frames(), "instead" in words, adding)
+        merged.frames = _combine(previous_frames, merged.done_frames(), "instead" in words, adding, catalog)
     if merged.em is None and previous.em is not None:
         merged.em = previous.em.model_copy()
     if merged.em is not None:
@@ -104,22 +103,25 @@ def _overlay(old: Frame, new: Frame, adding: bool) -> Frame:
         data["joints"] = [j.model_dump() for j in joints]
     elif new.laterality and old.joints:
         data["joints"] = [dict(j.model_dump(), laterality=new.laterality) for j in old.joints]
+    if new.imaging is not None and not new.joints:  # "what if they used US instead?": every joint's guidance
+        data["joints"] = [dict(j, imaging=None) for j in data["joints"]]
     if new.laterality:
         data["sides"] = {}
     return Frame.model_validate(data)
 
 
-def _combine(old: list[Frame], new: list[Frame], instead: bool, adding: bool) -> list[Frame]:
+def _combine(old: list[Frame], new: list[Frame], instead: bool, adding: bool, catalog: Catalog) -> list[Frame]:
     """New procedures in a follow-up: the same family restates it, 'instead' replaces (keeping the levels and side
     of a spinal procedure unless restated), otherwise they are added."""
+    spinal = catalog.registry.spinal_families
     out = list(old)
     for frame in new:
         same = next((i for i, f in enumerate(out) if f.family == frame.family and f.status == "done"), None)
         if same is not None:
             out[same] = _overlay(out[same], frame, adding)
             continue
-        swap = next((i for i, f in enumerate(out) if f.status == "done" and f.family in SPINAL
-                     and frame.family in SPINAL), None) if not adding else None
+        swap = next((i for i, f in enumerate(out) if f.status == "done" and f.family in spinal
+                     and frame.family in spinal), None) if not adding else None
         if swap is not None and (instead or not adding):
             carried = out[swap].model_dump() | {k: v for k, v in frame.model_dump().items() if v not in (None, [], {}, "")}
             out[swap] = Frame.model_validate(carried)

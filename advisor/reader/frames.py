@@ -459,8 +459,6 @@ class Grammar:
                 size = self.anatomy[name].size or anat.size
                 add_joint(found, Joint(name=name, size=size, laterality=side, imaging=guide))  # type: ignore[arg-type]
         joints = list(found.values())
-        if len({j.imaging for j in joints}) <= 1:
-            joints = [j.model_copy(update={"imaging": None}) for j in joints]  # one guidance: the frame's
         stated = [s for s in draft.spans("num") if (s.value or {}).get("noun") == "joint"]
         for s in stated:
             s.used = True

@@ -178,8 +178,10 @@ def _not_a_side(tokens: list[Token], i: int, vocab: Vocabulary) -> bool:
         return after in NOT_A_SIDE_AFTER or (before in NOT_A_SIDE_BEFORE and after in ("", ".", ",", "?", "!")
                                              and not placed)
     if word == "left":
-        if i + 1 < len(tokens) and tokens[i + 1].shape == "level":
-            return False  # "and left L4-5": a side
+        following = _phrase(tokens, i + 1, vocab) if i + 1 < len(tokens) else None
+        if i + 1 < len(tokens) and tokens[i + 1].shape == "level" or (
+                following is not None and following[1][0] in ("anat", "family", "region")):
+            return False  # "and left L4-5", "and left ankle injection": a side
         return before in ("patient", "pt", "he", "she", "they", "who", "and", "had", "then", "has", "have") or \
             after in ("before", "early", "without", "ama", "after", "prior")
     if word == "both":

@@ -8,6 +8,7 @@ question reader knows. Per-code facts stay in codes.yaml. This module only loads
 
 from __future__ import annotations
 
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
@@ -115,6 +116,12 @@ class Registry(BaseModel):
         except KeyError:
             known = ", ".join(sorted(f for f, fam in self.families.items() if fam.procedure))
             raise DataError(f"unknown procedure family {family_id!r}; known: {known}", "family") from None
+
+    @cached_property
+    def spinal_families(self) -> frozenset[str]:
+        """Procedure families coded by spinal region (epidurals, facet injections and RFA): an 'instead' between two
+        of them keeps the levels and side."""
+        return frozenset(f.id for f in self.families.values() if f.select == "region" and f.procedure)
 
     def code_region(self, region: str | None) -> str | None:
         """Anatomical region (lumbar) -> the region the codes group by (lumbar_sacral)."""

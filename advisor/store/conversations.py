@@ -17,13 +17,13 @@ from datetime import datetime, timezone
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import ColumnElement, Connection, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from advisor.errors import InvalidInput, NotFound
 from advisor.settings import Settings
 from advisor.store import db
-from advisor.store.db import conversations, feedback, turns
+from advisor.store.db import conversations, corrections, feedback, turns
 from advisor.store.models import (
     MAX_COMMENT,
     MAX_TITLE,
@@ -33,6 +33,7 @@ from advisor.store.models import (
     FeedbackState,
     Rating,
     Turn,
+    TurnCorrection,
 )
 
 log = logging.getLogger("advisor.store")
@@ -222,6 +223,7 @@ class ConversationStore:
         """Remove the conversation and its turns (question and answer text). Feedback ratings stay, without text."""
 
         def work(conn: Connection) -> None:
+            conn.execute(delete(corrections).where(corrections.c.conversation_id == conversation_id))
             conn.execute(delete(turns).where(turns.c.conversation_id == conversation_id))
             done = conn.execute(delete(conversations).where(conversations.c.id == conversation_id))
             if done.rowcount == 0:
@@ -271,13 +273,49 @@ class ConversationStore:
             found = self._turns(conn, conversation_id, with_feedback=False)
         return found[-limit:] if limit else found
 
-    def turn(self, answer_id: str) -> Turn:
-        """One turn by its answer id."""
+    def turn(self, answer_id: str, conversation_id: str | None = None) -> Turn:
+        """One turn by its answer id; with `conversation_id`, only a turn of that conversation."""
+        query = select(turns).where(turns.c.answer_id == answer_id)
         with self._read() as conn:
-            row = conn.execute(select(turns).where(turns.c.answer_id == answer_id)).first()
+            if conversation_id is not None:
+                self._head(conn, conversation_id)
+                query = query.where(turns.c.conversation_id == conversation_id)
+            row = conn.execute(query).first()
+            latest = self._corrections(conn, corrections.c.answer_id == answer_id).get(answer_id)
         if row is None:
-            raise NotFound(f"answer {answer_id!r} does not exist", "answer_id")
-        return Turn(answer_id=row.answer_id, question=row.question, answer=row.answer, created=_utc(row.created))
+            inside = f" in conversation {conversation_id!r}" if conversation_id is not None else ""
+            raise NotFound(f"answer {answer_id!r} does not exist{inside}", "answer_id")
+        return _turn(row, latest)
+
+    def add_correction(self, conversation_id: str, answer_id: str, edit: dict[str, Any],
+                       answer: dict[str, Any]) -> TurnCorrection:
+        """Record the coder's correction of how a turn's question was read, with the answer recomputed from it. The
+        turn keeps its original answer; reads show the latest correction's answer (every correction is kept)."""
+        edit_json, payload = _jsonable(edit), _jsonable(answer)
+        payload["answer_id"], payload["conversation_id"] = answer_id, conversation_id
+        now = _now()
+
+        def work(conn: Connection) -> TurnCorrection:
+            self._head(conn, conversation_id)
+            row = conn.execute(
+                select(turns.c.answer).where(turns.c.answer_id == answer_id, turns.c.conversation_id == conversation_id)
+            ).first()
+            if row is None:
+                raise NotFound(f"answer {answer_id!r} does not exist in conversation {conversation_id!r}", "answer_id")
+            conn.execute(
+                insert(corrections).values(
+                    answer_id=answer_id, conversation_id=conversation_id, edit=edit_json, answer=payload, created=now
+                )
+            )
+            conn.execute(update(conversations).where(conversations.c.id == conversation_id).values(updated=now))
+            count = conn.execute(
+                select(func.count()).select_from(corrections).where(corrections.c.answer_id == answer_id)
+            ).scalar_one()
+            return TurnCorrection(edit=edit_json, original=row.answer, created=now, count=int(count))
+
+        result = self._write(work)
+        log.debug("correction %d of answer %s in conversation %s", result.count, answer_id, conversation_id)
+        return result
 
     # ------------------------------------------------------------------ feedback
 
@@ -299,7 +337,9 @@ class ConversationStore:
             ).first()
             if row is None:
                 raise NotFound(f"answer {answer_id!r} does not exist", "answer_id")
-            answer = row.answer if isinstance(row.answer, dict) else {}
+            latest = self._corrections(conn, corrections.c.answer_id == answer_id).get(answer_id)
+            current = latest[0].answer if latest else row.answer  # the answer as the coder sees it now
+            answer = current if isinstance(current, dict) else {}
             values = {
                 "answer_id": answer_id,
                 "conversation_id": row.conversation_id,
@@ -326,9 +366,11 @@ class ConversationStore:
         )
         with self._read() as conn:
             rows = conn.execute(query).all()
+            latest = self._corrections(conn, corrections.c.answer_id.in_(select(feedback.c.answer_id)))
         out = []
         for r in rows:
-            answer = r.answer_json if isinstance(r.answer_json, dict) else None
+            current = latest[r.answer_id][0].answer if r.answer_id in latest else r.answer_json
+            answer = current if isinstance(current, dict) else None
             out.append(
                 FeedbackRow(
                     id=r.id,
@@ -360,10 +402,22 @@ class ConversationStore:
             raise NotFound(f"conversation {conversation_id!r} does not exist", "conversation_id")
         return row
 
+    def _corrections(self, conn: Connection, where: ColumnElement[bool]) -> dict[str, tuple[Any, int]]:
+        """The latest correction of each turn matching `where`, with how many corrections that turn has had."""
+        latest = (
+            select(corrections.c.answer_id, func.max(corrections.c.id).label("last"), func.count().label("n"))
+            .where(where)
+            .group_by(corrections.c.answer_id)
+            .subquery()
+        )
+        rows = conn.execute(select(corrections, latest.c.n).join(latest, corrections.c.id == latest.c.last)).all()
+        return {r.answer_id: (r, int(r.n)) for r in rows}
+
     def _turns(self, conn: Connection, conversation_id: str, with_feedback: bool = True) -> list[Turn]:
         rows = conn.execute(
             select(turns).where(turns.c.conversation_id == conversation_id).order_by(turns.c.seq)
         ).all()
+        fixes = self._corrections(conn, corrections.c.conversation_id == conversation_id) if rows else {}
         latest: dict[str, FeedbackState] = {}
         if with_feedback and rows:
             fb = conn.execute(
@@ -373,16 +427,20 @@ class ConversationStore:
             ).all()
             for f in fb:
                 latest[f.answer_id] = FeedbackState(rating=f.rating, comment=f.comment, created=_utc(f.created))
-        return [
-            Turn(
-                answer_id=r.answer_id,
-                question=r.question,
-                answer=r.answer,
-                created=_utc(r.created),
-                feedback=latest.get(r.answer_id),
-            )
-            for r in rows
-        ]
+        return [_turn(r, fixes.get(r.answer_id), latest.get(r.answer_id)) for r in rows]
+
+
+def _turn(row: Any, latest: tuple[Any, int] | None, feedback_state: FeedbackState | None = None) -> Turn:
+    """A stored turn as read: the latest correction's answer when the coder corrected the reading (the original
+    answer and the correction are kept beside it), else the answer as first given."""
+    correction = None
+    answer = row.answer
+    if latest is not None:
+        fix, count = latest
+        answer = fix.answer
+        correction = TurnCorrection(edit=fix.edit, original=row.answer, created=_utc(fix.created), count=count)
+    return Turn(answer_id=row.answer_id, question=row.question, answer=answer, created=_utc(row.created),
+                feedback=feedback_state, correction=correction)
 
 
 def _short(value: Any, size: int) -> str | None:

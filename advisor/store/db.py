@@ -60,6 +60,26 @@ turns = Table(
     Index("ix_turns_conversation", "conversation_id", "seq"),
 )
 
+# The coder's corrections of how a question was read, each with the answer recomputed from it; the turn's own answer
+# stays the original. A table of its own, so databases created before it only gain a table (create_all adds it).
+corrections = Table(
+    "corrections",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("answer_id", String(32), ForeignKey("turns.answer_id", ondelete="CASCADE"), nullable=False),
+    Column(
+        "conversation_id",
+        String(32),
+        ForeignKey("conversations.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("edit", JSON, nullable=False),
+    Column("answer", JSON, nullable=False),
+    Column("created", DateTime(timezone=True), nullable=False),
+    Index("ix_corrections_conversation", "conversation_id", "id"),
+    Index("ix_corrections_answer", "answer_id", "id"),
+)
+
 # Feedback keeps no foreign key: a rating outlives the conversation it rates (deleting a conversation removes the
 # question text, the rating and its non-PHI context stay for the team's review).
 feedback = Table(

@@ -20,14 +20,24 @@ class FeedbackState(BaseModel):
     created: datetime
 
 
+class TurnCorrection(BaseModel):
+    """The coder's latest correction of how the question was read; the turn's answer was recomputed from it."""
+
+    edit: dict[str, Any] = Field(description="The understanding as the coder corrected it.")
+    original: dict[str, Any] = Field(description="The answer as first given, with the reader's own understanding.")
+    created: datetime
+    count: int = Field(1, description="How many corrections the turn has had (the latest one counts).")
+
+
 class Turn(BaseModel):
-    """One question and the answer it got."""
+    """One question and the answer it got (recomputed from the coder's correction, when there is one)."""
 
     answer_id: str
     question: str
     answer: dict[str, Any]
     created: datetime
     feedback: FeedbackState | None = None
+    correction: TurnCorrection | None = None
 
 
 class ConversationSummary(BaseModel):
