@@ -13,6 +13,7 @@ MAX_LINES = 100
 MAX_UNITS = 999
 CODE_RE = re.compile(r"^(?:\d{5}|\d{4}[FTU]|[A-V]\d{4})$")
 MODIFIER_RE = re.compile(r"^[A-Z0-9]{2}$")
+EM_CODE_RE = re.compile(r"^99[2-4]\d\d$")  # CPT's Evaluation and Management section spans 99202-99499
 _LINE_RE = re.compile(
     r"^(?P<code>[A-Za-z0-9]+)(?P<mods>(?:-[A-Za-z0-9]*)*)(?:\s*(?:[xX×*]\s*|\s+units?[: ]?\s*)(?P<units>\d+)|\s+(?P<units2>\d+)\s*units?)?$"
 )
@@ -67,6 +68,11 @@ class ClaimLine(BaseModel):
 
     def __str__(self) -> str:
         return format_line(self)
+
+
+def is_em_code(code: str) -> bool:
+    """An E/M visit code (99202-99499), whether or not the catalog lists it; sedation (9915x) is not one."""
+    return bool(EM_CODE_RE.match(code))
 
 
 def format_line(line: ClaimLine) -> str:

@@ -79,8 +79,8 @@ def _check_fields(edit: ProcedureEdit, fam: Family, base: Frame | None, catalog:
     fields = fields_for(fam)
     for name in EDIT_FIELDS:
         if getattr(edit, name) not in (None, []) and name not in fields:
-            raise InvalidInput(f"{where}.{name}: a {fam.label} has no {name}; its fields are {_allowed(fields)}",
-                               f"{where}.{name}")
+            raise InvalidInput(f"{where}.{name}: a {fam.label} has no {name}; its fields are "
+                               f"{', '.join(fields) or 'none'}", f"{where}.{name}")
     if edit.target is not None:
         targets = set(target_options(fam, catalog)) | ({base.target} if base and base.target else set())
         if edit.target not in targets:

@@ -16,7 +16,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from advisor.answer.model import LookupFact, Verdict
-from advisor.claims import ClaimLine
+from advisor.claims import ClaimLine, is_em_code
 from advisor.reader.model import Proposal, Reading
 from advisor.rules.catalog import Catalog
 from advisor.rules.engine import check
@@ -37,7 +37,7 @@ def _bears_on(fact: str, lines: list[ClaimLine], catalog: Catalog) -> bool:
     if fact == "diagnostic":
         return any("KX" in ln.modifiers for ln in lines)
     if fact == "separate_problem":
-        return any(is_em(ln.code) for ln in lines)
+        return any(is_em_code(ln.code) for ln in lines)
     if fact == "ultrasound":
         return any((i := catalog.code(ln.code)) is not None and i.imaging == "included_us" for ln in lines)
     if fact == "distinct_sites":
@@ -72,10 +72,6 @@ class Decision:
     lookup: list[LookupFact] = field(default_factory=list)
 
 
-def is_em(code: str) -> bool:
-    return code.startswith("992") and len(code) == 5 and code.isdigit()
-
-
 def _key(line: ClaimLine, sides: bool) -> tuple[str, frozenset[str]]:
     return line.code, frozenset(m for m in line.modifiers if sides or m not in SIDES)
 
@@ -96,7 +92,7 @@ def build_proposal(reading: Reading, recommended: list[ClaimLine], catalog: Cata
         return None
     lines = _dedupe(list(reading.lines))
     mods = list(reading.modifiers)
-    non_em = [ln for ln in recommended if not is_em(ln.code)]
+    non_em = [ln for ln in recommended if not is_em_code(ln.code)]
     compared = _comparison(reading)
     if compared is not None and not lines:
         return compared
@@ -124,16 +120,16 @@ def build_proposal(reading: Reading, recommended: list[ClaimLine], catalog: Cata
         return Proposal(kind="modifier", modifier=mods[0], summary=f"modifier {mods[0]}")
     if reading.units and (lines or non_em):
         base = lines or non_em
-        target = next((ln for ln in reversed(base) if ln.code not in catalog.guidance_codes and not is_em(ln.code)),
+        target = next((ln for ln in reversed(base) if ln.code not in catalog.guidance_codes and not is_em_code(ln.code)),
                       base[0])
         changed = [ln.model_copy(update={"units": reading.units}) if ln is target else ln for ln in base]
         if reading.facts.get("other_side"):
             changed = _other_side(changed, target)
         return Proposal(kind="units", lines=changed, summary=f"{target.code} x{reading.units}")
     if lines:
-        if all(is_em(ln.code) for ln in lines):
+        if all(is_em_code(ln.code) for ln in lines):
             return Proposal(kind="em25", lines=lines + non_em, summary=", ".join(str(ln) for ln in lines))
-        if reading.em is not None and not any(is_em(ln.code) for ln in lines):
+        if reading.em is not None and not any(is_em_code(ln.code) for ln in lines):
             em = ClaimLine(code=reading.em.code or PLACEHOLDER_EM)  # "E/M + 20553 the same day?"
             return Proposal(kind="em25", lines=[em, *lines], summary=f"an E/M with {', '.join(map(str, lines))}")
         return _lines_proposal(lines, non_em, None)
@@ -164,9 +160,9 @@ def _class_lines(reading: Reading, catalog: Catalog) -> list[ClaimLine]:
 
 def _lines_proposal(lines: list[ClaimLine], non_em: list[ClaimLine], modifier: str | None) -> Proposal:
     summary = ", ".join(str(ln) for ln in lines)
-    if all(is_em(ln.code) for ln in lines):
+    if all(is_em_code(ln.code) for ln in lines):
         lines = lines + non_em
-    kind = "em25" if any(is_em(ln.code) for ln in lines) else "lines"
+    kind = "em25" if any(is_em_code(ln.code) for ln in lines) else "lines"
     return Proposal(kind=kind, lines=lines, modifier=modifier, summary=summary)  # type: ignore[arg-type]
 
 
@@ -198,7 +194,7 @@ def _attach(lines: list[ClaimLine], mods: list[str], reading: Reading) -> list[C
         if on is not None:
             index = next((i for i, ln in enumerate(out) if ln.code == on), None)
         if index is None and mod in EM_MODS:
-            index = next((i for i, ln in enumerate(out) if is_em(ln.code)), None)
+            index = next((i for i, ln in enumerate(out) if is_em_code(ln.code)), None)
         if index is None and codes:
             nearest = min(codes, key=lambda s: min(abs(s.start - pos), abs(s.end - pos))).value["code"]
             index = next((i for i, ln in enumerate(out) if ln.code == nearest), 0)
@@ -221,7 +217,7 @@ def _written_on(reading: Reading, mod_span: object) -> str | None:
 
 
 def _with_units(lines: list[ClaimLine], units: int) -> list[ClaimLine]:
-    plain = [i for i, ln in enumerate(lines) if ln.units == 1 and not is_em(ln.code)]
+    plain = [i for i, ln in enumerate(lines) if ln.units == 1 and not is_em_code(ln.code)]
     if not plain:
         return lines
     index = plain[-1]
@@ -310,7 +306,7 @@ def verdict_for(proposal: Proposal, recommended: list[ClaimLine], rec: Recommend
     bare: set[str] = set()
     if proposal.kind == "em25":
         # "Can I bill 99213?" asks whether the E/M is billable; the 25 it needs is part of billing it
-        bare = {ln.code for ln in proposed if is_em(ln.code) and not ln.modifiers}
+        bare = {ln.code for ln in proposed if is_em_code(ln.code) and not ln.modifiers}
         proposed = [ln for ln in proposed if ln.code not in bare]
         corrected = [ln for ln in corrected if ln.code not in bare]
         if bare and not any(ln.code in bare for ln in checked.claim):
@@ -392,4 +388,4 @@ def decide(reading: Reading, encounter: Encounter, catalog: Catalog) -> Decision
     return Decision(rec, checked, claim, findings, verdict, reasons, pending, proposal)
 
 
-__all__ = ["Decision", "bag", "build_proposal", "decide", "in_context", "is_em", "lookup_verdict", "verdict_for"]
+__all__ = ["Decision", "bag", "build_proposal", "decide", "in_context", "lookup_verdict", "verdict_for"]

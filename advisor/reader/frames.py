@@ -27,6 +27,7 @@ SEPARATOR_WORDS = frozenset({"and", "plus", "also", "then", "but", "&", "+", ","
 SPINAL_REGIONS = frozenset({"cervical", "thoracic", "lumbar", "sacral"})
 STATUS_RANK = {"negated": 4, "planned": 3, "historical": 2, "mentioned": 1}
 SEQUENCE_CUES = frozenset({"after", "following"})
+RESULT_CUES = frozenset({"gave", "provided", "resulted in"})  # past only when they report a result ("gave 80%")
 INDICATION_WORDS = frozenset({"for", "due", "because"})  # "T9 for rib fx pain": the indication follows the site
 GUIDE_RANK = {"fluoroscopy": 0, "ct": 0, "ultrasound": 1, "none": 2}  # which guidance a frame takes when several
 
@@ -202,10 +203,12 @@ class Grammar:
         named = [self.registry.families[s.value] for s in words]
         if draft.shared_act is not None and draft.shared_act.kind == "family":
             named.append(self.registry.families[draft.shared_act.value])
+        if any(s.value == "single_shot" for s in draft.spans("cue")):  # one bolus, catheter pulled the same day
+            named = [self.registry.families[f.single_shot] if f.single_shot else f for f in named]
         acts |= {f.act for f in named}
         acts.discard("visit")  # "put 57 on the E/M when the doc decides to do RFA": the visit is the E/M's
         if "catheter" in acts and any(s.value == "single_shot" for s in draft.spans("cue")):
-            acts = (acts - {"catheter"}) | {"inject"}  # one bolus through a catheter pulled the same day
+            acts = (acts - {"catheter"}) | {"inject"}
         if not acts:
             acts = {"inject"}  # "L5-S1 facet R": a target named alone was injected
         targets = {s.value for s in draft.spans("anat")}
@@ -265,7 +268,8 @@ class Grammar:
         head = draft.chunks[0]
         anchored = any(s.kind == "cue" and s.value in ("present", "repeat") for s in head.spans)
         cues = [s for c in draft.chunks for s in c.of("cue")
-                if c is head or not (anchored or (c.of("pct") and s.value == "historical" and self._own_subject(c)))]
+                if (c is head or not (anchored or (c.of("pct") and s.value == "historical" and self._own_subject(c))))
+                and not (s.text.lower() in RESULT_CUES and not c.of("pct"))]
         present = any(s.value == "present" for s in cues)
         found: Status = "done"
         for s in [s for c in draft.chunks for s in c.of("cue")]:

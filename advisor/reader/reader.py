@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from advisor.claims import ClaimLine
+from advisor.claims import ClaimLine, is_em_code
 from advisor.reader.facts import history_facts, pattern_facts, payer_and_claim
-from advisor.reader.frames import Grammar, add_joint, count_levels, settle_muscles
+from advisor.reader.frames import RESULT_CUES, Grammar, add_joint, count_levels, settle_muscles
 from advisor.reader.levels import parse_level_token
 from advisor.reader.model import EMFrame, Frame, Joint, Reading, Span
 from advisor.reader.questions import lookup_request, question_type
@@ -21,7 +21,6 @@ from advisor.reader.vocab import Vocabulary, vocabulary_of
 from advisor.rules.catalog import Catalog
 from advisor.rules.model import FACT_QUESTIONS
 
-EM_CODE_PREFIX = "99"
 SPINAL_JOINT_FAMILIES = frozenset({"facet_injection", "facet_rfa", "facet_us"})
 REPEAT_ORDINALS = {"second": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4, "fifth": 5, "5th": 5, "sixth": 6,
                    "6th": 6}
@@ -287,7 +286,7 @@ def _in_past_clause(plain: list[Span], i: int) -> bool:
     """A code in a clause about the past ('after a 64635', 'yesterday (99213 billed)', 'had 64483 last week')."""
     j = i - 1
     while j >= 0 and not (plain[j].kind == "punct" and plain[j].value in (".", "?", "!", ";", ",")):
-        if plain[j].kind == "cue" and plain[j].value == "historical":
+        if plain[j].kind == "cue" and plain[j].value == "historical" and plain[j].text.lower() not in RESULT_CUES:
             return True
         j -= 1
     k = i + 1
@@ -302,7 +301,7 @@ def _in_past_clause(plain: list[Span], i: int) -> bool:
 
 
 def _em(drafts: list[Any], reading: Reading, spans: list[Span]) -> EMFrame | None:
-    codes = [ln.code for ln in reading.lines if ln.code.startswith(EM_CODE_PREFIX)]
+    codes = [ln.code for ln in reading.lines if is_em_code(ln.code)]
     visit = any(s.kind == "act" and s.value == "visit" for s in spans)
     for s in spans:
         if s.kind == "act" and s.value == "visit":

@@ -15,6 +15,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from advisor.claims import is_em_code
 from advisor.errors import DataError
 from advisor.rules.model import Confidence, weakest
 from advisor.rules.registry import Family, Registry, load_registry
@@ -346,6 +347,10 @@ def load_curated(directory: Path = CATALOG_DIR) -> Catalog:
     missing = sorted(set(used) - set(sources))
     if missing:
         raise DataError(f"catalog cites unknown source ids: {', '.join(missing)}", "sources.yaml")
+    mismatched = sorted(c for c, info in codes.items() if (info.family == "em") != is_em_code(c))
+    if mismatched:
+        raise DataError(f"codes.yaml: family em must hold exactly the E/M codes (99202-99499): {', '.join(mismatched)}",
+                        "codes.yaml")
     unknown = sorted({w.code for w in unguided if w.code} - set(codes))
     if unknown:
         raise DataError(f"families.yaml without_imaging names codes missing from codes.yaml: {', '.join(unknown)}",

@@ -54,6 +54,7 @@ class Family(BaseModel):
     imaging: ImagingRule
     guidance: dict[str, str] = Field(default_factory=dict)
     variants: dict[str, str] = Field(default_factory=dict)
+    single_shot: str | None = None
     without_imaging: WithoutImaging | None = None
     purpose: bool = False
     sessions: str | dict[str, str] | None = None
@@ -156,7 +157,7 @@ def load_registry(directory: Path, known_sources: set[str]) -> Registry:
         unknown = [t for t in (*fam.targets, *fam.generic) if t not in anatomy]
         if unknown:
             raise DataError(f"families.yaml {fam.id}: unknown target(s) {', '.join(unknown)}", "families.yaml")
-        bad = [v for v in fam.variants.values() if v not in families]
+        bad = [v for v in (*fam.variants.values(), fam.single_shot) if v is not None and v not in families]
         if bad:
             raise DataError(f"families.yaml {fam.id}: unknown variant family {', '.join(bad)}", "families.yaml")
         if fam.counts == "levels" and fam.level_unit is None:

@@ -6,16 +6,14 @@ modifier indicators, MUE adjudication indicators (Palmetto, First Coast).
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from itertools import combinations
 
-from advisor.claims import ClaimLine
+from advisor.claims import ClaimLine, is_em_code
 from advisor.rules.catalog import PtpPair
 from advisor.rules.context import ANATOMIC, X_MODIFIERS, Ctx, carried_modifiers
 from advisor.rules.rulebook import rule
 
-EM_CODE = re.compile(r"99[2-4]\d\d")
 BILATERAL_DOC = "modifier-50-bilateral#Medicare physician claims: modifier 50, one line, one unit"
 
 
@@ -170,7 +168,7 @@ def ptp(ctx: Ctx) -> None:
         if not (ctx.has_code(a) and ctx.has_code(b)):
             continue
         pair = ctx.catalog.ptp(a, b)
-        if pair is None or pair.mi == 9 or (pair.mi == 1 and EM_CODE.fullmatch(pair.col2)):
+        if pair is None or pair.mi == 9 or (pair.mi == 1 and is_em_code(pair.col2)):
             # E/M in column 2 with indicator 1 (imported CMS rows): modifier 25 decides, see rules_em.
             continue
         label = f"NCCI PTP edit {pair.col1}/{pair.col2} (modifier indicator {pair.mi}; {pair.table} table)"
