@@ -15,7 +15,7 @@ from typing import Any, Protocol
 
 from pydantic import ValidationError
 
-from advisor.answer.edits import Correction, JointEdit, ProcedureEdit, UnderstandingEdit
+from advisor.answer.edits import MAX_MUSCLES, Correction, JointEdit, ProcedureEdit, UnderstandingEdit
 from advisor.answer.model import Answer, Understanding
 from advisor.answer.understood import (
     EDIT_FIELDS,
@@ -23,6 +23,7 @@ from advisor.answer.understood import (
     fields_for,
     joint_options,
     procedure_families,
+    required_fields,
     shown,
     target_options,
     view_of,
@@ -91,6 +92,13 @@ def _check_fields(edit: ProcedureEdit, fam: Family, base: Frame | None, catalog:
         if joint.name not in joints:
             raise InvalidInput(f"{where}.joints[{k}].name: unknown joint {joint.name!r}; allowed: {_allowed(joints)}",
                                f"{where}.joints[{k}].name")
+    for name in required_fields(fam):
+        if getattr(edit, name) in (None, []):
+            values = {"region": catalog.registry.regions, "target": target_options(fam, catalog),
+                      "joints": joint_options(catalog)}.get(name)
+            choose = f"; allowed: {_allowed(values)}" if values else f" (1-{MAX_MUSCLES})"
+            raise InvalidInput(f"{where}.{name}: a {fam.label} is coded by its {name}, so it needs one{choose}",
+                               f"{where}.{name}")
 
 
 # --- laying the edit over the original reading ----------------------------------------------------------------------

@@ -100,6 +100,7 @@ class NotBilled(BaseModel):
     label: str
     status: Status
     candidates: list[str] = Field(default_factory=list, description="Families the words could mean, when unsettled.")
+    as_billed: ProcedureView | None = Field(None, description="Its fields as read, to bill it today after all.")
 
 
 class UnderstandingView(BaseModel):
@@ -138,6 +139,7 @@ class FamilyChoice(BaseModel):
     id: str
     label: str
     fields: list[str] = Field(description="The ProcedureEdit fields this family uses.")
+    required: list[str] = Field(default_factory=list, description="The fields that pick its code and must be set.")
     targets: list[Option] = Field(default_factory=list, description="Targets, for families coded by target.")
 
 

@@ -57,6 +57,15 @@ def fields_for(fam: Family) -> tuple[str, ...]:
     return tuple(f for f in EDIT_FIELDS if wanted[f])
 
 
+def required_fields(fam: Family) -> tuple[str, ...]:
+    """The fields whose value picks the code and has no default: the region of a family coded by region, and the
+    joints, muscles or target of one counted or coded by them (the reader asks for the same when a question omits
+    them)."""
+    deciding = {"region": fam.select == "region", "joints": fam.counts == "joints",
+                "muscles": fam.counts == "muscles", "target": fam.select == "target"}
+    return tuple(f for f in fields_for(fam) if deciding.get(f))
+
+
 def procedure_families(catalog: Catalog) -> dict[str, Family]:
     """The families a question can describe (not E/M visits or imaging guidance)."""
     return {fid: fam for fid, fam in catalog.registry.families.items() if fam.procedure}
@@ -85,6 +94,7 @@ def choices(catalog: Catalog) -> Choices:
     return Choices(
         version=catalog.registry.version,
         families=[FamilyChoice(id=fid, label=fam.label, fields=list(fields_for(fam)),
+                               required=list(required_fields(fam)),
                                targets=_options(target_options(fam, catalog)) if fam.select == "target" else [])
                   for fid, fam in procedure_families(catalog).items()],
         regions=_options(catalog.registry.regions),
@@ -141,7 +151,8 @@ def view_of(u: Understanding, catalog: Catalog) -> UnderstandingView | None:
         elif frame.family in families or (frame.family is None and frame.status == "done"):
             fam = families.get(frame.family or "")
             not_billed.append(NotBilled(source=i, family=frame.family, label=fam.label if fam else "procedure",
-                                        status=frame.status, candidates=[c for c in frame.candidates if c in families]))
+                                        status=frame.status, candidates=[c for c in frame.candidates if c in families],
+                                        as_billed=procedure_view(i, frame, fam) if fam else None))
     facts = u.encounter.facts
     em = u.encounter.em
     return UnderstandingView(
@@ -171,5 +182,6 @@ def with_views(conversation: Any, catalog: Catalog) -> Any:
     return conversation
 
 
-__all__ = ["EDIT_FIELDS", "choices", "fields_for", "joint_options", "procedure_families", "procedure_view", "shown",
+__all__ = ["EDIT_FIELDS", "choices", "fields_for", "joint_options", "procedure_families", "procedure_view",
+           "required_fields", "shown",
            "stored_view", "target_options", "view_of", "with_views"]

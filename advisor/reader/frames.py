@@ -27,6 +27,7 @@ SEPARATOR_WORDS = frozenset({"and", "plus", "also", "then", "but", "&", "+", ","
 SPINAL_REGIONS = frozenset({"cervical", "thoracic", "lumbar", "sacral"})
 STATUS_RANK = {"negated": 4, "planned": 3, "historical": 2, "mentioned": 1}
 SEQUENCE_CUES = frozenset({"after", "following"})
+CODE_NOUNS = frozenset({"code", "codes", "cpt", "cpts"})  # "the arthrocentesis codes": a code family named
 RESULT_CUES = frozenset({"gave", "provided", "resulted in"})  # past only when they report a result ("gave 80%")
 INDICATION_WORDS = frozenset({"for", "due", "because"})  # "T9 for rib fx pain": the indication follows the site
 GUIDE_RANK = {"fluoroscopy": 0, "ct": 0, "ultrasound": 1, "none": 2}  # which guidance a frame takes when several
@@ -105,21 +106,27 @@ class Grammar:
 
     def drafts(self, spans: list[Span]) -> list[Draft]:
         drafts: list[Draft] = []
+        mentioned: list[Span] = []  # anatomy named as a complaint, which a later "it" or "the bursa" may point to
+        sides_of: dict[int, list[Span]] = {}  # the sides named with it
         for index, sentence in enumerate(sentences(spans)):
             chunks = chunks_of(sentence, index)
-            sentence_acts = [s for c in chunks for s in c.of("act", "family")]
+            # acts a target without its own may share; not one the question negates ("not a facet injection, it
+            # was a transforaminal")
+            sentence_acts = [s for c in chunks if not c.cues("negated") for s in c.of("act", "family")]
             pending: list[Chunk] = []
             current: Draft | None = None
-            mentioned: list[Span] = []
             for chunk in chunks:
                 if self._mention_only(chunk):
                     for a in chunk.of("anat", "level"):
                         a.used = True  # "examined the shoulder", "L5 radiculopathy": mentioned, not a procedure site
                     mentioned += [a for a in chunk.of("anat") if self._procedural(a)]
+                    sides_of.update({id(a): chunk.of("side") for a in chunk.of("anat")})
                     continue
-                if mentioned and chunk.of("act") and not chunk.of("anat", "family", "level") and \
-                        any(s.text.lower() in ("it", "them", "that", "there") for s in chunk.spans):
-                    chunk.spans.append(mentioned[-1])  # "examined the knee and decided to inject it"
+                if mentioned and chunk.of("act") and not chunk.of("family", "level") and (
+                        any(s.text.lower() in ("it", "them", "that", "there") for s in chunk.spans)
+                        and not chunk.of("anat") or self._points_back(chunk, mentioned[-1])):
+                    chunk.spans += [mentioned[-1], *(x for x in sides_of.get(id(mentioned[-1]), [])
+                                                     if not chunk.of("side"))]  # "examined the knee... inject it"
                 if current is not None and self._location(chunk, current):
                     current.chunks.append(chunk)  # "suprascapular nerve block, R shoulder": where, not another joint
                 elif current is not None and self._other_side(chunk, current):
@@ -140,6 +147,14 @@ class Grammar:
                 # a sentence that only adds attributes ("Under fluoro.") lends them to the previous sentence's frame
                 drafts[-1].chunks += attributes
         return _fold_bare_acts(drafts)
+
+    def _points_back(self, chunk: Chunk, earlier: Span) -> bool:
+        """'L olecranon bursitis. Aspirated the bursa': a generic target of the same class as anatomy named before
+        (the bursa, the joint) is that anatomy."""
+        anat = [self.anatomy.get(a.value) for a in chunk.of("anat")]
+        named = self.anatomy.get(earlier.value)
+        return bool(anat) and named is not None and all(a is not None and a.generic and a.kind == named.kind
+                                                        for a in anat)
 
     def _location(self, chunk: Chunk, current: Draft) -> bool:
         """A joint named after a nerve, spinal or muscle procedure, with no act of its own, says where that procedure
@@ -266,6 +281,12 @@ class Grammar:
         frame only borrows attributes from do not move a procedure the head chunk places today or repeats ("Repeat
         TFESI, the prior one gave 30% relief"), nor does a chunk that reports an earlier result."""
         head = draft.chunks[0]
+        procedure_words = [(c, s) for c in draft.chunks for s in c.of("act", "family")]
+        if procedure_words and all(_next_word(c, s) in CODE_NOUNS for c, s in procedure_words):
+            for c in draft.chunks:
+                for s in c.of("cue"):
+                    s.used = True
+            return "mentioned"  # "is the knee major for the arthrocentesis codes?": a code family, not a service
         anchored = any(s.kind == "cue" and s.value in ("present", "repeat") for s in head.spans)
         cues = [s for c in draft.chunks for s in c.of("cue")
                 if (c is head or not (anchored or (c.of("pct") and s.value == "historical" and self._own_subject(c))))
@@ -588,6 +609,11 @@ def add_joint(found: dict[str, Joint], joint: Joint) -> None:
         found[f"{joint.name}:{joint.laterality}"] = joint
     elif joint.laterality and found[same].laterality is None:
         found[same] = found[same].model_copy(update={"laterality": joint.laterality})
+
+
+def _next_word(chunk: Chunk, span: Span) -> str:
+    i = chunk.spans.index(span)
+    return chunk.spans[i + 1].text.lower() if i + 1 < len(chunk.spans) else ""
 
 
 def _nearest(candidates: list[Span], chunk: Chunk) -> Span | None:

@@ -121,7 +121,9 @@ def _asks_codes(clause: list[Span]) -> bool:
     return bool(words & {"codes", "code", "cpt", "cpts", "lines", "modifiers", "modifier", "units", "coding"})
 
 
-TABLE_FIELDS = frozenset({"mue", "mai", "ptp", "global", "bilateral", "multiple", "imaging", "size"})
+# table facts asked about even when the question describes a procedure ("bilateral L4-5 MBB: what's the MUE?");
+# a joint's size class is not one of them: for a described injection the claim answers it
+TABLE_FIELDS = frozenset({"mue", "mai", "ptp", "global", "bilateral", "multiple", "imaging"})
 
 
 def lookup_request(spans: list[Span], qtype: QuestionType, described: bool) -> LookupRequest | None:
