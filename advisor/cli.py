@@ -46,6 +46,7 @@ def check_cmd(
 ) -> None:
     """Check the claim lines of one date of service against the rules."""
     from advisor.rules.engine import check_request
+    from advisor.services import build_catalog
 
     body: dict[str, Any] = {}
     if file is not None:
@@ -62,7 +63,7 @@ def check_cmd(
     if not body.get("lines"):
         fail("give claim lines, e.g. `advisor check 99213-25 64493-50`, or --file encounter.json")
     try:
-        result = check_request(body)
+        result = check_request(body, build_catalog(get_settings()))
     except AdvisorError as exc:
         fail(exc.message)
     if as_json:

@@ -114,8 +114,8 @@ def build_proposal(reading: Reading, recommended: list[ClaimLine], catalog: Cata
         if non_em:
             target = non_em[-1] if mods[0] in X_MODS and len(non_em) > 1 else non_em[0]
             every = _on_every_line(reading)  # "LT on both", "KX on all of them"
-            lines = [ln.with_modifiers(*[m for m in mods if m not in ln.modifiers]) if every or ln is target else ln
-                     for ln in non_em]
+            lines = [ln.with_modifiers(*[m for m in mods if m not in ln.modifiers], drop=tuple(reading.set_aside))
+                     if every or ln is target else ln.with_modifiers(drop=tuple(reading.set_aside)) for ln in non_em]
             return Proposal(kind="modifier", lines=lines, modifier=mods[0], summary=f"modifier {mods[0]}")
         return Proposal(kind="modifier", modifier=mods[0], summary=f"modifier {mods[0]}")
     if reading.units and (lines or non_em):

@@ -10,7 +10,7 @@ from pydantic import ValidationError
 
 from advisor.errors import InvalidInput
 from advisor.reader.levels import parse_level_token
-from advisor.reader.model import Frame, Reading
+from advisor.reader.model import Frame, Joint, Reading
 from advisor.rules.catalog import Catalog
 from advisor.rules.model import EMVisit, Encounter, Facts, Procedure, UltrasoundDocs
 
@@ -30,12 +30,28 @@ def procedures(frame: Frame, catalog: Catalog) -> list[Procedure]:
     if fam.counts == "joints":
         return [Procedure(**base | {"laterality": j.laterality or (frame.laterality if len(frame.joints) == 1 else None),
                                     "joint": j.name, "joint_size": j.size, "imaging": j.imaging or frame.imaging})
-                for j in frame.joints] or [Procedure(**base)]
+                for j in _pair_sides(frame.joints)] or [Procedure(**base)]
     if fam.counts == "muscles":
         base |= {"muscles": max(1, min(frame.muscles, 50)) if frame.muscles else None, "laterality": None}
     if fam.counts == "levels" and len(frame.sides) > 1:
         base |= _levels_per_side(frame, fam.level_unit or "joint")
     return [Procedure(**base)]
+
+
+def _pair_sides(joints: list[Joint]) -> list[Joint]:
+    """The same joint on the right and on the left with the same guidance is one bilateral procedure ("R shoulder
+    inj, L shoulder inj"); different joints, or different guidance per side, stay separate."""
+    out: list[Joint] = []
+    for j in joints:
+        mate = next((i for i, o in enumerate(out) if o.name == j.name and (
+            None in (o.imaging, j.imaging) or o.imaging == j.imaging) and {o.laterality, j.laterality} == {"left", "right"}),
+            None)
+        if mate is None:
+            out.append(j)
+        else:
+            out[mate] = out[mate].model_copy(update={"laterality": "bilateral",
+                                                     "imaging": out[mate].imaging or j.imaging})
+    return out
 
 
 def _levels_per_side(frame: Frame, unit: str) -> dict[str, Any]:

@@ -37,6 +37,7 @@ GUIDE_RANK = {"fluoroscopy": 0, "ct": 0, "ultrasound": 1, "none": 2}  # which gu
 class Chunk:
     spans: list[Span]
     sentence: int
+    location: bool = False  # says where the frame's procedure was done ("R shoulder" after a nerve block)
 
     def of(self, *kinds: str) -> list[Span]:
         return [s for s in self.spans if s.kind in kinds]
@@ -128,7 +129,8 @@ class Grammar:
                     chunk.spans += [mentioned[-1], *(x for x in sides_of.get(id(mentioned[-1]), [])
                                                      if not chunk.of("side"))]  # "examined the knee... inject it"
                 if current is not None and self._location(chunk, current):
-                    current.chunks.append(chunk)  # "suprascapular nerve block, R shoulder": where, not another joint
+                    chunk.location = True  # "suprascapular nerve block, R shoulder": where, not another joint
+                    current.chunks.append(chunk)
                 elif current is not None and self._other_side(chunk, current):
                     drafts.append(Draft(chunks=[chunk], shared_act=_nearest(sentence_acts, chunk) or
                                         next(iter(current.spans("act", "family")), None)))
@@ -226,7 +228,7 @@ class Grammar:
             acts = (acts - {"catheter"}) | {"inject"}
         if not acts:
             acts = {"inject"}  # "L5-S1 facet R": a target named alone was injected
-        targets = {s.value for s in draft.spans("anat")}
+        targets = {s.value for c in draft.chunks if not c.location for s in c.of("anat")}
         targets |= {(f.generic or f.targets or ("",))[0] for f in named if f.targets}
         has_levels = bool(draft.spans("level")) or any(
             (s.value or {}).get("noun") == "level" for s in draft.spans("num", "ordinal")) or any(

@@ -118,6 +118,8 @@ class Reading(BaseModel):
     lines: list[ClaimLine] = Field(default_factory=list, description="Claim lines written in the question.")
     named: list[str] = Field(default_factory=list, description="Families named, one per mention, in order.")
     modifiers: list[str] = Field(default_factory=list, description="Modifiers named on their own.")
+    set_aside: list[str] = Field(default_factory=list, description="Modifiers the question proposes to leave off "
+                                 "('LT on both instead of XS').")
     units: int | None = Field(None, description="Units proposed in words (twice, x2, per nerve).")
     proposal: Proposal | None = None
     lookup: LookupRequest | None = None

@@ -55,7 +55,7 @@ def read(question: str, catalog: Catalog) -> Reading:
     reading.frames = _merge(frames, catalog, reading)
     past = {c for f in reading.frames if f.status != "done" for c in f.codes}
     reading.lines = _lines(spans, catalog, past)
-    reading.modifiers = _modifiers(spans)
+    reading.modifiers, reading.set_aside = _modifiers(spans)
     reading.em = _em(drafts, reading, spans)
     for d in drafts:
         if _is_visit(d):
@@ -209,18 +209,17 @@ def _fold_generic(drafts: list[Any], grammar: Grammar) -> list[Any]:
     return out
 
 
-def _modifiers(spans: list[Span]) -> list[str]:
-    """Modifiers named on their own, except one the question sets aside ('LT on both instead of XS')."""
+def _modifiers(spans: list[Span]) -> tuple[list[str], list[str]]:
+    """Modifiers named on their own, and those the question sets aside ('LT on both instead of XS')."""
     plain = [s for s in spans if s.kind != "fact"]
-    out = []
+    out, aside = [], []
     for i, s in enumerate(plain):
         if s.kind != "mod":
             continue
         s.used = True  # a modifier named on its own is part of what the question proposes
         before = [x for x in plain[max(0, i - 2):i] if x.kind not in ("filler",)]
-        if not any(x.kind == "cue" and x.value == "negated" for x in before):
-            out.append(s.value)
-    return list(dict.fromkeys(out))
+        (aside if any(x.kind == "cue" and x.value == "negated" for x in before) else out).append(s.value)
+    return list(dict.fromkeys(out)), list(dict.fromkeys(aside))
 
 
 def _drop_unsupported(frames: list[Frame], drafts: list[Any], reading: Reading) -> list[Frame]:

@@ -229,8 +229,9 @@ def _modifier(tokens: list[Token], i: int) -> str | None:
     if tok.shape == "word":
         if up in CASELESS_MODS or (tok.text in UPPER_MODS):
             return up
-        if tok.text in ("RT", "LT") and (before in ("modifier", "modifiers", "mod", "/", "or", "and", "-")
-                                          or after in ("/", "modifier", "modifiers")):
+        if tok.text in ("RT", "LT") and (before in ("modifier", "modifiers", "mod", "/", "or", "and", "-", "use",
+                                                    "put", "append", "add", "just")
+                                          or after in ("/", "modifier", "modifiers", "instead")):
             return up
         return None
     if tok.shape != "num" or up not in NUMERIC_MODS:
