@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic_core import ErrorDetails
 
 from advisor.errors import InvalidInput
 
@@ -15,7 +16,8 @@ CODE_RE = re.compile(r"^(?:\d{5}|\d{4}[FTU]|[A-V]\d{4})$")
 MODIFIER_RE = re.compile(r"^[A-Z0-9]{2}$")
 EM_CODE_RE = re.compile(r"^99[2-4]\d\d$")  # CPT's Evaluation and Management section spans 99202-99499
 _LINE_RE = re.compile(
-    r"^(?P<code>[A-Za-z0-9]+)(?P<mods>(?:-[A-Za-z0-9]*)*)(?:\s*(?:[xX×*]\s*|\s+units?[: ]?\s*)(?P<units>\d+)|\s+(?P<units2>\d+)\s*units?)?$"
+    r"^(?P<code>[A-Za-z0-9]+)(?P<mods>(?:-[A-Za-z0-9]*)*)"
+    r"(?:\s*(?:[xX×*]\s*|\s+units?[: ]?\s*)(?P<units>\d+)|\s+(?P<units2>\d+)\s*units?)?$"
 )
 
 
@@ -60,7 +62,7 @@ class ClaimLine(BaseModel):
         """True when the line carries any of the given modifiers."""
         return any(m in self.modifiers for m in modifiers)
 
-    def with_modifiers(self, *add: str, drop: tuple[str, ...] = ()) -> "ClaimLine":
+    def with_modifiers(self, *add: str, drop: tuple[str, ...] = ()) -> ClaimLine:
         """A copy with `drop` removed and `add` appended (skipping duplicates)."""
         mods = [m for m in self.modifiers if m not in drop]
         mods += [m for m in add if m not in mods]
@@ -118,9 +120,9 @@ def build_line(data: dict[str, Any], where: str = "line") -> ClaimLine:
         raise InvalidInput(f"{where}: {problems}", where) from None
 
 
-def _describe(err: dict[str, Any]) -> str:
-    field = ".".join(str(p) for p in err.get("loc", ()))
-    message = str(err.get("msg", "invalid")).removeprefix("Value error, ")
+def _describe(err: ErrorDetails) -> str:
+    field = ".".join(str(p) for p in err["loc"])
+    message = err["msg"].removeprefix("Value error, ")
     return f"{field}: {message}" if field else message
 
 

@@ -6,7 +6,7 @@ import json
 import re
 import sys
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import typer
 
@@ -14,7 +14,8 @@ from advisor.claims import split_lines
 from advisor.errors import AdvisorError
 from advisor.settings import get_settings
 
-app = typer.Typer(help="Pain Coding Advisor: interventional pain coding, checked by a rules engine.", no_args_is_help=True)
+app = typer.Typer(help="Pain Coding Advisor: interventional pain coding, checked by a rules engine.",
+                  no_args_is_help=True)
 
 
 def fail(message: str, code: int = 2) -> None:
@@ -25,8 +26,8 @@ def fail(message: str, code: int = 2) -> None:
 
 @app.command()
 def serve(
-    host: Annotated[Optional[str], typer.Option(help="Interface to bind.")] = None,
-    port: Annotated[Optional[int], typer.Option(help="Port to listen on.")] = None,
+    host: Annotated[str | None, typer.Option(help="Interface to bind.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
 ) -> None:
     """Start the web app and JSON API."""
     import uvicorn
@@ -39,9 +40,9 @@ def serve(
 
 @app.command("check")
 def check_cmd(
-    lines: Annotated[Optional[list[str]], typer.Argument(help="Claim lines, e.g. 99213-25 64493-50 '64636 x2'.")] = None,
-    payer: Annotated[Optional[str], typer.Option(help="medicare | commercial")] = None,
-    file: Annotated[Optional[Path], typer.Option("--file", help="encounter.json: {lines, payer, facts}.")] = None,
+    lines: Annotated[list[str] | None, typer.Argument(help="Claim lines, e.g. 99213-25 64493-50 '64636 x2'.")] = None,
+    payer: Annotated[str | None, typer.Option(help="medicare | commercial")] = None,
+    file: Annotated[Path | None, typer.Option("--file", help="encounter.json: {lines, payer, facts}.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
     """Check the claim lines of one date of service against the rules."""
@@ -78,8 +79,8 @@ def check_cmd(
 def ask_cmd(
     question: Annotated[str, typer.Argument(help="The coding question, in your own words.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print the full answer as JSON.")] = False,
-    payer: Annotated[Optional[str], typer.Option(help="medicare | commercial (overrides the question).")] = None,
-    conversation: Annotated[Optional[str], typer.Option(help="Continue this conversation id.")] = None,
+    payer: Annotated[str | None, typer.Option(help="medicare | commercial (overrides the question).")] = None,
+    conversation: Annotated[str | None, typer.Option(help="Continue this conversation id.")] = None,
 ) -> None:
     """Answer a coding question: verdict, claim lines from the rules engine, and cited guidance."""
     from pydantic import ValidationError

@@ -6,15 +6,15 @@ from __future__ import annotations
 
 import threading
 from functools import cached_property
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING
 
 from advisor.rules.catalog import Catalog, curated_catalog
 from advisor.settings import Settings
 
 if TYPE_CHECKING:
+    from advisor.answer.pipeline import AnswerPipeline
     from advisor.retrieval.search import Searcher
     from advisor.retrieval.service import RetrievalService
-    from advisor.answer.pipeline import AnswerPipeline
     from advisor.store import ConversationStore
 
 

@@ -8,8 +8,9 @@ word overlap; retrieval adds context passages for the question. It never invents
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Sequence
+from typing import Any
 
 from advisor.answer.model import Citation, LookupFact, Understanding, Verdict
 from advisor.answer.verdict import Decision
@@ -30,10 +31,12 @@ OVERRIDE_NOTE = ("The question asks me to set the coding rules aside. I can't do
 VERDICT_WORDS = {"yes": "**Yes.**", "no": "**No.**", "conditional": "**It depends.**"}
 STATUS_WORDS = {"negated": "not done", "planned": "planned, not today", "historical": "earlier, not today",
                 "mentioned": "only mentioned"}
-CLAIM_TYPES = {"office": "physician claim", "asc": "ASC facility claim", "facility": "hospital outpatient facility claim"}
+CLAIM_TYPES = {"office": "physician claim", "asc": "ASC facility claim",
+               "facility": "hospital outpatient facility claim"}
 KEY_TERMS = re.compile(r"\b(radiculopathy|radicular|axial|sciatica|diagnos[ie]s|diagnostic|therapeutic|relief|views?|"
-                       r"images?|report|documentation|sessions?|levels?|[ctl]\d{1,2}-[ctls]\d{1,2}|ncd|lcd|national coverage|"
-                       r"appeal|audit\w*|oig|mai|mue|global|pulsed|cgs|noridian|novitas|palmetto|wps|ngs|first coast)\b")
+                       r"images?|report|documentation|sessions?|levels?|[ctl]\d{1,2}-[ctls]\d{1,2}|ncd|lcd|"
+                       r"national coverage|appeal|audit\w*|oig|mai|mue|global|pulsed|cgs|noridian|novitas|palmetto|"
+                       r"wps|ngs|first coast)\b")
 Section = Callable[[str], Any]
 
 
@@ -99,7 +102,8 @@ def _lead(text: str, limit: int = 320) -> str:
 
 
 def frame_words(frame: Frame, label: str) -> str:
-    """One procedure as read: 'facet joint injection / medial branch block, lumbar, 2 levels (L4-5, L5-S1), bilateral'."""
+    """One procedure as read: 'facet joint injection / medial branch block, lumbar, 2 levels (L4-5, L5-S1),
+    bilateral'."""
     bits = [label or frame.family or "procedure"]
     if frame.region:
         bits.append(frame.region)
@@ -220,7 +224,7 @@ def _claim_answer(u: Understanding, decision: Decision, passages: Sequence[Any],
         if decision.verdict == "conditional" else []
     if shown or waits:
         out.append("**Why:**")
-    for fact, finding in dict((p, f) for p, f in waits).items():
+    for fact, finding in dict(waits).items():
         out.append(f"- Not stated: {FACT_QUESTIONS.get(fact, fact)}{reg.mark(finding.explains)}")
     for f in shown[:6]:
         caveat = " _(rests on an unconfirmed value)_" if f.confidence == "unconfirmed" and "not yet confirmed" not in \

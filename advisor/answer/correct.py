@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 from pydantic import ValidationError
 
+from advisor.answer.compose import describe
 from advisor.answer.edits import MAX_MUSCLES, Correction, JointEdit, ProcedureEdit, UnderstandingEdit
 from advisor.answer.model import Answer, Understanding
 from advisor.answer.understood import (
@@ -106,7 +107,7 @@ def _check_fields(edit: ProcedureEdit, fam: Family, base: Frame | None, catalog:
 def _joint(edit: JointEdit, base: Frame | None, keep_guidance: bool, catalog: Catalog) -> Joint:
     before = next((j for j in (base.joints if base else []) if j.name == edit.name), None)
     size = joint_options(catalog).get(edit.name) or (before.size if before else None)  # checked: one of the two
-    return Joint(name=edit.name, size=size, laterality=edit.side,  # type: ignore[arg-type]
+    return Joint(name=edit.name, size=size, laterality=edit.side,
                  imaging=before.imaging if before and keep_guidance else None)
 
 
@@ -248,7 +249,9 @@ def correct_turn(pipeline: Recomputer, store: CorrectionStore, conversation_id: 
     answer = pipeline.recompute(turn.question, Understanding(reading=reading, encounter=encounter), edit.payer.value)
     before = view_of(original, catalog)
     if before is not None:  # apply_edit accepted the reading, so it has a view
-        answer.corrected = Correction(changes=changes(before.as_edit(), edit, pipeline.labels()), original=before)
+        labels = pipeline.labels()
+        answer.corrected = Correction(changes=changes(before.as_edit(), edit, labels), original=before,
+                                      original_words=describe(original.reading, original.encounter, labels))
     answer.conversation_id, answer.answer_id = conversation_id, answer_id
     store.add_correction(conversation_id, answer_id, edit.model_dump(mode="json"), answer.model_dump(mode="json"))
     log.info("correct conversation=%s answer=%s changes=%d verdict=%s lines=%d", conversation_id, answer_id,

@@ -99,6 +99,7 @@ class NotBilled(BaseModel):
     family: str | None = None
     label: str
     status: Status
+    why: str = Field("", description="Why it is not billed, in words ('planned, not today').")
     candidates: list[str] = Field(default_factory=list, description="Families the words could mean, when unsettled.")
     as_billed: ProcedureView | None = Field(None, description="Its fields as read, to bill it today after all.")
 
@@ -126,6 +127,7 @@ class Correction(BaseModel):
     changes: list[str] = Field(default_factory=list, description="What the coder changed, in words "
                                                                  "('facet joint injection: side right → bilateral').")
     original: UnderstandingView = Field(description="The reading the correction replaced.")
+    original_words: str = Field("", description="That reading in words ('I read this as: …').")
 
 
 class Option(BaseModel):

@@ -15,7 +15,8 @@ import concurrent.futures
 import logging
 import re
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolMessage
 
@@ -110,7 +111,7 @@ class ChatEngine:
             [f.message for f in d.findings] + [c.text for c in tool_log.registry.citations]
         codes, modifiers = supported_terms(evidence)
         clean, citations, report = check_text(text, codes, modifiers, tool_log.registry.citations)
-        notices = [report.notice()] if report.changed else []
+        notices = [notice] if (notice := report.notice()) else []
         lead = VERDICT_LEAD.match(clean)
         if d.verdict and lead and _verdict_word(lead.group(2)) != d.verdict:
             clean = clean[lead.end():].lstrip()

@@ -9,8 +9,8 @@ citations 1..k in order of first use.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Iterable, Sequence
 
 from advisor.answer.model import Citation
 

@@ -115,4 +115,4 @@ class Answer(BaseModel):
                                                            "correction of the reading.")
 
 
-__all__ = ["AskRequest", "Answer", "Citation", "LookupFact", "Proposal", "Understanding", "Verdict"]
+__all__ = ["Answer", "AskRequest", "Citation", "LookupFact", "Proposal", "Understanding", "Verdict"]

@@ -13,8 +13,9 @@ import logging
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable, Protocol
+from typing import Any, Protocol
 
 from langchain_core.runnables import Runnable, RunnableLambda
 
@@ -103,13 +104,14 @@ class AnswerPipeline:
         self.store = store if store is not None else MemoryStore()
         self.engine = engine or make_engine(settings)
         # from an understanding on: the chain after reading, also run on its own for a coder's correction
-        self.from_understanding: Runnable = (
+        self.from_understanding: Runnable[dict[str, Any], dict[str, Any]] = (
             RunnableLambda(self._rules, name="rules")
             | RunnableLambda(self._retrieve, name="retrieve")
             | RunnableLambda(self._write, name="write")
             | RunnableLambda(self._finish, name="finish")
         )
-        self.chain: Runnable = RunnableLambda(self._understand, name="understand") | self.from_understanding
+        self.chain: Runnable[dict[str, Any], dict[str, Any]] = (
+            RunnableLambda(self._understand, name="understand") | self.from_understanding)
 
     @property
     def catalog(self) -> Any:
@@ -243,10 +245,11 @@ class AnswerPipeline:
                   on_event: Event | None = None) -> Answer:
         """The answer for an understanding given from outside (the coder's corrected reading): rules, retrieval and
         the writer, without reading the question again. Nothing is stored; the caller decides where it goes."""
-        request = AskRequest.model_construct(question=question, conversation_id=None, payer=payer)
+        request = AskRequest(question=question, payer=payer)
         state = self.from_understanding.invoke({"request": request, "understanding": understanding,
                                                 "on_event": on_event})
-        return state["answer"]
+        answer: Answer = state["answer"]
+        return answer
 
 
 def make_pipeline(services: Any) -> AnswerPipeline:

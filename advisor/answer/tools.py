@@ -43,7 +43,8 @@ class RecommendArgs(BaseModel):
 
 
 class CheckArgs(BaseModel):
-    lines: list[str] = Field(description="Claim lines like '99213-25', '64493-50', '64636 x2'.", min_length=1, max_length=30)
+    lines: list[str] = Field(description="Claim lines like '99213-25', '64493-50', '64636 x2'.", min_length=1,
+                             max_length=30)
 
 
 class SearchArgs(BaseModel):
@@ -86,7 +87,8 @@ def make_tools(state: dict[str, Any], pipeline: Any, log: ToolLog) -> list[BaseT
         StructuredTool.from_function(recommend_codes, name="recommend_codes", args_schema=RecommendArgs,
                                      description="Claim lines the rules engine recommends for services described."),
         StructuredTool.from_function(check_claim, name="check_claim", args_schema=CheckArgs,
-                                     description="Check proposed claim lines; returns findings and the corrected claim."),
+                                     description="Check proposed claim lines; returns findings and the corrected "
+                                                 "claim."),
         StructuredTool.from_function(search_guidance, name="search_guidance", args_schema=SearchArgs,
                                      description="Search the coding guidance; cite results as [n]."),
     ]

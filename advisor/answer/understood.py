@@ -7,11 +7,12 @@ guided one its guidance, one whose purpose matters its purpose. Nothing here lis
 
 from __future__ import annotations
 
+import logging
 from typing import Any, get_args
 
 from pydantic import ValidationError
 
-from advisor.answer.compose import CLAIM_TYPES
+from advisor.answer.compose import CLAIM_TYPES, STATUS_WORDS
 from advisor.answer.edits import (
     MAX_LEVELS,
     MAX_MUSCLES,
@@ -32,6 +33,7 @@ from advisor.rules.catalog import Catalog
 from advisor.rules.model import Imaging, JointSize, Laterality, Payer, Setting
 from advisor.rules.registry import Family
 
+log = logging.getLogger("advisor.answer")
 EDIT_FIELDS = ("region", "levels", "side", "joints", "muscles", "target", "guidance", "purpose")
 NOT_EDITABLE = ("lookup", "out_of_scope")
 LABELS = {"ct": "CT", "none": "No imaging", "by_level": "By level, as read", "medicare": "Medicare",
@@ -85,6 +87,10 @@ def joint_options(catalog: Catalog) -> dict[str, str]:
     return named | {f"{size} joint": size for size in get_args(JointSize)}
 
 
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 def _options(values: Any) -> list[Option]:
     return [Option(value=v, label=label(v)) for v in values]
 
@@ -101,11 +107,10 @@ def choices(catalog: Catalog) -> Choices:
         sides=_options(get_args(Laterality)),
         guidance=_options(get_args(Imaging)),
         purposes=_options(get_args(Purpose)),
-        joints=[JointChoice(value=name, label=label(name), size=size)  # type: ignore[arg-type]
+        joints=[JointChoice(value=name, label=label(name), size=size)
                 for name, size in joint_options(catalog).items()],
         payers=_options([p.value for p in Payer]),
-        settings=[Option(value=s.value, label=CLAIM_TYPES[s.value][0].upper() + CLAIM_TYPES[s.value][1:])
-                  for s in Setting],
+        settings=[Option(value=s.value, label=_sentence(CLAIM_TYPES[s.value])) for s in Setting],
         em_codes=[Option(value=c.code, label=f"{c.code} — {c.descriptor}") for c in catalog.family_codes("em")],
     )
 
@@ -139,10 +144,19 @@ def procedure_view(index: int, frame: Frame, fam: Family) -> ProcedureView:
 
 
 def view_of(u: Understanding, catalog: Catalog) -> UnderstandingView | None:
-    """The understanding as editable fields (None for look-ups and questions outside the advisor's scope)."""
-    reading = u.reading
-    if reading.kind in NOT_EDITABLE:
+    """The understanding as editable fields (None for look-ups and questions outside the advisor's scope, and for a
+    reading the fields cannot hold: the answer stands without its summary rather than fail)."""
+    if u.reading.kind in NOT_EDITABLE:
         return None
+    try:
+        return _view(u, catalog)
+    except ValidationError as exc:
+        log.warning("no editable summary for this reading (%s)", exc.errors()[0].get("type"))
+        return None
+
+
+def _view(u: Understanding, catalog: Catalog) -> UnderstandingView:
+    reading = u.reading
     families = procedure_families(catalog)
     procedures, not_billed = [], []
     for i, frame in enumerate(reading.frames):
@@ -151,15 +165,16 @@ def view_of(u: Understanding, catalog: Catalog) -> UnderstandingView | None:
         elif frame.family in families or (frame.family is None and frame.status == "done"):
             fam = families.get(frame.family or "")
             not_billed.append(NotBilled(source=i, family=frame.family, label=fam.label if fam else "procedure",
-                                        status=frame.status, candidates=[c for c in frame.candidates if c in families],
+                                        status=frame.status, why=STATUS_WORDS.get(frame.status, "procedure unsettled"),
+                                        candidates=[c for c in frame.candidates if c in families],
                                         as_billed=procedure_view(i, frame, fam) if fam else None))
     facts = u.encounter.facts
     em = u.encounter.em
     return UnderstandingView(
         procedures=procedures, not_billed=not_billed, payer=facts.payer, setting=facts.setting,
-        em=None if em is None else EMEdit(
+        em=None if em is None else EMEdit(  # the visit's own statement first, as the recommender reads it
             code=em.code, new_patient=em.new_patient if em.new_patient is not None else facts.new_patient,
-            separate_problem=facts.separate_problem if facts.separate_problem is not None else em.separate_problem))
+            separate_problem=em.separate_problem if em.separate_problem is not None else facts.separate_problem))
 
 
 def stored_view(answer: dict[str, Any], catalog: Catalog) -> dict[str, Any] | None:
@@ -183,5 +198,4 @@ def with_views(conversation: Any, catalog: Catalog) -> Any:
 
 
 __all__ = ["EDIT_FIELDS", "choices", "fields_for", "joint_options", "procedure_families", "procedure_view",
-           "required_fields", "shown",
-           "stored_view", "target_options", "view_of", "with_views"]
+           "required_fields", "shown", "stored_view", "target_options", "view_of", "with_views"]

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 from advisor.answer.model import LookupFact, Verdict
 from advisor.claims import ClaimLine, is_em_code
@@ -109,7 +110,7 @@ def build_proposal(reading: Reading, recommended: list[ClaimLine], catalog: Cata
         if not non_em:
             non_em = _class_lines(reading, catalog)  # "do add-on codes ever take 51?": a representative claim
             if non_em:
-                non_em = non_em[:-1] + [non_em[-1].with_modifiers(*mods)]
+                non_em = [*non_em[:-1], non_em[-1].with_modifiers(*mods)]
                 return Proposal(kind="modifier", lines=non_em, modifier=mods[0], summary=f"modifier {mods[0]}")
         if non_em:
             target = non_em[-1] if mods[0] in X_MODS and len(non_em) > 1 else non_em[0]
@@ -120,8 +121,8 @@ def build_proposal(reading: Reading, recommended: list[ClaimLine], catalog: Cata
         return Proposal(kind="modifier", modifier=mods[0], summary=f"modifier {mods[0]}")
     if reading.units and (lines or non_em):
         base = lines or non_em
-        target = next((ln for ln in reversed(base) if ln.code not in catalog.guidance_codes and not is_em_code(ln.code)),
-                      base[0])
+        target = next((ln for ln in reversed(base)
+                       if ln.code not in catalog.guidance_codes and not is_em_code(ln.code)), base[0])
         changed = [ln.model_copy(update={"units": reading.units}) if ln is target else ln for ln in base]
         if reading.facts.get("other_side"):
             changed = _other_side(changed, target)
@@ -145,7 +146,7 @@ def build_proposal(reading: Reading, recommended: list[ClaimLine], catalog: Cata
 
 def _on_every_line(reading: Reading) -> bool:
     words = [s.text.lower() for s in reading.spans if s.kind != "fact"]
-    return any(a == "on" and b in ("both", "all", "each", "every") for a, b in zip(words, words[1:]))
+    return any(a == "on" and b in ("both", "all", "each", "every") for a, b in pairwise(words))
 
 
 def _class_lines(reading: Reading, catalog: Catalog) -> list[ClaimLine]:
@@ -163,7 +164,7 @@ def _lines_proposal(lines: list[ClaimLine], non_em: list[ClaimLine], modifier: s
     if all(is_em_code(ln.code) for ln in lines):
         lines = lines + non_em
     kind = "em25" if any(is_em_code(ln.code) for ln in lines) else "lines"
-    return Proposal(kind=kind, lines=lines, modifier=modifier, summary=summary)  # type: ignore[arg-type]
+    return Proposal(kind=kind, lines=lines, modifier=modifier, summary=summary)
 
 
 def _dedupe(lines: list[ClaimLine]) -> list[ClaimLine]:
@@ -234,7 +235,7 @@ def _comparison(reading: Reading) -> Proposal | None:
     """'Is an intra-articular facet injection coded differently from a medial branch block?': the frames compared by
     family (same family, same codes)."""
     words = [s.text.lower() for s in reading.spans if s.kind != "fact"]
-    pairs = set(zip(words, words[1:]))
+    pairs = set(pairwise(words))
     match = next((p for p in COMPARE_WORDS if p in pairs), None)
     families = reading.named
     if match is None or len(families) < 2:
@@ -347,6 +348,12 @@ def _no_em(checked: CheckResult, bare: set[str]) -> tuple[Verdict, list[str], li
     return "no", [f.rule for f in why] or ["the E/M is not billable here"], []
 
 
+def _not_done(reading: Reading) -> set[str]:
+    """Families the question names only as not done or planned (not as done on any date): no claim for them yet."""
+    done = {f.family for f in reading.frames if f.status in ("done", "historical")}
+    return {f.family for f in reading.frames if f.family and f.status in ("negated", "planned")} - done
+
+
 def lookup_verdict(reading: Reading, facts: list[LookupFact]) -> Verdict | None:
     """A yes/no look-up answered by the tables: 'Is there an NCCI edit between X and Y?' (an edit exists), 'Is X an
     add-on?' (it is). Other yes/no look-ups get no verdict (the guidance answers them in words)."""
@@ -367,15 +374,22 @@ def decide(reading: Reading, encounter: Encounter, catalog: Catalog) -> Decision
     rec = recommend(encounter, catalog) if encounter.procedures or (encounter.em and encounter.em.code) else None
     recommended = list(rec.claim) if rec else []
     checked = None
-    if rec is None and reading.lines:
-        checked = check(list(reading.lines), encounter.facts, catalog)
+    not_done = _not_done(reading)
+    written = [ln for ln in reading.lines if _family(ln.code, catalog) not in not_done]
+    if rec is None and written:
+        checked = check(written, encounter.facts, catalog)
         recommended = list(checked.claim)
     proposal = build_proposal(reading, recommended, catalog)
-    verdict, reasons, pending = None, [], []
+    verdict: Verdict | None = None
+    reasons: list[str] = []
+    pending: list[str] = []
     if proposal is not None and reading.kind in ("claim", "clarify"):
         if proposal.lines and proposal.kind != "coverage":
             checked = check(in_context(proposal, recommended, catalog), encounter.facts, catalog)
-        if reading.kind == "clarify" or not reading.confident:
+        undone = sorted({_family(ln.code, catalog) for ln in proposal.lines} & not_done)
+        if undone:  # "left before it was done ... bill 20610-53?": the question says it was not done today
+            verdict, reasons = "no", [f"not done: {catalog.family(f).label}" for f in undone]
+        elif reading.kind == "clarify" or not reading.confident:
             verdict, reasons = "conditional", ["not fully read"]
         else:
             verdict, reasons, pending = verdict_for(proposal, recommended, rec, checked, catalog,

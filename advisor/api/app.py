@@ -5,11 +5,19 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from advisor import __version__
-from advisor.api import routes_check, routes_conversations, routes_feedback, routes_health, routes_search
-from advisor.api import routes_ask, routes_audit, routes_correct
+from advisor.api import (
+    routes_ask,
+    routes_audit,
+    routes_check,
+    routes_conversations,
+    routes_correct,
+    routes_feedback,
+    routes_health,
+    routes_search,
+)
 from advisor.api.errors import install_error_handlers
-from advisor.services import Services
 from advisor.api.web import install_web
+from advisor.services import Services
 from advisor.settings import Settings, get_settings
 
 

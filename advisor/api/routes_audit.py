@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from typing import Literal
 
-from fastapi import APIRouter, Query, Request, UploadFile
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile  # what request.form() holds (FastAPI's UploadFile subclasses it)
 
 from advisor.api.deps import ServicesDep
 from advisor.audit.csv_input import UploadTooLarge
@@ -32,7 +33,7 @@ async def _read_limited(file: UploadFile, limit: int) -> bytes:
 async def post_audit(
     request: Request,
     services: ServicesDep,
-    format: Literal["json", "html"] = Query("json", description="json (default) or html (the report page)."),  # noqa: A002
+    format: Literal["json", "html"] = Query("json", description="json (default) or html (the report page)."),
     max_findings: int = Query(MAX_FINDINGS_JSON, ge=0, le=1_000_000),
 ) -> Response:
     """Audit a CSV export of claim lines (one row per line); see the audit README for the columns."""

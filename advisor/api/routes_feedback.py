@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Literal
 
 from fastapi import APIRouter, Query, Response
@@ -34,7 +34,8 @@ class FeedbackSaved(BaseModel):
 def post_feedback(body: FeedbackBody, services: ServicesDep) -> FeedbackSaved:
     """Rate an answer (unknown answer_id → 404). Every rating is kept; the latest one is shown on the answer."""
     row = services.store.add_feedback(body.answer_id, body.rating, body.comment)
-    return FeedbackSaved(id=row.id, answer_id=row.answer_id, rating=row.rating, comment=row.comment, created=row.created)
+    return FeedbackSaved(id=row.id, answer_id=row.answer_id, rating=row.rating, comment=row.comment,
+                         created=row.created)
 
 
 @router.get("/feedback", response_model=list[FeedbackRow])
@@ -43,7 +44,7 @@ def get_feedback(
 ) -> list[FeedbackRow] | Response:
     """All feedback with the rated question and answer (CSV for a spreadsheet)."""
     if format == "csv":
-        stamp = datetime.now(timezone.utc).strftime("%Y%m%d")
+        stamp = datetime.now(UTC).strftime("%Y%m%d")
         return Response(
             services.store.feedback_csv(),
             media_type="text/csv; charset=utf-8",

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import date
-from typing import AsyncIterator
 
 from fastapi import APIRouter, FastAPI
 from fastapi.concurrency import run_in_threadpool

@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:
+    from advisor.audit.service import AuditResult  # imported at call time: the CLI starts without the audit stack
 
 
 def audit_cmd(
     claims: Annotated[Path, typer.Argument(help="CSV export of claim lines (see `advisor.audit.csv_input`).")],
-    report: Annotated[Optional[Path], typer.Option("--report", help="Write the HTML report here.")] = None,
-    out: Annotated[Optional[Path], typer.Option("--out", help="Write the findings CSV here.")] = None,
+    report: Annotated[Path | None, typer.Option("--report", help="Write the HTML report here.")] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Write the findings CSV here.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the whole result as JSON.")] = False,
     mod25_threshold: Annotated[
-        Optional[float], typer.Option("--mod25-threshold", min=0.0, max=1.0, help="Flag providers above this rate.")
+        float | None, typer.Option("--mod25-threshold", min=0.0, max=1.0, help="Flag providers above this rate.")
     ] = None,
 ) -> None:
     """Check every claim in a CSV export and report the panel patterns auditors look for."""
@@ -52,7 +55,7 @@ def audit_cmd(
         typer.echo(f"findings: {out}")
 
 
-def render_text(result) -> str:  # noqa: ANN001 - AuditResult, imported lazily
+def render_text(result: AuditResult) -> str:
     s = result.summary
     lines = [
         f"{s.claims:,} claims, {s.lines:,} lines, {s.providers} providers, {s.patients} patients "

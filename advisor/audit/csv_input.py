@@ -55,7 +55,8 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
              "proc code", "proc"),
     "modifiers": ("modifiers", "modifier", "mods", "mod", "modifier 1", "mod1"),
     "units": ("units", "qty", "quantity", "days or units", "days/units", "unit", "service units"),
-    "payer": ("payer", "insurance", "plan", "payer name", "financial class", "primary payer", "insurance plan", "payor"),
+    "payer": ("payer", "insurance", "plan", "payer name", "financial class", "primary payer", "insurance plan",
+              "payor"),
     "setting": ("setting", "pos", "place of service", "place_of_service"),
     "diagnoses": ("diagnosis", "diagnoses", "dx", "icd10", "icd-10", "diagnosis codes", "dx codes", "icd"),
 }

@@ -4,17 +4,19 @@ Each pattern names the rule or the audit finding behind it and reports the numbe
 (claim id, date of service, file line numbers) a billing lead needs to pull for review. Sources are those collected in
 /work/shared/domain/facts.md §6 (LCDs) and §7 (OIG findings); the LCD limits themselves come from the rules catalog.
 
-| id                | what                                                                    | basis                            |
-|-------------------|-------------------------------------------------------------------------|----------------------------------|
-| MOD25-RATE        | E/M-25 on injection days, per provider (flag above 50%)                 | OIG OEI-07-03-00470, A-09-23-03014 |
-| TPI-CADENCE       | trigger point sessions < 60 days apart or > 3 per rolling 12 months     | TPI LCD L39656/A59480, L37913/A59553 |
-| LCD-SESSIONS      | sessions per patient, region, rolling 12 months, per LCD session limit  | ESI, facet, SI LCDs; OIG A-07-21-00618, A-09-20-03003, A-09-21-03002 |
-| LEVELS            | levels per session beyond the family's LCD limit (facet, TF, facet RFA) | facet LCD group 2, ESI billing article A58745 |
-| US-20611          | 20611 share of major-joint injections; 20611 billed with 76942          | CPT 20611 (US included), CPT Assistant Nov 2015 |
-| MOD59-XS          | 59 where the specific XS (separate structure) fits                      | CMS X{EPSU} (CR8863); OIG modifier 59 report (40% not met) |
-| BILATERAL-RTLT    | bilateral billed as RT + LT lines on Medicare physician claims          | MPFS bilateral indicator 1: one line with 50 |
-| ADDON-ALONE       | add-on codes without their primary on the same claim                    | CPT add-on convention |
-| EM-IN-GLOBAL      | E/M within 10 days after a 010-global procedure (64633/64635/64625)     | MPFS global days; Claims Processing Manual Ch. 12 |
+| id             | what                                                        | basis                                 |
+|----------------|-------------------------------------------------------------|---------------------------------------|
+| MOD25-RATE     | E/M-25 on injection days, per provider (flag above 50%)     | OIG OEI-07-03-00470, A-09-23-03014    |
+| TPI-CADENCE    | TPI sessions < 60 days apart or > 3 per rolling 12 months   | TPI LCD L39656/A59480, L37913/A59553  |
+| LCD-SESSIONS   | sessions per patient, region, rolling 12 months, per limit  | ESI, facet, SI LCDs; OIG              |
+|                |                                                             | A-07-21-00618, A-09-20-03003,         |
+|                |                                                             | A-09-21-03002                         |
+| LEVELS         | levels per session beyond the family's LCD limit            | facet LCD group 2, ESI article A58745 |
+| US-20611       | 20611 share of major-joint injections; 20611 with 76942     | CPT 20611, CPT Assistant Nov 2015     |
+| MOD59-XS       | 59 where the specific XS (separate structure) fits          | CMS X{EPSU} (CR8863); OIG modifier 59 |
+| BILATERAL-RTLT | bilateral billed as RT + LT lines on Medicare office claims | MPFS bilateral indicator 1 (use 50)   |
+| ADDON-ALONE    | add-on codes without their primary on the same claim        | CPT add-on convention                 |
+| EM-IN-GLOBAL   | E/M within 10 days after a 010-global procedure             | MPFS global days; CPM Ch. 12          |
 
 A session is one date of service (NGS SI FAQ: all procedures on one day are one session). "Rolling 12 months" counts
 the sessions in the year ending on each session date (the date one year earlier excluded). Which family counts
@@ -29,6 +31,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from itertools import pairwise
 from typing import Literal
 
 from pydantic import BaseModel, Field
@@ -136,7 +139,7 @@ def _refs(pairs: list[ClaimRef], limit: int) -> tuple[list[ClaimRef], int]:
         key = (r.claim_id, r.dos)
         if key in unique:
             merged = unique[key]
-            for ln, code in zip(r.lines, r.codes):
+            for ln, code in zip(r.lines, r.codes, strict=True):
                 if ln not in merged.lines:
                     merged.lines.append(ln)
                     merged.codes.append(code)
@@ -286,11 +289,11 @@ class Panel:
             dates = sorted(sessions[patient])
             result.checked += 1
             counts = rolling_counts(dates)
-            close = [(a, b) for a, b in zip(dates, dates[1:]) if (b - a).days < gap]
-            over = [d for d, n in zip(dates, counts) if n > limit.value]
+            close = [(a, b) for a, b in pairwise(dates) if (b - a).days < gap]
+            over = [d for d, n in zip(dates, counts, strict=True) if n > limit.value]
             if not close and not over:
                 continue
-            intervals = [(b - a).days for a, b in zip(dates, dates[1:])]
+            intervals = [(b - a).days for a, b in pairwise(dates)]
             involved = {d for pair in close for d in pair} | set(over)
             claims = [ref(c, [r]) for d in sorted(involved) for c, r in sessions[patient][d]]
             result.flags.append(_flag(
@@ -321,7 +324,7 @@ class Panel:
                              if k != TPI_SESSIONS)
         limits = {k: self.catalog.sessions[k] for k in keys}
         cites = sorted({s for p in limits.values() for s in p.sources})
-        caps = ", ".join(f"{k.replace('_', ' ')} {p.value}" + (" (unconfirmed)" if p.confidence == "unconfirmed" else "")
+        caps = ", ".join(f"{k.replace('_', ' ')} {p.value}{' (unconfirmed)' if p.confidence == 'unconfirmed' else ''}"
                          for k, p in limits.items())
         result = PatternResult(
             id="LCD-SESSIONS", title="LCD session limits per patient, region and rolling 12 months",
@@ -343,7 +346,7 @@ class Panel:
                                  "max_sessions_12m": peak, "limit": limit.value})
             if peak <= limit.value:
                 continue
-            over = [d for d, n in zip(dates, counts) if n > limit.value]
+            over = [d for d, n in zip(dates, counts, strict=True) if n > limit.value]
             claims = [ref(c, [r]) for d in over for c, r in by_date[d]]
             result.flags.append(_flag(
                 f"patient {patient}, {key.replace('_', ' ')}, {region.replace('_', '/')}",
@@ -594,8 +597,8 @@ class Panel:
                     procs[(claim.patient_id, claim.provider)].append((claim.dos, claim, r))
                 elif self.is_visit(r):
                     ems.append((claim, r))
-        for items in procs.values():
-            items.sort(key=lambda t: t[0])
+        for dated in procs.values():
+            dated.sort(key=lambda t: t[0])
         hits: dict[str, list[ClaimRef]] = defaultdict(list)
         details: dict[str, list[str]] = defaultdict(list)
         for claim, r in ems:

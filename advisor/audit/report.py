@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from html import escape
 
 from advisor.audit.patterns import PatternResult
@@ -134,7 +134,8 @@ def summary_html(result: AuditResult) -> str:
               "bad" if s.claims_with_errors else ""),
         _card("Claims with warnings", f"{s.claims_with_warnings:,} ({_pct(s.warning_rate)})",
               "warn" if s.claims_with_warnings else ""),
-        _card("Patterns flagged", f"{s.patterns_flagged} of {len(result.patterns)}", "bad" if s.patterns_flagged else ""),
+        _card("Patterns flagged", f"{s.patterns_flagged} of {len(result.patterns)}",
+              "bad" if s.patterns_flagged else ""),
         _card("Malformed rows", f"{s.malformed_rows:,}", "warn" if s.malformed_rows else ""),
     ]
     top = "".join(f"<li>{e(t)}</li>" for t in s.top_patterns) or "<li>No panel pattern flagged.</li>"
@@ -215,7 +216,7 @@ def render_report(
     """The whole report page (UTF-8 HTML text)."""
     if mod25_threshold is None:
         mod25_threshold = result.options.mod25_threshold
-    generated = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    generated = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     patterns = sorted(result.patterns, key=lambda p: (not p.flagged, -len(p.flags)))
     body = (
         f"<h1>{e(title)}</h1><p class=\"muted small\">Generated {e(generated)} by Pain Coding Advisor. The uploaded "

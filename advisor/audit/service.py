@@ -117,10 +117,10 @@ def check_claims(claims: list[Claim], catalog: Catalog) -> list[AuditFinding]:
         if result is None:
             result = memo[memo_key] = check(list(lines), facts, catalog)
         for f in result.findings:
-            lines = [r.line for r in claim.rows if r.code in f.codes] or [r.line for r in claim.rows]
+            numbers = [r.line for r in claim.rows if r.code in f.codes] or [r.line for r in claim.rows]
             findings.append(AuditFinding(
                 claim_id=claim.claim_id, dos=claim.dos, patient_id=first.patient_id, provider=first.provider,
-                payer=first.payer.value, lines=lines, codes=f.codes, rule=f.rule, severity=f.severity,
+                payer=first.payer.value, lines=numbers, codes=f.codes, rule=f.rule, severity=f.severity,
                 message=f.message, confidence=f.confidence,
             ))
     return findings

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -63,7 +63,9 @@ def status_cmd(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.
 
 
 @data_app.command("remove")
-def remove_cmd(version: Annotated[str, typer.Argument(help="e.g. v32.1r0, 'CMS PTP v32.1r0', 2026-01-01, '2026 A'.")]) -> None:
+def remove_cmd(
+    version: Annotated[str, typer.Argument(help="e.g. v32.1r0, 'CMS PTP v32.1r0', 2026-01-01, '2026 A'.")],
+) -> None:
     """Unload one imported table version."""
     from advisor.data.db import remove
 
@@ -80,7 +82,7 @@ def diff_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     confirm: Annotated[bool, typer.Option("--confirm/--no-confirm",
                                           help="Also list agreements whose curated mark is not 'confirmed'.")] = True,
-    on: Annotated[Optional[str], typer.Option("--date", help="Compare the tables in effect on YYYY-MM-DD.")] = None,
+    on: Annotated[str | None, typer.Option("--date", help="Compare the tables in effect on YYYY-MM-DD.")] = None,
 ) -> None:
     """Where the curated catalog (codes.yaml, ptp.yaml) disagrees with the imported CMS tables."""
     from datetime import date

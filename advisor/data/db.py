@@ -7,11 +7,12 @@ generator), and any error rolls the whole call back, leaving the database exactl
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from advisor.data.detect import KIND_LABEL, MUE, PTP, RVU
 from advisor.data.readers import Parsed, parse, sources
@@ -37,6 +38,7 @@ CREATE TABLE IF NOT EXISTS mpfs (
 CREATE INDEX IF NOT EXISTS mpfs_code ON mpfs (code);
 """
 DATA_TABLE = {PTP: "ptp", MUE: "mue", RVU: "mpfs"}
+Progress = Callable[[Iterable[Any]], Iterable[Any]]  # wraps the rows of one file (a tqdm bar, or nothing)
 
 
 @dataclass
@@ -80,7 +82,8 @@ def _delete_file(conn: sqlite3.Connection, file_id: int, kind: str) -> None:
     conn.execute("DELETE FROM files WHERE id = ?", (file_id,))
 
 
-def _load(conn: sqlite3.Connection, parsed: Parsed, file_id: int, progress: Callable[[Iterator], Iterator]) -> tuple:
+def _load(conn: sqlite3.Connection, parsed: Parsed, file_id: int,
+          progress: Progress) -> tuple[int, str | None, str | None]:
     """Insert the rows of one file; returns (rows, min code, max code)."""
     kind, count = parsed.version.kind, 0
     lo: str | None = None
@@ -120,7 +123,7 @@ def _load(conn: sqlite3.Connection, parsed: Parsed, file_id: int, progress: Call
     return count, None, None
 
 
-def _tqdm(where: str) -> Callable[[Iterator], Iterator]:
+def _tqdm(where: str) -> Progress:
     from tqdm import tqdm
 
     return lambda it: tqdm(it, desc=Path(where.split("!")[-1]).name, unit=" rows", unit_scale=True, disable=None,
@@ -128,7 +131,8 @@ def _tqdm(where: str) -> Callable[[Iterator], Iterator]:
 
 
 def import_paths(paths: list[Path], db_path: Path, progress: bool = True) -> list[FileReport]:
-    """Import every CMS table the paths hold, all in one transaction. Raises DataError (nothing changed) on bad input."""
+    """Import every CMS table the paths hold, all in one transaction. Raises DataError (nothing changed) on bad
+    input."""
     found = []
     for path in paths:
         srcs = sources(Path(path))
@@ -157,8 +161,9 @@ def import_paths(paths: list[Path], db_path: Path, progress: bool = True) -> lis
             file_id = conn.execute(
                 "INSERT INTO files (kind, version, part, effective, name, sha256, imported_at) VALUES (?,?,?,?,?,?,?)",
                 (version.kind, version.version, version.part, version.effective.isoformat(), src.where, sha,
-                 datetime.now(timezone.utc).isoformat(timespec="seconds")),
+                 datetime.now(UTC).isoformat(timespec="seconds")),
             ).lastrowid
+            assert file_id is not None  # set by every INSERT
             count, lo, hi = _load(conn, parsed, file_id, _tqdm(src.where) if progress else (lambda it: it))
             if count == 0:
                 raise DataError(f"{src.where}: the header was found but no data rows follow", src.where)
@@ -188,7 +193,8 @@ def status(db_path: Path) -> list[Loaded]:
         out: dict[tuple[str, str], Loaded] = {}
         for kind, version, part, eff, rows, at in conn.execute(
                 "SELECT kind, version, part, effective, rows, imported_at FROM files ORDER BY kind, effective, part"):
-            entry = out.setdefault((kind, version), Loaded(kind, version, f"{KIND_LABEL[kind]} {version}", eff, [], 0, at))
+            entry = out.setdefault((kind, version),
+                                   Loaded(kind, version, f"{KIND_LABEL[kind]} {version}", eff, [], 0, at))
             if part:
                 entry.parts.append(part)
             entry.rows += rows
@@ -201,7 +207,8 @@ def status(db_path: Path) -> list[Loaded]:
 def remove(db_path: Path, version: str) -> list[str]:
     """Unload every table whose version or label matches (e.g. 'v32.1r0', 'CMS PTP v32.1r0', '2026-01-01')."""
     want = " ".join(version.split()).lower()
-    matches = [e for e in status(db_path) if want in (e.version.lower(), e.table.lower(), f"{e.kind} {e.version}".lower())]
+    matches = [e for e in status(db_path)
+               if want in (e.version.lower(), e.table.lower(), f"{e.kind} {e.version}".lower())]
     if not matches:
         raise DataError(f"no imported table has version {version!r}; see `advisor data status`", version)
     with transaction(db_path) as conn:

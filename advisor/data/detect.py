@@ -54,7 +54,8 @@ def version_from_name(kind: str, *names: str) -> Version | None:
             major, minor, rev, part = int(m[1]), int(m[2]), int(m[3]), m[4] or ""
             if minor > 3:
                 continue
-            return Version(PTP, f"v{major}.{minor}r{rev}", date(1994 + major, 3 * minor + 1, 1), f"f{part}" if part else "")
+            return Version(PTP, f"v{major}.{minor}r{rev}", date(1994 + major, 3 * minor + 1, 1),
+                           f"f{part}" if part else "")
         if kind == MUE and (m := _MUE_NAME.search(name)):
             try:
                 eff = date(int(m[4]), int(m[2]), int(m[3]))

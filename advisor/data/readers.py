@@ -86,7 +86,8 @@ def sources(path: Path) -> list[Source]:
     best: dict[str, str] = {}
     for member in members:
         stem, ext = Path(member).stem.lower(), Path(member).suffix.lower()
-        if ext in DATA_EXT and (stem not in best or DATA_EXT.index(ext) < DATA_EXT.index(Path(best[stem]).suffix.lower())):
+        if ext in DATA_EXT and (stem not in best
+                                or DATA_EXT.index(ext) < DATA_EXT.index(Path(best[stem]).suffix.lower())):
             best[stem] = member
     return [Source(f"{where}!{m}", (Path(m).name, path.name), _member_opener(path, m)) for m in sorted(best.values())]
 

@@ -12,9 +12,10 @@ imported tables, naming the table version, and fall back to the curated rows whe
 from __future__ import annotations
 
 import re
-from collections import OrderedDict
 import sqlite3
 import threading
+from collections import OrderedDict
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -117,7 +118,8 @@ class ImportedTables:
         for (kind, version), rows in grouped.items():
             self.versions[kind].append(TableVersion(
                 kind, version, date.fromisoformat(rows[0][2]), tuple(r[3] for r in rows),
-                tuple((r[4], r[5]) for r in rows if r[4] is not None), tuple(Path(r[6].split("!")[-1]).name for r in rows),
+                tuple((r[4], r[5]) for r in rows if r[4] is not None),
+                tuple(Path(r[6].split("!")[-1]).name for r in rows),
             ))
         for kind in self.versions:
             self.versions[kind].sort(key=lambda v: v.effective)
@@ -146,7 +148,7 @@ class ImportedTables:
         return current[-1] if current else loaded[0]
 
     # --- PTP ---------------------------------------------------------------------------------------------------
-    def ptp_among(self, codes: list[str] | set[str], dos: date | None = None) -> dict[tuple[str, str], PtpEdit]:
+    def ptp_among(self, codes: Collection[str], dos: date | None = None) -> dict[tuple[str, str], PtpEdit]:
         """Every PTP edit in effect on the date between any two of the codes, in one indexed query."""
         version = self.version_for(PTP, dos)
         wanted = sorted(set(codes))
@@ -202,7 +204,7 @@ class ImportedTables:
         return version is not None and version.covers(code)
 
     # --- MUE and MPFS (small tables; rows cached across checks, the data never changes under a reader) ----------
-    def mue_many(self, codes: list[str] | set[str], dos: date | None = None) -> dict[str, MueEntry]:
+    def mue_many(self, codes: Collection[str], dos: date | None = None) -> dict[str, MueEntry]:
         version = self.version_for(MUE, dos)
         if version is None:
             return {}
@@ -212,15 +214,16 @@ class ImportedTables:
                 self._mue[(version.files[0], c)] = None
             marks, files = ",".join("?" * len(missing)), ",".join("?" * len(version.files))
             for code, value, mai, mai_text, rationale in self._conn().execute(
-                    f"SELECT code, value, mai, mai_text, rationale FROM mue WHERE code IN ({marks}) AND file IN ({files})",
-                    (*missing, *version.files)):
-                self._mue[(version.files[0], code)] = MueEntry(code, value, mai, mai_text or "", rationale or "", version)
+                    f"SELECT code, value, mai, mai_text, rationale FROM mue "
+                    f"WHERE code IN ({marks}) AND file IN ({files})", (*missing, *version.files)):
+                self._mue[(version.files[0], code)] = MueEntry(code, value, mai, mai_text or "", rationale or "",
+                                                               version)
         return {c: e for c in codes if (e := self._mue.get((version.files[0], c))) is not None}
 
     def mue(self, code: str, dos: date | None = None) -> MueEntry | None:
         return self.mue_many([code], dos).get(code)
 
-    def mpfs_many(self, codes: list[str] | set[str], dos: date | None = None) -> dict[str, MpfsEntry]:
+    def mpfs_many(self, codes: Collection[str], dos: date | None = None) -> dict[str, MpfsEntry]:
         version = self.version_for(RVU, dos)
         if version is None:
             return {}
@@ -230,9 +233,10 @@ class ImportedTables:
                 self._mpfs[(version.files[0], c)] = None
             marks, files = ",".join("?" * len(missing)), ",".join("?" * len(version.files))
             # The row without a modifier is the code's own (26/TC rows describe the split components).
-            for code, mod, desc, status, glob, mult, bilat in self._conn().execute(
+            for code, _mod, desc, status, glob, mult, bilat in self._conn().execute(
                     f"SELECT code, modifier, description, status, global_days, mult_proc, bilateral FROM mpfs "
-                    f"WHERE code IN ({marks}) AND file IN ({files}) ORDER BY modifier DESC", (*missing, *version.files)):
+                    f"WHERE code IN ({marks}) AND file IN ({files}) ORDER BY modifier DESC",
+                    (*missing, *version.files)):
                 self._mpfs[(version.files[0], code)] = MpfsEntry(code, desc or "", status or "", glob, mult, bilat,
                                                                  version)
         return {c: e for c in codes if (e := self._mpfs.get((version.files[0], c))) is not None}
@@ -265,7 +269,7 @@ class ImportedCatalog(Catalog):
     imported: Any = Field(default=None, exclude=True, repr=False)
 
     @classmethod
-    def wrap(cls, curated: Catalog, tables: ImportedTables) -> "ImportedCatalog":
+    def wrap(cls, curated: Catalog, tables: ImportedTables) -> ImportedCatalog:
         extra = {
             v.source_id: Source(id=v.source_id, title=f"{TITLES[v.kind]} {v.version} (imported: {', '.join(v.names)})",
                                 url=URLS[v.kind], tag="P")
@@ -321,7 +325,7 @@ class ImportedCatalog(Catalog):
     def dated(self) -> bool:
         return True
 
-    def for_check(self, codes: list[str], dos: date | None) -> "ImportedCatalog":
+    def for_check(self, codes: list[str], dos: date | None) -> ImportedCatalog:
         tables: ImportedTables = self.imported.tables
         day = dos or date.today()
         scope = frozenset(codes)
@@ -346,7 +350,8 @@ class ImportedCatalog(Catalog):
                 pair = bound.tables.pairs_cache[edit] = PtpPair(
                     col1=edit.col1, col2=edit.col2, mi=edit.mi, rationale=edit.rationale or "NCCI PTP edit",
                     sources=[edit.version.source_id], confidence="confirmed", table=edit.version.table,
-                    note=f"effective {edit.effective}" + ("" if edit.deleted >= 99991231 else f", deleted {edit.deleted}"))
+                    note=f"effective {edit.effective}"
+                    + ("" if edit.deleted >= 99991231 else f", deleted {edit.deleted}"))
             return pair
         if bound.tables.ptp_covers(a, bound.day) and bound.tables.ptp_covers(b, bound.day):
             return None  # the official table is loaded for both codes and has no edit in effect on this date

@@ -1,6 +1,6 @@
-"""The evaluation sets: ask cases in two splits, `dev` (eval/dev, the cases the reader is tuned on) and `test` (eval/test,
-written blind by people who had not read the reader's code; never tuned on), and claim-check cases (eval/checks.yaml),
-validated with pydantic.
+"""The evaluation sets: ask cases in two splits, `dev` (eval/dev, the cases the reader is tuned on) and `test`
+(eval/test, written blind by people who had not read the reader's code; never tuned on), and claim-check cases
+(eval/checks.yaml), validated with pydantic.
 
 A malformed case file stops the run with a CaseFileError naming the file, the case id (or its position) and what is
 wrong; the CLI prints it and exits 2. Claim lines in cases are parsed with advisor.claims.parse_line at load time, so a
@@ -10,7 +10,7 @@ typo in an expected line is caught before any question is asked.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -73,9 +73,10 @@ class AskCase(BaseModel):
     lines: list[str] = Field(default_factory=list, description="Expected claim lines; 'A|B' accepts either.")
     exact: bool = Field(True, description="No produced lines beyond the expected ones (the default).")
     kind: Literal["claim", "lookup", "clarify", "unsupported", "out_of_scope"] | None = Field(
-        None, description="The kind of answer expected; lookup, clarify, unsupported and out_of_scope produce no claim.")
+        None, description="The kind of answer expected; lookup, clarify, unsupported and out_of_scope produce no "
+                          "claim.")
     lookup: dict[str, Any] = Field(default_factory=dict, description="Look-up facts the answer must state, by field "
-                                                                     "(mue, mai, global, bilateral, addon, ptp_mi, ptp_col1).")
+                                   "(mue, mai, global, bilateral, addon, ptp_mi, ptp_col1).")
     answer_contains: list[str] = Field(default_factory=list, description="Substrings the answer text must contain.")
     must_not: list[str] = Field(default_factory=list, description="Bare code: any modifiers; with modifiers: exactly.")
     cite_contains: list[str] = Field(default_factory=list, description="Some citation contains all these words.")
@@ -179,7 +180,10 @@ def _read_yaml_list(path: Path) -> list[Any]:
     return data
 
 
-def _load(path: Path, model: type[BaseModel], seen: dict[str, Path]) -> list[Any]:
+Case = TypeVar("Case", AskCase, CheckCase)
+
+
+def _load(path: Path, model: type[Case], seen: dict[str, Path]) -> list[Case]:
     cases = []
     for i, raw in enumerate(_read_yaml_list(path)):
         position = f"#{i + 1}"
@@ -238,7 +242,15 @@ def load_check_cases(path: Path = DEFAULT_CHECKS) -> list[CheckCase]:
 
 
 __all__ = [
-    "AskCase", "CaseFileError", "CheckCase", "DEFAULT_CASES", "DEFAULT_CHECKS", "SPLITS", "load_ask_cases",
-    "load_check_cases", "load_split", "split_paths",
+    "DEFAULT_CASES",
+    "DEFAULT_CHECKS",
+    "SPLITS",
+    "AskCase",
+    "CaseFileError",
+    "CheckCase",
+    "load_ask_cases",
+    "load_check_cases",
+    "load_split",
     "parse_alternatives",
+    "split_paths",
 ]

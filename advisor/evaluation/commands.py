@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -27,13 +27,13 @@ def eval_cmd(
                                                         "never tuned on) or all.")] = "dev",
     perturb: Annotated[bool, typer.Option("--perturb", help="Metamorphic run: variants of every case that keep or "
                                                            "change its meaning; prints the consistency rate.")] = False,
-    cases: Annotated[Optional[Path], typer.Option("--cases", help="Ask cases: a YAML file or a directory of them "
+    cases: Annotated[Path | None, typer.Option("--cases", help="Ask cases: a YAML file or a directory of them "
                                                                "(instead of --split).")] = None,
     checks: Annotated[Path, typer.Option("--checks", help="Claim-check cases (YAML).")] = DEFAULT_CHECKS,
-    engine: Annotated[Optional[str], typer.Option("--engine", help="offline | openai | anthropic | ollama "
+    engine: Annotated[str | None, typer.Option("--engine", help="offline | openai | anthropic | ollama "
                                                                      "(default: settings.engine).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object with every metric.")] = False,
-    report: Annotated[Optional[Path], typer.Option("--report", help="Also write an HTML report here.")] = None,
+    report: Annotated[Path | None, typer.Option("--report", help="Also write an HTML report here.")] = None,
     no_baseline: Annotated[bool, typer.Option("--no-baseline", help="Skip the retrieval-only baseline.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress on stderr.")] = False,
     threads: Annotated[int, typer.Option("--threads", min=0, help="torch threads for the embedding model "
@@ -46,7 +46,8 @@ def eval_cmd(
     from advisor.errors import AdvisorError
     from advisor.evaluation.cases import load_ask_cases, load_check_cases, load_split
     from advisor.evaluation.report import format_text, render_html
-    from advisor.evaluation.runner import limit_threads, make_services, perturb as run_perturb, run_all
+    from advisor.evaluation.runner import limit_threads, make_services, run_all
+    from advisor.evaluation.runner import perturb as run_perturb
     from advisor.settings import get_settings
 
     try:
@@ -58,12 +59,12 @@ def eval_cmd(
     label = str(cases) if cases is not None else split
     limit_threads(threads)
     if perturb:
-        result = run_perturb(services, ask_cases) | {"split": label}
+        consistency = run_perturb(services, ask_cases) | {"split": label}
         if as_json:
-            typer.echo(json.dumps(result, indent=2))
+            typer.echo(json.dumps(consistency, indent=2))
         else:
-            typer.echo(f"split {label}: {result['variants']} variants, consistency {result['consistency']}")
-            for name, row in result["by_transform"].items():
+            typer.echo(f"split {label}: {consistency['variants']} variants, consistency {consistency['consistency']}")
+            for name, row in consistency["by_transform"].items():
                 typer.echo(f"  {name:<14} {row['variants']:>4} variants  {row['consistency']:.3f}")
         return
 

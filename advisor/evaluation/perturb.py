@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, Sequence
+from typing import Any
 
 from advisor.claims import format_line
 from advisor.evaluation.cases import AskCase
@@ -59,9 +60,9 @@ def _shorthand(q: str) -> str | None:
     for pattern, long in SHORTHAND:
         if re.search(pattern, q):
             return re.sub(pattern, long, q, count=1)
-    for pattern, short in SPELLED:
-        if pattern.search(q):
-            return pattern.sub(short, q, count=1)
+    for spelled, short in SPELLED:
+        if spelled.search(q):
+            return spelled.sub(short, q, count=1)
     return None
 
 
@@ -171,7 +172,8 @@ def run_perturbation(ask: Callable[[AskCase, str], Any], cases: Sequence[AskCase
     return {
         "variants": len(total),
         "consistency": round(sum(total) / len(total), 4) if total else None,
-        "by_transform": {k: {"variants": len(v), "consistency": round(sum(v) / len(v), 4)} for k, v in sorted(by.items())},
+        "by_transform": {k: {"variants": len(v), "consistency": round(sum(v) / len(v), 4)}
+                         for k, v in sorted(by.items())},
         "failures": failures,
     }
 

@@ -177,7 +177,8 @@ def render_html(s: dict[str, Any]) -> str:
 <style>
 body{{font:14px/1.4 system-ui,sans-serif;margin:2rem;color:#222;max-width:1200px}}
 table{{border-collapse:collapse;margin:.5rem 0 1.5rem}} th,td{{border:1px solid #ddd;padding:4px 8px;text-align:left;
-vertical-align:top}} th{{background:#f5f5f5}} table.kv th{{background:none;font-weight:600;border:0;padding:1px 6px 1px 0}}
+vertical-align:top}} th{{background:#f5f5f5}}
+table.kv th{{background:none;font-weight:600;border:0;padding:1px 6px 1px 0}}
 table.kv td{{border:0;padding:1px 0}} .tags{{color:#666;font-size:12px}} .q{{max-width:28em;font-size:12px}}
 .legend span{{display:inline-block;width:12px;height:12px;margin:0 4px 0 12px;vertical-align:middle}}
 code{{font-size:12px}}

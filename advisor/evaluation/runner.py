@@ -12,12 +12,14 @@ import math
 import time
 import typing
 from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Protocol, Sequence
+from typing import Any, Protocol
 
+from advisor.errors import InvalidInput
 from advisor.evaluation.cases import AskCase, CheckCase
 from advisor.evaluation.scoring import CaseResult, error_result, score_answer, score_check
-from advisor.errors import InvalidInput
+from advisor.rules.catalog import Catalog
 from advisor.settings import Settings
 
 log = logging.getLogger("advisor.evaluation")
@@ -99,7 +101,8 @@ def warm_up(pipeline: PipelineLike) -> None:
         log.warning("warm-up question failed (%s)", type(exc).__name__)
 
 
-def run_ask_cases(pipeline: PipelineLike, cases: Sequence[AskCase], progress: Progress | None = None) -> list[CaseResult]:
+def run_ask_cases(pipeline: PipelineLike, cases: Sequence[AskCase],
+                  progress: Progress | None = None) -> list[CaseResult]:
     results = []
     for n, case in enumerate(cases, 1):
         started = time.perf_counter()
@@ -116,11 +119,13 @@ def run_ask_cases(pipeline: PipelineLike, cases: Sequence[AskCase], progress: Pr
     return results
 
 
-def run_check_cases(cases: Sequence[CheckCase], catalog: Any = None,
+def run_check_cases(cases: Sequence[CheckCase], catalog: Catalog,
                     check: Callable[..., Any] | None = None) -> list[CaseResult]:
     """Each case's body through check_request (what POST /api/check runs) with the app's catalog."""
     if check is None:
-        from advisor.rules.engine import check_request as check
+        from advisor.rules.engine import check_request
+
+        check = check_request
     results = []
     for case in cases:
         started = time.perf_counter()
@@ -133,7 +138,7 @@ def run_check_cases(cases: Sequence[CheckCase], catalog: Any = None,
     return results
 
 
-# --- summary -----------------------------------------------------------------------------------------------------------
+# --- summary ----------------------------------------------------------------------------------------------------------
 
 
 def _ratio(num: float, den: float) -> float | None:

@@ -13,8 +13,9 @@ units but no modifiers (`64493 x2`) it forbids that code with those units, whate
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 from advisor.claims import ClaimLine, format_line, parse_line
 from advisor.evaluation.cases import AskCase, CheckCase, parse_alternatives
@@ -177,12 +178,12 @@ def score_answer(case: AskCase, answer: Any) -> CaseResult:
         problems.append(f"kind {answer_kind!r}, expected {case.kind!r}")
         kinds.append(f"kind {case.kind}->{answer_kind}")
     facts = list(getattr(answer, "lookup", []) or [])
-    for field, value in case.lookup.items():
+    for name, value in case.lookup.items():
         want = str(value).lower()
-        got = [str(_get(f, "value")).lower() for f in facts if _get(f, "field") == field]
-        if want not in got:
-            problems.append(f"look-up {field} {got or 'missing'}, expected {want}")
-            kinds.append(f"look-up {field}")
+        values = [str(_get(f, "value")).lower() for f in facts if _get(f, "field") == name]
+        if want not in values:
+            problems.append(f"look-up {name} {values or 'missing'}, expected {want}")
+            kinds.append(f"look-up {name}")
     text = str(getattr(answer, "answer", "") or "").lower()
     for needle in case.answer_contains:
         if needle.lower() not in text:

@@ -57,11 +57,14 @@ def read(question: str, catalog: Catalog) -> Reading:
     reading.lines = _lines(spans, catalog, past)
     reading.modifiers, reading.set_aside = _modifiers(spans)
     reading.em = _em(drafts, reading, spans)
+    visits = []
     for d in drafts:
         if _is_visit(d):
-            grammar.status(d, lone)
+            visits.append(grammar.status(d, lone))
             for s in d.spans("act", "side", "anat", "level"):
                 s.used = True  # the visit and the complaint it addressed
+    if reading.em is not None and reading.em.code is None and visits and "done" not in visits:
+        reading.em = None  # "no injection, no visit": nothing to bill for a visit
     _facts(reading, spans, catalog, frames)
     if past and "past_codes" not in reading.facts:
         reading.facts["past_codes"] = sorted(past)  # "after a 64635": the code of an earlier procedure
@@ -351,7 +354,7 @@ def _sessions(reading: Reading, spans: list[Span], facts: dict[str, Any], catalo
     for s in spans:
         if s.kind == "ordinal" and today and (s.value or {}).get("noun") in (None, "session", "injection") and \
                 not s.used:
-            sessions[today] = max(0, int(s.value["n"]) - 1)  # "the 4th ESI this year": three before it
+            sessions[today] = max(sessions.get(today, 0), int(s.value["n"]) - 1)  # "the 4th ESI": three before it
             s.used = True
     for s in spans:
         if s.kind == "cue" and s.value == "repeat" and today:

@@ -259,6 +259,10 @@ def _noun_after(tokens: list[Token], start: int, vocab: Vocabulary) -> str | Non
             break
         if tokens[k].norm == "-":
             continue
+        phrase = _phrase(tokens, k, vocab)
+        if phrase is not None and phrase[1][0] == "family":
+            noun = "injection"  # "the 3rd SI joint injection", "6 trigger point injections": the procedure's count
+            break
         if tokens[k].norm in vocab.nouns:
             noun = vocab.nouns[tokens[k].norm]
             break

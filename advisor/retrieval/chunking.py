@@ -84,7 +84,7 @@ def _blocks(body: str) -> list[str]:
         for line in block.splitlines():  # a long table or list: split between rows/items
             if piece and sum(len(x) + 1 for x in piece) + len(line) > MAX_CHARS:
                 out.append("\n".join(piece))
-                piece = [line] if not line.startswith("|") or not piece[0].startswith("|") else piece[:2] + [line]
+                piece = [line] if not line.startswith("|") or not piece[0].startswith("|") else [*piece[:2], line]
             else:
                 piece.append(line)
         if piece:

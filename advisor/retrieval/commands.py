@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -57,8 +57,8 @@ def ingest_cmd(
 def search_cmd(
     query: Annotated[str, typer.Argument(help="A coder's question or keywords, e.g. '64495 bilateral'.")],
     k: Annotated[int, typer.Option("-k", "--k", help="How many passages (1-50).")] = 5,
-    code: Annotated[Optional[list[str]], typer.Option("--code", help="Only passages about this code.")] = None,
-    topic: Annotated[Optional[list[str]], typer.Option("--topic", help="Only documents with this topic.")] = None,
+    code: Annotated[list[str] | None, typer.Option("--code", help="Only passages about this code.")] = None,
+    topic: Annotated[list[str] | None, typer.Option("--topic", help="Only documents with this topic.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the passages as JSON.")] = False,
 ) -> None:
     """Search the guidance (hybrid dense + BM25); builds the index first if it is missing."""

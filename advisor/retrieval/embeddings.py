@@ -10,8 +10,9 @@ import hashlib
 import os
 import threading
 from collections import OrderedDict
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Protocol, Sequence
+from typing import Protocol
 
 import numpy as np
 
@@ -99,7 +100,10 @@ class SentenceTransformerEmbedder(_CachedQueries):
         hf_logging.disable_progress_bar()  # "Loading weights" bars would interleave with ingest's own bar
         self.model = SentenceTransformer(str(model_path), device="cpu", local_files_only=True)
         get_dim = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
-        self.dim = int(get_dim())
+        dim = get_dim()
+        if dim is None:
+            raise DataError(f"embedding model {model_path} does not report its dimension", where=str(model_path))
+        self.dim = int(dim)
         self.model_id = _model_fingerprint(model_path)
         self.cache = _QueryCache()
         self._lock = threading.Lock()  # torch inference from several request threads at once only thrashes 2 cores

@@ -10,7 +10,8 @@ from __future__ import annotations
 import logging
 import time
 from collections import defaultdict
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 from pydantic import BaseModel
@@ -145,8 +146,9 @@ def ingest(
                             "knowledge_version": manifest.get("knowledge_version") or "none"})  # fmt: skip
         store.delete(stale)
         store.add(chunks, vectors, n_chunks)
-        store.set_manifest({**index_signature(embedder), "complete": True, "knowledge_version": report.knowledge_version,
-                            "documents": len(docs), "updated_at": int(time.time())})  # fmt: skip
+        store.set_manifest({**index_signature(embedder), "complete": True,
+                            "knowledge_version": report.knowledge_version, "documents": len(docs),
+                            "updated_at": int(time.time())})
 
     report.chunks_embedded = len(chunks)
     report.chunks_total = store.count()
@@ -161,7 +163,8 @@ def ensure_index(settings: Settings, embedder: Embedder, store: VectorStore) -> 
     """
     ready = index_status(store, embedder.model_id) == "ready" and not rebuild_reason(store.manifest(), embedder)
     try:
-        if ready and store.manifest().get("knowledge_version") == knowledge_version(load_knowledge(settings.knowledge_dir)):
+        current = knowledge_version(load_knowledge(settings.knowledge_dir)) if ready else None
+        if ready and store.manifest().get("knowledge_version") == current:
             return None
         return ingest(settings, embedder=embedder, store=store)
     except DataError as exc:

@@ -98,9 +98,7 @@ class _Index:
         if not codes and not topics:
             return keep
         for i, c in enumerate(self.chunks):
-            if codes and not codes & (set(c.codes) | set(c.doc_codes)):
-                keep[i] = False
-            elif topics and not topics & set(c.topics):
+            if (codes and not codes & (set(c.codes) | set(c.doc_codes))) or (topics and not topics & set(c.topics)):
                 keep[i] = False
         return keep
 
@@ -250,6 +248,6 @@ class Searcher:
         ranked = self.rank(query, "hybrid", max(DEPTH, k), codes, topics)[:k]
         return [
             Passage(doc=c.doc, title=c.title, section=c.section, text=c.text, score=round(s, 6), sources=c.sources,
-                    codes=c.codes, chunk_id=c.chunk_id)  # fmt: skip
+                    codes=c.codes, chunk_id=c.chunk_id)
             for c, s in ranked
         ]

@@ -11,7 +11,7 @@ import shutil
 import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, overload
 from urllib.parse import urlparse
 
 import numpy as np
@@ -88,7 +88,7 @@ class VectorStore:
                     self._client = self._connect()
                 except DataError:
                     raise
-                except Exception as exc:
+                except Exception as exc:  # noqa: BLE001 - chroma raises many types for a store it cannot open
                     if self.settings.chroma_url:
                         raise DataError(f"cannot reach the Chroma server at {self.location} ({exc})") from None
                     self._discard_local(f"cannot open ({type(exc).__name__}: {exc})")
@@ -116,6 +116,12 @@ class VectorStore:
                 shutil.rmtree(old, ignore_errors=True)
             aside = self.local_path.with_name(f"chroma.corrupt-{int(time.time())}")
             shutil.move(str(self.local_path), str(aside))
+
+    @overload
+    def collection(self, create: Literal[True]) -> Any: ...
+
+    @overload
+    def collection(self, create: bool = False) -> Any | None: ...
 
     def collection(self, create: bool = False) -> Any | None:
         """The collection, or None if it does not exist yet (and create is False)."""
@@ -160,7 +166,7 @@ class VectorStore:
         with self._lock:
             try:
                 self.client.delete_collection(self.name)
-            except Exception as exc:  # noqa: BLE001
+            except Exception as exc:
                 if "does not exist" not in str(exc).lower() and "not found" not in str(exc).lower():
                     raise
             self._collection = None
@@ -180,7 +186,7 @@ class VectorStore:
         while True:
             got = col.get(include=["documents", "metadatas"], limit=page, offset=offset)
             ids = got["ids"]
-            out.extend(zip(ids, got["documents"] or [""] * len(ids), got["metadatas"] or [{}] * len(ids)))
+            out.extend(zip(ids, got["documents"] or [""] * len(ids), got["metadatas"] or [{}] * len(ids), strict=True))
             if len(ids) < page:
                 return out
             offset += page
@@ -211,4 +217,4 @@ class VectorStore:
                         include=["distances"])  # fmt: skip
         ids = got["ids"][0] if got["ids"] else []
         dists = got["distances"][0] if got.get("distances") else [0.0] * len(ids)
-        return [(i, 1.0 - float(d)) for i, d in zip(ids, dists)]
+        return [(i, 1.0 - float(d)) for i, d in zip(ids, dists, strict=True)]

@@ -67,8 +67,9 @@ class Ctx:
     def has_code(self, code: str) -> bool:
         return any(ln.code == code for ln in self.claim)
 
-    def add(self, message: str, codes: list[str], *, severity: Severity | None = None, sources: tuple[str, ...] | list[str] = (),
-            confidence: Confidence = "confirmed", pending: str | None = None) -> None:
+    def add(self, message: str, codes: list[str], *, severity: Severity | None = None,
+            sources: tuple[str, ...] | list[str] = (), confidence: Confidence = "confirmed",
+            pending: str | None = None) -> None:
         """Record a finding of the running rule: its id, default severity, explaining section and primary sources
         come from the rule's declaration; `sources` adds the catalog values' own sources after them."""
         rule = self.rule

@@ -10,7 +10,6 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from advisor.claims import ClaimLine
 
-
 _RANK: dict[str, int] = {"confirmed": 2, "secondary": 1, "unconfirmed": 0}
 
 
@@ -155,7 +154,8 @@ class Procedure(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    family: str = Field(description="A procedure family of the catalog's registry (families.yaml), e.g. facet_injection.")
+    family: str = Field(description="A procedure family of the catalog's registry (families.yaml), e.g. "
+                                    "facet_injection.")
     region: Region | None = None
     levels: int = Field(1, ge=1, le=10, description="Spinal levels (facet joints, foramina) per side.")
     laterality: Laterality | None = None

@@ -181,7 +181,8 @@ class _Builder:
         sides = {m for ln in earlier for m in ln.modifiers if m in ("RT", "LT", "50")}
         mine = {m for m in lines[0].modifiers if m in ("RT", "LT")}
         if mine and sides and not mine & sides and "50" not in sides:
-            self.notes.append(f"{proc.joint or 'second joint'}: a different joint on the other side ({'/'.join(mine)}).")
+            self.notes.append(f"{proc.joint or 'second joint'}: a different joint on the other side "
+                              f"({'/'.join(mine)}).")
             return lines
         mod = "XS" if self.ctx.medicare else "59"
         self.notes.append(f"{proc.joint or 'second joint'}: a different joint, same code: {mod} marks it.")
@@ -195,7 +196,7 @@ class _Builder:
                          f"3 or more {codes['3+']}); it was not given, so {codes['1-2']} is shown.",
                          list(codes.values()), severity="warning", confidence="secondary", pending="muscles")
         code = codes["3+"] if muscles and muscles >= 3 else codes["1-2"]
-        return [ClaimLine(code=code)] + self.guidance(family, proc)
+        return [ClaimLine(code=code), *self.guidance(family, proc)]
 
     def em(self) -> list[ClaimLine]:
         visit = self.enc.em

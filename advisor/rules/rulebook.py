@@ -16,8 +16,9 @@ nothing).
 from __future__ import annotations
 
 import heapq
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Callable, Literal
+from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
     from advisor.rules.context import Ctx
@@ -56,7 +57,8 @@ _RULES: dict[str, Rule] = {}
 
 def rule(finding: str, *, reads: set[str], writes: set[str] | None = None, severity: Severity, explains: str,
          sources: tuple[str, ...], families: set[str] | None = None, after: tuple[str, ...] = (),
-         payer: Literal["medicare", "any", "commercial"] = "any") -> Callable[[Callable[[Ctx], None]], Callable[[Ctx], None]]:
+         payer: Literal["medicare", "any", "commercial"] = "any",
+         ) -> Callable[[Callable[[Ctx], None]], Callable[[Ctx], None]]:
     """Register a rule function. `finding` is the rule id its findings carry (several functions may share one)."""
     bad = (set(reads) | set(writes or ())) - ASPECTS
     if bad:
@@ -87,7 +89,7 @@ def registered() -> dict[str, Rule]:
 def ordered(rules: dict[str, Rule]) -> list[Rule]:
     """A topological order of the rules over their `after` declarations; ties go by name, so the order depends only
     on what the rules declare. An unknown name or a cycle is an error naming the rules involved."""
-    indegree = {name: 0 for name in rules}
+    indegree = dict.fromkeys(rules, 0)
     nexts: dict[str, list[str]] = {name: [] for name in rules}
     for name, r in rules.items():
         for before in r.after:

@@ -51,8 +51,8 @@ def rt_lt_pairs(ctx: Ctx) -> None:
             ctx.add(f"{code}-RT and {code}-LT on two lines: some commercial payers want this, others {code}-50 on one "
                     "line; follow the payer's bilateral policy.", [code], severity="info", confidence="secondary")
             continue
-        ctx.add(f"Medicare physician claims report a bilateral {code} as one line {code}-50 with 1 unit; two lines with "
-                "RT and LT are treated as incorrect coding.", [code], sources=info.prov("bilateral").sources)
+        ctx.add(f"Medicare physician claims report a bilateral {code} as one line {code}-50 with 1 unit; two lines "
+                "with RT and LT are treated as incorrect coding.", [code], sources=info.prov("bilateral").sources)
         if code in ctx.catalog.per_level_addons:  # levels both sides share go on the 50 line, the rest keep a side
             both = min(right.units, left.units)
             rest = [ln.model_copy(update={"units": ln.units - both}) for ln in (right, left) if ln.units > both]
@@ -103,15 +103,15 @@ def facility_sides(ctx: Ctx) -> None:
         info = ctx.info(line)
         if info is None or not line.has("50") or info.bilateral not in (1, 3):
             continue
-        ctx.add(f"On an ASC or hospital outpatient facility claim report a bilateral {line.code} as two lines, one with "
-                "RT and one with LT, each one unit, instead of modifier 50.", [line.code])
+        ctx.add(f"On an ASC or hospital outpatient facility claim report a bilateral {line.code} as two lines, one "
+                "with RT and one with LT, each one unit, instead of modifier 50.", [line.code])
         base = line.with_modifiers(drop=("50",))
         ctx.replace(line, [base.with_modifiers("RT"), base.with_modifiers("LT")])
 
 
 @rule("ADDON-PRIMARY", reads={"codes", "lines"}, writes={"lines"}, severity="error",
-      after=("joint_guided_unguided", "facility_sides", "addon_once", "catheter_once", "descriptor_imaging", "tpi_no_50",
-             "guidance_included"),
+      after=("joint_guided_unguided", "facility_sides", "addon_once", "catheter_once", "descriptor_imaging",
+             "tpi_no_50", "guidance_included"),
       explains="add-on-codes#What an add-on code is", sources=("cpt-convention",))
 def addon_primary(ctx: Ctx) -> None:
     """An add-on code is never billed without one of its primary codes on the same date."""
@@ -137,8 +137,8 @@ def addon_primary(ctx: Ctx) -> None:
             ctx.replace(line, None)
             continue
         primary = info.primaries[0]
-        ctx.add(f"{line.code} is an add-on code and needs its primary {primary} on the same claim. If only one level or "
-                f"joint was treated, bill {primary} alone; if more, bill {primary} plus the add-on.",
+        ctx.add(f"{line.code} is an add-on code and needs its primary {primary} on the same claim. If only one level "
+                f"or joint was treated, bill {primary} alone; if more, bill {primary} plus the add-on.",
                 [line.code, primary], sources=prov.sources, confidence=prov.confidence)
         ctx.replace(line, [ClaimLine(code=primary, modifiers=carried_modifiers(line.modifiers)), line])
         codes.add(primary)

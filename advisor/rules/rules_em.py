@@ -70,8 +70,8 @@ def em_needs_25(ctx: Ctx) -> None:
     names = ", ".join(procs)
     for em in [ln for ln in ctx.lines_of("em") if not ln.has("25")]:
         if ctx.facts.separate_problem:
-            ctx.add(f"{em.code} on the same day as {names} needs modifier 25 on the E/M line, since the visit addressed "
-                    "a separate, significant problem.", [em.code], confidence="secondary")
+            ctx.add(f"{em.code} on the same day as {names} needs modifier 25 on the E/M line, since the visit "
+                    "addressed a separate, significant problem.", [em.code], confidence="secondary")
             ctx.replace(em, em.with_modifiers("25"))
         else:
             ctx.add(f"{em.code} on the same day as {names} is bundled into the procedure unless the visit was "
@@ -112,8 +112,8 @@ def em_in_global(ctx: Ctx) -> None:
         return
     assumed = "" if info else " (no procedure code given; a 010-day global is assumed)"
     if ctx.facts.separate_problem:
-        ctx.add(f"Day {days} after {code or 'the procedure'}, inside its {global_days}-day global{assumed}: a visit for "
-                "an unrelated problem is billable with modifier 24 and documentation that it is unrelated.",
+        ctx.add(f"Day {days} after {code or 'the procedure'}, inside its {global_days}-day global{assumed}: a visit "
+                "for an unrelated problem is billable with modifier 24 and documentation that it is unrelated.",
                 [em.code for em in ems], severity="warning", confidence="secondary")
         return
     ctx.add(f"Day {days} after {code or 'the procedure'}, inside its {global_days}-day global{assumed}: related "

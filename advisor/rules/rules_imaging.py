@@ -32,8 +32,8 @@ def _variant_code(ctx: Ctx, line: ClaimLine, imaging: str) -> str | None:
     variant = ctx.catalog.family(info.family).variants.get(imaging)
     if variant is None:
         return None
-    return next((c.code for c in ctx.catalog.family_codes(variant) if c.region == info.region and c.level == info.level),
-                None)
+    return next((c.code for c in ctx.catalog.family_codes(variant)
+                 if c.region == info.region and c.level == info.level), None)
 
 
 @rule("IMAGING-UNGUIDED", reads={"codes", "facts"}, writes={"codes"}, severity="error",
@@ -94,13 +94,14 @@ def us_docs(ctx: Ctx) -> None:
                     confidence="secondary")
             ctx.replace(line, line.model_copy(update={"code": info.twin}))
         elif info.imaging == "included_us" and documented is None:
-            ctx.add(f"{line.code} stands only if the note shows real-time ultrasound, a saved (retrievable) image and a "
-                    f"report; otherwise the code is {info.twin}.", [line.code], severity="info",
+            ctx.add(f"{line.code} stands only if the note shows real-time ultrasound, a saved (retrievable) image "
+                    f"and a report; otherwise the code is {info.twin}.", [line.code], severity="info",
                     confidence="secondary", pending="ultrasound")
         elif (info.imaging == "separate" and ctx.facts.imaging == "ultrasound" and documented
               and not ctx.has_code(info.twin)):
-            ctx.add(f"Ultrasound guidance with a saved image and a report is documented: the joint code is {info.twin}, "
-                    f"not {line.code}.", [line.code, info.twin], severity="warning", confidence="secondary")
+            ctx.add(f"Ultrasound guidance with a saved image and a report is documented: the joint code is "
+                    f"{info.twin}, not {line.code}.", [line.code, info.twin], severity="warning",
+                    confidence="secondary")
             ctx.replace(line, line.model_copy(update={"code": info.twin}))
 
 
@@ -115,7 +116,8 @@ def si_facility_code(ctx: Ctx) -> None:
             continue
         if info.facility_only and not ctx.facility_claim:
             other = next((c.code for c in ctx.catalog.family_codes("si_joint") if not c.facility_only), None)
-            message = f"{line.code} is for ASC and hospital outpatient facility claims; the physician's claim uses {other}."
+            message = (f"{line.code} is for ASC and hospital outpatient facility claims; the physician's claim uses "
+                       f"{other}.")
         elif not info.facility_only and ctx.facility_claim:
             other = next((c.code for c in ctx.catalog.family_codes("si_joint") if c.facility_only), None)
             message = (f"On an ASC or hospital outpatient facility claim the SI joint injection is {other}, not "
@@ -158,9 +160,14 @@ def descriptor_imaging(ctx: Ctx) -> None:
       explains="imaging-guidance-codes#Pain codes that already include imaging (never add 77002/77003/77012/76942)",
       sources=("cpt-desc-epidural", "codingahead-fluoro"))
 def unguided_with_guidance(ctx: Ctx) -> None:
-    """A guidance code on the claim says imaging was used: an unguided code becomes its guided twin, which includes
-    the guidance, and the guidance line goes."""
+    """A fluoroscopy or CT guidance code on the claim says imaging was used: an unguided code becomes its guided twin
+    (whose descriptor names fluoroscopy or CT), and the guidance line goes. When the facts say no imaging was used,
+    the facts stand (IMAGING-UNGUIDED above made the code unguided); ultrasound is not what the twins include."""
+    if ctx.facts.imaging == "none":
+        return
     for g in [ln for ln in ctx.claim if ln.code in ctx.catalog.guidance_codes]:
+        if (info := ctx.info(g)) is None or info.guides not in ("fluoroscopy", "ct"):
+            continue
         unguided = next((ln for ln in ctx.claim if (i := ctx.info(ln)) is not None and i.imaging == "without"), None)
         if unguided is None:
             return
@@ -193,7 +200,8 @@ def guidance_included(ctx: Ctx) -> None:
             else:
                 msg = (f"76942 is never reported with 20600-20611. With real-time ultrasound, a saved image and a "
                        f"report, bill {twin} alone; without that documentation bill {joint.code} alone.")
-            ctx.add(msg, [joint.code, "76942"], sources=("supercoder-20611", "supercoder-arthro"), confidence="secondary")
+            ctx.add(msg, [joint.code, "76942"], sources=("supercoder-20611", "supercoder-arthro"),
+                    confidence="secondary")
             ctx.replace(g, None)
         elif separate:
             if g.code == "77003" and all(ctx.family_of(s) in ("joint", "trigger_point") for s in separate):

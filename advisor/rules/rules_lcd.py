@@ -162,7 +162,8 @@ def kx(ctx: Ctx) -> None:
                   [line.code], p)
             ctx.replace(line, line.with_modifiers("KX"))
         elif diagnostic is False and line.has("KX"):
-            _warn(ctx, f"{line.code}: KX marks a diagnostic block; this one is therapeutic, so remove KX.", [line.code], p)
+            _warn(ctx, f"{line.code}: KX marks a diagnostic block; this one is therapeutic, so remove KX.",
+                  [line.code], p)
             ctx.replace(line, line.with_modifiers(drop=("KX",)))
     if diagnostic is None and any(not ln.has("KX") for ln in lines):
         _warn(ctx, "If this is a diagnostic block (e.g. a medial branch block or diagnostic SI injection), Medicare "

@@ -1,4 +1,5 @@
-"""Units that count levels, joints or muscles: spinal level chains, add-ons once, catheters once, trigger points, joints.
+"""Units that count levels, joints or muscles: spinal level chains, add-ons once, catheters once, trigger points,
+joints.
 
 The level chains (first-level code, second-level add-on, third-and-beyond code) come from each code's `level`
 position in codes.yaml. Sources: CMS A58350 and First Coast (count joints, not nerves; 64492/64495 once), CPT
@@ -44,8 +45,9 @@ def facet_levels(ctx: Ctx) -> None:
             new.append(ClaimLine(code=second, modifiers=mods))
             if extra > 1:
                 new.append(ClaimLine(code=third, modifiers=mods))
+        further = "" if third is None else f", then {third} once for the third and any further levels"
         ctx.add(f"{line.code} x{line.units}: the first-level code is billed once per side; each further level is its "
-                f"add-on ({second}{'' if third is None else f', then {third} once for the third and any further levels'})."
+                f"add-on ({second}{further})."
                 " Levels count joints (or foramina), not nerves or needles.",
                 [line.code, second] + ([third] if third else []))
         ctx.replace(line, [n for n in new if not ctx.has_code(n.code) or n.code == line.code])
@@ -136,8 +138,9 @@ def tpi_no_50(ctx: Ctx) -> None:
     """Trigger point codes have bilateral indicator 0: muscles on both sides are counted, never modifier 50."""
     for line in list(ctx.lines_of("trigger_point")):
         if line.has("50"):
-            ctx.add(f"Modifier 50 is not used with {line.code}: trigger point codes have bilateral indicator 0. Muscles "
-                    "on both sides are simply counted (e.g. both trapezius and both rhomboids = 4 muscles = 20553 x1).",
+            ctx.add(f"Modifier 50 is not used with {line.code}: trigger point codes have bilateral indicator 0. "
+                    "Muscles on both sides are simply counted (e.g. both trapezius and both rhomboids = 4 muscles = "
+                    "20553 x1).",
                     [line.code], confidence="secondary")
             ctx.replace(line, line.with_modifiers(drop=("50",)))
 
@@ -193,9 +196,10 @@ def joint_guided_unguided(ctx: Ctx) -> None:
             continue
         guided = line if (info and info.imaging == "included_us") else twin
         unguided = twin if guided is line else line
-        ctx.add(f"{guided.code} (ultrasound guided) and {unguided.code} (unguided) are the same joint service; bill one "
-                f"of them per joint. Keep {guided.code} only if real-time ultrasound, a saved image and a report are "
-                f"documented; otherwise bill {unguided.code}.", [guided.code, unguided.code], confidence="secondary")
+        ctx.add(f"{guided.code} (ultrasound guided) and {unguided.code} (unguided) are the same joint service; bill "
+                f"one of them per joint. Keep {guided.code} only if real-time ultrasound, a saved image and a report "
+                f"are documented; otherwise bill {unguided.code}.", [guided.code, unguided.code],
+                confidence="secondary")
         ctx.replace(unguided, None)
         if unguided in seen:
             seen[seen.index(unguided)] = guided

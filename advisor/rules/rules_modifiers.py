@@ -19,7 +19,8 @@ def mod25_not_em(ctx: Ctx) -> None:
 
 
 @rule("MOD57", reads={"codes", "mods.em"}, writes={"mods.em"}, severity="error", after=("mod25_not_em",),
-      explains="modifier-57#Why 57 is wrong with interventional pain codes", sources=("ncci-ch1-em", "mpfs-global-defs"))
+      explains="modifier-57#Why 57 is wrong with interventional pain codes",
+      sources=("ncci-ch1-em", "mpfs-global-defs"))
 def mod57(ctx: Ctx) -> None:
     """57 marks the decision for major (090-day) surgery; these pain procedures are 000/010, so 25 applies."""
     major = any((i := ctx.info(ln)) and i.global_days == "090" for ln in ctx.claim)
@@ -69,9 +70,9 @@ def x_prefer_xs(ctx: Ctx) -> None:
         if not line.has("59"):
             continue
         if ctx.medicare:
-            ctx.add(f"{line.code}-59: Medicare prefers the specific X modifier. For a separate site or structure use XS "
-                    "(XE separate encounter, XP separate practitioner, XU unusual non-overlapping service); use RT/LT "
-                    "instead when they describe the difference.", [line.code], confidence="secondary")
+            ctx.add(f"{line.code}-59: Medicare prefers the specific X modifier. For a separate site or structure use "
+                    "XS (XE separate encounter, XP separate practitioner, XU unusual non-overlapping service); use "
+                    "RT/LT instead when they describe the difference.", [line.code], confidence="secondary")
             ctx.replace(line, line.with_modifiers("XS", drop=("59",)))
         else:
             ctx.add(f"{line.code}-59: some commercial payers accept XS (separate site); check the payer's policy.",

@@ -5,6 +5,7 @@ Privacy: questions and answers may contain PHI. They are stored, never logged (l
 
 from __future__ import annotations
 
+import builtins  # `list` is also a method of ConversationStore
 import json
 import logging
 import re
@@ -13,7 +14,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
@@ -45,12 +46,12 @@ _RETRIES = 8
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def _utc(value: datetime) -> datetime:
     """SQLite hands datetimes back naive; they were written in UTC."""
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def _new_id() -> str:
@@ -129,9 +130,8 @@ class ConversationStore:
     @contextmanager
     def _read(self) -> Iterator[Connection]:
         self._ensure_schema()
-        with self.engine.connect() as conn:
-            with conn.begin():
-                yield conn
+        with self.engine.connect() as conn, conn.begin():
+            yield conn
 
     def _write(self, work: Callable[[Connection], T]) -> T:
         """Run `work` in one short write transaction (BEGIN IMMEDIATE on SQLite), retrying lock timeouts."""
@@ -266,7 +266,7 @@ class ConversationStore:
         log.debug("turn %s added to conversation %s", answer_id, conversation_id)
         return answer_id
 
-    def history(self, conversation_id: str, limit: int | None = None) -> list[Turn]:
+    def history(self, conversation_id: str, limit: int | None = None) -> builtins.list[Turn]:
         """The turns of a conversation, oldest first (the last `limit` ones when given), for follow-up context."""
         with self._read() as conn:
             self._head(conn, conversation_id)
@@ -350,14 +350,15 @@ class ConversationStore:
                 "knowledge_version": _short(answer.get("knowledge_version"), 120),
                 "created": now,
             }
-            new_id = conn.execute(insert(feedback).values(**values)).inserted_primary_key[0]
-            return FeedbackRow(id=new_id, **values)
+            key = conn.execute(insert(feedback).values(**values)).inserted_primary_key
+            assert key is not None  # an INSERT returns the new row's key
+            return FeedbackRow(id=key[0], **values)
 
         result = self._write(work)
         log.debug("feedback %s on answer %s", result.rating, answer_id)
         return result
 
-    def feedback_rows(self) -> list[FeedbackRow]:
+    def feedback_rows(self) -> builtins.list[FeedbackRow]:
         """All feedback, oldest first, with the question and answer text when the conversation still exists."""
         query = (
             select(feedback, turns.c.question, turns.c.answer.label("answer_json"))
@@ -413,7 +414,7 @@ class ConversationStore:
         rows = conn.execute(select(corrections, latest.c.n).join(latest, corrections.c.id == latest.c.last)).all()
         return {r.answer_id: (r, int(r.n)) for r in rows}
 
-    def _turns(self, conn: Connection, conversation_id: str, with_feedback: bool = True) -> list[Turn]:
+    def _turns(self, conn: Connection, conversation_id: str, with_feedback: bool = True) -> builtins.list[Turn]:
         rows = conn.execute(
             select(turns).where(turns.c.conversation_id == conversation_id).order_by(turns.c.seq)
         ).all()

@@ -9,6 +9,7 @@ import pytest
 from advisor.audit.patterns import AuditOptions, rolling_counts
 from advisor.audit.service import AuditResult, run_audit
 from advisor.audit.synthetic import START, ClaimFile, clean_panel, planted_panel
+from advisor.rules.catalog import curated_catalog
 from advisor.settings import Settings
 
 SETTINGS = Settings(embedder="fake")
@@ -121,6 +122,39 @@ def test_levels_bilateral_two_tf_levels_is_fine() -> None:
     cf.add("P1", "DR", START, ["64483-RT", "64484-RT", "64483-LT", "64484-LT"], pos="24")
     cf.add("P2", "DR", START, ["64493-50", "64494-50"])
     assert flags(audit(cf), "LEVELS") == []
+
+
+def test_levels_follow_each_familys_level_limit() -> None:
+    """families.yaml gives facet RFA the facet level limit, so a third joint on one side is flagged like a third
+    facet level; two joints on each side are not."""
+    cf = ClaimFile()
+    cf.add("P1", "DR", START, ["64635-50", "64636-50"])
+    assert flags(audit(cf), "LEVELS") == []
+    cf.add("P2", "DR", START, ["64635-RT", "64636-RT x2"])
+    result = audit(cf)
+    assert flags(result, "LEVELS") == ["provider DR"]
+    assert "facet radiofrequency ablation > 2 levels" in next(p for p in result.patterns if p.id == "LEVELS").flags[0].message
+
+
+def test_session_keys_come_from_the_registry() -> None:
+    """64451 counts toward the diagnostic SI limit with or without KX (families.yaml `sessions: si_diagnostic`)."""
+    cf = ClaimFile()
+    for k in range(3):
+        cf.add("PS", "DR", START + timedelta(days=30 * k), ["64451-50"])
+    assert flags(audit(cf), "LCD-SESSIONS") == ["patient PS, si diagnostic, sacral"]
+
+
+def test_a_family_without_a_session_limit_in_the_registry_is_not_counted() -> None:
+    cf = ClaimFile()
+    for k in range(3):
+        cf.add("PR", "DR", START + timedelta(days=100 * k), ["64635-50"])
+    catalog = curated_catalog()
+    registry = catalog.registry
+    rfa = registry.families["facet_rfa"].model_copy(update={"sessions": None})
+    edited = catalog.model_copy(update={"registry": registry.model_copy(
+        update={"families": {**registry.families, "facet_rfa": rfa}})})
+    assert flags(audit(cf), "LCD-SESSIONS") == ["patient PR, rfa, lumbar/sacral"]
+    assert flags(run_audit(cf.to_bytes(), SETTINGS, catalog=edited), "LCD-SESSIONS") == []
 
 
 def test_bilateral_rtlt_in_asc_or_commercial_is_not_flagged() -> None:

@@ -24,7 +24,9 @@ def test_findings_point_at_file_lines() -> None:
     cf.add("P2", "DR", START, ["64494"])
     result = run_audit(cf.to_bytes(), SETTINGS)
     by_rule = {f.rule: f for f in result.findings}
-    assert by_rule["BILATERAL-RTLT"].lines == [3, 4] and by_rule["BILATERAL-RTLT"].claim_id == "C0000001"
+    # engine finding id (RT + LT lines on a Medicare physician claim -> one line with 50), not the panel pattern
+    # BILATERAL-RTLT of advisor/audit/patterns.py
+    assert by_rule["BILATERAL-50"].lines == [3, 4] and by_rule["BILATERAL-50"].claim_id == "C0000001"
     assert by_rule["ADDON-PRIMARY"].lines == [5]
     assert result.findings[0].severity == "error"  # errors first
 
@@ -88,11 +90,11 @@ def test_engine_memo_assumption_date_does_not_change_findings() -> None:
     from advisor.audit import service
     from advisor.audit.synthetic import bulk_panel
     from advisor.claims import parse_line
-    from advisor.rules.catalog import load_catalog
+    from advisor.rules.catalog import curated_catalog
     from advisor.rules.engine import check
     from advisor.rules.model import Facts
 
-    catalog = load_catalog()
+    catalog = curated_catalog()
     claims: dict[str, list[str]] = {}
     for row in bulk_panel(400).rows:
         claims.setdefault(row[0], []).append("-".join([row[4], *filter(None, row[5].split("-"))]) + f" x{row[6]}")

@@ -9,9 +9,10 @@ import pytest
 from advisor.claims import format_line, parse_line
 from advisor.data import db
 from advisor.data.tables import ImportedCatalog, ImportedTables
-from advisor.rules.catalog import load_catalog, load_curated
+from advisor.rules.catalog import load_curated
 from advisor.rules.engine import check
 from advisor.rules.model import Facts
+from advisor.services import build_catalog
 
 DOS = date(2026, 5, 4)
 
@@ -19,7 +20,7 @@ DOS = date(2026, 5, 4)
 @pytest.fixture
 def loaded(cms):
     db.import_paths([cms.ptp_text(), cms.mue(), cms.rvu()], cms.db, progress=False)
-    return load_catalog(cms.settings)
+    return build_catalog(cms.settings)
 
 
 def run(catalog, lines, **facts):
@@ -29,7 +30,7 @@ def run(catalog, lines, **facts):
 
 
 def test_without_imported_data_the_curated_tables_serve(cms):
-    catalog = load_catalog(cms.settings)
+    catalog = build_catalog(cms.settings)
     assert not isinstance(catalog, ImportedCatalog)
     _, found = run(catalog, ["20610", "20552"])
     assert found and "curated table" in found[0].message
@@ -87,6 +88,9 @@ def test_no_date_of_service_means_today(loaded):
 
 
 def test_codes_outside_the_curated_catalog(loaded):
+    # 20550 is not in the curated catalog; 64450 is (peripheral nerve blocks), but with no curated MUE or PTP values,
+    # so both edits below can only come from the imported tables.
+    assert load_curated().code("20550") is None and load_curated().code("64450").mue is None
     result, found = run(loaded, ["64450", "20550"])
     assert found and found[0].rule == "PTP" and "64450/20550" in found[0].message
     result, found = run(loaded, ["64450 x3"])
@@ -130,7 +134,7 @@ def test_mpfs_indicators_override_curated(loaded, cms):
 def test_version_by_date_of_service(cms):
     older = cms.ptp_text("ccipra-v320r0-f1.txt", rows=[("64635", "64493", "20120101", "*", "0", "Older rule")])
     db.import_paths([older, cms.ptp_text()], cms.db, progress=False)
-    catalog = load_catalog(cms.settings)
+    catalog = build_catalog(cms.settings)
     _, found = run(catalog, ["64635", "64493"], date_of_service=date(2026, 2, 1))
     assert "CMS PTP v32.0r0" in found[0].message and "modifier indicator 0" in found[0].message
     _, found = run(catalog, ["64635", "64493"], date_of_service=date(2026, 4, 1))
@@ -139,9 +143,9 @@ def test_version_by_date_of_service(cms):
 
 def test_catalog_reloads_after_removal(cms):
     db.import_paths([cms.ptp_text()], cms.db, progress=False)
-    assert isinstance(load_catalog(cms.settings), ImportedCatalog)
+    assert isinstance(build_catalog(cms.settings), ImportedCatalog)
     db.remove(cms.db, "v32.1r0")
-    assert not isinstance(load_catalog(cms.settings), ImportedCatalog)
+    assert not isinstance(build_catalog(cms.settings), ImportedCatalog)
 
 
 def test_preload_is_one_query_per_check(loaded, monkeypatch):

@@ -16,6 +16,7 @@ from advisor.claims import parse_line
 from advisor.evaluation.cases import AskCase, CheckCase
 from advisor.evaluation.report import render_html
 from advisor.evaluation.runner import EvalReport, percentile, run_ask_cases, run_check_cases, summarize
+from advisor.rules.catalog import curated_catalog
 
 
 def case(id: str, question: str, lines: list[str], **kw: Any) -> AskCase:
@@ -71,7 +72,7 @@ def test_check_cases_through_check_request() -> None:
     results = run_check_cases([
         check_case(id="addon", lines=["64494"], status="errors", rules=["ADDON-PRIMARY"], not_rules=["ADDON-51"]),
         check_case(id="wrong", lines=["64494"], status="clean", rules=["MUE"]),
-    ])
+    ], curated_catalog())
     assert results[0].passed, results[0].problems
     assert not results[1].passed
     assert "status 'errors', expected 'clean'" in results[1].problems
@@ -82,7 +83,7 @@ def test_a_check_exception_fails_only_that_case() -> None:
     def flaky(body: dict[str, Any], catalog: Any) -> Any:
         raise ValueError("bad catalog")
 
-    (r,) = run_check_cases([check_case(lines=["64493"], status="clean")], check=flaky)
+    (r,) = run_check_cases([check_case(lines=["64493"], status="clean")], curated_catalog(), check=flaky)
     assert not r.passed and r.error == "ValueError: bad catalog"
 
 

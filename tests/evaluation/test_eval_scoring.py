@@ -24,6 +24,7 @@ class Ans:
     claim: list[Any]
     verdict: str | None = None
     citations: list[Any] = field(default_factory=list)
+    kind: str | None = None
 
 
 def case(**kw: Any) -> AskCase:
@@ -76,7 +77,8 @@ def test_exact_fails_on_extra_lines_and_non_exact_allows_them() -> None:
     exact = score_answer(case(lines=["64493-50", "64494-50"], exact=True), got)
     assert not exact.passed and any("extra line 77003" in p for p in exact.problems)
     assert not exact.exact_match
-    assert score_answer(case(lines=["64493-50", "64494-50"]), got).passed
+    assert score_answer(case(lines=["64493-50", "64494-50"], exact=False), got).passed
+    assert not score_answer(case(lines=["64493-50", "64494-50"]), got).passed  # exact is the default
 
 
 def test_missing_line_fails() -> None:
@@ -119,8 +121,14 @@ def test_verdict_must_equal_when_given() -> None:
     r = score_answer(c, ans("20610", verdict="yes"))
     assert not r.passed and r.verdict_ok is False and r.problems == ["verdict 'yes', expected 'no'"]
     assert not score_answer(c, ans("20610", verdict=None)).passed
-    # no verdict in the case: any verdict is fine
-    assert score_answer(case(lines=["20610"]), ans("20610", verdict="yes")).verdict_ok is None
+    # no verdict in the case: the answer must give none ...
+    r = score_answer(case(lines=["20610"]), ans("20610", verdict="yes"))
+    assert not r.passed and r.verdict_ok is False and r.problems == ["verdict 'yes' for a question that expects none"]
+    assert score_answer(case(lines=["20610"]), ans("20610")).passed
+    # ... except a look-up, which may answer a yes/no question with yes or no
+    lookup = Ans([], verdict="yes", kind="lookup")
+    r = score_answer(case(lines=[], kind="lookup"), lookup)
+    assert r.passed and r.verdict_ok is None
 
 
 def test_cite_contains_all_words_in_one_citation_case_insensitive() -> None:

@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from advisor.errors import DataError
-from advisor.rules.catalog import CATALOG_DIR, load_curated
+from advisor.rules.catalog import CATALOG_DIR, CATALOG_FILES, curated_catalog, load_curated
 
 SCOPE = (
     [str(c) for c in range(62320, 62328)] + [str(c) for c in range(64479, 64485) if c not in (64481, 64482)]
@@ -36,7 +36,7 @@ def test_descriptors_are_short_and_our_own() -> None:
 
 
 def test_unknown_source_id_is_a_data_error(tmp_path: Path) -> None:
-    for name in ("sources", "codes", "ptp", "lcd"):
+    for name in CATALOG_FILES:
         (tmp_path / f"{name}.yaml").write_text((CATALOG_DIR / f"{name}.yaml").read_text())
     data = yaml.safe_load((tmp_path / "ptp.yaml").read_text())
     data["pairs"][0]["src"] = ["no-such-source"]
@@ -46,7 +46,7 @@ def test_unknown_source_id_is_a_data_error(tmp_path: Path) -> None:
 
 
 def test_value_without_source_is_a_data_error(tmp_path: Path) -> None:
-    for name in ("sources", "codes", "ptp", "lcd"):
+    for name in CATALOG_FILES:
         (tmp_path / f"{name}.yaml").write_text((CATALOG_DIR / f"{name}.yaml").read_text())
     data = yaml.safe_load((tmp_path / "codes.yaml").read_text())
     del data["codes"][0]["src"]
@@ -56,9 +56,10 @@ def test_value_without_source_is_a_data_error(tmp_path: Path) -> None:
 
 
 def test_joint_sizes_cover_cpt_examples_and_name_sources() -> None:
-    from advisor.rules.catalog import joint_sizes
-
-    sizes = joint_sizes()
-    assert {sizes[j] for j in ("knee", "shoulder", "hip", "subacromial bursa")} == {"major"}
-    assert {sizes[j] for j in ("wrist", "elbow", "ankle", "olecranon bursa")} == {"intermediate"}
-    assert {sizes[j] for j in ("finger", "toe")} == {"small"}
+    catalog = curated_catalog()
+    size = catalog.joint_size
+    assert {size(j) for j in ("knee", "shoulder", "hip", "subacromial bursa")} == {"major"}
+    assert {size(j) for j in ("wrist", "elbow", "ankle", "olecranon bursa")} == {"intermediate"}
+    assert {size(j) for j in ("finger", "toe")} == {"small"}
+    # the size classes live in anatomy.yaml, which must cite sources the catalog knows
+    assert catalog.registry.sources and set(catalog.registry.sources) <= set(catalog.sources)

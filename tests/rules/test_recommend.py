@@ -5,12 +5,13 @@ from __future__ import annotations
 import pytest
 
 from advisor.claims import format_line
+from advisor.rules.catalog import curated_catalog
 from advisor.rules.model import EMVisit, Encounter, Facts, Procedure
 from advisor.rules.recommend import recommend
 
 
 def lines(encounter: Encounter) -> list[str]:
-    return sorted(format_line(ln) for ln in recommend(encounter).claim)
+    return sorted(format_line(ln) for ln in recommend(encounter, curated_catalog()).claim)
 
 
 @pytest.mark.parametrize(("procedure", "facts", "expected", "source"), [
@@ -22,7 +23,7 @@ def lines(encounter: Encounter) -> list[str]:
      ["64635-RT", "64636-RT x2"], "CMS A58350: per joint"),
     (Procedure(family="tfesi", region="lumbar", levels=1, laterality="bilateral"), {}, ["64483-50"],
      "CPT: 64479-64484 unilateral, 50 for bilateral"),
-    (Procedure(family="ilesi", region="cervical", imaging="none"), {}, ["62320"], "CPT 62320 (no imaging)"),
+    (Procedure(family="epidural_il", region="cervical", imaging="none"), {}, ["62320"], "CPT 62320 (no imaging)"),
     (Procedure(family="si_joint", laterality="bilateral"), {"setting": "asc"}, ["G0260-LT", "G0260-RT"],
      "CMS A59243/A59244: ASC bills G0260 on RT and LT lines"),
     (Procedure(family="joint", joint="knee", imaging="ultrasound"),

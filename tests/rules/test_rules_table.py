@@ -5,12 +5,13 @@ from __future__ import annotations
 import pytest
 
 from advisor.claims import format_line
+from advisor.rules.catalog import curated_catalog
 from advisor.rules.engine import check_request
 
 FCSO = "First Coast facet coding guide / CMS A57787"
 CASES = [
     # id, lines, facts, fires, must_not_fire, corrected claim (None = don't compare), source
-    ("catalog-unknown", ["64450"], {}, ["CATALOG-UNKNOWN"], [], ["64450"], "CPT code set; out-of-catalog codes are flagged"),
+    ("catalog-unknown", ["64999"], {}, ["CATALOG-UNKNOWN"], [], ["64999"], "CPT code set; out-of-catalog codes are flagged"),
     ("catalog-known", ["64493"], {}, [], ["CATALOG-UNKNOWN"], ["64493"], "codes.yaml"),
     ("mod25-on-procedure", ["99213", "64483-25"], {"separate_problem": True}, ["MOD25-NOT-EM", "EM-NEEDS-25"], [],
      ["99213-25", "64483"], "NCCI Ch. I §D; 25 goes on the E/M line (context4healthcare)"),
@@ -64,16 +65,17 @@ CASES = [
     ("imaging-us-facet", ["64493"], {"imaging": "ultrasound"}, ["IMAGING-MISMATCH", "LCD-NONCOVERED"], [], ["0216T"],
      "0216T descriptor; A57826"),
     ("si-facility", ["27096"], {"setting": "asc"}, ["SI-FACILITY-G0260"], [], ["G0260"], "A59244"),
-    ("si-office-ok", ["27096"], {"setting": "office"}, [], ["SI-FACILITY-G0260", "SI-IMAGING"], ["27096"], "A59243"),
+    ("si-office-ok", ["27096"], {"setting": "office"}, [], ["SI-FACILITY-G0260", "IMAGING-REQUIRED"], ["27096"],
+     "A59243"),
     ("g0260-office", ["G0260"], {}, ["SI-FACILITY-G0260"], [], ["27096"], "A59244"),
-    ("si-no-imaging", ["27096"], {"imaging": "none"}, ["SI-IMAGING"], [], ["20552"], "Former LCD L31359; L39455"),
+    ("si-no-imaging", ["27096"], {"imaging": "none"}, ["IMAGING-REQUIRED"], [], ["20552"], "Former LCD L31359; L39455"),
     ("bilateral-50-not-allowed", ["62323-50"], {}, ["BILATERAL-50", "LCD-IL-BILATERAL"], [], ["62323"],
      "shuhub (62321/62323 not bilateral); A56681"),
     ("bilateral-50-ok", ["64483-50"], {}, [], ["BILATERAL-50"], ["64483-50"], "CPT: 64479-64484 unilateral, use 50"),
     ("bilateral-50-units", ["64493-50 x2"], {}, ["BILATERAL-50"], [], ["64493-50"], "First Coast bilateral indicators"),
     ("bilateral-asc", ["27096-50"], {"setting": "asc"}, ["BILATERAL-RTLT"], [], ["G0260-RT", "G0260-LT"], "A59243"),
-    ("rtlt-medicare", ["64493-RT", "64493-LT"], {}, ["BILATERAL-RTLT"], [], ["64493-50"], "First Coast"),
-    ("rtlt-commercial-info", ["64493-RT", "64493-LT"], {"payer": "commercial"}, ["BILATERAL-RTLT"], [],
+    ("rtlt-medicare", ["64493-RT", "64493-LT"], {}, ["BILATERAL-50"], ["BILATERAL-RTLT"], ["64493-50"], "First Coast"),
+    ("rtlt-commercial-info", ["64493-RT", "64493-LT"], {"payer": "commercial"}, ["BILATERAL-50"], ["BILATERAL-RTLT"],
      ["64493-RT", "64493-LT"], "Payer-specific bilateral policy"),
     ("ptp-0", ["64493", "27096"], {}, ["PTP"], [], ["64493"], "anesthesiallc: indicator 0 since 2011"),
     ("ptp-1-no-modifier", ["20610", "20552"], {}, ["PTP"], [], ["20610"], "KZA: NCCI edit 20610/20552"),
@@ -124,8 +126,8 @@ CASES = [
      "Facet LCD (checklist): thermal RF only"),
     ("lcd-thermal-rf-ok", ["64635"], {"ablation": "thermal"}, [], ["LCD-NONCOVERED"], None, "Facet LCD"),
     ("lcd-sedation", ["64493"], {"sedation": True}, ["LCD-SEDATION"], [], None, "NGS: sedation not routine"),
-    ("quiet-bilateral-50-office", ["64493-50"], {"setting": "office"}, [], ["BILATERAL-RTLT"], ["64493-50"],
-     "First Coast: 50 with 1 unit is the Medicare format"),
+    ("quiet-bilateral-50-office", ["64493-50"], {"setting": "office"}, [], ["BILATERAL-RTLT", "BILATERAL-50"],
+     ["64493-50"], "First Coast: 50 with 1 unit is the Medicare format"),
     ("quiet-facet-fluoro", ["64493"], {"imaging": "fluoroscopy"}, [], ["IMAGING-MISMATCH", "LCD-IMAGING"], ["64493"],
      FCSO),
     ("quiet-guided-il", ["62323"], {"imaging": "fluoroscopy"}, [], ["IMAGING-UNGUIDED", "LCD-IMAGING"], ["62323"],
@@ -152,7 +154,7 @@ CASES = [
 def test_rule(case_id: str, lines: list[str], facts: dict, fires: list[str], quiet: list[str],
               claim: list[str] | None, source: str) -> None:
     assert source, "every case names its source"
-    result = check_request({"lines": lines, "facts": facts})
+    result = check_request({"lines": lines, "facts": facts}, curated_catalog())
     fired = {f.rule for f in result.findings}
     for rule in fires:
         assert rule in fired, f"{case_id}: expected {rule}, got {sorted(fired)}"
@@ -170,8 +172,9 @@ def test_every_rule_has_a_firing_and_a_quiet_case() -> None:
 
 def test_findings_carry_sources_and_corrected_claim_is_clean_of_errors() -> None:
     for case_id, lines, facts, *_ in CASES:
-        result = check_request({"lines": lines, "facts": facts})
+        result = check_request({"lines": lines, "facts": facts}, curated_catalog())
         assert all(f.sources for f in result.findings), case_id
-        again = check_request({"lines": [format_line(ln) for ln in result.claim] or ["99213"], "facts": facts})
+        again = check_request({"lines": [format_line(ln) for ln in result.claim] or ["99213"], "facts": facts},
+                              curated_catalog())
         if result.claim:
             assert again.status != "errors", (case_id, [(f.rule, f.message) for f in again.findings])
