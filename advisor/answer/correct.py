@@ -20,7 +20,6 @@ from advisor.answer.edits import MAX_MUSCLES, Correction, JointEdit, ProcedureEd
 from advisor.answer.model import Answer, Understanding
 from advisor.answer.understood import (
     EDIT_FIELDS,
-    NOT_EDITABLE,
     fields_for,
     joint_options,
     procedure_families,
@@ -93,8 +92,10 @@ def _check_fields(edit: ProcedureEdit, fam: Family, base: Frame | None, catalog:
         if joint.name not in joints:
             raise InvalidInput(f"{where}.joints[{k}].name: unknown joint {joint.name!r}; allowed: {_allowed(joints)}",
                                f"{where}.joints[{k}].name")
+    as_read = base is not None and base.family == fam.id and shown(base, catalog)
     for name in required_fields(fam):
-        if getattr(edit, name) in (None, []):
+        if getattr(edit, name) in (None, []) and not (as_read and getattr(base, name) in (None, [])):
+            # left empty as the question left it is the reading's to answer; emptied, added or newly billed is not
             values = {"region": catalog.registry.regions, "target": target_options(fam, catalog),
                       "joints": joint_options(catalog)}.get(name)
             choose = f"; allowed: {_allowed(values)}" if values else f" (1-{MAX_MUSCLES})"
@@ -104,46 +105,66 @@ def _check_fields(edit: ProcedureEdit, fam: Family, base: Frame | None, catalog:
 
 # --- laying the edit over the original reading ----------------------------------------------------------------------
 
-def _joint(edit: JointEdit, base: Frame | None, keep_guidance: bool, catalog: Catalog) -> Joint:
-    before = next((j for j in (base.joints if base else []) if j.name == edit.name), None)
+def _joint(k: int, edit: JointEdit, base: Frame | None, keep_guidance: bool, catalog: Catalog) -> Joint:
+    """Joint k of the edit; the joint it was read as (same place, else same name and side, else same name) lends the
+    guidance named for it alone ('R knee US-guided, L knee landmark')."""
+    read = base.joints if base else []
+    before = read[k] if k < len(read) and read[k].name == edit.name else next(
+        (j for j in read if j.name == edit.name and j.laterality == edit.side),
+        next((j for j in read if j.name == edit.name), None))
     size = joint_options(catalog).get(edit.name) or (before.size if before else None)  # checked: one of the two
     return Joint(name=edit.name, size=size, laterality=edit.side,
                  imaging=before.imaging if before and keep_guidance else None)
 
 
 def _frame(edit: ProcedureEdit, fam: Family, base: Frame | None, catalog: Catalog, where: str) -> Frame:
-    """The edited procedure: the edit's fields over the original frame (a new frame for an added procedure). The
-    levels named, their sides and the muscles named stay only while the count they gave is unchanged."""
-    frame = base.model_copy(deep=True) if base is not None else Frame()
+    """The edited procedure: the edit's fields over the original frame (a new frame for an added procedure). What the
+    family's fields do not show stays as read while the family is unchanged; the levels named, their sides and the
+    muscles named stay only while the count they gave is unchanged."""
+    fields = fields_for(fam)
     same_family = base is not None and base.family == fam.id
-    levels_kept = base is not None and edit.levels == base.levels
-    if edit.side == "by_level" and not (base is not None and len(base.sides) > 1 and levels_kept):
-        read_as = "; ".join(f"{side} {', '.join(names)}" for side, names in (base.sides if base else {}).items())
-        raise InvalidInput(f"{where}.side: by_level keeps the sides the question gave per level "
-                           f"({read_as or 'none were given'}), so it needs the levels as read; choose left, right or "
-                           "bilateral", f"{where}.side")
+    frame = base.model_copy(deep=True) if base is not None else Frame()
     frame.family, frame.label, frame.status, frame.candidates = fam.id, fam.label, "done", []
-    frame.codes = frame.codes if same_family else []
-    frame.region, frame.levels, frame.target = edit.region, edit.levels, edit.target
-    if not levels_kept:
-        frame.level_names = []
-    if edit.side != "by_level":
-        frame.laterality, frame.sides = edit.side, {}
-    keep_guidance = base is not None and edit.guidance == base.imaging
-    frame.imaging = edit.guidance
-    frame.diagnostic = PURPOSES.get(edit.purpose or "")
-    if base is None or edit.muscles != base.muscles:
-        frame.muscles_stated, frame.muscle_names = edit.muscles, []
-    frame.muscles = edit.muscles
-    frame.joints = [_joint(j, base, keep_guidance, catalog) for j in edit.joints]
+    if not same_family:  # nothing the coder could not see carries over to another family
+        frame.codes = []
+        frame.region, frame.levels, frame.laterality, frame.sides, frame.target = None, None, None, {}, None
+        frame.imaging, frame.diagnostic, frame.muscles, frame.joints = None, None, None, []
+    if "region" in fields:
+        frame.region = edit.region
+    if "levels" in fields:
+        if base is None or edit.levels != base.levels:
+            frame.level_names, frame.sides = [], {}
+        frame.levels = edit.levels
+    if "side" in fields:
+        if edit.side == "by_level":
+            if len(frame.sides) < 2:
+                read_as = "; ".join(f"{s} {', '.join(n)}" for s, n in (base.sides if base else {}).items())
+                raise InvalidInput(f"{where}.side: by_level keeps the sides the question gave per level "
+                                   f"({read_as or 'none were given'}), so it needs the levels as read; choose left, "
+                                   "right or bilateral", f"{where}.side")
+        else:
+            frame.laterality, frame.sides = edit.side, {}
+    if "guidance" in fields:
+        keep_joint_guidance = base is not None and edit.guidance == base.imaging
+        frame.imaging = edit.guidance
+    else:
+        keep_joint_guidance = same_family
+    if "purpose" in fields:
+        frame.diagnostic = PURPOSES.get(edit.purpose or "")
+    if "muscles" in fields:
+        if base is None or edit.muscles != base.muscles:
+            frame.muscles_stated, frame.muscle_names = edit.muscles, []
+        frame.muscles = edit.muscles
+    if "joints" in fields:  # each joint carries its own side
+        frame.joints = [_joint(k, j, base, keep_joint_guidance, catalog) for k, j in enumerate(edit.joints)]
+        frame.laterality, frame.sides = None, {}
+    if "target" in fields:
+        frame.target = edit.target
     return frame
 
 
 def apply_edit(original: Reading, edit: UnderstandingEdit, catalog: Catalog) -> Reading:
     """The original reading with the coder's understanding laid over it (InvalidInput names the field to fix)."""
-    if original.kind in NOT_EDITABLE:
-        raise InvalidInput("this answer has no encounter to correct (it is a look-up from the tables or outside what "
-                           "the advisor covers); ask the question again in other words", "answer_id")
     reading = original.model_copy(deep=True)
     edited: dict[int, Frame] = {}
     frames: list[Frame] = []
@@ -243,19 +264,21 @@ def correct_turn(pipeline: Recomputer, store: CorrectionStore, conversation_id: 
     first = turn.correction.original if turn.correction is not None else turn.answer
     original = _original(first)
     catalog = pipeline.catalog
+    before = view_of(original, catalog)
+    if before is None:
+        raise InvalidInput("this answer has no encounter to correct (a look-up from the tables, a general question or "
+                           "one outside what the advisor covers); ask the question again in other words", "answer_id")
     reading = apply_edit(original.reading, edit, catalog)
     reading.spans = read(turn.question, catalog).spans  # spans are not stored; the proposal's wording needs them
     encounter = to_encounter(reading, catalog, edit.payer.value, pipeline.settings.default_payer)
     answer = pipeline.recompute(turn.question, Understanding(reading=reading, encounter=encounter), edit.payer.value)
-    before = view_of(original, catalog)
-    if before is not None:  # apply_edit accepted the reading, so it has a view
-        labels = pipeline.labels()
-        answer.corrected = Correction(changes=changes(before.as_edit(), edit, labels), original=before,
-                                      original_words=describe(original.reading, original.encounter, labels))
+    labels = pipeline.labels()
+    answer.corrected = Correction(changes=changes(before.as_edit(), edit, labels), original=before,
+                                  original_words=describe(original.reading, original.encounter, labels))
     answer.conversation_id, answer.answer_id = conversation_id, answer_id
     store.add_correction(conversation_id, answer_id, edit.model_dump(mode="json"), answer.model_dump(mode="json"))
     log.info("correct conversation=%s answer=%s changes=%d verdict=%s lines=%d", conversation_id, answer_id,
-             len(answer.corrected.changes) if answer.corrected else 0, answer.verdict, len(answer.claim))
+             len(answer.corrected.changes), answer.verdict, len(answer.claim))
     return answer
 
 

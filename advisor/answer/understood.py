@@ -134,7 +134,9 @@ def procedure_view(index: int, frame: Frame, fam: Family) -> ProcedureView:
         "guidance": frame.imaging,
         "purpose": None if frame.diagnostic is None else ("diagnostic" if frame.diagnostic else "therapeutic"),
         "muscles": max(1, min(frame.muscles, MAX_MUSCLES)) if frame.muscles else None,
-        "joints": [{"name": j.name, "side": j.laterality} for j in frame.joints],
+        # a joint without its own side takes the procedure's, when it is the only one (as the encounter reads it)
+        "joints": [{"name": j.name, "side": j.laterality or (frame.laterality if len(frame.joints) == 1 else None)}
+                   for j in frame.joints],
         "target": frame.target,
     }
     return ProcedureView.model_validate(
@@ -144,15 +146,17 @@ def procedure_view(index: int, frame: Frame, fam: Family) -> ProcedureView:
 
 
 def view_of(u: Understanding, catalog: Catalog) -> UnderstandingView | None:
-    """The understanding as editable fields (None for look-ups and questions outside the advisor's scope, and for a
-    reading the fields cannot hold: the answer stands without its summary rather than fail)."""
+    """The understanding as editable fields. None for look-ups, questions outside the advisor's scope and general
+    questions that describe no procedure or visit (nothing to correct), and for a reading the fields cannot hold (the
+    answer stands without its summary rather than fail)."""
     if u.reading.kind in NOT_EDITABLE:
         return None
     try:
-        return _view(u, catalog)
+        view = _view(u, catalog)
     except ValidationError as exc:
         log.warning("no editable summary for this reading (%s)", exc.errors()[0].get("type"))
         return None
+    return view if view.procedures or view.not_billed or view.em else None
 
 
 def _view(u: Understanding, catalog: Catalog) -> UnderstandingView:

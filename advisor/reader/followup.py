@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from advisor.reader.frames import Grammar, settle_muscles
 from advisor.reader.model import Frame, Reading
-from advisor.reader.reader import finish
+from advisor.reader.reader import finish, mark_distinct_sites
 from advisor.rules.catalog import Catalog
 
 OPENERS = (("what", "if"), ("what", "about"), ("how", "about"), ("and",), ("with",), ("without",), ("plus",),
-           ("also",), ("same",), ("now",), ("instead",), ("but",), ("then",), ("ok", "and"), ("so", "what"))
+           ("also",), ("same",), ("now",), ("instead",), ("but",), ("then",), ("ok", "and"), ("so", "what"),
+           ("sorry",), ("correction",), ("actually",), ("update",), ("wait",), ("oops",), ("my", "mistake"))
 ADDING = frozenset({"also", "too", "add", "adding", "another", "plus", "additionally", "as well"})
 SHORT = 14
 
@@ -42,18 +43,20 @@ def merge(previous: Reading, current: Reading, catalog: Catalog) -> Reading:
     merged.follow_up = True
     merged.facts = {**previous.facts, **current.facts}
     words = set(_words(current))
-    adding = bool(ADDING & words)
+    adding = bool(ADDING & words) or "as well" in " ".join(_words(current))
     grammar = Grammar(catalog.registry)
     previous_frames = [f.model_copy(deep=True) for f in previous.frames]
-    if "days_since_global_procedure" in current.facts and not current.done_frames():
+    merged.frames = [_resolve_against(f, previous_frames, catalog) for f in merged.frames]
+    if "days_since_global_procedure" in current.facts and not merged.done_frames():
         for frame in previous_frames:
             frame.status = "historical"  # "comes back 6 days later": the earlier turn's procedure is in the past
         merged.frames = previous_frames
-    elif not current.done_frames():
+    elif not merged.done_frames():
         merged.frames = [_overlay(f, _attributes(grammar, merged, f), adding) if f.status == "done" else f
                          for f in previous_frames]
     else:
         merged.frames = _combine(previous_frames, merged.done_frames(), "instead" in words, adding, catalog)
+    mark_distinct_sites(merged, merged.facts)  # "he also injected the R knee": a second site today
     if merged.em is None and previous.em is not None:
         merged.em = previous.em.model_copy()
     if merged.em is not None:
@@ -64,6 +67,24 @@ def merge(previous: Reading, current: Reading, catalog: Catalog) -> Reading:
     if (opens or current.question_type == "statement") and not current.lines and not current.modifiers:
         merged.question_type = previous.question_type  # "and bilateral?" asks what the previous turn asked
     return finish(merged, catalog)
+
+
+def _resolve_against(frame: Frame, earlier: list[Frame], catalog: Catalog) -> Frame:
+    """'Today RFA of those same joints': an act whose target is the earlier turn's procedure site is the family
+    that does that act to those targets, at the earlier levels unless the follow-up names its own."""
+    if frame.family is not None or frame.status != "done" or not frame.acts:
+        return frame
+    for before in reversed([f for f in earlier if f.family]):
+        targets = set(catalog.family(before.family or "").targets)
+        matches = [f for f in catalog.registry.families.values()
+                   if f.procedure and f.act in frame.acts and targets & set(f.targets)]
+        if len(matches) == 1:
+            fam = matches[0]
+            carried = {k: getattr(before, k) for k in ("region", "levels", "level_names", "sides", "joints", "target")
+                       if not getattr(frame, k)}
+            return frame.model_copy(update={"family": fam.id, "label": fam.label, "candidates": [], **carried,
+                                            "laterality": frame.laterality or before.laterality})
+    return frame
 
 
 def _attributes(grammar: Grammar, reading: Reading, frame: Frame) -> Frame:

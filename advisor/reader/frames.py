@@ -356,6 +356,8 @@ class Grammar:
         for g in guides:
             g.used = True
         frame.codes = [s.value["code"] for s in draft.spans("code")]
+        shared = [draft.shared_act.value] if draft.shared_act is not None and draft.shared_act.kind == "act" else []
+        frame.acts = sorted({s.value for s in draft.spans("act")} | set(shared))
         frame.count = self._count(draft)
         purposes = draft.spans("purpose")
         if purposes:

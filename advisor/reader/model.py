@@ -75,6 +75,7 @@ class Frame(BaseModel):
     today: bool = Field(False, description="The question places it today ('today', 'this visit').")
     count: int | None = Field(None, description="How many of this procedure the words count ('had 4 ESIs').")
     codes: list[str] = Field(default_factory=list, description="Codes written in this procedure's words.")
+    acts: list[str] = Field(default_factory=list, description="What the words say was done (inject, ablate...).")
     words: str = Field("", description="The words this frame was read from.")
     candidates: list[str] = Field(default_factory=list, description="Families the words could mean, when unsettled.")
 

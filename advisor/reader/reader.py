@@ -320,7 +320,7 @@ def _facts(reading: Reading, spans: list[Span], catalog: Catalog, mentions: list
     relief_frames = reading.frames
     facts.update(history_facts(spans, reading.done_frames(), relief_frames))
     _sessions(reading, spans, facts, catalog, mentions)
-    _distinct(reading, facts)
+    mark_distinct_sites(reading, facts)
     if "past_codes" not in facts:
         past = sorted({c for f in reading.frames if f.status != "done" for c in f.codes})
         if past:
@@ -332,7 +332,7 @@ def _facts(reading: Reading, spans: list[Span], catalog: Catalog, mentions: list
     reading.facts = facts
 
 
-def _distinct(reading: Reading, facts: dict[str, Any]) -> None:
+def mark_distinct_sites(reading: Reading, facts: dict[str, Any]) -> None:
     """Procedures of different families done today are at separate sites unless the question says otherwise
     ('same knee'): the fact a 59/XS bypass of a PTP edit rests on."""
     done = reading.done_frames()
@@ -365,8 +365,10 @@ def _sessions(reading: Reading, spans: list[Span], facts: dict[str, Any], catalo
         if frame.status == "historical" and (k := key(frame)):
             sessions[k] = sessions.get(k, 0) + (frame.count or 1)
     counts = [s for s in spans if s.kind == "num" and (s.value or {}).get("noun") == "session"]
-    if counts and today:
-        sessions[today] = counts[0].value["n"]
+    earlier = [k for f in mentions if f.status == "historical" and (k := key(f))]
+    counted = today or (earlier[-1] if earlier else None)  # "MBBs done last month, two sets": two earlier sessions
+    if counts and counted:
+        sessions[counted] = counts[0].value["n"]
         counts[0].used = True
     if sessions:
         facts["prior_sessions"] = sessions
@@ -655,4 +657,4 @@ def _questions(reading: Reading, catalog: Catalog) -> list[str]:
     return list(dict.fromkeys(out))
 
 
-__all__ = ["finish", "frames_from_codes", "read"]
+__all__ = ["finish", "frames_from_codes", "mark_distinct_sites", "read"]

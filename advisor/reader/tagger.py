@@ -108,6 +108,11 @@ def tag(text: str, vocab: Vocabulary) -> tuple[list[Token], list[Span]]:
             spans.append(_span("mod", mod, text, tokens, i, i + 1))
             i += 1
             continue
+        if tok.norm == "#" and i + 1 < len(tokens) and tokens[i + 1].shape == "num" and tokens[i + 1].norm.isdigit() \
+                and int(tokens[i + 1].norm) < 20:
+            spans.append(_span("ordinal", {"n": int(tokens[i + 1].norm), "noun": None}, text, tokens, i, i + 2))
+            i += 2  # "MBB #1": the first one
+            continue
         if tok.shape == "num":
             span, i = _number(text, tokens, i, vocab)
             spans.append(span)
