@@ -47,8 +47,11 @@ def payer_and_claim(spans: list[Span]) -> tuple[dict[str, Any], list[str]]:
         out["payer"] = payers.pop()
     elif payers:
         conflicts.append("payer")
-    claims = {s.value for s in spans if s.kind == "claim"}
-    places = {s.value for s in spans if s.kind == "place"}
+    plain = [s for s in spans if s.kind != "fact"]
+    negated = {id(s) for i, s in enumerate(plain) if s.kind in ("claim", "place") and any(
+        x.kind == "cue" and x.value == "negated" for x in plain[max(0, i - 3):i])}  # "not the doc's pro fee"
+    claims = {s.value for s in spans if s.kind == "claim" and id(s) not in negated}
+    places = {s.value for s in spans if s.kind == "place" and id(s) not in negated}
     for s in spans:
         if s.kind in ("payer", "claim", "place"):
             s.used = True

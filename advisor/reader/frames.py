@@ -145,7 +145,9 @@ class Grammar:
                 else:
                     pending.append(chunk)
             attributes = [c for c in pending if not c.of("anat", "code")]
-            if attributes and current is None and drafts and drafts[-1].chunks[0].sentence == index - 1:
+            about_else = any(self._mention_only(c) for c in chunks)  # "mentioned back pain, nothing done for it"
+            if attributes and current is None and not about_else and drafts and \
+                    drafts[-1].chunks[0].sentence == index - 1:
                 # a sentence that only adds attributes ("Under fluoro.") lends them to the previous sentence's frame
                 drafts[-1].chunks += attributes
         return _fold_bare_acts(drafts)

@@ -142,7 +142,7 @@ def tag(text: str, vocab: Vocabulary) -> tuple[list[Token], list[Span]]:
         i += 1
     facts = _facts(text, tokens, vocab)
     owned = [(f.start, f.end) for f in facts]
-    spans = [s for s in spans if not (s.kind == "cue" and s.value in STATUS_CUES
+    spans = [s for s in spans if not (s.kind == "cue" and s.value in STATUS_CUES and s.value != "present"
                                       and any(a <= s.start and s.end <= b for a, b in owned))]
     return tokens, sorted(spans + facts, key=lambda s: (s.start, -s.end))
 

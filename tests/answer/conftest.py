@@ -11,7 +11,7 @@ import pytest
 
 from advisor.answer.pipeline import AnswerPipeline, MemoryStore
 from advisor.retrieval.search import Passage
-from advisor.rules.catalog import load_catalog
+from advisor.services import build_catalog
 from advisor.settings import PROJECT_ROOT, Settings
 
 WORD = re.compile(r"[a-z0-9]+")
@@ -46,7 +46,7 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 
 @pytest.fixture(scope="session")
 def catalog(settings: Settings) -> Any:
-    return load_catalog(settings)
+    return build_catalog(settings)
 
 
 @pytest.fixture(scope="session")

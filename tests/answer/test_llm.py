@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from typing import Any, Sequence
 
+import pytest
 from langchain_core.language_models.fake_chat_models import FakeMessagesListChatModel
 from langchain_core.messages import AIMessage, BaseMessage
 
@@ -132,9 +133,27 @@ def test_prompt_injection_goes_inside_question_tags_and_changes_nothing(settings
 
 def test_out_of_scope_does_not_reach_the_llm(settings, catalog, searcher) -> None:
     model = ToolFakeChat(responses=[AIMessage(content="93000")])
+    model.seen = []
     answer = pipeline_with(settings, catalog, searcher, model).ask(AskRequest(question="12-lead EKG with interpretation, cpt?"))
-    assert model.seen == [] or all(m for m in model.seen) and "outside what I cover" in answer.answer
-    assert answer.claim == []
+    assert model.seen == []
+    assert answer.kind == "out_of_scope" and "outside what I cover" in answer.answer and "93000" not in answer.answer
+    assert answer.claim == [] and answer.engine == "offline" and answer.notice is None
+
+
+@pytest.mark.parametrize("question,kind", [
+    ("What is the MUE for 64636?", "lookup"),
+    ("TPIs in several muscles, code?", "clarify"),
+    ("spinal cord stimulator trial, code?", "unsupported"),
+])
+def test_lookups_and_questions_back_are_answered_without_the_llm(settings, catalog, searcher, question: str,
+                                                                 kind: str) -> None:
+    """Look-ups come from the tables, questions back and unsupported procedures from templates: the model is not asked
+    to invent a claim for them, and its scripted text never reaches the answer."""
+    model = ToolFakeChat(responses=[AIMessage(content="Bill 64999 x4.")])
+    model.seen = []
+    answer = pipeline_with(settings, catalog, searcher, model).ask(AskRequest(question=question))
+    assert model.seen == [] and answer.kind == kind
+    assert answer.engine == "offline" and "64999" not in answer.answer and answer.claim == []
 
 
 def test_guard_unit() -> None:
