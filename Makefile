@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: setup run test bench eval clean
+.PHONY: setup run test lint bench eval clean
 
 setup: $(STAMP)
 
@@ -21,8 +21,13 @@ $(STAMP): pyproject.toml
 run: setup
 	$(VENV)/bin/advisor serve --host $(HOST) --port $(PORT)
 
-test: setup
+test: setup lint
 	$(PY) -m pytest -q
+
+# Static checks (configured in pyproject.toml): ruff, then mypy (strict on advisor/rules and advisor/answer); both
+# run, so one report shows every finding.
+lint: setup
+	@status=0; $(VENV)/bin/ruff check || status=1; $(VENV)/bin/mypy || status=1; exit $$status
 
 bench: setup
 	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
@@ -31,4 +36,4 @@ eval: setup
 	$(VENV)/bin/advisor eval
 
 clean:
-	rm -rf $(VENV) data .pytest_cache .hypothesis
+	rm -rf $(VENV) data .pytest_cache .hypothesis .mypy_cache .ruff_cache

@@ -1,10 +1,11 @@
 /* One answer in the conversation: the streaming placeholder, then the answer card (verdict badge, engine, Markdown
    with [n] chips, claim lines, findings, sources) and its thumbs up/down feedback. */
 import { api } from "./api.js";
-import { el, icon } from "./dom.js";
+import { announce, el, icon } from "./dom.js";
 import { openCitation } from "./citations.js";
-import { claimSection, findingsSection } from "./claims.js";
+import { claimSection, findingsSection, formatLine } from "./claims.js";
 import { citationChip, renderMarkdown } from "./markdown.js";
+import { understoodSection, withoutReadingLine } from "./understood.js";
 
 export const VERDICTS = { yes: "Yes", no: "No", conditional: "Depends" };
 
@@ -55,24 +56,34 @@ function engineLabel(engine) {
   return "Model: " + e;
 }
 
-/** The answer card for answer `a`; `feedbackState` is the stored {rating, comment} when reopening a conversation. */
-export function renderAnswer(a, feedbackState) {
+/** The answer card for answer `a`; `feedbackState` is the stored {rating, comment} when reopening a conversation;
+    `focusKey` names the field of its "I read this as" summary to focus (after a correction). */
+export function renderAnswer(a, feedbackState, focusKey) {
   const citations = new Map();
   for (const c of Array.isArray(a.citations) ? a.citations : []) if (c && c.n !== undefined) citations.set(Number(c.n), c);
   const ctx = { citations, onCite: openCitation };
 
   const kv = a.knowledge_version ? String(a.knowledge_version) : null;
+  const corrected = a.corrected && Array.isArray(a.corrected.changes) && a.corrected.changes.length > 0;
   const head = el("div", { class: "answer-head" },
     verdictBadge(a.verdict),
+    corrected ? el("span", { class: "badge badge-corrected", "data-role": "corrected", text: "Corrected" }) : null,
     el("span", { class: "spacer" }),
     el("span", { class: "meta engine", "data-engine": a.engine || "", text: a.engine_label || engineLabel(a.engine) }),
     kv ? el("span", { class: "meta meta-sep knowledge-version", title: "Knowledge version " + kv, text: "Knowledge " + (kv.length > 14 ? kv.slice(0, 12) + "…" : kv) }) : null);
 
+  // the editable summary replaces the prose "I read this as" line; a correction re-renders the whole answer
+  const summary = understoodSection(a, (next, key) => {
+    article.replaceWith(renderAnswer(next, feedbackState, key || "title"));
+    const lines = Array.isArray(next.claim) ? next.claim.map(formatLine).join(", ") : "";
+    announce("Answer recomputed" + (next.verdict && VERDICTS[next.verdict] ? ": " + VERDICTS[next.verdict] : "") +
+      (lines ? ". Bill " + lines : ""));
+  }, focusKey);
   const body = el("div", { class: "answer-body" });
-  body.appendChild(renderMarkdown(a.answer || "", ctx));
+  body.appendChild(renderMarkdown(summary ? withoutReadingLine(a.answer) : a.answer || "", ctx));
 
   const card = el("div", { class: "answer" }, head,
-    a.notice ? el("div", { class: "answer-notice", role: "note", text: String(a.notice) }) : null, body);
+    a.notice ? el("div", { class: "answer-notice", role: "note", text: String(a.notice) }) : null, summary, body);
 
   if (Array.isArray(a.claim) && a.claim.length) card.appendChild(claimSection(a.claim, "Claim lines"));
   if (Array.isArray(a.findings) && a.findings.length) card.appendChild(findingsSection(a.findings));
@@ -90,7 +101,8 @@ export function renderAnswer(a, feedbackState) {
     el("span", { class: "meta", text: "The payer’s current policy rules; verify before you submit." }),
     a.answer_id ? feedbackWidget(a.answer_id, feedbackState) : null));
 
-  return el("article", { class: "msg msg-answer", "data-answer-id": a.answer_id || "", "aria-label": "Answer" }, card);
+  const article = el("article", { class: "msg msg-answer", "data-answer-id": a.answer_id || "", "aria-label": "Answer" }, card);
+  return article;
 }
 
 function feedbackWidget(answerId, existing) {

@@ -27,6 +27,7 @@ SEPARATOR_WORDS = frozenset({"and", "plus", "also", "then", "but", "&", "+", ","
 SPINAL_REGIONS = frozenset({"cervical", "thoracic", "lumbar", "sacral"})
 STATUS_RANK = {"negated": 4, "planned": 3, "historical": 2, "mentioned": 1}
 SEQUENCE_CUES = frozenset({"after", "following"})
+PROCEDURE_NOUNS = frozenset({"procedure", "procedures", "injection", "injections", "shot", "it"})
 CODE_NOUNS = frozenset({"code", "codes", "cpt", "cpts"})  # "the arthrocentesis codes": a code family named
 RESULT_CUES = frozenset({"gave", "provided", "resulted in"})  # past only when they report a result ("gave 80%")
 INDICATION_WORDS = frozenset({"for", "due", "because"})  # "T9 for rib fx pain": the indication follows the site
@@ -140,10 +141,10 @@ class Grammar:
                         current.shared_act = _nearest(sentence_acts, chunk)
                     pending = []
                     drafts.append(current)
-                elif current is not None:
+                elif current is not None and not self._other_time(chunk, current):
                     current.chunks.append(chunk)
                 else:
-                    pending.append(chunk)
+                    pending.append(chunk)  # "RFA next week, today only the left L4-5 and L5-S1 MBBs"
             attributes = [c for c in pending if not c.of("anat", "code")]
             about_else = any(self._mention_only(c) for c in chunks)  # "mentioned back pain, nothing done for it"
             if attributes and current is None and not about_else and drafts and \
@@ -151,6 +152,14 @@ class Grammar:
                 # a sentence that only adds attributes ("Under fluoro.") lends them to the previous sentence's frame
                 drafts[-1].chunks += attributes
         return _fold_bare_acts(drafts)
+
+    @staticmethod
+    def _other_time(chunk: Chunk, current: Draft) -> bool:
+        """A chunk placed today after a procedure placed at another time (or the reverse) starts the words of the
+        next procedure, not more words about this one."""
+        mine = {s.value for s in current.spans("cue")} & {"planned", "historical", "present"}
+        theirs = {s.value for s in chunk.of("cue")} & {"planned", "historical", "present"}
+        return bool(mine and theirs) and (("present" in theirs) != ("present" in mine))
 
     def _points_back(self, chunk: Chunk, earlier: Span) -> bool:
         """'L olecranon bursitis. Aspirated the bursa': a generic target of the same class as anatomy named before
@@ -323,13 +332,14 @@ class Grammar:
         injection", "declined the RFA", "not a facet"), or when it closes a clause about the procedure ("the RFA was
         cancelled", "not done"); "no contrast allergy" or "not pregnant" negate something else."""
         chunk = next(c for c in draft.chunks if cue in c.spans)
-        after = [s for s in chunk.spans[chunk.spans.index(cue) + 1:] if s.kind not in ("filler", "punct")]
+        after = [s for s in chunk.spans[chunk.spans.index(cue) + 1:] if s.kind not in ("filler", "punct")
+                 and not (s.kind == "cue" and s.value in ("present", "neutral"))]  # "cancelled today"
         before = [s for s in chunk.spans[:chunk.spans.index(cue)] if s.kind not in ("filler", "punct")]
         heads = ("family", "act", "anat", "level", "side", "region")
         if after and after[0].kind == "anat" and draft.family is not None:
             return self._own_target(draft.family, after[0])  # "not the joint itself" on a trigger point frame
-        if after and after[0].kind in heads:
-            return True
+        if after and (after[0].kind in heads or after[0].text.lower() in PROCEDURE_NOUNS):
+            return True  # "declined the RFA", "left before the procedure"
         if not after:
             return bool(before) and any(s.kind in heads for s in before) or chunk is not draft.chunks[0]
         return False
@@ -395,6 +405,8 @@ class Grammar:
     @staticmethod
     def _count(draft: Draft) -> int | None:
         """'had 4 lumbar ESIs', 'two MBBs': a number just before the procedure word counts the procedures."""
+        if not draft.chunks:
+            return None  # attributes read from words that only mention anatomy ("64633 examined")
         head = draft.chunks[0].spans
         for i, s in enumerate(head):
             if s.kind in ("family", "act"):
@@ -544,7 +556,7 @@ def _fold_bare_acts(drafts: list[Draft]) -> list[Draft]:
     for i, draft in enumerate(drafts):
         bare = not draft.spans("family", "anat", "level") and draft.spans("act") and \
             not any(a.value == "visit" for a in draft.spans("act")) and \
-            not any(c.value == "negated" for c in draft.spans("cue"))
+            not any(c.value in ("negated", "planned", "historical") for c in draft.spans("cue"))  # "RFA next week"
         if not bare:
             out.append(draft)
             continue

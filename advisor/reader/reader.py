@@ -452,6 +452,9 @@ def frames_from_codes(lines: list[ClaimLine], catalog: Catalog, spans: list[Span
             data["levels"], data["level_names"] = words.levels, words.level_names
         if words.joints:
             data["joints"] = [j.model_dump() for j in words.joints]
+        one = [s for s in spans if s.kind == "num" and s.value["n"] == 1 and s.value.get("noun") in ("joint", "knee")]
+        if one and data.get("laterality") == "bilateral" and len(data["joints"]) <= 1:
+            data["candidates"] = ["joints: modifier 50 says both sides, 1 stated"]  # "20610-50 for one knee"
         out.append(Frame.model_validate(data))
     return out
 

@@ -267,7 +267,6 @@ def test_conflicting_facts_give_a_conditional_answer(pipeline: AnswerPipeline) -
     assert answer.questions and answer.answer.startswith("**It depends.**")
 
 
-@pytest.mark.xfail(strict=True, reason="'20610-50 for one knee' reads the knee as bilateral and answers Yes")
 def test_modifier_50_for_one_knee_is_not_accepted(pipeline: AnswerPipeline) -> None:
     """One knee is one side: 20610 without 50 (MPFS bilateral indicator 1 is for a bilateral service)."""
     assert ask(pipeline, "20610-50 for one knee, ok?").verdict in ("no", "conditional")

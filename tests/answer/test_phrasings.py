@@ -127,12 +127,8 @@ def test_procedure_wording(pipeline: AnswerPipeline, question: str, expected: li
 @pytest.mark.parametrize("question", [
     "Did not do the TFESI, the patient refused. What do I bill?",
     "The knee injection was cancelled. Any codes?",
-    pytest.param("The knee injection was cancelled today. Any codes?",
-                 marks=pytest.mark.xfail(strict=True, reason="'today' (a present cue) overrides the negation "
-                                                             "'cancelled': 20610 is billed")),
-    pytest.param("Right L5-S1 TFESI was scheduled but the patient left before the procedure. What do I bill?",
-                 marks=pytest.mark.xfail(strict=True, reason="'left before the procedure' does not negate the "
-                                                             "TFESI: 64483 is billed")),
+    "The knee injection was cancelled today. Any codes?",
+    "Right L5-S1 TFESI was scheduled but the patient left before the procedure. What do I bill?",
 ])
 def test_procedure_not_done_is_not_billed(pipeline: AnswerPipeline, question: str) -> None:
     answer = ask(pipeline, question)
@@ -229,12 +225,8 @@ def test_verdicts_on_proposals(pipeline: AnswerPipeline, question: str, verdict:
 @pytest.mark.parametrize("question", [
     "Pulsed radiofrequency of the right L4-5 facet joint for a Medicare patient, is it covered?",
     "Pulsed RF of the L4-5 and L5-S1 medial branches, does Medicare pay 64635?",
-    pytest.param("PRF lumbar facets bilateral L4-5, Medicare, covered?",
-                 marks=pytest.mark.xfail(strict=True, reason="'PRF' is not read as an ablation: coded as a facet "
-                                                             "injection (64493-50)")),
-    pytest.param("Cryoablation of the right L4-5 and L5-S1 medial branches, Medicare, covered?",
-                 marks=pytest.mark.xfail(strict=True, reason="'cryoablation' is not read as an ablation: coded as "
-                                                             "medial branch blocks and answered Yes")),
+    "PRF lumbar facets bilateral L4-5, Medicare, covered?",
+    "Cryoablation of the right L4-5 and L5-S1 medial branches, Medicare, covered?",
 ])
 def test_non_thermal_ablation_is_not_covered_by_medicare(pipeline: AnswerPipeline, question: str) -> None:
     """The facet LCD covers thermal RFA only; pulsed RF, chemical, laser and cryoablation are not covered (facts.md
@@ -248,10 +240,8 @@ def test_non_thermal_ablation_is_not_covered_by_medicare(pipeline: AnswerPipelin
 
 @pytest.mark.parametrize("question", [
     "Medicare, therapeutic right L4-5 facet injection; the doctor never documents why RFA isn't an option. Covered?",
-    pytest.param("Medicare, therapeutic right L4-5 facet injection after two diagnostic blocks with 85% and 90% "
-                 "relief; the doctor never documents why RFA isn't an option. Covered?",
-                 marks=pytest.mark.xfail(strict=True, reason="the earlier blocks' 'diagnostic' becomes today's "
-                                                             "purpose (KX added) and the LCD rule is missed: Yes")),
+    "Medicare, therapeutic right L4-5 facet injection after two diagnostic blocks with 85% and 90% "
+    "relief; the doctor never documents why RFA isn't an option. Covered?",
 ])
 def test_therapeutic_facet_without_the_rfa_reason(pipeline: AnswerPipeline, question: str) -> None:
     """A therapeutic intra-articular facet injection needs the documented reason the patient cannot have RFA (CGS

@@ -42,7 +42,7 @@ from advisor.reader.encounter import to_encounter
 from advisor.reader.model import Reading
 from advisor.rules.catalog import Catalog, curated_catalog
 from advisor.rules.engine import check
-from advisor.rules.model import Encounter, EMVisit, Facts, Procedure
+from advisor.rules.model import EMVisit, Encounter, Facts, Procedure
 from advisor.rules.recommend import recommend
 from advisor.settings import Settings
 
@@ -79,7 +79,7 @@ def violations(reading: Reading, encounter: Encounter, decision: Decision, catal
     if reading.question_type != "yes_no":
         out.append(f"I3: verdict {verdict} on a {reading.question_type} question")
     if proposal is None:
-        return out + [f"I3: verdict {verdict} with nothing proposed"]
+        return [*out, f"I3: verdict {verdict} with nothing proposed"]
     if not reading.confident and verdict != "conditional":
         out.append(f"I3: verdict {verdict} on a reading not fully understood "
                    f"(unplaced {[s.text for s in reading.unplaced]}, conflicts {reading.conflicts}, "
@@ -293,6 +293,7 @@ class Generated:
 
 MUTATIONS = ("as recommended", "units", "sides as RT and LT", "one side only", "add guidance", "25 on a procedure",
              "59 on a line", "drop the primary", "drop 25 from the E/M", "extra unit on the E/M", "KX added")
+CLAIM_WORDS = {"asc": "this is the ASC facility claim", "facility": "hospital outpatient facility claim"}
 REGION_LEVELS = {  # code region -> (region word, joint names, single levels)
     "lumbar_sacral": ("lumbar", ["L3-4", "L4-5", "L5-S1"], ["L3", "L4", "L5", "S1"]),
     "cervical_thoracic": ("cervical", ["C4-5", "C5-6", "C6-7"], ["C5", "C6", "C7"]),
@@ -410,7 +411,7 @@ def generate(seed: int, catalog: Catalog = CATALOG) -> Generated:
     if payer:
         parts.append(f"{payer.capitalize()} patient")
     if setting:
-        parts.append({"asc": "this is the ASC facility claim", "facility": "hospital outpatient facility claim"}[setting])
+        parts.append(CLAIM_WORDS[setting])
     if em == "separate":
         parts.append("the visit also addressed a separate problem")
     elif em == "same":

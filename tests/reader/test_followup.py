@@ -111,8 +111,6 @@ def test_named_procedure_instead_keeps_levels_and_side(catalog, claim_of) -> Non
     assert claim_of(reading) == canon("64635-RT", "64636-RT")
 
 
-@pytest.mark.xfail(strict=True, reason="a bare 'RFA' in a follow-up is not resolved against the previous turn's "
-                                       "facet levels; the MBBs stay")
 def test_bare_rfa_instead_keeps_levels_and_side(catalog, claim_of) -> None:
     """'an RFA instead' after lumbar MBBs can only mean facet RFA of the same joints (families.yaml: facet_rfa is the
     default for an ablation with levels)."""

@@ -29,8 +29,7 @@ def test_negation_scope_ends_at_the_clause(reader, claim_of) -> None:
     ("Did not do the TFESI. Patient refused.", "tfesi"),
     ("The facet RFA was cancelled.", "facet_rfa"),
     ("The patient declined the knee injection.", "joint"),
-    pytest.param("The knee injection was cancelled today.", "joint", marks=pytest.mark.xfail(
-        strict=True, reason="'today' (a present cue) overrides the negation 'cancelled'")),
+    ("The knee injection was cancelled today.", "joint"),
     ("No trigger point injections were given.", "trigger_point"),
 ])
 def test_negated_procedures_are_not_billed(reader, claim_of, question: str, family: str) -> None:
@@ -39,7 +38,6 @@ def test_negated_procedures_are_not_billed(reader, claim_of, question: str, fami
     assert reading.done_frames() == [] and claim_of(reading) == []
 
 
-@pytest.mark.xfail(strict=True, reason="'the patient left before the procedure' does not negate the scheduled TFESI")
 def test_patient_left_before_the_procedure(reader, claim_of) -> None:
     reading = reader("Right L5-S1 TFESI was scheduled but the patient left before the procedure.")
     assert reading.done_frames() == [] and claim_of(reading) == []
@@ -78,17 +76,11 @@ def test_other_side_scheduled_for_later(reader, claim_of) -> None:
     assert claim_of(reading) == canon("20610-RT")
 
 
-PLANNED_BESIDE_DONE = "the planned RFA takes the MBBs' levels, side or status when both share a sentence"
-
-
 @pytest.mark.parametrize("question", [
     "We'll do the RFA next week; today only the left L4-5 and L5-S1 MBBs.",
-    pytest.param("we'll do the RFA next week, today only the left L4-5 and L5-S1 MBBs",
-                 marks=pytest.mark.xfail(strict=True, reason=PLANNED_BESIDE_DONE)),
-    pytest.param("RFA planned next week, today left L4-5 and L5-S1 MBBs",
-                 marks=pytest.mark.xfail(strict=True, reason=PLANNED_BESIDE_DONE)),
-    pytest.param("Today left L4-5 and L5-S1 MBBs, RFA planned for next week",
-                 marks=pytest.mark.xfail(strict=True, reason=PLANNED_BESIDE_DONE)),
+    "we'll do the RFA next week, today only the left L4-5 and L5-S1 MBBs",
+    "RFA planned next week, today left L4-5 and L5-S1 MBBs",
+    "Today left L4-5 and L5-S1 MBBs, RFA planned for next week",
 ])
 def test_planned_procedure_keeps_its_own_attributes(reader, claim_of, question: str) -> None:
     """The levels and side belong to today's MBBs (left L4-5 and L5-S1: 64493 + 64494, each left, KX as diagnostic
@@ -247,17 +239,11 @@ def test_joint_size_classes_and_sides(catalog, reader, question: str, joints: li
     assert [(p.joint, p.joint_size, p.laterality) for p in procs] == joints
 
 
-ABLATION_WORD = "an ablation named only by its technique ('PRF', 'cryoablation') is not read as an ablation; the " \
-    "frame becomes a facet injection / medial branch block"
-
-
 @pytest.mark.parametrize("question", [
     "Pulsed RF of the L4-5 and L5-S1 medial branches",
     "cooled RF ablation L4-5 right",
-    pytest.param("PRF lumbar facets bilateral L4-5",
-                 marks=pytest.mark.xfail(strict=True, reason=ABLATION_WORD)),
-    pytest.param("Cryoablation of the right L4-5 and L5-S1 medial branches",
-                 marks=pytest.mark.xfail(strict=True, reason=ABLATION_WORD)),
+    "PRF lumbar facets bilateral L4-5",
+    "Cryoablation of the right L4-5 and L5-S1 medial branches",
 ])
 def test_ablation_of_the_medial_branches_is_facet_rfa(reader, question: str) -> None:
     """Any neurolytic destruction of the facet nerves is 64633-64636 ('chemical, thermal, electrical or
@@ -265,8 +251,6 @@ def test_ablation_of_the_medial_branches_is_facet_rfa(reader, question: str) -> 
     assert only(reader(question)).family == "facet_rfa"
 
 
-@pytest.mark.xfail(strict=True, reason="'diagnostic' of the earlier blocks in the same sentence becomes today's "
-                                       "purpose")
 def test_purpose_of_earlier_blocks_is_not_todays(reader) -> None:
     """Today's injection is therapeutic; the two earlier blocks were diagnostic (their relief is a fact)."""
     reading = reader("Medicare, therapeutic right L4-5 facet injection after two diagnostic blocks with 85% and 90% "

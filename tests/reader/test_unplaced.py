@@ -52,8 +52,6 @@ def test_bilateral_and_one_side_is_a_conflict(reader) -> None:
     assert reading.conflicts and reading.kind == "clarify"
 
 
-@pytest.mark.xfail(strict=True, reason="'20610-50 for one knee' reads the knee as bilateral from the modifier and "
-                                       "answers Yes")
 def test_modifier_50_on_one_knee_is_never_yes(reader, catalog) -> None:
     """Modifier 50 says both sides; one knee is one side (20610 without 50, MPFS bilateral indicator 1 applies only to a
     bilateral service). The proposal is wrong (No) or, if the reader sees the conflict, conditional; never Yes."""

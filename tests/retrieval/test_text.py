@@ -5,7 +5,19 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from advisor.retrieval.text import expand_abbreviations, extract_codes, extract_modifiers, tokenize
+from advisor.retrieval.text import (
+    GLOSSARY,
+    Shorthand,
+    catalog_shorthand,
+    curated_shorthand,
+    extract_codes,
+    extract_modifiers,
+    tokenize,
+)
+from advisor.rules.catalog import curated_catalog
+from advisor.rules.registry import Family
+
+SHORTHAND = curated_shorthand()
 
 
 def test_codes_of_every_shape_are_extracted() -> None:
@@ -46,12 +58,33 @@ def test_tokenize_light_stemming_and_us() -> None:
 
 
 def test_abbreviations_expand_for_search() -> None:
-    q = expand_abbreviations("bilateral MBB and TFESI under fluoro")
+    q = SHORTHAND.expand("bilateral MBB and TFESI under fluoro")
     assert "medial branch block" in q and "transforaminal epidural" in q and "fluoroscopy" in q
     assert q.startswith("bilateral MBB and TFESI under fluoro")
-    assert "ultrasound" in expand_abbreviations("US guided TPI")
-    assert "ultrasound" not in expand_abbreviations("can us coders bill this")
-    assert expand_abbreviations("plain question") == "plain question"
+    assert "ultrasound" in SHORTHAND.expand("US guided TPI")
+    assert "ultrasound" not in SHORTHAND.expand("can us coders bill this")
+    assert "sacroiliac" in SHORTHAND.expand("SI joint 20610?") and "sacroiliac" not in SHORTHAND.expand("si")
+    assert SHORTHAND.expand("plain question") == "plain question"
+
+
+def test_family_and_anatomy_shorthand_come_from_the_catalog() -> None:
+    derived = catalog_shorthand(curated_catalog().registry)
+    assert derived["ESI"] == "epidural steroid injection"  # the family word it is the initials of
+    assert derived["TFESI"] == "transforaminal epidural injection"  # no such word: the family's label
+    assert derived["SIJ"].startswith("sacroiliac joint") and derived["TF"] == "transforaminal"  # anatomy
+    assert "FACET" not in derived and "KNEE" not in derived  # a plain name is not shorthand
+
+
+def test_a_new_familys_words_reach_search_without_code_change() -> None:
+    registry = curated_catalog().registry
+    family = Family(id="zither", label="zygomatic zither block", act="inject", counts="single", select="none",
+                    sides="bilateral", imaging="included", words=("zzb", "zygomatic zither block"))
+    shorthand = Shorthand.of(registry.model_copy(update={"families": {**registry.families, "zither": family}}))
+    assert shorthand.expand("is ZZB billable") == "is ZZB billable (zygomatic zither block)"
+
+
+def test_the_glossary_repeats_nothing_the_catalog_defines() -> None:
+    assert not set(GLOSSARY) & set(catalog_shorthand(curated_catalog().registry))
 
 
 codes = st.one_of(
@@ -73,4 +106,4 @@ def test_tokenize_and_extract_never_fail(text: str) -> None:
     tokens = tokenize(text)
     assert all(t and t == t.lower() for t in tokens)
     assert all(len(c) == 5 for c in extract_codes(text))
-    expand_abbreviations(text)
+    SHORTHAND.expand(text)

@@ -26,18 +26,6 @@ ANSWER = {
 }
 
 
-@pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return Settings(data_dir=tmp_path / "data", database_url=None)
-
-
-@pytest.fixture
-def store(settings: Settings) -> ConversationStore:
-    s = ConversationStore(settings)
-    yield s
-    s.close()
-
-
 def test_sqlite_file_in_wal_mode_under_data_dir(store: ConversationStore, settings: Settings) -> None:
     store.create("hello")
     path = settings.data_dir / "advisor.sqlite3"

@@ -105,6 +105,24 @@ def test_crud_turns_and_feedback_on_postgres(pg_store: ConversationStore) -> Non
         pg_store.get(conv.id)
 
 
+def test_corrections_on_postgres(pg_store: ConversationStore) -> None:
+    conv = pg_store.create("corrected on postgres")
+    aid = pg_store.add_turn(conv.id, "right L4-5 facet", ANSWER)
+    edit = {"procedures": [{"source": 0, "family": "facet_injection", "side": "bilateral"}], "payer": "medicare"}
+    pg_store.add_correction(conv.id, aid, edit, {**ANSWER, "answer": "Bill 64493-50 [1].", "verdict": "yes"})
+    pg_store.add_correction(conv.id, aid, edit, {**ANSWER, "answer": "Bill 64493-LT [1].", "verdict": "no"})
+    (turn,) = pg_store.get(conv.id).turns
+    assert turn.answer["answer"] == "Bill 64493-LT [1]." and turn.correction.count == 2
+    assert turn.correction.original["answer"] == ANSWER["answer"] and turn.correction.edit == edit
+    other = pg_store.create("another")
+    with pytest.raises(NotFound):
+        pg_store.add_correction(other.id, aid, edit, ANSWER)
+    assert pg_store.add_feedback(aid, "up").verdict == "no"
+    pg_store.delete(conv.id)
+    with pytest.raises(NotFound):
+        pg_store.turn(aid)
+
+
 def test_twenty_threads_on_postgres_lose_nothing(pg_store: ConversationStore) -> None:
     conv = pg_store.create("shared")
     errors: list[BaseException] = []
