@@ -343,7 +343,8 @@ def main() -> None:
     bad = bad_inputs(args.bad)
     load_before = [round(x, 2) for x in os.getloadavg()]
 
-    data_dir = args.data_dir or Path(tempfile.mkdtemp(prefix="bench-ask-"))
+    scratch = None if args.data_dir else tempfile.TemporaryDirectory(prefix="bench-ask-", ignore_cleanup_errors=True)
+    data_dir = Path(scratch.name) if scratch is not None else args.data_dir
     settings = Settings(data_dir=data_dir, engine="offline", embedder="sentence-transformers")
     app = create_app(settings)
     port = free_port()
@@ -446,6 +447,8 @@ def main() -> None:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+        if scratch is not None:
+            scratch.cleanup()
 
 
 def line(name: str, s: dict[str, float]) -> str:

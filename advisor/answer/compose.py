@@ -61,8 +61,10 @@ def search_query(question: str, u: Understanding, claim: Sequence[ClaimLine], fi
     keys = list(dict.fromkeys(m.group(0) for m in KEY_TERMS.finditer(text)))[:6]
     labels = [f.label for f in reading.frames if f.label][:2]
     mods = [f"modifier {m}" for m in reading.modifiers[:3]]
-    parts = [question[:600], " ".join(keys), " ".join(labels), " ".join(codes), " ".join(mods), " ".join(sections[:3])]
-    return " ".join(p for p in parts if p).strip()[:1900]
+    # the embedding model reads at most 256 word pieces: a long op note is cut to its opening, and the key terms,
+    # procedure names, codes and deciding sections that follow carry what matters
+    parts = [question[:300], " ".join(keys), " ".join(labels), " ".join(codes), " ".join(mods), " ".join(sections[:3])]
+    return " ".join(p for p in parts if p).strip()[:1200]
 
 
 class CitationRegistry:

@@ -129,12 +129,14 @@ class Reading(BaseModel):
     unsupported: list[str] = Field(default_factory=list, description="Procedures named that this advisor does not cover.")
     questions: list[str] = Field(default_factory=list, description="What to ask to settle what was not understood.")
     override_attempt: bool = False
+    unreadable: bool = Field(False, description="Most of the words are not English the reader knows (another "
+                             "language, noise): only the codes could be read.")
     follow_up: bool = False
     spans: list[Span] = Field(default_factory=list, exclude=True, description="Every tagged span (not stored).")
 
     @property
     def confident(self) -> bool:
-        return not (self.unplaced or self.conflicts or self.unsupported or self.questions)
+        return not (self.unplaced or self.conflicts or self.unsupported or self.questions or self.unreadable)
 
     def done_frames(self) -> list[Frame]:
         return [f for f in self.frames if f.status == "done" and f.family]

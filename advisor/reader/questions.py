@@ -41,7 +41,7 @@ def question_type(spans: list[Span], vocab: Vocabulary) -> QuestionType:
         clauses = _clauses(sentence[:-1] if sentence[-1].kind == "punct" else sentence)
         if not clauses:
             continue
-        if any(_opens(c, "wh") for c in clauses):
+        if any(_opens(c, "wh") for c in clauses) or _embedded_wh(clauses[-1]):
             # "What are the codes, and will Medicare pay all three levels?": the yes/no part wants a verdict too
             return "yes_no" if any(_opens_yes_no(c, vocab) for c in clauses[1:]) else "wh"
         last = clauses[-1]
@@ -80,6 +80,15 @@ def _opens(clause: list[Span], kind: str) -> bool:
     """Does the clause open with a wh-word (after 'so', 'and', 'ok'...)?"""
     words = [w for w in _words(clause) if w not in ("so", "and", "ok", "okay", "then", "but", "hi", "also")]
     return bool(words) and words[0].split()[0] in WH_WORDS
+
+
+AUXILIARIES = frozenset({"do", "does", "did", "should", "can", "could", "would", "will", "is", "are"})
+
+
+def _embedded_wh(clause: list[Span]) -> bool:
+    """'... at each level o What do I bill?': a question pasted after unpunctuated text still asks what."""
+    words = _words(clause)
+    return any(w in WH_WORDS and nxt in AUXILIARIES for w, nxt in zip(words[1:], words[2:]))
 
 
 def _opens_yes_no(clause: list[Span], vocab: Vocabulary) -> bool:

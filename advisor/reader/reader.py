@@ -88,7 +88,22 @@ def read(question: str, catalog: Catalog) -> Reading:
     reading.conflicts += [c for f in reading.frames if f.status == "done" for c in f.candidates if ":" in c]
     _place_numbers(reading, spans, vocab)
     _restated(reading, spans, catalog)
+    reading.unreadable = _unreadable(text, spans)
     return finish(reading, catalog)
+
+
+def _unreadable(text: str, spans: list[Span]) -> bool:
+    """Another script ('同一天做了膝关节注射和64493'), or Latin-script words that are neither the catalog's vocabulary
+    nor English function words ('Bisa tagih 20610 dua kali untuk lutut kiri dan kanan?'): the codes may be read,
+    the words that change their meaning are not."""
+    letters = [c for c in text if c.isalpha()]
+    foreign = sum(1 for c in letters if not c.isascii())
+    if foreign >= 4 and foreign > 0.3 * len(letters):
+        return True
+    words = [s for s in spans if s.kind not in ("punct", "fact", "code", "level", "pct", "num", "mod")]
+    unknown = sum(1 for s in words if s.kind == "word")
+    english = sum(1 for s in words if s.kind == "filler")
+    return len(words) >= 5 and english == 0 and unknown >= 0.5 * len(words)
 
 
 def _restated(reading: Reading, spans: list[Span], catalog: Catalog) -> None:
@@ -582,6 +597,8 @@ def _kind(reading: Reading, spans: list[Span], catalog: Catalog) -> str:
     supported = bool(reading.frames or in_scope_codes or reading.modifiers or reading.em or reading.lookup)
     if any(s.kind == "off_task" for s in spans):
         return "out_of_scope"  # "translate this into Spanish", "write me a poem": not a coding question
+    if reading.unreadable:
+        return "clarify"
     if reading.unsupported and not any(f.status == "done" and f.family for f in reading.frames) and not in_scope_codes:
         return "unsupported"
     if not supported:
@@ -646,6 +663,9 @@ def _questions(reading: Reading, catalog: Catalog) -> list[str]:
         elif frame.candidates and frame.candidates[0].split(":")[0] in ("levels", "joints", "muscles"):
             what, detail = frame.candidates[0].split(": ", 1)
             out.append(f"How many {what} were treated? The question gives {detail}.")
+    if reading.unreadable:
+        out.append("I could not read most of this question. Please ask in English and name the procedure, the "
+                   "levels or joints, the side, the imaging and the payer.")
     for span in reading.unplaced[:3]:
         out.append(f"I could not place '{span.text}' in the question: what does it refer to?")
     if _twin_choice(reading, catalog):

@@ -36,7 +36,7 @@ _NUM_MOD_CONTEXT_RE = re.compile(
 )
 
 # Billing, imaging and visit shorthand that names no procedure family or anatomy. Family names (MBB, TFESI, ESI) and
-# anatomy abbreviations (SIJ, TF) come from the catalog registry instead: see Shorthand.of.
+# anatomy abbreviations (SIJ, TF) come from the catalog registry instead: see catalog_shorthand.
 GLOSSARY: dict[str, str] = {
     "RFA": "radiofrequency ablation",
     "RF": "radiofrequency",

@@ -33,15 +33,30 @@ def _applies(rule: Rule, payer: Payer) -> bool:
     return rule.payer == "any" or rule.payer == payer.value
 
 
+MAX_PASSES = 3  # a correction can expose another (a PTP edit drops the line a guidance code belonged to)
+
+
 def check(lines: list[ClaimLine], facts: Facts, catalog: Catalog) -> CheckResult:
-    """Run every rule over the claim; findings say what is wrong and why, `claim` is the corrected claim."""
+    """Run every rule over the claim, again over the corrected claim until it no longer changes (the corrected claim
+    is a fixed point: checking it again changes nothing); findings say what is wrong and why, each once."""
     ctx = Ctx(claim=list(lines), facts=facts, catalog=catalog)
-    for rule in rules_in_order():
-        if _applies(rule, facts.payer):
-            ctx.rule = rule
-            rule.fn(ctx)
-    ctx.rule = None
-    return CheckResult(status=status_of(ctx.findings), findings=ctx.findings, claim=ctx.claim)
+    seen: set[tuple[str, str]] = set()
+    findings: list[Finding] = []
+    for _ in range(MAX_PASSES):
+        before = list(ctx.claim)
+        ctx.findings = []
+        for rule in rules_in_order():
+            if _applies(rule, facts.payer):
+                ctx.rule = rule
+                rule.fn(ctx)
+        ctx.rule = None
+        for f in ctx.findings:
+            if (f.rule, f.message) not in seen:
+                seen.add((f.rule, f.message))
+                findings.append(f)
+        if ctx.claim == before:
+            break
+    return CheckResult(status=status_of(findings), findings=findings, claim=ctx.claim)
 
 
 def parse_facts(raw: dict[str, Any]) -> Facts:

@@ -82,7 +82,8 @@ def em_needs_25(ctx: Ctx) -> None:
 
 
 @rule("EM-ON-ASC-CLAIM", reads={"codes", "facts"}, writes={"lines"}, severity="error", families={"em"},
-      after=("mod57", "x_on_em"), explains="facility-vs-physician-claims#Two claims for one procedure",
+      after=("mod57", "x_on_em", "guidance_included", "ptp"),
+      explains="facility-vs-physician-claims#Two claims for one procedure",
       sources=("wps-asc-payment",))
 def em_on_asc_claim(ctx: Ctx) -> None:
     """An ASC is paid only for the covered surgical procedures on its list: the visit is the physician's to bill."""

@@ -36,7 +36,7 @@ def _variant_code(ctx: Ctx, line: ClaimLine, imaging: str) -> str | None:
                  if c.region == info.region and c.level == info.level), None)
 
 
-@rule("IMAGING-UNGUIDED", reads={"codes", "facts"}, writes={"codes"}, severity="error",
+@rule("IMAGING-UNGUIDED", reads={"codes", "facts"}, writes={"codes"}, severity="error", after=("addon_once",),
       explains="imaging-guidance-codes#Pain codes that already include imaging (never add 77002/77003/77012/76942)",
       sources=("cpt-desc-epidural",))
 def imaging_mismatch(ctx: Ctx) -> None:
@@ -60,11 +60,12 @@ def imaging_mismatch(ctx: Ctx) -> None:
         ctx.replace(line, line.model_copy(update={"code": info.twin}))
 
 
-@rule("IMAGING-MISMATCH", reads={"codes", "facts"}, writes={"codes"}, severity="error",
+@rule("IMAGING-MISMATCH", reads={"codes", "facts"}, writes={"codes"}, severity="error", after=("imaging_mismatch",),
       explains="facet-ultrasound-codes#Why facet injections under ultrasound have their own codes",
       sources=("cpt-desc-us-facet", "verity-a57826"))
 def imaging_variant(ctx: Ctx) -> None:
-    """Ultrasound guidance of a family with an ultrasound variant (facet injections) takes the variant's code."""
+    """Ultrasound guidance of a family with an ultrasound variant (facet injections: 0213T-0218T instead of
+    64490-64495) takes the variant's code."""
     if ctx.facts.imaging != "ultrasound":
         return
     for line in list(ctx.claim):
@@ -77,7 +78,7 @@ def imaging_variant(ctx: Ctx) -> None:
 
 
 @rule("US-DOCS", reads={"codes", "facts"}, writes={"codes"}, severity="error", families={"joint"},
-      after=("imaging_variant",),
+      after=("imaging_variant", "unguided_with_guidance"),
       explains="joint-injections-ultrasound#The three requirements for 20604/20606/20611",
       sources=("supercoder-20611", "supercoder-arthro"))
 def us_docs(ctx: Ctx) -> None:
@@ -106,7 +107,7 @@ def us_docs(ctx: Ctx) -> None:
 
 
 @rule("SI-FACILITY-G0260", reads={"codes", "facts"}, writes={"codes"}, severity="error", families={"si_joint"},
-      explains="si-joint-injection#Facility claims: G0260 in the ASC and hospital outpatient department",
+      after=("imaging_variant",), explains="si-joint-injection#Facility claims: G0260 in the ASC and hospital outpatient department",
       sources=("cms-a59243", "verity-a59244"))
 def si_facility_code(ctx: Ctx) -> None:
     """27096 on the physician claim; G0260 on ASC and hospital outpatient facility claims (codes.yaml facility_only)."""
@@ -156,7 +157,7 @@ def descriptor_imaging(ctx: Ctx) -> None:
 
 
 @rule("IMAGING-UNGUIDED", reads={"codes", "lines"}, writes={"codes", "lines"}, severity="error",
-      after=("imaging_mismatch",),
+      after=("imaging_mismatch", "facility_sides"),
       explains="imaging-guidance-codes#Pain codes that already include imaging (never add 77002/77003/77012/76942)",
       sources=("cpt-desc-epidural", "codingahead-fluoro"))
 def unguided_with_guidance(ctx: Ctx) -> None:

@@ -12,9 +12,6 @@ from advisor.claims import ClaimLine
 from advisor.rules.context import Ctx, carried_modifiers
 from advisor.rules.rulebook import rule
 
-CHAIN_FAMILIES = {"facet_injection", "facet_us", "facet_rfa", "tfesi", "peripheral_nerve_block"}
-
-
 @rule("CATALOG-UNKNOWN", reads={"codes"}, severity="warning", explains="first-week-primer#What you will code in an "
       "interventional pain practice", sources=("cpt-convention",))
 def catalog_unknown(ctx: Ctx) -> None:
@@ -27,7 +24,7 @@ def catalog_unknown(ctx: Ctx) -> None:
 
 
 @rule("FACET-LEVELS", reads={"codes", "units", "mods.side"}, writes={"units", "lines"}, severity="error",
-      families=CHAIN_FAMILIES, explains="facet-injections#Counting levels: joints, not nerves",
+      after=("catheter_once",), explains="facet-injections#Counting levels: joints, not nerves",
       sources=("cms-a58350", "fcso-facet", "aapc-facet-units"))
 def facet_levels(ctx: Ctx) -> None:
     """Several units on a first-level code mean several levels: bill the first level once plus its add-ons."""
@@ -53,7 +50,7 @@ def facet_levels(ctx: Ctx) -> None:
         ctx.replace(line, [n for n in new if not ctx.has_code(n.code) or n.code == line.code])
 
 
-@rule("FACET-ADDON-ONCE", reads={"codes", "units"}, writes={"units"}, severity="error", families=CHAIN_FAMILIES,
+@rule("FACET-ADDON-ONCE", reads={"codes", "units"}, writes={"units"}, severity="error",
       after=("facet_levels",), explains="add-on-codes#Counting units on facet, TFESI and RFA add-ons",
       sources=("fcso-facet", "codingahead-facet", "aapc-facet-units"))
 def addon_once(ctx: Ctx) -> None:
@@ -81,7 +78,8 @@ TPI_SOURCES = ("verity-a59480", "aapc-tpi", "findacode-tpi")
 
 
 @rule("TPI-ONE-CODE", reads={"codes", "lines", "facts"}, writes={"codes", "lines"}, severity="error",
-      families={"trigger_point"}, explains="trigger-point-injections#20552 vs 20553", sources=TPI_SOURCES)
+      families={"trigger_point"}, after=("descriptor_imaging",),
+      explains="trigger-point-injections#20552 vs 20553: count muscles, not injections", sources=TPI_SOURCES)
 def tpi_one_code(ctx: Ctx) -> None:
     """Trigger points: one code per session, chosen by the number of distinct muscles."""
     lines = ctx.lines_of("trigger_point")
@@ -106,7 +104,7 @@ def _tpi_code(ctx: Ctx) -> str | None:
 
 
 @rule("TPI-UNITS", reads={"codes", "units"}, writes={"units"}, severity="error", families={"trigger_point"},
-      after=("tpi_one_code",), explains="trigger-point-injections#Units: one per session", sources=TPI_SOURCES)
+      after=("tpi_one_code",), explains="trigger-point-injections#Once per session, one unit, never modifier 50", sources=TPI_SOURCES)
 def tpi_units(ctx: Ctx) -> None:
     """Trigger point codes count muscles, not injections, and are billed one unit per session."""
     for line in list(ctx.lines_of("trigger_point")):
@@ -118,7 +116,8 @@ def tpi_units(ctx: Ctx) -> None:
 
 
 @rule("TPI-MUSCLES", reads={"codes", "facts"}, writes={"codes"}, severity="error", families={"trigger_point"},
-      after=("tpi_units",), explains="trigger-point-injections#20552 vs 20553", sources=TPI_SOURCES)
+      after=("tpi_units",), explains="trigger-point-injections#20552 vs 20553: count muscles, not injections",
+      sources=TPI_SOURCES)
 def tpi_muscles(ctx: Ctx) -> None:
     """The code must match the number of distinct muscles injected (1-2: 20552, 3 or more: 20553)."""
     wanted = _tpi_code(ctx)
@@ -132,7 +131,7 @@ def tpi_muscles(ctx: Ctx) -> None:
 
 
 @rule("TPI-NO-50", reads={"codes", "mods.side"}, writes={"mods.side"}, severity="error", families={"trigger_point"},
-      after=("tpi_muscles",), explains="trigger-point-injections#No modifier 50",
+      after=("tpi_muscles",), explains="trigger-point-injections#Once per session, one unit, never modifier 50",
       sources=("verity-a59480", "findacode-tpi", "aapc-bilateral-fee"))
 def tpi_no_50(ctx: Ctx) -> None:
     """Trigger point codes have bilateral indicator 0: muscles on both sides are counted, never modifier 50."""
@@ -156,7 +155,8 @@ JOINT_SOURCES = ("ncci-ch4-bursa", "aapc-joint-units")
 
 
 @rule("JOINT-UNITS", reads={"codes", "units", "mods.side", "mods.x"}, writes={"units", "lines"}, severity="error",
-      families={"joint"}, explains="joint-injections#Units: one per joint per session, aspiration + injection included",
+      families={"joint"}, after=("mod25_not_em", "x_multiple", "x_prefer_xs", "facility_sides", "guidance_included"),
+      explains="joint-injections#Units: one per joint per session, aspiration + injection included",
       sources=JOINT_SOURCES)
 def joint_units(ctx: Ctx) -> None:
     """One unit per joint per session, covering aspiration plus injection and the joint's own bursae."""
@@ -182,7 +182,7 @@ def joint_units(ctx: Ctx) -> None:
 
 
 @rule("JOINT-GUIDED-UNGUIDED", reads={"codes", "mods.side", "mods.x"}, writes={"lines"}, severity="error",
-      families={"joint"}, after=("joint_units",),
+      families={"joint"}, after=("joint_units", "x_prefer_xs"),
       explains="joint-injections-ultrasound#The three requirements for 20604/20606/20611",
       sources=("supercoder-arthro", "supercoder-20611"))
 def joint_guided_unguided(ctx: Ctx) -> None:

@@ -133,7 +133,8 @@ def test_levels_follow_each_familys_level_limit() -> None:
     cf.add("P2", "DR", START, ["64635-RT", "64636-RT x2"])
     result = audit(cf)
     assert flags(result, "LEVELS") == ["provider DR"]
-    assert "facet radiofrequency ablation > 2 levels" in next(p for p in result.patterns if p.id == "LEVELS").flags[0].message
+    levels = next(p for p in result.patterns if p.id == "LEVELS")
+    assert "facet radiofrequency ablation > 2 levels" in levels.flags[0].message
 
 
 def test_session_keys_come_from_the_registry() -> None:

@@ -20,7 +20,7 @@ from functools import cache
 from itertools import combinations
 
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from advisor.claims import ClaimLine, format_line, parse_line
@@ -129,21 +129,7 @@ def h2_sections() -> dict[str, str]:
     return out
 
 
-# Rules whose explaining section is missing or does not name them today (a finding of this test, not a design).
-BROKEN_EXPLAINS: dict[str, str] = {
-    "tpi_one_code": "section 'trigger-point-injections#20552 vs 20553' does not exist (the heading reads "
-                    "'20552 vs 20553: count muscles, not injections')",
-    "tpi_muscles": "section 'trigger-point-injections#20552 vs 20553' does not exist",
-    "tpi_units": "section 'trigger-point-injections#Units: one per session' does not exist (the heading reads "
-                 "'Once per session, one unit, never modifier 50')",
-    "tpi_no_50": "section 'trigger-point-injections#No modifier 50' does not exist",
-    "imaging_variant": "IMAGING-MISMATCH names no code or modifier and its section never says 'mismatch'; the rule "
-                       "declares families=* although only families with an ultrasound variant (facet) apply",
-    "em_on_asc_claim": "EM-ON-ASC-CLAIM: 'facility-vs-physician-claims#Two claims for one procedure' never mentions "
-                       "an E/M visit (no 992xx code, no 'E/M'): it explains the two claims, not why the visit stays "
-                       "off the ASC claim",
-    "catalog_unknown": "CATALOG-UNKNOWN: 'first-week-primer#What you will code...' never says catalog or unknown",
-}
+BROKEN_EXPLAINS: dict[str, str] = {}  # rules whose section is missing or does not name them (none today)
 
 
 def _marked(names: list[str], broken: dict[str, str]) -> list[object]:
@@ -287,52 +273,6 @@ def test_the_conflict_detector_on_throwaway_rules() -> None:
     # b -> c -> d is ordered transitively; e and f touch different families; h writes nothing
 
 
-# Unordered pairs in today's rules (Rule.touches without an `after` path), as found when this test was written.
-# Do not add to this list to make the test pass: declare the order (`after=`) or narrow the rules' `families`.
-KNOWN_UNORDERED: frozenset[tuple[str, str]] = frozenset({
-    ("addon_once", "bilateral_50"), ("addon_once", "rt_lt_pairs"), ("addon_primary", "em_in_global"),
-    ("addon_primary", "em_needs_25"), ("addon_primary", "em_on_asc_claim"), ("addon_primary", "em_same_day"),
-    ("bilateral_50", "catheter_once"), ("bilateral_50", "facet_levels"), ("bilateral_50", "joint_units"),
-    ("catheter_once", "rt_lt_pairs"), ("descriptor_imaging", "em_in_global"), ("descriptor_imaging", "em_needs_25"),
-    ("descriptor_imaging", "em_on_asc_claim"), ("descriptor_imaging", "em_same_day"),
-    ("descriptor_imaging", "facet_levels"), ("descriptor_imaging", "facility_sides"),
-    ("descriptor_imaging", "guidance_included"), ("descriptor_imaging", "imaging_mismatch"),
-    ("descriptor_imaging", "joint_guided_unguided"), ("descriptor_imaging", "joint_units"),
-    ("descriptor_imaging", "rt_lt_pairs"), ("descriptor_imaging", "tpi_muscles"),
-    ("descriptor_imaging", "tpi_one_code"), ("descriptor_imaging", "unguided_with_guidance"),
-    ("descriptor_imaging", "us_docs"), ("em_in_global", "facility_sides"), ("em_in_global", "mue"),
-    ("em_in_global", "ptp"), ("em_in_global", "rt_lt_pairs"), ("em_needs_25", "facility_sides"),
-    ("em_needs_25", "mue"), ("em_needs_25", "ptp"), ("em_needs_25", "rt_lt_pairs"),
-    ("em_on_asc_claim", "facility_sides"), ("em_on_asc_claim", "guidance_included"), ("em_on_asc_claim", "mue"),
-    ("em_on_asc_claim", "ptp"), ("em_on_asc_claim", "rt_lt_pairs"), ("em_on_asc_claim", "unguided_with_guidance"),
-    ("em_same_day", "facility_sides"), ("em_same_day", "mue"), ("em_same_day", "ptp"), ("em_same_day", "rt_lt_pairs"),
-    ("facet_levels", "facility_sides"), ("facet_levels", "guidance_included"), ("facet_levels", "rt_lt_pairs"),
-    ("facet_levels", "unguided_with_guidance"), ("facility_sides", "guidance_included"),
-    ("facility_sides", "joint_guided_unguided"), ("facility_sides", "joint_units"),
-    ("facility_sides", "unguided_with_guidance"), ("guidance_included", "joint_guided_unguided"),
-    ("guidance_included", "joint_units"), ("guidance_included", "rt_lt_pairs"),
-    ("guidance_included", "si_facility_code"), ("guidance_included", "tpi_muscles"),
-    ("guidance_included", "tpi_one_code"), ("imaging_mismatch", "imaging_variant"),
-    ("imaging_mismatch", "si_facility_code"), ("imaging_mismatch", "tpi_muscles"),
-    ("imaging_mismatch", "tpi_one_code"), ("imaging_mismatch", "us_docs"), ("imaging_variant", "si_facility_code"),
-    ("imaging_variant", "tpi_muscles"), ("imaging_variant", "tpi_one_code"),
-    ("imaging_variant", "unguided_with_guidance"), ("joint_guided_unguided", "rt_lt_pairs"),
-    ("joint_guided_unguided", "unguided_with_guidance"), ("joint_units", "rt_lt_pairs"),
-    ("joint_units", "unguided_with_guidance"), ("rt_lt_pairs", "unguided_with_guidance"),
-    ("si_facility_code", "unguided_with_guidance"), ("tpi_muscles", "unguided_with_guidance"),
-    ("tpi_one_code", "unguided_with_guidance"), ("unguided_with_guidance", "us_docs"),
-})
-
-
-def test_no_new_pair_of_writers_is_unordered() -> None:
-    """A ratchet: no unordered pair beyond the recorded ones (the recorded ones fail the next test)."""
-    new = sorted(set(unordered_writers(RULES)) - KNOWN_UNORDERED)
-    assert not new, "rules that may rewrite the same aspect without an order:\n" + "\n".join(
-        f"  {a} / {b}: {sorted(unordered_writers(RULES)[(a, b)])}" for a, b in new)
-
-
-@pytest.mark.xfail(condition=bool(KNOWN_UNORDERED), strict=True,
-                   reason="today's rules leave the pairs in KNOWN_UNORDERED unordered (reported to the lead)")
 def test_every_pair_of_writers_of_the_same_aspect_is_ordered() -> None:
     found = unordered_writers(RULES)
     assert not found, f"{len(found)} unordered pair(s):\n" + "\n".join(
@@ -397,42 +337,25 @@ class Fixpoint:
                 + "\n".join(f"  error again: {e}" for e in self.errors_again))
 
 
-# Minimal counterexamples found by the property below (shrunk by hypothesis, one per mechanism), pinned one test
-# each. KNOWN_FIXPOINT_RULES are the rules that fire again in them: the property skips only failures whose repeated
-# errors all come from those rules, so any other mechanism fails it. When a mechanism is fixed, its examples pass
-# (strict xfail turns red): delete them, and the rule from KNOWN_FIXPOINT_RULES.
-FIXPOINT_COUNTEREXAMPLES: list[tuple[str, list[ClaimLine], Facts]] = [
-    ("JOINT-UNITS runs before MOD25-NOT-EM and BILATERAL-50 make the two joint lines identical",
-     _lines("20600-25-50", "20600-25-50-RT"), Facts()),
-    ("JOINT-UNITS runs before X-MULTIPLE drops the 59 that told the lines apart",
-     _lines("20600-XE", "20600-59-XE"), Facts()),
-    ("JOINT-UNITS runs before BILATERAL-RTLT splits the 50 line into RT + LT on a facility claim",
-     _lines("20600-50", "20600-RT"), Facts(setting="facility")),
-    ("JOINT-GUIDED-UNGUIDED runs before X-PREFER-XS turns 59 into XS, which makes the two joints the same",
-     _lines("20605-59", "20606-25-XS"), Facts()),
-    ("IMAGING-INCLUDED keeps 76942 for the trigger point line that PTP removes afterwards",
-     _lines("20552", "20604", "76942"), Facts()),
-    ("contradictory facts (no imaging, ultrasound documented): 20600 + 76942 become 20604, which IMAGING-UNGUIDED "
-     "turns back into 20600 on the next pass",
-     _lines("20600", "76942"), Facts(imaging="none", ultrasound=UltrasoundDocs(real_time=True, permanent_image=True,
+# Claims that once failed the property (found and shrunk by hypothesis), kept as plain regressions: a rule that read
+# what a later rule wrote, and contradictory facts that made two rules undo each other.
+FORMER_COUNTEREXAMPLES: list[tuple[list[ClaimLine], Facts]] = [
+    (_lines("20600-25-50", "20600-25-50-RT"), Facts()),
+    (_lines("20600-XE", "20600-59-XE"), Facts()),
+    (_lines("20600-50", "20600-RT"), Facts(setting="facility")),
+    (_lines("20605-59", "20606-25-XS"), Facts()),
+    (_lines("20552", "20604", "76942"), Facts()),
+    (_lines("20600", "76942"), Facts(imaging="none", ultrasound=UltrasoundDocs(real_time=True, permanent_image=True,
                                                                                 report=True))),
+    (_lines("62320", "76942"), Facts(imaging="none")),
+    (_lines("0214T", "99202"), Facts()),
 ]
-KNOWN_FIXPOINT_RULES = frozenset({"JOINT-UNITS", "JOINT-GUIDED-UNGUIDED", "IMAGING-INCLUDED", "IMAGING-UNGUIDED"})
 
 
-@pytest.mark.parametrize(("why", "claim", "facts"), [
-    pytest.param(why, claim, facts, marks=pytest.mark.xfail(strict=True, reason=why), id=f"counterexample{i}")
-    for i, (why, claim, facts) in enumerate(FIXPOINT_COUNTEREXAMPLES)])
-def test_known_counterexample_is_a_fixed_point(why: str, claim: list[ClaimLine], facts: Facts) -> None:
+@pytest.mark.parametrize(("claim", "facts"), FORMER_COUNTEREXAMPLES)
+def test_former_counterexample_is_a_fixed_point(claim: list[ClaimLine], facts: Facts) -> None:
     result = Fixpoint.of(claim, facts)
-    assert result.holds, f"{why}\n{result}"
-
-
-def test_the_known_counterexamples_are_what_the_property_skips() -> None:
-    for why, claim, facts in FIXPOINT_COUNTEREXAMPLES:
-        assert Fixpoint.of(claim, facts).rules_again <= KNOWN_FIXPOINT_RULES, why
-    seen = {r for _, c, f in FIXPOINT_COUNTEREXAMPLES for r in Fixpoint.of(c, f).rules_again}
-    assert KNOWN_FIXPOINT_RULES.issubset(seen), "a known rule no counterexample shows: remove it"
+    assert result.holds, str(result)
 
 
 @settings(max_examples=1500, deadline=None, derandomize=True, database=None,
@@ -441,8 +364,6 @@ def test_the_known_counterexamples_are_what_the_property_skips() -> None:
 def test_the_corrected_claim_is_a_fixed_point(claim: list[ClaimLine], facts: Facts) -> None:
     """check(check(claim).claim) changes nothing and raises no error, over generated claims of catalog codes."""
     result = Fixpoint.of(claim, facts)
-    known = not result.holds and result.rules_again and result.rules_again <= KNOWN_FIXPOINT_RULES
-    assume(not known)  # a mechanism pinned above; anything else must hold
     assert result.holds, str(result)
 
 
