@@ -311,7 +311,9 @@ def verdict_for(proposal: Proposal, recommended: list[ClaimLine], rec: Recommend
         proposed = [ln for ln in proposed if ln.code not in bare]
         corrected = [ln for ln in corrected if ln.code not in bare]
         if bare and not any(ln.code in bare for ln in checked.claim):
-            return _no_em(checked, bare)
+            others = bag(proposed) - bag(corrected)  # a procedure line the engine changes is a No on its own
+            if not others:
+                return _no_em(checked, bare)
     codes = {ln.code for ln in proposed}
     touching = [f for f in checked.findings if set(f.codes) & codes]
     pending = sorted({f.pending for f in touching if f.pending and f.pending in CODING_FACTS
@@ -361,7 +363,11 @@ def lookup_verdict(reading: Reading, facts: list[LookupFact]) -> Verdict | None:
         return None
     fields = set(reading.lookup.fields)
     if fields == {"ptp"}:
-        return "yes" if any(f.field == "ptp_mi" and f.value != "none" for f in facts) else "no"
+        edits = [f for f in facts if f.field == "ptp_mi"]
+        if any(f.value != "none" for f in edits):
+            return "yes"
+        # "no edit" is only a fact when the full CMS table was searched; the curated pairs are a sample
+        return "no" if edits and all(f.source == "CMS PTP" for f in edits) else None
     if fields == {"addon"} or fields == {"imaging"}:
         key = "addon" if fields == {"addon"} else "imaging_included"
         values = {f.value for f in facts if f.field == key}

@@ -323,7 +323,8 @@ def _em(drafts: list[Any], reading: Reading, spans: list[Span]) -> EMFrame | Non
     for s in spans:
         if s.kind == "act" and s.value == "visit":
             s.used = True
-    if not codes and not visit and "25" not in reading.modifiers and not any("25" in ln.modifiers for ln in reading.lines):
+    em_25 = "25" in reading.modifiers or any("25" in ln.modifiers and is_em_code(ln.code) for ln in reading.lines)
+    if not codes and not visit and not em_25:  # "62323-25" puts 25 on a procedure: no visit is named
         return None
     return EMFrame(code=codes[0] if codes else None)
 

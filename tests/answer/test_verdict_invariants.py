@@ -3,10 +3,13 @@
 A verdict (advisor/answer/verdict.py `Decision.verdict`) must obey, whatever the reader made of the question:
 
 I1  Yes only when the proposal, checked by the engine on today's claim (`in_context`: the proposed lines beside the
-    recommended lines of the families it does not restate), draws no error or warning finding, and the proposed
-    lines of each family it names equal the engine's recommended lines of that family in codes, modifiers and units
-    (RT/LT compared when the proposal states a side). A coverage question ("is it covered?") proposes the services
-    described: Yes only when their recommendation draws no error or warning.
+    recommended lines of the families it does not restate), draws no error or warning finding, and every code it
+    proposes is on the engine's recommended claim with the same modifiers and units (RT/LT compared when the
+    proposal states a side). A proposal may name part of a family's lines ("do I bill 64484-RT x1?" after two
+    right-sided TFESI levels): it asks about those lines, read beside the rest of the recommended claim, which the
+    answer shows. A coverage question ("is it covered?", "do I need a modifier?") proposes the services described:
+    Yes only when their recommended claim, checked again, draws no error or warning (a PTP edit the recommendation
+    already bypassed with XS is not one).
 I2  A finding that removes or replaces a proposed line (the proposed line is not on the checked claim) means No;
     Conditional only when every error or warning on that line waits on a fact the question does not give
     (`pending`), or the reading is not fully understood.
@@ -89,7 +92,8 @@ def violations(reading: Reading, encounter: Encounter, decision: Decision, catal
     described = bool(encounter.procedures or (encounter.em and encounter.em.code))
     rec = recommend(encounter, catalog) if described else None
     if proposal.kind == "coverage":
-        blocking = [f"{f.rule}({f.severity})" for f in (rec.findings if rec else []) if f.severity in BLOCKING]
+        final = check(list(rec.claim), encounter.facts, catalog).findings if rec else []
+        blocking = [f"{f.rule}({f.severity})" for f in final if f.severity in BLOCKING]
         if verdict == "yes" and (rec is None or not rec.claim or blocking):
             out.append(f"I1: Yes to a coverage question whose recommendation [{_show(rec.claim if rec else [])}] "
                        f"draws {blocking or 'nothing to check'}")
@@ -121,84 +125,21 @@ def violations(reading: Reading, encounter: Encounter, decision: Decision, catal
         if flagged:
             out.append(f"I1: Yes although the checked proposal [{_show(checked.claim)}] draws {flagged}")
         if rec is not None:
-            families = {_family(ln.code, catalog) for ln in proposed}
-            mine = [ln for ln in proposed if _family(ln.code, catalog) in families]
-            wanted = [ln for ln in recommended if _family(ln.code, catalog) in families and ln.code not in bare]
+            codes = {ln.code for ln in proposed}
+            mine = proposed
+            wanted = [ln for ln in recommended if ln.code in codes and ln.code not in bare]
             if _bag(mine, sides) != _bag(wanted, sides):
                 out.append(f"I1: Yes although the proposal [{_show(mine)}] differs from the recommended claim "
                            f"[{_show(wanted)}]")
     return out
 
 
-# --------------------------------------------------------------------------- violations found today
-
-# Kinds of violation today's code produces, each with questions that show it. A case whose every violation is of a
-# known kind is marked xfail (with the kind's explanation); any other violation fails. When a kind is fixed, its
-# examples stop violating and test_known_violation_kinds_still_occur fails: then delete the kind.
-KNOWN_KINDS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "em-path-decides-alone": (
-        "An E/M proposal whose bare E/M line the engine removes pending separate_problem gets Conditional from "
-        "verdict_for's early return (_no_em), which never looks at the proposal's other lines: a procedure line "
-        "that an error waiting on nothing replaces (MOD25-NOT-EM strips a 25 written on it, IMAGING-REQUIRED turns "
-        "27096 into 20552) should make it No (I2). A 25 written on a procedure line also makes the reader add an "
-        "E/M frame, so '62323-25?' is proposed with a placeholder 99213 and lands on this path.",
-        ("Lumbar ILESI under fluoro, can I bill 62323-25?", "Can I bill 20553-25 for trigger points in 3 muscles?",
-         "Right SI joint injection without imaging, also an office visit. Should I bill 99213, 27096-RT?"),
-    ),
-    "family-completed": (
-        "in_context completes a proposal with the recommended lines of its own family, so a proposal that leaves "
-        "out a line the engine recommends (an add-on's primary, the other level) gets Yes although it differs "
-        "from the recommended claim: I1 says No. The dev case bilateral-addon-also-50 expects this Yes (the "
-        "question asks about the add-on's modifier), so the invariant's wording and the eval disagree here.",
-        ("TFESI right L4 and L5, do I bill 64484-RT x1?",),
-    ),
-    "needs-a-modifier": (
-        "'Do I need a modifier?' is read as a coverage proposal of the services described; it gets Yes while their "
-        "recommendation draws the PTP warning that adds the modifier. The answer is right in words (you need "
-        "XS), but it is a Yes to a proposal with a warning: I1 as worded does not cover questions that ask what "
-        "is needed.",
-        ("Knee injection and trigger points in the trapezius, same day. Do I need a modifier?",),
-    ),
-}
-
-
-def known_kind(reading: Reading, decision: Decision, broken: list[str]) -> str | None:
-    """The known kind that explains every violation of a decision, if one does."""
-    p = decision.proposal
-    if not broken or p is None:
-        return None
-    if p.kind == "em25" and decision.verdict == "conditional" and decision.reasons == ["pending:separate_problem"] \
-            and all(b.startswith("I2: Conditional") for b in broken):
-        return "em-path-decides-alone"
-    if decision.verdict == "yes" and all("differs from the recommended claim" in b for b in broken):
-        return "family-completed"
-    if p.kind == "coverage" and decision.verdict == "yes" and all(
-            b.startswith("I1: Yes to a coverage question") and "PTP(warning)" in b for b in broken):
-        return "needs-a-modifier"
-    return None
-
+# --------------------------------------------------------------------------- asserting them
 
 def expect_invariants(reading: Reading, encounter: Encounter, decision: Decision, what: str) -> None:
-    """Fail on any violation; a violation of a known kind only is an expected failure (xfail)."""
+    """Fail on any violation."""
     broken = violations(reading, encounter, decision, CATALOG)
-    message = f"{what} -> {decision.verdict} ({decision.reasons}):\n" + "\n".join(broken)
-    kind = known_kind(reading, decision, broken)
-    if kind is not None:
-        pytest.xfail(f"known violation '{kind}': {KNOWN_KINDS[kind][0]}\n{message}")
-    assert not broken, message
-
-
-@pytest.mark.parametrize("kind", sorted(KNOWN_KINDS))
-def test_known_violation_kinds_still_occur(kind: str) -> None:
-    """Each known kind is still real (a fixed kind must be removed from KNOWN_KINDS, so nothing hides behind it)."""
-    from advisor.reader.reader import read
-
-    for question in KNOWN_KINDS[kind][1]:
-        reading = read(question, CATALOG)
-        encounter = to_encounter(reading, CATALOG, None, "medicare")
-        decision = decide(reading, encounter, CATALOG)
-        broken = violations(reading, encounter, decision, CATALOG)
-        assert known_kind(reading, decision, broken) == kind, (question, decision.verdict, broken)
+    assert not broken, f"{what} -> {decision.verdict} ({decision.reasons}):\n" + "\n".join(broken)
 
 
 # --------------------------------------------------------------------------- the checker can fail
