@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from advisor.audit.report import render_report  # noqa: E402
 from advisor.audit.service import findings_csv, run_audit  # noqa: E402
 from advisor.audit.synthetic import bulk_panel  # noqa: E402
-from advisor.rules.catalog import load_catalog  # noqa: E402
+from advisor.services import build_catalog  # noqa: E402
 from advisor.settings import Settings  # noqa: E402
 
 
@@ -39,7 +39,7 @@ def main() -> None:
 
     data = bulk_panel(args.lines).to_bytes()
     settings = Settings(embedder="fake", max_upload_bytes=max(len(data) + 1, 20 * 1024 * 1024))
-    catalog = load_catalog(settings)
+    catalog = build_catalog(settings)
     print(f"input: {args.lines:,} lines, {len(data) / 1e6:.1f} MB")
 
     times, report_times = [], []

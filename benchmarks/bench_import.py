@@ -21,7 +21,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from advisor.claims import parse_line  # noqa: E402
 from advisor.data.db import import_paths  # noqa: E402
-from advisor.rules.catalog import load_catalog, load_curated  # noqa: E402
+from advisor.rules.catalog import load_curated  # noqa: E402
+from advisor.services import build_catalog  # noqa: E402
 from advisor.rules.engine import check  # noqa: E402
 from advisor.rules.model import Facts  # noqa: E402
 from advisor.settings import Settings  # noqa: E402
@@ -113,7 +114,7 @@ def main() -> None:
 
     claims = [[parse_line(x) for x in c] for c in CLAIMS]
     facts = Facts(date_of_service=date(2026, 5, 4))
-    imported = load_catalog(settings)
+    imported = build_catalog(settings)
     assert type(imported).__name__ == "ImportedCatalog"
     findings = sum(1 for c in claims for f in check(c, facts, imported).findings if "CMS PTP" in f.message)
     time_checks(curated, claims, facts, 3)  # warm up both

@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from advisor.claims import ClaimLine, format_line  # noqa: E402
-from advisor.rules.catalog import load_catalog  # noqa: E402
+from advisor.rules.catalog import curated_catalog  # noqa: E402
 from advisor.rules.engine import check  # noqa: E402
 from advisor.rules.model import Facts  # noqa: E402
 
@@ -33,7 +33,7 @@ MODS = ["", "", "", "25", "50", "59", "XS", "RT", "LT", "KX"]
 def generate(n: int, seed: int = 7) -> list[tuple[list[ClaimLine], Facts]]:
     """A mix of claims: 1-5 lines of catalog codes with common modifiers, and varied facts."""
     rng = random.Random(seed)
-    codes = sorted(load_catalog().codes)
+    codes = sorted(curated_catalog().codes)
     out = []
     for _ in range(n):
         lines = []
@@ -47,7 +47,7 @@ def generate(n: int, seed: int = 7) -> list[tuple[list[ClaimLine], Facts]]:
 
 
 def throughput(claims: list[tuple[list[ClaimLine], Facts]], rounds: int = 5) -> list[float]:
-    catalog = load_catalog()
+    catalog = curated_catalog()
     check(*claims[0], catalog)  # warm
     rates = []
     for _ in range(rounds):

@@ -20,6 +20,7 @@ from advisor.answer.model import LookupFact, Verdict
 from advisor.claims import ClaimLine, is_em_code
 from advisor.reader.model import Proposal, Reading
 from advisor.rules.catalog import Catalog
+from advisor.rules.context import X_MODIFIERS
 from advisor.rules.engine import check
 from advisor.rules.model import CheckResult, Encounter, Finding, Recommendation
 from advisor.rules.recommend import recommend
@@ -27,7 +28,6 @@ from advisor.rules.recommend import recommend
 SIDES = frozenset({"RT", "LT"})
 PLACEHOLDER_EM = "99213"
 EM_MODS = ("25", "57")
-X_MODS = ("59", "XE", "XS", "XP", "XU")
 # Facts that decide which lines are coded; coverage facts (prior relief, prior blocks) decide only whether a payer
 # covers them, so they make only a coverage question conditional.
 CODING_FACTS = frozenset({"separate_problem", "ultrasound", "diagnostic", "distinct_sites", "muscles", "imaging"})
@@ -42,7 +42,7 @@ def _bears_on(fact: str, lines: list[ClaimLine], catalog: Catalog) -> bool:
     if fact == "ultrasound":
         return any((i := catalog.code(ln.code)) is not None and i.imaging == "included_us" for ln in lines)
     if fact == "distinct_sites":
-        return any(m in X_MODS for ln in lines for m in ln.modifiers)
+        return any(m in X_MODIFIERS for ln in lines for m in ln.modifiers)
     if fact == "muscles":
         return any((i := catalog.code(ln.code)) is not None and i.family == "trigger_point" for ln in lines)
     return True
@@ -51,7 +51,7 @@ def _bears_on(fact: str, lines: list[ClaimLine], catalog: Catalog) -> bool:
 def _strip(lines: list[ClaimLine], pending: list[str]) -> list[ClaimLine]:
     """The lines without the modifiers the pending facts decide (compared apart from them)."""
     drop = (("KX",) if "diagnostic" in pending else ()) + (("25",) if "separate_problem" in pending else ()) + (
-        X_MODS if "distinct_sites" in pending else ())
+        X_MODIFIERS if "distinct_sites" in pending else ())
     return [ln.with_modifiers(drop=drop) for ln in lines] if drop else lines
 COVERAGE_RULES = ("LCD-", "IMAGING-REQUIRED", "IMAGING-UNGUIDED", "CATALOG-UNKNOWN")
 COMPARE_WORDS = (("coded", "differently"), ("billed", "differently"), ("different", "codes"), ("different", "code"),
@@ -103,7 +103,7 @@ def build_proposal(reading: Reading, recommended: list[ClaimLine], catalog: Cata
             lines = _with_units(lines, reading.units)
         return _lines_proposal(lines, non_em, mods[0])
     if mods:
-        em_mods = [m for m in mods if m in EM_MODS or m in X_MODS]
+        em_mods = [m for m in mods if m in EM_MODS or m in X_MODIFIERS]
         if em_mods and reading.em is not None:
             em = ClaimLine(code=reading.em.code or PLACEHOLDER_EM, modifiers=tuple(em_mods))
             return Proposal(kind="em25", lines=[em, *non_em], modifier=mods[0], summary="E/M with " + "/".join(em_mods))
@@ -113,7 +113,7 @@ def build_proposal(reading: Reading, recommended: list[ClaimLine], catalog: Cata
                 non_em = [*non_em[:-1], non_em[-1].with_modifiers(*mods)]
                 return Proposal(kind="modifier", lines=non_em, modifier=mods[0], summary=f"modifier {mods[0]}")
         if non_em:
-            target = non_em[-1] if mods[0] in X_MODS and len(non_em) > 1 else non_em[0]
+            target = non_em[-1] if mods[0] in X_MODIFIERS and len(non_em) > 1 else non_em[0]
             every = _on_every_line(reading)  # "LT on both", "KX on all of them"
             lines = [ln.with_modifiers(*[m for m in mods if m not in ln.modifiers], drop=tuple(reading.set_aside))
                      if every or ln is target else ln.with_modifiers(drop=tuple(reading.set_aside)) for ln in non_em]

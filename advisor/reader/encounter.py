@@ -28,7 +28,8 @@ def procedures(frame: Frame, catalog: Catalog) -> list[Procedure]:
         "target": frame.target,
     }
     if fam.counts == "joints":
-        return [Procedure(**base | {"laterality": j.laterality or (frame.laterality if len(frame.joints) == 1 else None),
+        alone = frame.laterality if len(frame.joints) == 1 else None
+        return [Procedure(**base | {"laterality": j.laterality or alone,
                                     "joint": j.name, "joint_size": j.size, "imaging": j.imaging or frame.imaging})
                 for j in _pair_sides(frame.joints)] or [Procedure(**base)]
     if fam.counts == "muscles":
@@ -43,9 +44,9 @@ def _pair_sides(joints: list[Joint]) -> list[Joint]:
     inj, L shoulder inj"); different joints, or different guidance per side, stay separate."""
     out: list[Joint] = []
     for j in joints:
-        mate = next((i for i, o in enumerate(out) if o.name == j.name and (
-            None in (o.imaging, j.imaging) or o.imaging == j.imaging) and {o.laterality, j.laterality} == {"left", "right"}),
-            None)
+        mate = next((i for i, o in enumerate(out) if o.name == j.name
+                     and (None in (o.imaging, j.imaging) or o.imaging == j.imaging)
+                     and {o.laterality, j.laterality} == {"left", "right"}), None)
         if mate is None:
             out.append(j)
         else:

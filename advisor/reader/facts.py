@@ -18,7 +18,8 @@ def pattern_facts(spans: list[Span]) -> tuple[dict[str, Any], list[str]]:
     separate problem" is not also "separate problem"); two values left standing are a conflict."""
     facts = [s for s in spans if s.kind == "fact"]
     kept = [f for f in facts if not any(o is not f and o.value[0] == f.value[0] and o.value[1] != f.value[1]
-                                        and o.start <= f.start and f.end <= o.end and (o.end - o.start) > (f.end - f.start)
+                                        and o.start <= f.start and f.end <= o.end
+                                        and (o.end - o.start) > (f.end - f.start)
                                         for o in facts)]
     values: dict[str, set[Any]] = {}
     for f in kept:

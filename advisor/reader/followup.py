@@ -144,7 +144,8 @@ def _combine(old: list[Frame], new: list[Frame], instead: bool, adding: bool, ca
         swap = next((i for i, f in enumerate(out) if f.status == "done" and f.family in spinal
                      and frame.family in spinal), None) if not adding else None
         if swap is not None and (instead or not adding):
-            carried = out[swap].model_dump() | {k: v for k, v in frame.model_dump().items() if v not in (None, [], {}, "")}
+            stated = {k: v for k, v in frame.model_dump().items() if v not in (None, [], {}, "")}
+            carried = out[swap].model_dump() | stated
             out[swap] = Frame.model_validate(carried)
         elif instead and out:
             out = [f for f in out if f.status != "done"] + [frame]

@@ -14,10 +14,10 @@ from its act and targets through the registry (families.yaml `act`, `targets`, `
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from advisor.reader.levels import _NAMES, joint_name
-from advisor.reader.model import Frame, Joint, Span, Status
+from advisor.reader.model import Frame, Joint, Laterality, Region, Span, Status
 from advisor.rules.registry import Family, Registry
 
 SENTENCE_END = frozenset({".", "?", "!", ";"})
@@ -125,8 +125,8 @@ class Grammar:
                     sides_of.update({id(a): chunk.of("side") for a in chunk.of("anat")})
                     continue
                 if mentioned and chunk.of("act") and not chunk.of("family", "level") and (
-                        any(s.text.lower() in ("it", "them", "that", "there") for s in chunk.spans)
-                        and not chunk.of("anat") or self._points_back(chunk, mentioned[-1])):
+                        (any(s.text.lower() in ("it", "them", "that", "there") for s in chunk.spans)
+                        and not chunk.of("anat")) or self._points_back(chunk, mentioned[-1])):
                     chunk.spans += [mentioned[-1], *(x for x in sides_of.get(id(mentioned[-1]), [])
                                                      if not chunk.of("side"))]  # "examined the knee... inject it"
                 if current is not None and self._location(chunk, current):
@@ -341,7 +341,7 @@ class Grammar:
         if after and (after[0].kind in heads or after[0].text.lower() in PROCEDURE_NOUNS):
             return True  # "declined the RFA", "left before the procedure"
         if not after:
-            return bool(before) and any(s.kind in heads for s in before) or chunk is not draft.chunks[0]
+            return (bool(before) and any(s.kind in heads for s in before)) or chunk is not draft.chunks[0]
         return False
 
     def _own_target(self, fam: Family, span: Span) -> bool:
@@ -417,7 +417,7 @@ class Grammar:
                     return int(before[0].value["n"])
         return None
 
-    def _laterality(self, draft: Draft) -> str | None:
+    def _laterality(self, draft: Draft) -> Laterality | None:
         sides = {s.value for s in draft.spans("side")}
         for s in draft.spans("side"):
             s.used = True
@@ -425,7 +425,7 @@ class Grammar:
             return "bilateral"
         return next(iter(sides), None)
 
-    def _region(self, draft: Draft, fam: Family | None) -> str | None:
+    def _region(self, draft: Draft, fam: Family | None) -> Region | None:
         words = [s.value for s in draft.spans("region") if s.value in SPINAL_REGIONS]
         for s in draft.spans("region"):
             s.used = True
@@ -435,7 +435,7 @@ class Grammar:
         if region is None:
             region = next((self.anatomy[s.value].region for s in draft.spans("anat")
                            if s.value in self.anatomy and self.anatomy[s.value].region), None)
-        return region
+        return cast("Region", region) if region in SPINAL_REGIONS else None
 
     def _levels(self, draft: Draft, fam: Family, frame: Frame) -> None:
         """Level names per chunk (with that chunk's side), merged; counted in the family's unit. Levels named
@@ -500,7 +500,7 @@ class Grammar:
                     continue
                 name = anat.part_of or anat.id
                 size = self.anatomy[name].size or anat.size
-                add_joint(found, Joint(name=name, size=size, laterality=side, imaging=guide))  # type: ignore[arg-type]
+                add_joint(found, Joint(name=name, size=size, laterality=side, imaging=guide))
         joints = list(found.values())
         stated = [s for s in draft.spans("num") if (s.value or {}).get("noun") == "joint"]
         for s in stated:
@@ -578,7 +578,7 @@ def _expand_ranges(chunk: Chunk) -> None:
         a = spans[i]
         if a.kind != "level":
             continue
-        between = []
+        between: list[str] = []
         for j in range(i + 1, min(i + 4, len(spans))):
             if spans[j].kind == "level":
                 if between and " ".join(between) in RANGE_WORDS:

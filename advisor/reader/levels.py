@@ -16,7 +16,8 @@ _MAX = {"c": 7, "t": 12, "l": 5, "s": 5}
 _REGION = {"c": "cervical", "t": "thoracic", "l": "lumbar", "s": "sacral"}
 _NAMES = {v: f"{k.upper()}{n}" for k, base in _BASE.items() for n in range(1, _MAX[k] + 1) for v in [base + n]}
 
-SPAN_RE = re.compile(r"(?<![a-z0-9])([ctls])(\d{1,2})\s*[-/]\s*[ctls]?\d{1,2}\s*(?:through|thru|to)\s*[ctls]?\d{1,2}\s*[-/]\s*([ctls])?(\d{1,2})(?![0-9])")
+SPAN_RE = re.compile(r"(?<![a-z0-9])([ctls])(\d{1,2})\s*[-/]\s*[ctls]?\d{1,2}\s*(?:through|thru|to)\s*"
+                     r"[ctls]?\d{1,2}\s*[-/]\s*([ctls])?(\d{1,2})(?![0-9])")
 RANGE_RE = re.compile(r"(?<![a-z0-9])([ctls])(\d{1,2})\s*(?:-|/|to|through|thru)\s*([ctls])?(\d{1,2})(?![0-9])"
                       r"|(?<![a-z0-9])([ctls])(\d{1,2})\s+([ctls])(\d{1,2})(?![0-9])")
 SINGLE_RE = re.compile(r"(?<![a-z0-9-/])([ctls])(\d{1,2})(?![0-9])(?!\s*(?:-|/|to\b|through|thru)\s*[ctls]?\d)")

@@ -126,7 +126,8 @@ class Reading(BaseModel):
     lookup: LookupRequest | None = None
     unplaced: list[Span] = Field(default_factory=list, description="Significant words the reader could not place.")
     conflicts: list[str] = Field(default_factory=list)
-    unsupported: list[str] = Field(default_factory=list, description="Procedures named that this advisor does not cover.")
+    unsupported: list[str] = Field(default_factory=list,
+                                   description="Procedures named that this advisor does not cover.")
     questions: list[str] = Field(default_factory=list, description="What to ask to settle what was not understood.")
     override_attempt: bool = False
     unreadable: bool = Field(False, description="Most of the words are not English the reader knows (another "

@@ -3,6 +3,8 @@ than what to bill."""
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 from advisor.reader.model import LookupRequest, QuestionType, Span
 from advisor.reader.vocab import Vocabulary
 
@@ -88,7 +90,7 @@ AUXILIARIES = frozenset({"do", "does", "did", "should", "can", "could", "would",
 def _embedded_wh(clause: list[Span]) -> bool:
     """'... at each level o What do I bill?': a question pasted after unpunctuated text still asks what."""
     words = _words(clause)
-    return any(w in WH_WORDS and nxt in AUXILIARIES for w, nxt in zip(words[1:], words[2:]))
+    return any(w in WH_WORDS and nxt in AUXILIARIES for w, nxt in pairwise(words[1:]))
 
 
 def _opens_yes_no(clause: list[Span], vocab: Vocabulary) -> bool:

@@ -117,9 +117,8 @@ def _restated(reading: Reading, spans: list[Span], catalog: Catalog) -> None:
     for s in spans:
         if s.used:
             continue
-        if s.kind == "level" and s.value["names"] and set(s.value["names"]) <= names:
-            s.used = True
-        elif s.kind == "anat" and s.value in joints | areas:
+        level_again = s.kind == "level" and s.value["names"] and set(s.value["names"]) <= names
+        if level_again or (s.kind == "anat" and s.value in joints | areas):
             s.used = True
         elif s.kind == "num" and (s.value or {}).get("noun") in ("level", "joint", "muscle") and \
                 s.value["n"] in counts:
@@ -149,9 +148,9 @@ def _merge(frames: list[Frame], catalog: Catalog, reading: Reading) -> list[Fram
         if same is None:
             out.append(frame)
             continue
-        sides = {same.laterality, frame.laterality}
+        said = {same.laterality, frame.laterality}
         per_site = catalog.family(same.family or "").counts in ("muscles", "joints")  # sides belong to each site
-        if "bilateral" in sides and sides & {"left", "right"} and not per_site and not (
+        if "bilateral" in said and said & {"left", "right"} and not per_site and not (
                 set(same.level_names) ^ set(frame.level_names) and same.level_names and frame.level_names
                 and not set(same.level_names) & set(frame.level_names)):
             reading.conflicts.append("side: bilateral in one place, one side in another")
@@ -217,7 +216,7 @@ def _fold_generic(drafts: list[Any], grammar: Grammar) -> list[Any]:
                 and nxt.family is not None and nxt.chunks[0].sentence == draft.chunks[-1].sentence:
             nxt.chunks[:0] = draft.chunks  # "blocked the L3 and L4 medial branches": the levels of the next target
             continue
-        targets = [s for s in draft.spans("anat")]
+        targets = list(draft.spans("anat"))
         generic = targets and all(grammar.anatomy[s.value].generic for s in targets if s.value in grammar.anatomy)
         previous = next((d for d in reversed(out) if d.family is not None), None)
         if draft.family is not None and generic and not draft.spans("family") and previous is not None:
@@ -230,7 +229,8 @@ def _fold_generic(drafts: list[Any], grammar: Grammar) -> list[Any]:
 def _modifiers(spans: list[Span]) -> tuple[list[str], list[str]]:
     """Modifiers named on their own, and those the question sets aside ('LT on both instead of XS')."""
     plain = [s for s in spans if s.kind != "fact"]
-    out, aside = [], []
+    out: list[str] = []
+    aside: list[str] = []
     for i, s in enumerate(plain):
         if s.kind != "mod":
             continue
@@ -244,7 +244,7 @@ def _drop_unsupported(frames: list[Frame], drafts: list[Any], reading: Reading) 
     """A procedure named together with an unsupported one in the same words ('PRP injection into the knee',
     'botox piriformis injection', 'basivertebral nerve ablation') is that procedure: not coded as its neighbour."""
     out = []
-    for frame, draft in zip(frames, drafts):
+    for frame, draft in zip(frames, drafts, strict=True):
         head = draft.chunks[0]
         unsupported = [s for s in head.spans if s.kind == "unsupported"]
         if unsupported:
@@ -448,7 +448,7 @@ def frames_from_codes(lines: list[ClaimLine], catalog: Catalog, spans: list[Span
         if info.joint_size:
             from advisor.reader.model import Joint
 
-            frame.joints.append(Joint(name=f"{info.joint_size} joint", size=info.joint_size,  # type: ignore[arg-type]
+            frame.joints.append(Joint(name=f"{info.joint_size} joint", size=info.joint_size,
                                       laterality=frame.laterality))
         if info.muscles:
             frame.muscles = max(frame.muscles or 0, 1 if info.muscles == "1-2" else 3)
@@ -671,7 +671,7 @@ def _questions(reading: Reading, catalog: Catalog) -> list[str]:
         out.append(f"I could not place '{span.text}' in the question: what does it refer to?")
     if _twin_choice(reading, catalog):
         out.append(FACT_QUESTIONS["imaging"])
-    for conflict in (c for c in reading.conflicts if not c.split(":")[0] in ("levels", "joints", "muscles")):
+    for conflict in (c for c in reading.conflicts if c.split(":")[0] not in ("levels", "joints", "muscles")):
         name = conflict.split(" ")[0].rstrip(":")
         out.append(FACT_QUESTIONS.get(name, f"The question states {conflict}: which is right?")
                    + " (the question says it both ways)")

@@ -32,16 +32,16 @@ MOD_BEFORE = frozenset({"modifier", "modifiers", "mod", "mods", "modifer", "a", 
                         "instead", "of", "plus", "include", "includes", "appended", "added"})
 NOT_MOD_BEFORE = frozenset({"x", "age", "aged", "day", "level", "than", "over", "under", "about", "approximately",
                             "pain", "last", "past", "within", "$", "#", "bmi", "score", "weight", "times"})
-NOT_MOD_AFTER = frozenset({"%", "percent", "unit", "units", "year", "years", "yo", "mg", "ml", "minute", "minutes", "min",
-                           "day", "days", "level", "levels", "muscle", "muscles", "joint", "joints", "month", "months",
-                           "week", "weeks", "gauge", "g", "cc", "mcg", "degrees", "degree", "hours", "hour", "times"})
+NOT_MOD_AFTER = frozenset({"%", "percent", "unit", "units", "year", "years", "yo", "mg", "ml", "minute", "minutes",
+    "min", "day", "days", "level", "levels", "muscle", "muscles", "joint", "joints", "month", "months", "week",
+    "weeks", "gauge", "g", "cc", "mcg", "degrees", "degree", "hours", "hour", "times"})
 
 
 STATUS_CUES = frozenset({"negated", "planned", "historical", "present", "repeat"})
 NOT_A_SIDE_BEFORE = frozenset({"the", "is", "that's", "thats", "that", "this", "it", "all", "got", "get", "have", "has",
                                "be", "correct", "and", "exactly", "it's", "its", "am", "i"})
-NOT_A_SIDE_AFTER = frozenset({"?", "code", "codes", "cpt", "modifier", "modifiers", "way", "line", "lines", "unit", "units",
-                              "answer", "choice", "thing", "call", "now", "away", "level", "one"})
+NOT_A_SIDE_AFTER = frozenset({"?", "code", "codes", "cpt", "modifier", "modifiers", "way", "line", "lines", "unit",
+    "units", "answer", "choice", "thing", "call", "now", "away", "level", "one"})
 COUNTED_PARTS = frozenset({"level", "joint", "nerve", "muscle"})  # "a 3rd level" counts levels; "a 3rd ESI" repeats
 STOP_COUNT = frozenset({"in", "at", "on", "to", "into", "from", "for", "with", "under", "of", "per", "and", "or"})
 
@@ -91,7 +91,7 @@ def tag(text: str, vocab: Vocabulary) -> tuple[list[Token], list[Span]]:
             nxt = tokens[i + 1] if i + 1 < len(tokens) else None
             pair = parse_level_token(f"{tok.norm}-{nxt.norm}") if nxt is not None and nxt.shape == "level" and \
                 nxt.start - tok.end <= 1 and levels and levels["vertebrae"] else None
-            if pair and len(pair["joints"]) == 1:  # "L5 S1": two vertebrae side by side name the joint between
+            if pair and len(pair["joints"]) == 1:  # type: ignore[arg-type]  # "L5 S1": the joint between the two
                 spans.append(_span("level", pair, text, tokens, i, i + 2))
                 i += 2
                 continue
@@ -161,7 +161,7 @@ def _phrase(tokens: list[Token], i: int, vocab: Vocabulary) -> tuple[int, tuple[
         key = tuple(t.norm for t in window)
         reading = vocab.lookup(key)
         if reading is None and len(key[-1]) > 3 and key[-1].endswith("s") and not key[-1].endswith("ss"):
-            reading = vocab.lookup(key[:-1] + (key[-1][:-1],))  # "si joints", "nerve blocks": the singular phrase
+            reading = vocab.lookup((*key[:-1], key[-1][:-1]))  # "si joints", "nerve blocks": the singular phrase
         if reading is None:
             continue
         if length == 1 and window[0].norm == "us" and reading[0] == "guide" and not _capital_us(tokens, i):
@@ -184,7 +184,7 @@ def _not_a_side(tokens: list[Token], i: int, vocab: Vocabulary) -> bool:
                                              and not placed)
     if word == "left":
         following = _phrase(tokens, i + 1, vocab) if i + 1 < len(tokens) else None
-        if i + 1 < len(tokens) and tokens[i + 1].shape == "level" or (
+        if (i + 1 < len(tokens) and tokens[i + 1].shape == "level") or (
                 following is not None and following[1][0] in ("anat", "family", "region")):
             return False  # "and left L4-5", "and left ankle injection": a side
         return before in ("patient", "pt", "he", "she", "they", "who", "and", "had", "then", "has", "have") or \
@@ -277,7 +277,7 @@ def _noun_after(tokens: list[Token], start: int, vocab: Vocabulary) -> str | Non
             if anat is not None and anat.kind == "spine" and skipped < 2:
                 skipped += 1
                 continue  # "two separate interlaminar needles": the count is of needles
-            noun = {"joint": "joint", "muscle": "muscle", "nerve": "nerve"}.get(anat.kind if anat else "", None)
+            noun = {"joint": "joint", "muscle": "muscle", "nerve": "nerve"}.get(anat.kind if anat else "")
             if anat is not None and anat.id in ("knee",):
                 noun = "knee"
             break

@@ -129,8 +129,8 @@ def _section(table: dict[tuple[str, ...], tuple[str, Any]], body: Any, kind: str
     """A section is a list of phrases (value None), a mapping phrase -> value, or value -> list of phrases."""
     if isinstance(body, list):
         for phrase in body:
-            _add(table, phrase, (kind, str(phrase).lower() if kind in ("unsupported", "oos", "override", "off_task", "vague")
-                                 else None))
+            named = kind in ("unsupported", "oos", "override", "off_task", "vague")  # the phrase is the value
+            _add(table, phrase, (kind, str(phrase).lower() if named else None))
     elif isinstance(body, dict):
         for key, value in body.items():
             if isinstance(value, list):

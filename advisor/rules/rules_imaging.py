@@ -107,7 +107,8 @@ def us_docs(ctx: Ctx) -> None:
 
 
 @rule("SI-FACILITY-G0260", reads={"codes", "facts"}, writes={"codes"}, severity="error", families={"si_joint"},
-      after=("imaging_variant",), explains="si-joint-injection#Facility claims: G0260 in the ASC and hospital outpatient department",
+      after=("imaging_variant",),
+      explains="si-joint-injection#Facility claims: G0260 in the ASC and hospital outpatient department",
       sources=("cms-a59243", "verity-a59244"))
 def si_facility_code(ctx: Ctx) -> None:
     """27096 on the physician claim; G0260 on ASC and hospital outpatient facility claims (codes.yaml facility_only)."""

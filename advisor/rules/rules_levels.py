@@ -12,6 +12,7 @@ from advisor.claims import ClaimLine
 from advisor.rules.context import Ctx, carried_modifiers
 from advisor.rules.rulebook import rule
 
+
 @rule("CATALOG-UNKNOWN", reads={"codes"}, severity="warning", explains="first-week-primer#What you will code in an "
       "interventional pain practice", sources=("cpt-convention",))
 def catalog_unknown(ctx: Ctx) -> None:
@@ -104,7 +105,8 @@ def _tpi_code(ctx: Ctx) -> str | None:
 
 
 @rule("TPI-UNITS", reads={"codes", "units"}, writes={"units"}, severity="error", families={"trigger_point"},
-      after=("tpi_one_code",), explains="trigger-point-injections#Once per session, one unit, never modifier 50", sources=TPI_SOURCES)
+      after=("tpi_one_code",), explains="trigger-point-injections#Once per session, one unit, never modifier 50",
+      sources=TPI_SOURCES)
 def tpi_units(ctx: Ctx) -> None:
     """Trigger point codes count muscles, not injections, and are billed one unit per session."""
     for line in list(ctx.lines_of("trigger_point")):
