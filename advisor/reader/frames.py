@@ -237,9 +237,14 @@ class Grammar:
         acts.discard("visit")  # "put 57 on the E/M when the doc decides to do RFA": the visit is the E/M's
         if "catheter" in acts and any(s.value == "single_shot" for s in draft.spans("cue")):
             acts = (acts - {"catheter"}) | {"inject"}
-        if not acts:
-            acts = {"inject"}  # "L5-S1 facet R": a target named alone was injected
+        vague = any(s.text.lower() in ("procedure", "procedures") and _next_word(c, s) not in CODE_NOUNS
+                    for c in draft.chunks for s in c.of("count"))  # "a genicular procedure", not "procedure code"
+        if not acts and not vague:
+            acts = {"inject"}  # "L5-S1 facet R": a target named alone was injected; "a genicular procedure" is open
         targets = {s.value for c in draft.chunks if not c.location for s in c.of("anat")}
+        kinds = {self.anatomy[t].kind for t in targets if t in self.anatomy}
+        if "nerve" in kinds and "joint" in kinds:  # "suprascapular nerve block R shoulder": the joint says where
+            targets = {t for t in targets if t not in self.anatomy or self.anatomy[t].kind != "joint"}
         targets |= {(f.generic or f.targets or ("",))[0] for f in named if f.targets}
         has_levels = bool(draft.spans("level")) or any(
             (s.value or {}).get("noun") == "level" for s in draft.spans("num", "ordinal")) or any(
@@ -314,6 +319,9 @@ class Grammar:
                 continue
             if category == "historical" and (present or (lone and s.text.lower() in SEQUENCE_CUES)):
                 continue
+            if category == "historical" and lone and s.text.lower() == "had" and not any(
+                    c.value == "historical" and c.text.lower() != "had" for c in cues):
+                continue  # "pt had L5-S1 ILESI w/ fluoro, cpt?": what the patient had today
             if category == "negated" and not self._negates(draft, s):
                 continue
             if STATUS_RANK[category] > STATUS_RANK.get(found, 0):

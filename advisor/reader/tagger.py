@@ -66,6 +66,11 @@ def tokenize(text: str, vocab: Vocabulary) -> list[Token]:
         shape = m.lastgroup or "sym"
         raw = m.group()
         norm = raw.lower().replace("\u2019", "'")
+        if shape == "num" and tokens and tokens[-1].shape == "word" and tokens[-1].end == m.start() and \
+                tokens[-1].norm not in ("x", "times"):
+            prev = tokens.pop()  # "dm2", "t2": a number glued to a word is part of the word
+            tokens.append(Token(prev.text + raw, prev.norm + norm, prev.start, m.end(), "word"))
+            continue
         if shape == "word":
             norm = vocab.correct(unpossessive(norm))
         elif shape == "ordinal":

@@ -60,6 +60,7 @@ class Vocabulary:
     max_len: int
     typos: dict[str, str]
     fuzzy_targets: tuple[str, ...]
+    fuzzy_short: tuple[str, ...]
     known: frozenset[str]
     patterns: tuple[tuple[str, Any, re.Pattern[str]], ...]
     yes_no: dict[str, frozenset[tuple[str, ...]]]
@@ -75,8 +76,10 @@ class Vocabulary:
         fixed = self.typos.get(token)
         if fixed is not None:
             return fixed
-        if len(token) < FUZZY_MIN or token in self.known or not token.isalpha():
+        if token in self.known or not token.isalpha() or len(token) < 4:
             return token
+        if len(token) < FUZZY_MIN:
+            return _one_edit(token, self.fuzzy_short)
         return _closest(token, self.fuzzy_targets)
 
 
@@ -84,6 +87,24 @@ class Vocabulary:
 def _closest(token: str, targets: tuple[str, ...]) -> str:
     match = difflib.get_close_matches(token, targets, n=1, cutoff=0.86)
     return match[0] if match else token
+
+
+@lru_cache(maxsize=8192)
+def _one_edit(token: str, targets: tuple[str, ...]) -> str:
+    """The only short domain word one insertion, deletion, substitution or swap away, else the token."""
+    near = [t for t in targets if _one_apart(token, t)]
+    return near[0] if len(near) == 1 else token
+
+
+def _one_apart(a: str, b: str) -> bool:
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        return len(diff) == 1 or (len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]]
+                                  and a[diff[1]] == b[diff[0]])
+    short, long = (a, b) if len(a) < len(b) else (b, a)
+    return any(long[:i] + long[i + 1:] == short for i in range(len(long)))
 
 
 def _add(table: dict[tuple[str, ...], tuple[str, Any]], phrase: str, reading: tuple[str, Any]) -> None:
@@ -115,12 +136,14 @@ def compile_vocabulary(registry: Registry) -> Vocabulary:
         yes_no = {k: frozenset(word_tokens(p) for p in v) for k, v in vocab["yes_no"].items()}
         typos = {str(k).lower(): str(v).lower() for k, v in vocab["typos"].items()}
         targets = tuple(sorted({str(t).lower() for t in vocab["fuzzy_targets"]}))
+        short = tuple(sorted({str(t).lower() for t in vocab.get("fuzzy_short", [])}))
     except (KeyError, TypeError, AttributeError, re.error) as exc:
         raise DataError(f"vocabulary.yaml: missing or malformed section ({exc})", "vocabulary.yaml") from None
     known = frozenset([*targets, *(str(w).lower() for w in vocab.get("keep", [])), *typos.values(),
                        *(t for key in table for t in key)])
     nouns = {str(w).lower(): noun for noun, words in vocab["count_nouns"].items() for w in words}
     return Vocabulary(phrases=table, max_len=max(len(k) for k in table), typos=typos, fuzzy_targets=targets,
+                      fuzzy_short=short,
                       known=known, patterns=patterns, yes_no=yes_no, registry=registry, nouns=nouns,
                       unsupported=frozenset(str(w).lower() for w in vocab["unsupported"]))
 

@@ -40,22 +40,17 @@ def check(lines: list[ClaimLine], facts: Facts, catalog: Catalog) -> CheckResult
     """Run every rule over the claim, again over the corrected claim until it no longer changes (the corrected claim
     is a fixed point: checking it again changes nothing); findings say what is wrong and why, each once."""
     ctx = Ctx(claim=list(lines), facts=facts, catalog=catalog)
-    seen: set[tuple[str, str]] = set()
-    findings: list[Finding] = []
-    for _ in range(MAX_PASSES):
+    for _ in range(MAX_PASSES):  # later passes see the earlier findings (rules that note "already corrected" do)
         before = list(ctx.claim)
-        ctx.findings = []
         for rule in rules_in_order():
             if _applies(rule, facts.payer):
                 ctx.rule = rule
                 rule.fn(ctx)
         ctx.rule = None
-        for f in ctx.findings:
-            if (f.rule, f.message) not in seen:
-                seen.add((f.rule, f.message))
-                findings.append(f)
         if ctx.claim == before:
             break
+    seen: set[tuple[str, str]] = set()
+    findings = [f for f in ctx.findings if (f.rule, f.message) not in seen and not seen.add((f.rule, f.message))]
     return CheckResult(status=status_of(findings), findings=findings, claim=ctx.claim)
 
 

@@ -16,11 +16,11 @@ from advisor.settings import Settings
 
 pytestmark = pytest.mark.slow
 
-# Measured, not wished for (2026-11-30): this test's own set-up (temp data dir, real embedding model, offline engine)
-# scored 0.933 (609/653 dev cases) at commit 42a6618 (0.920 at 1da6e9e, earlier that day); `advisor eval --split dev
-# --no-baseline` gave 0.937 on the working tree a little later. The gate sits about one point below the committed
-# measurement (8 cases of margin); raise it when the measured score rises.
-THRESHOLD = 0.92
+# Measured, not wished for (2026-11-30): `advisor eval --split dev --no-baseline` scored 0.905 (830/917) after the
+# round-2 blind cases joined the dev split (0.953 on the 653 cases before them). The gate sits about two points below
+# the measurement (about 18 cases of margin, for the real embedding model's citation ranking under this test's own
+# set-up); raise it when the measured score rises.
+THRESHOLD = 0.88
 
 
 def test_offline_engine_case_accuracy_gate(tmp_path_factory: pytest.TempPathFactory) -> None:

@@ -143,10 +143,6 @@ def test_a_correct_claim_for_the_new_family_is_clean(catalog: Catalog) -> None:
     assert result.status == "clean" and not result.findings
 
 
-@pytest.mark.xfail(strict=True, reason="advisor/rules/rules_levels.py hard-codes CHAIN_FAMILIES = {facet_injection, "
-                   "facet_us, facet_rfa, tfesi, peripheral_nerve_block} as the `families` FACET-LEVELS and "
-                   "FACET-ADDON-ONCE declare; their logic reads the catalog's level chains, so a new chain family "
-                   "(this one, and intercostal_block today) is checked by a rule that does not declare it")
 def test_rules_that_act_on_the_new_family_declare_it(catalog: Catalog) -> None:
     """The rule registry's `families` is what the conflict test reasons over: it must cover every family a rule
     rewrites, or two rules can fight over a family's lines unseen."""
