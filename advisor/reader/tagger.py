@@ -61,7 +61,7 @@ def normalise(question: str) -> str:
 
 
 def tokenize(text: str, vocab: Vocabulary) -> list[Token]:
-    tokens = []
+    tokens: list[Token] = []
     for m in TOKEN_RE.finditer(text):
         shape = m.lastgroup or "sym"
         raw = m.group()

@@ -49,8 +49,10 @@ def check(lines: list[ClaimLine], facts: Facts, catalog: Catalog) -> CheckResult
         ctx.rule = None
         if ctx.claim == before:
             break
-    seen: set[tuple[str, str]] = set()
-    findings = [f for f in ctx.findings if (f.rule, f.message) not in seen and not seen.add((f.rule, f.message))]
+    unique: dict[tuple[str, str], Finding] = {}
+    for f in ctx.findings:
+        unique.setdefault((f.rule, f.message), f)  # each finding once, in the order first found
+    findings = list(unique.values())
     return CheckResult(status=status_of(findings), findings=findings, claim=ctx.claim)
 
 
