@@ -233,6 +233,12 @@ class Grammar:
             named.append(self.registry.families[draft.shared_act.value])
         if any(s.value == "single_shot" for s in draft.spans("cue")):  # one bolus, catheter pulled the same day
             named = [self.registry.families[f.single_shot] if f.single_shot else f for f in named]
+        own = {s.value for c in draft.chunks if not c.location for s in c.of("anat")
+               if s.value in self.anatomy and not self.anatomy[s.value].generic}
+        for fam in [f for f in named if f.targets and not own & set(f.targets) and own and all(
+                self.anatomy[t].generic or t in f.generic for t in f.targets)]:
+            named.remove(fam)  # "intra-articular facet joint injections": the facet names it, not "joint injections"
+            acts.add("inject")
         acts |= {f.act for f in named}
         acts.discard("visit")  # "put 57 on the E/M when the doc decides to do RFA": the visit is the E/M's
         if "catheter" in acts and any(s.value == "single_shot" for s in draft.spans("cue")):

@@ -49,7 +49,9 @@ def read(question: str, catalog: Catalog) -> Reading:
         grammar.resolve(d)
     procedure_drafts = _fold_generic(procedure_drafts, grammar)
     lone = sum(1 for d in procedure_drafts if d.family is not None) <= 1
-    frames = [grammar.frame(d, grammar.status(d, lone)) for d in procedure_drafts]
+    statuses = [grammar.status(d, lone) for d in procedure_drafts]
+    _adopt_earlier(procedure_drafts, statuses, grammar)
+    frames = [grammar.frame(d, status) for d, status in zip(procedure_drafts, statuses, strict=True)]
     frames = _drop_unsupported(frames, procedure_drafts, reading)
     reading.named = [f.family for f in frames if f.family]
     reading.frames = _merge(frames, catalog, reading)
@@ -377,9 +379,12 @@ def _sessions(reading: Reading, spans: list[Span], facts: dict[str, Any], catalo
             n = next((v for w, v in REPEAT_ORDINALS.items() if w in s.text.lower()), None)
             if n is not None:
                 sessions[today] = max(sessions.get(today, 0), n - 1)
+    mentioned: dict[str, int] = {}
     for frame in mentions:  # each earlier mention is an earlier session ("RFA in January, the left in February")
         if frame.status == "historical" and (k := key(frame)):
-            sessions[k] = sessions.get(k, 0) + (frame.count or 1)
+            mentioned[k] = mentioned.get(k, 0) + (frame.count or 1)
+    for k, n in mentioned.items():  # "the 2nd block; the first gave 50%": one earlier session, counted once
+        sessions[k] = max(sessions.get(k, 0), n)
     counts = [s for s in spans if s.kind == "num" and (s.value or {}).get("noun") == "session"]
     earlier = [k for f in mentions if f.status == "historical" and (k := key(f))]
     counted = today or (earlier[-1] if earlier else None)  # "MBBs done last month, two sets": two earlier sessions
@@ -388,6 +393,20 @@ def _sessions(reading: Reading, spans: list[Span], facts: dict[str, Any], catalo
         counts[0].used = True
     if sessions:
         facts["prior_sessions"] = sessions
+
+
+def _adopt_earlier(drafts: list[Any], statuses: list[str], grammar: Grammar) -> None:
+    """'First MBB gave 50%. Doc repeated it today as the 2nd diagnostic block, bilateral L4-5 L5-S1': a procedure
+    done today whose words name only the act is the earlier procedure of that act, done again."""
+    earlier = {d.family.id: d.family for d, st in zip(drafts, statuses, strict=True)
+               if d.family is not None and st == "historical"}
+    for draft, status in zip(drafts, statuses, strict=True):
+        if draft.family is not None or status != "done":
+            continue
+        acts = {s.value for s in draft.spans("act")}
+        same = [f for f in earlier.values() if f.act in acts]
+        if len(same) == 1:
+            draft.family, draft.candidates = same[0], [same[0].id]
 
 
 def _repeat(reading: Reading, spans: list[Span]) -> None:
