@@ -110,6 +110,7 @@ class Grammar:
         drafts: list[Draft] = []
         mentioned: list[Span] = []  # anatomy named as a complaint, which a later "it" or "the bursa" may point to
         sides_of: dict[int, list[Span]] = {}  # the sides named with it
+        said_in: dict[int, int] = {}  # and the sentence it was named in
         for index, sentence in enumerate(sentences(spans)):
             chunks = chunks_of(sentence, index)
             # acts a target without its own may share; not one the question negates ("not a facet injection, it
@@ -123,10 +124,13 @@ class Grammar:
                         a.used = True  # "examined the shoulder", "L5 radiculopathy": mentioned, not a procedure site
                     mentioned += [a for a in chunk.of("anat") if self._procedural(a)]
                     sides_of.update({id(a): chunk.of("side") for a in chunk.of("anat")})
+                    said_in.update({id(a): index for a in chunk.of("anat")})
                     continue
+                bare = not chunk.of("anat")
                 if mentioned and chunk.of("act") and not chunk.of("family", "level") and (
-                        (any(s.text.lower() in ("it", "them", "that", "there") for s in chunk.spans)
-                        and not chunk.of("anat")) or self._points_back(chunk, mentioned[-1])):
+                        (bare and any(s.text.lower() in ("it", "them", "that", "there") for s in chunk.spans))
+                        or self._points_back(chunk, mentioned[-1])
+                        or (bare and said_in.get(id(mentioned[-1])) == index)):  # "OA both knees, injected bilat"
                     chunk.spans += [mentioned[-1], *(x for x in sides_of.get(id(mentioned[-1]), [])
                                                      if not chunk.of("side"))]  # "examined the knee... inject it"
                 if current is not None and self._location(chunk, current):
@@ -199,7 +203,8 @@ class Grammar:
         if self._mention_only(chunk):
             return False
         kinds = {self.anatomy[a.value].kind for a in chunk.of("anat") if self._procedural(a)}
-        return bool(kinds & {"spine", "nerve"}) or (sentence_has_act and bool(kinds))
+        today = bool(chunk.cues("present"))  # "Today we did the left knee": a site named for today's procedure
+        return bool(kinds & {"spine", "nerve"}) or ((sentence_has_act or today) and bool(kinds))
 
     def _procedural(self, span: Span) -> bool:
         anat = self.anatomy.get(span.value)
@@ -352,6 +357,9 @@ class Grammar:
         heads = ("family", "act", "anat", "level", "side", "region")
         if after and after[0].kind == "anat" and draft.family is not None:
             return self._own_target(draft.family, after[0])  # "not the joint itself" on a trigger point frame
+        if after and after[0].kind == "act" and any(a is not after[0] and a.value != after[0].value
+                                                    for a in draft.spans("act")):
+            return False  # "aspiration only (no injection)": one act of the procedure is denied, not the procedure
         if after and (after[0].kind in heads or after[0].text.lower() in PROCEDURE_NOUNS):
             return True  # "declined the RFA", "left before the procedure"
         if not after:
@@ -491,6 +499,7 @@ class Grammar:
             s.used = True
         frame.level_names = [joint_name(j) for j in sorted(joints)] + [_NAMES[v] for v in sorted(vertebrae)]
         frame.levels = counted or stated
+        frame.levels_stated = stated
         doubled = frame.laterality == "bilateral" and stated == 2 * (counted or 0)  # "two joints" = both sides
         if counted and stated and counted != stated and not doubled:
             frame.candidates = [f"levels: {counted} named, {stated} stated"]

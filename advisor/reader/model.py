@@ -62,6 +62,7 @@ class Frame(BaseModel):
     status: Status = "done"
     region: Region | None = None
     levels: int | None = None
+    levels_stated: int | None = Field(None, description="The level count the words give ('three joints').")
     level_names: list[str] = Field(default_factory=list)
     sides: dict[str, list[str]] = Field(default_factory=dict, description="Levels per side when sides differ by level.")
     laterality: Laterality | None = None

@@ -48,7 +48,7 @@ def read(question: str, catalog: Catalog) -> Reading:
     for d in procedure_drafts:
         grammar.resolve(d)
     procedure_drafts = _fold_generic(procedure_drafts, grammar)
-    lone = sum(1 for d in procedure_drafts if d.family is not None) <= 1
+    lone = len({d.family.id for d in procedure_drafts if d.family is not None}) <= 1  # one kind of procedure
     statuses = [grammar.status(d, lone) for d in procedure_drafts]
     _adopt_earlier(procedure_drafts, statuses, grammar)
     frames = [grammar.frame(d, status) for d, status in zip(procedure_drafts, statuses, strict=True)]
@@ -189,6 +189,11 @@ def _merge(frames: list[Frame], catalog: Catalog, reading: Reading) -> list[Fram
         data["muscles_stated"] = sum(stated) if stated else None
         data["words"] = (same.words + " / " + frame.words)[:300]
         merged = Frame.model_validate(data)
+        if frame.level_names and same.level_names and merged.levels_stated:  # the count against all levels named
+            merged.candidates = [c for c in merged.candidates if not c.startswith("levels:")]
+            doubled = merged.laterality == "bilateral" and merged.levels_stated == 2 * (merged.levels or 0)
+            if merged.levels and merged.levels != merged.levels_stated and not doubled:
+                merged.candidates.append(f"levels: {merged.levels} named, {merged.levels_stated} stated")
         if merged.muscle_names or merged.muscles_stated:
             merged.candidates = [c for c in merged.candidates if not c.startswith("muscles:")]
             settle_muscles(merged)
