@@ -8,6 +8,7 @@ from typing import Any
 
 from advisor.reader.model import Frame, Span
 
+COMPARED = frozenset({"like", "unlike", "than", "versus", "vs"})  # "KX like we do for Medicare": a comparison
 RELIEF_WORDS = frozenset({"relief", "improvement", "reduction", "better", "improved", "pain relief", "relieved",
                           "decrease", "decreased", "response"})
 FACT_NAMES = {"us_image": "us_permanent_image"}
@@ -43,14 +44,15 @@ def pattern_facts(spans: list[Span]) -> tuple[dict[str, Any], list[str]]:
 def payer_and_claim(spans: list[Span]) -> tuple[dict[str, Any], list[str]]:
     out: dict[str, Any] = {}
     conflicts: list[str] = []
-    payers = {s.value for s in spans if s.kind == "payer"}
+    plain = [s for s in spans if s.kind != "fact"]
+    negated = {id(s) for i, s in enumerate(plain) if s.kind in ("claim", "place", "payer") and any(
+        (x.kind == "cue" and x.value == "negated") or x.text.lower() in COMPARED
+        for x in plain[max(0, i - 5):i])}  # "not the doc's pro fee", "KX like we do for Medicare"
+    payers = {s.value for s in spans if s.kind == "payer" and id(s) not in negated}
     if len(payers) == 1:
         out["payer"] = payers.pop()
     elif payers:
         conflicts.append("payer")
-    plain = [s for s in spans if s.kind != "fact"]
-    negated = {id(s) for i, s in enumerate(plain) if s.kind in ("claim", "place") and any(
-        x.kind == "cue" and x.value == "negated" for x in plain[max(0, i - 3):i])}  # "not the doc's pro fee"
     claims = {s.value for s in spans if s.kind == "claim" and id(s) not in negated}
     places = {s.value for s in spans if s.kind == "place" and id(s) not in negated}
     for s in spans:

@@ -357,6 +357,8 @@ class Grammar:
         heads = ("family", "act", "anat", "level", "side", "region")
         if after and after[0].kind == "anat" and draft.family is not None:
             return self._own_target(draft.family, after[0])  # "not the joint itself" on a trigger point frame
+        if after and after[0].kind == "side":
+            return False  # "declined the left side": one side is not done, the procedure is (see _denied_side)
         if after and after[0].kind == "act" and any(a is not after[0] and a.value != after[0].value
                                                     for a in draft.spans("act")):
             return False  # "aspiration only (no injection)": one act of the procedure is denied, not the procedure
@@ -440,7 +442,8 @@ class Grammar:
         return None
 
     def _laterality(self, draft: Draft) -> Laterality | None:
-        sides = {s.value for s in draft.spans("side")}
+        denied = {id(s) for s in _denied_sides(draft)}
+        sides = {s.value for s in draft.spans("side") if id(s) not in denied}
         for s in draft.spans("side"):
             s.used = True
         if "bilateral" in sides or {"left", "right"} <= sides:
@@ -467,10 +470,13 @@ class Grammar:
         per_side: dict[str, set[str]] = {}
         waiting: list[str] = []  # levels named before any side: the next side word takes them
         current: str | None = None  # a side named before levels carries on to the next side word
+        denied = {id(s) for s in _denied_sides(draft)}
         for chunk in draft.chunks:
             _expand_ranges(chunk)
             for s in chunk.spans:
-                if s.kind == "side":
+                if s.kind == "side" and id(s) in denied:
+                    s.used = True
+                elif s.kind == "side":
                     side = "bilateral" if s.value == "bilateral" else s.value
                     if waiting and current is None:
                         per_side.setdefault(side, set()).update(waiting)
@@ -487,6 +493,11 @@ class Grammar:
                     else:
                         per_side.setdefault(current, set()).update(names)
         unsided = bool(waiting)
+        narrowed = any(s.text.lower() == "only" for s in draft.spans("word"))
+        for side in ("left", "right"):  # "ordered bilateral L4-5, ... only the right L4-5 was done"
+            if narrowed and side in per_side and "bilateral" in per_side:
+                per_side["bilateral"] -= per_side[side]
+        per_side = {k: v for k, v in per_side.items() if v}
         counted = count_levels(sorted(joints), sorted(vertebrae), fam.level_unit or "joint")
         explicit = [s for s in draft.spans("num", "ordinal")
                     if (s.value or {}).get("noun") in ("level", "joint", "nerve")
@@ -509,6 +520,8 @@ class Grammar:
             frame.candidates = [f"levels: {len(joints)} joints named, {nerves} nerves named"]
         if len(per_side) > 1 and not unsided:
             frame.sides = {side: sorted(names) for side, names in per_side.items()}
+        elif narrowed and len(per_side) == 1:
+            frame.laterality = next(iter(per_side))  # type: ignore[assignment]
 
     def _joints(self, draft: Draft, frame: Frame) -> list[Joint]:
         """One joint per joint and side (a bursa is its joint), each with the guidance named in its own chunk when
@@ -650,6 +663,17 @@ def add_joint(found: dict[str, Joint], joint: Joint) -> None:
         found[f"{joint.name}:{joint.laterality}"] = joint
     elif joint.laterality and found[same].laterality is None:
         found[same] = found[same].model_copy(update={"laterality": joint.laterality})
+
+
+def _denied_sides(draft: Draft) -> list[Span]:
+    """Sides a negation points at ('the patient declined the left side'), with the side that was done named beside
+    them; the procedure itself stands."""
+    out = []
+    for chunk in draft.chunks:
+        plain = [s for s in chunk.spans if s.kind not in ("filler", "punct")]
+        out += [s for i, s in enumerate(plain) if s.kind == "side" and i and plain[i - 1].kind == "cue"
+                and plain[i - 1].value == "negated"]
+    return out
 
 
 def _next_word(chunk: Chunk, span: Span) -> str:

@@ -24,6 +24,7 @@ from advisor.rules.model import FACT_QUESTIONS
 SPINAL_JOINT_FAMILIES = frozenset({"facet_injection", "facet_rfa", "facet_us"})
 REPEAT_ORDINALS = {"second": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4, "fifth": 5, "5th": 5, "sixth": 6,
                    "6th": 6}
+CLAUSE_ENDS = frozenset({".", "?", "!", ";", ",", "(", ")"})
 IDENTIFIER_WORDS = frozenset({"mrn", "id", "acct", "account", "#", "member", "npi", "dob", "chart", "ref", "case",
                               "encounter", "invoice", "pt#", "no", "number"})
 INFO_NOUNS = frozenset({"dose", "year", "date", "ratio", "injection", "session", "day", "week", "month", "percent",
@@ -116,11 +117,12 @@ def _restated(reading: Reading, spans: list[Span], catalog: Catalog) -> None:
     anatomy = catalog.registry.anatomy
     areas = {a for j in joints if j in anatomy for a in (anatomy[j].part_of, anatomy[j].near) if a}
     counts = {n for f in reading.frames for n in (f.levels, len(f.joints), f.muscles) if n}
+    named_before = {s.value for s in spans if s.kind == "anat" and s.used}  # "c/o hip pain ... nothing for the hip"
     for s in spans:
         if s.used:
             continue
         level_again = s.kind == "level" and s.value["names"] and set(s.value["names"]) <= names
-        if level_again or (s.kind == "anat" and s.value in joints | areas):
+        if level_again or (s.kind == "anat" and s.value in joints | areas | named_before):
             s.used = True
         elif s.kind == "num" and (s.value or {}).get("noun") in ("level", "joint", "muscle") and \
                 s.value["n"] in counts:
@@ -309,12 +311,12 @@ def _lines(spans: list[Span], catalog: Catalog, past: set[str]) -> list[ClaimLin
 def _in_past_clause(plain: list[Span], i: int) -> bool:
     """A code in a clause about the past ('after a 64635', 'yesterday (99213 billed)', 'had 64483 last week')."""
     j = i - 1
-    while j >= 0 and not (plain[j].kind == "punct" and plain[j].value in (".", "?", "!", ";", ",")):
+    while j >= 0 and not (plain[j].kind == "punct" and plain[j].value in CLAUSE_ENDS):
         if plain[j].kind == "cue" and plain[j].value == "historical" and plain[j].text.lower() not in RESULT_CUES:
             return True
         j -= 1
     k = i + 1
-    while k < len(plain) and not (plain[k].kind == "punct" and plain[k].value in (".", "?", "!", ";", ",")):
+    while k < len(plain) and not (plain[k].kind == "punct" and plain[k].value in CLAUSE_ENDS):
         if plain[k].kind == "cue" and plain[k].value == "historical" and plain[k].text.lower() not in (
                 "after", "following"):
             return True
