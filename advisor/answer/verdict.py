@@ -292,7 +292,9 @@ def verdict_for(proposal: Proposal, recommended: list[ClaimLine], rec: Recommend
         return ("yes" if proposal.modifier == "holds" else "no"), ["procedure families compared"], []
     if proposal.kind == "coverage":
         findings = rec.findings if rec else []
-        hits = [f.rule for f in findings if f.rule.startswith(COVERAGE_RULES) and f.severity != "info"]
+        kept = {ln.code for ln in recommended}
+        hits = [f.rule for f in findings if (f.rule.startswith(COVERAGE_RULES) and f.severity != "info")
+                or (f.severity == "error" and f.codes and not set(f.codes) & kept)]  # the service is not billable
         if hits:
             return "no", hits, []
         if not recommended:

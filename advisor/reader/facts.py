@@ -9,6 +9,7 @@ from typing import Any
 from advisor.reader.model import Frame, Span
 
 COMPARED = frozenset({"like", "unlike", "than", "versus", "vs"})  # "KX like we do for Medicare": a comparison
+RESULT_WORDS = frozenset({"gave", "got", "provided", "resulted"})
 RELIEF_WORDS = frozenset({"relief", "improvement", "reduction", "better", "improved", "pain relief", "relieved",
                           "decrease", "decreased", "response"})
 FACT_NAMES = {"us_image": "us_permanent_image"}
@@ -71,9 +72,16 @@ def history_facts(spans: list[Span], frames: list[Frame], relief_frames: list[Fr
     """Relief percentages and durations, sessions already done, days since an earlier procedure."""
     out: dict[str, Any] = {}
     sentences = _sentence_words(spans)
+    sentence = _sentence_of(spans)
+    plain = [s for s in spans if s.kind != "fact"]
     reliefs = []
-    for s in spans:
-        if s.kind == "pct" and sentences.get(id(s), set()) & RELIEF_WORDS:
+    for i, s in enumerate(plain):
+        if s.kind != "pct":
+            continue
+        dose = any(x.kind == "cue" and x.value == "procedure_part" for x in plain[i + 1:i + 3])  # "1% lidocaine"
+        about_blocks = any(x.kind in ("family", "act") for x in sentence.get(id(s), [])) or \
+            sentences.get(id(s), set()) & RESULT_WORDS  # "MBBs: first one 90%, second 60%", "gave 85%"
+        if sentences.get(id(s), set()) & RELIEF_WORDS or (about_blocks and not dose):
             reliefs.append(min(100, s.value))
             s.used = True
     blocks = [f for f in relief_frames if f.family in ("facet_injection",) and f.status == "historical"]

@@ -162,7 +162,8 @@ class Grammar:
         """A chunk placed today after a procedure placed at another time (or the reverse) starts the words of the
         next procedure, not more words about this one."""
         mine = {s.value for s in current.spans("cue")} & {"planned", "historical", "present"}
-        theirs = {s.value for s in chunk.of("cue")} & {"planned", "historical", "present"}
+        theirs = {s.value for s in chunk.of("cue") if s.text.lower() not in RESULT_CUES} & {
+            "planned", "historical", "present"}  # "L5-S1 (the first set gave 85%)" still names today's levels
         return bool(mine and theirs) and (("present" in theirs) != ("present" in mine))
 
     def _points_back(self, chunk: Chunk, earlier: Span) -> bool:
@@ -521,7 +522,7 @@ class Grammar:
         if len(per_side) > 1 and not unsided:
             frame.sides = {side: sorted(names) for side, names in per_side.items()}
         elif narrowed and len(per_side) == 1:
-            frame.laterality = next(iter(per_side))  # type: ignore[assignment]
+            frame.laterality = cast("Laterality", next(iter(per_side)))
 
     def _joints(self, draft: Draft, frame: Frame) -> list[Joint]:
         """One joint per joint and side (a bursa is its joint), each with the guidance named in its own chunk when

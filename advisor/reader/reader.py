@@ -8,13 +8,14 @@ statements conflict, or a procedure is outside the catalog, the Reading says so 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from advisor.claims import ClaimLine, is_em_code
 from advisor.reader.facts import history_facts, pattern_facts, payer_and_claim
 from advisor.reader.frames import RESULT_CUES, Grammar, add_joint, count_levels, settle_muscles
 from advisor.reader.levels import parse_level_token
-from advisor.reader.model import EMFrame, Frame, Joint, Reading, Span
+from advisor.reader.model import EMFrame, Frame, Joint, Reading, Span, Status
 from advisor.reader.questions import lookup_request, question_type
 from advisor.reader.tagger import normalise, tag
 from advisor.reader.vocab import Vocabulary, vocabulary_of
@@ -51,7 +52,8 @@ def read(question: str, catalog: Catalog) -> Reading:
     procedure_drafts = _fold_generic(procedure_drafts, grammar)
     lone = len({d.family.id for d in procedure_drafts if d.family is not None}) <= 1  # one kind of procedure
     statuses = [grammar.status(d, lone) for d in procedure_drafts]
-    _adopt_earlier(procedure_drafts, statuses, grammar)
+    _results_are_earlier(procedure_drafts, statuses)
+    _adopt_earlier(procedure_drafts, statuses)
     frames = [grammar.frame(d, status) for d, status in zip(procedure_drafts, statuses, strict=True)]
     frames = _drop_unsupported(frames, procedure_drafts, reading)
     reading.named = [f.family for f in frames if f.family]
@@ -376,7 +378,11 @@ def _sessions(reading: Reading, spans: list[Span], facts: dict[str, Any], catalo
 
     sessions: dict[str, int] = {}
     today = key(done[0]) if done else None
-    for s in spans:
+    plain = [s for s in spans if s.kind != "fact"]
+    for i, s in enumerate(plain):
+        after = plain[i + 1].text.lower() if i + 1 < len(plain) else ""
+        if after in ("one", "set"):
+            continue  # "first one 90%, second one 60%": earlier blocks listed, not today's place in the series
         if s.kind == "ordinal" and today and (s.value or {}).get("noun") in (None, "session", "injection") and \
                 not s.used:
             sessions[today] = max(sessions.get(today, 0), int(s.value["n"]) - 1)  # "the 4th ESI": three before it
@@ -402,7 +408,18 @@ def _sessions(reading: Reading, spans: list[Span], facts: dict[str, Any], catalo
         facts["prior_sessions"] = sessions
 
 
-def _adopt_earlier(drafts: list[Any], statuses: list[str], grammar: Grammar) -> None:
+def _results_are_earlier(drafts: list[Any], statuses: list[Status]) -> None:
+    """'Diagnostic MBBs: first one 90%, second one 60%. Did RFA right L4-5 today': a procedure whose words report its
+    relief, not placed today, beside one placed today, was done before."""
+    today = [i for i, d in enumerate(drafts) if statuses[i] == "done" and d.spans("cue") and
+             any(s.value == "present" for s in d.spans("cue"))]
+    for i, draft in enumerate(drafts):
+        if statuses[i] == "done" and today and i not in today and draft.spans("pct") and not any(
+                s.value == "present" for s in draft.spans("cue")):
+            statuses[i] = "historical"
+
+
+def _adopt_earlier(drafts: list[Any], statuses: Sequence[str]) -> None:
     """'First MBB gave 50%. Doc repeated it today as the 2nd diagnostic block, bilateral L4-5 L5-S1': a procedure
     done today whose words name only the act is the earlier procedure of that act, done again."""
     earlier = {d.family.id: d.family for d, st in zip(drafts, statuses, strict=True)

@@ -344,6 +344,7 @@ def load_curated(directory: Path = CATALOG_DIR) -> Catalog:
     used += [s for n in noncovered for s in n.sources]
     unguided = [f.without_imaging for f in registry.families.values() if f.without_imaging]
     used += [s for w in unguided for s in w.src]
+    used += [s for f in registry.families.values() if f.unlisted_techniques for s in f.unlisted_techniques.src]
     missing = sorted(set(used) - set(sources))
     if missing:
         raise DataError(f"catalog cites unknown source ids: {', '.join(missing)}", "sources.yaml")

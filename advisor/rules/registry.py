@@ -36,6 +36,17 @@ class WithoutImaging(BaseModel):
     src: tuple[str, ...]
 
 
+class UnlistedTechniques(BaseModel):
+    """Techniques a family's codes do not describe, and the unlisted code CPT sends them to (families.yaml)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    techniques: tuple[str, ...]
+    code: str
+    conf: Confidence
+    src: tuple[str, ...]
+
+
 class Family(BaseModel):
     """One procedure family (families.yaml); see the file's header for each field's meaning."""
 
@@ -55,6 +66,7 @@ class Family(BaseModel):
     guidance: dict[str, str] = Field(default_factory=dict)
     variants: dict[str, str] = Field(default_factory=dict)
     single_shot: str | None = None
+    unlisted_techniques: UnlistedTechniques | None = None
     without_imaging: WithoutImaging | None = None
     purpose: bool = False
     sessions: str | dict[str, str] | None = None

@@ -78,8 +78,29 @@ def catheter_once(ctx: Ctx) -> None:
 TPI_SOURCES = ("verity-a59480", "aapc-tpi", "findacode-tpi")
 
 
+@rule("ABLATION-TECHNIQUE", reads={"codes", "facts"}, writes={"lines"}, severity="error",
+      after=("descriptor_imaging",), explains="facet-rfa#Pulsed, chemical and cryo ablation: not 64633-64636",
+      sources=("mdstrategies-destruction",))
+def ablation_technique(ctx: Ctx) -> None:
+    """A technique the family's destruction codes do not describe (families.yaml `unlisted_techniques`: pulsed RF,
+    chemical or cryo facet denervation) is reported with the unlisted code, not the family's codes."""
+    technique = ctx.facts.ablation
+    if technique is None:
+        return
+    for line in list(ctx.claim):
+        info = ctx.info(line)
+        rule = ctx.catalog.family(info.family).unlisted_techniques if info is not None else None
+        if rule is None or technique not in rule.techniques:
+            continue
+        ctx.add(f"{line.code} describes thermal destruction of the nerves; {technique} ablation is not {line.code}: "
+                f"CPT sends it to the unlisted code {rule.code} (with a note describing what was done), and most "
+                "payers, Medicare included, do not cover it.", [line.code, rule.code], sources=rule.src,
+                confidence=rule.conf)
+        ctx.replace(line, None)
+
+
 @rule("TPI-ONE-CODE", reads={"codes", "lines", "facts"}, writes={"codes", "lines"}, severity="error",
-      families={"trigger_point"}, after=("descriptor_imaging",),
+      families={"trigger_point"}, after=("ablation_technique",),
       explains="trigger-point-injections#20552 vs 20553: count muscles, not injections", sources=TPI_SOURCES)
 def tpi_one_code(ctx: Ctx) -> None:
     """Trigger points: one code per session, chosen by the number of distinct muscles."""

@@ -229,11 +229,11 @@ def test_verdicts_on_proposals(pipeline: AnswerPipeline, question: str, verdict:
     "Cryoablation of the right L4-5 and L5-S1 medial branches, Medicare, covered?",
 ])
 def test_non_thermal_ablation_is_not_covered_by_medicare(pipeline: AnswerPipeline, question: str) -> None:
-    """The facet LCD covers thermal RFA only; pulsed RF, chemical, laser and cryoablation are not covered (facts.md
-    §6.1)."""
+    """Pulsed RF and cryoablation are not 64633-64636 at all (CPT's instructions send non-thermal denervation to
+    64999), and the facet LCD covers thermal RFA only (facts.md §6.1): No, and no facet RFA line."""
     answer = ask(pipeline, question)
-    assert answer.verdict == "no" and "LCD-NONCOVERED" in rules(answer)
-    assert all(ln.code in ("64633", "64634", "64635", "64636") for ln in answer.claim)
+    assert answer.verdict == "no" and "ABLATION-TECHNIQUE" in rules(answer)
+    assert not any(ln.code in ("64633", "64634", "64635", "64636") for ln in answer.claim)
 
 
 # --- therapeutic facet injections ---------------------------------------------------------------------------------
