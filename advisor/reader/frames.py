@@ -531,9 +531,13 @@ class Grammar:
         for chunk in draft.chunks:
             side = self._laterality(Draft(chunks=[chunk]))
             guide = _first_value([g for g in chunk.of("guide") if not self._after_negation(draft, g)])
+            areas = {a.near for a in (self.anatomy.get(s.value) for s in chunk.of("anat")) if a is not None and a.near}
             for s in chunk.of("anat"):
                 anat = self.anatomy.get(s.value)
                 if anat is None or anat.kind != "joint" or anat.generic or anat.size is None:
+                    continue
+                if anat.id in areas:
+                    s.used = True  # "trochanteric bursa injection, right hip": the hip says where, not a 2nd joint
                     continue
                 name = anat.part_of or anat.id
                 size = self.anatomy[name].size or anat.size
@@ -671,7 +675,7 @@ def _denied_sides(draft: Draft) -> list[Span]:
     them; the procedure itself stands."""
     out = []
     for chunk in draft.chunks:
-        plain = [s for s in chunk.spans if s.kind not in ("filler", "punct")]
+        plain = [s for s in chunk.spans if s.kind != "filler"]  # punctuation ends what a negation reaches
         out += [s for i, s in enumerate(plain) if s.kind == "side" and i and plain[i - 1].kind == "cue"
                 and plain[i - 1].value == "negated"]
     return out

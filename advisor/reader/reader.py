@@ -536,8 +536,12 @@ def _proposal_words(reading: Reading, spans: list[Span]) -> None:
     'one more line for the other side'."""
     plain = [s for s in spans if s.kind != "fact"]
     frame = next(iter(reading.done_frames()), None)
+    written = any(s.kind == "code" and s.value.get("units_written") for s in plain)  # "20611-50 x1": units given
     for i, s in enumerate(plain):
         nxt = plain[i + 1] if i + 1 < len(plain) else None
+        if written and s.kind in ("per", "qty"):
+            s.used = True  # "a report for each knee ... 20611-50 x1?": the line says its units
+            continue
         if s.kind == "qty":
             reading.units, s.used = int(s.value), True
         elif s.kind == "word" and s.text.lower().startswith("x") and s.text[1:].isdigit():

@@ -218,7 +218,7 @@ def _code(text: str, tokens: list[Token], i: int) -> tuple[Span, int]:
     elif j < len(tokens) and tokens[j].shape == "word" and re.fullmatch(r"x\d{1,2}", tokens[j].norm):
         units, j = int(tokens[j].norm[1:]), j + 1
     value = {"code": code, "modifiers": list(dict.fromkeys(mods)), "units": max(1, min(units, 999)),
-             "bad_modifiers": [p for p in parts[1:] if p not in MODIFIERS]}
+             "bad_modifiers": [p for p in parts[1:] if p not in MODIFIERS], "units_written": j > i + 1}
     return _span("code", value, text, tokens, i, j), j
 
 
