@@ -134,7 +134,7 @@ def _asks_codes(clause: list[Span]) -> bool:
 
 # table facts asked about even when the question describes a procedure ("bilateral L4-5 MBB: what's the MUE?");
 # a joint's size class is not one of them: for a described injection the claim answers it
-TABLE_FIELDS = frozenset({"mue", "mai", "ptp", "global", "bilateral", "multiple", "imaging"})
+TABLE_FIELDS = frozenset({"mue", "mai", "ptp", "global", "bilateral", "multiple", "imaging", "lcd"})
 
 
 def lookup_request(spans: list[Span], qtype: QuestionType, described: bool) -> LookupRequest | None:

@@ -353,6 +353,8 @@ def _facts(reading: Reading, spans: list[Span], catalog: Catalog, mentions: list
         if past:
             facts["past_codes"] = past
     reading.conflicts += [f"{name} is stated both ways" for name in conflicts + more_conflicts]
+    if facts.pop("documentation", None):  # "header says bilateral, the body only describes the right"
+        reading.conflicts.append("documentation: the note's parts disagree")
     if reading.em is not None:
         reading.em.new_patient = facts.get("new_patient")
         reading.em.separate_problem = facts.get("separate_problem")
@@ -656,6 +658,8 @@ def _kind(reading: Reading, spans: list[Span], catalog: Catalog) -> str:
         return "out_of_scope"
     if any(s.kind == "oos" for s in spans) and not (reading.frames or in_scope_codes):
         return "out_of_scope"
+    if any(c.startswith("documentation") for c in reading.conflicts):
+        return "clarify"  # the note disagrees with itself: nothing to look up or bill until it is settled
     if reading.lookup is not None:
         return "lookup"
     if reading.unplaced or reading.conflicts or any(f.family is None and f.status == "done" for f in reading.frames):
@@ -721,7 +725,7 @@ def _questions(reading: Reading, catalog: Catalog) -> list[str]:
     for conflict in (c for c in reading.conflicts if c.split(":")[0] not in ("levels", "joints", "muscles")):
         name = conflict.split(" ")[0].rstrip(":")
         out.append(FACT_QUESTIONS.get(name, f"The question states {conflict}: which is right?")
-                   + " (the question says it both ways)")
+                   + ("" if name == "documentation" else " (the question says it both ways)"))
     for name in reading.unsupported:
         out.append(f"'{name}' is outside what this advisor covers; check it against the CPT book and the payer's "
                    "policy.")
