@@ -237,8 +237,6 @@ def test_definition_lookup_is_answered_from_the_guidance(pipeline: AnswerPipelin
     assert_citations_consistent(answer)
 
 
-@pytest.mark.xfail(strict=True, reason="'which LCD applies' is answered as a billing question with an invented "
-                                       "64493 claim")
 def test_which_lcd_gets_no_claim(pipeline: AnswerPipeline) -> None:
     answer = ask(pipeline, "Which LCD applies to lumbar facet injections?")
     assert answer.kind == "lookup" and answer.claim == []

@@ -60,7 +60,6 @@ def test_session_limit_question_is_a_lookup(reader) -> None:
     assert reading.kind == "lookup" and "sessions" in reading.lookup.fields
 
 
-@pytest.mark.xfail(strict=True, reason="'which LCD applies' is read as a claim question and invents 64493")
 def test_which_lcd_is_a_lookup(reader) -> None:
     reading = reader("Which LCD applies to lumbar facet injections?")
     assert reading.kind == "lookup" and reading.lookup is not None and "lcd" in reading.lookup.fields
