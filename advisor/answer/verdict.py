@@ -391,6 +391,8 @@ def decide(reading: Reading, encounter: Encounter, catalog: Catalog) -> Decision
     verdict: Verdict | None = None
     reasons: list[str] = []
     pending: list[str] = []
+    if proposal is not None and proposal.kind == "coverage" and not proposal.lines and reading.kind == "clarify":
+        proposal = None  # nothing read well enough to judge: the questions back carry the answer
     if proposal is not None and reading.kind in ("claim", "clarify"):
         if proposal.lines and proposal.kind != "coverage":
             checked = check(in_context(proposal, recommended, catalog), encounter.facts, catalog)

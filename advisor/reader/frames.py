@@ -28,6 +28,7 @@ SPINAL_REGIONS = frozenset({"cervical", "thoracic", "lumbar", "sacral"})
 STATUS_RANK = {"negated": 4, "planned": 3, "historical": 2, "mentioned": 1}
 SEQUENCE_CUES = frozenset({"after", "following"})
 PROCEDURE_NOUNS = frozenset({"procedure", "procedures", "injection", "injections", "shot", "it"})
+VAGUE_NOUNS = frozenset({"procedure", "procedures", "thing", "things", "stuff"})  # no act named
 CODE_NOUNS = frozenset({"code", "codes", "cpt", "cpts"})  # "the arthrocentesis codes": a code family named
 RESULT_CUES = frozenset({"gave", "provided", "resulted in"})  # past only when they report a result ("gave 80%")
 INDICATION_WORDS = frozenset({"for", "due", "because"})  # "T9 for rib fx pain": the indication follows the site
@@ -249,8 +250,8 @@ class Grammar:
         acts.discard("visit")  # "put 57 on the E/M when the doc decides to do RFA": the visit is the E/M's
         if "catheter" in acts and any(s.value == "single_shot" for s in draft.spans("cue")):
             acts = (acts - {"catheter"}) | {"inject"}
-        vague = any(s.text.lower() in ("procedure", "procedures") and _next_word(c, s) not in CODE_NOUNS
-                    for c in draft.chunks for s in c.of("count"))  # "a genicular procedure", not "procedure code"
+        vague = any(s.text.lower() in VAGUE_NOUNS and _next_word(c, s) not in CODE_NOUNS
+                    for c in draft.chunks for s in c.of("count", "word"))  # "a genicular procedure", "the SI thing"
         if not acts and not vague:
             acts = {"inject"}  # "L5-S1 facet R": a target named alone was injected; "a genicular procedure" is open
         targets = {s.value for c in draft.chunks if not c.location for s in c.of("anat")}
@@ -403,6 +404,10 @@ class Grammar:
                                      for s in draft.spans("anat", "family")):
             frame.diagnostic = True
         frame.region = self._region(draft, fam)
+        said = {s.value for s in draft.spans("region") if s.value in SPINAL_REGIONS}
+        by_level: set[str] = {r for s in draft.spans("level") if (r := (s.value or {}).get("region"))}
+        if said and by_level and len({self.registry.code_region(r) for r in said | by_level}) > 1:
+            frame.candidates = [f"region: {', '.join(sorted(said))} named, levels in {', '.join(sorted(by_level))}"]
         if fam is not None and fam.counts == "levels":
             self._levels(draft, fam, frame)
         elif draft.spans("level"):

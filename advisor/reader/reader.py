@@ -662,7 +662,9 @@ def _kind(reading: Reading, spans: list[Span], catalog: Catalog) -> str:
         return "clarify"  # the note disagrees with itself: nothing to look up or bill until it is settled
     if reading.lookup is not None:
         return "lookup"
-    if reading.unplaced or reading.conflicts or any(f.family is None and f.status == "done" for f in reading.frames):
+    undone = not reading.done_frames()  # "what codes for the spine injection yesterday?" asks about that one
+    if reading.unplaced or reading.conflicts or any(
+            f.family is None and (f.status == "done" or (undone and f.status == "historical")) for f in reading.frames):
         return "clarify"
     done = reading.done_frames()
     if reading.question_type != "yes_no" and len(done) == 1 and _needs_count(done[0], catalog):

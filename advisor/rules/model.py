@@ -120,6 +120,7 @@ FACT_QUESTIONS: dict[str, str] = {
     "payer": "Which payer is billed: Medicare or a commercial plan?",
     "setting": "Whose claim is it: the physician's professional claim, or the ASC's or hospital's facility claim?",
     "rfa_not_possible": "Does the note document why the patient cannot have radiofrequency ablation?",
+    "region": "Which spinal region was injected? The region named and the levels named are in different regions.",
     "documentation": "The note's parts say different things (header or order against the procedure description): "
                      "which one describes what was done? Code from the procedure description, and have the physician "
                      "amend the note where the header or order is wrong.",
