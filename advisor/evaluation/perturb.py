@@ -104,9 +104,11 @@ def _flip(q: str) -> str | None:
 
 
 def _count(q: str) -> str | None:
-    pattern = re.compile(rf"\b([2-5]|two|three|four|five)\s+{COUNT_NOUNS}\b", re.I)
+    """A deciding count changed (levels, joints, muscles, knees). Not nerves: facet codes count joints, so a nerve
+    count does not decide the claim; not the digit of a level name ('L4-5 joint')."""
+    pattern = re.compile(rf"(?<![\w-])([2-5]|two|three|four|five)\s+{COUNT_NOUNS}\b", re.I)
     m = pattern.search(q)
-    if m is None or re.search(r"\b(units?|sessions?|injections?|sites?|points?)\b", m.group(2), re.I):
+    if m is None or re.search(r"\b(units?|sessions?|injections?|sites?|points?|nerves?)\b", m.group(2), re.I):
         return None
     up = {"2": "3", "3": "2", "4": "2", "5": "2", "two": "three", "three": "two", "four": "two", "five": "two"}
     return q[:m.start(1)] + up[m.group(1).lower()] + q[m.end(1):]

@@ -152,7 +152,12 @@ class Grammar:
                     pending.append(chunk)  # "RFA next week, today only the left L4-5 and L5-S1 MBBs"
             attributes = [c for c in pending if not c.of("anat", "code")]
             about_else = any(self._mention_only(c) for c in chunks)  # "mentioned back pain, nothing done for it"
-            if attributes and current is None and not about_else and drafts and \
+            called_off = [c for c in attributes if c.cues("negated") and any(
+                s.text.lower() in PROCEDURE_NOUNS for s in c.spans)]
+            if called_off and current is None and not about_else:
+                for draft in drafts:  # "Update: the patient left before the procedure, so it was not done."
+                    draft.chunks += called_off
+            elif attributes and current is None and not about_else and drafts and \
                     drafts[-1].chunks[0].sentence == index - 1:
                 # a sentence that only adds attributes ("Under fluoro.") lends them to the previous sentence's frame
                 drafts[-1].chunks += attributes
