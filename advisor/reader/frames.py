@@ -644,6 +644,8 @@ RANGE_WORDS = frozenset({"through", "thru", "to", "-", "down to", "up to", "thru
 
 
 def _span_range(a: Span, b: Span) -> None:
+    if not (a.value["joints"] or a.value["vertebrae"]) or not (b.value["joints"] or b.value["vertebrae"]):
+        return  # already expanded (a chunk read twice)
     if not a.value["joints"] and not b.value["joints"] and a.value["vertebrae"] and b.value["vertebrae"]:
         first, last = min(a.value["vertebrae"]), max(b.value["vertebrae"])
         if 0 <= last - first <= 12:
