@@ -20,11 +20,23 @@ def _words(reading: Reading) -> list[str]:
     return [w for s in reading.spans if s.kind not in ("punct", "fact") for w in s.text.lower().split()]
 
 
+def _sentence_starts(reading: Reading) -> list[list[str]]:
+    """The words of each sentence, from its start."""
+    out: list[list[str]] = [[]]
+    for s in reading.spans:
+        if s.kind == "punct" and s.value in (".", "?", "!", ";"):
+            out.append([])
+        elif s.kind not in ("punct", "fact"):
+            out[-1] += s.text.lower().split()
+    return [w for w in out if w]
+
+
 def is_follow_up(reading: Reading, catalog: Catalog) -> bool:
     """A follow-up opens with 'what if/and/with', says it adds ('the right shoulder too'), or names no procedure
     of its own (no procedure code either): a short question, a later visit, a code to add."""
     words = _words(reading)
-    if any(tuple(words[:len(o)]) == o for o in OPENERS) or ADDING & set(words):
+    starts = _sentence_starts(reading)  # "The patient is 67. sorry, correction on that one...": any sentence may open
+    if any(tuple(w[:len(o)]) == o for w in starts for o in OPENERS) or ADDING & set(words):
         return True
     if reading.done_frames() or reading.kind == "unsupported" or any(s.kind == "oos" for s in reading.spans):
         return False

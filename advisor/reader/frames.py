@@ -40,6 +40,7 @@ class Chunk:
     spans: list[Span]
     sentence: int
     location: bool = False  # says where the frame's procedure was done ("R shoulder" after a nerve block)
+    called_off: bool = False  # a later sentence that calls the procedure off ("Update: it was not done")
 
     def of(self, *kinds: str) -> list[Span]:
         return [s for s in self.spans if s.kind in kinds]
@@ -155,6 +156,8 @@ class Grammar:
             called_off = [c for c in attributes if c.cues("negated") and any(
                 s.text.lower() in PROCEDURE_NOUNS for s in c.spans)]
             if called_off and current is None and not about_else:
+                for chunk in called_off:
+                    chunk.called_off = True
                 for draft in drafts:  # "Update: the patient left before the procedure, so it was not done."
                     draft.chunks += called_off
             elif attributes and current is None and not about_else and drafts and \
@@ -256,7 +259,8 @@ class Grammar:
         if "catheter" in acts and any(s.value == "single_shot" for s in draft.spans("cue")):
             acts = (acts - {"catheter"}) | {"inject"}
         vague = any(s.text.lower() in VAGUE_NOUNS and _next_word(c, s) not in CODE_NOUNS
-                    for c in draft.chunks for s in c.of("count", "word"))  # "a genicular procedure", "the SI thing"
+                    for c in draft.chunks if not c.called_off
+                    for s in c.of("count", "word"))  # "a genicular procedure", "the SI thing"
         if not acts and not vague:
             acts = {"inject"}  # "L5-S1 facet R": a target named alone was injected; "a genicular procedure" is open
         targets = {s.value for c in draft.chunks if not c.location for s in c.of("anat")}
@@ -325,7 +329,8 @@ class Grammar:
             return "mentioned"  # "is the knee major for the arthrocentesis codes?": a code family, not a service
         anchored = any(s.kind == "cue" and s.value in ("present", "repeat") for s in head.spans)
         cues = [s for c in draft.chunks for s in c.of("cue")
-                if (c is head or not (anchored or (c.of("pct") and s.value == "historical" and self._own_subject(c))))
+                if (c is head or c.called_off
+                    or not (anchored or (c.of("pct") and s.value == "historical" and self._own_subject(c))))
                 and not (s.text.lower() in RESULT_CUES and not c.of("pct"))]
         present = any(s.value == "present" for s in cues)
         found: Status = "done"
