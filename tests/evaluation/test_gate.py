@@ -16,11 +16,11 @@ from advisor.settings import Settings
 
 pytestmark = pytest.mark.slow
 
-# Measured, not wished for (2026-11-30): `advisor eval --split dev --no-baseline` scored 0.905 (830/917) after the
-# round-2 blind cases joined the dev split (0.953 on the 653 cases before them). The gate sits about two points below
-# the measurement (about 18 cases of margin, for the real embedding model's citation ranking under this test's own
-# set-up); raise it when the measured score rises.
-THRESHOLD = 0.88
+# Measured, not wished for (2026-11-30): `advisor eval --split dev --no-baseline` scored 0.949 (870/917 dev cases, the
+# round-1 and round-2 blind cases included after they were measured). The gate sits about two points below the
+# measurement (about 18 cases of margin, for the real embedding model's citation ranking under this test's own
+# set-up); raise it when the measured score rises. The blind test split is reported, never gated or tuned on.
+THRESHOLD = 0.93
 
 
 def test_offline_engine_case_accuracy_gate(tmp_path_factory: pytest.TempPathFactory) -> None:
