@@ -9,7 +9,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from advisor.errors import InvalidInput
-from advisor.reader.levels import parse_level_token
+from advisor.reader.frames import recount
 from advisor.reader.model import Frame, Joint, Reading
 from advisor.rules.catalog import Catalog
 from advisor.rules.model import EMVisit, Encounter, Facts, Procedure, UltrasoundDocs
@@ -57,20 +57,9 @@ def _pair_sides(joints: list[Joint]) -> list[Joint]:
 
 def _levels_per_side(frame: Frame, unit: str) -> dict[str, Any]:
     """Right and left level counts from the levels named per side (bilateral levels count on both)."""
-    from advisor.reader.frames import count_levels
-
-    def count(names: list[str]) -> int:
-        joints: set[int] = set()
-        vertebrae: set[int] = set()
-        for name in dict.fromkeys(names):
-            parsed = parse_level_token(name.lower())
-            if parsed:
-                joints.update(parsed["joints"])  # type: ignore[arg-type]
-                vertebrae.update(parsed["vertebrae"])  # type: ignore[arg-type]
-        return count_levels(sorted(joints), sorted(vertebrae), unit) or 0
-
     both = frame.sides.get("bilateral", [])
-    right, left = count(both + frame.sides.get("right", [])), count(both + frame.sides.get("left", []))
+    right = recount(both + frame.sides.get("right", []), unit)
+    left = recount(both + frame.sides.get("left", []), unit)
     return {"levels_right": right, "levels_left": left, "levels": max(1, right, left), "laterality": None}
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from advisor.reader.levels import _NAMES, joint_name
+from advisor.reader.levels import _NAMES, joint_name, parse_level_token
 from advisor.reader.model import Frame, Joint, Laterality, Region, Span, Status
 from advisor.rules.registry import Family, Registry
 
@@ -664,6 +664,18 @@ def _span_range(a: Span, b: Span) -> None:
         b.value = dict(b.value, joints=[], vertebrae=[])
 
 
+def recount(names: list[str], unit: str) -> int:
+    """Levels from level names in a family's unit (joints, foramina or nerves)."""
+    joints: set[int] = set()
+    vertebrae: set[int] = set()
+    for name in dict.fromkeys(names):
+        parsed = parse_level_token(name.lower())
+        if parsed:
+            joints.update(parsed["joints"])  # type: ignore[arg-type]
+            vertebrae.update(parsed["vertebrae"])  # type: ignore[arg-type]
+    return count_levels(sorted(joints), sorted(vertebrae), unit) or 0
+
+
 def count_levels(joints: list[int], vertebrae: list[int], unit: str) -> int | None:
     """Levels in a family's unit: joints (n medial branches block n-1 joints), foramina (a joint or a root each),
     or nerves (one per vertebra named)."""
@@ -716,4 +728,5 @@ def _first_value(spans: list[Span]) -> Any:
     return spans[-1].value if spans else None
 
 
-__all__ = ["Chunk", "Draft", "Grammar", "add_joint", "chunks_of", "count_levels", "sentences", "settle_muscles"]
+__all__ = ["Chunk", "Draft", "Grammar", "add_joint", "chunks_of", "count_levels", "recount", "sentences",
+           "settle_muscles"]

@@ -13,8 +13,7 @@ from typing import Any
 
 from advisor.claims import ClaimLine, is_em_code
 from advisor.reader.facts import history_facts, pattern_facts, payer_and_claim
-from advisor.reader.frames import RESULT_CUES, Grammar, add_joint, count_levels, settle_muscles
-from advisor.reader.levels import parse_level_token
+from advisor.reader.frames import RESULT_CUES, Grammar, add_joint, recount, settle_muscles
 from advisor.reader.model import EMFrame, Frame, Joint, Reading, Span, Status
 from advisor.reader.questions import lookup_request, question_type
 from advisor.reader.tagger import normalise, tag
@@ -203,18 +202,6 @@ def _merge(frames: list[Frame], catalog: Catalog, reading: Reading) -> list[Fram
             settle_muscles(merged)
         out[out.index(same)] = merged
     return out
-
-
-def recount(names: list[str], unit: str) -> int:
-    """Levels from level names in a family's unit (joints, foramina or nerves)."""
-    joints: set[int] = set()
-    vertebrae: set[int] = set()
-    for name in dict.fromkeys(names):
-        parsed = parse_level_token(name.lower())
-        if parsed:
-            joints.update(parsed["joints"])  # type: ignore[arg-type]
-            vertebrae.update(parsed["vertebrae"])  # type: ignore[arg-type]
-    return count_levels(sorted(joints), sorted(vertebrae), unit) or 0
 
 
 def _fold_generic(drafts: list[Any], grammar: Grammar) -> list[Any]:

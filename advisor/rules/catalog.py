@@ -12,13 +12,12 @@ from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from advisor.claims import is_em_code
 from advisor.errors import DataError
 from advisor.rules.model import Confidence, weakest
-from advisor.rules.registry import Family, Registry, load_registry
+from advisor.rules.registry import Family, Registry, load_registry, read_yaml
 
 CATALOG_DIR = Path(__file__).parent / "catalog"
 ImagingKind = Literal["included", "included_us", "without", "separate", "na"]
@@ -248,16 +247,6 @@ class Catalog(BaseModel):
         return next((n for n in self.noncovered if code in n.codes), None)
 
 
-def _read(path: Path) -> dict[str, Any]:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise DataError(f"{path.name}: cannot read catalog file ({exc})", str(path)) from None
-    if not isinstance(data, dict):
-        raise DataError(f"{path.name}: expected a mapping at the top level", str(path))
-    return data
-
-
 def _split(raw: Any, row: dict[str, Any], field: str, where: str) -> tuple[Any, Provenance]:
     """A value written plainly inherits the row's provenance; {v, src, eff, conf} overrides it."""
     if isinstance(raw, dict) and "v" in raw:
@@ -320,7 +309,7 @@ def _param(raw: dict[str, Any], where: str) -> Param:
 
 def load_curated(directory: Path = CATALOG_DIR) -> Catalog:
     """Read and cross-check the YAML files; every source id must exist and every code be known."""
-    files = {name: _read(directory / f"{name}.yaml") for name in ("sources", "codes", "ptp", "lcd")}
+    files = {name: read_yaml(directory / f"{name}.yaml") for name in ("sources", "codes", "ptp", "lcd")}
     sources = {sid: Source(id=sid, **raw) for sid, raw in files["sources"]["sources"].items()}
     registry = load_registry(directory, set(sources))
     codes = {row["code"]: _code_row(row, set(registry.families)) for row in files["codes"]["codes"]}

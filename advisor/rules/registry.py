@@ -144,7 +144,8 @@ class Registry(BaseModel):
         return {a.id: a for a in self.anatomy.values() if a.kind == "joint" and not a.generic}
 
 
-def _read(path: Path) -> dict[str, Any]:
+def read_yaml(path: Path) -> dict[str, Any]:
+    """A catalog file's top-level mapping; a missing or malformed file is a DataError naming it."""
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
@@ -156,9 +157,9 @@ def _read(path: Path) -> dict[str, Any]:
 
 def load_registry(directory: Path, known_sources: set[str]) -> Registry:
     """Read families.yaml, anatomy.yaml and vocabulary.yaml and check they agree with each other."""
-    fam_data = _read(directory / "families.yaml")
-    ana_data = _read(directory / "anatomy.yaml")
-    vocab = _read(directory / "vocabulary.yaml")
+    fam_data = read_yaml(directory / "families.yaml")
+    ana_data = read_yaml(directory / "anatomy.yaml")
+    vocab = read_yaml(directory / "vocabulary.yaml")
     try:
         families = {fid: Family(id=fid, **body) for fid, body in fam_data["families"].items()}
         anatomy = {aid: Anatomy(id=aid, kind=body.pop("class"), **body)
@@ -190,4 +191,4 @@ def load_registry(directory: Path, known_sources: set[str]) -> Registry:
                     vocabulary=vocab, sources=tuple(src), confidence=str(ana_data.get("conf", "unconfirmed")))
 
 
-__all__ = ["Anatomy", "Family", "Registry", "load_registry"]
+__all__ = ["Anatomy", "Family", "Registry", "load_registry", "read_yaml"]

@@ -4,40 +4,16 @@ from __future__ import annotations
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from strategies import OUTSIDE, claim_lines, encounter_facts
 
 from advisor.claims import ClaimLine, format_line
 from advisor.rules.catalog import curated_catalog
 from advisor.rules.engine import check
-from advisor.rules.model import Facts, UltrasoundDocs
+from advisor.rules.model import Facts
 
 CATALOG = curated_catalog()
-CODES = sorted(CATALOG.codes) + ["64999", "J1030", "0232T"]  # plus codes outside the catalog
-MODS = ["25", "50", "51", "57", "59", "XE", "XS", "XP", "XU", "RT", "LT", "KX", "76", "GA"]
-
-lines = st.builds(
-    ClaimLine,
-    code=st.sampled_from(CODES),
-    modifiers=st.lists(st.sampled_from(MODS), max_size=3, unique=True).map(tuple),
-    units=st.integers(min_value=1, max_value=6),
-)
-facts = st.builds(
-    Facts,
-    payer=st.sampled_from(["medicare", "commercial"]),
-    setting=st.sampled_from(["office", "facility", "asc"]),
-    separate_problem=st.none() | st.booleans(),
-    new_patient=st.none() | st.booleans(),
-    diagnostic=st.none() | st.booleans(),
-    imaging=st.none() | st.sampled_from(["fluoroscopy", "ct", "ultrasound", "none"]),
-    ultrasound=st.none() | st.builds(UltrasoundDocs, real_time=st.none() | st.booleans(),
-                                     permanent_image=st.none() | st.booleans(), report=st.none() | st.booleans()),
-    muscles=st.none() | st.integers(min_value=1, max_value=8),
-    prior_relief_percent=st.none() | st.integers(min_value=0, max_value=100),
-    sedation=st.none() | st.booleans(),
-    radicular=st.none() | st.booleans(),
-    ablation=st.none() | st.sampled_from(["thermal", "pulsed", "chemical", "cryo", "laser"]),
-    distinct_sites=st.none() | st.booleans(),
-    days_since_global_procedure=st.none() | st.integers(min_value=0, max_value=30),
-)
+lines = claim_lines(OUTSIDE)
+facts = encounter_facts
 
 
 @settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])

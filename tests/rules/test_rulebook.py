@@ -22,6 +22,8 @@ from itertools import combinations
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from strategies import claim_lines as strategy_lines
+from strategies import encounter_facts
 
 from advisor.claims import ClaimLine, format_line, parse_line
 from advisor.retrieval.knowledge import browse_documents
@@ -29,7 +31,7 @@ from advisor.retrieval.sections import section
 from advisor.rules.catalog import Catalog, curated_catalog
 from advisor.rules.context import Ctx
 from advisor.rules.engine import check, rules_in_order
-from advisor.rules.model import Facts, Setting, UltrasoundDocs
+from advisor.rules.model import Facts, UltrasoundDocs
 from advisor.rules.rulebook import ALL, Rule, ordered, precedes, registered, rule
 from advisor.settings import PROJECT_ROOT
 
@@ -281,28 +283,7 @@ def test_every_pair_of_writers_of_the_same_aspect_is_ordered() -> None:
 
 # --------------------------------------------------------------------------- (e) the corrected claim is a fixed point
 
-CODES = sorted(CATALOG.codes)
-MODS = ["25", "50", "51", "57", "59", "XE", "XS", "XP", "XU", "RT", "LT", "KX"]
-claim_lines = st.builds(
-    ClaimLine, code=st.sampled_from(CODES),
-    modifiers=st.lists(st.sampled_from(MODS), max_size=3, unique=True).map(tuple),
-    units=st.integers(min_value=1, max_value=6),
-)
-encounter_facts = st.builds(
-    Facts,
-    payer=st.sampled_from(["medicare", "commercial"]),
-    setting=st.sampled_from(list(Setting)),
-    separate_problem=st.none() | st.booleans(),
-    new_patient=st.none() | st.booleans(),
-    diagnostic=st.none() | st.booleans(),
-    imaging=st.none() | st.sampled_from(["fluoroscopy", "ct", "ultrasound", "none"]),
-    ultrasound=st.none() | st.builds(UltrasoundDocs, real_time=st.none() | st.booleans(),
-                                     permanent_image=st.none() | st.booleans(), report=st.none() | st.booleans()),
-    muscles=st.none() | st.integers(min_value=1, max_value=8),
-    distinct_sites=st.none() | st.booleans(),
-    days_since_global_procedure=st.none() | st.integers(min_value=0, max_value=30),
-    ablation=st.none() | st.sampled_from(["thermal", "pulsed"]),
-)
+claim_lines = strategy_lines()
 
 
 @dataclass(frozen=True)

@@ -30,20 +30,15 @@ def _nested_unbounded(tree: Any, inside_unbounded: bool = False) -> bool:
     """Does a repeat occur inside an unbounded repeat anywhere in the parsed pattern?"""
     for op, arg in tree:
         if op in REPEATS:
-            low, high, sub = arg
+            _, high, sub = arg
             if inside_unbounded:
                 return True
             if _nested_unbounded(sub, inside_unbounded or high == sre_parse.MAXREPEAT):
                 return True
-        elif op in (sre_parse.SUBPATTERN,):
-            if _nested_unbounded(arg[-1], inside_unbounded):
-                return True
-        elif op == sre_parse.BRANCH:
-            if any(_nested_unbounded(alt, inside_unbounded) for alt in arg[1]):
-                return True
-        elif op in (sre_parse.ASSERT, sre_parse.ASSERT_NOT):
-            if _nested_unbounded(arg[1], inside_unbounded):
-                return True
+        elif (op == sre_parse.SUBPATTERN and _nested_unbounded(arg[-1], inside_unbounded)) or (
+                op == sre_parse.BRANCH and any(_nested_unbounded(alt, inside_unbounded) for alt in arg[1])) or (
+                op in (sre_parse.ASSERT, sre_parse.ASSERT_NOT) and _nested_unbounded(arg[1], inside_unbounded)):
+            return True
     return False
 
 
