@@ -44,7 +44,8 @@ def _bears_on(fact: str, lines: list[ClaimLine], catalog: Catalog) -> bool:
     if fact == "distinct_sites":
         return any(m in X_MODIFIERS for ln in lines for m in ln.modifiers)
     if fact == "muscles":
-        return any((i := catalog.code(ln.code)) is not None and i.family == "trigger_point" for ln in lines)
+        return any((i := catalog.code(ln.code)) is not None and catalog.family(i.family).counts == "muscles"
+                   for ln in lines)
     return True
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from advisor.reader.levels import _NAMES, joint_name, parse_level_token
+from advisor.reader.levels import level_names, parse_level_token
 from advisor.reader.model import Frame, Joint, Laterality, Region, Span, Status
 from advisor.rules.registry import Family, Registry
 
@@ -524,7 +524,7 @@ class Grammar:
                 s.used = True  # "that's two nerves": nerves are not levels for facet codes
         for s in explicit:
             s.used = True
-        frame.level_names = [joint_name(j) for j in sorted(joints)] + [_NAMES[v] for v in sorted(vertebrae)]
+        frame.level_names = level_names(joints, vertebrae)
         frame.levels = counted or stated
         frame.levels_stated = stated
         doubled = frame.laterality == "bilateral" and stated == 2 * (counted or 0)  # "two joints" = both sides

@@ -21,7 +21,6 @@ from advisor.reader.vocab import Vocabulary, vocabulary_of
 from advisor.rules.catalog import Catalog
 from advisor.rules.model import FACT_QUESTIONS
 
-SPINAL_JOINT_FAMILIES = frozenset({"facet_injection", "facet_rfa", "facet_us"})
 REPEAT_ORDINALS = {"second": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4, "fifth": 5, "5th": 5, "sixth": 6,
                    "6th": 6}
 CLAUSE_ENDS = frozenset({".", "?", "!", ";", ",", "(", ")"})
@@ -70,15 +69,15 @@ def read(question: str, catalog: Catalog) -> Reading:
     if reading.em is not None and reading.em.code is None and visits and "done" not in visits:
         reading.em = None  # "no injection, no visit": nothing to bill for a visit
     _facts(reading, spans, catalog, frames)
-    if past and "past_codes" not in reading.facts:
-        reading.facts["past_codes"] = sorted(past)  # "after a 64635": the code of an earlier procedure
+    if past:  # codes of earlier or planned procedures, and of clauses about the past ("after a 64635")
+        reading.facts["past_codes"] = sorted(past)
     if reading.facts.get("days_since_global_procedure") is not None:
         for frame in reading.frames:  # "seen 6 days after the RFA": the procedure is the earlier one
             if frame.status == "done" and not frame.today:
                 frame.status = "historical"
     _settle_bare_acts(reading, catalog)
     _repeat(reading, spans)
-    _same_levels(reading, spans)
+    _same_levels(reading, spans, catalog)
     described = bool(reading.done_frames())
     if not described and reading.lines:
         reading.frames += frames_from_codes(reading.lines, catalog, spans, grammar, reading.frames)
@@ -254,8 +253,9 @@ def _drop_unsupported(frames: list[Frame], drafts: list[Any], reading: Reading) 
     return out
 
 
-def _same_levels(reading: Reading, spans: list[Span]) -> None:
-    """'Today the confirmatory MBB, same joints': the levels of the earlier procedure of that kind."""
+def _same_levels(reading: Reading, spans: list[Span], catalog: Catalog) -> None:
+    """'Today the confirmatory MBB, same joints': the levels of an earlier procedure counted in the same unit (MBBs
+    before an RFA name the RFA's joints)."""
     if not any(s.text.lower() in ("same joints", "same levels", "same level", "same joint", "same")
                for s in spans if s.kind in ("word", "filler")):
         return
@@ -263,11 +263,18 @@ def _same_levels(reading: Reading, spans: list[Span]) -> None:
         if frame.levels is not None:
             continue
         earlier = next((f for f in reading.frames if f.status != "done" and f.level_names and (
-            f.family == frame.family or {f.family, frame.family} <= SPINAL_JOINT_FAMILIES)), None)
+            f.family == frame.family or _same_unit(f.family, frame.family, catalog))), None)
         if earlier is not None:
             frame.level_names, frame.levels = list(earlier.level_names), earlier.levels
             frame.sides = dict(earlier.sides)
             frame.laterality = frame.laterality or earlier.laterality
+
+
+def _same_unit(a: str | None, b: str | None, catalog: Catalog) -> bool:
+    if a is None or b is None:
+        return False
+    fa, fb = catalog.family(a), catalog.family(b)
+    return fa.counts == fb.counts == "levels" and fa.level_unit == fb.level_unit
 
 
 def _lines(spans: list[Span], catalog: Catalog, past: set[str]) -> list[ClaimLine]:
@@ -335,10 +342,6 @@ def _facts(reading: Reading, spans: list[Span], catalog: Catalog, mentions: list
     facts.update(history_facts(spans, reading.done_frames(), relief_frames))
     _sessions(reading, spans, facts, catalog, mentions)
     mark_distinct_sites(reading, facts)
-    if "past_codes" not in facts:
-        past = sorted({c for f in reading.frames if f.status != "done" for c in f.codes})
-        if past:
-            facts["past_codes"] = past
     reading.conflicts += [f"{name} is stated both ways" for name in conflicts + more_conflicts]
     if facts.pop("documentation", None):  # "header says bilateral, the body only describes the right"
         reading.conflicts.append("documentation: the note's parts disagree")
