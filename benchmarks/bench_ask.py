@@ -51,6 +51,7 @@ import yaml  # noqa: E402
 
 from advisor.answer.model import MAX_QUESTION_CHARS  # noqa: E402
 from advisor.api.app import create_app  # noqa: E402
+from advisor.evaluation.perturb import TRANSFORMS as PERTURB  # noqa: E402
 from advisor.reader import vocab as reader_vocab  # noqa: E402
 from advisor.reader.reader import read  # noqa: E402
 from advisor.settings import Settings  # noqa: E402
@@ -67,16 +68,6 @@ PREFIXES = ["Quick one from the front desk:", "Coder question:", "Per the op not
             "Doc asked me to check this one."]
 SUFFIXES = [" Pt tolerated it well.", " No complications.", " Vitals were stable.", " She drove herself home.",
             " EBL minimal."]
-SHORT_LONG = [(r"\bMBBs?\b", "medial branch block"), (r"\bTFESI\b", "transforaminal epidural steroid injection"),
-              (r"\bRFA\b", "radiofrequency ablation"), (r"\bTPIs?\b", "trigger point injections"),
-              (r"\bfluoro\b", "fluoroscopy"), (r"\bbilat\b", "bilateral"), (r"\bESI\b", "epidural steroid injection"),
-              (r"\bpt\b", "patient"), (r"\bw/\s", "with ")]
-LONG_SHORT = [(r"\bmedial branch blocks?\b", "MBB"), (r"\bradiofrequency ablation\b", "RFA"),
-              (r"\bfluoroscopy\b", "fluoro"), (r"\bbilateral\b", "bilat"), (r"\bpatient\b", "pt"),
-              (r"\btrigger point injections?\b", "TPIs"), (r"\bwith\b", "w/")]
-WORDS = {"2": "two", "3": "three", "4": "four", "5": "five", "6": "six"}
-
-
 def _payer(q: str, i: int) -> str | None:
     return None if re.search(r"medicare|commercial|aetna|bcbs|uhc|payer", q, re.I) else q + PAYER_PHRASES[i % 5]
 
@@ -85,35 +76,17 @@ def _prefix(q: str, i: int) -> str:
     return f"{PREFIXES[i % 5]} {q}"
 
 
-def _shorthand(q: str, i: int) -> str | None:
-    for pattern, repl in SHORT_LONG + LONG_SHORT:
-        if re.search(pattern, q, re.I):
-            return re.sub(pattern, repl, q, count=1, flags=re.I)
-    return None
-
-
-def _side(q: str, i: int) -> str | None:
-    if not re.search(r"\b(left|right)\b", q, re.I):
-        return None
-    return re.sub(r"\b(left|right)\b", lambda m: {"left": "right", "right": "left"}[m.group(1).lower()], q, flags=re.I)
-
-
-def _numbers(q: str, i: int) -> str | None:
-    digit = re.search(r"(?<![-./\w])([2-6])(?![-./%\w])", q)
-    if digit:
-        return q[:digit.start()] + WORDS[digit.group(1)] + q[digit.end():]
-    word = re.search(r"\b(two|three|four|five|six)\b", q, re.I)
-    if word:
-        back = {v: k for k, v in WORDS.items()}
-        return q[:word.start()] + back[word.group(1).lower()] + q[word.end():]
-    return None
-
-
 def _suffix(q: str, i: int) -> str:
     return q + SUFFIXES[i % 5]
 
 
-TRANSFORMS: list[Callable[[str, int], str | None]] = [_payer, _prefix, _shorthand, _side, _numbers, _suffix]
+def _perturbation(name: str) -> Callable[[str, int], str | None]:
+    """One of `advisor eval --perturb`'s transforms (shorthand both ways, a side flipped, digits and number words)."""
+    return lambda q, i: PERTURB[name](q)
+
+
+TRANSFORMS: list[Callable[[str, int], str | None]] = [
+    _payer, _prefix, _perturbation("shorthand"), _perturbation("flip_side"), _perturbation("digits_words"), _suffix]
 
 
 def key(q: str) -> str:

@@ -119,6 +119,7 @@ PRESERVING: list[tuple[str, Callable[[str], str | None]]] = [
     ("irrelevant", _irrelevant), ("payer", _payer),
 ]
 CHANGING: list[tuple[str, Callable[[str], str | None]]] = [("flip_side", _flip), ("change_count", _count)]
+TRANSFORMS: dict[str, Callable[[str], str | None]] = dict(PRESERVING + CHANGING)  # by name, for other tools
 
 
 def variants(case: AskCase) -> list[Variant]:
