@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from advisor.claims import ClaimLine, parse_line
 from advisor.errors import AdvisorError, DataError
@@ -89,6 +89,14 @@ class AskCase(BaseModel):
     @classmethod
     def _lines(cls, value: list[Any]) -> list[str]:
         return _check_lines(value, "lines", alternatives=True)
+
+    @model_validator(mode="after")
+    def _unasserted_lines(self) -> AskCase:
+        """A yes/no case that names no `lines` asserts only its verdict (and `must_not`): writers leave the claim out
+        when the question is whether something is allowed or covered, not what the claim is."""
+        if "lines" not in self.model_fields_set and self.verdict is not None:
+            self.exact = False
+        return self
 
     @field_validator("must_not")
     @classmethod

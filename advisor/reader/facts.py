@@ -13,6 +13,7 @@ RESULT_WORDS = frozenset({"gave", "got", "provided", "resulted"})
 RELIEF_WORDS = frozenset({"relief", "improvement", "reduction", "better", "improved", "pain relief", "relieved",
                           "decrease", "decreased", "response"})
 FACT_NAMES = {"us_image": "us_permanent_image"}
+DAYS = {"day": 1, "week": 7, "month": 30}
 
 
 def pattern_facts(spans: list[Span]) -> tuple[dict[str, Any], list[str]]:
@@ -108,8 +109,9 @@ def history_facts(spans: list[Span], frames: list[Frame], relief_frames: list[Fr
             s.used = True
         elif not procedure_named(s):
             continue  # "pain for 7 days after a fall" dates a complaint, not an earlier procedure
-        elif noun in ("day", "week") and nxt in ("after", "later", "post", "following", "since", "ago", "out"):
-            out["days_since_global_procedure"] = min(365, value["n"] * (7 if noun == "week" else 1))
+        elif noun in ("day", "week", "month") and nxt in ("after", "later", "post", "following", "since", "ago",
+                                                            "out"):
+            out["days_since_global_procedure"] = min(365, value["n"] * DAYS[noun])
             s.used = True
         elif prev in ("day", "pod") and nxt in ("after", "post", "following", "postop", "post-op"):
             out["days_since_global_procedure"] = min(365, value["n"])  # "seen day 5 after the RFA"

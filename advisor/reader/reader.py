@@ -413,11 +413,17 @@ def _results_are_earlier(drafts: list[Any], statuses: list[Status]) -> None:
 
 def _adopt_earlier(drafts: list[Any], statuses: Sequence[str]) -> None:
     """'First MBB gave 50%. Doc repeated it today as the 2nd diagnostic block, bilateral L4-5 L5-S1': a procedure
-    done today whose words name only the act is the earlier procedure of that act, done again."""
+    done today whose words name only the act is the earlier procedure of that act, done again. The reverse too:
+    'SIJ injection today (2 prior dx blocks)': earlier blocks named only by their act were of today's kind."""
+    _adopt(drafts, statuses, source="historical", target="done")
+    _adopt(drafts, statuses, source="done", target="historical")
+
+
+def _adopt(drafts: list[Any], statuses: Sequence[str], source: str, target: str) -> None:
     earlier = {d.family.id: d.family for d, st in zip(drafts, statuses, strict=True)
-               if d.family is not None and st == "historical"}
+               if d.family is not None and st == source}
     for draft, status in zip(drafts, statuses, strict=True):
-        if draft.family is not None or status != "done":
+        if draft.family is not None or status != target:
             continue
         acts = {s.value for s in draft.spans("act")}
         same = [f for f in earlier.values() if f.act in acts]

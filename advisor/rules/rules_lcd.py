@@ -261,9 +261,17 @@ def rfa_blocks(ctx: Ctx) -> None:
     facts = ctx.facts
     if facts.prior_sessions.get("rfa"):
         need, months = ctx.catalog.relief["rfa_repeat"], ctx.catalog.param("rfa_repeat_months")
-        if facts.relief_months is not None and facts.relief_months < months.value:
+        lasted = facts.relief_months
+        since = facts.days_since_global_procedure
+        if lasted is None and since is not None and since < months.value * 30:
+            lasted = since // 30  # "the last RFA was 4 months ago": relief cannot have lasted longer than that
+        if lasted is not None and lasted < months.value:
             _warn(ctx, f"A repeat facet RFA needs at least {need.value}% relief lasting at least {months.value} months "
-                       f"from the prior ablation; {facts.relief_months} months is short of that.", codes, months)
+                       f"from the prior ablation; {lasted} months is short of that.", codes, months)
+        elif lasted is None:
+            _warn(ctx, f"A repeat facet RFA is covered only when the prior one gave at least {need.value}% relief "
+                       f"lasting at least {months.value} months (the question does not say how long).", codes, months,
+                  severity="info", pending="relief_months")
         return
     initial = ctx.catalog.relief["rfa_initial"]
     blocks = facts.prior_blocks
