@@ -214,7 +214,9 @@ class Grammar:
             return False
         kinds = {self.anatomy[a.value].kind for a in chunk.of("anat") if self._procedural(a)}
         today = bool(chunk.cues("present"))  # "Today we did the left knee": a site named for today's procedure
-        return bool(kinds & {"spine", "nerve"}) or ((sentence_has_act or today) and bool(kinds))
+        spinal_site = chunk.of("level") and any(self.anatomy[a.value].kind == "spine" for a in chunk.of("anat")
+                                                if a.value in self.anatomy)  # "C6-7 epidural"
+        return bool(kinds & {"spine", "nerve"}) or bool(spinal_site) or ((sentence_has_act or today) and bool(kinds))
 
     def _procedural(self, span: Span) -> bool:
         anat = self.anatomy.get(span.value)
@@ -377,6 +379,8 @@ class Grammar:
         if after and (after[0].kind in heads or after[0].text.lower() in PROCEDURE_NOUNS):
             return True  # "declined the RFA", "left before the procedure"
         if not after:
+            if before and before[-1].kind == "side" and any(c is not chunk for c in draft.chunks):
+                return False  # "left side was not done": that side is denied (see _denied_sides), the rest stands
             return (bool(before) and any(s.kind in heads for s in before)) or chunk is not draft.chunks[0]
         return False
 
@@ -458,10 +462,12 @@ class Grammar:
         return None
 
     def _laterality(self, draft: Draft) -> Laterality | None:
-        denied = {id(s) for s in _denied_sides(draft)}
-        sides = {s.value for s in draft.spans("side") if id(s) not in denied}
+        refused = _refused_sides(draft)
+        sides = {s.value for s in draft.spans("side")} - refused
         for s in draft.spans("side"):
             s.used = True
+        if "bilateral" in sides and len(refused) == 1:  # "bilateral planned, left side not done": the right only
+            return "right" if refused == {"left"} else "left"
         if "bilateral" in sides or {"left", "right"} <= sides:
             return "bilateral"
         return next(iter(sides), None)
@@ -476,6 +482,9 @@ class Grammar:
         if region is None:
             region = next((self.anatomy[s.value].region for s in draft.spans("anat")
                            if s.value in self.anatomy and self.anatomy[s.value].region), None)
+        if region is None:  # "caudal epidural": a family word that names a target with a region
+            region = next((a.region for s in draft.spans("family") for a in self.anatomy.values()
+                           if a.region and set(a.words) & set(s.text.lower().split())), None)
         return cast("Region", region) if region in SPINAL_REGIONS else None
 
     def _levels(self, draft: Draft, fam: Family, frame: Frame) -> None:
@@ -536,7 +545,7 @@ class Grammar:
             frame.candidates = [f"levels: {len(joints)} joints named, {nerves} nerves named"]
         if len(per_side) > 1 and not unsided:
             frame.sides = {side: sorted(names) for side, names in per_side.items()}
-        elif narrowed and len(per_side) == 1:
+        elif narrowed and len(per_side) == 1 and not _refused_sides(draft):
             frame.laterality = cast("Laterality", next(iter(per_side)))
 
     def _joints(self, draft: Draft, frame: Frame) -> list[Joint]:
@@ -557,6 +566,11 @@ class Grammar:
                 name = anat.part_of or anat.id
                 size = self.anatomy[name].size or anat.size
                 add_joint(found, Joint(name=name, size=size, laterality=side, imaging=guide))
+        refused = _refused_sides(draft)
+        if len(refused) == 1:  # "both knees planned, the left was cancelled"
+            kept = "right" if refused == {"left"} else "left"
+            found = {k: j.model_copy(update={"laterality": kept}) if j.laterality == "bilateral" else j
+                     for k, j in found.items() if j.laterality not in refused}
         joints = list(found.values())
         stated = [s for s in draft.spans("num") if (s.value or {}).get("noun") == "joint"]
         for s in stated:
@@ -707,7 +721,17 @@ def _denied_sides(draft: Draft) -> list[Span]:
         plain = [s for s in chunk.spans if s.kind != "filler"]  # punctuation ends what a negation reaches
         out += [s for i, s in enumerate(plain) if s.kind == "side" and i and plain[i - 1].kind == "cue"
                 and plain[i - 1].value == "negated"]
+        words = [s for s in plain if s.kind != "punct"]
+        if len(draft.chunks) > 1 and len(words) == 2 and words[0].kind == "side" and words[1].kind == "cue" and \
+                words[1].value == "negated":
+            out.append(words[0])  # "..., left side was not done"
     return out
+
+
+def _refused_sides(draft: Draft) -> set[str]:
+    """The sides the words say were not done ('left side was not done'); one only, or none."""
+    refused = {s.value for s in _denied_sides(draft)} & {"left", "right"}
+    return refused if len(refused) == 1 else set()
 
 
 def _next_word(chunk: Chunk, span: Span) -> str:

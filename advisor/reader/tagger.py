@@ -251,12 +251,18 @@ def _modifier(tokens: list[Token], i: int) -> str | None:
     return up  # 25, 50, 59, 57, 51... in this domain a modifier unless it counts something
 
 
+YEAR_BEFORE = frozenset({"in", "since", "from", "of", "during", "back"})
+
+
 def _number(text: str, tokens: list[Token], i: int, vocab: Vocabulary) -> tuple[Span, int]:
     """A number and, when a count noun follows (within two words), what it counts: '3 muscles', '2 separate levels',
     '6 months ago' (the noun's own span still follows, so 'knees' in '2 knees' stays anatomy too)."""
     noun = _noun_after(tokens, i + 1, vocab)
     if "/" in tokens[i].norm or ":" in tokens[i].norm:
         noun = "date" if tokens[i].norm.count("/") >= 1 and len(tokens[i].norm) >= 4 else "ratio"
+    elif tokens[i].norm.isdigit() and 1950 <= int(tokens[i].norm) <= 2099 and i and \
+            tokens[i - 1].norm in YEAR_BEFORE:
+        noun = "date"  # "laminectomy in 2019"
     return _span("num", {"n": _int(tokens[i].norm), "noun": noun}, text, tokens, i, i + 1), i + 1
 
 
