@@ -60,7 +60,9 @@ def _levels_per_side(frame: Frame, unit: str) -> dict[str, Any]:
     both = frame.sides.get("bilateral", [])
     right = recount(both + frame.sides.get("right", []), unit)
     left = recount(both + frame.sides.get("left", []), unit)
-    return {"levels_right": right, "levels_left": left, "levels": max(1, right, left), "laterality": None}
+    names = sorted({n for level_names in frame.sides.values() for n in level_names})
+    return {"levels_right": right, "levels_left": left, "levels": max(1, right, left, recount(names, unit)),
+            "laterality": None}
 
 
 def to_encounter(reading: Reading, catalog: Catalog, payer: str | None, default_payer: str) -> Encounter:

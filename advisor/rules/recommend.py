@@ -127,20 +127,26 @@ class _Builder:
         return [ln for code, n in units.items() for ln in self.sided(code, proc, family, n)]
 
     def _levels_by_side(self, proc: Procedure, family: Family, chain: tuple[str, str, str | None]) -> list[ClaimLine]:
-        """Sides with different levels (bilateral L5-S1, left L4-5): each side counts its own levels; a code billed
-        the same on both sides becomes one bilateral line, the rest keep RT or LT."""
-        right_side = level_units(chain, proc.levels_right or 0)
-        left_side = level_units(chain, proc.levels_left or 0)
+        """Sides with different levels ("right L4-5, left L5-S1"; "bilateral L5-S1, left L4-5"): levels are counted
+        whatever their side (CPT counts vertebral levels, not sides), so each distinct level takes the next code of
+        the chain, bilateral levels first; a code billed on both sides is one bilateral line, the rest RT or LT."""
+        right, left = proc.levels_right or 0, proc.levels_left or 0
+        total = max(proc.levels, right, left)
+        both = max(0, right + left - total)
+        order = ["bilateral"] * both + ["right"] * (right - both) + ["left"] * (left - both)
+        first, second, third = chain
+        units: dict[tuple[str, str], int] = {}
+        for position, side in enumerate(order):
+            code = first if position == 0 else second if position == 1 or not third else third
+            if code == third and any(c == third for c, _ in units):
+                continue  # the third-and-beyond code is billed once per side
+            units[(code, side)] = units.get((code, side), 0) + 1
         lines: list[ClaimLine] = []
         for code in (c for c in chain if c):
-            right, left = right_side.get(code, 0), left_side.get(code, 0)
-            both = min(right, left)  # the units both sides share go on one bilateral line, the rest on RT or LT
-            if both:
-                lines += self.sided(code, proc.model_copy(update={"laterality": "bilateral"}), family, both)
-            for side, units in (("right", right - both), ("left", left - both)):
-                if units:
-                    lines += self.sided(code, proc.model_copy(update={"laterality": side}), family, units)
-        self.notes.append(f"levels per side: right {proc.levels_right or 0}, left {proc.levels_left or 0}: "
+            for side in ("bilateral", "right", "left"):
+                if units.get((code, side)):
+                    lines += self.sided(code, proc.model_copy(update={"laterality": side}), family, units[(code, side)])
+        self.notes.append(f"levels per side: right {right}, left {left}, {total} distinct: "
                           + ", ".join(str(ln) for ln in lines))
         return lines
 

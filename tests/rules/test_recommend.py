@@ -48,6 +48,13 @@ def test_levels_per_side_make_bilateral_and_one_sided_lines(right: int, left: in
     assert lines(Encounter(procedures=[proc])) == expected
 
 
+def test_levels_count_whatever_their_side() -> None:
+    """Right L4-5 and left L5-S1 are two levels: the first-level code on one side, the add-on on the other (CPT
+    counts vertebral levels, not sides; HIAcode 2025 'laterality does not factor into the number of levels')."""
+    proc = Procedure(family="facet_injection", region="lumbar", levels=2, levels_right=1, levels_left=1)
+    assert lines(Encounter(procedures=[proc], facts=Facts(payer="commercial"))) == ["64493-RT", "64494-LT"]
+
+
 def test_facet_levels_per_side_keep_the_third_level_code_once() -> None:
     proc = Procedure(family="facet_injection", region="lumbar", levels=3, levels_right=3, levels_left=1)
     assert lines(Encounter(procedures=[proc], facts=Facts(payer="commercial"))) == [
