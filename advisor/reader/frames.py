@@ -381,7 +381,8 @@ class Grammar:
         if not after:
             if before and before[-1].kind == "side" and any(c is not chunk for c in draft.chunks):
                 return False  # "left side was not done": that side is denied (see _denied_sides), the rest stands
-            return (bool(before) and any(s.kind in heads for s in before)) or chunk is not draft.chunks[0]
+            # "the RFA was cancelled"; a later chunk that is only the negation ("..., not done"); not "EBL none"
+            return any(s.kind in heads for s in before) or (chunk is not draft.chunks[0] and not before)
         return False
 
     def _own_target(self, fam: Family, span: Span) -> bool:
