@@ -146,6 +146,10 @@ def _is_visit(draft: Any) -> bool:
 def _merge(frames: list[Frame], catalog: Catalog, reading: Reading) -> list[Frame]:
     """Frames of one family and status are one procedure named twice: levels, sides, joints and muscles add up.
     A procedure called bilateral in one place and one-sided in another, for the same levels, is a conflict."""
+    for frame in frames:  # "SIJ RFA of the L5 dorsal ramus and S1-S3 lateral branches": nerves of the SI procedure
+        named = [c for c in frame.candidates if any(o.family == c and o.status == frame.status for o in frames)]
+        if frame.family is None and len(named) == 1:
+            frame.family, frame.label, frame.candidates = named[0], catalog.family(named[0]).label, named
     out: list[Frame] = []
     for frame in frames:
         same = next((f for f in out if f.family and f.family == frame.family and f.status == frame.status), None)
@@ -611,6 +615,8 @@ def _place_numbers(reading: Reading, spans: list[Span], vocab: Vocabulary) -> No
                                       (nxt.kind == "punct" and nxt.value == "-" and i + 2 < len(plain)
                                        and plain[i + 2].kind == "pct")):
                 s.used = True  # "72F", "1) knee injection", "60-70% relief"
+            elif nxt is not None and nxt.kind == "per" and prev not in ("unit", "units", "x"):
+                s.used = True  # "6 lesions (2 per nerve)", "1 cc per level": a technique rate, not a billed count
             elif i == 0 or (plain[i - 1].kind == "punct" and plain[i - 1].value in (".", ":", ";")):
                 s.used = nxt is not None and nxt.kind == "punct" and nxt.value in (")", ".")  # "2. right knee"
         elif s.kind == "pct":
