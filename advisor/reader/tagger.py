@@ -55,6 +55,10 @@ class Token:
     shape: str
 
 
+SPELLED_DIGITS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+                  "ten": 10, "eleven": 11, "twelve": 12}
+
+
 def normalise(question: str) -> str:
     """NFKC, unicode dashes to '-', length capped: the text every offset refers to."""
     return unicodedata.normalize("NFKC", question[: MAX_CHARS * 2]).translate(_DASHES)[:MAX_CHARS]
@@ -75,6 +79,16 @@ def tokenize(text: str, vocab: Vocabulary) -> list[Token]:
             norm = vocab.correct(unpossessive(norm))
         elif shape == "ordinal":
             shape = "word"
+        n = SPELLED_DIGITS.get(norm)
+        if n is not None and tokens and tokens[-1].norm in ("c", "t", "l", "s") and tokens[-1].shape == "word":
+            prev = tokens.pop()  # "L five S one": a spinal level spelled out
+            tokens.append(Token(prev.text + str(n), prev.norm + str(n), prev.start, m.end(), "level"))
+            continue
+        if n is not None and tokens and tokens[-1].shape == "level" and tokens[-1].norm[1:].isdigit() and \
+                int(tokens[-1].norm[1:]) + 1 == n:
+            prev = tokens.pop()  # "L four five": L4-5
+            tokens.append(Token(prev.text + "-" + str(n), f"{prev.norm}-{n}", prev.start, m.end(), "level"))
+            continue
         tokens.append(Token(raw, norm, m.start(), m.end(), shape))
     return tokens
 
