@@ -32,7 +32,7 @@ EM_MODS = ("25", "57")
 # covers them, so they make only a coverage question conditional.
 CODING_FACTS = frozenset({"separate_problem", "ultrasound", "diagnostic", "distinct_sites", "muscles", "imaging"})
 # The proposal a pending fact bears on: KX waits on the purpose, an E/M line on a separate problem, an ultrasound
-# joint code on its documentation, 59/X on separate sites, a trigger point code on the muscle count. A pending fact
+# joint code or 76942 on its documentation, 59/X on separate sites, a trigger point code on the muscle count. A pending fact
 # about something the question does not propose is a note, not a reason to withhold the verdict.
 def _bears_on(fact: str, lines: list[ClaimLine], catalog: Catalog) -> bool:
     if fact == "diagnostic":
@@ -40,7 +40,8 @@ def _bears_on(fact: str, lines: list[ClaimLine], catalog: Catalog) -> bool:
     if fact == "separate_problem":
         return any(is_em_code(ln.code) for ln in lines)
     if fact == "ultrasound":
-        return any((i := catalog.code(ln.code)) is not None and i.imaging == "included_us" for ln in lines)
+        return any((i := catalog.code(ln.code)) is not None and (i.imaging == "included_us" or i.guides == "ultrasound")
+                   for ln in lines)
     if fact == "distinct_sites":
         return any(m in X_MODIFIERS for ln in lines for m in ln.modifiers)
     if fact == "muscles":

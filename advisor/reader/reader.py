@@ -651,8 +651,8 @@ def _kind(reading: Reading, spans: list[Span], catalog: Catalog) -> str:
         return "out_of_scope"  # "translate this into Spanish", "write me a poem": not a coding question
     if reading.unreadable:
         return "clarify"
-    if reading.unsupported and not any(f.status == "done" and f.family for f in reading.frames) and not in_scope_codes:
-        return "unsupported"
+    if reading.unsupported and not any(f.status == "done" and f.family for f in reading.frames):
+        return "unsupported"  # "dry needling, can that go out as 20552?": the code proposed for it changes nothing
     if not supported:
         if unknown_codes:
             reading.unsupported += [f"code {c}" for c in unknown_codes]

@@ -106,6 +106,29 @@ def us_docs(ctx: Ctx) -> None:
             ctx.replace(line, line.model_copy(update={"code": info.twin}))
 
 
+@rule("US-GUIDANCE-DOCS", reads={"codes", "facts"}, writes={"codes"}, severity="error",
+      after=("imaging_variant", "unguided_with_guidance", "guidance_included", "us_docs"),
+      explains="documentation-requirements#Ultrasound guidance billed on its own line (76942)",
+      sources=("zotec-us-guidance", "supportmed-76942"))
+def us_guidance_docs(ctx: Ctx) -> None:
+    """Ultrasound guidance on its own line (76942) stands only with a permanently recorded image and a report of the
+    localization; without them it is removed, and when the question does not say, the answer waits on it."""
+    documented = _us_documented(ctx)
+    for line in list(ctx.claim):
+        info = ctx.info(line)
+        if info is None or info.guides != "ultrasound" or documented is True:
+            continue
+        if documented is False:
+            ctx.add(f"{line.code} needs a permanently recorded image and a documented report of the guidance; without "
+                    "them ultrasound is not separately reportable: bill the procedure alone.", [line.code],
+                    confidence="secondary")
+            ctx.replace(line, None)
+        else:
+            ctx.add(f"{line.code} stands only if the note keeps a saved (retrievable) ultrasound image and describes the "
+                    "guidance (in a separate note or the procedure report).", [line.code], severity="info",
+                    confidence="secondary", pending="ultrasound")
+
+
 @rule("SI-FACILITY-G0260", reads={"codes", "facts"}, writes={"codes"}, severity="error", families={"si_joint"},
       after=("imaging_variant",),
       explains="si-joint-injection#Facility claims: G0260 in the ASC and hospital outpatient department",
