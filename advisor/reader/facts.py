@@ -4,6 +4,7 @@ check: relief from prior blocks and for how long, sessions already done, days si
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from advisor.reader.model import Frame, Span
@@ -99,6 +100,13 @@ def history_facts(spans: list[Span], frames: list[Frame], relief_frames: list[Fr
     def procedure_named(span: Span) -> bool:
         return any(x.kind in ("act", "family", "code") for x in sentence.get(id(span), []))
 
+    dated = _dates(spans)
+    if len(dated) >= 2 and procedure_named(dated[0][1]):  # "RFA on 3/2. Pt back 3/8 for ...": six days after it
+        days = (dated[-1][0] - dated[0][0]).days
+        if 0 < days <= 365:
+            out["days_since_global_procedure"] = days
+            for _, span in dated:
+                span.used = True
     for s, nxt, prev in _with_neighbours(spans):
         value = s.value if s.kind == "num" else None
         if not value:
@@ -117,6 +125,23 @@ def history_facts(spans: list[Span], frames: list[Frame], relief_frames: list[Fr
             out["days_since_global_procedure"] = min(365, value["n"])  # "seen day 5 after the RFA"
             s.used = True
     return out
+
+
+def _dates(spans: list[Span]) -> list[tuple[date, Span]]:
+    """Month/day dates ('3/2', '03/08/26') in the order of the calendar, each once; the year is taken as one year
+    unless given (a visit and the procedure before it are days or weeks apart)."""
+    out: dict[date, Span] = {}
+    for s in spans:
+        if s.kind != "num" or (s.value or {}).get("noun") != "date":
+            continue
+        parts = s.text.split("/")
+        try:
+            month, day = int(parts[0]), int(parts[1])
+            year = 2000 + int(parts[2]) % 100 if len(parts) > 2 and parts[2].isdigit() else 2001
+            out.setdefault(date(year, month, day), s)
+        except (ValueError, IndexError):
+            continue
+    return sorted(out.items(), key=lambda kv: kv[0])
 
 
 def _sentence_words(spans: list[Span]) -> dict[int, set[str]]:

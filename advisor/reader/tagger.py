@@ -265,6 +265,7 @@ def _modifier(tokens: list[Token], i: int) -> str | None:
     return up  # 25, 50, 59, 57, 51... in this domain a modifier unless it counts something
 
 
+DATE_BEFORE = frozenset({"on", "dos", "was", "back", "date", "dated", "from", "since", "until", "visit", "seen"})
 YEAR_BEFORE = frozenset({"in", "since", "from", "of", "during", "back"})
 
 
@@ -273,7 +274,10 @@ def _number(text: str, tokens: list[Token], i: int, vocab: Vocabulary) -> tuple[
     '6 months ago' (the noun's own span still follows, so 'knees' in '2 knees' stays anatomy too)."""
     noun = _noun_after(tokens, i + 1, vocab)
     if "/" in tokens[i].norm or ":" in tokens[i].norm:
-        noun = "date" if tokens[i].norm.count("/") >= 1 and len(tokens[i].norm) >= 4 else "ratio"
+        parts = tokens[i].norm.split("/")
+        dated = len(parts) == 3 or (len(parts) == 2 and i > 0 and tokens[i - 1].norm in DATE_BEFORE) or (
+            len(parts) == 2 and parts[1] != "10" and len(tokens[i].norm) >= 3)  # "7/10" is a pain score
+        noun = "date" if dated and ":" not in tokens[i].norm else "ratio"
     elif tokens[i].norm.isdigit() and 1950 <= int(tokens[i].norm) <= 2099 and i and \
             tokens[i - 1].norm in YEAR_BEFORE:
         noun = "date"  # "laminectomy in 2019"

@@ -113,9 +113,13 @@ def em_in_global(ctx: Ctx) -> None:
         return
     assumed = "" if info else " (no procedure code given; a 010-day global is assumed)"
     if ctx.facts.separate_problem:
+        missing = [em for em in ems if "24" not in em.modifiers]
         ctx.add(f"Day {days} after {code or 'the procedure'}, inside its {global_days}-day global{assumed}: a visit "
                 "for an unrelated problem is billable with modifier 24 and documentation that it is unrelated.",
-                [em.code for em in ems], severity="warning", confidence="secondary")
+                [em.code for em in ems], severity="warning" if missing else "info", confidence="secondary")
+        for em in missing:
+            mods = tuple(m for m in em.modifiers if m != "25") + ("24",)
+            ctx.replace(em, em.model_copy(update={"modifiers": mods}))
         return
     ctx.add(f"Day {days} after {code or 'the procedure'}, inside its {global_days}-day global{assumed}: related "
             "follow-up visits are included in the procedure's payment and are not billed.", [em.code for em in ems],
