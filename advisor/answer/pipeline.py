@@ -26,8 +26,7 @@ from advisor.answer.understood import view_of
 from advisor.answer.verdict import Decision, decide, lookup_verdict
 from advisor.errors import NotFound
 from advisor.reader.encounter import to_encounter
-from advisor.reader.followup import is_follow_up, merge
-from advisor.reader.reader import read
+from advisor.reader.followup import is_follow_up, merge, read_question
 from advisor.settings import Settings
 
 log = logging.getLogger("advisor.answer")
@@ -153,7 +152,7 @@ class AnswerPipeline:
     def _understand(self, state: dict[str, Any]) -> dict[str, Any]:
         request: AskRequest = state["request"]
         catalog = self.catalog
-        reading = read(request.question, catalog)
+        reading = read_question(request.question, catalog)
         previous = state.get("previous")
         if previous is not None and is_follow_up(reading, catalog):
             reading = merge(Understanding.model_validate(previous).reading, reading, catalog)

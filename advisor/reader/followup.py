@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from advisor.reader.frames import Grammar, settle_muscles
 from advisor.reader.model import Frame, Reading
-from advisor.reader.reader import finish, mark_distinct_sites
+from advisor.reader.reader import finish, mark_distinct_sites, read
+from advisor.reader.vocab import vocabulary_of
 from advisor.rules.catalog import Catalog
 
 OPENERS = (("what", "if"), ("what", "about"), ("how", "about"), ("and",), ("with",), ("without",), ("plus",),
@@ -166,4 +167,19 @@ def _combine(old: list[Frame], new: list[Frame], instead: bool, adding: bool, ca
     return out
 
 
-__all__ = ["is_follow_up", "merge"]
+def read_question(question: str, catalog: Catalog) -> Reading:
+    """A question that corrects itself ('L knee inj w/o US... sorry, correction, it was the RIGHT knee') is its first
+    words followed by a correction: the words after the marker are read as a follow-up of the words before it, so
+    what they restate replaces what was said first."""
+    marker = vocabulary_of(catalog).corrections
+    found = marker.search(question) if marker is not None else None
+    if found is None or not question[:found.start()].strip():
+        return read(question, catalog)
+    before = read(question[:found.start()], catalog)
+    after = read(question[found.start():], catalog)
+    if not before.frames or not is_follow_up(after, catalog):
+        return read(question, catalog)
+    return merge(before, after, catalog)
+
+
+__all__ = ["is_follow_up", "merge", "read_question"]

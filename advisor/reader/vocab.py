@@ -67,6 +67,7 @@ class Vocabulary:
     registry: Registry
     nouns: dict[str, str] = field(default_factory=dict)
     unsupported: frozenset[str] = field(default_factory=frozenset)
+    corrections: re.Pattern[str] | None = None
 
     def lookup(self, tokens: tuple[str, ...]) -> tuple[str, Any] | None:
         return self.phrases.get(tokens)
@@ -145,7 +146,9 @@ def compile_vocabulary(registry: Registry) -> Vocabulary:
     return Vocabulary(phrases=table, max_len=max(len(k) for k in table), typos=typos, fuzzy_targets=targets,
                       fuzzy_short=short,
                       known=known, patterns=patterns, yes_no=yes_no, registry=registry, nouns=nouns,
-                      unsupported=frozenset(str(w).lower() for w in vocab["unsupported"]))
+                      unsupported=frozenset(str(w).lower() for w in vocab["unsupported"]),
+                      corrections=re.compile(r"\b(?:" + "|".join(str(w) for w in vocab["corrections"]) + r")",
+                                             re.IGNORECASE))
 
 
 def _section(table: dict[tuple[str, ...], tuple[str, Any]], body: Any, kind: str) -> None:

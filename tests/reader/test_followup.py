@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from advisor.reader.followup import is_follow_up, merge
+from advisor.reader.followup import is_follow_up, merge, read_question
 from advisor.reader.model import Reading
 from advisor.reader.reader import read
 
@@ -117,3 +117,23 @@ def test_bare_rfa_instead_keeps_levels_and_side(catalog, claim_of) -> None:
     reading = conversation(catalog, "Right L4-5 and L5-S1 MBB under fluoro, codes?", "what about an RFA instead?")
     assert only(reading).family == "facet_rfa"
     assert claim_of(reading) == canon("64635-RT", "64636-RT")
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    ("L knee inj w/o US... sorry, correction, it was the RIGHT knee, not the left. codes?", ["20610-RT"]),
+    ("R GON block... scratch that, it was bilateral, both sides injected. medicare office. codes?", ["64405-50"]),
+    ("trigger point inj, 3 muscles... wait, correction, the note only lists L trap and L levator, so 2 muscles",
+     ["20552"]),
+    ("b/l L4-5 MBB dx #1, commercial... sorry, correction: it was L4-5 AND L5-S1, and only on the left side",
+     ["64493-LT", "64494-LT"]),
+])
+def test_a_question_that_corrects_itself_keeps_the_correction(catalog, claim_of, question: str,
+                                                              expected: list[str]) -> None:
+    reading = read_question(question, catalog)
+    assert reading.confident, (reading.unplaced, reading.conflicts, reading.questions)
+    assert claim_of(reading) == canon(*expected)
+
+
+def test_a_question_without_a_correction_reads_as_one(catalog) -> None:
+    question = "right knee injection without ultrasound, commercial"
+    assert read_question(question, catalog).model_dump() == read(question, catalog).model_dump()
