@@ -32,8 +32,8 @@ EM_MODS = ("25", "57")
 # covers them, so they make only a coverage question conditional.
 CODING_FACTS = frozenset({"separate_problem", "ultrasound", "diagnostic", "distinct_sites", "muscles", "imaging"})
 # The proposal a pending fact bears on: KX waits on the purpose, an E/M line on a separate problem, an ultrasound
-# joint code or 76942 on its documentation, 59/X on separate sites, a trigger point code on the muscle count. A pending fact
-# about something the question does not propose is a note, not a reason to withhold the verdict.
+# joint code or 76942 on its documentation, 59/X on separate sites, a trigger point code on the muscle count. A
+# pending fact about something the question does not propose is a note, not a reason to withhold the verdict.
 def _bears_on(fact: str, lines: list[ClaimLine], catalog: Catalog) -> bool:
     if fact == "diagnostic":
         return any("KX" in ln.modifiers for ln in lines)

@@ -118,7 +118,7 @@ def em_in_global(ctx: Ctx) -> None:
                 "for an unrelated problem is billable with modifier 24 and documentation that it is unrelated.",
                 [em.code for em in ems], severity="warning" if missing else "info", confidence="secondary")
         for em in missing:
-            mods = tuple(m for m in em.modifiers if m != "25") + ("24",)
+            mods = (*(m for m in em.modifiers if m != "25"), "24")
             ctx.replace(em, em.model_copy(update={"modifiers": mods}))
         return
     ctx.add(f"Day {days} after {code or 'the procedure'}, inside its {global_days}-day global{assumed}: related "

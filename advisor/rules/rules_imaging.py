@@ -124,8 +124,8 @@ def us_guidance_docs(ctx: Ctx) -> None:
                     confidence="secondary")
             ctx.replace(line, None)
         else:
-            ctx.add(f"{line.code} stands only if the note keeps a saved (retrievable) ultrasound image and describes the "
-                    "guidance (in a separate note or the procedure report).", [line.code], severity="info",
+            ctx.add(f"{line.code} stands only if the note keeps a saved (retrievable) ultrasound image and describes "
+                    "the guidance (in a separate note or the procedure report).", [line.code], severity="info",
                     confidence="secondary", pending="ultrasound")
 
 
