@@ -151,7 +151,9 @@ class Grammar:
                     current.chunks.append(chunk)
                 else:
                     pending.append(chunk)  # "RFA next week, today only the left L4-5 and L5-S1 MBBs"
-            attributes = [c for c in pending if not c.of("anat", "code")]
+            named = {a.value for a in drafts[-1].spans("anat")} if drafts else set()
+            attributes = [c for c in pending if not c.of("code") and (  # "2 knee injections. R knee under US, ..."
+                not c.of("anat") or {a.value for a in c.of("anat")} <= named)]
             about_else = any(self._mention_only(c) for c in chunks)  # "mentioned back pain, nothing done for it"
             called_off = [c for c in attributes if c.cues("negated") and any(
                 s.text.lower() in PROCEDURE_NOUNS for s in c.spans)]
@@ -444,7 +446,9 @@ class Grammar:
             if span in chunk.spans:
                 i = chunk.spans.index(span)
                 window = [s for s in chunk.spans[max(0, i - 3):i] if s.kind not in ("filler",)]
-                return any(s.kind == "cue" and s.value == "negated" for s in window)
+                listed = i >= 2 and chunk.spans[i - 1].text.lower() in ("or", "nor", "and") and \
+                    chunk.spans[i - 2].kind == "guide" and chunk.spans[i - 2].value == "none"  # "no US or fluoro"
+                return listed or any(s.kind == "cue" and s.value == "negated" for s in window)
         return False
 
     @staticmethod
@@ -711,7 +715,8 @@ def add_joint(found: dict[str, Joint], joint: Joint) -> None:
     if same is None:
         found[f"{joint.name}:{joint.laterality}"] = joint
     elif joint.laterality and found[same].laterality is None:
-        found[same] = found[same].model_copy(update={"laterality": joint.laterality})
+        found[same] = found[same].model_copy(update={"laterality": joint.laterality,
+                                                     "imaging": found[same].imaging or joint.imaging})
 
 
 def _denied_sides(draft: Draft) -> list[Span]:
