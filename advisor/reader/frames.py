@@ -27,6 +27,7 @@ SEPARATOR_WORDS = frozenset({"and", "plus", "also", "then", "but", "&", "+", ","
 SPINAL_REGIONS = frozenset({"cervical", "thoracic", "lumbar", "sacral"})
 STATUS_RANK = {"negated": 4, "planned": 3, "historical": 2, "mentioned": 1}
 SEQUENCE_CUES = frozenset({"after", "following"})
+INTENDED_WORDS = frozenset({"scheduled", "planned", "consented", "booked"})  # "scheduled bilateral, right only": no conflict
 PROCEDURE_NOUNS = frozenset({"procedure", "procedures", "injection", "injections", "shot", "it"})
 VAGUE_NOUNS = frozenset({"procedure", "procedures", "thing", "things", "stuff"})  # no act named
 CODE_NOUNS = frozenset({"code", "codes", "cpt", "cpts"})  # "the arthrocentesis codes": a code family named
@@ -399,6 +400,10 @@ class Grammar:
                       words=" / ".join(c.text for c in draft.chunks)[:200], candidates=draft.candidates)
         frame.today = any(s.value == "present" for s in draft.spans("cue"))
         frame.laterality = self._laterality(draft)
+        if frame.laterality in ("left", "right") and "bilateral" in {s.value for s in draft.spans("side")} and \
+                not _refused_sides(draft) and not any(s.text.lower() in INTENDED_WORDS
+                                                       for c in draft.chunks for s in c.spans):
+            frame.candidates = [f"side: bilateral and {frame.laterality} only"]  # which one was done?
         for s in draft.spans("family", "act", "anat"):
             s.used = True
         if draft.shared_act is not None:
@@ -473,6 +478,10 @@ class Grammar:
             s.used = True
         if "bilateral" in sides and len(refused) == 1:  # "bilateral planned, left side not done": the right only
             return "right" if refused == {"left"} else "left"
+        only = {s.value for c in draft.chunks if not c.of("level", "anat")  # not "L5-S1 on the right only"
+                for s in c.of("side") if _beside(c, s, "only")} & {"left", "right"}
+        if "bilateral" in sides and len(only) == 1:  # "bilateral SI joint injection, right side only"
+            return cast("Laterality", next(iter(only)))
         if "bilateral" in sides or {"left", "right"} <= sides:
             return "bilateral"
         return next(iter(sides), None)
@@ -738,6 +747,13 @@ def _refused_sides(draft: Draft) -> set[str]:
     """The sides the words say were not done ('left side was not done'); one only, or none."""
     refused = {s.value for s in _denied_sides(draft)} & {"left", "right"}
     return refused if len(refused) == 1 else set()
+
+
+def _beside(chunk: Chunk, span: Span, word: str) -> bool:
+    """The word right before or after a span, fillers and 'side' aside ('right side only', 'only the left')."""
+    plain = [s for s in chunk.spans if s.kind != "filler" and s.text.lower() not in ("side", "sides")]
+    i = plain.index(span)
+    return any(0 <= j < len(plain) and plain[j].text.lower() == word for j in (i - 1, i + 1))
 
 
 def _next_word(chunk: Chunk, span: Span) -> str:
