@@ -599,8 +599,16 @@ class Grammar:
         the words state ("3 in the neck and one in the back" adds up); settle_muscles decides after merging."""
         sided: list[str] = []
         frame_side = self._laterality(draft)
-        for chunk in draft.chunks:
+        carried: set[str] = set()  # "R and L trapezius": a side alone before the next muscle's side
+        for chunk in sorted(draft.chunks, key=lambda c: c.spans[0].start if c.spans else 0):
             side = self._laterality(Draft(chunks=[chunk])) or (frame_side if frame_side == "bilateral" else None)
+            if not chunk.of("anat"):
+                last = [x for x in chunk.spans if x.kind not in ("punct", "filler")][-1:]
+                carried = {last[0].value} if last and last[0].kind == "side" else set()
+                continue
+            if carried and side in ("left", "right") and carried != {side}:
+                side = "bilateral"
+            carried = set()
             for s in chunk.of("anat"):
                 anat = self.anatomy.get(s.value)
                 if anat is None or anat.kind != "muscle" or anat.generic:
