@@ -33,6 +33,10 @@ def pattern_facts(spans: list[Span]) -> tuple[dict[str, Any], list[str]]:
     conflicts: list[str] = []
     for name, found in values.items():
         key = FACT_NAMES.get(name, name)
+        if "unknown" in found:  # "she also mentioned her BP": whether it was addressed is not said
+            found -= {"unknown"}
+            if found <= {"weak_false"}:
+                continue
         if "weak_false" in found:  # a scheduled-procedure visit: false unless something says otherwise
             found = (found - {"weak_false"}) or {False}
         if len(found) == 1:

@@ -27,7 +27,7 @@ CLAUSE_ENDS = frozenset({".", "?", "!", ";", ",", "(", ")"})
 IDENTIFIER_WORDS = frozenset({"mrn", "id", "acct", "account", "#", "member", "npi", "dob", "chart", "ref", "case",
                               "encounter", "invoice", "pt#", "no", "number"})
 INFO_NOUNS = frozenset({"dose", "year", "date", "ratio", "injection", "session", "day", "week", "month", "percent",
-                        "side", "knee"})
+                        "side", "knee", "region"})
 QUANTITY_PER = {"level": "levels", "levels": "levels", "nerve": "nerves", "nerves": "nerves", "muscle": "muscles",
                 "muscles": "muscles", "joint": "joints", "joints": "joints", "knee": "joints", "knees": "joints",
                 "side": "sides", "sides": "sides", "injection": "injections", "injections": "injections",
@@ -624,7 +624,8 @@ def _place_numbers(reading: Reading, spans: list[Span], vocab: Vocabulary) -> No
             s.used = bool(after & DRUG_WORDS) or prev in DRUG_WORDS  # "1% lidocaine": a concentration
         elif s.kind in ("per", "again"):
             # "per Medicare", "another problem": not a quantity proposal, nothing to place
-            s.used = nxt is None or nxt.kind not in ("count", "anat", "code")
+            s.used = nxt is None or nxt.kind not in ("count", "anat", "code") or (
+                nxt.kind == "count" and nxt.value == "region")  # "a 20552 for each area": the regions are named
         elif s.kind == "ordinal":
             s.used = True
         elif s.kind == "anat" and vocab.registry.anatomy[s.value].generic:
