@@ -137,6 +137,14 @@ def _asks_codes(clause: list[Span]) -> bool:
 TABLE_FIELDS = frozenset({"mue", "mai", "ptp", "global", "bilateral", "multiple", "imaging", "lcd"})
 
 
+def _size_asked(spans: list[Span]) -> bool:
+    """'AC joint injection - which size class?': the size is asked of the table, not stated ('since it's a major
+    joint'), and nothing else about a service done today is given (no guidance, side or level)."""
+    asked = any(s.kind == "lookup" and s.value == "size" and s.text.lower().split()[0] not in ("a", "an")
+                for s in spans)
+    return asked and not any(s.kind in ("guide", "side", "level") for s in spans)
+
+
 def lookup_request(spans: list[Span], qtype: QuestionType, described: bool) -> LookupRequest | None:
     """A look-up when the question names a table fact (MUE, PTP edit, global days, bilateral indicator, add-on,
     whether imaging is included, joint size, LCD limits) or asks for a definition, and does not ask what to bill
@@ -162,7 +170,7 @@ def lookup_request(spans: list[Span], qtype: QuestionType, described: bool) -> L
     elif set(specific) <= {"addon"}:
         if not codes or described:
             return None  # "the second level add-on is 64484, right?" after describing the levels
-    elif described and not set(specific) & TABLE_FIELDS:
+    elif described and not set(specific) & TABLE_FIELDS and not _size_asked(spans):
         return None
     for s in spans:
         if s.kind == "lookup":
