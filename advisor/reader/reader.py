@@ -695,8 +695,8 @@ def _needs_count(frame: Frame, catalog: Catalog) -> bool:
     fam = catalog.family(frame.family or "")
     if fam.counts == "joints":
         return not frame.joints
-    if fam.counts == "levels":
-        return frame.levels is None and frame.region is None and fam.select == "region"
+    if fam.counts == "levels" and fam.select == "region":
+        return frame.region is None  # "MBB 2 levels bilateral": cervical/thoracic or lumbar/sacral codes?
     if fam.select == "region":
         return frame.region is None  # an epidural with no region: cervical/thoracic or lumbar/sacral code?
     if fam.counts == "muscles":
@@ -716,7 +716,12 @@ def _questions(reading: Reading, catalog: Catalog) -> list[str]:
                                                       f" (I read '{frame.words}')?"))
         elif frame.status == "done" and frame.family and reading.question_type != "yes_no" and \
                 len(reading.done_frames()) == 1 and _needs_count(frame, catalog):
-            out.append(catalog.family(frame.family).ask or f"Which {catalog.family(frame.family).label} was it?")
+            fam = catalog.family(frame.family)
+            if fam.counts == "levels" and frame.levels is not None:
+                out.append(f"In which spinal region was the {fam.label} done (cervical/thoracic or lumbar/sacral), "
+                           "at which levels?")
+            else:
+                out.append(fam.ask or f"Which {fam.label} was it?")
         elif frame.candidates and frame.candidates[0].split(":")[0] in ("levels", "joints", "muscles"):
             what, detail = frame.candidates[0].split(": ", 1)
             out.append(f"How many {what} were treated? The question gives {detail}.")
