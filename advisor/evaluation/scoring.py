@@ -7,7 +7,8 @@ bipartite matching, so alternatives never steal each other's lines).
 
 must_not: a pattern with neither modifiers nor units (`64495`) forbids that code with any modifiers and units; with
 units but no modifiers (`64493 x2`) it forbids that code with those units, whatever the modifiers; with modifiers
-(`64493-50`) it forbids exactly that line (RT/LT rule as above).
+(`64493-50`) it forbids exactly that line (RT/LT rule as above). A bare code the case also expects in `lines`
+(`lines: ["99213-25"]`, `must_not: ["99213"]`) forbids only that code without modifiers: the case cannot mean both.
 """
 
 from __future__ import annotations
@@ -62,7 +63,7 @@ def match_lines(
 _BARE_RE = re.compile(r"^\s*[A-Za-z0-9]+\s*$")
 
 
-def forbidden(produced: ClaimLine, pattern_text: str) -> bool:
+def forbidden(produced: ClaimLine, pattern_text: str, expected_codes: frozenset[str] = frozenset()) -> bool:
     """Does a must_not pattern forbid this produced line? (see the module docstring)."""
     pattern = parse_line(pattern_text, "must_not")
     if produced.code != pattern.code:
@@ -70,7 +71,7 @@ def forbidden(produced: ClaimLine, pattern_text: str) -> bool:
     if pattern.modifiers:
         return line_matches(produced, pattern)
     if _BARE_RE.match(pattern_text):
-        return True
+        return not produced.modifiers if pattern.code in expected_codes else True
     return produced.units == pattern.units
 
 
@@ -157,9 +158,10 @@ def score_answer(case: AskCase, answer: Any) -> CaseResult:
         kinds.append(f"missing {', '.join(missing_text)}")
     elif extra_text:
         kinds.append(f"extra {', '.join(extra_text)}")
+    expected_codes = frozenset(alt.code for group in expected for alt in group)
     for pattern in case.must_not:
         for j, line in enumerate(produced):
-            if forbidden(line, pattern):
+            if forbidden(line, pattern, expected_codes):
                 problems.append(f"forbidden line {format_line(line)} (must_not {pattern})")
                 if not (case.exact and j in extra):  # already counted as an extra line
                     kinds.append(f"forbidden {pattern}")

@@ -150,3 +150,18 @@ def test_a_case_passes_only_when_every_expectation_holds() -> None:
     assert score_answer(c, good).passed
     bad = ans("64493-50", "64494-50", verdict="no", citations=[Cite(text="nothing")])
     assert not score_answer(c, bad).passed
+
+
+def test_a_bare_must_not_code_the_case_also_expects_forbids_only_the_bare_line() -> None:
+    c = case(lines=["99213-25", "20610"], must_not=["99213", "20610-25"], verdict="no")
+    assert score_answer(c, ans("99213-25", "20610", verdict="no")).passed
+    assert not score_answer(c, ans("99213", "20610", verdict="no")).passed
+
+
+def test_a_yes_no_case_without_lines_asserts_only_its_verdict() -> None:
+    base = {"id": "c1", "question": "covered?", "tags": ["t"], "source": "https://example.org"}
+    unasserted = AskCase.model_validate(base | {"verdict": "no"})
+    assert score_answer(unasserted, ans("62323", verdict="no")).passed
+    assert not score_answer(unasserted, ans("62323", verdict="yes")).passed
+    stated = AskCase.model_validate(base | {"verdict": "no", "lines": []})  # lines given: exactly none
+    assert not score_answer(stated, ans("62323", verdict="no")).passed
