@@ -60,6 +60,8 @@ def read(question: str, catalog: Catalog) -> Reading:
     reading.lines = _lines(spans, catalog, past)
     reading.modifiers, reading.set_aside = _modifiers(spans)
     reading.em = _em(drafts, reading, spans)
+    reading.question_type = question_type(spans, vocab)
+    _asked_plan(reading)
     visits = []
     for d in drafts:
         if _is_visit(d):
@@ -82,7 +84,6 @@ def read(question: str, catalog: Catalog) -> Reading:
     if not described and reading.lines:
         reading.frames += frames_from_codes(reading.lines, catalog, spans, grammar, reading.frames)
     _levels_from_codes(reading, catalog)
-    reading.question_type = question_type(spans, vocab)
     _proposal_words(reading, spans)
     reading.lookup = lookup_request(spans, reading.question_type, described)
     reading.unsupported += list(dict.fromkeys(s.value for s in spans if s.kind == "unsupported"))
@@ -433,6 +434,17 @@ def _adopt(drafts: list[Any], statuses: Sequence[str], source: str, target: str)
         same = [f for f in earlier.values() if f.act in acts]
         if len(same) == 1:
             draft.family, draft.candidates = same[0], [same[0].id]
+
+
+def _asked_plan(reading: Reading) -> None:
+    """'Only one MBB so far; doc wants to go straight to RFA. Will it be covered?': a yes/no question about a planned
+    procedure, with nothing done today and no code, visit or modifier proposed, asks about that procedure."""
+    if reading.question_type != "yes_no" or reading.done_frames() or reading.em is not None or reading.lines or \
+            reading.modifiers:
+        return
+    for frame in reading.frames:
+        if frame.status == "planned" and frame.family:
+            frame.status, frame.today = "done", True
 
 
 def _repeat(reading: Reading, spans: list[Span]) -> None:
