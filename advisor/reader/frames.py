@@ -27,6 +27,9 @@ SEPARATOR_WORDS = frozenset({"and", "plus", "also", "then", "but", "&", "+", ","
 SPINAL_REGIONS = frozenset({"cervical", "thoracic", "lumbar", "sacral"})
 STATUS_RANK = {"negated": 4, "planned": 3, "historical": 2, "mentioned": 1}
 SEQUENCE_CUES = frozenset({"after", "following"})
+SYMPTOM_WORDS = frozenset({"leg", "legs", "arm", "arms", "hand", "foot", "sided", "radicular", "radiculopathy",
+                           "sciatica", "symptoms", "sx", "radiating", "buttock"})  # "for her right leg radic sx"
+NOTE_WORDS = frozenset({"says", "said", "note", "documents", "documented", "dictated", "states", "report"})
 INTENDED_WORDS = frozenset({"scheduled", "planned", "consented", "booked"})  # "scheduled bilateral, right only": no conflict
 PROCEDURE_NOUNS = frozenset({"procedure", "procedures", "injection", "injections", "shot", "it"})
 VAGUE_NOUNS = frozenset({"procedure", "procedures", "thing", "things", "stuff"})  # no act named
@@ -400,6 +403,12 @@ class Grammar:
                       words=" / ".join(c.text for c in draft.chunks)[:200], candidates=draft.candidates)
         frame.today = any(s.value == "present" for s in draft.spans("cue"))
         frame.laterality = self._laterality(draft)
+        noted = {s.value for c in draft.chunks[1:] if any(w.text.lower() in NOTE_WORDS for w in c.spans)
+                 for s in c.of("side")} & {"left", "right"}
+        said = {s.value for s in draft.chunks[0].of("side") if _next_word(draft.chunks[0], s) not in SYMPTOM_WORDS}
+        if noted and said & {"left", "right"} and not noted & said and "bilateral" not in said:
+            frame.candidates = [f"side: {'/'.join(sorted(said))} in the question, {'/'.join(sorted(noted))} in the "
+                                "note"]  # "left L5-S1 TFESI ..., op note says right side injected"
         if frame.laterality in ("left", "right") and "bilateral" in {s.value for s in draft.spans("side")} and \
                 not _refused_sides(draft) and not any(s.text.lower() in INTENDED_WORDS
                                                        for c in draft.chunks for s in c.spans):
@@ -473,7 +482,8 @@ class Grammar:
 
     def _laterality(self, draft: Draft) -> Laterality | None:
         refused = _refused_sides(draft)
-        sides = {s.value for s in draft.spans("side")} - refused
+        symptoms = {id(s) for c in draft.chunks for s in c.of("side") if _next_word(c, s) in SYMPTOM_WORDS}
+        sides = {s.value for s in draft.spans("side") if id(s) not in symptoms} - refused
         for s in draft.spans("side"):
             s.used = True
         if "bilateral" in sides and len(refused) == 1:  # "bilateral planned, left side not done": the right only
