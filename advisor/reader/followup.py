@@ -46,6 +46,8 @@ def is_follow_up(reading: Reading, catalog: Catalog) -> bool:
     if any((info := catalog.code(ln.code)) is not None and catalog.family(info.family).procedure
            for ln in reading.lines):
         return False
+    if reading.frames and all(f.family is None for f in reading.frames):
+        return True  # "the note says only the left side was injected": acts and sides of the earlier procedure
     return bool(reading.lines) or "days_since_global_procedure" in reading.facts or len(words) <= SHORT
 
 

@@ -406,6 +406,7 @@ class Grammar:
         noted = {s.value for c in draft.chunks[1:] if any(w.text.lower() in NOTE_WORDS for w in c.spans)
                  for s in c.of("side")} & {"left", "right"}
         said = {s.value for s in draft.chunks[0].of("side") if _next_word(draft.chunks[0], s) not in SYMPTOM_WORDS}
+        said -= _refused_sides(draft)
         if noted and said & {"left", "right"} and not noted & said and "bilateral" not in said:
             frame.candidates = [f"side: {'/'.join(sorted(said))} in the question, {'/'.join(sorted(noted))} in the "
                                 "note"]  # "left L5-S1 TFESI ..., op note says right side injected"
@@ -755,9 +756,9 @@ def _denied_sides(draft: Draft) -> list[Span]:
         out += [s for i, s in enumerate(plain) if s.kind == "side" and i and plain[i - 1].kind == "cue"
                 and plain[i - 1].value == "negated"]
         words = [s for s in plain if s.kind != "punct"]
-        if len(draft.chunks) > 1 and len(words) == 2 and words[0].kind == "side" and words[1].kind == "cue" and \
-                words[1].value == "negated":
-            out.append(words[0])  # "..., left side was not done"
+        if len(draft.chunks) > 1 and len(words) >= 2 and words[0].kind == "side" and words[1].kind == "cue" and \
+                words[1].value == "negated" and not any(w.kind in ("family", "level", "anat") for w in words):
+            out.append(words[0])  # "..., left side was not done", "the right side was aborted before any needle"
     return out
 
 
