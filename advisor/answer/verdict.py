@@ -248,13 +248,21 @@ def _comparison(reading: Reading) -> Proposal | None:
                     summary="the same codes" if asks_same else "different codes")
 
 
+GUIDANCE_ASKS = frozenset({"bill", "billed", "add", "charge", "separate", "separately", "report"})
+
+
 def _guidance_proposal(reading: Reading, catalog: Catalog) -> ClaimLine | None:
     """'Can the US be billed separately?', 'add the fluoro?': the guidance code for the imaging named."""
-    words = {s.text.lower() for s in reading.spans}
-    if not words & {"bill", "billed", "add", "charge", "separate", "separately", "report"}:
-        return None
-    guide = next((s.value for s in reading.spans if s.kind == "guide" and s.value != "none"), None)
-    if guide is None:
+    plain = [s for s in reading.spans if s.kind != "fact"]
+    asks = [i for i, s in enumerate(plain) if s.text.lower() in GUIDANCE_ASKS]
+    guides = [i for i, s in enumerate(plain) if s.kind == "guide" and s.value != "none"]
+
+    def near(a: int, b: int) -> bool:  # the billing word and the guidance in one clause, a few words apart
+        lo, hi = sorted((a, b))
+        return hi - lo <= 5 and not any(x.kind == "punct" and x.value in (".", "?", "!", ";") for x in plain[lo:hi])
+
+    guide = next((plain[g].value for g in guides if any(near(a, g) for a in asks)), None)
+    if guide is None:  # "L4-5 interlaminar w/ fluoro today. OK to bill to Medicare?" is not about the fluoro
         return None
     frame = next(iter(reading.done_frames()), None)
     fam = catalog.family(frame.family) if frame and frame.family else None

@@ -15,6 +15,7 @@ RELIEF_WORDS = frozenset({"relief", "improvement", "reduction", "better", "impro
                           "decrease", "decreased", "response"})
 FACT_NAMES = {"us_image": "us_permanent_image"}
 DAYS = {"day": 1, "week": 7, "month": 30}
+APPROXIMATELY = frozenset({"about", "around", "approximately", "approx", "roughly", "nearly", "almost", "~", "over"})
 
 
 def pattern_facts(spans: list[Span]) -> tuple[dict[str, Any], list[str]]:
@@ -174,13 +175,17 @@ def _sentence_of(spans: list[Span]) -> dict[int, list[Span]]:
 
 
 def _with_neighbours(spans: list[Span]) -> list[tuple[Span, str, str]]:
+    """Each span with the next word (after its count noun) and the previous one (past 'about', 'around')."""
     plain = [s for s in spans if s.kind != "fact"]
     out = []
     for i, s in enumerate(plain):
         nxt = plain[i + 1].text.lower() if i + 1 < len(plain) else ""
         if plain[i + 1:i + 2] and plain[i + 1].kind == "count" and i + 2 < len(plain):
             nxt = plain[i + 2].text.lower()
-        prev = plain[i - 1].text.lower() if i else ""
+        j = i - 1
+        while j > 0 and plain[j].text.lower() in APPROXIMATELY:
+            j -= 1
+        prev = plain[j].text.lower() if i else ""
         out.append((s, nxt, prev))
     return out
 

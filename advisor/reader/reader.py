@@ -123,7 +123,9 @@ def _restated(reading: Reading, spans: list[Span], catalog: Catalog) -> None:
         if s.used:
             continue
         level_again = s.kind == "level" and s.value["names"] and set(s.value["names"]) <= names
-        if level_again or (s.kind == "anat" and s.value in joints | areas | named_before):
+        compared = s.kind == "anat" and any(x.text.lower() in ("like", "unlike", "than", "as")
+                                            for x in spans[max(0, spans.index(s) - 3):spans.index(s)])
+        if level_again or compared or (s.kind == "anat" and s.value in joints | areas | named_before):
             s.used = True
         elif s.kind == "num" and (s.value or {}).get("noun") in ("level", "joint", "muscle") and \
                 s.value["n"] in counts:
@@ -619,9 +621,12 @@ def _place_numbers(reading: Reading, spans: list[Span], vocab: Vocabulary) -> No
                 s.used = True
             elif any(o.kind in ("family", "act") for o in _next_content(plain, i)):
                 s.used = True  # "two MBBs", "4 lumbar ESIs": how many were done (sessions, blocks)
-            elif prev in ("level", "lvl", "pain", "score", "vas", "nrs", "grade", "stage", "age", "aged", "bmi", "mai",
-                          "indicator", "or", "day", "pod", "version", "first", "last", "x"):
-                s.used = True  # "level 3 visit", "MAI 3", "1 unit or 2", "day 5 after", "the first two"
+            elif prev in ("level", "levels", "lvl", "pain", "score", "vas", "nrs", "grade", "stage", "age", "aged",
+                          "bmi", "mai", "indicator", "or", "day", "pod", "version", "first", "last", "x") or (
+                    prev in ("and", ",", "&") and i >= 2 and plain[i - 2].kind == "num" and plain[i - 2].used):
+                s.used = True  # "level 3 visit", "MAI 3", "1 unit or 2", "day 5 after", "for levels 3 and 4"
+            elif nxt is not None and nxt.kind == "pct":
+                s.used = True  # "60-70% relief": a range
             elif nxt is not None and (nxt.text.lower() in AGE_WORDS or (nxt.kind == "punct" and nxt.value == ")"
                                                                          and (i == 0 or prev in (".", ":", ","))) or
                                       (nxt.kind == "punct" and nxt.value == "-" and i + 2 < len(plain)
