@@ -30,7 +30,8 @@ SEQUENCE_CUES = frozenset({"after", "following"})
 SYMPTOM_WORDS = frozenset({"leg", "legs", "arm", "arms", "hand", "foot", "sided", "radicular", "radiculopathy",
                            "sciatica", "symptoms", "sx", "radiating", "buttock"})  # "for her right leg radic sx"
 NOTE_WORDS = frozenset({"says", "said", "note", "documents", "documented", "dictated", "states", "report"})
-INTENDED_WORDS = frozenset({"scheduled", "planned", "consented", "booked"})  # "scheduled bilateral, right only": no conflict
+# "scheduled bilateral, right side only": what was intended, then what was done; no conflict
+INTENDED_WORDS = frozenset({"scheduled", "planned", "consented", "booked"})
 PROCEDURE_NOUNS = frozenset({"procedure", "procedures", "injection", "injections", "shot", "it"})
 VAGUE_NOUNS = frozenset({"procedure", "procedures", "thing", "things", "stuff"})  # no act named
 CODE_NOUNS = frozenset({"code", "codes", "cpt", "cpts"})  # "the arthrocentesis codes": a code family named
