@@ -79,6 +79,16 @@ def _key(line: ClaimLine, sides: bool) -> tuple[str, frozenset[str]]:
     return line.code, frozenset(m for m in line.modifiers if sides or m not in SIDES)
 
 
+def _as_engine_x(proposed: list[ClaimLine], engine: list[ClaimLine]) -> list[ClaimLine]:
+    """A proposed 59 where the engine's line of that code carries XE/XS/XP/XU is that choice: NCCI accepts 59 or an
+    X modifier to bypass an edit (the engine notes the more specific one); a different X modifier is not."""
+    out = []
+    for ln in proposed:
+        x = next((m for e in engine if e.code == ln.code for m in e.modifiers if m in X_MODIFIERS and m != "59"), None)
+        out.append(ln.with_modifiers(x, drop=("59",)) if "59" in ln.modifiers and x else ln)
+    return out
+
+
 def bag(lines: list[ClaimLine], sides: bool = False) -> Counter[tuple[str, frozenset[str]]]:
     """Lines as a multiset of (code, modifiers) with their units; RT/LT ignored unless `sides`."""
     out: Counter[tuple[str, frozenset[str]]] = Counter()
@@ -314,8 +324,8 @@ def verdict_for(proposal: Proposal, recommended: list[ClaimLine], rec: Recommend
     if proposal.kind == "modifier" and not proposal.lines:
         return "conditional", ["no line to put the modifier on"], []
     assert checked is not None
-    proposed = proposal.lines
     corrected = checked.claim
+    proposed = _as_engine_x(proposal.lines, corrected)
     bare: set[str] = set()
     if proposal.kind == "em25":
         # "Can I bill 99213?" asks whether the E/M is billable; the 25 it needs is part of billing it

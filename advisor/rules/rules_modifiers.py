@@ -72,7 +72,8 @@ def x_prefer_xs(ctx: Ctx) -> None:
         if ctx.medicare:
             ctx.add(f"{line.code}-59: Medicare prefers the specific X modifier. For a separate site or structure use "
                     "XS (XE separate encounter, XP separate practitioner, XU unusual non-overlapping service); use "
-                    "RT/LT instead when they describe the difference.", [line.code], confidence="secondary")
+                    "RT/LT instead when they describe the difference (59 is still accepted).", [line.code],
+                    severity="info", confidence="secondary")
             ctx.replace(line, line.with_modifiers("XS", drop=("59",)))
         else:
             ctx.add(f"{line.code}-59: some commercial payers accept XS (separate site); check the payer's policy.",

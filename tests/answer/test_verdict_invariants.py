@@ -64,6 +64,14 @@ def _bag(lines: list[ClaimLine], sides: bool) -> Counter[tuple[str, frozenset[st
     return out
 
 
+def _generic_59(proposed: list[ClaimLine], engine: list[ClaimLine]) -> list[ClaimLine]:
+    """A proposed 59 stands for the X modifier the engine put on that code (NCCI Policy Manual Ch. I: 59 or an
+    X{EPSU} modifier bypasses an edit); XU proposed where the engine has XS stays a difference."""
+    xs = {e.code: m for e in engine for m in e.modifiers if m in ("XE", "XS", "XP", "XU")}
+    return [ln.with_modifiers(xs[ln.code], drop=("59",)) if "59" in ln.modifiers and ln.code in xs else ln
+            for ln in proposed]
+
+
 def _family(code: str, catalog: Catalog) -> str:
     info = catalog.code(code)
     return info.family if info else code
@@ -106,7 +114,7 @@ def violations(reading: Reading, encounter: Encounter, decision: Decision, catal
     checked = check(in_context(proposal, recommended, catalog), encounter.facts, catalog)
     sides = any(m in SIDES for ln in proposal.lines for m in ln.modifiers)
     bare = {ln.code for ln in proposal.lines if proposal.kind == "em25" and is_em_code(ln.code) and not ln.modifiers}
-    proposed = [ln for ln in proposal.lines if ln.code not in bare]
+    proposed = _generic_59([ln for ln in proposal.lines if ln.code not in bare], checked.claim)
     corrected = [ln for ln in checked.claim if ln.code not in bare]
     lost = list((_bag(proposed, sides) - _bag(corrected, sides)).elements())
     lost_codes = {code for code, _ in lost} | {c for c in bare if not any(ln.code == c for ln in checked.claim)}
