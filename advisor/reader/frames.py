@@ -372,6 +372,8 @@ class Grammar:
         injection", "declined the RFA", "not a facet"), or when it closes a clause about the procedure ("the RFA was
         cancelled", "not done"); "no contrast allergy" or "not pregnant" negate something else."""
         chunk = next(c for c in draft.chunks if cue in c.spans)
+        if _side_level_refused(draft, chunk):
+            return False  # "(left L5-S1 was skipped, hardware)": one side of one level, not the procedure
         after = [s for s in chunk.spans[chunk.spans.index(cue) + 1:] if s.kind not in ("filler", "punct")
                  and not (s.kind == "cue" and s.value in ("present", "neutral"))]  # "cancelled today"
         before = [s for s in chunk.spans[:chunk.spans.index(cue)] if s.kind not in ("filler", "punct")]
@@ -543,6 +545,18 @@ class Grammar:
                         waiting += names
                     else:
                         per_side.setdefault(current, set()).update(names)
+        for chunk in (c for c in draft.chunks if _side_level_refused(draft, c)):
+            last_level = max(i for i, x in enumerate(chunk.spans) if x.kind == "level")
+            at = max((i for i, x in enumerate(chunk.spans[:last_level]) if x.kind == "side"), default=None)
+            if at is None:
+                continue
+            side = chunk.spans[at].value
+            for s in (x for x in chunk.spans[at:] if x.kind == "level"):  # the levels the refused side names
+                for name in s.value["names"]:
+                    if name in per_side.get("bilateral", set()) and side in ("left", "right"):
+                        per_side["bilateral"].discard(name)
+                        per_side.setdefault("right" if side == "left" else "left", set()).add(name)
+                    per_side.get(side, set()).discard(name)
         unsided = bool(waiting)
         narrowed = any(s.text.lower() == "only" for s in draft.spans("word"))
         for side in ("left", "right"):  # "ordered bilateral L4-5, ... only the right L4-5 was done"
@@ -761,6 +775,17 @@ def _denied_sides(draft: Draft) -> list[Span]:
                 words[1].value == "negated" and not any(w.kind in ("family", "level", "anat") for w in words):
             out.append(words[0])  # "..., left side was not done", "the right side was aborted before any needle"
     return out
+
+
+def _side_level_refused(draft: Draft, chunk: Chunk) -> bool:
+    """'L4-5 both sides and L5-S1 on the right (left L5-S1 was skipped)': a later chunk naming a side and a level
+    that a negation follows, while other chunks name levels of the procedure."""
+    if chunk is draft.chunks[0] or not chunk.of("side") or not chunk.of("level"):
+        return False
+    negation = [i for i, s in enumerate(chunk.spans) if s.kind == "cue" and s.value == "negated"]
+    level = [i for i, s in enumerate(chunk.spans) if s.kind == "level"]
+    return bool(negation) and min(negation) > max(level) and any(
+        c is not chunk and c.of("level") for c in draft.chunks)
 
 
 def _refused_sides(draft: Draft) -> set[str]:
