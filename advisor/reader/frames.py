@@ -336,7 +336,8 @@ class Grammar:
                 for s in c.of("cue"):
                     s.used = True
             return "mentioned"  # "is the knee major for the arthrocentesis codes?": a code family, not a service
-        anchored = any(s.kind == "cue" and s.value in ("present", "repeat") for s in head.spans)
+        anchored = any(s.kind == "cue" and s.value in ("present", "repeat") for s in head.spans) or any(
+            s.kind == "ordinal" and (s.value or {}).get("n", 0) >= 2 for s in head.spans)  # "2nd MBB, the 1st ..."
         cues = [s for c in draft.chunks for s in c.of("cue")
                 if (c is head or c.called_off
                     or not (anchored or (c.of("pct") and s.value == "historical" and self._own_subject(c))))

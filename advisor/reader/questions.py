@@ -50,7 +50,8 @@ def question_type(spans: list[Span], vocab: Vocabulary) -> QuestionType:
         if _is_choice(last):
             return "wh"
         asked = sentence[-1].kind == "punct" and sentence[-1].value == "?"
-        if any(_opens_yes_no(c, vocab) for c in clauses) or (asked and _tag_ending(last, vocab)) or \
+        openers = clauses if asked else clauses[:1]  # "..., not addressed today, will see ortho." asks nothing
+        if any(_opens_yes_no(c, vocab) for c in openers) or (asked and _tag_ending(last, vocab)) or \
                 _confirm(sentence, vocab) or any(_proposes(c) for c in clauses):
             return "yes_no"
         if sentence[-1].kind == "punct" and sentence[-1].value == "?":

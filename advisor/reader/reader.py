@@ -73,7 +73,7 @@ def read(question: str, catalog: Catalog) -> Reading:
     _facts(reading, spans, catalog, frames)
     if past:  # codes of earlier or planned procedures, and of clauses about the past ("after a 64635")
         reading.facts["past_codes"] = sorted(past)
-    if reading.facts.get("days_since_global_procedure") is not None:
+    if reading.facts.get("days_since_global_procedure") is not None and reading.em is not None:
         for frame in reading.frames:  # "seen 6 days after the RFA": the procedure is the earlier one
             if frame.status == "done" and not frame.today:
                 frame.status = "historical"
@@ -645,6 +645,10 @@ def _place_numbers(reading: Reading, spans: list[Span], vocab: Vocabulary) -> No
                 nxt.kind == "count" and nxt.value == "region")  # "a 20552 for each area": the regions are named
         elif s.kind == "ordinal":
             s.used = True
+        elif s.kind == "vague":  # "several new complaints": not a count of anything billed
+            s.used = not any(x.kind in ("anat", "family", "act", "level") or (
+                x.kind == "count" and x.value in ("level", "joint", "muscle", "injection", "nerve"))
+                for x in plain[i + 1:i + 4])
         elif s.kind == "anat" and vocab.registry.anatomy[s.value].generic:
             s.used = True  # "the second joint", "these muscles": a reference, not a new site
 
