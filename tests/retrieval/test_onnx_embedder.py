@@ -26,13 +26,13 @@ QUESTIONS = ["bilateral L4-5 L5-S1 medial branch block, how many units?", "Is 02
 
 
 @pytest.fixture(scope="module")
-def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("models") / "onnx"
+def cache_dir(onnx_model_cache: Path) -> Path:
+    return onnx_model_cache / "onnx"
 
 
 @pytest.fixture(scope="module")
 def onnx(cache_dir: Path) -> OnnxEmbedder:
-    return OnnxEmbedder(MODEL, cache_dir)  # exports the model (child process) into the fresh cache
+    return OnnxEmbedder(MODEL, cache_dir)  # exports the model (child process) unless the session did already
 
 
 @pytest.fixture(scope="module")
