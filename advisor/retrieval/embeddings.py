@@ -37,7 +37,7 @@ class Embedder(Protocol):
 
 
 class QueryCache:
-    """A small thread-safe LRU of query vectors: coders repeat the same questions, the model costs ~15 ms each."""
+    """A small thread-safe LRU of query vectors: coders repeat the same questions, the model costs 3-15 ms each."""
 
     def __init__(self, size: int = QUERY_CACHE_SIZE) -> None:
         self.size = size
