@@ -115,7 +115,7 @@ class RetrievalService:
         """Build the index in a daemon thread so startup (and /healthz) never waits for the model."""
         if self._searcher is not None or self.building_in_background:
             return
-        self.status = "building"
+        self.status, self.progress = "building", BuildProgress("starting", started=time.monotonic())
         log.info("guidance index: checking / building in the background (answers come from the rules meanwhile)")
 
         def run() -> None:
