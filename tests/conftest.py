@@ -141,3 +141,12 @@ def session_server_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator
     yield make
     for server in made:
         server.stop()
+
+
+# --------------------------------------------------------------------------- the real model on ONNX Runtime
+
+
+@pytest.fixture(scope="session")
+def onnx_model_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A model cache (ADVISOR_MODEL_CACHE_DIR) shared by the session: the ONNX export runs once, not per test."""
+    return tmp_path_factory.mktemp("model-cache")

@@ -8,6 +8,7 @@ import { closeCitation, isCitationOpen } from "./citations.js";
 import { formatLine } from "./claims.js";
 import { $ } from "./dom.js";
 import { activeConversation, closeSidebar, initHistory, isSidebarOpen } from "./history.js";
+import { watchIndex } from "./indexstatus.js";
 import { initKnowledge, loadDocs } from "./knowledge.js";
 import { renderMarkdown } from "./markdown.js";
 import { sanitizeHtml } from "./sanitize.js";
@@ -75,6 +76,7 @@ initHistory({ open: openConversation, newChat });
 openFromHash();
 window.addEventListener("hashchange", openFromHash);
 mountAudit($("#audit-root"));
+watchIndex($("#index-banner"));
 
 // For tests and debugging in the console (pure functions only).
 window.AdvisorUI = Object.freeze({ renderMarkdown, sanitizeHtml, splitClaimText, formatLine });

@@ -15,7 +15,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from langchain_core.runnables import Runnable, RunnableLambda
 
@@ -28,6 +28,9 @@ from advisor.errors import NotFound
 from advisor.reader.encounter import to_encounter
 from advisor.reader.followup import is_follow_up, merge, read_question
 from advisor.settings import Settings
+
+if TYPE_CHECKING:
+    from advisor.services import Services
 
 log = logging.getLogger("advisor.answer")
 Event = Callable[[str, dict[str, Any]], None]
@@ -94,12 +97,14 @@ class AnswerPipeline:
 
     def __init__(self, settings: Settings, catalog: Callable[[], Any] | Any,
                  searcher: Callable[[], Any] | Any | None = None,
-                 store: ConversationStoreLike | None = None, engine: Any = None) -> None:
+                 store: ConversationStoreLike | None = None, engine: Any = None,
+                 index_notice: Callable[[], str | None] | None = None) -> None:
         from advisor.answer.engines import make_engine
 
         self.settings = settings
         self._catalog = catalog
         self._searcher = searcher
+        self._index_notice = index_notice
         self.store = store if store is not None else MemoryStore()
         self.engine = engine or make_engine(settings)
         # from an understanding on: the chain after reading, also run on its own for a coder's correction
@@ -119,13 +124,17 @@ class AnswerPipeline:
 
     @property
     def searcher(self) -> Any | None:
-        """The hybrid searcher, resolved on first use (a factory lets the app build it lazily)."""
+        """The hybrid searcher, resolved on first use (a factory lets the app build it lazily; while the factory
+        returns None, the index is still building and it is asked again on the next question)."""
         if callable(self._searcher) and not hasattr(self._searcher, "search"):
             try:
-                self._searcher = self._searcher()
+                found = self._searcher()
             except Exception as exc:  # noqa: BLE001 - answers still come from the rules without passages
                 log.warning("retrieval unavailable (%s); answering without citations", type(exc).__name__)
-                self._searcher = None
+                found = self._searcher = None
+            if found is None:
+                return None
+            self._searcher = found
         return self._searcher
 
     def section(self, ref: str) -> Any:
@@ -178,8 +187,11 @@ class AnswerPipeline:
     def _retrieve(self, state: dict[str, Any]) -> dict[str, Any]:
         u: Understanding = state["understanding"]
         decision = state["decision"]
-        if decision is None or u.reading.kind == "unsupported" or self.searcher is None:
+        if decision is None or u.reading.kind == "unsupported":
             return state | {"passages": []}
+        if self.searcher is None:
+            notice = self._index_notice() if self._index_notice is not None else None
+            return state | {"passages": [], "index_notice": notice}
         query = search_query(state["request"].question, u, decision.claim, decision.findings)
         try:
             passages = self.searcher.search(query, k=5)
@@ -205,7 +217,8 @@ class AnswerPipeline:
             claim=decision.claim if decision else [], findings=decision.findings if decision else [],
             citations=citations, lookup=decision.lookup if decision else [], questions=list(u.reading.questions),
             engine=composed.engine or self.engine.name, engine_label=composed.engine_label or self.engine.label,
-            notice=composed.notice, knowledge_version=self.knowledge_version(), understanding=u,
+            notice=" ".join(n for n in (state.get("index_notice"), composed.notice) if n) or None,
+            knowledge_version=self.knowledge_version(), understanding=u,
             understood=view_of(u, self.catalog),
         )
         return state | {"answer": answer}
@@ -251,17 +264,9 @@ class AnswerPipeline:
         return answer
 
 
-def make_pipeline(services: Any) -> AnswerPipeline:
-    """The app's pipeline over its services (catalog, searcher, store), built lazily by Services.answerer."""
-    settings = services.settings
-
-    def searcher() -> Any:
-        existing = getattr(type(services), "searcher", None)
-        if existing is not None:
-            return services.searcher
-        from advisor.retrieval.search import Searcher
-
-        return Searcher.open(settings)
-
-    store = getattr(services, "store", None)
-    return AnswerPipeline(settings, lambda: services.catalog, searcher=searcher, store=store)
+def make_pipeline(services: Services) -> AnswerPipeline:
+    """The app's pipeline over its services (catalog, searcher, store), built lazily by Services.answerer. While the
+    server's startup build of the index runs, questions are answered by the rules at once, with a notice."""
+    retrieval = services.retrieval
+    return AnswerPipeline(services.settings, lambda: services.catalog, searcher=retrieval.searcher_if_ready,
+                          store=services.store, index_notice=retrieval.notice)

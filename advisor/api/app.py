@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from fastapi import FastAPI
 
 from advisor import __version__
@@ -21,9 +23,22 @@ from advisor.services import Services
 from advisor.settings import Settings, get_settings
 
 
+def log_to_stderr() -> None:
+    """Send advisor.* INFO lines (the index build's progress, one line per answer) to the server log: uvicorn sets
+    up only its own loggers. Left alone when the host process configured logging itself."""
+    logger = logging.getLogger("advisor")
+    if logger.handlers or logging.getLogger().handlers:
+        return
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(levelname)s:     %(name)s: %(message)s"))
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+
+
 def create_app(settings: Settings | None = None, services: Services | None = None) -> FastAPI:
     """Build the app around one Services object (tests pass their own settings or services)."""
     settings = settings or get_settings()
+    log_to_stderr()
     app = FastAPI(
         title="Pain Coding Advisor",
         version=__version__,

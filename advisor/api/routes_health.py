@@ -1,6 +1,8 @@
-"""Liveness: 200 once the catalog is loaded and the app can answer checks."""
+"""Liveness: 200 once the catalog is loaded and the app can answer checks; also how far the index build is."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from fastapi import APIRouter
 
@@ -11,6 +13,11 @@ router = APIRouter(tags=["health"])
 
 
 @router.get("/healthz")
-def healthz(services: ServicesDep) -> dict[str, str]:
-    return {"status": "ok", "version": __version__, "catalog": services.catalog.version,
-            "index": services.retrieval.status}  # fmt: skip
+def healthz(services: ServicesDep) -> dict[str, Any]:
+    """`index` is idle | building | ready | error; `index_build` has the phase, chunks embedded and percent."""
+    retrieval = services.retrieval
+    build = retrieval.progress.as_dict()
+    if retrieval.error:
+        build["error"] = retrieval.error
+    return {"status": "ok", "version": __version__, "catalog": services.catalog.version, "index": retrieval.status,
+            "index_build": build}  # fmt: skip

@@ -37,7 +37,7 @@ def eval_cmd(
     no_baseline: Annotated[bool, typer.Option("--no-baseline", help="Skip the retrieval-only baseline.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress on stderr.")] = False,
     threads: Annotated[int, typer.Option("--threads", min=0, help="torch threads for the embedding model "
-                                                                  "(0 = torch's default).")] = 1,
+                                         "(sentence-transformers only; 0 = torch's default).")] = 1,
 ) -> None:
     """Score the answer engine on eval/cases (and the rules engine on eval/checks.yaml) against a retrieval-only
     baseline: accuracy, verdicts, claim lines, citations, per tag, latency, every failure."""
@@ -57,7 +57,8 @@ def eval_cmd(
     except AdvisorError as exc:
         _fail(exc.message)
     label = str(cases) if cases is not None else split
-    limit_threads(threads)
+    if services.settings.embedder == "sentence-transformers":  # ONNX Runtime sets its own threads; no torch import
+        limit_threads(threads)
     if perturb:
         consistency = run_perturb(services, ask_cases) | {"split": label}
         if as_json:

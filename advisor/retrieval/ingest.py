@@ -156,7 +156,8 @@ def ingest(
     return report
 
 
-def ensure_index(settings: Settings, embedder: Embedder, store: VectorStore) -> IngestReport | None:
+def ensure_index(settings: Settings, embedder: Embedder, store: VectorStore,
+                 progress: Progress | None = None) -> IngestReport | None:
     """Build or update the index if it is missing, stale, incomplete or built by another model; None if current.
 
     A broken knowledge file does not take a working index down: it is logged and the old index is served.
@@ -166,7 +167,7 @@ def ensure_index(settings: Settings, embedder: Embedder, store: VectorStore) -> 
         current = knowledge_version(load_knowledge(settings.knowledge_dir)) if ready else None
         if ready and store.manifest().get("knowledge_version") == current:
             return None
-        return ingest(settings, embedder=embedder, store=store)
+        return ingest(settings, embedder=embedder, store=store, progress=progress)
     except DataError as exc:
         if not ready:
             raise

@@ -19,7 +19,7 @@ from pydantic import BaseModel
 from advisor.errors import InvalidInput
 from advisor.retrieval.chunking import Chunk
 from advisor.retrieval.embeddings import Embedder, make_embedder
-from advisor.retrieval.ingest import ensure_index
+from advisor.retrieval.ingest import Progress, ensure_index
 from advisor.retrieval.store import VectorStore, chunk_from_record
 from advisor.retrieval.text import Shorthand, curated_shorthand, extract_codes, extract_modifiers, tokenize
 from advisor.settings import Settings
@@ -133,11 +133,12 @@ class Searcher:
 
     @classmethod
     def open(cls, settings: Settings, embedder: Embedder | None = None, store: VectorStore | None = None,
-             shorthand: Shorthand | None = None) -> Searcher:
-        """A searcher over an index that exists: built (or updated) first if missing or stale."""
+             shorthand: Shorthand | None = None, progress: Progress | None = None) -> Searcher:
+        """A searcher over an index that exists: built (or updated) first if missing or stale; `progress` hears
+        (chunks embedded, total) while it builds."""
         embedder = embedder or make_embedder(settings)
         store = store or VectorStore(settings)
-        ensure_index(settings, embedder, store)
+        ensure_index(settings, embedder, store, progress)
         return cls(settings, embedder, store, shorthand)
 
     @property

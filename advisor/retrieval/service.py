@@ -1,14 +1,17 @@
 """The app's retrieval backend: builds the index once (in the background at startup), then serves searches.
 
-Kept apart from Services so the app can report progress (/healthz `index`) while the first build runs,
-and so a failed build (a broken knowledge file) is retried on the next request instead of being cached.
+Kept apart from Services so the app can report progress (/healthz `index`, `index_build`, the server log) while
+the first build runs, so answers need not wait for it (`searcher_if_ready`), and so a failed build (a broken
+knowledge file) is retried on the next request instead of being cached.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from typing import TYPE_CHECKING
+import time
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING, Any
 
 from advisor.errors import AdvisorError
 from advisor.settings import Settings
@@ -17,6 +20,30 @@ if TYPE_CHECKING:
     from advisor.retrieval.search import Searcher
 
 log = logging.getLogger("advisor.retrieval")
+
+LOG_STEP = 10  # the server log prints the build's progress every this many percent
+
+
+@dataclass
+class BuildProgress:
+    """Where a build is: `phase` loading the model | embedding | indexing | ready | error; chunks embedded so far."""
+
+    phase: str = "idle"
+    done: int = 0
+    total: int = 0
+    started: float = 0.0
+
+    @property
+    def percent(self) -> int:
+        """Embedding is nearly all of a build's time, so it alone moves the percentage (100 only when ready)."""
+        if self.phase == "ready":
+            return 100
+        return min(99, 100 * self.done // self.total) if self.total else 0
+
+    def as_dict(self) -> dict[str, Any]:
+        elapsed = round(time.monotonic() - self.started, 1) if self.started else 0.0
+        return {**{k: v for k, v in asdict(self).items() if k != "started"}, "percent": self.percent,
+                "seconds": elapsed}  # fmt: skip
 
 
 class RetrievalService:
@@ -29,6 +56,7 @@ class RetrievalService:
         self._thread: threading.Thread | None = None
         self.status = "idle"
         self.error: str | None = None
+        self.progress = BuildProgress()
 
     def searcher(self) -> Searcher:
         """The searcher, building or updating the index first if needed (blocks while a build runs)."""
@@ -39,22 +67,56 @@ class RetrievalService:
                 from advisor.retrieval.search import Searcher
 
                 self.status = "building"
+                self.progress = BuildProgress("loading the model", started=time.monotonic())
                 try:
-                    self._searcher = Searcher.open(self.settings)
+                    self._searcher = Searcher.open(self.settings, progress=self._on_progress)
                 except AdvisorError as exc:
-                    self.status, self.error = "error", exc.message
+                    self._failed(exc.message)
                     raise
                 except Exception as exc:
-                    self.status, self.error = "error", f"{type(exc).__name__}: {exc}"
+                    self._failed(f"{type(exc).__name__}: {exc}")
                     raise
-                self.status, self.error = "ready", None
+                self.status, self.error, self.progress.phase = "ready", None, "ready"
+                log.info("guidance index ready: %d chunks (%.1f s)", self._searcher.size,
+                         time.monotonic() - self.progress.started)  # fmt: skip
         return self._searcher
+
+    def _failed(self, message: str) -> None:
+        self.status, self.error, self.progress.phase = "error", message, "error"
+
+    def _on_progress(self, done: int, total: int) -> None:
+        """Ingest's callback: chunks embedded so far; logs every LOG_STEP percent."""
+        before = self.progress.percent
+        self.progress.phase = "embedding" if done < total else "indexing"
+        self.progress.done, self.progress.total = done, total
+        if self.progress.percent // LOG_STEP > before // LOG_STEP or done == total:
+            log.info("guidance index building: %d%% (%d/%d chunks embedded)", 100 * done // max(1, total), done, total)
+
+    def searcher_if_ready(self) -> Searcher | None:
+        """The searcher, or None while a background build runs (answers go ahead without passages meanwhile).
+
+        Without a background build (the CLI, the evaluation) this builds and waits, like `searcher()`."""
+        if self._searcher is not None or not self.building_in_background:
+            return self.searcher()
+        return None
+
+    @property
+    def building_in_background(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def notice(self) -> str | None:
+        """What an answer tells the user while the index builds, e.g. 'Guidance index building, 40%; ...'."""
+        if self._searcher is not None or not self.building_in_background:
+            return None
+        return (f"Guidance index building, {self.progress.percent}%: this answer comes from the rules engine; "
+                "search citations will follow once the index is ready.")  # fmt: skip
 
     def start_background(self) -> None:
         """Build the index in a daemon thread so startup (and /healthz) never waits for the model."""
-        if self._searcher is not None or (self._thread is not None and self._thread.is_alive()):
+        if self._searcher is not None or self.building_in_background:
             return
-        self.status = "building"
+        self.status, self.progress = "building", BuildProgress("starting", started=time.monotonic())
+        log.info("guidance index: checking / building in the background (answers come from the rules meanwhile)")
 
         def run() -> None:
             try:
