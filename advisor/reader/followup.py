@@ -12,7 +12,8 @@ from advisor.rules.catalog import Catalog
 
 OPENERS = (("what", "if"), ("what", "about"), ("how", "about"), ("and",), ("with",), ("without",), ("plus",),
            ("also",), ("same",), ("now",), ("instead",), ("but",), ("then",), ("ok", "and"), ("so", "what"),
-           ("sorry",), ("correction",), ("actually",), ("update",), ("wait",), ("oops",), ("my", "mistake"))
+           ("sorry",), ("correction",), ("actually",), ("update",), ("wait",), ("oops",), ("my", "mistake"),
+           ("nope",), ("yep",), ("yeah",), ("yes",), ("ok",), ("okay",))
 ADDING = frozenset({"also", "too", "add", "adding", "another", "plus", "additionally", "as well"})
 SHORT = 14
 
@@ -57,6 +58,12 @@ def merge(previous: Reading, current: Reading, catalog: Catalog) -> Reading:
     merged = current.model_copy(deep=True)
     merged.follow_up = True
     merged.facts = {**previous.facts, **current.facts}
+    if previous.lookup is not None and current.lookup is None and current.lines and current.question_type != \
+            "statement" and not any(s.kind in ("family", "act", "anat") for s in current.spans):
+        # "what's the MUE on 64636?" then "and 64635?": the same look-up for another code
+        merged.lookup = previous.lookup.model_copy(update={"codes": list(dict.fromkeys(ln.code for ln in current.lines))})
+        merged.frames = []
+        return finish(merged, catalog)
     words = set(_words(current))
     adding = bool(ADDING & words) or "as well" in " ".join(_words(current))
     grammar = Grammar(catalog.registry)

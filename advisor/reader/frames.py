@@ -409,7 +409,8 @@ class Grammar:
         frame.laterality = self._laterality(draft)
         noted = {s.value for c in draft.chunks[1:] if any(w.text.lower() in NOTE_WORDS for w in c.spans)
                  for s in c.of("side")} & {"left", "right"}
-        said = {s.value for s in draft.chunks[0].of("side") if _next_word(draft.chunks[0], s) not in SYMPTOM_WORDS}
+        head = draft.chunks[0] if draft.chunks else Chunk([], 0)  # attributes read for a code have no chunks
+        said = {s.value for s in head.of("side") if _next_word(head, s) not in SYMPTOM_WORDS}
         said -= _refused_sides(draft)
         if noted and said & {"left", "right"} and not noted & said and "bilateral" not in said:
             frame.candidates = [f"side: {'/'.join(sorted(said))} in the question, {'/'.join(sorted(noted))} in the "

@@ -137,3 +137,15 @@ def test_a_question_that_corrects_itself_keeps_the_correction(catalog, claim_of,
 def test_a_question_without_a_correction_reads_as_one(catalog) -> None:
     question = "right knee injection without ultrasound, commercial"
     assert read_question(question, catalog).model_dump() == read(question, catalog).model_dump()
+
+
+def test_a_code_alone_after_a_look_up_asks_the_same_look_up(catalog) -> None:
+    reading = conversation(catalog, "what's the MUE on 64636?", "and 64635?")
+    assert reading.kind == "lookup"
+    assert reading.lookup is not None and reading.lookup.fields == ["mue"] and reading.lookup.codes == ["64635"]
+
+
+def test_nope_opens_a_correction_of_the_previous_turn(catalog, claim_of) -> None:
+    reading = conversation(catalog, "bilateral knee injections, no imaging, commercial. codes?",
+                           "nope, sorry - she only came in for the knees, nothing else was addressed. final claim?")
+    assert reading.confident and claim_of(reading) == ["20610-50"]
