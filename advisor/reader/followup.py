@@ -61,7 +61,8 @@ def merge(previous: Reading, current: Reading, catalog: Catalog) -> Reading:
     if previous.lookup is not None and current.lookup is None and current.lines and current.question_type != \
             "statement" and not any(s.kind in ("family", "act", "anat") for s in current.spans):
         # "what's the MUE on 64636?" then "and 64635?": the same look-up for another code
-        merged.lookup = previous.lookup.model_copy(update={"codes": list(dict.fromkeys(ln.code for ln in current.lines))})
+        codes = list(dict.fromkeys(ln.code for ln in current.lines))
+        merged.lookup = previous.lookup.model_copy(update={"codes": codes})
         merged.frames = []
         return finish(merged, catalog)
     words = set(_words(current))
