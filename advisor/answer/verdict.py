@@ -394,6 +394,11 @@ def lookup_verdict(reading: Reading, facts: list[LookupFact]) -> Verdict | None:
         key = "addon" if fields == {"addon"} else "imaging_included"
         values = {f.value for f in facts if f.field == key}
         return "yes" if values == {"true"} else "no" if values == {"false"} else None
+    asks_50 = "50" in reading.lookup.modifiers or any(s.kind == "lookup" and "50" in s.text.split()
+                                                       for s in reading.spans)
+    if "bilateral" in fields and asks_50:  # "Can 62323 ever take modifier 50?": the bilateral indicator says
+        values = {str(f.value) for f in facts if f.field == "bilateral"}
+        return "yes" if values and values <= {"1", "3"} else "no" if values and not values & {"1", "3"} else None
     return None
 
 
