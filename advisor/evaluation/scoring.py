@@ -75,6 +75,12 @@ def forbidden(produced: ClaimLine, pattern_text: str, expected_codes: frozenset[
     return produced.units == pattern.units
 
 
+def _fact_text(value: Any) -> str:
+    """A look-up value as compared: lower case, numbers by value ('010' global days is 10)."""
+    text = str(value).lower()
+    return str(int(text)) if text.isdigit() else text
+
+
 def citation_hit(citations: Iterable[Any], words: Sequence[str]) -> bool:
     """At least one citation whose title + section + text contains every word (case-insensitive)."""
     wanted = [w.lower() for w in words]
@@ -181,8 +187,8 @@ def score_answer(case: AskCase, answer: Any) -> CaseResult:
         kinds.append(f"kind {case.kind}->{answer_kind}")
     facts = list(getattr(answer, "lookup", []) or [])
     for name, value in case.lookup.items():
-        want = str(value).lower()
-        values = [str(_get(f, "value")).lower() for f in facts if _get(f, "field") == name]
+        want = _fact_text(value)
+        values = [_fact_text(_get(f, "value")) for f in facts if _get(f, "field") == name]
         if want not in values:
             problems.append(f"look-up {name} {values or 'missing'}, expected {want}")
             kinds.append(f"look-up {name}")

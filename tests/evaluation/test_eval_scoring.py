@@ -165,3 +165,17 @@ def test_a_yes_no_case_without_lines_asserts_only_its_verdict() -> None:
     assert not score_answer(unasserted, ans("62323", verdict="yes")).passed
     stated = AskCase.model_validate(base | {"verdict": "no", "lines": []})  # lines given: exactly none
     assert not score_answer(stated, ans("62323", verdict="no")).passed
+
+
+def test_look_up_numbers_compare_by_value() -> None:
+    @dataclass
+    class Fact:
+        field: str
+        value: str
+
+    c = case(kind="lookup", lookup={"global": 10})
+    answer = Ans([], kind="lookup")
+    answer.lookup = [Fact("global", "010")]  # type: ignore[attr-defined]
+    assert score_answer(c, answer).passed
+    answer.lookup = [Fact("global", "090")]  # type: ignore[attr-defined]
+    assert not score_answer(c, answer).passed
