@@ -338,6 +338,12 @@ def _em(drafts: list[Any], reading: Reading, spans: list[Span]) -> EMFrame | Non
     em_25 = "25" in reading.modifiers or any("25" in ln.modifiers and is_em_code(ln.code) for ln in reading.lines)
     if not codes and not visit and not em_25:  # "62323-25" puts 25 on a procedure: no visit is named
         return None
+    if not codes:  # "level 4 visit": 99214, or 99204 for a new patient
+        level = next((int(w) for s in spans if s.kind == "act" and s.value == "visit"
+                      for w in s.text.split() if w.isdigit() and 2 <= int(w) <= 5), None)
+        new = any(s.kind == "fact" and s.value == ("new_patient", True) for s in spans)
+        if level is not None:
+            codes = [f"9920{level}" if new else f"9921{level}"]
     return EMFrame(code=codes[0] if codes else None)
 
 

@@ -293,8 +293,8 @@ def _noun_after(tokens: list[Token], start: int, vocab: Vocabulary) -> str | Non
     for k in range(start, min(start + 5, len(tokens))):
         if tokens[k].norm in STOP_COUNT:
             break
-        if tokens[k].norm == "-":
-            continue
+        if tokens[k].norm in ("-", "+"):
+            continue  # "3+ months"
         phrase = _phrase(tokens, k, vocab)
         if phrase is not None and phrase[1][0] == "family":
             noun = "injection"  # "the 3rd SI joint injection", "6 trigger point injections": the procedure's count
