@@ -381,8 +381,10 @@ class Grammar:
         heads = ("family", "act", "anat", "level", "side", "region")
         if after and after[0].kind == "anat" and draft.family is not None:
             return self._own_target(draft.family, after[0])  # "not the joint itself" on a trigger point frame
-        if not after and before and before[-1].kind == "anat" and draft.family is not None and (
-                not self._own_target(draft.family, before[-1]) or draft.spans("level")):
+        earlier = [s for c in draft.chunks for s in c.spans if s.end <= cue.start and s.kind not in ("filler", "punct")]
+        last = before[-1:] or sorted(earlier, key=lambda s: s.start)[-1:]  # the words the negation closes
+        if not after and last and last[0].kind == "anat" and draft.family is not None and (
+                not self._own_target(draft.family, last[0]) or draft.spans("level")):
             return False  # "C3-4, C4-5 RFA (third occipital not done)": one target was not done, the levels were
         if after and after[0].kind == "side":
             return False  # "declined the left side": one side is not done, the procedure is (see _denied_side)
