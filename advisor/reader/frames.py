@@ -27,6 +27,8 @@ SEPARATOR_WORDS = frozenset({"and", "plus", "also", "then", "but", "&", "+", ","
 SPINAL_REGIONS = frozenset({"cervical", "thoracic", "lumbar", "sacral"})
 STATUS_RANK = {"negated": 4, "planned": 3, "historical": 2, "mentioned": 1}
 SEQUENCE_CUES = frozenset({"after", "following"})
+CALLED_OFF = frozenset({"cancelled", "canceled", "aborted", "postponed", "called out", "called out sick", "no-show",
+                        "no show", "rescheduled", "called off", "did not happen", "didn't happen", "never happened"})
 SYMPTOM_WORDS = frozenset({"leg", "legs", "arm", "arms", "hand", "foot", "sided", "radicular", "radiculopathy",
                            "sciatica", "symptoms", "sx", "radiating", "buttock"})  # "for her right leg radic sx"
 NOTE_WORDS = frozenset({"says", "said", "note", "documents", "documented", "dictated", "states", "report"})
@@ -339,7 +341,7 @@ class Grammar:
         anchored = any(s.kind == "cue" and s.value in ("present", "repeat") for s in head.spans) or any(
             s.kind == "ordinal" and (s.value or {}).get("n", 0) >= 2 for s in head.spans)  # "2nd MBB, the 1st ..."
         cues = [s for c in draft.chunks for s in c.of("cue")
-                if (c is head or c.called_off
+                if (c is head or c.called_off or s.text.lower() in CALLED_OFF
                     or not (anchored or (c.of("pct") and s.value == "historical" and self._own_subject(c))))
                 and not (s.text.lower() in RESULT_CUES and not c.of("pct"))]
         present = any(s.value == "present" for s in cues)
@@ -379,6 +381,8 @@ class Grammar:
                  and not (s.kind == "cue" and s.value in ("present", "neutral"))]  # "cancelled today"
         before = [s for s in chunk.spans[:chunk.spans.index(cue)] if s.kind not in ("filler", "punct")]
         heads = ("family", "act", "anat", "level", "side", "region")
+        if cue.text.lower() in CALLED_OFF and not any(s.kind in heads for s in chunk.spans):
+            return True  # "scheduled, but cancelled in pre-op", "called out sick, rescheduled"
         if after and after[0].kind == "anat" and draft.family is not None:
             return self._own_target(draft.family, after[0])  # "not the joint itself" on a trigger point frame
         earlier = [s for c in draft.chunks for s in c.spans if s.end <= cue.start and s.kind not in ("filler", "punct")]

@@ -281,6 +281,8 @@ def _number(text: str, tokens: list[Token], i: int, vocab: Vocabulary) -> tuple[
     elif tokens[i].norm.isdigit() and 1950 <= int(tokens[i].norm) <= 2099 and i and \
             tokens[i - 1].norm in YEAR_BEFORE:
         noun = "date"  # "laminectomy in 2019"
+    elif noun is None and i >= 1 and tokens[i - 1].norm in ("level", "lvl"):
+        noun = "grade"  # "level 4" (a visit level), not a count
     elif noun is None and i >= 2 and tokens[i - 1].norm in ("x", "\u00d7") and tokens[i - 2].norm == "(":
         noun = "injection"  # "R upper trapezius (x2)": needle sticks in that muscle, not a count of muscles
     return _span("num", {"n": _int(tokens[i].norm), "noun": noun}, text, tokens, i, i + 1), i + 1
