@@ -240,8 +240,18 @@ def _modifiers(spans: list[Span]) -> tuple[list[str], list[str]]:
             continue
         s.used = True  # a modifier named on its own is part of what the question proposes
         before = [x for x in plain[max(0, i - 2):i] if x.kind not in ("filler",)]
-        (aside if any(x.kind == "cue" and x.value == "negated" for x in before) else out).append(s.value)
+        left_off = [x.text.lower() for x in plain[i + 1:i + 2]] == ["off"] and any(
+            x.text.lower() in ("leave", "leaving", "left", "take", "took", "keep") for x in plain[max(0, i - 2):i])
+        (aside if _negated_before(before) or left_off else out).append(s.value)  # "I leave KX off"
     return list(dict.fromkeys(out)), list(dict.fromkeys(aside))
+
+
+WITHOUT_WORDS = frozenset({"without", "w/o", "minus", "except"})
+
+
+def _negated_before(before: list[Span]) -> bool:
+    """'no separate 77003', 'without KX', 'not 20611': the code or modifier is named as left out."""
+    return any((x.kind == "cue" and x.value == "negated") or x.text.lower() in WITHOUT_WORDS for x in before)
 
 
 def _drop_unsupported(frames: list[Frame], drafts: list[Any], reading: Reading) -> list[Frame]:
@@ -293,6 +303,9 @@ def _lines(spans: list[Span], catalog: Catalog, past: set[str]) -> list[ClaimLin
         if s.kind != "code":
             continue
         before = plain[i - 1].text.lower() if i else ""
+        if _negated_before([x for x in plain[max(0, i - 2):i] if x.kind != "filler"]) and before != "x":
+            s.used = True  # "27096 only, no separate 77003": named as not billed
+            continue
         if before in IDENTIFIER_WORDS or s.value["code"] in past or _in_past_clause(plain, i):
             s.used = True
             if before not in IDENTIFIER_WORDS:
