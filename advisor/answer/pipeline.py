@@ -23,7 +23,7 @@ from advisor.answer.compose import Composed, search_query
 from advisor.answer.lookup import answer_lookup
 from advisor.answer.model import Answer, AskRequest, Understanding
 from advisor.answer.understood import view_of
-from advisor.answer.verdict import Decision, decide, lookup_verdict
+from advisor.answer.verdict import Decision, decide, lookup_verdict, unsupported_verdict
 from advisor.errors import NotFound
 from advisor.reader.encounter import to_encounter
 from advisor.reader.followup import is_follow_up, merge, read_question
@@ -175,7 +175,7 @@ class AnswerPipeline:
         if reading.kind == "out_of_scope":
             return state | {"decision": None}
         if reading.kind == "unsupported":
-            return state | {"decision": Decision(None, None, [], [], None)}
+            return state | {"decision": Decision(None, None, [], [], unsupported_verdict(reading, self.catalog))}
         if reading.kind == "lookup" and reading.lookup is not None:
             facts = answer_lookup(reading, reading.lookup, self.catalog)
             return state | {"decision": Decision(None, None, [], [], lookup_verdict(reading, facts), lookup=facts)}

@@ -402,6 +402,14 @@ def lookup_verdict(reading: Reading, facts: list[LookupFact]) -> Verdict | None:
     return None
 
 
+def unsupported_verdict(reading: Reading, catalog: Catalog) -> Verdict | None:
+    """'Epidural blood patch: ok to use 64483?': a procedure outside the catalog asked about under a code of the
+    catalog is a No (that code describes another procedure); otherwise no verdict."""
+    proposed = [ln for ln in reading.lines if (info := catalog.code(ln.code)) is not None
+                and catalog.family(info.family).procedure]
+    return "no" if reading.question_type == "yes_no" and proposed else None
+
+
 def decide(reading: Reading, encounter: Encounter, catalog: Catalog) -> Decision:
     """Recommend (services described), check (lines proposed, on today's claim), then the verdict."""
     rec = recommend(encounter, catalog) if encounter.procedures or (encounter.em and encounter.em.code) else None

@@ -254,13 +254,21 @@ def _negated_before(before: list[Span]) -> bool:
     return any((x.kind == "cue" and x.value == "negated") or x.text.lower() in WITHOUT_WORDS for x in before)
 
 
+def _same_sentence(spans: list[Span], a: Span, b: Span) -> bool:
+    lo, hi = sorted((a.start, b.start))
+    return not any(s.kind == "punct" and s.value in (".", "?", "!", ";") and lo <= s.start < hi for s in spans)
+
+
 def _drop_unsupported(frames: list[Frame], drafts: list[Any], reading: Reading) -> list[Frame]:
     """A procedure named together with an unsupported one in the same words ('PRP injection into the knee',
     'botox piriformis injection', 'basivertebral nerve ablation') is that procedure: not coded as its neighbour."""
     out = []
     for frame, draft in zip(frames, drafts, strict=True):
         head = draft.chunks[0]
-        unsupported = [s for s in head.spans if s.kind == "unsupported"]
+        unsupported = [s for s in head.spans if s.kind == "unsupported"] or (
+            [s for s in reading.spans if s.kind == "unsupported" and head.spans and _same_sentence(
+                reading.spans, s, head.spans[0])] if not draft.spans("act", "family") else [])
+        # "peripheral nerve stimulator trial ... leads near the GON": a site named beside it is its site
         if unsupported:
             reading.unsupported += [s.value for s in unsupported]
             for s in draft.spans("family", "act", "anat", "level", "side", "guide"):
@@ -692,7 +700,9 @@ def _kind(reading: Reading, spans: list[Span], catalog: Catalog) -> str:
         return "out_of_scope"  # "translate this into Spanish", "write me a poem": not a coding question
     if reading.unreadable:
         return "clarify"
-    if reading.unsupported and not any(f.status == "done" and f.family for f in reading.frames):
+    in_words = [f for f in reading.frames if f.status == "done" and f.family and f.words not in f.codes and
+                not catalog.code(f.words)]  # frames read from a code alone carry the code as their words
+    if reading.unsupported and not in_words:
         return "unsupported"  # "dry needling, can that go out as 20552?": the code proposed for it changes nothing
     if not supported:
         if unknown_codes:
