@@ -578,7 +578,9 @@ class Grammar:
         explicit = [s for s in draft.spans("num", "ordinal")
                     if (s.value or {}).get("noun") in ("level", "joint", "nerve")
                     and (fam.level_unit == "nerve" or (s.value or {}).get("noun") != "nerve")]
-        stated = sum(s.value["n"] for s in explicit) if explicit else None
+        values = [s.value["n"] for s in explicit]
+        # "(three levels) ... bill all three levels?" restates one count; different counts add up
+        stated = (values[0] if len(set(values)) == 1 else sum(values)) if values else None
         for s in draft.spans("num"):
             if (s.value or {}).get("noun") == "nerve":
                 s.used = True  # "that's two nerves": nerves are not levels for facet codes

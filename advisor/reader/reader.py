@@ -649,7 +649,8 @@ def _place_numbers(reading: Reading, spans: list[Span], vocab: Vocabulary) -> No
             elif any(o.kind in ("family", "act") for o in _next_content(plain, i)):
                 s.used = True  # "two MBBs", "4 lumbar ESIs": how many were done (sessions, blocks)
             elif prev in ("level", "levels", "lvl", "pain", "score", "vas", "nrs", "grade", "stage", "age", "aged",
-                          "bmi", "mai", "indicator", "or", "day", "pod", "version", "first", "last", "x") or (
+                          "bmi", "mai", "indicator", "or", "day", "pod", "version", "first", "last", "x",
+                          "other") or (
                     prev in ("and", ",", "&") and i >= 2 and plain[i - 2].kind == "num" and plain[i - 2].used):
                 s.used = True  # "level 3 visit", "MAI 3", "1 unit or 2", "day 5 after", "for levels 3 and 4"
             elif nxt is not None and nxt.kind == "pct":
