@@ -605,10 +605,10 @@ class Grammar:
         """One joint per joint and side (a bursa is its joint), each with the guidance named in its own chunk when
         the joints' chunks name different guidance ("R knee US-guided, L knee landmark")."""
         found: dict[str, Joint] = {}
+        areas = {a.near for a in (self.anatomy.get(s.value) for s in draft.spans("anat")) if a is not None and a.near}
         for chunk in draft.chunks:
             side = self._laterality(Draft(chunks=[chunk]))
             guide = _first_value([g for g in chunk.of("guide") if not self._after_negation(draft, g)])
-            areas = {a.near for a in (self.anatomy.get(s.value) for s in chunk.of("anat")) if a is not None and a.near}
             for s in chunk.of("anat"):
                 anat = self.anatomy.get(s.value)
                 if anat is None or anat.kind != "joint" or anat.generic or anat.size is None:

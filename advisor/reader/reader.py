@@ -192,7 +192,9 @@ def _merge(frames: list[Frame], catalog: Catalog, reading: Reading) -> list[Fram
         joints: dict[str, Joint] = {}
         for joint in same.joints + frame.joints:
             add_joint(joints, joint)
-        data["joints"] = [j.model_dump() for j in joints.values()]
+        anatomy = catalog.registry.anatomy
+        areas = {anatomy[j.name].near for j in joints.values() if j.name in anatomy}  # "trochanteric bursa ..., hip"
+        data["joints"] = [j.model_dump() for j in joints.values() if j.name not in areas]
         data["muscle_names"] = list(dict.fromkeys(same.muscle_names + frame.muscle_names))
         stated = [n for n in (same.muscles_stated, frame.muscles_stated) if n]
         data["muscles_stated"] = sum(stated) if stated else None
