@@ -16,6 +16,7 @@ OPENERS = (("what", "if"), ("what", "about"), ("how", "about"), ("and",), ("with
            ("nope",), ("yep",), ("yeah",), ("yes",), ("ok",), ("okay",))
 ADDING = frozenset({"also", "too", "add", "adding", "another", "plus", "additionally", "as well"})
 SHORT = 14
+POINTING = frozenset({"the", "that", "this", "those", "these", "it"})
 
 
 def _words(reading: Reading) -> list[str]:
@@ -38,9 +39,14 @@ def is_follow_up(reading: Reading, catalog: Catalog) -> bool:
     of its own (no procedure code either): a short question, a later visit, a code to add."""
     words = _words(reading)
     starts = _sentence_starts(reading)  # "The patient is 67. sorry, correction on that one...": any sentence may open
-    if any(tuple(w[:len(o)]) == o for w in starts for o in OPENERS) or ADDING & set(words):
+    if any(tuple(w[:len(o)]) == o for w in starts for o in OPENERS) or ADDING & set(words) or "instead" in words:
         return True
-    if reading.done_frames() or reading.kind == "unsupported" or any(s.kind == "oos" for s in reading.spans):
+    done = reading.done_frames()
+    if done and len(words) <= SHORT and POINTING & set(words) and all(
+            f.levels is None and not f.level_names and not f.joints and not f.muscle_names and f.laterality is None
+            for f in done):
+        return True  # "do I need a modifier on the TPI line?": the procedure of the earlier turn, named again
+    if done or reading.kind == "unsupported" or any(s.kind == "oos" for s in reading.spans):
         return False
     if reading.lookup is not None and (reading.lookup.codes or reading.lookup.modifiers):
         return False
@@ -74,7 +80,9 @@ def merge(previous: Reading, current: Reading, catalog: Catalog) -> Reading:
         for frame in previous_frames:
             frame.status = "historical"  # "comes back 6 days later": the earlier turn's procedure is in the past
         merged.frames = previous_frames
-    elif not merged.done_frames():
+    elif not [f for f in merged.done_frames() if not catalog.code(f.words)]:
+        # nothing described in words ("can I send it as 64493-RT and 64493-LT instead?"): the earlier procedures
+        # stand, with what the follow-up says of them; its codes are what it proposes
         merged.frames = [_overlay(f, _attributes(grammar, merged, f), adding) if f.status == "done" else f
                          for f in previous_frames]
     else:

@@ -27,7 +27,7 @@ CLAUSE_ENDS = frozenset({".", "?", "!", ";", ",", "(", ")"})
 IDENTIFIER_WORDS = frozenset({"mrn", "id", "acct", "account", "#", "member", "npi", "dob", "chart", "ref", "case",
                               "encounter", "invoice", "pt#", "no", "number"})
 INFO_NOUNS = frozenset({"dose", "year", "date", "ratio", "injection", "session", "day", "week", "month", "percent",
-                        "side", "knee", "region", "grade"})
+                        "side", "knee", "region", "grade", "line"})
 QUANTITY_PER = {"level": "levels", "levels": "levels", "nerve": "nerves", "nerves": "nerves", "muscle": "muscles",
                 "muscles": "muscles", "joint": "joints", "joints": "joints", "knee": "joints", "knees": "joints",
                 "side": "sides", "sides": "sides", "injection": "injections", "injections": "injections",
