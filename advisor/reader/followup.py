@@ -71,6 +71,9 @@ def merge(previous: Reading, current: Reading, catalog: Catalog) -> Reading:
         merged.lookup = previous.lookup.model_copy(update={"codes": codes})
         merged.frames = []
         return finish(merged, catalog)
+    if merged.lookup is not None and merged.lookup.fields == ["definition"] and not merged.lookup.codes and \
+            not merged.lookup.modifiers:
+        merged.lookup = None  # "ok, now what does the ASC put on its claim?": about the earlier case, not a term
     words = set(_words(current))
     adding = bool(ADDING & words) or "as well" in " ".join(_words(current))
     grammar = Grammar(catalog.registry)

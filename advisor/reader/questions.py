@@ -55,7 +55,8 @@ def question_type(spans: list[Span], vocab: Vocabulary) -> QuestionType:
                 _confirm(sentence, vocab) or any(_proposes(c) for c in clauses):
             return "yes_no"
         if sentence[-1].kind == "punct" and sentence[-1].value == "?":
-            return "wh" if _asks_codes(last) else "yes_no"
+            tail = [x for x in sentence[:-1] if not (x.kind == "punct" and x.value in ("(", ")"))][-4:]
+            return "wh" if _asks_codes(last) or _asks_codes(tail) else "yes_no"  # "code(s)?", "pro claim?"
     if any(_confirm(s, vocab) or any(_proposes(c) for c in _clauses(s)) for s in sentences):
         return "yes_no"
     return "statement"
@@ -129,8 +130,15 @@ def _asks_codes(clause: list[Span]) -> bool:
     """'codes?', 'facility code?', 'which modifier?': asks for codes (but '2 units?' or '64493?' propose them)."""
     if any(s.kind in ("num", "code", "mod") for s in clause):
         return False
-    words = {w for s in clause for w in s.text.lower().split()}
-    return bool(words & {"codes", "code", "cpt", "cpts", "lines", "modifiers", "modifier", "units", "coding"})
+    seq = [w for s in clause for w in s.text.lower().split()]
+    words = set(seq)
+    named_claim = any(w == "claim" and i and seq[i - 1] in CLAIM_OWNERS for i, w in enumerate(seq))  # "pro claim?"
+    return named_claim or bool(words & {"codes", "code", "cpt", "cpts", "lines", "modifiers", "modifier", "units",
+                                        "coding"})
+
+
+CLAIM_OWNERS = frozenset({"facility", "pro", "physician", "professional", "asc", "hospital", "hopd", "doctor's",
+                          "final", "facility's", "asc's"})
 
 
 # table facts asked about even when the question describes a procedure ("bilateral L4-5 MBB: what's the MUE?");
