@@ -420,9 +420,15 @@ def _sessions(reading: Reading, spans: list[Span], facts: dict[str, Any], catalo
             n = next((v for w, v in REPEAT_ORDINALS.items() if w in s.text.lower()), None)
             if n is not None:
                 sessions[today] = max(sessions.get(today, 0), n - 1)
+    def other_region(frame: Frame) -> bool:  # "4 lumbar ESIs this year; today a C6-7 ESI": counted per region
+        fam = catalog.family(frame.family or "")
+        mine = next((d.region for d in done if d.family == frame.family and d.region), None)
+        return fam.session_group == "region" and bool(mine and frame.region) and \
+            catalog.registry.code_region(mine) != catalog.registry.code_region(frame.region or "")
+
     mentioned: dict[str, int] = {}
     for frame in mentions:  # each earlier mention is an earlier session ("RFA in January, the left in February")
-        if frame.status == "historical" and (k := key(frame)):
+        if frame.status == "historical" and (k := key(frame)) and not other_region(frame):
             mentioned[k] = mentioned.get(k, 0) + (frame.count or 1)
     for k, n in mentioned.items():  # "the 2nd block; the first gave 50%": one earlier session, counted once
         sessions[k] = max(sessions.get(k, 0), n)
@@ -593,6 +599,9 @@ def _proposal_words(reading: Reading, spans: list[Span]) -> None:
             reading.units, s.used = int(s.text[1:]), True
         elif s.kind == "num" and (s.value or {}).get("noun") == "unit" and not s.used:
             reading.units, s.used = s.value["n"] or None, True
+        elif s.kind == "per" and nxt is not None and i and plain[i - 1].kind == "cue" and \
+                plain[i - 1].value == "negated":
+            s.used = nxt.used = True  # "once, not per day": the quantity is ruled out, not proposed
         elif s.kind == "per" and nxt is not None:
             word = nxt.text.lower().removesuffix("'s")
             counted = QUANTITY_PER.get(word) or QUANTITY_PER.get(word.rstrip("s"))
