@@ -61,7 +61,7 @@ def read(question: str, catalog: Catalog) -> Reading:
     reading.modifiers, reading.set_aside = _modifiers(spans)
     reading.em = _em(drafts, reading, spans)
     reading.question_type = question_type(spans, vocab)
-    _asked_plan(reading)
+    _asked_plan(reading, catalog)
     visits = []
     for d in drafts:
         if _is_visit(d):
@@ -473,11 +473,18 @@ def _adopt(drafts: list[Any], statuses: Sequence[str], source: str, target: str)
             draft.family, draft.candidates = same[0], [same[0].id]
 
 
-def _asked_plan(reading: Reading) -> None:
-    """'Only one MBB so far; doc wants to go straight to RFA. Will it be covered?': a yes/no question about a planned
-    procedure, with nothing done today and no code, visit or modifier proposed, asks about that procedure."""
-    if reading.question_type != "yes_no" or reading.done_frames() or reading.em is not None or reading.lines or \
-            reading.modifiers:
+FUTURE_WORDS = frozenset({"tomorrow", "next", "upcoming", "will", "wants", "planning", "going"})
+
+
+def _asked_plan(reading: Reading, catalog: Catalog) -> None:
+    """'Only one MBB so far; doc wants to go straight to RFA. Will it be covered?', 'R SIJ injection tomorrow: does
+    27096 need KX?': a yes/no question about a planned procedure, with nothing done today and no visit or other
+    procedure proposed, asks about that procedure."""
+    planned = {f.family for f in reading.frames if f.status == "planned" and f.family}
+    ahead = {f.family for f in reading.frames if f.status == "planned" and f.family and
+             FUTURE_WORDS & set(f.words.lower().split())}  # "tomorrow", not "was scheduled ... left before"
+    others = [ln for ln in reading.lines if (info := catalog.code(ln.code)) is None or info.family not in ahead]
+    if reading.question_type != "yes_no" or reading.done_frames() or reading.em is not None or others:
         return
     for frame in reading.frames:
         if frame.status == "planned" and frame.family:
