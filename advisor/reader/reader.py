@@ -480,7 +480,6 @@ def _asked_plan(reading: Reading, catalog: Catalog) -> None:
     """'Only one MBB so far; doc wants to go straight to RFA. Will it be covered?', 'R SIJ injection tomorrow: does
     27096 need KX?': a yes/no question about a planned procedure, with nothing done today and no visit or other
     procedure proposed, asks about that procedure."""
-    planned = {f.family for f in reading.frames if f.status == "planned" and f.family}
     ahead = {f.family for f in reading.frames if f.status == "planned" and f.family and
              FUTURE_WORDS & set(f.words.lower().split())}  # "tomorrow", not "was scheduled ... left before"
     others = [ln for ln in reading.lines if (info := catalog.code(ln.code)) is None or info.family not in ahead]
