@@ -16,11 +16,11 @@ from advisor.settings import Settings
 
 pytestmark = pytest.mark.slow
 
-# Measured, not wished for (2026-11-30): `advisor eval --split dev --no-baseline` scored 0.963 (1165/1210 dev cases,
-# the round-1 to round-3 blind cases included after they were measured). The gate sits about two points below the
-# measurement (about 28 cases of margin, for the real embedding model's citation ranking under this test's own
+# Measured, not wished for (2026-11-30): `advisor eval --split dev --no-baseline` scored 0.952 (1423/1495 dev cases,
+# the round-1 to round-4 blind cases included after they were measured). The gate sits about two points below the
+# measurement (about 33 cases of margin, for the real embedding model's citation ranking under this test's own
 # set-up); raise it when the measured score rises. The blind test split is reported, never gated or tuned on.
-THRESHOLD = 0.94
+THRESHOLD = 0.93
 
 
 def test_offline_engine_case_accuracy_gate(tmp_path_factory: pytest.TempPathFactory) -> None:
