@@ -208,6 +208,9 @@ def _merge(frames: list[Frame], catalog: Catalog, reading: Reading) -> list[Fram
         if merged.muscle_names or merged.muscles_stated:
             merged.candidates = [c for c in merged.candidates if not c.startswith("muscles:")]
             settle_muscles(merged)
+        total = sum(2 if j.laterality == "bilateral" else 1 for j in merged.joints)
+        merged.candidates = [c for c in merged.candidates  # "two joints: R knee + R shoulder": both now named
+                             if not (c.startswith("joints:") and c.endswith(f", {total} stated"))]
         out[out.index(same)] = merged
     return out
 
