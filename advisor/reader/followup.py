@@ -4,8 +4,8 @@ follow-up states replaces or adds to them; its attribute words are bound to the 
 
 from __future__ import annotations
 
-from advisor.reader.frames import Grammar, settle_muscles
-from advisor.reader.model import Frame, Reading
+from advisor.reader.frames import Grammar, add_joint, settle_muscles
+from advisor.reader.model import Frame, Joint, Reading
 from advisor.reader.reader import finish, mark_distinct_sites, read
 from advisor.reader.vocab import vocabulary_of
 from advisor.rules.catalog import Catalog
@@ -152,7 +152,13 @@ def _overlay(old: Frame, new: Frame, adding: bool) -> Frame:
     elif new.levels:
         data["levels"] = new.levels
     if new.joints:
-        joints = old.joints + new.joints if adding else new.joints
+        if adding:  # "he also did the subacromial bursa on that same shoulder": a part of a joint named is that joint
+            found: dict[str, Joint] = {f"{j.name}:{j.laterality}": j for j in old.joints}
+            for joint in new.joints:
+                add_joint(found, joint)
+            joints = list(found.values())
+        else:
+            joints = new.joints
         if not adding and len(new.joints) == 1 and new.joints[0].laterality is None and old.joints:
             joints = [new.joints[0].model_copy(update={"laterality": old.joints[0].laterality})]
         data["joints"] = [j.model_dump() for j in joints]

@@ -65,17 +65,10 @@ def test_one_joint_however_many_sticks(reader, claim_of, question: str) -> None:
     assert claim_of(question, sides=False) == ["20610"]
 
 
-JOINTS_IN_WORDS = "a joint count written out ('two joints: ...') is compared with the joints of one chunk only, " \
-    "so the joints named after it read as a conflict"
-
 
 @pytest.mark.parametrize("question,expected", [
-    pytest.param("Injected two joints: the left knee and the left shoulder, no imaging",
-                 ["20610-LT", "20610-LT-XS"],
-                 marks=pytest.mark.xfail(strict=True, reason=JOINTS_IN_WORDS)),
-    pytest.param("Injected three joints: both knees and the right shoulder, landmark",
-                 ["20610-50", "20610-RT-XS"],
-                 marks=pytest.mark.xfail(strict=True, reason=JOINTS_IN_WORDS)),
+    ("Injected two joints: the left knee and the left shoulder, no imaging", ["20610-LT", "20610-LT-XS"]),
+    ("Injected three joints: both knees and the right shoulder, landmark", ["20610-50", "20610-RT-XS"]),
     ("Left knee and left shoulder injections, no imaging", ["20610-LT", "20610-LT-XS"]),
     ("Right knee and left shoulder injected today, landmark", ["20610-RT", "20610-LT"]),
     ("Left knee and right shoulder injected today, landmark", ["20610-LT", "20610-RT"]),
