@@ -63,13 +63,14 @@ def question_type(spans: list[Span], vocab: Vocabulary) -> QuestionType:
 
 
 PROPOSE_VERBS = frozenset({"bill", "code", "use", "put", "charge", "submit", "report", "add", "append"})
+PROPOSED_PAST = frozenset({"billed", "coded", "submitted"})  # "... report done. billed 20610 + 76942": check it
 
 
 def _proposes(clause: list[Span]) -> bool:
     """An instruction to bill something definite: 'Bill 64495 x3 ...', 'bill 20610-RT and 20610-LT on two lines?',
     'Bill both codes?'."""
     words = [w for w in _words(clause) if w not in ("so", "and", "ok", "okay", "then", "just", "please", "hi")]
-    return bool(words) and words[0] in PROPOSE_VERBS and (
+    return bool(words) and (words[0] in PROPOSE_VERBS or words[0] in PROPOSED_PAST) and (
         any(s.kind in ("code", "mod", "qty") for s in clause) or "both" in words)
 
 
