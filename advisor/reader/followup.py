@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from advisor.reader.frames import Grammar, add_joint, settle_muscles
 from advisor.reader.model import Frame, Joint, Reading
-from advisor.reader.reader import finish, mark_distinct_sites, read
+from advisor.reader.reader import described_in_words, finish, mark_distinct_sites, read
 from advisor.reader.vocab import vocabulary_of
 from advisor.rules.catalog import Catalog
 
@@ -83,7 +83,7 @@ def merge(previous: Reading, current: Reading, catalog: Catalog) -> Reading:
         for frame in previous_frames:
             frame.status = "historical"  # "comes back 6 days later": the earlier turn's procedure is in the past
         merged.frames = previous_frames
-    elif not [f for f in merged.done_frames() if not catalog.code(f.words)]:
+    elif not [f for f in merged.done_frames() if described_in_words(f, catalog)]:
         # nothing described in words ("can I send it as 64493-RT and 64493-LT instead?"): the earlier procedures
         # stand, with what the follow-up says of them; its codes are what it proposes
         merged.frames = [_overlay(f, _attributes(grammar, merged, f), adding) if f.status == "done" else f

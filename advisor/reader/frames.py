@@ -27,8 +27,6 @@ SEPARATOR_WORDS = frozenset({"and", "plus", "also", "then", "but", "&", "+", ","
 SPINAL_REGIONS = frozenset({"cervical", "thoracic", "lumbar", "sacral"})
 STATUS_RANK = {"negated": 4, "planned": 3, "historical": 2, "mentioned": 1}
 SEQUENCE_CUES = frozenset({"after", "following"})
-CALLED_OFF = frozenset({"cancelled", "canceled", "aborted", "postponed", "called out", "called out sick", "no-show",
-                        "no show", "rescheduled", "called off", "did not happen", "didn't happen", "never happened"})
 SYMPTOM_WORDS = frozenset({"leg", "legs", "arm", "arms", "hand", "foot", "sided", "radicular", "radiculopathy",
                            "sciatica", "symptoms", "sx", "radiating", "buttock"})  # "for her right leg radic sx"
 NOTE_WORDS = frozenset({"says", "said", "note", "documents", "documented", "dictated", "states", "report"})
@@ -111,6 +109,7 @@ class Grammar:
 
     def __init__(self, registry: Registry) -> None:
         self.registry = registry
+        self.called_off = frozenset(str(w).lower() for w in registry.vocabulary["cues"]["called_off"])
         self.anatomy = registry.anatomy
 
     # --- chunking into frames ---------------------------------------------------------------------------------------
@@ -341,7 +340,7 @@ class Grammar:
         anchored = any(s.kind == "cue" and s.value in ("present", "repeat") for s in head.spans) or any(
             s.kind == "ordinal" and (s.value or {}).get("n", 0) >= 2 for s in head.spans)  # "2nd MBB, the 1st ..."
         cues = [s for c in draft.chunks for s in c.of("cue")
-                if (c is head or c.called_off or s.text.lower() in CALLED_OFF
+                if (c is head or c.called_off or s.text.lower() in self.called_off
                     or not (anchored or (c.of("pct") and s.value == "historical" and self._own_subject(c))))
                 and not (s.text.lower() in RESULT_CUES and not c.of("pct"))]
         present = any(s.value == "present" for s in cues)
@@ -381,7 +380,7 @@ class Grammar:
                  and not (s.kind == "cue" and s.value in ("present", "neutral"))]  # "cancelled today"
         before = [s for s in chunk.spans[:chunk.spans.index(cue)] if s.kind not in ("filler", "punct")]
         heads = ("family", "act", "anat", "level", "side", "region")
-        if cue.text.lower() in CALLED_OFF and not any(s.kind in heads for s in chunk.spans):
+        if cue.text.lower() in self.called_off and not any(s.kind in heads for s in chunk.spans):
             return True  # "scheduled, but cancelled in pre-op", "called out sick, rescheduled"
         if after and after[0].kind == "anat" and draft.family is not None:
             return self._own_target(draft.family, after[0])  # "not the joint itself" on a trigger point frame
@@ -419,13 +418,13 @@ class Grammar:
         noted = {s.value for c in draft.chunks[1:] if any(w.text.lower() in NOTE_WORDS for w in c.spans)
                  for s in c.of("side")} & {"left", "right"}
         head = draft.chunks[0] if draft.chunks else Chunk([], 0)  # attributes read for a code have no chunks
-        said = {s.value for s in head.of("side") if _next_word(head, s) not in SYMPTOM_WORDS}
-        said -= _refused_sides(draft)
+        refused = _refused_sides(draft)
+        said = {s.value for s in head.of("side") if _next_word(head, s) not in SYMPTOM_WORDS} - refused
         if noted and said & {"left", "right"} and not noted & said and "bilateral" not in said:
             frame.candidates = [f"side: {'/'.join(sorted(said))} in the question, {'/'.join(sorted(noted))} in the "
                                 "note"]  # "left L5-S1 TFESI ..., op note says right side injected"
         if frame.laterality in ("left", "right") and "bilateral" in {s.value for s in draft.spans("side")} and \
-                not _refused_sides(draft) and not any(s.text.lower() in INTENDED_WORDS
+                not refused and not any(s.text.lower() in INTENDED_WORDS
                                                        for c in draft.chunks for s in c.spans):
             frame.candidates = [f"side: bilateral and {frame.laterality} only"]  # which one was done?
         for s in draft.spans("family", "act", "anat"):
@@ -502,7 +501,7 @@ class Grammar:
         for s in draft.spans("side"):
             s.used = True
         if "bilateral" in sides and len(refused) == 1:  # "bilateral planned, left side not done": the right only
-            return "right" if refused == {"left"} else "left"
+            return cast("Laterality", _opposite(next(iter(refused))))
         only = {s.value for c in draft.chunks if not c.of("level", "anat")  # not "L5-S1 on the right only"
                 for s in c.of("side") if _beside(c, s, "only")} & {"left", "right"}
         if "bilateral" in sides and len(only) == 1:  # "bilateral SI joint injection, right side only"
@@ -566,7 +565,7 @@ class Grammar:
                 for name in s.value["names"]:
                     if name in per_side.get("bilateral", set()) and side in ("left", "right"):
                         per_side["bilateral"].discard(name)
-                        per_side.setdefault("right" if side == "left" else "left", set()).add(name)
+                        per_side.setdefault(_opposite(side), set()).add(name)
                     per_side.get(side, set()).discard(name)
         unsided = bool(waiting)
         narrowed = any(s.text.lower() == "only" for s in draft.spans("word"))
@@ -621,7 +620,7 @@ class Grammar:
                 add_joint(found, Joint(name=name, size=size, laterality=side, imaging=guide))
         refused = _refused_sides(draft)
         if len(refused) == 1:  # "both knees planned, the left was cancelled"
-            kept = "right" if refused == {"left"} else "left"
+            kept = _opposite(next(iter(refused)))
             found = {k: j.model_copy(update={"laterality": kept}) if j.laterality == "bilateral" else j
                      for k, j in found.items() if j.laterality not in refused}
         joints = list(found.values())
@@ -799,6 +798,10 @@ def _side_level_refused(draft: Draft, chunk: Chunk) -> bool:
     level = [i for i, s in enumerate(chunk.spans) if s.kind == "level"]
     return bool(negation) and min(negation) > max(level) and any(
         c is not chunk and c.of("level") for c in draft.chunks)
+
+
+def _opposite(side: str) -> str:
+    return "right" if side == "left" else "left"
 
 
 def _refused_sides(draft: Draft) -> set[str]:

@@ -522,6 +522,12 @@ def _settle_bare_acts(reading: Reading, catalog: Catalog) -> None:
         reading.frames = [f for f in reading.frames if f not in bare]
 
 
+def described_in_words(frame: Frame, catalog: Catalog) -> bool:
+    """A frame read from the question's words, not from a code alone (frames_from_codes gives those the code as
+    their words)."""
+    return catalog.code(frame.words) is None
+
+
 def frames_from_codes(lines: list[ClaimLine], catalog: Catalog, spans: list[Span], grammar: Grammar,
                       existing: list[Frame]) -> list[Frame]:
     """A question that names codes, not procedures ('64493 + 64494 bilateral?'): the procedures the codes stand
@@ -721,8 +727,7 @@ def _kind(reading: Reading, spans: list[Span], catalog: Catalog) -> str:
         return "out_of_scope"  # "translate this into Spanish", "write me a poem": not a coding question
     if reading.unreadable:
         return "clarify"
-    in_words = [f for f in reading.frames if f.status == "done" and f.family and f.words not in f.codes and
-                not catalog.code(f.words)]  # frames read from a code alone carry the code as their words
+    in_words = [f for f in reading.frames if f.status == "done" and f.family and described_in_words(f, catalog)]
     if reading.unsupported and not in_words:
         return "unsupported"  # "dry needling, can that go out as 20552?": the code proposed for it changes nothing
     if not supported:
@@ -813,4 +818,4 @@ def _questions(reading: Reading, catalog: Catalog) -> list[str]:
     return list(dict.fromkeys(out))
 
 
-__all__ = ["finish", "frames_from_codes", "mark_distinct_sites", "read"]
+__all__ = ["described_in_words", "finish", "frames_from_codes", "mark_distinct_sites", "read"]

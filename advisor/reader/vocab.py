@@ -129,7 +129,7 @@ def compile_vocabulary(registry: Registry) -> Vocabulary:
             for word in anat.words:
                 _add(table, word, ("anat", anat.id))
         for section, kind in SECTIONS[4:]:
-            _section(table, vocab[section], kind)
+            _section(table, _negated_merged(vocab[section]) if section == "cues" else vocab[section], kind)
         patterns = tuple(
             (fact, _value(value), re.compile(p))
             for fact, by_value in vocab["patterns"].items() for value, plist in by_value.items() for p in plist
@@ -149,6 +149,14 @@ def compile_vocabulary(registry: Registry) -> Vocabulary:
                       unsupported=frozenset(str(w).lower() for w in vocab["unsupported"]),
                       corrections=re.compile(r"\b(?:" + "|".join(str(w) for w in vocab["corrections"]) + r")",
                                              re.IGNORECASE))
+
+
+def _negated_merged(cues: dict[str, Any]) -> dict[str, Any]:
+    """The cue lists as the tagger reads them: the called-off words are negated cues (the grammar also reads them
+    as calling the whole procedure off)."""
+    merged = {k: v for k, v in cues.items() if k != "called_off"}
+    merged["negated"] = [*cues["negated"], *cues.get("called_off", [])]
+    return merged
 
 
 def _section(table: dict[tuple[str, ...], tuple[str, Any]], body: Any, kind: str) -> None:
