@@ -378,6 +378,13 @@ def _not_done(reading: Reading) -> set[str]:
     return {f.family for f in reading.frames if f.family and f.status in ("negated", "planned")} - done
 
 
+def _called_off(reading: Reading) -> list[str]:
+    """What the question names as not done or only planned, when nothing is named as done today."""
+    if reading.done_frames():
+        return []
+    return sorted({f.label or "the procedure" for f in reading.frames if f.status in ("negated", "planned")})
+
+
 def lookup_verdict(reading: Reading, facts: list[LookupFact]) -> Verdict | None:
     """A yes/no look-up answered by the tables: 'Is there an NCCI edit between X and Y?' (an edit exists), 'Is X an
     add-on?' (it is). Other yes/no look-ups get no verdict (the guidance answers them in words)."""
@@ -432,6 +439,10 @@ def decide(reading: Reading, encounter: Encounter, catalog: Catalog) -> Decision
         undone = sorted({_family(ln.code, catalog) for ln in proposal.lines} & not_done)
         if undone:  # "left before it was done ... bill 20610-53?": the question says it was not done today
             verdict, reasons = "no", [f"not done: {catalog.family(f).label}" for f in undone]
+        elif proposal.kind == "coverage" and not proposal.lines and (called_off := _called_off(reading)):
+            # "pt no-showed for the RFA, nothing goes out today, correct?" is right; "can I bill the RFA?" is not
+            verdict = "yes" if reading.facts.get("nothing_billed") else "no"
+            reasons = [f"not done: {label}" for label in called_off]
         elif reading.kind == "clarify" or not reading.confident:
             verdict, reasons = "conditional", ["not fully read"]
         else:

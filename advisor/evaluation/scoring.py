@@ -173,15 +173,16 @@ def score_answer(case: AskCase, answer: Any) -> CaseResult:
                     kinds.append(f"forbidden {pattern}")
     verdict_ok = None
     if case.verdict is not None:
-        verdict_ok = verdict == case.verdict
+        # A clarifying question is the conditional answer: it names the fact the verdict depends on.
+        verdict_ok = verdict == case.verdict or (case.verdict == "conditional" and _kind(answer) == "clarify")
         if not verdict_ok:
             problems.append(f"verdict {verdict!r}, expected {case.verdict!r}")
             kinds.append(f"verdict {case.verdict}->{verdict}")
-    elif verdict is not None and getattr(answer, "kind", None) != "lookup":  # a yes/no look-up may say yes or no
+    elif verdict is not None and _kind(answer) != "lookup":  # a yes/no look-up may say yes or no
         verdict_ok = False
         problems.append(f"verdict {verdict!r} for a question that expects none")
         kinds.append(f"verdict none->{verdict}")
-    answer_kind = getattr(answer, "kind", None)
+    answer_kind = _kind(answer)
     if case.kind is not None and answer_kind != case.kind:
         problems.append(f"kind {answer_kind!r}, expected {case.kind!r}")
         kinds.append(f"kind {case.kind}->{answer_kind}")
@@ -272,3 +273,9 @@ __all__ = [
     "CaseResult", "citation_hit", "error_result", "forbidden", "line_matches", "match_lines", "score_answer",
     "score_check", "spec_matches",
 ]
+
+
+def _kind(answer: object) -> str | None:
+    """The answer's kind (claim, lookup, clarify, ...), None for answers that carry none."""
+    kind = getattr(answer, "kind", None)
+    return None if kind is None else str(kind)

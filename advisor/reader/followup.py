@@ -206,7 +206,11 @@ def read_question(question: str, catalog: Catalog) -> Reading:
     after = read(question[found.start():], catalog)
     if not before.frames or not is_follow_up(after, catalog):
         return read(question, catalog)
-    return merge(before, after, catalog)
+    merged = merge(before, after, catalog)
+    if merged.question_type == "statement" and after.question_type != "statement":
+        merged.question_type = after.question_type  # "TFESI L4-5 - sorry, I meant L3-S1. Can I bill all three?"
+        return finish(merged, catalog)
+    return merged
 
 
 __all__ = ["is_follow_up", "merge", "read_question"]

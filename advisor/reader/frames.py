@@ -25,6 +25,7 @@ SEPARATOR_WORDS = frozenset({"and", "plus", "also", "then", "but", "&", "+", ","
                              "in addition to", "followed by", "together with", "after that", "while", "whereas",
                              "with", "w/", "and also", "and then"})
 SPINAL_REGIONS = frozenset({"cervical", "thoracic", "lumbar", "sacral"})
+REFUSALS = frozenset({"refused", "declined"})  # a patient turning down what the sentence names
 STATUS_RANK = {"negated": 4, "planned": 3, "historical": 2, "mentioned": 1}
 SEQUENCE_CUES = frozenset({"after", "following"})
 SYMPTOM_WORDS = frozenset({"leg", "legs", "arm", "arms", "hand", "foot", "sided", "radicular", "radiculopathy",
@@ -382,6 +383,9 @@ class Grammar:
         heads = ("family", "act", "anat", "level", "side", "region")
         if cue.text.lower() in self.called_off and not any(s.kind in heads for s in chunk.spans):
             return True  # "scheduled, but cancelled in pre-op", "called out sick, rescheduled"
+        if cue.text.lower() in REFUSALS and not any(s.kind in heads for s in chunk.spans) and (
+                not after or after[0].kind == "cue"):
+            return True  # "was planned but pt refused (after consent)": the patient turned the procedure down
         if after and after[0].kind == "anat" and draft.family is not None:
             return self._own_target(draft.family, after[0])  # "not the joint itself" on a trigger point frame
         earlier = [s for c in draft.chunks for s in c.spans if s.end <= cue.start and s.kind not in ("filler", "punct")]

@@ -127,14 +127,16 @@ def _restated(reading: Reading, spans: list[Span], catalog: Catalog) -> None:
                                             for x in spans[max(0, spans.index(s) - 3):spans.index(s)])
         if level_again or compared or (s.kind == "anat" and s.value in joints | areas | named_before):
             s.used = True
-        elif s.kind == "num" and (s.value or {}).get("noun") in ("level", "joint", "muscle") and \
-                s.value["n"] in counts:
-            s.used = True  # "will Medicare pay all three levels?": the count already placed
+        elif s.kind == "num" and s.value["n"] in counts and (
+                s.value.get("noun") in ("level", "joint", "muscle")
+                or (s.value.get("noun") is None and _after_word(spans, s, "all"))):
+            s.used = True  # "will Medicare pay all three levels?", "bill all three": the count already placed
 
 
 def finish(reading: Reading, catalog: Catalog) -> Reading:
     """What was left unplaced, the kind of answer the question gets, and what to ask (run again after a follow-up
     is merged with the previous turn, which may place more of its words)."""
+    _restated(reading, reading.spans, catalog)
     reading.unplaced = [s for s in reading.spans if s.significant and not s.used]
     reading.kind = _kind(reading, reading.spans, catalog)  # type: ignore[assignment]
     reading.questions = _questions(reading, catalog)
@@ -819,3 +821,9 @@ def _questions(reading: Reading, catalog: Catalog) -> list[str]:
 
 
 __all__ = ["described_in_words", "finish", "frames_from_codes", "mark_distinct_sites", "read"]
+
+
+def _after_word(spans: list[Span], span: Span, word: str) -> bool:
+    """The word just before `span` (fillers skipped) is `word`."""
+    before = [x for x in spans[:spans.index(span)] if x.kind != "filler"]
+    return bool(before) and before[-1].text.lower() == word

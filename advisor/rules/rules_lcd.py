@@ -149,14 +149,24 @@ def imaging_required(ctx: Ctx) -> None:
 
 
 @rule("LCD-KX", reads={"codes", "mods.kx", "facts"}, writes={"mods.kx"}, severity="warning", payer="medicare",
-      after=LCD_AFTER, explains="modifier-kx#What KX does in the Medicare pain LCDs", sources=())
+      after=(*LCD_AFTER, "relief", "sessions"), explains="modifier-kx#What KX does in the Medicare pain LCDs",
+      sources=())
 def kx(ctx: Ctx) -> None:
-    """KX marks diagnostic facet, SI and selective nerve root blocks under the Medicare LCDs."""
+    """KX marks diagnostic facet, SI and selective nerve root blocks under the Medicare LCDs, and says the policy's
+    requirements are met: a block whose relief threshold or session limit just failed cannot carry it."""
     p = _p(ctx, "kx_diagnostic_families")
     lines = ctx.lines_of(*p.value)
     diagnostic = ctx.facts.diagnostic
+    failed = {code for f in ctx.findings if f.rule in ("LCD-RELIEF", "LCD-SESSIONS") and f.severity == "warning"
+              for code in f.codes}
     for line in list(lines):
-        if diagnostic and not line.has("KX"):
+        if diagnostic and line.code in failed:
+            _warn(ctx, f"{line.code}: KX attests that the LCD requirements are met, and here they are not (see the "
+                       "relief or session finding), so the line goes without KX: bill it to Medicare only with a "
+                       "signed ABN (GA), or not at all.", [line.code], p)
+            if line.has("KX"):
+                ctx.replace(line, line.with_modifiers(drop=("KX",)))
+        elif diagnostic and not line.has("KX"):
             _warn(ctx, f"{line.code} is a diagnostic block: Medicare LCDs require modifier KX on diagnostic facet, SI "
                        "joint and selective nerve root blocks (without it the service counts as therapeutic).",
                   [line.code], p)

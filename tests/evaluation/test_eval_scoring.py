@@ -131,6 +131,14 @@ def test_verdict_must_equal_when_given() -> None:
     assert r.passed and r.verdict_ok is None
 
 
+def test_a_clarifying_question_answers_a_conditional_case_and_nothing_else() -> None:
+    asks_back = Ans([], verdict=None, kind="clarify")
+    assert score_answer(case(lines=[], verdict="conditional"), asks_back).passed
+    r = score_answer(case(lines=[], verdict="no"), asks_back)
+    assert not r.passed and r.problems == ["verdict None, expected 'no'"]
+    assert not score_answer(case(lines=[], verdict="conditional"), Ans([], verdict=None, kind="claim")).passed
+
+
 def test_cite_contains_all_words_in_one_citation_case_insensitive() -> None:
     cites = [Cite(title="Modifier 50", section="Indicators", text="Bilateral indicator 1 means 150%."),
              Cite(title="Facet", section="Levels", text="Count joints, not nerves.")]
