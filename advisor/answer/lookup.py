@@ -33,7 +33,9 @@ def answer_lookup(reading: Reading, request: LookupRequest, catalog: Catalog) ->
     codes = request.codes or _codes_of_frames(reading, catalog)
     facts: list[LookupFact] = []
     for field in request.fields:
-        if field in ("mue", "mai"):
+        if field == "mai" and not codes:
+            facts += _mai_meaning(reading)  # "what does MAI 2 mean?": the indicator itself, no code
+        elif field in ("mue", "mai"):
             facts += [f for c in codes for f in _mue(c, catalog)]
         elif field == "ptp":
             facts += _ptp(codes, catalog)
@@ -78,6 +80,14 @@ def _mue(code: str, catalog: Catalog) -> list[LookupFact]:
         LookupFact(subject=code, field="mai", value=str(edit.mai), source=source, confidence=edit.confidence,
                    note=MAI_MEANING[edit.mai]),
     ]
+
+
+def _mai_meaning(reading: Reading) -> list[LookupFact]:
+    """The meaning of each MUE adjudication indicator the question names by number."""
+    named = [s.value["n"] for s in reading.spans if s.kind == "num" and (s.value or {}).get("n") in MAI_MEANING]
+    return [LookupFact(subject=f"MAI {n}", field="mai", value=str(n), note=MAI_MEANING[n],
+                       source="CMS NCCI MUE overview (MAI definitions)", confidence="confirmed")
+            for n in dict.fromkeys(named)]
 
 
 def _ptp(codes: list[str], catalog: Catalog) -> list[LookupFact]:

@@ -658,8 +658,7 @@ class Grammar:
                 for one in (("left", "right") if side == "bilateral" else (side or "unspecified",)):
                     sided.append(f"{anat.id}:{one}")
         stated = [s for s in draft.spans("num") if (s.value or {}).get("noun") == "muscle" or (
-            (s.value or {}).get("noun") is None and (s.text.lower() not in ("one", "single") or any(
-                t.text.lower() in ("in", "on") for t in draft.spans("filler"))))]  # "3 in the neck, one in the back"
+            (s.value or {}).get("noun") is None and _located(draft, s))]  # "3 in the neck, one in the back"
         for s in stated:
             s.used = True
         return list(dict.fromkeys(sided)), (sum(s.value["n"] for s in stated) if stated else None)
@@ -824,6 +823,19 @@ def _beside(chunk: Chunk, span: Span, word: str) -> bool:
 def _next_word(chunk: Chunk, span: Span) -> str:
     i = chunk.spans.index(span)
     return chunk.spans[i + 1].text.lower() if i + 1 < len(chunk.spans) else ""
+
+
+def _located(draft: Draft, num: Span) -> bool:
+    """A bare number followed by where it was ('3 in the neck', 'one on the left') counts muscles; 'x6', 'no 50' do
+    not."""
+    chunk = next(c for c in draft.chunks if num in c.spans)
+    at = chunk.spans.index(num)
+    if at and chunk.spans[at - 1].text.lower() in ("number", "no", "#", "session", "visit"):
+        return False  # "TPI session number 4 in the last 12 months"
+    after = chunk.spans[at + 1:][:2]
+    words = [s.text.lower() for s in after]
+    return words[:1] in (["in"], ["on"]) or (words[:1] in (["more"], ["other"], ["others"], ["additional"])
+                                             and words[1:2] in (["in"], ["on"]))
 
 
 def _nearest(candidates: list[Span], chunk: Chunk) -> Span | None:

@@ -84,6 +84,7 @@ def read(question: str, catalog: Catalog) -> Reading:
     if not described and reading.lines:
         reading.frames += frames_from_codes(reading.lines, catalog, spans, grammar, reading.frames)
     _levels_from_codes(reading, catalog)
+    _attributes_from_codes(reading, catalog)
     _proposal_words(reading, spans)
     reading.lookup = lookup_request(spans, reading.question_type, described)
     reading.unsupported += list(dict.fromkeys(s.value for s in spans if s.kind == "unsupported"))
@@ -420,6 +421,10 @@ def _sessions(reading: Reading, spans: list[Span], facts: dict[str, Any], catalo
                 not s.used:
             sessions[today] = max(sessions.get(today, 0), int(s.value["n"]) - 1)  # "the 4th ESI": three before it
             s.used = True
+        elif s.kind == "num" and today and i >= 2 and plain[i - 1].text.lower() in ("number", "#", "no") and \
+                plain[i - 2].text.lower() in ("session", "injection", "block", "treatment"):
+            sessions[today] = max(sessions.get(today, 0), int(s.value["n"]) - 1)  # "TPI session number 4"
+            s.used = True
     for s in spans:
         if s.kind == "cue" and s.value == "repeat" and today:
             n = next((v for w, v in REPEAT_ORDINALS.items() if w in s.text.lower()), None)
@@ -599,6 +604,18 @@ def _levels_from_codes(reading: Reading, catalog: Catalog) -> None:
             frame.levels = max(positions)
 
 
+def _attributes_from_codes(reading: Reading, catalog: Catalog) -> None:
+    """A procedure described without its guidance or muscle count but proposed only under one code of its family
+    ('can I add 76942 to 20611 for the hip inj?', 'TPIs ... 20553 is all we'd bill'): the code says it."""
+    for frame in reading.done_frames():
+        named = [info for ln in reading.lines
+                 if (info := catalog.code(ln.code)) is not None and info.family == frame.family]
+        if frame.imaging is None and named and {i.imaging for i in named} == {"included_us"}:
+            frame.imaging = "ultrasound"
+        if frame.muscles is None and not frame.muscle_names and named and {i.muscles for i in named} == {"3+"}:
+            frame.muscles = 3
+
+
 def _proposal_words(reading: Reading, spans: list[Span]) -> None:
     """Units a question proposes in words: 'twice', 'x2', '2 units', 'per nerve', 'for each level', 'another 62327',
     'one more line for the other side'."""
@@ -678,7 +695,7 @@ def _place_numbers(reading: Reading, spans: list[Span], vocab: Vocabulary) -> No
                 s.used = True  # "two MBBs", "4 lumbar ESIs": how many were done (sessions, blocks)
             elif prev in ("level", "levels", "lvl", "pain", "score", "vas", "nrs", "grade", "stage", "age", "aged",
                           "bmi", "mai", "indicator", "or", "day", "pod", "version", "first", "last", "x",
-                          "other") or (
+                          "other", "not") or (
                     prev in ("and", ",", "&") and i >= 2 and plain[i - 2].kind == "num" and plain[i - 2].used):
                 s.used = True  # "level 3 visit", "MAI 3", "1 unit or 2", "day 5 after", "for levels 3 and 4"
             elif nxt is not None and nxt.kind == "pct":

@@ -77,7 +77,7 @@ def tokenize(text: str, vocab: Vocabulary) -> list[Token]:
             continue
         if shape == "word":
             norm = vocab.correct(unpossessive(norm))
-        elif shape == "ordinal":
+        elif shape in ("ordinal", "docid"):
             shape = "word"
         n = SPELLED_DIGITS.get(norm)
         if n is not None and tokens and tokens[-1].norm in ("c", "t", "l", "s") and tokens[-1].shape == "word":

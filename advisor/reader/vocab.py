@@ -17,7 +17,8 @@ from advisor.rules.registry import Registry
 
 # Token shapes: codes with their modifiers, spinal levels, percentages, numbers, slash abbreviations, words, symbols.
 TOKEN_RE = re.compile(
-    r"(?P<code>(?<![A-Za-z0-9])(?:\d{4}[0-9TFUtfu]|[A-Va-v]\d{4})(?:-[A-Za-z0-9]{2}(?![A-Za-z0-9]))*)"
+    r"(?P<docid>(?<![A-Za-z0-9])[LAla]\d{5}(?![A-Za-z0-9]))"  # an LCD or billing article number (L39656, A59480)
+    r"|(?P<code>(?<![A-Za-z0-9])(?:\d{4}[0-9TFUtfu]|[A-Va-v]\d{4})(?:-[A-Za-z0-9]{2}(?![A-Za-z0-9]))*)"
     r"|(?P<level>(?<![A-Za-z0-9])[CTLSctls]\d{1,2}(?:\s?(?:-|/|to|through|thru)\s?[CTLSctls]?\d{1,2}|[CTLSctls]\d)?"
     r"(?![A-Za-z0-9]))"
     r"|(?P<pct>\d{1,3}(?:\.\d+)?\s?%)"

@@ -337,9 +337,15 @@ def indication(ctx: Ctx) -> None:
 @rule("LCD-SEDATION", reads={"codes", "facts"}, severity="warning", payer="medicare", after=LCD_AFTER,
       explains="sedation-and-anesthesia#The short answer", sources=())
 def sedation(ctx: Ctx) -> None:
-    """Sedation, MAC or general anesthesia is not routinely reasonable and necessary for spinal injections."""
+    """Sedation, MAC or general anesthesia is not routinely reasonable and necessary for spinal injections, and the
+    trigger point billing articles leave anesthesia codes off 20552/20553."""
     spine = ctx.lines_of(*SPINE)
     if ctx.facts.sedation and spine:
         _warn(ctx, "Moderate sedation, MAC or general anesthesia is not routinely reasonable and necessary for facet, "
                    "epidural or SI joint injections; it needs documented patient-specific reasons and may be denied.",
               [ln.code for ln in spine], _p(ctx, "sedation_routine"))
+    tpi = ctx.lines_of("trigger_point")
+    if ctx.facts.sedation and tpi:
+        ctx.add("Anesthesia (sedation or MAC) is not billed with trigger point injections under the Medicare trigger "
+                "point billing articles; only the injection line goes on the claim.", [ln.code for ln in tpi],
+                sources=("verity-a59480",), confidence="secondary")
