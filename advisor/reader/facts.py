@@ -15,6 +15,8 @@ RELIEF_WORDS = frozenset({"relief", "improvement", "reduction", "better", "impro
                           "decrease", "decreased", "response"})
 FACT_NAMES = {"us_image": "us_permanent_image"}
 DAYS = {"day": 1, "week": 7, "month": 30}
+PAIN_WORDS = frozenset({"pain", "lbp", "radiculopathy", "radicular", "sciatica", "symptoms", "sx", "neck", "back",
+                        "cervicalgia", "lumbago", "claudication", "hurting", "hurt"})
 APPROXIMATELY = frozenset({"about", "around", "approximately", "approx", "roughly", "nearly", "almost", "~", "over"})
 
 
@@ -117,7 +119,11 @@ def history_facts(spans: list[Span], frames: list[Frame], relief_frames: list[Fr
         if not value:
             continue
         noun = value.get("noun")
-        if noun == "month" and prev in ("for", "lasting", "lasted", "x"):
+        if noun in ("week", "month", "year") and _pain_duration(s, sentences, prev, nxt):
+            weeks = value["n"] * {"week": 1, "month": 4, "year": 52}[noun] + (value["n"] if noun == "month" else 0) // 3
+            out["pain_weeks"] = min(2600, weeks)  # "radicular pain x 2 wks", "LBP for 6 months": how long it hurt
+            s.used = True
+        elif noun == "month" and prev in ("for", "lasting", "lasted", "x"):
             out["relief_months"] = value["n"]
             s.used = True
         elif not procedure_named(s):
@@ -130,6 +136,15 @@ def history_facts(spans: list[Span], frames: list[Frame], relief_frames: list[Fr
             out["days_since_global_procedure"] = min(365, value["n"])  # "seen day 5 after the RFA"
             s.used = True
     return out
+
+
+def _pain_duration(span: Span, sentences: dict[int, set[str]], prev: str, nxt: str) -> bool:
+    """'x 2 wks', 'for 3 months', '8 wks' in a sentence about pain and not about relief: how long the pain has
+    lasted ('relief lasting 6 months' is the relief's duration, '2 weeks ago' a date, 'in 2 weeks' a plan)."""
+    words = {w for text in sentences.get(id(span), set()) for w in text.split()}
+    return (prev in ("x", "for", "of", "over", "past", "last") or prev in PAIN_WORDS) and \
+        bool(words & PAIN_WORDS) and not words & RELIEF_WORDS and \
+        nxt not in ("ago", "later", "after", "post", "following", "out", "since")
 
 
 def _dates(spans: list[Span]) -> list[tuple[date, Span]]:

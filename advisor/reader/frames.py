@@ -97,6 +97,9 @@ def chunks_of(sentence: list[Span], index: int) -> list[Chunk]:
             continue
         if s.kind == "cue" and s.value in ("negated", "historical", "planned") and _has_head(out[-1]):
             out.append(Chunk([], index))  # "the TFESI, not the facet", "RFA after two MBBs": the cue opens a chunk
+        if s.kind == "punct" and s.value == ")" and not _has_head(out[-1]) and out[-1].cues("mentioned"):
+            out.append(Chunk([], index))  # "(..., MRI ordered) on the day of the ESI": the aside ends there
+            continue
         out[-1].spans.append(s)
     return [c for c in out if c.spans]
 

@@ -134,12 +134,15 @@ def _asks_codes(clause: list[Span]) -> bool:
     seq = [w for s in clause for w in s.text.lower().split()]
     words = set(seq)
     named_claim = any(w == "claim" and i and seq[i - 1] in CLAIM_OWNERS for i, w in enumerate(seq))  # "pro claim?"
-    return named_claim or bool(words & {"codes", "code", "cpt", "cpts", "lines", "modifiers", "modifier", "units",
-                                        "coding"})
+    # "..., Medicare. claim?": asks for the claim lines
+    bare = [w for w in seq if w not in ("the", "my", "our", "a", ",", ".")] in (["claim"], ["claims"], ["billing"])
+    return named_claim or bare or bool(words & {"codes", "code", "cpt", "cpts", "lines", "modifiers", "modifier",
+                                                "units", "coding"})
 
 
 CLAIM_OWNERS = frozenset({"facility", "pro", "physician", "professional", "asc", "hospital", "hopd", "doctor's",
-                          "final", "facility's", "asc's"})
+                          "final", "facility's", "asc's", "physician's", "provider's", "surgeon's", "doc's",
+                          "hospital's"})
 
 
 # table facts asked about even when the question describes a procedure ("bilateral L4-5 MBB: what's the MUE?");

@@ -158,7 +158,8 @@ def _merge(frames: list[Frame], catalog: Catalog, reading: Reading) -> list[Fram
             frame.family, frame.label, frame.candidates = named[0], catalog.family(named[0]).label, named
     out: list[Frame] = []
     for frame in frames:
-        same = next((f for f in out if f.family and f.family == frame.family and f.status == frame.status), None)
+        same = next((f for f in out if f.family and f.family == frame.family and f.status == frame.status
+                     and not _other_region(f, frame, catalog)), None)
         if same is None:
             out.append(frame)
             continue
@@ -218,6 +219,15 @@ def _merge(frames: list[Frame], catalog: Catalog, reading: Reading) -> list[Fram
     return out
 
 
+def _other_region(a: Frame, b: Frame, catalog: Catalog) -> bool:
+    """A family coded once per session by region (an interlaminar ESI) named in two regions is two procedures
+    ('C7-T1 interlaminar and L5-S1 interlaminar'), not one named twice."""
+    fam = catalog.family(a.family or "")
+    code_region = catalog.registry.code_region
+    return fam.select == "region" and fam.counts == "single" and bool(a.region and b.region) and \
+        code_region(a.region or "") != code_region(b.region or "") and not (a.acts or b.acts)  # not "block it"
+
+
 def _fold_generic(drafts: list[Any], grammar: Grammar) -> list[Any]:
     """A draft named only by a generic target ('two joints injected', 'the muscles') after a resolved procedure
     speaks of that procedure: its words join it instead of making a frame of their own."""
@@ -228,6 +238,10 @@ def _fold_generic(drafts: list[Any], grammar: Grammar) -> list[Any]:
                 and nxt.family is not None and nxt.chunks[0].sentence == draft.chunks[-1].sentence:
             nxt.chunks[:0] = draft.chunks  # "blocked the L3 and L4 medial branches": the levels of the next target
             continue
+        sibling = _named_sibling(draft, drafts, grammar)
+        if sibling is not None:
+            sibling.chunks += draft.chunks  # "TFESI left L4-5 and L5-S1 ..., first ESI": the ESI is the TFESI
+            continue
         targets = list(draft.spans("anat"))
         generic = targets and all(grammar.anatomy[s.value].generic for s in targets if s.value in grammar.anatomy)
         previous = next((d for d in reversed(out) if d.family is not None), None)
@@ -236,6 +250,19 @@ def _fold_generic(drafts: list[Any], grammar: Grammar) -> list[Any]:
             continue
         out.append(draft)
     return out
+
+
+def _named_sibling(draft: Any, drafts: list[Any], grammar: Grammar) -> Any:
+    """The draft of a sibling family (same session count) the question names, when this draft names its own family
+    only by a broad word ('ESI') and says nothing of its own site."""
+    fam = draft.family
+    words = draft.spans("family")
+    if fam is None or not fam.broad_words or not words or draft.spans("level", "anat") or \
+            not all(s.text.lower() in fam.broad_words for s in words) or \
+            any(c.value in ("negated", "planned", "historical") for c in draft.spans("cue")):
+        return None  # "the last ESI gave 60%" speaks of an earlier injection, whatever its kind
+    return next((d for d in drafts if d is not draft and d.family is not None and d.family.id != fam.id
+                 and d.family.sessions == fam.sessions), None)
 
 
 def _modifiers(spans: list[Span]) -> tuple[list[str], list[str]]:

@@ -93,6 +93,8 @@ class Facts(BaseModel):
         default_factory=list, max_length=10,
         description="Relief (percent, 0-100) from each diagnostic block done before this service, oldest first.")
     relief_months: int | None = Field(None, ge=0, le=120, description="How long the prior relief lasted, in months.")
+    pain_weeks: int | None = Field(None, ge=0, le=2600, description="How long the pain has lasted, in weeks (the "
+                                   "Medicare LCDs ask for a minimum duration before an injection).")
     rfa_not_possible: bool | None = Field(
         None, description="The note documents why the patient cannot have radiofrequency ablation (a Medicare "
                           "condition for therapeutic intra-articular facet injections).")

@@ -73,6 +73,9 @@ class Family(BaseModel):
     session_group: Literal["region"] | None = None
     docs: tuple[str, ...] = ()
     words: tuple[str, ...] = ()
+    # words that name this family only when the question names no sibling (same session count): "first ESI" after
+    # a transforaminal injection is that injection
+    broad_words: tuple[str, ...] = ()
     ask: str | None = None
     implies_diagnostic: tuple[str, ...] = ()
     level_limit: str | None = None

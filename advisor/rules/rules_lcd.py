@@ -259,6 +259,28 @@ def relief(ctx: Ctx) -> None:
                        f"({need.note}). {line.code} is likely not covered.", [line.code], need)
 
 
+PAIN_DURATION = {"esi_min_pain_weeks": ("epidural_il", "tfesi"),
+                 "facet_min_pain_weeks": ("facet_injection", "facet_rfa"),
+                 "si_min_pain_weeks": ("si_joint", "si_nerve_block")}
+
+
+@rule("LCD-DURATION", reads={"codes", "facts"}, severity="warning", payer="medicare", after=LCD_AFTER,
+      explains="lcd-epidural-steroid-injections#Coverage criteria", sources=())
+def pain_duration(ctx: Ctx) -> None:
+    """The LCDs cover these injections only after the pain has lasted a minimum time (4 weeks for an ESI, 3 months
+    for facet and SI procedures); a shorter duration stated in the note is a coverage problem."""
+    weeks = ctx.facts.pain_weeks
+    if weeks is None:
+        return
+    for name, families in PAIN_DURATION.items():
+        lines = ctx.lines_of(*families)
+        need = _p(ctx, name)
+        if lines and weeks < need.value:
+            _warn(ctx, f"The pain has lasted about {weeks} week(s); the Medicare LCD covers this procedure only after "
+                       f"{need.value} weeks ({need.note}). Expect a denial without an ABN.",
+                  [ln.code for ln in lines], need)
+
+
 @rule("LCD-RFA-BLOCKS", reads={"codes", "facts"}, severity="warning", payer="medicare", after=LCD_AFTER,
       explains="lcd-facet-joint-interventions#Diagnostic blocks, relief thresholds and KX", sources=())
 def rfa_blocks(ctx: Ctx) -> None:
