@@ -260,7 +260,8 @@ def _modifier(tokens: list[Token], i: int) -> str | None:
         return None
     if tok.shape != "num" or up not in NUMERIC_MODS:
         return None
-    if after in NOT_MOD_AFTER or after in ("/", "-", ".", "%") or before in NOT_MOD_BEFORE:
+    if after in NOT_MOD_AFTER or after in ("/", "-", "%") or before in NOT_MOD_BEFORE or (
+            after == "." and before not in ("no", "not", "without", "w/o")):  # "20553 once, no 50."
         return None
     return up  # 25, 50, 59, 57, 51... in this domain a modifier unless it counts something
 

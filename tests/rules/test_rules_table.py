@@ -156,6 +156,20 @@ CASES = [
     ("lcd-indication-esi-radicular-ok", ["64483"], {"radicular": True}, [], ["LCD-INDICATION"], None, "L33906"),
     ("lcd-sedation-commercial", ["64493"], {"sedation": True, "payer": "commercial"}, [], ["LCD-SEDATION"], None,
      "Medicare LCD only"),
+    ("lcd-sedation-tpi", ["20553"], {"sedation": True}, ["LCD-SEDATION"], [], ["20553"],
+     "A59480 summary: no anesthesia codes with trigger points"),
+    ("lcd-kx-unmet-relief", ["64493-KX"], {"diagnostic": True, "prior_relief_percent": 60}, ["LCD-RELIEF", "LCD-KX"],
+     [], ["64493"], "KX attests the LCD requirements are met; CGS 80% relief for the second block"),
+    ("lcd-kx-unmet-sessions", ["27096-KX"], {"diagnostic": True, "prior_sessions": {"si_diagnostic": 2}},
+     ["LCD-SESSIONS", "LCD-KX"], [], ["27096"], "A59243: no more than 2 diagnostic SI sessions"),
+    ("lcd-kx-met-kept", ["64493-KX"], {"diagnostic": True, "prior_relief_percent": 85}, [], ["LCD-KX"], ["64493-KX"],
+     "CGS: 80% relief met, KX stands"),
+    ("lcd-duration-esi", ["62323"], {"pain_weeks": 2}, ["LCD-DURATION"], [], ["62323"], "L33906: pain 4 weeks"),
+    ("lcd-duration-esi-ok", ["62323"], {"pain_weeks": 6}, [], ["LCD-DURATION"], None, "L33906"),
+    ("lcd-duration-facet", ["64493-KX"], {"diagnostic": True, "pain_weeks": 8}, ["LCD-DURATION"], [], None,
+     "CGS facet summary: chronic pain 3 months"),
+    ("lcd-duration-commercial", ["62323"], {"pain_weeks": 2, "payer": "commercial"}, [], ["LCD-DURATION"], None,
+     "Medicare LCD only"),
 ]
 
 

@@ -1,0 +1,78 @@
+"""Readings and verdicts blind round 5 found wrong, kept right. Each case is what a coder wrote, what a coder expects
+(the claim, the verdict or a fact) and the rule the expectation rests on; none was copied from the reader's output."""
+
+from __future__ import annotations
+
+import pytest
+
+from advisor.answer.verdict import decide
+from advisor.claims import format_line
+from advisor.reader.encounter import to_encounter
+from advisor.reader.followup import read_question
+from advisor.rules.catalog import Catalog
+
+from .helpers import canon
+
+
+def _answer(question: str, catalog: Catalog) -> tuple[list[str], str | None]:
+    reading = read_question(question, catalog)
+    decision = decide(reading, to_encounter(reading, catalog, None, "medicare"), catalog)
+    return sorted(format_line(ln) for ln in decision.claim), decision.verdict
+
+
+@pytest.mark.parametrize(("question", "lines", "verdict", "source"), [
+    ("knee injection was planned but pt refused after consent, doc spent 10 min discussing. bill 20610?", [], "no",
+     "a refused procedure is not a service rendered"),
+    ("pt no-showed for the genicular RFA, nothing goes out on the claim for today, correct?", [], "yes",
+     "no service, no claim"),
+    ("the MBB for tomorrow got cancelled. can I bill it?", [], "no", "a planned, cancelled procedure is not billed"),
+    ("injected both shoulders, wait no - only the left shoulder, right was planned but pt declined. no imaging. "
+     "codes?", ["20610-LT"], None, "the correction replaces what was said first"),
+    ("TFESI left L4-5, Medicare - sorry, I meant left L3-4, L4-5 AND L5-S1, three levels all on the left. Can I bill "
+     "all three to Medicare?", ["64483-LT", "64484-LT x2"], "no", "A58745: at most 2 transforaminal levels"),
+    ("pt declined sedation, L4-5 ILESI done w/ fluoro, Medicare, radicular pain for 3 months. bill 62323?",
+     ["62323"], "yes", "declined sedation is no sedation (NGS sedation note does not apply)"),
+    ("Medicare, new radicular pain x 2 wks, doc did L5-S1 ILESI w/ fluoro today. Will it pass the LCD?", ["62323"],
+     "no", "L33906: pain for at least 4 weeks"),
+    ("MCR: doc did a C7-T1 interlaminar AND an L5-S1 interlaminar ESI, both w/ fluoro, same session. Can I bill "
+     "both?", ["62321", "62323"], "no", "A58745: one spinal region per ESI session"),
+    ("2nd diagnostic MBB, Medicare, bilat L4-5. First block only gave 60% relief. Can I bill it 64493-50-KX?",
+     ["64493-50"], "no", "CGS: 80% relief for the second block; KX attests the requirements are met"),
+    ("trigger point injections x6 into the right trapezius only (six needle sticks, one muscle). 20553?",
+     ["20552"], "no", "AAPC: trigger point codes count muscles, not injections"),
+    ("three muscles injected w/ trigger points (R trap, R levator, R splenius capitis) -> 20553 once, no 50. correct?",
+     ["20553"], "yes", "CPT 20553: three or more muscles; Find-A-Code: no 50"),
+    ("can I add 76942 to 20611 for the US guidance on the hip inj?", ["20611"], "no",
+     "CPT: 20611 includes the ultrasound guidance"),
+])
+def test_blind_round5_answers(catalog, question: str, lines: list[str], verdict: str | None, source: str) -> None:
+    assert source
+    got_lines, got_verdict = _answer(question, catalog)
+    assert got_lines == sorted(lines)
+    assert got_verdict == verdict
+
+
+@pytest.mark.parametrize(("question", "fact", "value"), [
+    ("Medicare pt, L5 radiculopathy 8 wks, TFESI left L4-5 and L5-S1 with fluoro", "pain_weeks", 8),
+    ("chronic LBP for 6 months, bilateral L4-5 MBB, Medicare", "pain_weeks", 26),
+    ("repeat RFA, the last one gave 70% relief lasting 7 months", "pain_weeks", None),
+    ("Medicare, TPI session number 4 in the last 12 months, 20553", "prior_sessions", {"tpi": 3}),
+])
+def test_blind_round5_facts(catalog, question: str, fact: str, value: object) -> None:
+    facts = to_encounter(read_question(question, catalog), catalog, None, "medicare").facts
+    assert getattr(facts, fact) == value
+
+
+def test_an_lcd_number_is_not_read_as_a_code(catalog) -> None:
+    """L39656 is the trigger point LCD, not HCPCS L3965 followed by a 6."""
+    reading = read_question("TPI 3 muscles, pt is in a MAC with L39656. 20553 covered?", catalog)
+    assert [ln.code for ln in reading.lines] == ["20553"]
+    assert reading.confident
+
+
+def test_claim_alone_asks_for_the_claim(catalog) -> None:
+    """'..., Medicare. claim?' asks what to bill: no verdict to a question that proposes nothing."""
+    reading = read_question("bilat L4-5 MBB under fluoro, MCR, first diagnostic block, criteria met. claim?", catalog)
+    assert reading.question_type == "wh"
+    assert canon(*_answer("bilat L4-5 MBB under fluoro, MCR, first diagnostic block. claim?", catalog)[0]) == \
+        canon("64493-50-KX")
