@@ -103,12 +103,15 @@ def build_proposal(reading: Reading, recommended: list[ClaimLine], catalog: Cata
     """What a yes/no question puts forward, as lines; None when it is not a yes/no question."""
     if reading.question_type != "yes_no":
         return None
-    lines = _dedupe(list(reading.lines))
+    earlier = _only_earlier(reading)  # "Day 6 after bilat RFA (64635-50) ... bill a 99213?": the RFA is not proposed
+    lines = _dedupe([ln for ln in reading.lines if _family(ln.code, catalog) not in earlier])
     mods = list(reading.modifiers)
     non_em = [ln for ln in recommended if not is_em_code(ln.code)]
     compared = _comparison(reading)
     if compared is not None and not lines:
         return compared
+    if reading.facts.get("nothing_billed") and not lines and not mods:
+        return Proposal(kind="nothing", summary="nothing on the claim")  # "no-show, nothing goes out, correct?"
     if lines and mods:
         lines = _attach(lines, mods, reading)
         if reading.units:
@@ -378,6 +381,12 @@ def _not_done(reading: Reading) -> set[str]:
     return {f.family for f in reading.frames if f.family and f.status in ("negated", "planned")} - done
 
 
+def _only_earlier(reading: Reading) -> set[str]:
+    """Families the question names only as done on an earlier date: their codes describe the history."""
+    today = {f.family for f in reading.frames if f.status == "done"}
+    return {f.family for f in reading.frames if f.family and f.status == "historical"} - today
+
+
 def _called_off(reading: Reading) -> list[str]:
     """What the question names as not done or only planned, when nothing is named as done today."""
     if reading.done_frames():
@@ -439,10 +448,11 @@ def decide(reading: Reading, encounter: Encounter, catalog: Catalog) -> Decision
         undone = sorted({_family(ln.code, catalog) for ln in proposal.lines} & not_done)
         if undone:  # "left before it was done ... bill 20610-53?": the question says it was not done today
             verdict, reasons = "no", [f"not done: {catalog.family(f).label}" for f in undone]
+        elif proposal.kind == "nothing":  # right exactly when the engine bills nothing for what was described
+            verdict = "no" if recommended else "yes"
+            reasons = ["the described services are billed" if recommended else "nothing billable was done"]
         elif proposal.kind == "coverage" and not proposal.lines and (called_off := _called_off(reading)):
-            # "pt no-showed for the RFA, nothing goes out today, correct?" is right; "can I bill the RFA?" is not
-            verdict = "yes" if reading.facts.get("nothing_billed") else "no"
-            reasons = [f"not done: {label}" for label in called_off]
+            verdict, reasons = "no", [f"not done: {label}" for label in called_off]  # "RFA cancelled: can I bill?"
         elif reading.kind == "clarify" or not reading.confident:
             verdict, reasons = "conditional", ["not fully read"]
         else:

@@ -114,6 +114,9 @@ def history_facts(spans: list[Span], frames: list[Frame], relief_frames: list[Fr
             out["days_since_global_procedure"] = days
             for _, span in dated:
                 span.used = True
+    elif len(dated) == 1 and procedure_named(dated[0][1]):
+        out["procedure_date"] = dated[0][0].isoformat()  # "bilat RFA on 3/2": a follow-up "back 3/9" counts from it
+        dated[0][1].used = True
     for s, nxt, prev in _with_neighbours(spans):
         value = s.value if s.kind == "num" else None
         if not value:
@@ -206,3 +209,20 @@ def _with_neighbours(spans: list[Span]) -> list[tuple[Span, str, str]]:
 
 
 __all__ = ["history_facts", "pattern_facts", "payer_and_claim"]
+
+
+def days_after(procedure_date: str, spans: list[Span]) -> int | None:
+    """Days from an earlier turn's procedure date to the one date this turn gives ('pt back 3/9'), within a year."""
+    dated = _dates(spans)
+    if len(dated) != 1:
+        return None
+    try:
+        earlier = date.fromisoformat(procedure_date)
+    except ValueError:
+        return None
+    later = dated[0][0].replace(year=earlier.year) if dated[0][0].year == 2001 else dated[0][0]
+    days = (later - earlier).days
+    if 0 < days <= 365:
+        dated[0][1].used = True
+        return days
+    return None

@@ -4,6 +4,7 @@ follow-up states replaces or adds to them; its attribute words are bound to the 
 
 from __future__ import annotations
 
+from advisor.reader.facts import days_after
 from advisor.reader.frames import Grammar, add_joint, settle_muscles
 from advisor.reader.model import Frame, Joint, Reading
 from advisor.reader.reader import described_in_words, finish, mark_distinct_sites, read
@@ -78,6 +79,11 @@ def merge(previous: Reading, current: Reading, catalog: Catalog) -> Reading:
     adding = bool(ADDING & words) or "as well" in " ".join(_words(current))
     grammar = Grammar(catalog.registry)
     previous_frames = [f.model_copy(deep=True) for f in previous.frames]
+    if "procedure_date" in previous.facts and "days_since_global_procedure" not in current.facts:
+        days = days_after(previous.facts["procedure_date"], current.spans)  # "RFA on 3/2" ... "pt back 3/9"
+        if days is not None:
+            current.facts["days_since_global_procedure"] = merged.facts["days_since_global_procedure"] = days
+            merged.facts["procedure_date"] = previous.facts["procedure_date"]  # still the procedure's date
     merged.frames = [_resolve_against(f, previous_frames, catalog) for f in merged.frames]
     if "days_since_global_procedure" in current.facts and not merged.done_frames():
         for frame in previous_frames:

@@ -93,7 +93,7 @@ class EMFrame(BaseModel):
 class Proposal(BaseModel):
     """What a yes/no question puts forward for the engine to accept or reject."""
 
-    kind: Literal["lines", "em25", "modifier", "units", "coverage", "compare"]
+    kind: Literal["lines", "em25", "modifier", "units", "coverage", "compare", "nothing"]  # nothing: no claim at all
     lines: list[ClaimLine] = Field(default_factory=list)
     modifier: str | None = None
     summary: str = ""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from itertools import pairwise
 
+from advisor.claims import is_em_code
 from advisor.reader.model import LookupRequest, QuestionType, Span
 from advisor.reader.vocab import Vocabulary
 
@@ -180,6 +181,9 @@ def lookup_request(spans: list[Span], qtype: QuestionType, described: bool) -> L
     elif set(specific) <= {"levels", "sessions"}:
         if levels or qtype != "wh":
             return None  # "right C3, C4, C5 MBB: how many levels do I bill?" is about this case
+    elif set(specific) <= {"global"} and (described or any(is_em_code(c) for c in codes)) and (
+            mods or words & BILLING_WORDS or "claim" in words):
+        return None  # "coder wants 99213-24 because it's in a global. what goes on the claim?": a claim question
     elif set(specific) <= {"addon"}:
         if not codes or described:
             return None  # "the second level add-on is 64484, right?" after describing the levels

@@ -7,7 +7,8 @@ Aspects a rule reads or writes (the claim being corrected, plus the encounter fa
     lines      adding or removing lines
     units      units of a line
     mods.side  50, RT, LT          mods.x   59, XE, XS, XP, XU        mods.em  25, 57
-    mods.51    51                  mods.kx  KX                        facts    the encounter facts (read only)
+    mods.51    51                  mods.kx  KX                        mods.global  24, 79 (inside another's global)
+    facts      the encounter facts (read only)
 Two rules that may write the same aspect of the same families' lines must be ordered by their `after` declarations
 (tests/rules/test_rulebook.py fails otherwise); the corrected claim must be a fixed point (checking it again changes
 nothing).
@@ -23,7 +24,8 @@ from typing import TYPE_CHECKING, Literal
 if TYPE_CHECKING:
     from advisor.rules.context import Ctx
 
-Aspect = Literal["codes", "lines", "units", "mods.side", "mods.x", "mods.em", "mods.51", "mods.kx", "facts"]
+Aspect = Literal["codes", "lines", "units", "mods.side", "mods.x", "mods.em", "mods.51", "mods.kx", "mods.global",
+                 "facts"]
 ASPECTS: frozenset[str] = frozenset(Aspect.__args__)  # type: ignore[attr-defined]
 Severity = Literal["error", "warning", "info"]
 ALL = "*"

@@ -126,3 +126,35 @@ def em_in_global(ctx: Ctx) -> None:
             confidence="secondary")
     for em in ems:
         ctx.replace(em, None)
+
+
+@rule("PROC-IN-GLOBAL", reads={"codes", "facts"}, writes={"mods.global"}, severity="warning",
+      explains="global-periods#A procedure inside another procedure's global period (79)",
+      sources=("palmetto-mod79", "mpfs-global-defs"))
+def procedure_in_global(ctx: Ctx) -> None:
+    """A procedure done within the 010 or 090 global of an earlier one by the same physician: unrelated, it carries
+    79 (and starts its own global); related, it is part of the first procedure's payment unless staged (58) or a
+    return for a complication (78)."""
+    days = ctx.facts.days_since_global_procedure
+    code = ctx.facts.global_procedure_code
+    info = ctx.catalog.code(code) if code else None
+    window = {"010": 10, "090": 90}.get(info.global_days if info else "", 0)
+    if not days or days > window:
+        return
+    procedures = [ln for ln in ctx.claim if (i := ctx.info(ln)) is not None and i.global_days in ("000", "010", "090")
+                  and not i.addon and i.family != "em"]
+    if not procedures:
+        return
+    codes = [ln.code for ln in procedures]
+    if ctx.facts.separate_problem:
+        missing = [ln for ln in procedures if "79" not in ln.modifiers]
+        ctx.add(f"Day {days} after {code}, inside its {window}-day global: an unrelated procedure by the same "
+                "physician carries modifier 79 (the record must show it is unrelated).", codes,
+                severity="warning" if missing else "info", confidence="secondary")
+        for line in missing:
+            ctx.replace(line, line.with_modifiers("79"))
+    else:
+        ctx.add(f"Day {days} after {code}, inside its {window}-day global: a procedure for an unrelated problem takes "
+                "modifier 79; a related one is part of the first procedure's payment unless it was staged (58) or a "
+                "return for a complication (78).", codes, severity="info", confidence="secondary",
+                pending=None if ctx.facts.separate_problem is False else "separate_problem")

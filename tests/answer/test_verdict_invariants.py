@@ -21,7 +21,8 @@ One interpretation is taken from verdict.py, and reported: a bare E/M code in an
 the E/M removed outright does. Look-up verdicts ("is there an NCCI edit between X and Y?") answer a table fact and are
 outside these invariants, and so is the No to a catalog code proposed for a procedure outside the catalog ("blood
 patch: ok to use 64483?"); comparison questions ("is X coded differently from Y?") propose no lines and are held to I3
-only.
+only. A question that says nothing is billed ("no-show, nothing goes out, correct?") proposes the empty claim: Yes
+exactly when the engine bills nothing for what the question describes.
 
 The checker recomputes the recommendation and the check with the engine itself, so it does not trust the Decision's
 own reasons. Only eval/dev is read here (never eval/test).
@@ -97,6 +98,11 @@ def violations(reading: Reading, encounter: Encounter, decision: Decision, catal
                    f"(unplaced {[s.text for s in reading.unplaced]}, conflicts {reading.conflicts}, "
                    f"questions {reading.questions})")
     if proposal.kind == "compare":
+        return out
+    if proposal.kind == "nothing":  # "nothing goes on the claim, correct?"
+        billed = recommend(encounter, catalog).claim if (encounter.procedures or encounter.em) else []
+        if (verdict == "yes") == bool(billed):
+            out.append(f"I1: {verdict} to 'nothing is billed' while the engine bills [{_show(list(billed))}]")
         return out
     described = bool(encounter.procedures or (encounter.em and encounter.em.code))
     rec = recommend(encounter, catalog) if described else None
