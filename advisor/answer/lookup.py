@@ -53,6 +53,8 @@ def answer_lookup(reading: Reading, request: LookupRequest, catalog: Catalog) ->
             facts += [f for c in codes if (f := _imaging(c, catalog))]
         elif field == "size":
             facts += _size(reading, catalog)
+        elif field == "payment":
+            facts += [_payment(c) for c in codes or ["the code"]]
     return _unique(facts)
 
 
@@ -190,6 +192,14 @@ def _size(reading: Reading, catalog: Catalog) -> list[LookupFact]:
                        note="major 20610/20611, intermediate 20605/20606, small 20600/20604",
                        source=", ".join(catalog.registry.sources), confidence=catalog.registry.confidence)
             for name in dict.fromkeys(named)]
+
+
+def _payment(code: str) -> LookupFact:
+    """Payment amounts are not estimated yet: say so rather than quote a number from memory."""
+    return LookupFact(subject=code, field="payment", value="not available",
+                      note="This advisor does not estimate payment yet. The allowed amount comes from the MPFS RVU "
+                           "file (RVUs x the year's conversion factor, adjusted by the locality's GPCI); check the "
+                           "MAC's fee schedule look-up for the locality.", source="CMS MPFS", confidence="confirmed")
 
 
 def _unique(facts: list[LookupFact]) -> list[LookupFact]:

@@ -462,7 +462,7 @@ def decide(reading: Reading, encounter: Encounter, catalog: Catalog) -> Decision
     if checked is not None:
         seen = {(f.rule, f.message) for f in findings}
         findings += [f for f in checked.findings if (f.rule, f.message) not in seen]
-    claim = recommended if reading.kind == "claim" else []
+    claim = recommended if reading.kind == "claim" and not reading.general else []
     return Decision(rec, checked, claim, findings, verdict, reasons, pending, proposal)
 
 

@@ -14,6 +14,7 @@ from its act and targets through the registry (families.yaml `act`, `targets`, `
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import Any, cast
 
 from advisor.reader.levels import level_names, parse_level_token
@@ -173,7 +174,7 @@ class Grammar:
                 for draft in drafts:  # "Update: the patient left before the procedure, so it was not done."
                     draft.chunks += called_off
             elif attributes and current is None and not about_else and drafts and \
-                    drafts[-1].chunks[0].sentence == index - 1:
+                    drafts[-1].chunks[0].sentence == index - 1 and not _another_one(attributes):
                 # a sentence that only adds attributes ("Under fluoro.") lends them to the previous sentence's frame
                 drafts[-1].chunks += attributes
         return _fold_bare_acts(drafts)
@@ -198,8 +199,8 @@ class Grammar:
     def _location(self, chunk: Chunk, current: Draft) -> bool:
         """A joint named after a nerve, spinal or muscle procedure, with no act of its own, says where that procedure
         was done ("suprascapular nerve block, R shoulder"; "TPIs in the neck, upper back and hip")."""
-        if chunk.of("act", "family") or not chunk.of("anat"):
-            return False
+        if chunk.of("act", "family", "code") or not chunk.of("anat"):
+            return False  # "TPI 2 muscles and L knee 20610": a site with its own code is its own procedure
         kinds = {self.anatomy[a.value].kind for a in chunk.of("anat") if a.value in self.anatomy}
         head = {self.anatomy[a.value].kind for a in current.spans("anat") if a.value in self.anatomy
                 and not self.anatomy[a.value].generic}
@@ -826,6 +827,13 @@ def _beside(chunk: Chunk, span: Span, word: str) -> bool:
 def _next_word(chunk: Chunk, span: Span) -> str:
     i = chunk.spans.index(span)
     return chunk.spans[i + 1].text.lower() if i + 1 < len(chunk.spans) else ""
+
+
+def _another_one(chunks: list[Chunk]) -> bool:
+    """'Last one, 4 months ago, gave 30%': a sentence about another instance of the procedure, not more words about
+    today's."""
+    words = [s.text.lower() for c in chunks for s in c.spans]
+    return any(a in ("last", "prior", "previous", "earlier") and b == "one" for a, b in pairwise(words))
 
 
 def _located(draft: Draft, num: Span) -> bool:

@@ -134,6 +134,7 @@ class Reading(BaseModel):
     unreadable: bool = Field(False, description="Most of the words are not English the reader knows (another "
                              "language, noise): only the codes could be read.")
     follow_up: bool = False
+    general: bool = False  # "does Medicare pay for sedation with MBBs?": about a kind of service, no patient's claim
     spans: list[Span] = Field(default_factory=list, exclude=True, description="Every tagged span (not stored).")
 
     @property

@@ -148,7 +148,7 @@ CLAIM_OWNERS = frozenset({"facility", "pro", "physician", "professional", "asc",
 
 # table facts asked about even when the question describes a procedure ("bilateral L4-5 MBB: what's the MUE?");
 # a joint's size class is not one of them: for a described injection the claim answers it
-TABLE_FIELDS = frozenset({"mue", "mai", "ptp", "global", "bilateral", "multiple", "imaging", "lcd"})
+TABLE_FIELDS = frozenset({"mue", "mai", "ptp", "global", "bilateral", "multiple", "imaging", "lcd", "payment"})
 
 
 def _size_asked(spans: list[Span]) -> bool:

@@ -140,8 +140,29 @@ def finish(reading: Reading, catalog: Catalog) -> Reading:
     _restated(reading, reading.spans, catalog)
     reading.unplaced = [s for s in reading.spans if s.significant and not s.used]
     reading.kind = _kind(reading, reading.spans, catalog)  # type: ignore[assignment]
+    reading.general = _general(reading)
     reading.questions = _questions(reading, catalog)
     return reading
+
+
+ENCOUNTER_KINDS = frozenset({"level", "side", "num", "code", "pct", "ordinal", "guide", "mod", "qty", "claim",
+                             "place"})
+ENCOUNTER_WORDS = frozenset({"pt", "patient", "pts", "doc", "doctor", "we", "did", "done", "today", "performed",
+                             "he", "she", "i", "my", "our"})
+
+
+def _general(reading: Reading) -> bool:
+    """A yes/no question about a kind of service in general ('does Medicare pay for sedation with MBBs?', 'are TPIs
+    covered?'): procedures named only in the plural, and nothing of a patient's encounter (no level, side, count,
+    code, guidance, date or person). It gets a verdict on the rule and no claim lines."""
+    if reading.question_type != "yes_no" or reading.follow_up or not reading.frames:
+        return False
+    names = [s for s in reading.spans if s.kind == "family"]
+    if not names or not all(s.text.lower().endswith("s") for s in names):
+        return False
+    words = {s.text.lower() for s in reading.spans}
+    return not any(s.kind in ENCOUNTER_KINDS for s in reading.spans) and not words & ENCOUNTER_WORDS and not any(
+        s.kind == "anat" and s.used for s in reading.spans)
 
 
 def _is_visit(draft: Any) -> bool:
@@ -722,7 +743,7 @@ def _place_numbers(reading: Reading, spans: list[Span], vocab: Vocabulary) -> No
                 s.used = True  # "two MBBs", "4 lumbar ESIs": how many were done (sessions, blocks)
             elif prev in ("level", "levels", "lvl", "pain", "score", "vas", "nrs", "grade", "stage", "age", "aged",
                           "bmi", "mai", "indicator", "or", "day", "pod", "version", "first", "last", "x",
-                          "other", "not") or (
+                          "other", "not", "locality", "carrier", "jurisdiction", "zip", "region") or (
                     prev in ("and", ",", "&") and i >= 2 and plain[i - 2].kind == "num" and plain[i - 2].used):
                 s.used = True  # "level 3 visit", "MAI 3", "1 unit or 2", "day 5 after", "for levels 3 and 4"
             elif nxt is not None and nxt.kind == "pct":

@@ -208,6 +208,10 @@ def test_question_text_is_not_logged(pipeline: AnswerPipeline, caplog: pytest.Lo
     ("Is 64494 an add-on code?", "64494", "addon", "true"),
     # 20610/20552: an NCCI edit exists, bypassable (modifier indicator 1; KZA, facts.md §2.4)
     ("Is there an NCCI edit between 20610 and 20552?", "20610/20552", "ptp_mi", "1"),
+    # the MUE adjudication indicators (CMS MUE overview): MAI 2 is an absolute date-of-service limit
+    ("what does MAI 2 mean on an MUE", "MAI 2", "mai", "2"),
+    # payment is not estimated yet: said plainly, never a number from memory
+    ("Can you tell me the fee schedule amount for 64635 in Texas locality 18?", "64635", "payment", "not available"),
 ])
 def test_lookup_answers_from_the_tables(pipeline: AnswerPipeline, question: str, subject: str, field: str,
                                         value: str) -> None:

@@ -76,3 +76,23 @@ def test_claim_alone_asks_for_the_claim(catalog) -> None:
     assert reading.question_type == "wh"
     assert canon(*_answer("bilat L4-5 MBB under fluoro, MCR, first diagnostic block. claim?", catalog)[0]) == \
         canon("64493-50-KX")
+
+
+@pytest.mark.parametrize(("question", "lines", "verdict", "source"), [
+    ("TPI 2 muscles (neck) and L knee 20610 same visit, Medicare: 20610-LT, 20552-XS?", ["20552-XS", "20610-LT"],
+     "yes", "NCCI PTP 20610/20552 (modifier indicator 1), XS for the separate site (KZA)"),
+    ("left SIJ therapeutic injection for a Medicare pt. Last one, 4 months ago, only gave about 30% relief. ok to "
+     "bill?", ["27096-LT"], "no", "NGS SI LCD: a repeat therapeutic SI injection needs 50% improvement"),
+    ("does medicare pay for sedation with MBBs?", [], "no", "NGS: sedation is not routine for facet interventions; "
+     "a general question gets no claim lines"),
+    ("Day 6 after bilat L4-5 RFA (64635-50), Medicare pt back for post-procedure check of soreness at the needle "
+     "sites. Can we bill a 99213?", [], "no", "CMS global surgery: routine postoperative visits are included"),
+])
+def test_blind_round5_more_answers(catalog, question: str, lines: list[str], verdict: str, source: str) -> None:
+    assert source
+    assert _answer(question, catalog) == (sorted(lines), verdict)
+
+
+def test_a_general_question_is_marked_general(catalog) -> None:
+    assert read_question("are MBBs covered by Medicare?", catalog).general
+    assert not read_question("bilat L4-5 MBB today, covered by Medicare?", catalog).general
