@@ -838,6 +838,8 @@ def _needs_count(frame: Frame, catalog: Catalog) -> bool:
     fam = catalog.family(frame.family or "")
     if fam.counts == "joints":
         return not frame.joints
+    if fam.counts == "levels" and frame.levels is None and not frame.level_names and _named_plural(frame, fam):
+        return True  # "pt had facet injections today, lumbar": how many levels is not said, and one is a guess
     if fam.counts == "levels" and fam.select == "region":
         return frame.region is None  # "MBB 2 levels bilateral": cervical/thoracic or lumbar/sacral codes?
     if fam.select == "region":
@@ -847,6 +849,12 @@ def _needs_count(frame: Frame, catalog: Catalog) -> bool:
     if fam.select == "target":
         return frame.target is None
     return False
+
+
+def _named_plural(frame: Frame, fam: Any) -> bool:
+    """The procedure is named in the plural ('facet injections', 'MBBs'): more than one level, or both sides."""
+    heads = {phrase.split()[-1] for phrase in fam.words}
+    return any(w.endswith("s") and w[:-1] in heads for w in frame.words.lower().replace("/", " ").split())
 
 
 def _questions(reading: Reading, catalog: Catalog) -> list[str]:
@@ -885,10 +893,10 @@ def _questions(reading: Reading, catalog: Catalog) -> list[str]:
     return list(dict.fromkeys(out))
 
 
-__all__ = ["described_in_words", "finish", "frames_from_codes", "mark_distinct_sites", "read"]
-
-
 def _after_word(spans: list[Span], span: Span, word: str) -> bool:
     """The word just before `span` (fillers skipped) is `word`."""
     before = [x for x in spans[:spans.index(span)] if x.kind != "filler"]
     return bool(before) and before[-1].text.lower() == word
+
+
+__all__ = ["described_in_words", "finish", "frames_from_codes", "mark_distinct_sites", "read"]
