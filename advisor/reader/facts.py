@@ -4,6 +4,7 @@ check: relief from prior blocks and for how long, sessions already done, days si
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 
@@ -15,6 +16,7 @@ RELIEF_WORDS = frozenset({"relief", "improvement", "reduction", "better", "impro
                           "decrease", "decreased", "response"})
 FACT_NAMES = {"us_image": "us_permanent_image"}
 DAYS = {"day": 1, "week": 7, "month": 30}
+LCD_ID = re.compile(r"[Ll]3\d{4}")  # an LCD number (L3xxxx); billing articles are A5xxxx
 PAIN_WORDS = frozenset({"pain", "lbp", "radiculopathy", "radicular", "sciatica", "symptoms", "sx", "neck", "back",
                         "cervicalgia", "lumbago", "claudication", "hurting", "hurt"})
 APPROXIMATELY = frozenset({"about", "around", "approximately", "approx", "roughly", "nearly", "almost", "~", "over"})
@@ -107,6 +109,12 @@ def history_facts(spans: list[Span], frames: list[Frame], relief_frames: list[Fr
     def procedure_named(span: Span) -> bool:
         return any(x.kind in ("act", "family", "code") for x in sentence.get(id(span), []))
 
+    lcds = [s.text.upper() for s in spans if s.kind == "word" and LCD_ID.fullmatch(s.text)]
+    if lcds:
+        out["lcds"] = list(dict.fromkeys(lcds))[:10]  # "pt is in a MAC with L39656": that contractor's policy
+        for s in spans:
+            if s.kind == "word" and LCD_ID.fullmatch(s.text):
+                s.used = True
     dated = _dates(spans)
     if len(dated) >= 2 and procedure_named(dated[0][1]):  # "RFA on 3/2. Pt back 3/8 for ...": six days after it
         days = (dated[-1][0] - dated[0][0]).days

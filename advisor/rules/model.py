@@ -93,6 +93,8 @@ class Facts(BaseModel):
         default_factory=list, max_length=10,
         description="Relief (percent, 0-100) from each diagnostic block done before this service, oldest first.")
     relief_months: int | None = Field(None, ge=0, le=120, description="How long the prior relief lasted, in months.")
+    lcds: list[str] = Field(default_factory=list, max_length=10,
+                            description="LCD numbers the question names (L39656): which contractor's policy applies.")
     pain_weeks: int | None = Field(None, ge=0, le=2600, description="How long the pain has lasted, in weeks (the "
                                    "Medicare LCDs ask for a minimum duration before an injection).")
     rfa_not_possible: bool | None = Field(
@@ -122,6 +124,8 @@ FACT_QUESTIONS: dict[str, str] = {
     "payer": "Which payer is billed: Medicare or a commercial plan?",
     "setting": "Whose claim is it: the physician's professional claim, or the ASC's or hospital's facility claim?",
     "rfa_not_possible": "Does the note document why the patient cannot have radiofrequency ablation?",
+    "lcds": "Which Medicare contractor's LCD applies to this patient (its number, e.g. L39656)? Some cap trigger point "
+            "sessions, others do not.",
     "region": "Which spinal region was injected? The region named and the levels named are in different regions.",
     "documentation": "The note's parts say different things (header or order against the procedure description): "
                      "which one describes what was done? Code from the procedure description, and have the physician "

@@ -213,10 +213,28 @@ def sessions(ctx: Ctx) -> None:
         seen.add(fam)
         limit = ctx.catalog.sessions[fam]
         done = prior.get(fam)  # type: ignore[call-overload]
-        if done is not None and done + 1 > limit.value:
+        if done is not None and done + 1 > limit.value and fam == "tpi":
+            _tpi_cap(ctx, line, done, limit)
+        elif done is not None and done + 1 > limit.value:
             _warn(ctx, f"This would be session {done + 1} of {fam.replace('_', ' ')} in the rolling 12 months; "
                        f"Medicare allows {limit.value} (per spinal region where it applies). Expect a denial without "
                        "an ABN.", [line.code], limit)
+
+
+def _tpi_cap(ctx: Ctx, line: ClaimLine, done: int, limit: Param) -> None:
+    """The trigger point session cap is in some contractors' LCDs only: it applies when the question names one of
+    them, waits on which LCD applies when it names none, and stays silent for an LCD without it."""
+    capped = _p(ctx, "tpi_session_cap_lcds")
+    named = set(ctx.facts.lcds)
+    if named and not named & set(capped.value):
+        return
+    message = (f"This would be trigger point session {done + 1} in the rolling 12 months; the LCDs with a cap "
+               f"({', '.join(capped.value)}) allow {limit.value}.")
+    if named:
+        _warn(ctx, message + " Expect a denial without an ABN.", [line.code], limit)
+    else:
+        _warn(ctx, message + " Other contractors' articles set no cap: which LCD applies to this patient?",
+              [line.code], capped, severity="info", pending="lcds")
 
 
 def _relief_key(ctx: Ctx, family: str) -> str | None:

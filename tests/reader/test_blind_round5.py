@@ -96,3 +96,12 @@ def test_blind_round5_more_answers(catalog, question: str, lines: list[str], ver
 def test_a_general_question_is_marked_general(catalog) -> None:
     assert read_question("are MBBs covered by Medicare?", catalog).general
     assert not read_question("bilat L4-5 MBB today, covered by Medicare?", catalog).general
+
+
+@pytest.mark.parametrize(("question", "verdict"), [
+    ("Medicare patient, fourth trigger point session this year. Will it be covered?", "conditional"),
+    ("Medicare pt under LCD L39656, fourth trigger point session this year. Will it be covered?", "no"),
+])
+def test_the_trigger_point_cap_depends_on_the_lcd(catalog, question: str, verdict: str) -> None:
+    """facts.md: the 3-session cap is in L37913, L39656, L36859 and L34211, not in every contractor's article."""
+    assert _answer(question, catalog)[1] == verdict

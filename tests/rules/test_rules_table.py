@@ -120,6 +120,8 @@ CASES = [
     ("lcd-sessions", ["64483"], {"prior_sessions": {"esi": 4}}, ["LCD-SESSIONS"], [], None, "A58745: 4 ESI sessions"),
     ("lcd-sessions-ok", ["64483"], {"prior_sessions": {"esi": 3}}, [], ["LCD-SESSIONS"], None, "A58745"),
     ("lcd-sessions-tpi", ["20553"], {"prior_sessions": {"tpi": 3}}, ["LCD-SESSIONS"], [], None, "A59480: 3 TPI sessions"),
+    ("lcd-sessions-tpi-uncapped-lcd", ["20553"], {"prior_sessions": {"tpi": 3}, "lcds": ["L33906"]}, [],
+     ["LCD-SESSIONS"], None, "facts.md: the TPI cap is in some contractors' LCDs only"),
     ("lcd-relief-facet", ["64493-KX"], {"diagnostic": True, "prior_relief_percent": 60}, ["LCD-RELIEF"], [], None,
      "CGS: second diagnostic block needs 80% relief"),
     ("lcd-relief-ok", ["64493-KX"], {"diagnostic": True, "prior_relief_percent": 85}, [], ["LCD-RELIEF"], None, "CGS"),
