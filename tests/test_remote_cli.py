@@ -147,3 +147,22 @@ def test_serve_with_two_workers_builds_once_and_both_answer(tmp_path: Path) -> N
     log = log_path.read_text()
     assert log.count("guidance index ready") == 2, log
     assert len(re.findall(r"guidance index building: 100%", log)) == 1, log  # built by one worker only
+
+
+HEAVY = ("chromadb", "onnxruntime", "sentence_transformers", "torch", "langchain", "langchain_core", "numpy")
+
+
+@pytest.mark.parametrize("mode", ["off", "served"])
+def test_check_loads_no_model_store_or_llm_library(server: LiveServer, mode: str) -> None:
+    """`advisor check` cold stays well under 1 s because it never imports the retrieval or LLM stack."""
+    code = ("import sys\nsys.argv = ['advisor', 'check', '99213-25', '64493-50']\nfrom advisor.cli import app\n"
+            "try:\n    app()\nexcept SystemExit as exc:\n    assert not exc.code, exc.code\n"
+            f"print('LOADED', sorted({{m.split('.')[0] for m in sys.modules}} & set({HEAVY!r})))")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ADVISOR_")}
+    env.update({"ADVISOR_DATA_DIR": str(server.data_dir), "NO_PROXY": "127.0.0.1,localhost",
+                "ADVISOR_SERVER_URL": "off" if mode == "off" else server.url})
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env,
+                          cwd=PROJECT_ROOT)
+    assert done.returncode == 0, done.stderr
+    assert "corrected claim: 99213-25, 64493-50" in done.stdout
+    assert "LOADED []" in done.stdout, done.stdout
