@@ -28,14 +28,24 @@ def fail(message: str, code: int = 2) -> None:
 def serve(
     host: Annotated[str | None, typer.Option(help="Interface to bind.")] = None,
     port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
+    workers: Annotated[int | None, typer.Option(min=1, max=64, help="Worker processes, each with its own model "
+                                                "(default ADVISOR_WORKERS, 1); the index is built once and shared.")]
+    = None,
 ) -> None:
     """Start the web app and JSON API."""
     import uvicorn
 
-    from advisor.api.app import create_app
-
     settings = get_settings()
-    uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port, log_level="info")
+    workers = workers or settings.workers
+    host, port = host or settings.host, port or settings.port
+    if workers == 1:
+        from advisor.api.app import create_app
+
+        uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+        return
+    # Several processes: uvicorn spawns each worker, which builds its own app (and model) from the environment.
+    uvicorn.run("advisor.api.app:create_app", factory=True, host=host, port=port, workers=workers,
+                log_level="info")
 
 
 @app.command("check")
@@ -45,9 +55,10 @@ def check_cmd(
     file: Annotated[Path | None, typer.Option("--file", help="encounter.json: {lines, payer, facts}.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
-    """Check the claim lines of one date of service against the rules."""
-    from advisor.rules.engine import check_request
-    from advisor.services import build_catalog
+    """Check the claim lines of one date of service against the rules (on a running server when one is up)."""
+    from advisor.remote import exit_code, via_server
+    from advisor.rules.engine import parse_check_body
+    from advisor.rules.model import CheckResult
 
     body: dict[str, Any] = {}
     if file is not None:
@@ -63,10 +74,19 @@ def check_cmd(
         body["payer"] = payer
     if not body.get("lines"):
         fail("give claim lines, e.g. `advisor check 99213-25 64493-50`, or --file encounter.json")
+    settings = get_settings()
     try:
-        result = check_request(body, build_catalog(get_settings()))
+        claim, facts = parse_check_body(body)  # validated here either way, so bad input fails alike
+        served = via_server(settings, "POST", "/api/check", body)
+        if served is not None:
+            result = CheckResult.model_validate(served)
+        else:
+            from advisor.rules.engine import check
+            from advisor.services import build_catalog
+
+            result = check(claim, facts, build_catalog(settings))
     except AdvisorError as exc:
-        fail(exc.message)
+        fail(exc.message, exit_code(exc))
     if as_json:
         typer.echo(result.model_dump_json(indent=2))
         return
@@ -82,17 +102,20 @@ def ask_cmd(
     payer: Annotated[str | None, typer.Option(help="medicare | commercial (overrides the question).")] = None,
     conversation: Annotated[str | None, typer.Option(help="Continue this conversation id.")] = None,
 ) -> None:
-    """Answer a coding question: verdict, claim lines from the rules engine, and cited guidance."""
+    """Answer a coding question: verdict, claim lines from the rules engine, and cited guidance (on a running
+    server when one is up)."""
     from pydantic import ValidationError
 
     from advisor.answer.commands import run_ask
+    from advisor.remote import exit_code
 
+    settings = get_settings()
     try:
-        typer.echo(run_ask(get_settings(), question, payer, conversation, as_json))
+        typer.echo(run_ask(settings, question, payer, conversation, as_json))
     except ValidationError as exc:
         fail("; ".join(str(e.get("msg", "invalid")).removeprefix("Value error, ") for e in exc.errors()))
     except AdvisorError as exc:
-        fail(exc.message)
+        fail(exc.message, exit_code(exc))
 
 
 def _register_retrieval() -> None:
@@ -141,7 +164,16 @@ def join_unit_args(args: list[str]) -> list[str]:
 
 def main() -> None:
     """Entry point of the `advisor` script and `python -m advisor`."""
+    from pydantic import ValidationError
+
     try:
         app()
     except KeyboardInterrupt:
         sys.exit(130)
+    except ValidationError as exc:  # an ADVISOR_* setting with a bad value: name it instead of a traceback
+        if exc.title != "Settings":
+            raise
+        for err in exc.errors():
+            where = "ADVISOR_" + "_".join(str(p) for p in err["loc"]).upper()
+            typer.echo(f"error: {where}: {str(err['msg']).removeprefix('Value error, ')}", err=True)
+        sys.exit(2)

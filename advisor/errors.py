@@ -16,6 +16,10 @@ class AdvisorError(Exception):
     def to_dict(self) -> dict[str, str | None]:
         return {"error": type(self).__name__, "message": self.message, "where": self.where}
 
+    def headers(self) -> dict[str, str]:
+        """HTTP headers the response carries besides the body (Retry-After for a 503)."""
+        return {}
+
 
 class InvalidInput(AdvisorError):
     """The caller sent something malformed (a claim line, a fact, a query)."""
@@ -35,3 +39,17 @@ class Conflict(AdvisorError):
     """The request is well formed but the stored data cannot take it (e.g. an answer saved without its reading)."""
 
     status_code = 409
+
+
+class IndexBuilding(AdvisorError):
+    """The guidance index is still being built: a search can be retried after `retry_after` seconds (HTTP 503 with
+    a Retry-After header; the message says how far the build is)."""
+
+    status_code = 503
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message, where=None)
+        self.retry_after = retry_after
+
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)}

@@ -5,8 +5,9 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlparse
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -22,6 +23,12 @@ class Settings(BaseSettings):
     web_dir: Path = Field(PROJECT_ROOT / "web", description="The web app (index.html, app.js, styles.css).")
     host: str = "127.0.0.1"
     port: int = 8000
+    workers: int = Field(1, ge=1, le=64, description="`advisor serve`: worker processes, each with its own model "
+                         "(the index is built by one of them and shared).")
+    server_url: str = Field(
+        "auto", description="Where `advisor ask|search|check` send their work: auto (a server answering on "
+        "host:port, probed with a very short timeout; else in process), off (always in process), or "
+        "http://host:port of a running `advisor serve`.")
 
     default_payer: Literal["medicare", "commercial"] = "medicare"
 
@@ -59,6 +66,17 @@ class Settings(BaseSettings):
     # Practice audit (advisor/audit): panel-pattern thresholds
     audit_mod25_threshold: float = Field(0.5, ge=0, le=1, description="Flag a provider above this E/M-25 rate.")
     audit_tpi_min_interval_days: int = Field(60, ge=1, description="TPI sessions closer than this are flagged.")
+
+    @field_validator("server_url")
+    @classmethod
+    def _server_url(cls, v: str) -> str:
+        v = v.strip().rstrip("/")
+        if v.lower() in ("auto", "off"):
+            return v.lower()
+        url = urlparse(v)
+        if url.scheme not in ("http", "https") or not url.hostname:
+            raise ValueError(f"must be auto, off or http://host:port, got {v!r}")
+        return v
 
     @property
     def resolved_model_cache(self) -> Path:

@@ -150,3 +150,11 @@ def session_server_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator
 def onnx_model_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A model cache (ADVISOR_MODEL_CACHE_DIR) shared by the session: the ONNX export runs once, not per test."""
     return tmp_path_factory.mktemp("model-cache")
+
+
+# --------------------------------------------------------------------------- the CLI works in process in tests
+
+# `advisor ask|search|check` would hand their work to an advisor answering on 127.0.0.1:8000 (ADVISOR_SERVER_URL
+# auto); a test that runs the CLI must not reach whatever server happens to run on this machine. Tests of the
+# served path set ADVISOR_SERVER_URL themselves (tests/test_remote_cli.py).
+os.environ.setdefault("ADVISOR_SERVER_URL", "off")

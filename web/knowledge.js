@@ -132,7 +132,8 @@ async function searchPassages(query) {
   try {
     data = await api("POST", "/api/search", { query, k: 8 });
   } catch (err) {
-    hits.replaceChildren(alertBox("Passage search failed: " + err.message));
+    // 503 while the index builds: the server's message says how far it is and when to retry
+    hits.replaceChildren(alertBox(err.status === 503 ? err.message : "Passage search failed: " + err.message));
     return;
   }
   const results = normalizeList(data, ["results", "hits", "passages", "items"]);

@@ -8,11 +8,18 @@ from advisor.settings import Settings
 
 
 def run_ask(settings: Settings, question: str, payer: str | None, conversation: str | None, as_json: bool) -> str:
-    """Answer one question with the app's services (same store, searcher and engine as the API)."""
-    from advisor.services import Services
+    """Answer one question on a running server (advisor.remote) or else with the app's services in process (same
+    store, searcher and engine as the API); the request is validated here either way."""
+    from advisor.remote import via_server
 
     request = AskRequest(question=question, payer=payer, conversation_id=conversation)
-    answer = Services(settings).answerer.ask(request)
+    served = via_server(settings, "POST", "/api/ask", request.model_dump(mode="json", exclude_none=True))
+    if served is not None:
+        answer = Answer.model_validate(served)
+    else:
+        from advisor.services import Services
+
+        answer = Services(settings).answerer.ask(request)
     if as_json:
         return answer.model_dump_json(indent=2, exclude={"understanding"})
     return render(answer)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from fastapi import APIRouter
@@ -14,10 +15,11 @@ router = APIRouter(tags=["health"])
 
 @router.get("/healthz")
 def healthz(services: ServicesDep) -> dict[str, Any]:
-    """`index` is idle | building | ready | error; `index_build` has the phase, chunks embedded and percent."""
+    """`index` is idle | building | ready | error; `index_build` has the phase, chunks embedded and percent;
+    `worker` is the answering process's id (`advisor serve --workers N` runs several)."""
     retrieval = services.retrieval
-    build = retrieval.progress.as_dict()
+    build = retrieval.build_progress()
     if retrieval.error:
         build["error"] = retrieval.error
     return {"status": "ok", "version": __version__, "catalog": services.catalog.version, "index": retrieval.status,
-            "index_build": build}  # fmt: skip
+            "index_build": build, "worker": os.getpid()}  # fmt: skip

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from advisor.api.deps import ServicesDep
 from advisor.retrieval.knowledge import browse_documents, get_document, render_html
-from advisor.retrieval.search import MAX_K, MAX_QUERY_CHARS, Passage
+from advisor.retrieval.passage import MAX_K, MAX_QUERY_CHARS, Passage
 
 router = APIRouter(prefix="/api", tags=["search"])
 
@@ -67,9 +67,15 @@ class DocBody(DocSummary):
     html: str
 
 
-@router.post("/search", response_model=SearchResponse)
+@router.post("/search", response_model=SearchResponse, responses={503: {
+    "description": "The guidance index is still being built (first start): {error: IndexBuilding, message with the "
+    "build's percentage, where}, and a Retry-After header in seconds; GET /healthz shows the progress."}})
 def post_search(body: SearchRequest, services: ServicesDep) -> SearchResponse:
-    passages = services.searcher.search(body.query, k=body.k, codes=body.codes, topics=body.topics)
+    """Passages need the index: while it builds, answer at once with a 503 saying how far it is (never wait)."""
+    searcher = services.retrieval.searcher_if_ready()
+    if searcher is None:
+        raise services.retrieval.building_error()
+    passages = searcher.search(body.query, k=body.k, codes=body.codes, topics=body.topics)
     return SearchResponse(results=passages)
 
 

@@ -14,9 +14,9 @@ from advisor.settings import PROJECT_ROOT, get_settings
 DEFAULT_EVAL = PROJECT_ROOT / "eval" / "retrieval.yaml"
 
 
-def _fail(message: str) -> None:
+def _fail(message: str, code: int = 2) -> None:
     typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(2)
+    raise typer.Exit(code)
 
 
 def ingest_cmd(
@@ -26,6 +26,7 @@ def ingest_cmd(
     """Index knowledge/*.md into Chroma (incremental: only new or changed documents are embedded)."""
     from tqdm import tqdm
 
+    from advisor.retrieval.buildlock import build_lock
     from advisor.retrieval.ingest import ingest
 
     settings = get_settings()
@@ -40,7 +41,8 @@ def ingest_cmd(
         bar.update(done - bar.n)
 
     try:
-        report = ingest(settings, rebuild=rebuild, progress=progress)
+        with build_lock(settings.data_dir, lambda: typer.echo("waiting for another process's index build", err=True)):
+            report = ingest(settings, rebuild=rebuild, progress=progress)
     except AdvisorError as exc:
         _fail(exc.message)
     finally:
@@ -61,14 +63,24 @@ def search_cmd(
     topic: Annotated[list[str] | None, typer.Option("--topic", help="Only documents with this topic.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the passages as JSON.")] = False,
 ) -> None:
-    """Search the guidance (hybrid dense + BM25); builds the index first if it is missing."""
-    from advisor.retrieval.search import Searcher, validate_query
+    """Search the guidance (hybrid dense + BM25) on a running server when one is up (waiting for its index if it is
+    building), else in process, building the index first if it is missing."""
+    from advisor.remote import exit_code, via_server
+    from advisor.retrieval.passage import Passage, validate_query
 
+    settings = get_settings()
+    body = {"query": query, "k": k, **({"codes": code} if code else {}), **({"topics": topic} if topic else {})}
     try:
-        validate_query(query, k)
-        passages = Searcher.open(get_settings()).search(query, k=k, codes=code, topics=topic)
+        validate_query(query, k)  # here either way, so bad input fails alike
+        served = via_server(settings, "POST", "/api/search", body, on_wait=lambda m: typer.echo(m, err=True))
+        if served is not None:
+            passages = [Passage.model_validate(p) for p in served["results"]]
+        else:
+            from advisor.retrieval.search import Searcher
+
+            passages = Searcher.open(settings).search(query, k=k, codes=code, topics=topic)
     except AdvisorError as exc:
-        _fail(exc.message)
+        _fail(exc.message, exit_code(exc))
     if as_json:
         typer.echo(json.dumps({"results": [p.model_dump() for p in passages]}, indent=2))
         return

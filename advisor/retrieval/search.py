@@ -10,54 +10,30 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-from pydantic import BaseModel
 
-from advisor.errors import InvalidInput
+from advisor.retrieval.buildlock import build_lock
 from advisor.retrieval.chunking import Chunk
 from advisor.retrieval.embeddings import Embedder, make_embedder
 from advisor.retrieval.ingest import Progress, ensure_index
+from advisor.retrieval.passage import Passage, validate_query
 from advisor.retrieval.store import VectorStore, chunk_from_record
 from advisor.retrieval.text import Shorthand, curated_shorthand, extract_codes, extract_modifiers, tokenize
 from advisor.settings import Settings
 
 log = logging.getLogger("advisor.retrieval")
 
-MAX_QUERY_CHARS = 2000
-MAX_K = 50
 RRF_K = 60  # the usual constant: damps the head so no single list dominates
 DEPTH = 50  # candidates taken from each list before fusion
 WEIGHTS = {"dense": 1.0, "bm25": 1.0, "exact": 1.0}
 DOC_WEIGHT = 1.0  # weight of the document-level fusion term (see Searcher._fuse)
 REFRESH_S = 30.0  # how often a long-lived searcher checks whether the index was re-ingested
 Mode = Literal["dense", "bm25", "hybrid"]
-
-
-class Passage(BaseModel):
-    """One retrieved chunk, with what a citation needs (doc id, section, sources)."""
-
-    doc: str
-    title: str
-    section: str
-    text: str
-    score: float
-    sources: list[str]
-    codes: list[str]
-    chunk_id: str
-
-
-def validate_query(query: str, k: int) -> str:
-    """Reject what no search can serve well: empty, oversized (> 2,000 chars), k outside 1-50."""
-    if not isinstance(query, str) or not query.strip():
-        raise InvalidInput("query must not be empty", where="query")
-    if len(query) > MAX_QUERY_CHARS:
-        raise InvalidInput(f"query is {len(query)} characters; the limit is {MAX_QUERY_CHARS}", where="query")
-    if not isinstance(k, int) or isinstance(k, bool) or not 1 <= k <= MAX_K:
-        raise InvalidInput(f"k must be an integer from 1 to {MAX_K}, got {k!r}", where="k")
-    return query.strip()
 
 
 @dataclass(frozen=True)
@@ -133,12 +109,15 @@ class Searcher:
 
     @classmethod
     def open(cls, settings: Settings, embedder: Embedder | None = None, store: VectorStore | None = None,
-             shorthand: Shorthand | None = None, progress: Progress | None = None) -> Searcher:
+             shorthand: Shorthand | None = None, progress: Progress | None = None,
+             on_wait: Callable[[], None] | None = None) -> Searcher:
         """A searcher over an index that exists: built (or updated) first if missing or stale; `progress` hears
-        (chunks embedded, total) while it builds."""
-        embedder = embedder or make_embedder(settings)
-        store = store or VectorStore(settings)
-        ensure_index(settings, embedder, store, progress)
+        (chunks embedded, total) while it builds. One process at a time loads the model and checks or builds the
+        index (advisor.retrieval.buildlock); `on_wait` hears when this one has to wait for another's build."""
+        with build_lock(Path(settings.data_dir), on_wait):
+            embedder = embedder or make_embedder(settings)
+            store = store or VectorStore(settings)
+            ensure_index(settings, embedder, store, progress)
         return cls(settings, embedder, store, shorthand)
 
     @property

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from advisor.retrieval.chunking import _sections
 from advisor.retrieval.knowledge import browse_documents
-from advisor.retrieval.search import Passage
+from advisor.retrieval.passage import Passage
 
 MAX_TEXT = 1500
 _CACHE: dict[str, tuple[tuple[tuple[str, str], ...], dict[str, Passage]]] = {}

@@ -11,9 +11,11 @@ import logging
 import threading
 import time
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from advisor.errors import AdvisorError
+from advisor.errors import AdvisorError, IndexBuilding
+from advisor.retrieval.buildlock import read_progress, write_progress
 from advisor.settings import Settings
 
 if TYPE_CHECKING:
@@ -57,6 +59,7 @@ class RetrievalService:
         self.status = "idle"
         self.error: str | None = None
         self.progress = BuildProgress()
+        self.waiting = False  # another process (a sibling worker, a CLI) holds the build lock; see buildlock
 
     def searcher(self) -> Searcher:
         """The searcher, building or updating the index first if needed (blocks while a build runs)."""
@@ -69,26 +72,33 @@ class RetrievalService:
                 self.status = "building"
                 self.progress = BuildProgress("loading the model", started=time.monotonic())
                 try:
-                    self._searcher = Searcher.open(self.settings, progress=self._on_progress)
+                    self._searcher = Searcher.open(self.settings, progress=self._on_progress,
+                                                   on_wait=self._on_wait)
                 except AdvisorError as exc:
                     self._failed(exc.message)
                     raise
                 except Exception as exc:
                     self._failed(f"{type(exc).__name__}: {exc}")
                     raise
-                self.status, self.error, self.progress.phase = "ready", None, "ready"
+                self.status, self.error, self.progress.phase, self.waiting = "ready", None, "ready", False
                 log.info("guidance index ready: %d chunks (%.1f s)", self._searcher.size,
                          time.monotonic() - self.progress.started)  # fmt: skip
         return self._searcher
 
     def _failed(self, message: str) -> None:
-        self.status, self.error, self.progress.phase = "error", message, "error"
+        self.status, self.error, self.progress.phase, self.waiting = "error", message, "error", False
+
+    def _on_wait(self) -> None:
+        self.waiting, self.progress.phase = True, "waiting for another process's build"
+        log.info("guidance index: another process is building it; waiting (answers come from the rules meanwhile)")
 
     def _on_progress(self, done: int, total: int) -> None:
         """Ingest's callback: chunks embedded so far; logs every LOG_STEP percent."""
         before = self.progress.percent
         self.progress.phase = "embedding" if done < total else "indexing"
         self.progress.done, self.progress.total = done, total
+        self.waiting = False
+        write_progress(Path(self.settings.data_dir), self.progress.as_dict())
         if self.progress.percent // LOG_STEP > before // LOG_STEP or done == total:
             log.info("guidance index building: %d%% (%d/%d chunks embedded)", 100 * done // max(1, total), done, total)
 
@@ -104,12 +114,29 @@ class RetrievalService:
     def building_in_background(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
 
+    def build_progress(self) -> dict[str, Any]:
+        """How far the build is (phase, done, total, percent, seconds): this process's own, or, while it waits for
+        another process's build, what that builder last published."""
+        if self.waiting and (shared := read_progress(Path(self.settings.data_dir))) is not None:
+            return {**shared, "builder": "another process"}
+        return self.progress.as_dict()
+
     def notice(self) -> str | None:
         """What an answer tells the user while the index builds, e.g. 'Guidance index building, 40%; ...'."""
         if self._searcher is not None or not self.building_in_background:
             return None
-        return (f"Guidance index building, {self.progress.percent}%: this answer comes from the rules engine; "
-                "search citations will follow once the index is ready.")  # fmt: skip
+        return (f"Guidance index building, {self.build_progress()['percent']}%: this answer comes from the rules "
+                "engine; search citations will follow once the index is ready.")  # fmt: skip
+
+    def building_error(self) -> IndexBuilding:
+        """What /api/search answers while the index builds: how far it is and when to retry (estimated from the
+        pace so far; 5 s before any chunk is embedded, at most 30 s)."""
+        p = self.build_progress()
+        done, total, seconds = int(p.get("done", 0)), int(p.get("total", 0)), float(p.get("seconds", 0.0))
+        retry = 5 if not done or not total else max(1, min(30, round(seconds / done * (total - done))))
+        chunks = f" ({done}/{total} chunks embedded)" if total else ""
+        return IndexBuilding(f"Guidance index building, {p.get('percent', 0)}%{chunks}: search answers once it is "
+                             f"ready; retry in {retry} s (GET /healthz shows the progress).", retry)  # fmt: skip
 
     def start_background(self) -> None:
         """Build the index in a daemon thread so startup (and /healthz) never waits for the model."""

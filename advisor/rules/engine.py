@@ -66,8 +66,9 @@ def parse_facts(raw: dict[str, Any]) -> Facts:
         raise InvalidInput(f"facts.{field}: {err['msg']}", f"facts.{field}") from None
 
 
-def check_request(body: dict[str, Any], catalog: Catalog) -> CheckResult:
-    """Validate a raw `{lines, payer, facts}` body (CLI --file, eval) and check it."""
+def parse_check_body(body: dict[str, Any]) -> tuple[list[ClaimLine], Facts]:
+    """The claim lines and facts of a raw `{lines, payer, facts}` body; the first problem is an InvalidInput
+    (the CLI validates this way before it hands the body to a running server, so both fail alike)."""
     unknown = set(body) - {"lines", "payer", "facts"}
     if unknown:
         raise InvalidInput(f"unknown field(s) {', '.join(sorted(unknown))}; expected lines, payer, facts", "body")
@@ -75,7 +76,12 @@ def check_request(body: dict[str, Any], catalog: Catalog) -> CheckResult:
     facts_raw = dict(body.get("facts") or {})
     if body.get("payer") is not None:
         facts_raw["payer"] = body["payer"]
-    return check(lines, parse_facts(facts_raw), catalog)
+    return lines, parse_facts(facts_raw)
+
+
+def check_request(body: dict[str, Any], catalog: Catalog) -> CheckResult:
+    """Validate a raw `{lines, payer, facts}` body (CLI --file, eval) and check it."""
+    return check(*parse_check_body(body), catalog)
 
 
 def recommend(encounter: Encounter, catalog: Catalog) -> Recommendation:
@@ -86,4 +92,4 @@ def recommend(encounter: Encounter, catalog: Catalog) -> Recommendation:
     return build(encounter, catalog)
 
 
-__all__ = ["check", "check_request", "parse_facts", "recommend", "rules_in_order", "status_of"]
+__all__ = ["check", "check_request", "parse_check_body", "parse_facts", "recommend", "rules_in_order", "status_of"]

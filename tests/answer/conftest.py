@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from advisor.answer.pipeline import AnswerPipeline, MemoryStore
-from advisor.retrieval.search import Passage
+from advisor.retrieval.passage import Passage
 from advisor.services import build_catalog
 from advisor.settings import PROJECT_ROOT, Settings
 

@@ -4,6 +4,8 @@ data dir and the real knowledge base (embedding its ~270 chunks takes ~15 s here
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -28,6 +30,17 @@ def test_rules_answer_at_once_while_the_index_builds(live_server_factory: Any, o
     assert first["index"] == "building", first
     assert first["index_build"]["percent"] < 100
 
+    search = httpx.post(f"{srv.url}/api/search", json={"query": "bilateral MBB units"}, timeout=10)
+    assert search.status_code == 503, search.text  # answers at once: never waits for the build
+    assert set(search.json()) == {"error", "message", "where"} and search.json()["error"] == "IndexBuilding"
+    assert re.match(r"Guidance index building, \d+%", search.json()["message"]), search.json()
+    assert 1 <= int(search.headers["Retry-After"]) <= 30
+
+    # the CLI, handed the server, waits for the build (telling how far it is on stderr), then prints passages
+    waiting_cli = subprocess.Popen(
+        [sys.executable, "-m", "advisor", "search", "bilateral MBB units", "-k", "2"], text=True,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**srv.environment(), "ADVISOR_SERVER_URL": srv.url})
+
     answer = httpx.post(f"{srv.url}/api/ask", json={"question": QUESTION}, timeout=60)
     waited = time.monotonic() - up
     assert answer.status_code == 200, answer.text
@@ -49,6 +62,13 @@ def test_rules_answer_at_once_while_the_index_builds(live_server_factory: Any, o
     log = srv.log_tail(20000)
     assert re.search(r"guidance index building: \d+% \(\d+/\d+ chunks embedded\)", log), log
     assert re.search(r"guidance index ready: \d+ chunks", log), log
+
+    out, err = waiting_cli.communicate(timeout=120)
+    assert waiting_cli.returncode == 0 and "Guidance index building" in err, err
+    assert out.startswith("1. [") and "\n2. [" in out, out
+
+    found = httpx.post(f"{srv.url}/api/search", json={"query": "bilateral MBB units"}, timeout=30)
+    assert found.status_code == 200 and found.json()["results"], found.text
 
     after = httpx.post(f"{srv.url}/api/ask", json={"question": QUESTION}, timeout=60).json()
     assert after["notice"] is None or "index building" not in after["notice"]

@@ -125,6 +125,9 @@ def test_broken_knowledge_without_an_index_is_422_naming_the_file(live_server_fa
     (kdir / "broken-doc.md").write_text("---\nid: broken-doc\ntitle: x\n---\nbody\n")
     env = {"ADVISOR_KNOWLEDGE_DIR": str(kdir), "ADVISOR_EMBEDDER": "fake"}
     srv = live_server_factory(env=env).start(ready_path="/healthz")
-    resp = search(srv, {"query": "anything", "k": 2})
+    deadline = time.monotonic() + 60  # while the background build runs, search answers 503 IndexBuilding at once
+    while (resp := search(srv, {"query": "anything", "k": 2})).status_code == 503 and time.monotonic() < deadline:
+        assert resp.json()["error"] == "IndexBuilding" and int(resp.headers["Retry-After"]) >= 1
+        time.sleep(0.1)
     assert resp.status_code == 422 and "broken-doc.md" in resp.json()["message"]
     assert httpx.get(f"{srv.url}/healthz").json()["index"] == "error"
