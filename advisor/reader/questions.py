@@ -44,6 +44,8 @@ def question_type(spans: list[Span], vocab: Vocabulary) -> QuestionType:
         clauses = _clauses(sentence[:-1] if sentence[-1].kind == "punct" else sentence)
         if not clauses:
             continue
+        if _why_denied(sentence, sentences):
+            return "yes_no"  # "we billed 20610 and 77003, denied for 77003. why?": was the claim right?
         if any(_opens(c, "wh") for c in clauses) or _embedded_wh(clauses[-1]):
             # "What are the codes, and will Medicare pay all three levels?": the yes/no part wants a verdict too
             return "yes_no" if any(_opens_yes_no(c, vocab) for c in clauses[1:]) else "wh"
@@ -57,6 +59,11 @@ def question_type(spans: list[Span], vocab: Vocabulary) -> QuestionType:
             return "yes_no"
         if sentence[-1].kind == "punct" and sentence[-1].value == "?":
             tail = [x for x in sentence[:-1] if not (x.kind == "punct" and x.value in ("(", ")"))][-4:]
+            opens_with_claim = any(w == "claim" and 0 < i <= 2 and seq[i - 1] in CLAIM_OWNERS
+                                   for seq in [[w for x in _words(clauses[0]) for w in x.split()]]
+                                   for i, w in enumerate(seq))
+            if opens_with_claim:  # "Physician's claim for the same case as the ASC (..., commercial)?"
+                return "wh"
             return "wh" if _asks_codes(last) or _asks_codes(tail) else "yes_no"  # "code(s)?", "pro claim?"
     if any(_confirm(s, vocab) or any(_proposes(c) for c in _clauses(s)) for s in sentences):
         return "yes_no"
@@ -65,6 +72,17 @@ def question_type(spans: list[Span], vocab: Vocabulary) -> QuestionType:
 
 PROPOSE_VERBS = frozenset({"bill", "code", "use", "put", "charge", "submit", "report", "add", "append"})
 PROPOSED_PAST = frozenset({"billed", "coded", "submitted"})  # "... report done. billed 20610 + 76942": check it
+
+
+def _why_denied(asking: list[Span], sentences: list[list[Span]]) -> bool:
+    """'Why?' about a claim the question says was billed: the billed lines are what to check."""
+    words = [w for w in _words(asking) if w not in ("?", ".")]
+    return bool(words) and words[0] == "why" and any(
+        _proposes([x for x in c if x.text.lower() not in SUBJECTS]) for s in sentences for c in _clauses(s)
+        if any(x.text.lower() in PROPOSED_PAST for x in c))
+
+
+SUBJECTS = frozenset({"we", "i", "they", "the", "office", "practice", "biller", "coder"})
 
 
 def _proposes(clause: list[Span]) -> bool:
