@@ -36,7 +36,15 @@ def procedures(frame: Frame, catalog: Catalog) -> list[Procedure]:
         base |= {"muscles": max(1, min(frame.muscles, 50)) if frame.muscles else None, "laterality": None}
     if fam.counts == "levels" and len(frame.sides) > 1:
         base |= _levels_per_side(frame, fam.level_unit or "joint")
+    elif fam.counts == "levels" and fam.select == "region":
+        regions = [LEVEL_REGIONS[n[0].upper()] for n in frame.level_names if n[:1].upper() in LEVEL_REGIONS]
+        code_regions = {catalog.registry.code_region(r) for r in regions}
+        if len(code_regions) > 1 and len(regions) == (frame.levels or 0):
+            base |= {"level_regions": regions, "region": regions[0]}  # "T12-L1 and L1-2": 64490 + 64494
     return [Procedure(**base)]
+
+
+LEVEL_REGIONS = {"C": "cervical", "T": "thoracic", "L": "lumbar", "S": "sacral"}  # a level by its upper vertebra
 
 
 def _pair_sides(joints: list[Joint]) -> list[Joint]:

@@ -62,7 +62,8 @@ def question_type(spans: list[Span], vocab: Vocabulary) -> QuestionType:
             opens_with_claim = any(w == "claim" and 0 < i <= 2 and seq[i - 1] in CLAIM_OWNERS
                                    for seq in [[w for x in _words(clauses[0]) for w in x.split()]]
                                    for i, w in enumerate(seq))
-            if opens_with_claim:  # "Physician's claim for the same case as the ASC (..., commercial)?"
+            if opens_with_claim and not any(x.kind in ("code", "mod") for x in sentence):
+                # "Physician's claim for the same case as the ASC (..., commercial)?" (not "ASC claim: G0260?")
                 return "wh"
             return "wh" if _asks_codes(last) or _asks_codes(tail) else "yes_no"  # "code(s)?", "pro claim?"
     if any(_confirm(s, vocab) or any(_proposes(c) for c in _clauses(s)) for s in sentences):

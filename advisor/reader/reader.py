@@ -259,6 +259,13 @@ def _fold_generic(drafts: list[Any], grammar: Grammar) -> list[Any]:
                 and nxt.family is not None and nxt.chunks[0].sentence == draft.chunks[-1].sentence:
             nxt.chunks[:0] = draft.chunks  # "blocked the L3 and L4 medial branches": the levels of the next target
             continue
+        before = out[-1] if out else None
+        acts = {a.value for a in draft.spans("act")}
+        if draft.family is None and draft.spans("level") and not draft.spans("anat", "family") and before is not None \
+                and before.family is not None and acts and acts <= {before.family.act} \
+                and before.chunks[-1].sentence == draft.chunks[0].sentence:
+            before.chunks += draft.chunks  # "bilateral MBB at T12-L1 and L1-2 (first block ...)": more of the MBB
+            continue
         sibling = _named_sibling(draft, drafts, grammar)
         if sibling is not None:
             sibling.chunks += draft.chunks  # "TFESI left L4-5 and L5-S1 ..., first ESI": the ESI is the TFESI

@@ -171,6 +171,10 @@ class Procedure(BaseModel):
     laterality: Laterality | None = None
     levels_left: int | None = Field(None, ge=0, le=10, description="Levels on the left when the sides differ.")
     levels_right: int | None = Field(None, ge=0, le=10, description="Levels on the right when the sides differ.")
+    level_regions: list[Region] = Field(
+        default_factory=list, max_length=10,
+        description="The region of each level, cranial first, when the levels cross regions (T12-L1 and L1-2): the "
+                    "first level takes its region's primary code, each later level its own region's add-on.")
     imaging: Imaging | None = None
     joint: str | None = Field(None, description="Joint or bursa name, e.g. knee, shoulder, wrist.")
     joint_size: JointSize | None = None

@@ -121,10 +121,28 @@ class _Builder:
         chain = regions.get(code_region or "") or next(iter(regions.values()))
         if proc.levels_left is not None or proc.levels_right is not None:
             return self._levels_by_side(proc, family, chain)
+        if len({self.catalog.registry.code_region(r) for r in proc.level_regions}) > 1:
+            return self._levels_across_regions(proc, family, regions)
         units = level_units(chain, proc.levels)
         self.notes.append(f"{proc.levels} {region} level(s){' bilateral' if proc.laterality == 'bilateral' else ''}: "
                           + " + ".join(units))
         return [ln for code, n in units.items() for ln in self.sided(code, proc, family, n)]
+
+    def _levels_across_regions(self, proc: Procedure, family: Family,
+                               regions: dict[str, tuple[str, str, str | None]]) -> list[ClaimLine]:
+        """Levels of one session in two code regions (C5-6 with L4-5): each region's levels take that region's own
+        chain, a primary and its add-ons, because each add-on is reported with its own region's primary (CPT)."""
+        counts: dict[str, int] = {}
+        for region in proc.level_regions:
+            key = self.catalog.registry.code_region(region) or ""
+            counts[key] = counts.get(key, 0) + 1
+        lines: list[ClaimLine] = []
+        for key, levels in counts.items():
+            chain = regions.get(key) or next(iter(regions.values()))
+            units = level_units(chain, levels)
+            self.notes.append(f"{levels} level(s) in the {key.replace('_', '/')} region: " + " + ".join(units))
+            lines += [ln for code, n in units.items() for ln in self.sided(code, proc, family, n)]
+        return lines
 
     def _levels_by_side(self, proc: Procedure, family: Family, chain: tuple[str, str, str | None]) -> list[ClaimLine]:
         """Sides with different levels ("right L4-5, left L5-S1"; "bilateral L5-S1, left L4-5"): levels are counted

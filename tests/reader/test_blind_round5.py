@@ -105,3 +105,15 @@ def test_a_general_question_is_marked_general(catalog) -> None:
 def test_the_trigger_point_cap_depends_on_the_lcd(catalog, question: str, verdict: str) -> None:
     """facts.md: the 3-session cap is in L37913, L39656, L36859 and L34211, not in every contractor's article."""
     assert _answer(question, catalog)[1] == verdict
+
+
+@pytest.mark.parametrize(("question", "lines"), [
+    ("right C5-6 and right L4-5 facet injections same session, commercial, codes?", ["64490-RT", "64493-RT"]),
+    ("right C5-6, C6-7 and right L4-5 facet injections same session, commercial, codes?",
+     ["64490-RT", "64491-RT", "64493-RT"]),
+    ("bilateral MBB at T12-L1 and L1-2 (first block), commercial. what do I bill?", ["64490-50", "64493-50"]),
+])
+def test_levels_in_two_regions_take_each_regions_codes(catalog, question: str, lines: list[str]) -> None:
+    """CPT: each facet add-on is reported with its own region's primary (notes under 64491/64494), so a session
+    with cervical/thoracic and lumbar levels has one primary per region, never a lumbar add-on after 64490."""
+    assert _answer(question, catalog)[0] == sorted(lines)
