@@ -148,10 +148,15 @@ def _is_choice(clause: list[Span]) -> bool:
 
 
 def _asks_codes(clause: list[Span]) -> bool:
-    """'codes?', 'facility code?', 'which modifier?': asks for codes (but '2 units?' or '64493?' propose them)."""
+    """'codes?', 'facility code?', 'which modifier?', 'anything to bill?': asks for codes (but '2 units?', '64493?'
+    or 'right modifier?' propose them)."""
     if any(s.kind in ("num", "code", "mod") for s in clause):
         return False
     seq = [w for s in clause for w in s.text.lower().split()]
+    if seq[:1] in (["right"], ["correct"], ["wrong"], ["proper"]):
+        return False  # "biller put 59 on the 99213 - right modifier?": is it right
+    if seq[:1] in (["anything"], ["something"]) and "bill" in seq:
+        return True  # "called out sick, rescheduled. anything to bill?": what is there to bill
     words = set(seq)
     named_claim = any(w == "claim" and i and seq[i - 1] in CLAIM_OWNERS for i, w in enumerate(seq))  # "pro claim?"
     # "..., Medicare. claim?": asks for the claim lines

@@ -305,7 +305,9 @@ def _modifiers(spans: list[Span]) -> tuple[list[str], list[str]]:
         before = [x for x in plain[max(0, i - 2):i] if x.kind not in ("filler",)]
         left_off = [x.text.lower() for x in plain[i + 1:i + 2]] == ["off"] and any(
             x.text.lower() in ("leave", "leaving", "left", "take", "took", "keep") for x in plain[max(0, i - 2):i])
-        (aside if _negated_before(before) or left_off else out).append(s.value)  # "I leave KX off"
+        listed = bool(aside) and aside[-1] != s.value and i >= 2 and plain[i - 1].text in ("/", "or", "nor") and \
+            plain[i - 2].kind == "mod" and plain[i - 2].value == aside[-1]  # "no RT/LT": both are set aside
+        (aside if _negated_before(before) or left_off or listed else out).append(s.value)  # "I leave KX off"
     return list(dict.fromkeys(out)), list(dict.fromkeys(aside))
 
 

@@ -117,3 +117,18 @@ def test_levels_in_two_regions_take_each_regions_codes(catalog, question: str, l
     """CPT: each facet add-on is reported with its own region's primary (notes under 64491/64494), so a session
     with cervical/thoracic and lumbar levels has one primary per region, never a lumbar add-on after 64490."""
     assert _answer(question, catalog)[0] == sorted(lines)
+
+
+@pytest.mark.parametrize(("question", "qtype"), [
+    ("pt was scheduled for R GON block today but called out sick, rescheduled next wk. anything to bill?", "wh"),
+    ("doc also injected her R knee for a new OA flare. biller put 59 on the 99213 - right modifier?", "yes_no"),
+    ("hip joint inj w/ fluoro. we billed 20610 and 77003, denied for 77003. why?", "yes_no"),
+])
+def test_question_types(catalog, question: str, qtype: str) -> None:
+    assert read_question(question, catalog).question_type == qtype
+
+
+def test_no_rt_lt_sets_both_aside(catalog) -> None:
+    """'no RT/LT and no 50' rules out all three modifiers; the proposal is the bare line."""
+    assert _answer("bilat TPI upper traps - one line 20552, no RT/LT and no 50. correct?", catalog) == \
+        (["20552"], "yes")
