@@ -128,6 +128,18 @@ def _register_audit() -> None:
 _register_audit()
 
 
+def _register_encoder() -> None:
+    """`advisor code`, `advisor pair`, `advisor modifiers`: the encoder view (advisor/encoder)."""
+    from advisor.encoder.commands import code_cmd, modifiers_cmd, pair_cmd
+
+    app.command("code")(code_cmd)
+    app.command("pair")(pair_cmd)
+    app.command("modifiers")(modifiers_cmd)
+
+
+_register_encoder()
+
+
 def join_unit_args(args: list[str]) -> list[str]:
     """`advisor check 64636 x2` arrives as two arguments; glue a bare `x2` onto the line before it."""
     out: list[str] = []

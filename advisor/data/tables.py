@@ -198,6 +198,39 @@ class ImportedTables:
         found = self.ptp_among([a, b], dos)
         return found.get((a, b)) or found.get((b, a))
 
+    def ptp_of(self, code: str, dos: date | None = None) -> list[PtpEdit]:
+        """Every PTP edit in effect on the date with the code in either column (the code detail's pair list); two
+        indexed queries (column 1 by ptp_pair, column 2 by ptp_col2)."""
+        version = self.version_for(PTP, dos)
+        if version is None:
+            return []
+        day = _ymd(dos or date.today())
+        files = ",".join("?" * len(version.files))
+        found: dict[tuple[str, str], PtpEdit] = {}
+        for column in ("col1", "col2"):
+            for col1, col2, eff, dele, mi, rid in self._conn().execute(
+                    f"SELECT col1, col2, eff, del, mi, rationale FROM ptp "
+                    f"WHERE {column} = ? AND file IN ({files}) AND eff <= ? AND del >= ?",
+                    (code, *version.files, day, day)):
+                known = found.get((col1, col2))
+                if col1 != col2 and (known is None or eff > known.effective):
+                    found[(col1, col2)] = PtpEdit(col1, col2, mi, self._rationale(rid), eff, dele, version)
+        return sorted(found.values(), key=lambda e: (e.col1 != code, e.col2 if e.col1 == code else e.col1))
+
+    def knows(self, code: str) -> bool:
+        """Whether any loaded table (any version) has a row for the code."""
+        conn = self._conn()
+        return any(conn.execute(f"SELECT 1 FROM {table} WHERE {column} = ? LIMIT 1", (code,)).fetchone()
+                   for table, column in (("mpfs", "code"), ("mue", "code"), ("ptp", "col1"), ("ptp", "col2")))
+
+    def codes_like(self, prefix: str, limit: int = 2000) -> list[str]:
+        """Codes of the loaded MPFS and MUE tables starting with a prefix (close matches for an unknown code)."""
+        out: set[str] = set()
+        for table in ("mpfs", "mue"):
+            out.update(r[0] for r in self._conn().execute(
+                f"SELECT DISTINCT code FROM {table} WHERE code LIKE ? LIMIT ?", (f"{prefix}%", limit)))
+        return sorted(out)
+
     def ptp_covers(self, code: str, dos: date | None = None) -> bool:
         """Whether a loaded PTP part holds the column-1 range of this code (so no row means no edit)."""
         version = self.version_for(PTP, dos)
@@ -325,6 +358,11 @@ class ImportedCatalog(Catalog):
     def dated(self) -> bool:
         return True
 
+    @property
+    def curated_codes(self) -> dict[str, CodeInfo]:
+        """The curated rows before any imported value was applied (the code detail shows both side by side)."""
+        return self.__dict__.get("_curated_codes") or self.codes
+
     def for_check(self, codes: list[str], dos: date | None) -> ImportedCatalog:
         tables: ImportedTables = self.imported.tables
         day = dos or date.today()
@@ -345,17 +383,21 @@ class ImportedCatalog(Catalog):
         else:
             edit = bound.tables.ptp(a, b, bound.day)
         if edit is not None:
-            pair = bound.tables.pairs_cache.get(edit)
-            if pair is None:
-                pair = bound.tables.pairs_cache[edit] = PtpPair(
-                    col1=edit.col1, col2=edit.col2, mi=edit.mi, rationale=edit.rationale or "NCCI PTP edit",
-                    sources=[edit.version.source_id], confidence="confirmed", table=edit.version.table,
-                    note=f"effective {edit.effective}"
-                    + ("" if edit.deleted >= 99991231 else f", deleted {edit.deleted}"))
-            return pair
+            return self.pair_of(edit)
         if bound.tables.ptp_covers(a, bound.day) and bound.tables.ptp_covers(b, bound.day):
             return None  # the official table is loaded for both codes and has no edit in effect on this date
         return super().ptp(a, b)
+
+    def pair_of(self, edit: PtpEdit) -> PtpPair:
+        """The rules' PtpPair for an imported edit row (built once per row, shared by every check)."""
+        tables: ImportedTables = self.imported.tables
+        pair = tables.pairs_cache.get(edit)
+        if pair is None:
+            pair = tables.pairs_cache[edit] = PtpPair(
+                col1=edit.col1, col2=edit.col2, mi=edit.mi, rationale=edit.rationale or "NCCI PTP edit",
+                sources=[edit.version.source_id], confidence="confirmed", table=edit.version.table,
+                note=f"effective {edit.effective}" + ("" if edit.deleted >= 99991231 else f", deleted {edit.deleted}"))
+        return pair
 
     def mue_edit(self, code: str) -> MueEdit | None:
         bound: Binding = self.imported

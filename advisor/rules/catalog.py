@@ -16,13 +16,14 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from advisor.claims import is_em_code
 from advisor.errors import DataError
+from advisor.modifiers import load_modifiers
 from advisor.rules.model import Confidence, weakest
 from advisor.rules.registry import Family, Registry, load_registry, read_yaml
 
 CATALOG_DIR = Path(__file__).parent / "catalog"
 ImagingKind = Literal["included", "included_us", "without", "separate", "na"]
 LevelPosition = Literal["1", "2", "3+", "2+"]
-CATALOG_FILES = ("sources", "codes", "ptp", "lcd", "families", "anatomy", "vocabulary")
+CATALOG_FILES = ("sources", "codes", "ptp", "lcd", "families", "anatomy", "vocabulary", "modifiers")
 PROVENANCED = ("imaging", "addon", "global", "bilateral", "mue", "mai", "facility_only")
 
 
@@ -331,6 +332,7 @@ def load_curated(directory: Path = CATALOG_DIR) -> Catalog:
     used += [s for p in pairs.values() for s in p.sources]
     used += [s for group in (params, sessions, relief) for p in group.values() for s in p.sources]
     used += [s for n in noncovered for s in n.sources]
+    used += [s for m in load_modifiers(directory / "modifiers.yaml").values() for s in m.src]
     unguided = [f.without_imaging for f in registry.families.values() if f.without_imaging]
     used += [s for w in unguided for s in w.src]
     used += [s for f in registry.families.values() if f.unlisted_techniques for s in f.unlisted_techniques.src]

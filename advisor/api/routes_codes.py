@@ -1,0 +1,45 @@
+"""The encoder view over HTTP: code search and detail, MUE units, PTP pairs, the modifier list (advisor/encoder)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from advisor.api.deps import ServicesDep
+from advisor.encoder.codes import code_detail, modifier_list, search_codes
+from advisor.encoder.model import CodeDetail, CodeHit, ModifierInfo, PairLookup, Units
+from advisor.encoder.pairs import pair, units
+
+router = APIRouter(prefix="/api", tags=["codes"])
+DateQuery = Annotated[date | None, Query(alias="date", description="Date of service (YYYY-MM-DD); default today. "
+                                                                   "Selects the imported CMS table versions.")]
+
+
+@router.get("/codes", response_model=list[CodeHit])
+def get_codes(services: ServicesDep,
+              q: Annotated[str, Query(min_length=1, max_length=100, description="A code, its start, or words.")]
+              ) -> list[CodeHit]:
+    return search_codes(q, services.catalog)
+
+
+@router.get("/codes/{code}", response_model=CodeDetail)
+def get_code(code: str, services: ServicesDep, on: DateQuery = None) -> CodeDetail:
+    return code_detail(code, services.catalog, on, services.settings.knowledge_dir)
+
+
+@router.get("/codes/{code}/units", response_model=Units)
+def get_units(code: str, services: ServicesDep, on: DateQuery = None) -> Units:
+    return units(code, services.catalog, on)
+
+
+@router.get("/pairs", response_model=PairLookup)
+def get_pair(services: ServicesDep, a: Annotated[str, Query(max_length=20)],
+             b: Annotated[str, Query(max_length=20)], on: DateQuery = None) -> PairLookup:
+    return pair(a, b, services.catalog, on)
+
+
+@router.get("/modifiers", response_model=list[ModifierInfo])
+def get_modifiers(services: ServicesDep) -> list[ModifierInfo]:
+    return modifier_list(services.catalog)
