@@ -67,6 +67,7 @@ class Units(BaseModel):
     per: Literal["line", "date of service"] | None = None
     meaning: str | None = None
     appeal: str | None = Field(None, description="What the MAI means for a denial and its appeal.")
+    appeal_sources: list[SourceRef] = Field(default_factory=list, description="Where the MAI's meaning comes from.")
     bilateral: str | None = None
     origin: Origin | None = None
     curated: CuratedValue | None = None

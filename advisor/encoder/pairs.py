@@ -5,15 +5,14 @@ from __future__ import annotations
 
 from datetime import date
 
+from advisor.data.readers import NO_DELETION
 from advisor.data.tables import ImportedCatalog, PtpEdit
 from advisor.encoder.model import CuratedValue, PairEdit, PairLookup, Units
 from advisor.encoder.scope import Scope
 from advisor.errors import InvalidInput
 from advisor.rules.catalog import Catalog, PtpPair
-from advisor.rules.meanings import BILATERAL_MEANING, MAI_APPEAL, PTP_MI_MEANING, PTP_SOURCES, bypass_rules
+from advisor.rules.meanings import BILATERAL_MEANING, MAI_APPEAL, MAI_SOURCES, PTP_MI_MEANING, PTP_SOURCES, bypass_rules
 from advisor.rules.rules_claim import MAI_MEANING
-
-NO_DELETION = 99991231
 
 
 def _day(value: int) -> date | None:
@@ -27,6 +26,7 @@ def units(code: str, catalog: Catalog, on: date | None = None) -> Units:
 
 
 def units_in(code: str, scope: Scope) -> Units:
+    """The MUE the claim checker applies to a known code in this scope, and the curated one when it differs."""
     edit = scope.view.mue_edit(code)
     curated = Catalog.mue_edit(scope.view, code)  # the curated row's MUE, whatever the tables say
     notices = []
@@ -46,14 +46,14 @@ def units_in(code: str, scope: Scope) -> Units:
                        "with 1 unit, which counts once against the MUE.")
     return Units(
         code=code, date=scope.day, mue=edit.mue, mai=edit.mai, per="line" if edit.mai == 1 else "date of service",
-        meaning=MAI_MEANING[edit.mai], appeal=MAI_APPEAL[edit.mai],
+        meaning=MAI_MEANING[edit.mai], appeal=MAI_APPEAL[edit.mai], appeal_sources=scope.refs(MAI_SOURCES),
         bilateral=BILATERAL_MEANING.get(edit.bilateral) if edit.bilateral is not None else None,
         origin=origin, curated=side, notices=notices)
 
 
 def pair_edit(pair: PtpPair, scope: Scope, code: str | None = None, edit: PtpEdit | None = None) -> PairEdit:
     """A PTP edit as shown: imported rows with their dates and version, curated ones with their sources."""
-    version = scope.version_of(pair.sources)
+    version = edit.version if edit is not None else scope.version_of(pair.sources)
     origin = scope.imported(version) if version is not None else scope.curated_origin(pair.sources, pair.confidence)
     other = None if code is None else pair.col2 if pair.col1 == code else pair.col1
     shown = PairEdit(col1=pair.col1, col2=pair.col2, other=other, mi=pair.mi, meaning=PTP_MI_MEANING[pair.mi],

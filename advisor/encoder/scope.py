@@ -50,6 +50,7 @@ class Scope:
     day: date
     tables: ImportedTables | None
     _by_source: dict[str, TableVersion] = field(default_factory=dict)
+    _origins: dict[str, Origin] = field(default_factory=dict)  # one per imported version: a code has ~1,000 pairs
 
     @classmethod
     def of(cls, catalog: Catalog, on: date | None, codes: list[str]) -> Scope:
@@ -85,8 +86,13 @@ class Scope:
         return [SourceRef(id=s, title=sources[s].title, url=sources[s].url) for s in source_ids if s in sources]
 
     def imported(self, version: TableVersion) -> Origin:
-        return Origin(kind="imported", table=version.table, version=version.version, effective=version.effective,
-                      confidence="confirmed", sources=self.refs([version.source_id]))
+        key = version.table
+        found = self._origins.get(key)
+        if found is None:
+            found = self._origins[key] = Origin(
+                kind="imported", table=version.table, version=version.version, effective=version.effective,
+                confidence="confirmed", sources=self.refs([version.source_id]))
+        return found
 
     def curated_origin(self, sources: list[str] | tuple[str, ...], confidence: Confidence,
                        effective: date | None = None) -> Origin:

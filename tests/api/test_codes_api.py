@@ -29,6 +29,7 @@ def test_code_detail_names_every_value_with_its_origin(server) -> None:  # noqa:
     units = body["units"]
     assert (units["mue"], units["mai"], units["per"]) == (1, 2, "date of service")
     assert "appeal" in units["appeal"] and units["origin"]["table"] == "curated"
+    assert {s["id"] for s in units["appeal_sources"]} == {"mue-mai-palmetto", "mue-fcso"}
     pairs = {(p["col1"], p["col2"]): p for p in body["pairs"]}
     assert pairs[("64493", "27096")]["mi"] == 0 and pairs[("64635", "64493")]["other"] == "64635"
     assert all(p["origin"]["sources"] for p in body["pairs"])
