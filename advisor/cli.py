@@ -129,10 +129,11 @@ _register_audit()
 
 
 def _register_encoder() -> None:
-    """`advisor code`, `advisor pair`, `advisor modifiers`: the encoder view (advisor/encoder)."""
-    from advisor.encoder.commands import code_cmd, modifiers_cmd, pair_cmd
+    """`advisor code`, `advisor pair`, `advisor modifiers`, `advisor estimate`: the encoder view (advisor/encoder)."""
+    from advisor.encoder.commands import code_cmd, estimate_cmd, modifiers_cmd, pair_cmd
 
     app.command("code")(code_cmd)
+    app.command("estimate")(estimate_cmd)
     app.command("pair")(pair_cmd)
     app.command("modifiers")(modifiers_cmd)
 

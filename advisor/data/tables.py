@@ -90,6 +90,18 @@ class MpfsEntry:
     mult_proc: str | None
     bilateral: str | None
     version: TableVersion
+    modifier: str = ""
+    assistant: str | None = None
+    work_rvu: float | None = None
+    pe_nonfac: float | None = None
+    pe_fac: float | None = None
+    mp_rvu: float | None = None
+    conv_factor: float | None = None
+
+
+# The mpfs columns an MpfsEntry reads after (code, modifier, description, status, global, mult, bilat); a rules
+# database imported before a column existed answers NULL for it (see advisor.data.db.MPFS_ADDED).
+MPFS_EXTRA = ("assistant", "work_rvu", "pe_nonfac", "pe_fac", "mp_rvu", "conv_factor")
 
 
 def _ymd(d: date) -> int:
@@ -106,6 +118,7 @@ class ImportedTables:
         self._mue: dict[tuple[int, str], MueEntry | None] = {}
         self._mpfs: dict[tuple[int, str], MpfsEntry | None] = {}
         self._rationales: dict[int, str] = {}
+        self._mpfs_columns: frozenset[str] | None = None
         self.pairs_cache: dict[PtpEdit, PtpPair] = {}  # PtpPair objects per edit row, built once
         # edits among a claim's codes on a date: practices bill the same code sets every day, and the tables never
         # change under a reader (a new import means a new ImportedTables), so the answers can be kept (bounded)
@@ -266,13 +279,30 @@ class ImportedTables:
                 self._mpfs[(version.files[0], c)] = None
             marks, files = ",".join("?" * len(missing)), ",".join("?" * len(version.files))
             # The row without a modifier is the code's own (26/TC rows describe the split components).
-            for code, _mod, desc, status, glob, mult, bilat in self._conn().execute(
-                    f"SELECT code, modifier, description, status, global_days, mult_proc, bilateral FROM mpfs "
-                    f"WHERE code IN ({marks}) AND file IN ({files}) ORDER BY modifier DESC",
-                    (*missing, *version.files)):
-                self._mpfs[(version.files[0], code)] = MpfsEntry(code, desc or "", status or "", glob, mult, bilat,
-                                                                 version)
+            for entry in self._mpfs_rows(f"code IN ({marks}) AND file IN ({files}) ORDER BY modifier DESC",
+                                         (*missing, *version.files), version):
+                self._mpfs[(version.files[0], entry.code)] = entry
         return {c: e for c in codes if (e := self._mpfs.get((version.files[0], c))) is not None}
+
+    def mpfs_modifier_rows(self, codes: Collection[str], dos: date | None = None) -> dict[tuple[str, str], MpfsEntry]:
+        """Every MPFS row of the codes, by (code, modifier): the 26 and TC rows price the split components."""
+        version = self.version_for(RVU, dos)
+        wanted = sorted(set(codes))
+        if version is None or not wanted:
+            return {}
+        marks, files = ",".join("?" * len(wanted)), ",".join("?" * len(version.files))
+        rows = self._mpfs_rows(f"code IN ({marks}) AND file IN ({files})", (*wanted, *version.files), version)
+        return {(e.code, e.modifier): e for e in rows}
+
+    def _mpfs_rows(self, where: str, params: tuple[Any, ...], version: TableVersion) -> list[MpfsEntry]:
+        conn = self._conn()
+        if self._mpfs_columns is None:
+            self._mpfs_columns = frozenset(row[1] for row in conn.execute("PRAGMA table_info(mpfs)"))
+        extra = ", ".join(c if c in self._mpfs_columns else "NULL" for c in MPFS_EXTRA)
+        return [MpfsEntry(code, desc or "", status or "", glob, mult, bilat, version, mod or "", *rest)
+                for code, mod, desc, status, glob, mult, bilat, *rest in conn.execute(
+                    f"SELECT code, modifier, description, status, global_days, mult_proc, bilateral, {extra} "
+                    f"FROM mpfs WHERE {where}", params)]
 
     def mpfs(self, code: str, dos: date | None = None) -> MpfsEntry | None:
         return self.mpfs_many([code], dos).get(code)

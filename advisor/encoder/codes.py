@@ -27,7 +27,13 @@ from advisor.encoder.pairs import curated_pair, pairs_of, units_in
 from advisor.encoder.scope import Scope, documents_of
 from advisor.modifiers import modifiers
 from advisor.rules.catalog import Catalog, CodeInfo, Param
-from advisor.rules.meanings import BILATERAL_MEANING, GLOBAL_MEANING, IMAGING_MEANING, MULT_PROC_MEANING
+from advisor.rules.meanings import (
+    ASSISTANT_MEANING,
+    BILATERAL_MEANING,
+    GLOBAL_MEANING,
+    IMAGING_MEANING,
+    MULT_PROC_MEANING,
+)
 
 MAX_HITS = 25
 # CodeInfo attribute and provenance key of each fact the detail shows from the catalog row.
@@ -105,6 +111,9 @@ def _from_mpfs(detail: CodeDetail, scope: Scope) -> None:
     if row is None:
         return
     origin = scope.imported(row.version)
+    if row.assistant is not None:
+        detail.facts["assistant"] = Fact(value=row.assistant, meaning=ASSISTANT_MEANING.get(row.assistant),
+                                         origin=origin)
     if row.mult_proc is not None:
         detail.facts["multiple_procedure"] = Fact(value=row.mult_proc, meaning=MULT_PROC_MEANING.get(row.mult_proc),
                                                   origin=origin)

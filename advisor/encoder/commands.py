@@ -35,6 +35,8 @@ def _origin(origin: Origin | None) -> str:
         return ""
     if origin.kind == "imported":
         return f"[{origin.table}]"
+    if origin.kind == "setting":
+        return f"[setting {origin.table}]"
     return f"[curated, {origin.confidence}: {', '.join(s.id for s in origin.sources)}]"
 
 
@@ -81,6 +83,36 @@ def modifiers_cmd(as_json: JsonOption = False) -> None:
         return
     for m in mods:
         typer.echo(f"{m.mod}  {m.group:<11} {m.means}")
+
+
+def estimate_cmd(lines: Annotated[list[str], typer.Argument(help="Claim lines, e.g. 64493-50 64494-50 20552.")],
+                 on: DateOption = None, as_json: JsonOption = False) -> None:
+    """Estimate what the claim pays: national Medicare allowed amounts, facility and non-facility (needs the imported
+    MPFS RVU file)."""
+    from advisor.claims import coerce_lines
+    from advisor.cli import join_unit_args
+    from advisor.encoder.payment import estimate
+    from advisor.services import build_catalog
+    from advisor.settings import get_settings
+
+    settings = get_settings()
+    try:
+        found = estimate(coerce_lines(join_unit_args(lines)), build_catalog(settings), _day(on),
+                         settings.conversion_factor)
+    except AdvisorError as exc:
+        _fail(exc.message)
+        return
+    if as_json:
+        typer.echo(found.model_dump_json(indent=2))
+        return
+    typer.echo(f"{found.label}\nconversion factor {found.conversion_factor} {_origin(found.conversion_factor_origin)}")
+    for ln in found.lines:
+        money = (f"non-facility ${ln.non_facility:,.2f}  facility ${ln.facility:,.2f}"
+                 if ln.non_facility is not None and ln.facility is not None else "not priced")
+        typer.echo(f"  {ln.line:<14} {money}  ({'; '.join(ln.adjustments)})")
+    typer.echo(f"total: non-facility ${found.total_non_facility:,.2f}, facility ${found.total_facility:,.2f}")
+    for note in found.notices:
+        typer.echo(f"note: {note}")
 
 
 def _units_lines(units: Units) -> list[str]:
@@ -133,4 +165,4 @@ def render_pair(p: PairLookup) -> str:
     return "\n".join(out)
 
 
-__all__ = ["code_cmd", "modifiers_cmd", "pair_cmd"]
+__all__ = ["code_cmd", "estimate_cmd", "modifiers_cmd", "pair_cmd"]

@@ -20,10 +20,10 @@ class SourceRef(BaseModel):
 
 
 class Origin(BaseModel):
-    """Where a value comes from: an imported CMS table (named with its version) or the curated catalog (with its
-    sources and confidence)."""
+    """Where a value comes from: an imported CMS table (named with its version), the curated catalog (with its
+    sources and confidence), or an ADVISOR_* setting the operator chose."""
 
-    kind: Literal["imported", "curated"]
+    kind: Literal["imported", "curated", "setting"]
     table: str = Field(description="'CMS MUE 2026-01-01', 'CMS PTP v32.1r0', or 'curated'.")
     version: str | None = None
     effective: date | None = None
@@ -143,7 +143,7 @@ class CodeDetail(BaseModel):
     descriptor: str | None = Field(None, description="Our own short words (never CPT's descriptor).")
     family: FamilyRef | None = None
     facts: dict[str, Fact] = Field(default_factory=dict, description="addon, global, bilateral, multiple_procedure, "
-                                                                      "imaging, facility_only.")
+                                                                      "assistant, imaging, facility_only.")
     primaries: list[str] = Field(default_factory=list, description="For an add-on: the codes it is reported with.")
     addons: list[str] = Field(default_factory=list, description="Add-on codes reported with this code.")
     twin: str | None = Field(None, description="The guided/unguided twin of the code.")

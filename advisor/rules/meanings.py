@@ -39,6 +39,19 @@ MULT_PROC_MEANING = {
     "7": "the ophthalmology diagnostic reduction applies",
     "9": "the multiple-procedure concept does not apply",
 }
+ASSISTANT_MEANING = {
+    "0": "an assistant at surgery is paid only with documentation of medical necessity",
+    "1": "an assistant at surgery is never paid (statutory restriction)",
+    "2": "an assistant at surgery may be paid",
+    "9": "the assistant-at-surgery concept does not apply",
+}
+MPFS_STATUS_MEANING = {
+    "A": "active: paid from the RVUs", "R": "restricted coverage: paid from the RVUs when covered",
+    "T": "paid from the RVUs only when no other service is billed the same day",
+    "B": "bundled: never paid separately", "C": "priced by the MAC (no national amount)",
+    "N": "not covered by Medicare", "I": "not valid for Medicare (another code applies)",
+    "X": "excluded from the fee schedule by statute", "E": "excluded by regulation",
+}
 IMAGING_MEANING = {
     "included": "fluoroscopy or CT guidance is part of the code: never add 77002/77003/77012",
     "included_us": "ultrasound guidance with a saved image and report is part of the code: never add 76942",
@@ -100,5 +113,17 @@ def bypass_rules(pair: PtpPair) -> tuple[list[str], list[str]]:
     return does, does_not
 
 
-__all__ = ["BILATERAL_MEANING", "GLOBAL_MEANING", "IMAGING_MEANING", "MAI_APPEAL", "MAI_SOURCES", "MULT_PROC_MEANING",
-           "PTP_MI_MEANING", "PTP_SOURCES", "bypass_rules", "bypass_summary"]
+__all__ = [
+    "ASSISTANT_MEANING",
+    "BILATERAL_MEANING",
+    "GLOBAL_MEANING",
+    "IMAGING_MEANING",
+    "MAI_APPEAL",
+    "MAI_SOURCES",
+    "MPFS_STATUS_MEANING",
+    "MULT_PROC_MEANING",
+    "PTP_MI_MEANING",
+    "PTP_SOURCES",
+    "bypass_rules",
+    "bypass_summary",
+]
