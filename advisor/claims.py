@@ -179,3 +179,15 @@ def _sentence(text: str) -> str:
 def split_lines(text: str) -> list[str]:
     """Split pasted text (`99213-25, 64493-50; 64494-50`) into line strings."""
     return [part.strip() for part in re.split(r"[,;\n]+", text) if part.strip()]
+
+
+def join_unit_args(args: list[str]) -> list[str]:
+    """Claim lines from command-line arguments: `advisor check 64636 x2` arrives as two arguments, so a bare `x2` is
+    glued onto the line before it; an argument may also hold several lines (`99213-25, 64493`)."""
+    out: list[str] = []
+    for arg in args:
+        if out and re.fullmatch(r"[xX×]\s*\d+", arg.strip()):
+            out[-1] = f"{out[-1]} {arg.strip()}"
+        else:
+            out += split_lines(arg)
+    return out

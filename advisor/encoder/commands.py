@@ -89,8 +89,7 @@ def estimate_cmd(lines: Annotated[list[str], typer.Argument(help="Claim lines, e
                  on: DateOption = None, as_json: JsonOption = False) -> None:
     """Estimate what the claim pays: national Medicare allowed amounts, facility and non-facility (needs the imported
     MPFS RVU file)."""
-    from advisor.claims import coerce_lines
-    from advisor.cli import join_unit_args
+    from advisor.claims import coerce_lines, join_unit_args
     from advisor.encoder.payment import estimate
     from advisor.services import build_catalog
     from advisor.settings import get_settings
