@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_core import ErrorDetails
 
 from advisor.errors import InvalidInput
+from advisor.modifiers import UnknownModifier, is_known, valid_list_hint
 
 MAX_LINES = 100
 MAX_UNITS = 999
@@ -52,6 +53,8 @@ class ClaimLine(BaseModel):
         for mod in mods:
             if not MODIFIER_RE.match(mod):
                 raise ValueError(f"modifier {mod!r} is not a two-character modifier such as 25, 50, XS or RT")
+            if not is_known(mod):
+                raise UnknownModifier(mod)  # well formed, but no such modifier in advisor/modifiers.py's list
         if len(set(mods)) != len(mods):
             raise ValueError(f"modifier repeated on one line: {'-'.join(mods)}")
         if len(mods) > 4:
@@ -106,18 +109,26 @@ def parse_line(text: str, where: str = "line") -> ClaimLine:
     units = int(units_text) if units_text else 1
     if not 1 <= units <= MAX_UNITS:
         raise InvalidInput(f"{where}: {raw!r} has {units} units; units must be between 1 and {MAX_UNITS}", where)
-    return build_line({"code": match.group("code"), "modifiers": parts, "units": units}, where)
+    return build_line({"code": match.group("code"), "modifiers": parts, "units": units}, where, shown=raw)
 
 
-def build_line(data: dict[str, Any], where: str = "line") -> ClaimLine:
-    """Validate a `{code, modifiers, units}` object into a ClaimLine, with a message naming `where`."""
+def build_line(data: dict[str, Any], where: str = "line", shown: str | None = None) -> ClaimLine:
+    """Validate a `{code, modifiers, units}` object into a ClaimLine, with a message naming `where` (and the line
+    as written, `shown`, so a message about one of several lines says which)."""
     from pydantic import ValidationError
 
     try:
         return ClaimLine.model_validate(data)
     except ValidationError as exc:
-        problems = "; ".join(_describe(err) for err in exc.errors())
-        raise InvalidInput(f"{where}: {problems}", where) from None
+        errors = exc.errors()
+        problems = "; ".join(_describe(err) for err in errors)
+        label = f"{where} ({shown})" if shown else where
+        unknown = any(isinstance(err.get("ctx", {}).get("error"), UnknownModifier) for err in errors)
+        raise (InvalidModifier if unknown else InvalidInput)(f"{label}: {problems}", where) from None
+
+
+class InvalidModifier(InvalidInput):
+    """A claim line names a modifier that does not exist; a claim's message then lists the valid ones once."""
 
 
 def _describe(err: ErrorDetails) -> str:
@@ -144,9 +155,39 @@ def coerce_lines(items: list[Any]) -> list[ClaimLine]:
         raise InvalidInput("the claim has no lines; give at least one line such as '64493-50'", "lines")
     if len(items) > MAX_LINES:
         raise InvalidInput(f"the claim has {len(items)} lines; at most {MAX_LINES} are checked at once", "lines")
-    return [coerce_line(item, i) for i, item in enumerate(items)]
+    lines: list[ClaimLine] = []
+    problems: list[InvalidInput] = []
+    for i, item in enumerate(items):
+        try:
+            lines.append(coerce_line(item, i))
+        except InvalidInput as exc:
+            problems.append(exc)  # every bad line is reported, not only the first
+    if not problems:
+        return lines
+    hint = f" {valid_list_hint()}" if any(isinstance(p, InvalidModifier) for p in problems) else ""
+    if len(problems) == 1:
+        raise InvalidInput(problems[0].message + hint, problems[0].where)
+    raise InvalidInput(
+        f"{len(problems)} claim lines are invalid. " + " ".join(_sentence(p.message) for p in problems) + hint,
+        "lines", details=[{"where": p.where, "message": p.message} for p in problems])
+
+
+def _sentence(text: str) -> str:
+    return text if text.endswith((".", "?", ")")) else f"{text}."
 
 
 def split_lines(text: str) -> list[str]:
     """Split pasted text (`99213-25, 64493-50; 64494-50`) into line strings."""
     return [part.strip() for part in re.split(r"[,;\n]+", text) if part.strip()]
+
+
+def join_unit_args(args: list[str]) -> list[str]:
+    """Claim lines from command-line arguments: `advisor check 64636 x2` arrives as two arguments, so a bare `x2` is
+    glued onto the line before it; an argument may also hold several lines (`99213-25, 64493`)."""
+    out: list[str] = []
+    for arg in args:
+        if out and re.fullmatch(r"[xX×]\s*\d+", arg.strip()):
+            out[-1] = f"{out[-1]} {arg.strip()}"
+        else:
+            out += split_lines(arg)
+    return out

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import re
 import sys
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from advisor.claims import split_lines
+from advisor.claims import join_unit_args
 from advisor.errors import AdvisorError
 from advisor.settings import get_settings
 
@@ -151,15 +150,17 @@ def _register_audit() -> None:
 _register_audit()
 
 
-def join_unit_args(args: list[str]) -> list[str]:
-    """`advisor check 64636 x2` arrives as two arguments; glue a bare `x2` onto the line before it."""
-    out: list[str] = []
-    for arg in args:
-        if out and re.fullmatch(r"[xX×]\s*\d+", arg.strip()):
-            out[-1] = f"{out[-1]} {arg.strip()}"
-        else:
-            out += split_lines(arg)
-    return out
+def _register_encoder() -> None:
+    """`advisor code`, `advisor pair`, `advisor modifiers`, `advisor estimate`: the encoder view (advisor/encoder)."""
+    from advisor.encoder.commands import code_cmd, estimate_cmd, modifiers_cmd, pair_cmd
+
+    app.command("code")(code_cmd)
+    app.command("estimate")(estimate_cmd)
+    app.command("pair")(pair_cmd)
+    app.command("modifiers")(modifiers_cmd)
+
+
+_register_encoder()
 
 
 def main() -> None:

@@ -8,13 +8,18 @@ class AdvisorError(Exception):
 
     status_code = 422
 
-    def __init__(self, message: str, where: str | None = None) -> None:
+    def __init__(self, message: str, where: str | None = None,
+                 details: list[dict[str, str | None]] | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.where = where
+        self.details = details  # one {where, message} per problem when several inputs are wrong at once
 
-    def to_dict(self) -> dict[str, str | None]:
-        return {"error": type(self).__name__, "message": self.message, "where": self.where}
+    def to_dict(self) -> dict[str, object]:
+        body: dict[str, object] = {"error": type(self).__name__, "message": self.message, "where": self.where}
+        if self.details:
+            body["details"] = self.details
+        return body
 
     def headers(self) -> dict[str, str]:
         """HTTP headers the response carries besides the body (Retry-After for a 503)."""

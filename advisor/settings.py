@@ -59,6 +59,11 @@ class Settings(BaseSettings):
     database_url: str | None = Field(None, description="SQLAlchemy URL (PostgreSQL); SQLite under data_dir if unset.")
     rules_db_path: Path | None = Field(None, description="Imported CMS tables; default data_dir/cms_tables.sqlite.")
 
+    # Payment estimate (advisor/encoder/payment.py)
+    conversion_factor: float | None = Field(
+        None, gt=0, description="Dollars per RVU for payment estimates; default: the imported RVU file's own factor, "
+        "else the one catalog/payment.yaml gives for the year of the date of service.")
+
     # Limits and privacy
     max_upload_bytes: int = 20 * 1024 * 1024
     log_text: bool = Field(False, description="Log question/answer text (may contain PHI). Off by default.")

@@ -5,6 +5,7 @@ import { mount as mountAudit } from "./audit.js";
 import { initChat, newChat, openConversation } from "./chat.js";
 import { initCheck, splitClaimText } from "./check.js";
 import { closeCitation, isCitationOpen } from "./citations.js";
+import { initCodes } from "./codes.js";
 import { formatLine } from "./claims.js";
 import { $ } from "./dom.js";
 import { activeConversation, closeSidebar, initHistory, isSidebarOpen } from "./history.js";
@@ -72,6 +73,7 @@ document.addEventListener("keydown", (e) => {
 initTabs();
 initCheck();
 initKnowledge();
+initCodes();
 initHistory({ open: openConversation, newChat });
 openFromHash();
 window.addEventListener("hashchange", openFromHash);

@@ -43,8 +43,10 @@ async function runCheck(event) {
   result.replaceChildren(el("p", { class: "muted", text: "Checking…" }));
   try {
     const res = await api("POST", "/api/check", body);
-    result.replaceChildren(renderCheck(res, lines));
+    const card = renderCheck(res, lines);
+    result.replaceChildren(card);
     announce("Check finished: " + (STATUS_LABELS[res.status] || res.status));
+    if (body.payer === "medicare" && Array.isArray(res.claim) && res.claim.length) addEstimate(card, res.claim);
   } catch (err) {
     const retry = err.status === 0 || err.status >= 500;
     result.replaceChildren(alertBox((err.status === 422 ? "Please fix the claim: " : "The check failed: ") + err.message,
@@ -68,6 +70,32 @@ function renderCheck(res, submitted) {
   if (Array.isArray(res.claim) && res.claim.length) card.appendChild(claimSection(res.claim, "Corrected claim"));
   card.appendChild(el("p", { class: "meta", text: "The payer’s current policy rules; verify before you submit." }));
   return card;
+}
+
+const money = (x) => (x === null || x === undefined ? "not priced" : "$" + Number(x).toFixed(2));
+
+/** "What this would pay": POST /api/estimate on the corrected claim (needs the imported MPFS RVU file). */
+async function addEstimate(card, claim) {
+  const section = el("div", { class: "section estimate", "aria-label": "Payment estimate" },
+    el("h3", { class: "section-title", text: "What this would pay (estimate)" }), el("p", { class: "muted", text: "Estimating…" }));
+  card.insertBefore(section, card.lastChild);
+  let est;
+  try {
+    est = await api("POST", "/api/estimate", { lines: claim.map((ln) => ({ code: ln.code, modifiers: ln.modifiers, units: ln.units })) });
+  } catch (err) {
+    section.replaceChildren(section.firstChild, el("p", { class: "muted small", text: err.status === 409 ? "No estimate: " + err.message : "Estimate unavailable: " + err.message }));
+    return;
+  }
+  const rows = est.lines.map((ln) => el("tr", null, el("td", { class: "code", text: ln.line }),
+    el("td", { class: "num", text: money(ln.non_facility) }), el("td", { class: "num", text: money(ln.facility) }),
+    el("td", { class: "small", text: ln.adjustments.join("; ") })));
+  rows.push(el("tr", { class: "total" }, el("th", { scope: "row", text: "Total" }), el("td", { class: "num", text: money(est.total_non_facility) }),
+    el("td", { class: "num", text: money(est.total_facility) }), el("td")));
+  section.replaceChildren(section.firstChild,
+    el("table", { class: "claim-table estimate-table" },
+      el("thead", null, el("tr", null, ["Line", "Non-facility", "Facility", "How"].map((h) => el("th", { scope: "col", text: h })))),
+      el("tbody", null, rows)),
+    el("p", { class: "meta", text: est.label + " Conversion factor " + est.conversion_factor + " (" + est.conversion_factor_origin.table + ")." }));
 }
 
 /** Wire the check form (submit runs the check, Clear empties the result). */

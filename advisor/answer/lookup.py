@@ -9,23 +9,8 @@ from itertools import combinations
 from advisor.answer.model import LookupFact
 from advisor.reader.model import LookupRequest, Reading
 from advisor.rules.catalog import Catalog
+from advisor.rules.meanings import BILATERAL_MEANING, GLOBAL_MEANING, IMAGING_MEANING, bypass_summary
 from advisor.rules.rules_claim import MAI_MEANING
-
-GLOBAL_MEANING = {
-    "000": "no post-operative days; a same-day E/M needs a significant, separately identifiable reason (25)",
-    "010": "visits in the 10 days after the procedure are part of its payment",
-    "090": "a major procedure: 90 post-operative days; the decision visit takes 57",
-    "XXX": "the global concept does not apply",
-    "ZZZ": "an add-on code: it belongs to its primary procedure's global period",
-    "YYY": "the payer sets the global period",
-}
-BILATERAL_MEANING = {
-    0: "not a bilateral code: modifier 50 does not apply",
-    1: "bilateral surgery rules apply: both sides are modifier 50 on one line, 1 unit (150% payment)",
-    2: "the code already means both sides (or is not priced bilaterally): no 50",
-    3: "each side is paid in full: 50 or RT/LT as the payer asks",
-    9: "the bilateral concept does not apply",
-}
 
 
 def answer_lookup(reading: Reading, request: LookupRequest, catalog: Catalog) -> list[LookupFact]:
@@ -102,9 +87,7 @@ def _ptp(codes: list[str], catalog: Catalog) -> list[LookupFact]:
             out.append(LookupFact(subject=f"{a}/{b}", field="ptp_mi", value="none", note=note,
                                   source="curated" if not catalog.dated else "CMS PTP"))
             continue
-        bypass = ("never bypassed by any modifier" if pair.mi == 0 else
-                  f"bypassed only for a separate site or session, with XS/59 (or RT/LT for opposite sides) on "
-                  f"{pair.col2}, the column-2 code")
+        bypass = bypass_summary(pair)
         out.append(LookupFact(subject=f"{pair.col1}/{pair.col2}", field="ptp_mi", value=str(pair.mi),
                               note=f"{pair.rationale}; {bypass}", source=f"{pair.table} table",
                               confidence=pair.confidence))
@@ -165,14 +148,6 @@ def _levels(reading: Reading, catalog: Catalog) -> list[LookupFact]:
                               source=", ".join(limit.sources), confidence=limit.confidence))
     return out
 
-
-IMAGING_MEANING = {
-    "included": "fluoroscopy or CT guidance is part of the code: never add 77002/77003/77012",
-    "included_us": "ultrasound guidance with a saved image and report is part of the code: never add 76942",
-    "without": "the code for the injection without imaging; its guided twin includes the guidance",
-    "separate": "guidance is reported on its own line (76942 ultrasound, 77002 fluoroscopy, 77012 CT)",
-    "na": "not a procedure that takes guidance",
-}
 
 
 def _imaging(code: str, catalog: Catalog) -> LookupFact | None:

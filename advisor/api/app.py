@@ -11,6 +11,7 @@ from advisor.api import (
     routes_ask,
     routes_audit,
     routes_check,
+    routes_codes,
     routes_conversations,
     routes_correct,
     routes_feedback,
@@ -49,6 +50,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     install_error_handlers(app)
     app.include_router(routes_health.router)
     app.include_router(routes_check.router)
+    app.include_router(routes_codes.router)
     app.include_router(routes_search.router)
     app.include_router(routes_ask.router)
     app.include_router(routes_conversations.router)

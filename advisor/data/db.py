@@ -28,16 +28,24 @@ CREATE TABLE IF NOT EXISTS ptp (
     file INTEGER NOT NULL, col1 TEXT NOT NULL, col2 TEXT NOT NULL, eff INTEGER NOT NULL, del INTEGER NOT NULL,
     mi INTEGER NOT NULL, rationale INTEGER NOT NULL, prior1996 INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS ptp_pair ON ptp (col1, col2);
+CREATE INDEX IF NOT EXISTS ptp_col2 ON ptp (col2);
 CREATE TABLE IF NOT EXISTS mue (
     file INTEGER NOT NULL, code TEXT NOT NULL, value INTEGER NOT NULL, mai INTEGER NOT NULL, mai_text TEXT,
     rationale TEXT);
 CREATE INDEX IF NOT EXISTS mue_code ON mue (code);
 CREATE TABLE IF NOT EXISTS mpfs (
     file INTEGER NOT NULL, code TEXT NOT NULL, modifier TEXT NOT NULL, description TEXT, status TEXT,
-    global_days TEXT, mult_proc TEXT, bilateral TEXT);
+    global_days TEXT, mult_proc TEXT, bilateral TEXT, assistant TEXT, work_rvu REAL, pe_nonfac REAL, pe_fac REAL,
+    mp_rvu REAL, conv_factor REAL);
 CREATE INDEX IF NOT EXISTS mpfs_code ON mpfs (code);
 """
 DATA_TABLE = {PTP: "ptp", MUE: "mue", RVU: "mpfs"}
+# Columns added to mpfs after its first release (payment estimate, assistant indicator): a database made before them
+# gains them empty on the next write, and its RVU rows fill them when the RVU file is imported again.
+MPFS_ADDED = (("assistant", "TEXT"), ("work_rvu", "REAL"), ("pe_nonfac", "REAL"), ("pe_fac", "REAL"),
+              ("mp_rvu", "REAL"), ("conv_factor", "REAL"))
+MPFS_COLUMNS = ("file", "code", "modifier", "description", "status", "global_days", "mult_proc", "bilateral",
+                *(name for name, _ in MPFS_ADDED))
 Progress = Callable[[Iterable[Any]], Iterable[Any]]  # wraps the rows of one file (a tqdm bar, or nothing)
 
 
@@ -59,6 +67,10 @@ def connect(path: Path) -> sqlite3.Connection:
     conn.execute("PRAGMA cache_size=-262144")  # 256 MB page cache: the index build of a full PTP table stays in memory
     conn.execute("PRAGMA temp_store=MEMORY")
     conn.executescript(SCHEMA)
+    present = {row[1] for row in conn.execute("PRAGMA table_info(mpfs)")}
+    for name, kind in MPFS_ADDED:
+        if name not in present:
+            conn.execute(f"ALTER TABLE mpfs ADD COLUMN {name} {kind}")
     return conn
 
 
@@ -118,8 +130,11 @@ def _load(conn: sqlite3.Connection, parsed: Parsed, file_id: int,
             count += 1
             yield (file_id, *record)
 
-    marks = ", ".join("?" * (6 if kind == MUE else 8))
-    conn.executemany(f"INSERT INTO {DATA_TABLE[kind]} VALUES ({marks})", plain_rows())
+    if kind == MUE:
+        conn.executemany("INSERT INTO mue VALUES (?, ?, ?, ?, ?, ?)", plain_rows())
+    else:
+        marks = ", ".join("?" * len(MPFS_COLUMNS))
+        conn.executemany(f"INSERT INTO mpfs ({', '.join(MPFS_COLUMNS)}) VALUES ({marks})", plain_rows())
     return count, None, None
 
 

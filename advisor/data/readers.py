@@ -251,6 +251,9 @@ def _rvu(source: Source, data: Iterator[Row], h: list[str], n0: int, pad: bool) 
     glob_i = _find(h, lambda c: "glob" in c, "GLOB DAYS", source, n0)
     mult_i = _find(h, lambda c: "mult" in c and "proc" in c, "MULT PROC", source, n0)
     bilat_i = _find(h, lambda c: "bilat" in c, "BILAT SURG", source, n0)
+    asst_i = next((i for i, c in enumerate(h) if c.startswith("asst")), None)
+    # Payment columns (RVUs and the file's conversion factor): optional, so an older layout still imports.
+    amounts = {name: next((i for i, c in enumerate(h) if test(c)), None) for name, test in RVU_AMOUNTS}
     width = max(code_i, glob_i, mult_i, bilat_i) + 1
 
     def indicator(cells: list[str], i: int, n: int, name: str) -> str | None:
@@ -258,6 +261,16 @@ def _rvu(source: Source, data: Iterator[Row], h: list[str], n0: int, pad: bool) 
         if v and not (v.isdigit() and len(v) == 1):
             raise _fail(source, n, f"{name} {v!r} is not a one-digit indicator")
         return v or None
+
+    def amount(cells: list[str], name: str, n: int) -> float | None:
+        i = amounts[name]
+        v = cells[i].strip().replace(",", "") if i is not None and i < len(cells) else ""
+        if not v:
+            return None
+        try:
+            return float(v)
+        except ValueError:
+            raise _fail(source, n, f"{name.upper().replace('_', ' ')} {v!r} is not a number") from None
 
     for n, cells in data:
         if not cells or not cells[0].strip():
@@ -274,9 +287,19 @@ def _rvu(source: Source, data: Iterator[Row], h: list[str], n0: int, pad: bool) 
             cells[desc_i].strip() if desc_i is not None and len(cells) > desc_i else "",
             cells[status_i].strip() if status_i is not None and len(cells) > status_i else "",
             glob or None, indicator(cells, mult_i, n, "MULT PROC"), indicator(cells, bilat_i, n, "BILAT SURG"),
+            indicator(cells, asst_i, n, "ASST SURG") if asst_i is not None and asst_i < len(cells) else None,
+            *(amount(cells, name, n) for name, _ in RVU_AMOUNTS),
         )
 
 
+# The RVU file's payment columns, in the mpfs table's order (headers joined with their label rows, lower case).
+RVU_AMOUNTS: tuple[tuple[str, Callable[[str], bool]], ...] = (
+    ("work_rvu", lambda c: c.startswith("work") and "rvu" in c),
+    ("pe_nonfac", lambda c: c.startswith("non-fac") and "pe rvu" in c),
+    ("pe_fac", lambda c: c.startswith("facility") and "pe rvu" in c),
+    ("mp_rvu", lambda c: c.startswith("mp") and "rvu" in c),
+    ("conv_factor", lambda c: c.startswith("conv")),
+)
 PARSERS = {PTP: _ptp, MUE: _mue}
 
 

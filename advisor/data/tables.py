@@ -90,6 +90,18 @@ class MpfsEntry:
     mult_proc: str | None
     bilateral: str | None
     version: TableVersion
+    modifier: str = ""
+    assistant: str | None = None
+    work_rvu: float | None = None
+    pe_nonfac: float | None = None
+    pe_fac: float | None = None
+    mp_rvu: float | None = None
+    conv_factor: float | None = None
+
+
+# The mpfs columns an MpfsEntry reads after (code, modifier, description, status, global, mult, bilat); a rules
+# database imported before a column existed answers NULL for it (see advisor.data.db.MPFS_ADDED).
+MPFS_EXTRA = ("assistant", "work_rvu", "pe_nonfac", "pe_fac", "mp_rvu", "conv_factor")
 
 
 def _ymd(d: date) -> int:
@@ -106,6 +118,7 @@ class ImportedTables:
         self._mue: dict[tuple[int, str], MueEntry | None] = {}
         self._mpfs: dict[tuple[int, str], MpfsEntry | None] = {}
         self._rationales: dict[int, str] = {}
+        self._mpfs_columns: frozenset[str] | None = None
         self.pairs_cache: dict[PtpEdit, PtpPair] = {}  # PtpPair objects per edit row, built once
         # edits among a claim's codes on a date: practices bill the same code sets every day, and the tables never
         # change under a reader (a new import means a new ImportedTables), so the answers can be kept (bounded)
@@ -198,6 +211,39 @@ class ImportedTables:
         found = self.ptp_among([a, b], dos)
         return found.get((a, b)) or found.get((b, a))
 
+    def ptp_of(self, code: str, dos: date | None = None) -> list[PtpEdit]:
+        """Every PTP edit in effect on the date with the code in either column (the code detail's pair list); two
+        indexed queries (column 1 by ptp_pair, column 2 by ptp_col2)."""
+        version = self.version_for(PTP, dos)
+        if version is None:
+            return []
+        day = _ymd(dos or date.today())
+        files = ",".join("?" * len(version.files))
+        found: dict[tuple[str, str], PtpEdit] = {}
+        for column in ("col1", "col2"):
+            for col1, col2, eff, dele, mi, rid in self._conn().execute(
+                    f"SELECT col1, col2, eff, del, mi, rationale FROM ptp "
+                    f"WHERE {column} = ? AND file IN ({files}) AND eff <= ? AND del >= ?",
+                    (code, *version.files, day, day)):
+                known = found.get((col1, col2))
+                if col1 != col2 and (known is None or eff > known.effective):
+                    found[(col1, col2)] = PtpEdit(col1, col2, mi, self._rationale(rid), eff, dele, version)
+        return sorted(found.values(), key=lambda e: (e.col1 != code, e.col2 if e.col1 == code else e.col1))
+
+    def knows(self, code: str) -> bool:
+        """Whether any loaded table (any version) has a row for the code."""
+        conn = self._conn()
+        return any(conn.execute(f"SELECT 1 FROM {table} WHERE {column} = ? LIMIT 1", (code,)).fetchone()
+                   for table, column in (("mpfs", "code"), ("mue", "code"), ("ptp", "col1"), ("ptp", "col2")))
+
+    def codes_like(self, prefix: str, limit: int = 2000) -> list[str]:
+        """Codes of the loaded MPFS and MUE tables starting with a prefix (close matches for an unknown code)."""
+        out: set[str] = set()
+        for table in ("mpfs", "mue"):
+            out.update(r[0] for r in self._conn().execute(
+                f"SELECT DISTINCT code FROM {table} WHERE code LIKE ? LIMIT ?", (f"{prefix}%", limit)))
+        return sorted(out)
+
     def ptp_covers(self, code: str, dos: date | None = None) -> bool:
         """Whether a loaded PTP part holds the column-1 range of this code (so no row means no edit)."""
         version = self.version_for(PTP, dos)
@@ -233,13 +279,30 @@ class ImportedTables:
                 self._mpfs[(version.files[0], c)] = None
             marks, files = ",".join("?" * len(missing)), ",".join("?" * len(version.files))
             # The row without a modifier is the code's own (26/TC rows describe the split components).
-            for code, _mod, desc, status, glob, mult, bilat in self._conn().execute(
-                    f"SELECT code, modifier, description, status, global_days, mult_proc, bilateral FROM mpfs "
-                    f"WHERE code IN ({marks}) AND file IN ({files}) ORDER BY modifier DESC",
-                    (*missing, *version.files)):
-                self._mpfs[(version.files[0], code)] = MpfsEntry(code, desc or "", status or "", glob, mult, bilat,
-                                                                 version)
+            for entry in self._mpfs_rows(f"code IN ({marks}) AND file IN ({files}) ORDER BY modifier DESC",
+                                         (*missing, *version.files), version):
+                self._mpfs[(version.files[0], entry.code)] = entry
         return {c: e for c in codes if (e := self._mpfs.get((version.files[0], c))) is not None}
+
+    def mpfs_modifier_rows(self, codes: Collection[str], dos: date | None = None) -> dict[tuple[str, str], MpfsEntry]:
+        """Every MPFS row of the codes, by (code, modifier): the 26 and TC rows price the split components."""
+        version = self.version_for(RVU, dos)
+        wanted = sorted(set(codes))
+        if version is None or not wanted:
+            return {}
+        marks, files = ",".join("?" * len(wanted)), ",".join("?" * len(version.files))
+        rows = self._mpfs_rows(f"code IN ({marks}) AND file IN ({files})", (*wanted, *version.files), version)
+        return {(e.code, e.modifier): e for e in rows}
+
+    def _mpfs_rows(self, where: str, params: tuple[Any, ...], version: TableVersion) -> list[MpfsEntry]:
+        conn = self._conn()
+        if self._mpfs_columns is None:
+            self._mpfs_columns = frozenset(row[1] for row in conn.execute("PRAGMA table_info(mpfs)"))
+        extra = ", ".join(c if c in self._mpfs_columns else "NULL" for c in MPFS_EXTRA)
+        return [MpfsEntry(code, desc or "", status or "", glob, mult, bilat, version, mod or "", *rest)
+                for code, mod, desc, status, glob, mult, bilat, *rest in conn.execute(
+                    f"SELECT code, modifier, description, status, global_days, mult_proc, bilateral, {extra} "
+                    f"FROM mpfs WHERE {where}", params)]
 
     def mpfs(self, code: str, dos: date | None = None) -> MpfsEntry | None:
         return self.mpfs_many([code], dos).get(code)
@@ -325,6 +388,11 @@ class ImportedCatalog(Catalog):
     def dated(self) -> bool:
         return True
 
+    @property
+    def curated_codes(self) -> dict[str, CodeInfo]:
+        """The curated rows before any imported value was applied (the code detail shows both side by side)."""
+        return self.__dict__.get("_curated_codes") or self.codes
+
     def for_check(self, codes: list[str], dos: date | None) -> ImportedCatalog:
         tables: ImportedTables = self.imported.tables
         day = dos or date.today()
@@ -345,17 +413,21 @@ class ImportedCatalog(Catalog):
         else:
             edit = bound.tables.ptp(a, b, bound.day)
         if edit is not None:
-            pair = bound.tables.pairs_cache.get(edit)
-            if pair is None:
-                pair = bound.tables.pairs_cache[edit] = PtpPair(
-                    col1=edit.col1, col2=edit.col2, mi=edit.mi, rationale=edit.rationale or "NCCI PTP edit",
-                    sources=[edit.version.source_id], confidence="confirmed", table=edit.version.table,
-                    note=f"effective {edit.effective}"
-                    + ("" if edit.deleted >= 99991231 else f", deleted {edit.deleted}"))
-            return pair
+            return self.pair_of(edit)
         if bound.tables.ptp_covers(a, bound.day) and bound.tables.ptp_covers(b, bound.day):
             return None  # the official table is loaded for both codes and has no edit in effect on this date
         return super().ptp(a, b)
+
+    def pair_of(self, edit: PtpEdit) -> PtpPair:
+        """The rules' PtpPair for an imported edit row (built once per row, shared by every check)."""
+        tables: ImportedTables = self.imported.tables
+        pair = tables.pairs_cache.get(edit)
+        if pair is None:
+            pair = tables.pairs_cache[edit] = PtpPair(
+                col1=edit.col1, col2=edit.col2, mi=edit.mi, rationale=edit.rationale or "NCCI PTP edit",
+                sources=[edit.version.source_id], confidence="confirmed", table=edit.version.table,
+                note=f"effective {edit.effective}" + ("" if edit.deleted >= 99991231 else f", deleted {edit.deleted}"))
+        return pair
 
     def mue_edit(self, code: str) -> MueEdit | None:
         bound: Binding = self.imported

@@ -16,13 +16,14 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from advisor.claims import is_em_code
 from advisor.errors import DataError
+from advisor.modifiers import load_modifiers
 from advisor.rules.model import Confidence, weakest
 from advisor.rules.registry import Family, Registry, load_registry, read_yaml
 
 CATALOG_DIR = Path(__file__).parent / "catalog"
 ImagingKind = Literal["included", "included_us", "without", "separate", "na"]
 LevelPosition = Literal["1", "2", "3+", "2+"]
-CATALOG_FILES = ("sources", "codes", "ptp", "lcd", "families", "anatomy", "vocabulary")
+CATALOG_FILES = ("sources", "codes", "ptp", "lcd", "families", "anatomy", "vocabulary", "modifiers", "payment")
 PROVENANCED = ("imaging", "addon", "global", "bilateral", "mue", "mai", "facility_only")
 
 
@@ -122,6 +123,7 @@ class Catalog(BaseModel):
     codes: dict[str, CodeInfo]
     pairs: dict[tuple[str, str], PtpPair]
     params: dict[str, Param]
+    payment: dict[str, Param] = Field(default_factory=dict, description="payment.yaml: fee schedule rules.")
     noncovered: list[NonCovered]
     sessions: dict[str, Param]
     relief: dict[str, Param]
@@ -309,7 +311,7 @@ def _param(raw: dict[str, Any], where: str) -> Param:
 
 def load_curated(directory: Path = CATALOG_DIR) -> Catalog:
     """Read and cross-check the YAML files; every source id must exist and every code be known."""
-    files = {name: read_yaml(directory / f"{name}.yaml") for name in ("sources", "codes", "ptp", "lcd")}
+    files = {name: read_yaml(directory / f"{name}.yaml") for name in ("sources", "codes", "ptp", "lcd", "payment")}
     sources = {sid: Source(id=sid, **raw) for sid, raw in files["sources"]["sources"].items()}
     registry = load_registry(directory, set(sources))
     codes = {row["code"]: _code_row(row, set(registry.families)) for row in files["codes"]["codes"]}
@@ -324,13 +326,15 @@ def load_curated(directory: Path = CATALOG_DIR) -> Catalog:
     params = {k: _param(v, f"lcd.yaml params.{k}") for k, v in lcd["params"].items()}
     sessions = {k: _param(v, f"lcd.yaml sessions.{k}") for k, v in lcd["sessions"].items()}
     relief = {k: _param(v, f"lcd.yaml relief.{k}") for k, v in lcd["relief"].items()}
+    payment = {k: _param(v, f"payment.yaml params.{k}") for k, v in files["payment"]["params"].items()}
     noncovered = [
         NonCovered(codes=n["codes"], why=n["why"], sources=n["src"], confidence=n["conf"]) for n in lcd["noncovered"]
     ]
     used = [s for c in codes.values() for p in c.provenance.values() for s in p.sources]
     used += [s for p in pairs.values() for s in p.sources]
-    used += [s for group in (params, sessions, relief) for p in group.values() for s in p.sources]
+    used += [s for group in (params, sessions, relief, payment) for p in group.values() for s in p.sources]
     used += [s for n in noncovered for s in n.sources]
+    used += [s for m in load_modifiers(directory / "modifiers.yaml").values() for s in m.src]
     unguided = [f.without_imaging for f in registry.families.values() if f.without_imaging]
     used += [s for w in unguided for s in w.src]
     used += [s for f in registry.families.values() if f.unlisted_techniques for s in f.unlisted_techniques.src]
@@ -355,7 +359,7 @@ def load_curated(directory: Path = CATALOG_DIR) -> Catalog:
     digest = hashlib.sha256(b"".join((directory / f"{n}.yaml").read_bytes() for n in CATALOG_FILES)).hexdigest()[:8]
     version = f"{files['codes']['version']}+{digest}"
     return Catalog(
-        version=version, codes=codes, pairs=pairs, params=params, noncovered=noncovered,
+        version=version, codes=codes, pairs=pairs, params=params, payment=payment, noncovered=noncovered,
         sessions=sessions, relief=relief, sources=sources, registry=registry,
     )
 

@@ -6,15 +6,16 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from advisor.claims import ClaimLine
+from advisor.modifiers import in_group
 from advisor.rules.catalog import Catalog, CodeInfo
 from advisor.rules.model import Confidence, Facts, Finding, Payer, Setting, Severity
 
 if TYPE_CHECKING:
     from advisor.rules.rulebook import Rule
 
-X_MODIFIERS = ("59", "XE", "XS", "XP", "XU")
-ANATOMIC = ("RT", "LT", "E1", "E2", "E3", "E4", "FA", "F1", "F2", "F3", "F4", "F5", "F6", "F7", "F8", "F9",
-            "TA", "T1", "T2", "T3", "T4", "T5", "T6", "T7", "T8", "T9", "LC", "LD", "RC", "LM", "RI")
+# Both groups come from the one modifier list (catalog/modifiers.yaml, read through advisor.modifiers).
+X_MODIFIERS = in_group("x")  # 59, XE, XS, XP, XU: bypass an NCCI PTP edit
+ANATOMIC = in_group("anatomic")  # RT, LT, eyelids, fingers, toes, coronary arteries
 
 
 def carried_modifiers(modifiers: tuple[str, ...]) -> tuple[str, ...]:

@@ -118,3 +118,20 @@ def write_rvu(path: Path, rows=RVU_ROWS) -> Path:
         out.writerow(RVU_HEADER)
         out.writerows(rows)
     return path
+
+
+def payment_row(code: str, work: str, pe_nf: str, pe_f: str, mp: str, mult: str, bilat: str, glob: str = "000",
+                status: str = "A", mod: str = "") -> list[str]:
+    """A row of the published layout (cms_files.RVU_HEADER): HCPCS, MOD, DESCRIPTION, STATUS ... CONV FACTOR."""
+    return [code, mod, "Procedure", status, "", work, pe_nf, "", pe_f, "", mp, "", "", "0", glob, "", "", "", mult,
+            bilat, "2", "0", "0", "", "33.4009"]
+
+
+# RVU rows with payment amounts for the payment-estimate tests (hand-worked in tests/data/test_payment_estimate.py).
+PAYMENT_ROWS = [
+    payment_row("64493", "1.52", "3.10", "0.65", "0.14", "2", "1"),
+    payment_row("64494", "1.00", "1.20", "0.35", "0.09", "0", "1", glob="ZZZ"),
+    payment_row("20552", "0.66", "1.30", "0.25", "0.06", "2", "0"),
+    payment_row("99213", "1.30", "1.10", "0.50", "0.10", "0", "9", glob="XXX"),
+    payment_row("64999", "0", "0", "0", "0", "2", "0", status="C"),
+]

@@ -42,3 +42,12 @@ def test_bad_input_exits_2_with_a_message(tmp_path: Path) -> None:
     bad.write_text("{not json")
     done = run("--file", str(bad))
     assert done.returncode == 2 and "cannot read" in done.stderr
+
+
+def test_unknown_modifiers_exit_2_naming_every_bad_line() -> None:
+    """Issue #16: this used to exit 0, keep 64493-XY and silently drop 99213-2S."""
+    done = run("64493-XY", "99213-2S")
+    assert done.returncode == 2, done.stdout
+    assert "line 1 (64493-XY)" in done.stderr and "line 2 (99213-2S)" in done.stderr
+    assert "did you mean XE, XS" in done.stderr and "did you mean 25" in done.stderr
+    assert "Traceback" not in done.stderr and done.stdout == ""

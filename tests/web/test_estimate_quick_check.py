@@ -1,0 +1,59 @@
+"""Quick check shows what the corrected claim would pay (issue #16 item 4), in a real browser: the estimate on a
+server with an RVU file imported, and the reason when none is."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from advisor.data import db
+from tests.data.cms_files import PAYMENT_ROWS as ROWS
+from tests.data.cms_files import write_rvu
+from tests.web.conftest import DESKTOP
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def rvu_server(session_server_factory, tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN001, ANN201
+    root = tmp_path_factory.mktemp("estimate_web")
+    db.import_paths([write_rvu(root / "PPRRVU26_JAN.csv", rows=ROWS)], root / "data" / "cms_tables.sqlite",
+                    progress=False)
+    return session_server_factory(data_dir=root / "data").start()
+
+
+@pytest.fixture
+def rvu_page(browser, rvu_server) -> Iterator[Page]:  # noqa: ANN001
+    context = browser.new_context(viewport=DESKTOP, base_url=rvu_server.url, service_workers="block")
+    context.set_default_timeout(20_000)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    yield page
+    context.close()
+    assert not errors
+
+
+def _check(page: Page, lines: str) -> None:
+    page.goto("/")
+    page.get_by_role("tab", name="Quick check").click()
+    page.locator("#check-lines").fill(lines)
+    page.locator("#check-payer").select_option("medicare")
+    page.locator("#check-submit").click()
+
+
+def test_quick_check_shows_the_estimate(rvu_page: Page, artifacts: Path) -> None:
+    _check(rvu_page, "64493-50, 64494-50")
+    table = rvu_page.locator(".estimate-table")
+    expect(table).to_be_visible()
+    expect(table.locator("tr.total")).to_contain_text("$353.23")  # 238.49 + 114.74 (see test_payment_estimate)
+    expect(rvu_page.locator(".estimate")).to_contain_text("Estimate: national Medicare")
+    rvu_page.screenshot(path=str(artifacts / "estimate.png"), full_page=True)
+
+
+def test_quick_check_says_why_there_is_no_estimate(page: Page) -> None:
+    _check(page, "64493-50")
+    expect(page.locator(".estimate")).to_contain_text("advisor data import")
