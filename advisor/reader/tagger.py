@@ -12,16 +12,13 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
+from advisor.modifiers import is_known
 from advisor.reader.levels import parse_level_token
 from advisor.reader.model import Span
 from advisor.reader.vocab import TOKEN_RE, Vocabulary, unpossessive
 
 MAX_CHARS = 4000
 _DASHES = dict.fromkeys(map(ord, "\u2010\u2011\u2012\u2013\u2014\u2015\u2212"), "-")
-MODIFIERS = frozenset({"24", "25", "26", "50", "51", "52", "57", "59", "76", "77", "79", "XE", "XS", "XP", "XU", "KX",
-                       "RT", "LT", "GA", "GY", "GZ", "JW", "JZ", "TC", "F1", "F2", "F3", "F4", "F5", "F6", "F7",
-                       "F8", "F9", "FA", "T1", "T2", "T3", "T4", "T5", "T6", "T7", "T8", "T9", "TA", "E1", "E2",
-                       "E3", "E4", "LC", "LD", "RC", "LM", "RI", "AS", "80", "82"})
 NUMERIC_MODS = frozenset({"24", "25", "26", "50", "51", "52", "57", "59", "76", "77", "79"})
 CASELESS_MODS = frozenset({"XE", "XS", "XP", "XU", "KX"})
 UPPER_MODS = frozenset({"GA", "GY", "GZ", "JW", "JZ"})
@@ -225,14 +222,14 @@ def _code(text: str, tokens: list[Token], i: int) -> tuple[Span, int]:
     """'64493-50-KX', '64636 x2', '64636 times 2', '2 units of 64484' (units before are read by _number)."""
     tok = tokens[i]
     parts = tok.text.upper().split("-")
-    code, mods = parts[0], [p for p in parts[1:] if p in MODIFIERS]
+    code, mods = parts[0], [p for p in parts[1:] if is_known(p)]  # advisor/rules/catalog/modifiers.yaml
     j, units = i + 1, 1
     if j + 1 < len(tokens) and tokens[j].norm in ("x", "*", "\u00d7", "times") and tokens[j + 1].shape == "num":
         units, j = _int(tokens[j + 1].norm), j + 2
     elif j < len(tokens) and tokens[j].shape == "word" and re.fullmatch(r"x\d{1,2}", tokens[j].norm):
         units, j = int(tokens[j].norm[1:]), j + 1
     value = {"code": code, "modifiers": list(dict.fromkeys(mods)), "units": max(1, min(units, 999)),
-             "bad_modifiers": [p for p in parts[1:] if p not in MODIFIERS], "units_written": j > i + 1}
+             "bad_modifiers": [p for p in parts[1:] if not is_known(p)], "units_written": j > i + 1}
     return _span("code", value, text, tokens, i, j), j
 
 
@@ -352,4 +349,4 @@ def _token_at(starts: list[int], offset: int) -> int:
     return lo
 
 
-__all__ = ["MAX_CHARS", "MODIFIERS", "Token", "normalise", "tag", "tokenize"]
+__all__ = ["MAX_CHARS", "NUMERIC_MODS", "Token", "normalise", "tag", "tokenize"]

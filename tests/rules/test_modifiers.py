@@ -11,7 +11,7 @@ import pytest
 from advisor.claims import coerce_lines, parse_line
 from advisor.errors import InvalidInput
 from advisor.modifiers import close_to, in_group, load_modifiers, modifiers
-from advisor.reader.tagger import MODIFIERS as READER_MODIFIERS
+from advisor.reader.tagger import NUMERIC_MODS as READER_MODIFIERS
 from advisor.retrieval.text import ALPHA_MODIFIERS, NUMERIC_MODIFIERS
 from advisor.rules.catalog import CATALOG_DIR, curated_catalog
 from advisor.rules.context import ANATOMIC, X_MODIFIERS
