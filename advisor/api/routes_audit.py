@@ -16,6 +16,7 @@ from advisor.errors import InvalidInput
 
 router = APIRouter(prefix="/api", tags=["audit"])
 MAX_FINDINGS_JSON = 5000
+MAX_ROW_ERRORS_JSON = 5000
 
 
 async def _read_limited(file: UploadFile, limit: int) -> bytes:
@@ -59,8 +60,12 @@ async def post_audit(
         name = upload.filename or "upload.csv"
         html = render_report(result, title=f"Practice audit: {name}")
         return HTMLResponse(html, headers={"Content-Security-Policy": csp_for_report(), "Cache-Control": "no-store"})
-    body = result.model_dump(mode="json")
+    # Cut before serialising: a large file has hundreds of thousands of findings (and maybe row errors).
+    shown = result.model_copy(update={"findings": result.findings[:max_findings],
+                                      "row_errors": result.row_errors[:MAX_ROW_ERRORS_JSON]})
+    body = shown.model_dump(mode="json")
     body["findings_total"] = len(result.findings)
     body["findings_truncated"] = len(result.findings) > max_findings
-    body["findings"] = body["findings"][:max_findings]
+    body["row_errors_total"] = len(result.row_errors)
+    body["row_errors_truncated"] = len(result.row_errors) > MAX_ROW_ERRORS_JSON
     return JSONResponse(body, headers={"Cache-Control": "no-store"})
