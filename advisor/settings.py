@@ -54,6 +54,10 @@ class Settings(BaseSettings):
 
     # Limits and privacy
     max_upload_bytes: int = 20 * 1024 * 1024
+    max_json_bytes: int = Field(1024 * 1024, ge=1024, description="Largest JSON request body, enforced while reading.")
+    allowed_origins: str = Field(
+        "", description="Comma-separated extra origins (https://host:port) whose pages may POST/PATCH/DELETE here; a "
+        "browser request from any other origin than the server's own is a 403.")
     log_text: bool = Field(False, description="Log question/answer text (may contain PHI). Off by default.")
 
     # Practice audit (advisor/audit): panel-pattern thresholds

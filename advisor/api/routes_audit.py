@@ -41,10 +41,7 @@ async def post_audit(
     from advisor.audit.service import run_audit
 
     settings = services.settings
-    content_length = request.headers.get("content-length")
-    if content_length and content_length.isdigit() and int(content_length) > settings.max_upload_bytes + 64 * 1024:
-        raise UploadTooLarge(f"the upload is larger than the {settings.max_upload_bytes:,}-byte limit", "file")
-    form = await request.form(max_files=1, max_fields=5)
+    form = await request.form(max_files=1, max_fields=5)  # the body is capped while read (app.py, api/edge.py)
     upload = form.get("file")
     if upload is None or isinstance(upload, str):
         raise InvalidInput("send the CSV as a multipart form field named 'file'", "file")

@@ -25,6 +25,7 @@ from advisor.rules.engine import check
 from advisor.rules.model import CheckResult, Facts, Payer, Severity
 from advisor.services import build_catalog
 from advisor.settings import Settings, get_settings
+from advisor.spreadsheet import safe_cell
 
 _RANK = {"error": 0, "warning": 1, "info": 2}
 
@@ -228,14 +229,10 @@ def findings_csv(result: AuditResult) -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(FINDINGS_COLUMNS)
     for f in result.findings:
-        writer.writerow([_safe(f.claim_id), f.dos.isoformat(), _safe(f.patient_id), _safe(f.provider), f.payer,
+        writer.writerow([safe_cell(f.claim_id), f.dos.isoformat(), safe_cell(f.patient_id), safe_cell(f.provider),
+                         f.payer,
                          " ".join(map(str, f.lines)), " ".join(f.codes), f.rule, f.severity, f.confidence,
                          f.message])
     for e in result.row_errors:
         writer.writerow(["", "", "", "", "", e.line, "", "MALFORMED-ROW", "error", "", e.reason])
     return out.getvalue()
-
-
-def _safe(value: str) -> str:
-    """Neutralise spreadsheet formula injection in values copied from the upload."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
