@@ -18,15 +18,15 @@ HEADER = b"claim_id,patient_id,provider,dos,code\r\n"
 
 
 @pytest.fixture(scope="module")
-def server(session_server_factory):  # noqa: ANN001, ANN201
+def server(session_server_factory):
     return session_server_factory(env={"ADVISOR_MAX_UPLOAD_BYTES": "2000000"}).start(ready_path="/healthz")
 
 
-def audit(server, data: bytes, **kw) -> httpx.Response:  # noqa: ANN001
+def audit(server, data: bytes, **kw) -> httpx.Response:
     return httpx.post(f"{server.url}/api/audit", files={"file": ("claims.csv", data, "text/csv")}, timeout=60, **kw)
 
 
-def test_field_over_the_csv_limit_is_a_row_error_and_the_connection_lives(server) -> None:  # noqa: ANN001
+def test_field_over_the_csv_limit_is_a_row_error_and_the_connection_lives(server) -> None:
     data = HEADER + b"C1,P1,D1,2025-03-14,20610\r\nC2,P1,D1,2025-03-15,\"" + b"x" * 140_000 + b"\r\n"
     with httpx.Client(timeout=60) as client:  # one keep-alive connection: the next request must still work
         res = client.post(f"{server.url}/api/audit", files={"file": ("c.csv", data, "text/csv")})
@@ -38,7 +38,7 @@ def test_field_over_the_csv_limit_is_a_row_error_and_the_connection_lives(server
         assert client.get(f"{server.url}/healthz").status_code == 200
 
 
-def test_claim_over_the_line_limit_is_row_errors_not_a_silent_cut(server) -> None:  # noqa: ANN001
+def test_claim_over_the_line_limit_is_row_errors_not_a_silent_cut(server) -> None:
     cf = ClaimFile()
     cf.add("PT1", "DR1", date(2025, 3, 14), ["G0260-RT"] * 4000, claim_id="BIG")
     cf.add("PT2", "DR1", date(2025, 3, 14), ["64493-RT", "64493-LT"], claim_id="OK")
@@ -54,7 +54,7 @@ def test_claim_over_the_line_limit_is_row_errors_not_a_silent_cut(server) -> Non
     assert {f["claim_id"] for f in body["findings"]} == {"OK"}
 
 
-def test_crafted_quotes_do_not_stall_the_delimiter_sniffer(server) -> None:  # noqa: ANN001
+def test_crafted_quotes_do_not_stall_the_delimiter_sniffer(server) -> None:
     started = time.perf_counter()
     res = audit(server, HEADER + b',"\n' * 30_000)
     assert res.status_code in (200, 422), res.text
@@ -86,7 +86,7 @@ def assert_error_shape(res: httpx.Response, status: int, error: str) -> dict:
     ("POST", "/api/check", {"content": b'{"lines": []}' + b" " * 1_100_000,
                             "headers": {"content-type": "application/json"}}, 413, "TooLarge"),
 ])
-def test_every_error_has_the_one_shape(server, method: str, path: str, kw: dict, status: int,  # noqa: ANN001
+def test_every_error_has_the_one_shape(server, method: str, path: str, kw: dict, status: int,
                                        error: str) -> None:
     body = assert_error_shape(httpx.request(method, server.url + path, timeout=30, **kw), status, error)
     if status == 405:
@@ -95,7 +95,7 @@ def test_every_error_has_the_one_shape(server, method: str, path: str, kw: dict,
         assert body["where"] == "body"
 
 
-def test_openapi_documents_the_error_body_on_every_operation(server) -> None:  # noqa: ANN001
+def test_openapi_documents_the_error_body_on_every_operation(server) -> None:
     spec = httpx.get(server.url + "/openapi.json", timeout=30).json()
     assert set(spec["components"]["schemas"]["ErrorBody"]["properties"]) == {"error", "message", "where"}
     for path, ops in spec["paths"].items():
@@ -108,7 +108,7 @@ def test_openapi_documents_the_error_body_on_every_operation(server) -> None:  #
 
 # --------------------------------------------------------------------------- limits at the edge
 
-def test_chunked_upload_is_refused_at_the_limit_not_after_spooling_it(server) -> None:  # noqa: ANN001
+def test_chunked_upload_is_refused_at_the_limit_not_after_spooling_it(server) -> None:
     """No Content-Length: the body is counted as it arrives, and the 413 comes once the limit (2 MB + framing) is
     passed, while the client still has most of its 40 MB to send (before, the whole body was spooled first)."""
     host, port = server.url.removeprefix("http://").split(":")
@@ -144,7 +144,7 @@ def test_chunked_upload_is_refused_at_the_limit_not_after_spooling_it(server) ->
     assert sent < total / 2, f"the server let {sent:,} bytes in before refusing"
 
 
-def test_foreign_origin_cannot_post_a_form(server) -> None:  # noqa: ANN001
+def test_foreign_origin_cannot_post_a_form(server) -> None:
     data = HEADER + b"C1,P1,D1,2025-03-14,20610\r\n"
     body = assert_error_shape(audit(server, data, headers={"Origin": "https://evil.example"}), 403, "Forbidden")
     assert body["where"] == "origin" and "evil.example" in body["message"]
@@ -158,7 +158,7 @@ def test_foreign_origin_cannot_post_a_form(server) -> None:  # noqa: ANN001
 
 
 @pytest.mark.parametrize("path", ["/api/ask", "/api/ask/stream"])
-def test_question_padded_with_spaces_is_refused_on_the_raw_text(server, path: str) -> None:  # noqa: ANN001
+def test_question_padded_with_spaces_is_refused_on_the_raw_text(server, path: str) -> None:
     res = httpx.post(server.url + path, json={"question": "bilateral L4-5 MBB, codes?" + " " * 100_000}, timeout=30)
     body = assert_error_shape(res, 422, "InvalidInput")
     assert "100,026" not in body["message"] and "100026 characters" in body["message"]
