@@ -19,6 +19,7 @@ from advisor.api import (
 )
 from advisor.api.edge import BodyLimits, EdgeGuardMiddleware
 from advisor.api.errors import ERROR_RESPONSES, install_error_handlers
+from advisor.api.pool import Pools
 from advisor.api.web import install_web
 from advisor.services import Services
 from advisor.settings import Settings, get_settings
@@ -49,6 +50,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         responses=ERROR_RESPONSES,
     )
     app.state.services = services or Services(settings)
+    app.state.pools = Pools(settings.answer_workers, settings.answer_queue, settings.audit_workers,
+                            settings.audit_queue)
     install_error_handlers(app)
     # Body limits are counted while the body is read (chunked uploads too), so nothing past them is buffered or
     # spooled: JSON routes get max_json_bytes, the audit upload its file limit plus room for the multipart framing.

@@ -90,7 +90,7 @@ def _framework_message(request: Request, exc: StarletteHTTPException) -> str:
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(AdvisorError)
     async def _advisor_error(_: Request, exc: AdvisorError) -> JSONResponse:
-        return JSONResponse(exc.to_dict(), status_code=exc.status_code)
+        return JSONResponse(exc.to_dict(), status_code=exc.status_code, headers=getattr(exc, "headers", None))
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:

@@ -3,14 +3,15 @@ HTML report with `?format=html`. The upload is read into memory, audited and dro
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
-from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile  # what request.form() holds (FastAPI's UploadFile subclasses it)
 
 from advisor.api.deps import ServicesDep
+from advisor.api.pool import Cancel, PoolsDep
 from advisor.audit.csv_input import UploadTooLarge
 from advisor.errors import InvalidInput
 
@@ -34,6 +35,7 @@ async def _read_limited(file: UploadFile, limit: int) -> bytes:
 async def post_audit(
     request: Request,
     services: ServicesDep,
+    pools: PoolsDep,
     format: Literal["json", "html"] = Query("json", description="json (default) or html (the report page)."),
     max_findings: int = Query(MAX_FINDINGS_JSON, ge=0, le=1_000_000),
 ) -> Response:
@@ -49,7 +51,7 @@ async def post_audit(
         data = await _read_limited(upload, settings.max_upload_bytes)
     finally:
         await form.close()
-    result = await run_in_threadpool(run_audit, data, settings, catalog=services.catalog)
+    result = await pools.audits.run(partial(run_audit, data, settings, catalog=services.catalog), Cancel(), request)
     del data
     if format == "html":
         from advisor.audit.report import csp_for_report, render_report
