@@ -46,9 +46,8 @@ class Conflict(AdvisorError):
     status_code = 409
 
 
-class IndexBuilding(AdvisorError):
-    """The guidance index is still being built: a search can be retried after `retry_after` seconds (HTTP 503 with
-    a Retry-After header; the message says how far the build is)."""
+class Unavailable(AdvisorError):
+    """The service cannot take the request now: retry after `retry_after` seconds (HTTP 503 with Retry-After)."""
 
     status_code = 503
 
@@ -58,3 +57,7 @@ class IndexBuilding(AdvisorError):
 
     def headers(self) -> dict[str, str]:
         return {"Retry-After": str(self.retry_after)}
+
+
+class IndexBuilding(Unavailable):
+    """The guidance index is still being built (the message says how far the build is)."""

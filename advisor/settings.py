@@ -66,6 +66,14 @@ class Settings(BaseSettings):
 
     # Limits and privacy
     max_upload_bytes: int = 20 * 1024 * 1024
+    max_json_bytes: int = Field(1024 * 1024, ge=1024, description="Largest JSON request body, enforced while reading.")
+    allowed_origins: str = Field(
+        "", description="Comma-separated extra origins (https://host:port) whose pages may POST/PATCH/DELETE here; a "
+        "browser request from any other origin than the server's own is a 403.")
+    answer_workers: int = Field(4, ge=1, description="Answers (ask, stream, correct) computed at once.")
+    answer_queue: int = Field(32, ge=0, description="Answers waiting for a worker; more is a 503 with Retry-After.")
+    audit_workers: int = Field(1, ge=1, description="Audits run at once.")
+    audit_queue: int = Field(2, ge=0, description="Audits waiting; more is a 503 with Retry-After.")
     log_text: bool = Field(False, description="Log question/answer text (may contain PHI). Off by default.")
 
     # Practice audit (advisor/audit): panel-pattern thresholds

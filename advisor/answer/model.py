@@ -17,13 +17,14 @@ from advisor.reader.model import Kind, Proposal, Reading
 from advisor.rules.model import Encounter, Finding
 
 MAX_QUESTION_CHARS = 4000
+SURROUNDING_SPACE_CHARS = 100  # a pasted note's stray blank lines pass; 100,000 spaces of padding do not
 
 Verdict = Literal["yes", "no", "conditional"]
 PayerName = Literal["medicare", "commercial"]
 
 
 class AskRequest(BaseModel):
-    """POST /api/ask body. The question is stripped; empty or over 4,000 characters is a 422."""
+    """POST /api/ask body. Over 4,000 characters after trimming, over 4,100 before, or empty is a 422."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -37,6 +38,11 @@ class AskRequest(BaseModel):
     def _question(cls, value: Any) -> str:
         if not isinstance(value, str):
             raise ValueError("question must be text")
+        if len(value) > MAX_QUESTION_CHARS + SURROUNDING_SPACE_CHARS:  # the raw text: padding costs work too
+            raise ValueError(
+                f"the question has {len(value)} characters with its surrounding spaces; the limit is "
+                f"{MAX_QUESTION_CHARS} (and {SURROUNDING_SPACE_CHARS} around it). Ask about one encounter at a time."
+            )
         text = value.strip()
         if not text:
             raise ValueError("the question is empty; ask something like 'what do I bill for a bilateral L4-5 MBB?'")

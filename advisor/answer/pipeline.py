@@ -51,6 +51,8 @@ class ConversationStoreLike(Protocol):
 
     def add_turn(self, conversation_id: str, question: str, answer: dict[str, Any]) -> str: ...
 
+    def start(self, question: str, answer: dict[str, Any]) -> tuple[str, str]: ...
+
 
 @dataclass
 class _MemTurn:
@@ -90,6 +92,10 @@ class MemoryStore:
                 raise NotFound(f"conversation {conversation_id!r} does not exist", "conversation_id")
             self._turns[conversation_id].append(_MemTurn(question, dict(answer, answer_id=answer_id)))
         return answer_id
+
+    def start(self, question: str, answer: dict[str, Any]) -> tuple[str, str]:
+        cid = self.create(question).id
+        return cid, self.add_turn(cid, question, dict(answer, conversation_id=cid))
 
 
 class AnswerPipeline:
@@ -239,13 +245,14 @@ class AnswerPipeline:
             turns = self.store.history(request.conversation_id, limit=HISTORY_TURNS)
             previous = next((t.answer.get("understanding") for t in reversed(turns)
                              if isinstance(t.answer, dict) and t.answer.get("understanding")), None)
-            conversation_id = request.conversation_id
-        else:
-            conversation_id = self.store.create(request.question).id
         state = self.chain.invoke({"request": request, "previous": previous, "on_event": on_event})
         answer: Answer = state["answer"]
-        answer.conversation_id = conversation_id
-        answer.answer_id = self.store.add_turn(conversation_id, request.question, answer.model_dump(mode="json"))
+        if request.conversation_id:
+            conversation_id = answer.conversation_id = request.conversation_id
+            answer.answer_id = self.store.add_turn(conversation_id, request.question, answer.model_dump(mode="json"))
+        else:  # the conversation and its first turn in one transaction
+            conversation_id, answer.answer_id = self.store.start(request.question, answer.model_dump(mode="json"))
+            answer.conversation_id = conversation_id
         elapsed = (time.perf_counter() - started) * 1000
         if self.settings.log_text:
             log.info("ask %s: %r -> %r", conversation_id, request.question, answer.answer)

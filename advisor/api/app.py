@@ -18,7 +18,9 @@ from advisor.api import (
     routes_health,
     routes_search,
 )
-from advisor.api.errors import install_error_handlers
+from advisor.api.edge import BodyLimits, EdgeGuardMiddleware
+from advisor.api.errors import ERROR_RESPONSES, install_error_handlers
+from advisor.api.pool import Pools
 from advisor.api.web import install_web
 from advisor.services import Services
 from advisor.settings import Settings, get_settings
@@ -43,19 +45,22 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app = FastAPI(
         title="Pain Coding Advisor",
         version=__version__,
-        description="Interventional pain coding answers grounded in a deterministic rules engine.",
+        description="Interventional pain coding answers grounded in a deterministic rules engine. Every error is "
+                    "`{error, message, where}` (ErrorBody).",
         lifespan=routes_search.index_lifespan,
+        responses=ERROR_RESPONSES,
     )
     app.state.services = services or Services(settings)
+    app.state.pools = Pools(settings.answer_workers, settings.answer_queue, settings.audit_workers,
+                            settings.audit_queue)
     install_error_handlers(app)
-    app.include_router(routes_health.router)
-    app.include_router(routes_check.router)
-    app.include_router(routes_codes.router)
-    app.include_router(routes_search.router)
-    app.include_router(routes_ask.router)
-    app.include_router(routes_conversations.router)
-    app.include_router(routes_correct.router)
-    app.include_router(routes_feedback.router)
-    app.include_router(routes_audit.router)
-    install_web(app, settings)
+    # Body limits are counted while the body is read (chunked uploads too), so nothing past them is buffered or
+    # spooled: JSON routes get max_json_bytes, the audit upload its file limit plus room for the multipart framing.
+    limits = BodyLimits.of(settings)
+    for router in (routes_health.router, routes_check.router, routes_codes.router, routes_search.router,
+                   routes_ask.router, routes_conversations.router, routes_correct.router, routes_feedback.router):
+        app.include_router(router, max_body_size=limits.json)
+    app.include_router(routes_audit.router, max_body_size=limits.upload)
+    app.add_middleware(EdgeGuardMiddleware, settings=settings)
+    install_web(app, settings)  # its security headers go outermost, onto the edge's refusals too
     return app

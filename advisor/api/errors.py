@@ -1,27 +1,90 @@
-"""Map every failure to a JSON body a client can act on; never a stack trace."""
+"""Map every failure to one JSON body a client can act on, `{error, message, where}`, never a stack trace: our own
+errors, validation errors, the framework's (a body that cannot be parsed, an unknown path, a wrong method, a
+multipart body that cannot be read) and the edge's (too large, foreign origin, busy). `ErrorBody` documents the shape
+in the OpenAPI schema for every route (ERROR_RESPONSES)."""
 
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from advisor.errors import AdvisorError
 
 log = logging.getLogger("advisor.api")
-HTTP_ERRORS = {400: "InvalidInput", 404: "NotFound", 405: "MethodNotAllowed", 413: "TooLarge"}
+HTTP_ERRORS = {400: "InvalidInput", 403: "Forbidden", 404: "NotFound", 405: "MethodNotAllowed", 413: "TooLarge",
+               415: "UnsupportedMediaType", 503: "Busy"}
 
 
-def _validation_message(exc: RequestValidationError) -> str:
-    parts = []
+class ErrorBody(BaseModel):
+    """What every error response carries."""
+
+    error: str = Field(description="A stable name: InvalidInput, NotFound, MethodNotAllowed, TooLarge, Forbidden, "
+                                   "Conflict, Busy, InternalError, ...", examples=["InvalidInput"])
+    message: str = Field(description="What went wrong and what to change, in words.")
+    where: str | None = Field(None, description="The offending field, line or file, when there is one.")
+
+
+def _doc(text: str) -> dict[str, Any]:
+    return {"model": ErrorBody, "description": text}
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: _doc("The body could not be parsed (not UTF-8, not JSON, a broken multipart form)."),
+    403: _doc("A state-changing request from a browser page on another origin."),
+    404: _doc("Unknown path or id."),
+    405: _doc("The path exists; the method does not."),
+    413: _doc("The body is larger than the limit for this route."),
+    422: _doc("The body parsed but a field is invalid; `where` names it."),
+    500: _doc("An unexpected problem; details only in the server log (type only)."),
+    503: _doc("Too many answers in progress; retry after the Retry-After seconds."),
+}
+
+
+def error_body(error: str, message: str, where: str | None = None) -> dict[str, str | None]:
+    return {"error": error, "message": message, "where": where}
+
+
+def _validation(exc: RequestValidationError) -> tuple[str, str | None]:
+    """The message (every problem, `field: problem`) and where (the first field)."""
+    parts: list[str] = []
+    where: str | None = None
     for err in exc.errors():
         loc = ".".join(str(p) for p in err.get("loc", ()) if p != "body")
+        if err.get("type") == "json_invalid":
+            position = loc.rsplit(".", 1)[-1] if loc else "?"
+            parts.append(f"the body is not valid JSON (near character {position}); send a JSON object as UTF-8")
+            where = where or "body"
+            continue
         msg = str(err.get("msg", "invalid")).removeprefix("Value error, ")
         parts.append(f"{loc}: {msg}" if loc else msg)
-    return "; ".join(parts) or "invalid request"
+        where = where or loc or None
+    return "; ".join(parts) or "invalid request", where
+
+
+def _framework_message(request: Request, exc: StarletteHTTPException) -> str:
+    """The framework's terse details, reworded to say what to fix."""
+    if exc.status_code == 400:
+        if request.headers.get("content-type", "").startswith("multipart/"):
+            return ("the multipart form could not be read; send the file as multipart/form-data with a boundary "
+                    "(e.g. curl -F file=@claims.csv)")
+        return "the request body could not be read; send a JSON object encoded as UTF-8"
+    if exc.status_code == 404:
+        return f"no route {request.url.path}; the API is described at /docs"
+    if exc.status_code == 405:
+        allowed = (exc.headers or {}).get("Allow") or (exc.headers or {}).get("allow")
+        return f"{request.method} is not allowed on {request.url.path}" + (f"; use {allowed}" if allowed else "")
+    if exc.status_code == 413:
+        limit = request.scope.get("starlette.max_body_size")
+        file = " (the file plus its multipart framing)" if request.url.path == "/api/audit" else ""
+        return (f"the request body is larger than the {limit:,}-byte limit for {request.url.path}{file}"
+                if isinstance(limit, int) else "the request body is too large")
+    return str(exc.detail)
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -31,22 +94,18 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
-        body = {"error": "InvalidInput", "message": _validation_message(exc), "where": None}
-        return JSONResponse(body, status_code=422)
+        message, where = _validation(exc)
+        return JSONResponse(error_body("InvalidInput", message, where), status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        # The framework's own 4xx (a body that is not UTF-8 JSON, an unknown path, a wrong method) in the same
-        # {error, message, where} shape as ours, saying what to fix where the framework does not.
-        if exc.status_code == 400:
-            message = "the request body could not be read; send a JSON object encoded as UTF-8"
-        else:
-            message = str(exc.detail)
-        body = {"error": HTTP_ERRORS.get(exc.status_code, "HTTPError"), "message": message, "where": None}
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        message = _framework_message(request, exc)
+        where = "body" if exc.status_code in (400, 413) else None
+        body = error_body(HTTP_ERRORS.get(exc.status_code, "HTTPError"), message, where)
         return JSONResponse(body, status_code=exc.status_code, headers=getattr(exc, "headers", None))
 
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
         log.error("unexpected %s", type(exc).__name__)
-        body = {"error": "InternalError", "message": "The server hit an unexpected problem; please retry."}
+        body = error_body("InternalError", "The server hit an unexpected problem; please retry.")
         return JSONResponse(body, status_code=500)

@@ -10,25 +10,28 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-import threading
 from collections.abc import AsyncIterator
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 
 from advisor.answer.model import Answer, AskRequest
 from advisor.api.deps import ServicesDep
+from advisor.api.pool import Cancel, Cancelled, PoolsDep
 from advisor.errors import AdvisorError
 
 router = APIRouter(prefix="/api", tags=["ask"])
 
 
 @router.post("/ask", response_model=Answer, response_model_exclude={"understanding"})
-async def post_ask(body: AskRequest, services: ServicesDep) -> Answer:
-    """Answer a coder's question: verdict, claim lines and findings from the rules engine, cited guidance."""
-    return await run_in_threadpool(services.answerer.ask, body)
+async def post_ask(body: AskRequest, services: ServicesDep, pools: PoolsDep, request: Request) -> Answer:
+    """Answer a coder's question: verdict, claim lines and findings from the rules engine, cited guidance. A 503 with
+    Retry-After when every answer worker is busy and the queue is full; a client that leaves stops the work."""
+    cancel = Cancel()
+    return await pools.answers.run(lambda: services.answerer.ask(body, on_event=lambda *_: cancel.check()),
+                                   cancel, request)
 
 
 def sse(event: str, data: Any) -> str:
@@ -49,14 +52,18 @@ def chunks(text: str, size: int = 24) -> list[str]:
 
 
 @router.post("/ask/stream")
-async def post_ask_stream(body: AskRequest, services: ServicesDep) -> StreamingResponse:
-    """The same answer as /api/ask, streamed: stage events, token chunks, then `done` with the full JSON."""
+async def post_ask_stream(body: AskRequest, services: ServicesDep, pools: PoolsDep) -> StreamingResponse:
+    """The same answer as /api/ask, streamed: stage events, token chunks, then `done` with the full JSON. When the
+    client closes the stream the work stops at its next stage."""
     if body.conversation_id:  # an unknown conversation is a 404 before the stream starts, as on /api/ask
         await run_in_threadpool(services.answerer.store.history, body.conversation_id, 1)
+    pools.answers.admit()  # a full pool is a 503 before the stream starts, not an error event inside it
     loop = asyncio.get_running_loop()
     queue: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
+    cancel = Cancel()
 
     def emit(kind: str, data: Any) -> None:
+        cancel.check()
         loop.call_soon_threadsafe(queue.put_nowait, (kind, data))
 
     def work() -> None:
@@ -65,19 +72,25 @@ async def post_ask_stream(body: AskRequest, services: ServicesDep) -> StreamingR
             for piece in chunks(answer.answer):
                 emit("token", {"text": piece})
             emit("done", answer.model_dump(mode="json", exclude={"understanding"}))
+        except Cancelled:
+            return
         except AdvisorError as exc:
             emit("error", exc.to_dict())
         except Exception:  # noqa: BLE001 - the stream reports it; the server log has the type only
             emit("error", {"error": "InternalError", "message": "The server hit an unexpected problem; please retry.",
                            "where": None})
 
+    pools.answers.start(work, cancel)
+
     async def events() -> AsyncIterator[str]:
-        threading.Thread(target=work, name="ask-stream", daemon=True).start()
-        while True:
-            kind, data = await queue.get()
-            yield sse(kind, data)
-            if kind in ("done", "error"):
-                return
+        try:
+            while True:
+                kind, data = await queue.get()
+                yield sse(kind, data)
+                if kind in ("done", "error"):
+                    return
+        finally:  # the client went away (or the stream ended): stop the work at its next stage
+            cancel.set()
 
     return StreamingResponse(events(), media_type="text/event-stream",
                              headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})

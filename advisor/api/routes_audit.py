@@ -3,19 +3,21 @@ HTML report with `?format=html`. The upload is read into memory, audited and dro
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
-from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile  # what request.form() holds (FastAPI's UploadFile subclasses it)
 
 from advisor.api.deps import ServicesDep
+from advisor.api.pool import Cancel, PoolsDep
 from advisor.audit.csv_input import UploadTooLarge
 from advisor.errors import InvalidInput
 
 router = APIRouter(prefix="/api", tags=["audit"])
 MAX_FINDINGS_JSON = 5000
+MAX_ROW_ERRORS_JSON = 5000
 
 
 async def _read_limited(file: UploadFile, limit: int) -> bytes:
@@ -33,6 +35,7 @@ async def _read_limited(file: UploadFile, limit: int) -> bytes:
 async def post_audit(
     request: Request,
     services: ServicesDep,
+    pools: PoolsDep,
     format: Literal["json", "html"] = Query("json", description="json (default) or html (the report page)."),
     max_findings: int = Query(MAX_FINDINGS_JSON, ge=0, le=1_000_000),
 ) -> Response:
@@ -40,10 +43,7 @@ async def post_audit(
     from advisor.audit.service import run_audit
 
     settings = services.settings
-    content_length = request.headers.get("content-length")
-    if content_length and content_length.isdigit() and int(content_length) > settings.max_upload_bytes + 64 * 1024:
-        raise UploadTooLarge(f"the upload is larger than the {settings.max_upload_bytes:,}-byte limit", "file")
-    form = await request.form(max_files=1, max_fields=5)
+    form = await request.form(max_files=1, max_fields=5)  # the body is capped while read (app.py, api/edge.py)
     upload = form.get("file")
     if upload is None or isinstance(upload, str):
         raise InvalidInput("send the CSV as a multipart form field named 'file'", "file")
@@ -51,7 +51,7 @@ async def post_audit(
         data = await _read_limited(upload, settings.max_upload_bytes)
     finally:
         await form.close()
-    result = await run_in_threadpool(run_audit, data, settings, catalog=services.catalog)
+    result = await pools.audits.run(partial(run_audit, data, settings, catalog=services.catalog), Cancel(), request)
     del data
     if format == "html":
         from advisor.audit.report import csp_for_report, render_report
@@ -59,8 +59,12 @@ async def post_audit(
         name = upload.filename or "upload.csv"
         html = render_report(result, title=f"Practice audit: {name}")
         return HTMLResponse(html, headers={"Content-Security-Policy": csp_for_report(), "Cache-Control": "no-store"})
-    body = result.model_dump(mode="json")
+    # Cut before serialising: a large file has hundreds of thousands of findings (and maybe row errors).
+    shown = result.model_copy(update={"findings": result.findings[:max_findings],
+                                      "row_errors": result.row_errors[:MAX_ROW_ERRORS_JSON]})
+    body = shown.model_dump(mode="json")
     body["findings_total"] = len(result.findings)
     body["findings_truncated"] = len(result.findings) > max_findings
-    body["findings"] = body["findings"][:max_findings]
+    body["row_errors_total"] = len(result.row_errors)
+    body["row_errors_truncated"] = len(result.row_errors) > MAX_ROW_ERRORS_JSON
     return JSONResponse(body, headers={"Cache-Control": "no-store"})

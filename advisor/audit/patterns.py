@@ -432,8 +432,11 @@ class Panel:
     def us20611(self) -> PatternResult:
         counts: dict[str, dict[str, int]] = defaultdict(lambda: {"20610": 0, "20611": 0})
         with76942: dict[str, list[ClaimRef]] = defaultdict(list)
+        with20611: dict[str, list[Claim]] = defaultdict(list)  # per provider, so a flag does not rescan every claim
         for claim in self.claims:
             codes = {r.code for r in claim.rows}
+            if "20611" in codes:
+                with20611[claim.provider].append(claim)
             for r in claim.rows:
                 if r.code in ("20610", "20611"):
                     counts[claim.provider][r.code] += 1
@@ -466,8 +469,7 @@ class Panel:
                     numbers, with76942[provider], self.opts,
                 ))
             elif total >= self.opts.us_min_lines and share > t:
-                claims = [ref(cl, [r for r in cl.rows if r.code == "20611"]) for cl in self.claims
-                          if cl.provider == provider and any(r.code == "20611" for r in cl.rows)]
+                claims = [ref(cl, [r for r in cl.rows if r.code == "20611"]) for cl in with20611[provider]]
                 result.flags.append(_flag(
                     f"provider {provider}",
                     f"20611 is {_pct(share)} of {total} major joint injection lines (review threshold {_pct(t)}): "

@@ -10,25 +10,31 @@ import csv
 import gc
 import io
 import time
-from collections import Counter
+from collections import Counter, defaultdict
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 from pydantic import BaseModel, Field
 
-from advisor.audit.csv_input import ParsedFile, read_csv
+from advisor.audit.csv_input import ParsedFile, RowError, read_csv
 from advisor.audit.patterns import AuditOptions, Claim, PatternResult, run_patterns
+from advisor.claims import MAX_LINES
 from advisor.rules.catalog import Catalog
 from advisor.rules.engine import check
 from advisor.rules.model import CheckResult, Facts, Payer, Severity
 from advisor.services import build_catalog
 from advisor.settings import Settings, get_settings
+from advisor.spreadsheet import safe_cell
 
 _RANK = {"error": 0, "warning": 1, "info": 2}
 
 
-class AuditFinding(BaseModel):
-    """One engine finding on one claim, tied back to the file's line numbers."""
+@dataclass(slots=True)
+class AuditFinding:
+    """One engine finding on one claim, tied back to the file's line numbers. A slotted dataclass, not a model:
+    a large file has hundreds of thousands of these (about a fifth of a model's memory each); pydantic still
+    serialises them inside AuditResult."""
 
     claim_id: str
     dos: date
@@ -81,8 +87,9 @@ class AuditResult(BaseModel):
     row_errors: list[RowProblem]
 
 
-def group_claims(parsed: ParsedFile) -> list[Claim]:
-    """Rows grouped by (claim id, date of service), in file order."""
+def group_claims(parsed: ParsedFile, max_lines: int = MAX_LINES) -> list[Claim]:
+    """Rows grouped by (claim id, date of service), in file order. A claim over `max_lines` lines (the API's limit
+    for one check) is not audited: each of its rows becomes a row error saying so, rather than a silent cut."""
     claims: dict[tuple[str, date], Claim] = {}
     for row in parsed.rows:
         key = (row.claim_id, row.dos)
@@ -91,7 +98,17 @@ def group_claims(parsed: ParsedFile) -> list[Claim]:
             claims[key] = Claim(row.claim_id, row.dos, [row])
         else:
             claim.rows.append(row)
-    return list(claims.values())
+    over = [c for c in claims.values() if len(c.rows) > max_lines]
+    if not over:
+        return list(claims.values())
+    for claim in over:
+        reason = (f"claim {claim.claim_id} on {claim.dos.isoformat()} has {len(claim.rows):,} lines, over the "
+                  f"{max_lines}-line limit of one check: the claim was not audited; split it or correct its claim id")
+        parsed.errors.extend(RowError(r.line, reason) for r in claim.rows)
+    parsed.errors.sort(key=lambda e: e.line)
+    kept = [c for c in claims.values() if len(c.rows) <= max_lines]
+    parsed.rows = [r for c in kept for r in c.rows]
+    return kept
 
 
 # The engine is pure and no rule reads facts.date_of_service, so with the curated tables identical claims (same
@@ -116,12 +133,21 @@ def check_claims(claims: list[Claim], catalog: Catalog) -> list[AuditFinding]:
         result = memo.get(memo_key)
         if result is None:
             result = memo[memo_key] = check(list(lines), facts, catalog)
+        if not result.findings:
+            continue
+        by_code: dict[str, list[int]] = defaultdict(list)  # the join of findings and rows, linear in both
+        for r in claim.rows:
+            by_code[r.code].append(r.line)
+        every = [r.line for r in claim.rows]
+        numbers_of: dict[tuple[str, ...], list[int]] = {}
         for f in result.findings:
-            numbers = [r.line for r in claim.rows if r.code in f.codes] or [r.line for r in claim.rows]
+            key_codes = tuple(f.codes)
+            numbers = numbers_of.get(key_codes)
+            if numbers is None:
+                numbers = numbers_of[key_codes] = sorted(n for c in key_codes for n in by_code.get(c, ())) or every
             findings.append(AuditFinding(
-                claim_id=claim.claim_id, dos=claim.dos, patient_id=first.patient_id, provider=first.provider,
-                payer=first.payer.value, lines=numbers, codes=f.codes, rule=f.rule, severity=f.severity,
-                message=f.message, confidence=f.confidence,
+                claim.claim_id, claim.dos, first.patient_id, first.provider, first.payer.value, numbers, f.codes,
+                f.rule, f.severity, f.message, f.confidence,
             ))
     return findings
 
@@ -187,9 +213,9 @@ def _run_audit(
         encoding=parsed.encoding, notes=parsed.notes, catalog_version=catalog.version,
         seconds=round(time.perf_counter() - started, 3),
     )
-    return AuditResult(
+    return AuditResult.model_construct(  # every part built and typed above; validating 10^6 findings again costs
         summary=summary, options=options, patterns=patterns, findings=findings,
-        row_errors=[RowProblem(line=e.line, reason=e.reason) for e in parsed.errors],
+        row_errors=[RowProblem.model_construct(line=e.line, reason=e.reason) for e in parsed.errors],
     )
 
 
@@ -203,14 +229,10 @@ def findings_csv(result: AuditResult) -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(FINDINGS_COLUMNS)
     for f in result.findings:
-        writer.writerow([_safe(f.claim_id), f.dos.isoformat(), _safe(f.patient_id), _safe(f.provider), f.payer,
+        writer.writerow([safe_cell(f.claim_id), f.dos.isoformat(), safe_cell(f.patient_id), safe_cell(f.provider),
+                         f.payer,
                          " ".join(map(str, f.lines)), " ".join(f.codes), f.rule, f.severity, f.confidence,
                          f.message])
     for e in result.row_errors:
         writer.writerow(["", "", "", "", "", e.line, "", "MALFORMED-ROW", "error", "", e.reason])
     return out.getvalue()
-
-
-def _safe(value: str) -> str:
-    """Neutralise spreadsheet formula injection in values copied from the upload."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value

@@ -131,3 +131,21 @@ def bulk_panel(lines: int = 100_000, seed: int = 3, providers: int = 25) -> Clai
         cf.add(f"PT{p:06d}", f"DR{p % providers:02d}", START + timedelta(days=rng.randrange(730)), tpl,
                payer=rng.choice(("Medicare", "MCR", "Aetna PPO", "BCBS")), pos=pos)
     return cf
+
+
+def compact_export(rows: int = 1_000_000, seed: int = 5) -> bytes:
+    """A large export with only the required columns and short values (~25 bytes a row): claims of one to three
+    lines for many patients over two years, for the audit's large-file benchmark."""
+    rng = random.Random(seed)
+    templates = (("64483", "64484"), ("20610",), ("64493", "64494"), ("99213", "20552"), ("62323",), ("99214",),
+                 ("20611", "76942"), ("27096",), ("G0260",))
+    out = ["claim,patient,provider,dos,code"]
+    n_patients = max(1, rows // 10)
+    claim = 0
+    while len(out) <= rows:
+        claim += 1
+        p = rng.randrange(n_patients)
+        dos = (START + timedelta(days=rng.randrange(730))).strftime("%Y%m%d")
+        for code in templates[rng.randrange(len(templates))]:
+            out.append(f"C{claim:x},P{p:x},D{p % 40},{dos},{code}")
+    return ("\n".join(out[: rows + 1]) + "\n").encode()

@@ -34,8 +34,16 @@ class Ctx:
     submitted: tuple[ClaimLine, ...] = ()
     rule: Rule | None = None
     _infos: dict[str, CodeInfo | None] = field(default_factory=dict)
+    _hint: int = 0  # where replace() starts looking: rules replace lines in claim order
 
     def __post_init__(self) -> None:
+        # Every line its own object (callers may pass one object repeated): replace() finds a line by identity.
+        seen: set[int] = set()
+        lines: list[ClaimLine] = []
+        for ln in self.claim:
+            lines.append(ln.model_copy() if id(ln) in seen else ln)
+            seen.add(id(ln))
+        self.claim = lines
         self.submitted = tuple(self.claim)
         # Bind the catalog to this claim and date: imported CMS tables preload the claim's rows (curated: no-op).
         codes = [ln.code for ln in self.claim] + [c for c in (self.facts.global_procedure_code,) if c]
@@ -89,11 +97,14 @@ class Ctx:
     def has_finding(self, rule: str, code: str) -> bool:
         return any(f.rule == rule and code in f.codes for f in self.findings)
 
-    def present(self, line: ClaimLine) -> bool:
-        """Still on the claim (identity, since equal lines may repeat)."""
-        return any(ln is line for ln in self.claim)
-
     def replace(self, old: ClaimLine, new: ClaimLine | list[ClaimLine] | None) -> None:
-        """Swap one line for zero, one or several lines, keeping its position."""
-        index = next(i for i, ln in enumerate(self.claim) if ln is old)
-        self.claim[index : index + 1] = [] if new is None else new if isinstance(new, list) else [new]
+        """Swap one line for zero, one or several lines, keeping its position. The search starts where the last
+        replacement ended, so a rule replacing lines in claim order is linear in the lines, not quadratic."""
+        claim = self.claim
+        start = min(self._hint, len(claim))
+        index = next((i for i in range(start, len(claim)) if claim[i] is old), None)
+        if index is None:
+            index = next(i for i in range(start) if claim[i] is old)
+        items = [] if new is None else new if isinstance(new, list) else [new]
+        claim[index : index + 1] = items
+        self._hint = index + len(items)

@@ -10,7 +10,7 @@ from collections import defaultdict
 from itertools import combinations
 
 from advisor.claims import ClaimLine, is_em_code
-from advisor.rules.catalog import PtpPair
+from advisor.rules.catalog import CodeInfo, PtpPair
 from advisor.rules.context import ANATOMIC, X_MODIFIERS, Ctx, carried_modifiers
 from advisor.rules.rulebook import rule
 
@@ -21,27 +21,30 @@ BILATERAL_DOC = "modifier-50-bilateral#Medicare physician claims: modifier 50, o
       severity="error", after=("tpi_no_50",), explains=BILATERAL_DOC, sources=("fcso-bilateral",))
 def rt_lt_pairs(ctx: Ctx) -> None:
     """Medicare physician claims: the same indicator-1 code on an RT line and an LT line is one line with 50."""
-    for line in list(ctx.claim):
+    fixed: list[ClaimLine] = []  # rebuilt in one pass (linear in the lines, unlike a replace per line)
+    for line in ctx.claim:
         info = ctx.info(line)
         if line.has("RT") and line.has("LT") and info is not None:
             ok = info.bilateral in (1, 3) and ctx.facts.setting.value != "asc"
             ctx.add(f"{line.code} carries both RT and LT on one line; "
                     + (f"a bilateral service is {line.code}-50." if ok else "bill each side on its own line."),
                     [line.code])
-            ctx.replace(line, line.with_modifiers(*(("50",) if ok else ()), drop=("RT", "LT")))
+            line = line.with_modifiers(*(("50",) if ok else ()), drop=("RT", "LT"))
+        fixed.append(line)
+    ctx.claim[:] = fixed
     if ctx.facility_claim:
         return
-    rights: dict[str, ClaimLine] = {}
-    for line in list(ctx.claim):  # one pass: the first RT line and the first LT line of each code pair up
+    # Per code, the first RT line and the first LT line (in claim order) pair up: found in one pass.
+    firsts: dict[str, tuple[CodeInfo, dict[str, ClaimLine]]] = {}
+    for line in ctx.claim:
         info = ctx.info(line)
-        if info is None or info.bilateral != 1 or not line.has("RT", "LT") or not ctx.present(line):
+        side = "RT" if line.has("RT") else "LT" if line.has("LT") else None
+        if info is not None and info.bilateral == 1 and side is not None:
+            firsts.setdefault(line.code, (info, {}))[1].setdefault(side, line)
+    for code, (info, sides) in firsts.items():
+        if len(sides) < 2:
             continue
-        mate = next((m for m in ctx.claim if m is not line and m.code == line.code
-                     and m.has("LT" if line.has("RT") else "RT")), None)
-        if mate is None or line.code in rights:
-            continue
-        rights[line.code] = line
-        right, left = (line, mate) if line.has("RT") else (mate, line)
+        right, left = sides["RT"], sides["LT"]
         code = line.code
         if info.family == "joint":
             ctx.add(f"{code}-RT and {code}-LT: right for two different joints; if it is the same joint on both sides, "

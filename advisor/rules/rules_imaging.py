@@ -211,10 +211,13 @@ def unguided_with_guidance(ctx: Ctx) -> None:
 def guidance_included(ctx: Ctx) -> None:
     """Guidance codes are not billed with a procedure whose code already includes imaging; 76942 never goes with a
     joint injection; 77003 is for spinal needles (77002 for joints and muscles)."""
+    split: tuple[list[ClaimLine], list[ClaimLine]] | None = None  # procedures by imaging; redone after a code swap
     for g in [ln for ln in ctx.claim if ln.code in ctx.catalog.guidance_codes]:
-        procs = [ln for ln in ctx.claim if (i := ctx.info(ln)) is not None and i.family not in ("imaging", "em")]
-        separate = [ln for ln in procs if ctx.info(ln).imaging == "separate"]  # type: ignore[union-attr]
-        including = [ln for ln in procs if ctx.info(ln).imaging in ("included", "included_us")]  # type: ignore[union-attr]
+        if split is None:
+            procs = [ln for ln in ctx.claim if (i := ctx.info(ln)) is not None and i.family not in ("imaging", "em")]
+            split = ([ln for ln in procs if ctx.info(ln).imaging == "separate"],  # type: ignore[union-attr]
+                     [ln for ln in procs if ctx.info(ln).imaging in ("included", "included_us")])  # type: ignore[union-attr]
+        separate, including = split
         joint = next((s for s in separate if ctx.family_of(s) == "joint"), None)
         if g.code == "76942" and joint is not None:
             twin = ctx.info(joint).twin  # type: ignore[union-attr]
@@ -222,6 +225,7 @@ def guidance_included(ctx: Ctx) -> None:
                 msg = (f"Ultrasound-guided joint injections are coded {twin} (guidance included) when real-time "
                        f"imaging, a saved image and a report are documented; do not add 76942 to {joint.code}.")
                 ctx.replace(joint, joint.model_copy(update={"code": twin}))
+                split = None
             else:
                 msg = (f"76942 is never reported with 20600-20611. With real-time ultrasound, a saved image and a "
                        f"report, bill {twin} alone; without that documentation bill {joint.code} alone.")

@@ -236,6 +236,40 @@ class ConversationStore:
 
     def add_turn(self, conversation_id: str, question: str, answer: dict[str, Any]) -> str:
         """Append a question and its answer; returns the new answer id (also written into the stored answer)."""
+        insert_turn, answer_id = self._turn_writer(conversation_id, question, answer)
+
+        def work(conn: Connection) -> None:
+            done = conn.execute(
+                update(conversations).where(conversations.c.id == conversation_id).values(updated=_now())
+            )
+            if done.rowcount == 0:
+                raise NotFound(f"conversation {conversation_id!r} does not exist", "conversation_id")
+            insert_turn(conn)
+
+        self._write(work)
+        log.debug("turn %s added to conversation %s", answer_id, conversation_id)
+        return answer_id
+
+    def start(self, question: str, answer: dict[str, Any]) -> tuple[str, str]:
+        """A new conversation titled with the question, and its first turn, in one transaction (a crash between the
+        two can no longer leave an empty conversation behind); returns (conversation id, answer id)."""
+        conversation_id = _new_id()
+        insert_turn, answer_id = self._turn_writer(conversation_id, question, answer)
+        now = _now()
+        row = {"id": conversation_id, "title": clean_title(question, strict=False), "created": now, "updated": now}
+
+        def work(conn: Connection) -> None:
+            conn.execute(insert(conversations).values(**row))
+            insert_turn(conn)
+
+        self._write(work)
+        log.debug("conversation %s started with turn %s", conversation_id, answer_id)
+        return conversation_id, answer_id
+
+    @staticmethod
+    def _turn_writer(conversation_id: str, question: str,
+                     answer: dict[str, Any]) -> tuple[Callable[[Connection], None], str]:
+        """Validate a turn and return the statement that inserts it (run inside the caller's transaction)."""
         if not isinstance(question, str) or not question.strip():
             raise InvalidInput("question must be non-empty text", "question")
         if len(question) > MAX_QUESTION:
@@ -244,27 +278,13 @@ class ConversationStore:
         answer_id = _new_id()
         payload["answer_id"] = answer_id
         payload["conversation_id"] = conversation_id
-        now = _now()
+        values = {"answer_id": answer_id, "conversation_id": conversation_id, "question": question,
+                  "answer": payload, "created": _now()}
 
-        def work(conn: Connection) -> None:
-            done = conn.execute(
-                update(conversations).where(conversations.c.id == conversation_id).values(updated=now)
-            )
-            if done.rowcount == 0:
-                raise NotFound(f"conversation {conversation_id!r} does not exist", "conversation_id")
-            conn.execute(
-                insert(turns).values(
-                    answer_id=answer_id,
-                    conversation_id=conversation_id,
-                    question=question,
-                    answer=payload,
-                    created=now,
-                )
-            )
+        def insert_turn(conn: Connection) -> None:
+            conn.execute(insert(turns).values(**values))
 
-        self._write(work)
-        log.debug("turn %s added to conversation %s", answer_id, conversation_id)
-        return answer_id
+        return insert_turn, answer_id
 
     def history(self, conversation_id: str, limit: int | None = None) -> builtins.list[Turn]:
         """The turns of a conversation, oldest first (the last `limit` ones when given), for follow-up context."""

@@ -6,6 +6,7 @@ import csv
 import io
 from collections.abc import Iterable
 
+from advisor.spreadsheet import safe_cell
 from advisor.store.models import FeedbackRow
 
 CSV_COLUMNS = [
@@ -21,15 +22,13 @@ CSV_COLUMNS = [
     "question",
     "answer",
 ]
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _cell(value: object) -> str:
     if value is None:
         return ""
     text = value.isoformat() if hasattr(value, "isoformat") else str(value)
-    # A cell starting with = + - @ is run as a formula by spreadsheets (CSV injection): make it plain text.
-    return "'" + text if text.startswith(_FORMULA_START) else text
+    return safe_cell(text)
 
 
 def feedback_csv(rows: Iterable[FeedbackRow]) -> str:
