@@ -176,8 +176,16 @@ def _dates(spans: list[Span]) -> list[tuple[date, Span]]:
 
 
 def _sentence_words(spans: list[Span]) -> dict[int, set[str]]:
-    """For each span, the lower-case words of its sentence (relief percentages sit near 'relief')."""
-    return {k: {s.text.lower() for s in v} for k, v in _sentence_of(spans).items()}
+    """For each span, the lower-case words of its sentence (relief percentages sit near 'relief'); one set per
+    sentence, shared by its spans (linear in the question, however long one sentence is)."""
+    by_sentence: dict[int, set[str]] = {}
+    out: dict[int, set[str]] = {}
+    for k, sentence in _sentence_of(spans).items():
+        words = by_sentence.get(id(sentence))
+        if words is None:
+            words = by_sentence[id(sentence)] = {s.text.lower() for s in sentence}
+        out[k] = words
+    return out
 
 
 def _sentence_of(spans: list[Span]) -> dict[int, list[Span]]:

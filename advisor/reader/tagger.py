@@ -234,8 +234,12 @@ def _code(text: str, tokens: list[Token], i: int) -> tuple[Span, int]:
 
 
 def _int(token: str) -> int:
+    """The integer a number token names; 0 for what is not one, a cap for what no billing fact reaches ('1' * 400)."""
+    digits = token.replace(",", "")
+    if len(digits.split(".")[0]) > 9:
+        return 10 ** 9
     try:
-        return int(float(token.replace(",", "")))
+        return int(float(digits))
     except ValueError:
         return 0
 

@@ -163,3 +163,12 @@ def test_question_padded_with_spaces_is_refused_on_the_raw_text(server, path: st
     body = assert_error_shape(res, 422, "InvalidInput")
     assert "100,026" not in body["message"] and "100026 characters" in body["message"]
     assert body["where"] == "question"
+
+
+@pytest.mark.parametrize("question", ["1" * 400, "64493 x" + "9" * 320, "no " * 1333])
+def test_crafted_numbers_and_repeats_get_an_answer_not_a_500(server, question: str) -> None:
+    """A run of 400 digits once overflowed the reader's number parser (a 500); 1,333 negations cost a quadratic pass
+    over one long sentence. Both are ordinary answers now."""
+    res = httpx.post(server.url + "/api/ask", json={"question": question}, timeout=30)
+    assert res.status_code == 200, res.text
+    assert res.json()["kind"] in ("claim", "clarify", "unsupported", "out_of_scope", "lookup")
