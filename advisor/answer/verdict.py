@@ -381,6 +381,12 @@ def _not_done(reading: Reading) -> set[str]:
     return {f.family for f in reading.frames if f.family and f.status in ("negated", "planned")} - done
 
 
+def _asks_all(reading: Reading) -> bool:
+    """'bill both?', 'all of them?': the question asks about every procedure it names."""
+    return any(s.text.lower() in ("both", "all", "all of them", "both of them") and s.kind != "side"
+               for s in reading.spans)
+
+
 def _only_earlier(reading: Reading) -> set[str]:
     """Families the question names only as done on an earlier date: their codes describe the history."""
     today = {f.family for f in reading.frames if f.status == "done"}
@@ -451,6 +457,10 @@ def decide(reading: Reading, encounter: Encounter, catalog: Catalog) -> Decision
         elif proposal.kind == "nothing":  # right exactly when the engine bills nothing for what was described
             verdict = "no" if recommended else "yes"
             reasons = ["the described services are billed" if recommended else "nothing billable was done"]
+        elif proposal.kind == "coverage" and _asks_all(reading) and (later := [
+                f.label or "the procedure" for f in reading.frames if f.status in ("negated", "planned")]):
+            # "GNB R knee done today, RFA planned in 2 wks. bill both now?": one of them is not done yet
+            verdict, reasons = "no", [f"not done: {label}" for label in sorted(set(later))]
         elif proposal.kind == "coverage" and not proposal.lines and (called_off := _called_off(reading)):
             verdict, reasons = "no", [f"not done: {label}" for label in called_off]  # "RFA cancelled: can I bill?"
         elif reading.kind == "clarify" or not reading.confident:

@@ -172,6 +172,7 @@ CLAIM_OWNERS = frozenset({"facility", "pro", "physician", "professional", "asc",
 
 # table facts asked about even when the question describes a procedure ("bilateral L4-5 MBB: what's the MUE?");
 # a joint's size class is not one of them: for a described injection the claim answers it
+FIXING_WORDS = frozenset({"fix", "resubmit", "rebill", "resubmitted", "correct", "corrected", "appeal"})
 TABLE_FIELDS = frozenset({"mue", "mai", "ptp", "global", "bilateral", "multiple", "imaging", "lcd", "payment"})
 
 
@@ -205,8 +206,10 @@ def lookup_request(spans: list[Span], qtype: QuestionType, described: bool) -> L
     elif set(specific) <= {"levels", "sessions"}:
         if levels or qtype != "wh":
             return None  # "right C3, C4, C5 MBB: how many levels do I bill?" is about this case
-    elif set(specific) <= {"global"} and (described or any(is_em_code(c) for c in codes)) and (
-            mods or words & BILLING_WORDS or "claim" in words):
+    elif words & FIXING_WORDS and codes:
+        return None  # "denied 20552 as bundled with 20610. how do I fix the claim?": the claim to correct
+    elif set(specific) <= {"global"} and (mods or ((described or any(is_em_code(c) for c in codes)) and (
+            words & BILLING_WORDS or "claim" in words))):
         return None  # "coder wants 99213-24 because it's in a global. what goes on the claim?": a claim question
     elif set(specific) <= {"addon"}:
         if not codes or described:

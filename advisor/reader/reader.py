@@ -583,7 +583,8 @@ def _settle_bare_acts(reading: Reading, catalog: Catalog) -> None:
     if reading.em is not None or coded or reading.done_frames():
         if any(f.status == "done" for f in bare) and not coded:
             reading.facts["procedure_day"] = True
-        reading.frames = [f for f in reading.frames if f not in bare]
+        # a bare act planned or called off stays ("RFA planned in 2 wks ... bill both?"): never billed, but asked about
+        reading.frames = [f for f in reading.frames if f not in bare or f.status in ("planned", "negated")]
 
 
 def described_in_words(frame: Frame, catalog: Catalog) -> bool:

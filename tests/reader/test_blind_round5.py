@@ -132,3 +132,15 @@ def test_no_rt_lt_sets_both_aside(catalog) -> None:
     """'no RT/LT and no 50' rules out all three modifiers; the proposal is the bare line."""
     assert _answer("bilat TPI upper traps - one line 20552, no RT/LT and no 50. correct?", catalog) == \
         (["20552"], "yes")
+
+
+@pytest.mark.parametrize(("question", "lines", "verdict"), [
+    ("GNB R knee done today, RFA planned in 2 wks if it works. bill both now?", ["64454-RT"], "no"),
+    ("Medicare denied 20553 x2 for MUE. Resubmit as two lines, 20553 and 20553-59?", ["20553"], "no"),
+    ("medicare denied 20552 as bundled with 20610 (NCCI). TPIs were R trap + R rhomboid, inj was the R knee. how do I "
+     "fix the claim?", ["20552-XS", "20610-RT"], None),
+])
+def test_denials_and_plans_are_claim_questions(catalog, question: str, lines: list[str], verdict: str | None) -> None:
+    """A denial to fix or a resubmission is a claim to check, not a table look-up; a planned procedure is never part
+    of today's 'bill both'. Sources: NCCI PTP 20610/20552 (KZA); A59480 (one TPI code, one unit); MUE table."""
+    assert _answer(question, catalog) == (sorted(lines), verdict)
