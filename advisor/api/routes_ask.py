@@ -18,6 +18,7 @@ from fastapi import APIRouter
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 
+from advisor import operations
 from advisor.answer.model import Answer, AskRequest
 from advisor.api.deps import ServicesDep
 from advisor.errors import AdvisorError
@@ -28,7 +29,7 @@ router = APIRouter(prefix="/api", tags=["ask"])
 @router.post("/ask", response_model=Answer, response_model_exclude={"understanding"})
 async def post_ask(body: AskRequest, services: ServicesDep) -> Answer:
     """Answer a coder's question: verdict, claim lines and findings from the rules engine, cited guidance."""
-    return await run_in_threadpool(services.answerer.ask, body)
+    return await run_in_threadpool(operations.ask, body, services)
 
 
 def sse(event: str, data: Any) -> str:
