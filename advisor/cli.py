@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -40,9 +41,12 @@ def serve(
     if workers == 1:
         from advisor.api.app import create_app
 
-        uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+        # the app knows the interface it is served on (/mcp guards against DNS rebinding on loopback only)
+        uvicorn.run(create_app(settings.model_copy(update={"host": host, "port": port})), host=host, port=port,
+                    log_level="info")
         return
     # Several processes: uvicorn spawns each worker, which builds its own app (and model) from the environment.
+    os.environ.update({"ADVISOR_HOST": host, "ADVISOR_PORT": str(port)})
     uvicorn.run("advisor.api.app:create_app", factory=True, host=host, port=port, workers=workers,
                 log_level="info")
 
@@ -161,6 +165,16 @@ def _register_encoder() -> None:
 
 
 _register_encoder()
+
+
+def _register_mcp() -> None:
+    """`advisor mcp`: the MCP server over stdio (advisor/mcp; the SDK is imported only when it runs)."""
+    from advisor.mcp.commands import mcp_cmd
+
+    app.command("mcp")(mcp_cmd)
+
+
+_register_mcp()
 
 
 def main() -> None:

@@ -74,13 +74,17 @@ class LiveServer:
         env.update(self.extra_env)
         return env
 
+    def command(self) -> list[str]:
+        """The server process (a subclass may run `advisor serve` instead)."""
+        return [sys.executable, "-m", "uvicorn", self.app, "--factory", "--host", "127.0.0.1",
+                "--port", str(self.port), "--log-level", "warning", "--no-access-log"]
+
     def start(self, timeout: float = 120.0, ready_path: str = "/api/conversations") -> LiveServer:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.port = free_port()
         log = open(self.log_path, "ab")  # noqa: SIM115 - closed with the process
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", self.app, "--factory", "--host", "127.0.0.1",
-             "--port", str(self.port), "--log-level", "warning", "--no-access-log"],
+            self.command(),
             cwd=PROJECT_ROOT, env=self.environment(), stdout=log, stderr=subprocess.STDOUT,
         )
         log.close()

@@ -237,10 +237,12 @@ class AnswerPipeline:
 
     # --- entry point -----------------------------------------------------------------------------------------------
 
-    def ask(self, request: AskRequest, on_event: Event | None = None) -> Answer:
-        """Answer one question in its conversation and store the turn (unknown conversation id -> NotFound)."""
+    def ask(self, request: AskRequest, on_event: Event | None = None,
+            previous: dict[str, Any] | None = None) -> Answer:
+        """Answer one question in its conversation and store the turn (unknown conversation id -> NotFound).
+        `previous` is the understanding a conversation kept outside the store carries in (see `reading_after`); a
+        stored conversation's own turns take precedence."""
         started = time.perf_counter()
-        previous = None
         if request.conversation_id:
             turns = self.store.history(request.conversation_id, limit=HISTORY_TURNS)
             previous = next((t.answer.get("understanding") for t in reversed(turns)
@@ -259,6 +261,16 @@ class AnswerPipeline:
         log.info("ask conversation=%s kind=%s verdict=%s lines=%d engine=%s %.1f ms", conversation_id,
                  answer.kind, answer.verdict, len(answer.claim), answer.engine, elapsed)
         return answer
+
+    def reading_after(self, questions: list[str], payer: str | None = None) -> dict[str, Any] | None:
+        """The understanding a conversation of these earlier questions carries into its next turn: each question
+        read against the one before, as `ask` reads a stored conversation's turns; nothing is answered or stored
+        (for a client that keeps the conversation itself, e.g. the OpenAI-compatible endpoint)."""
+        previous: dict[str, Any] | None = None
+        for question in questions:
+            state = self._understand({"request": AskRequest(question=question, payer=payer), "previous": previous})
+            previous = state["understanding"].model_dump(mode="json")
+        return previous
 
     def recompute(self, question: str, understanding: Understanding, payer: str | None,
                   on_event: Event | None = None) -> Answer:

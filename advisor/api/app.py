@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from starlette.routing import Route
 
 from advisor import __version__
 from advisor.api import (
@@ -16,12 +19,14 @@ from advisor.api import (
     routes_correct,
     routes_feedback,
     routes_health,
+    routes_openai,
     routes_search,
 )
 from advisor.api.edge import BodyLimits, EdgeGuardMiddleware
 from advisor.api.errors import ERROR_RESPONSES, install_error_handlers
 from advisor.api.pool import Pools
 from advisor.api.web import install_web
+from advisor.mcp.mount import MCPMount
 from advisor.services import Services
 from advisor.settings import Settings, get_settings
 
@@ -38,6 +43,20 @@ def log_to_stderr() -> None:
     logger.setLevel(logging.INFO)
 
 
+def install_mcp(app: FastAPI, services: Services) -> None:
+    """The MCP server (advisor.mcp) over the app's own services, as streamable HTTP at /mcp (built on first use)."""
+    mount = MCPMount(services)
+    app.router.routes.append(Route("/mcp", endpoint=mount))
+    app.state.mcp = mount
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """The index build in the background (routes_search) and the MCP server, for the app's lifetime."""
+    async with routes_search.index_lifespan(app), app.state.mcp.running():
+        yield
+
+
 def create_app(settings: Settings | None = None, services: Services | None = None) -> FastAPI:
     """Build the app around one Services object (tests pass their own settings or services)."""
     settings = settings or get_settings()
@@ -45,20 +64,22 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app = FastAPI(
         title="Pain Coding Advisor",
         version=__version__,
-        description="Interventional pain coding answers grounded in a deterministic rules engine. Every error is "
-                    "`{error, message, where}` (ErrorBody).",
-        lifespan=routes_search.index_lifespan,
+        description="Interventional pain coding answers grounded in a deterministic rules engine. Every error "
+                    "outside /v1 is `{error, message, where}` (ErrorBody).",
+        lifespan=lifespan,
         responses=ERROR_RESPONSES,
     )
     app.state.services = services or Services(settings)
     app.state.pools = Pools(settings.answer_workers, settings.answer_queue, settings.audit_workers,
                             settings.audit_queue)
     install_error_handlers(app)
+    install_mcp(app, app.state.services)
     # Body limits are counted while the body is read (chunked uploads too), so nothing past them is buffered or
     # spooled: JSON routes get max_json_bytes, the audit upload its file limit plus room for the multipart framing.
     limits = BodyLimits.of(settings)
     for router in (routes_health.router, routes_check.router, routes_codes.router, routes_search.router,
-                   routes_ask.router, routes_conversations.router, routes_correct.router, routes_feedback.router):
+                   routes_ask.router, routes_conversations.router, routes_correct.router, routes_feedback.router,
+                   routes_openai.router):
         app.include_router(router, max_body_size=limits.json)
     app.include_router(routes_audit.router, max_body_size=limits.upload)
     app.add_middleware(EdgeGuardMiddleware, settings=settings)

@@ -1,11 +1,14 @@
 """Map every failure to one JSON body a client can act on, `{error, message, where}`, never a stack trace: our own
 errors, validation errors, the framework's (a body that cannot be parsed, an unknown path, a wrong method, a
 multipart body that cannot be read) and the edge's (too large, foreign origin, busy). `ErrorBody` documents the shape
-in the OpenAPI schema for every route (ERROR_RESPONSES)."""
+in the OpenAPI schema for every route (ERROR_RESPONSES). The OpenAI-compatible routes (/v1/...) answer OpenAI's
+shape instead, {"error": {message, type, param, code}}, with 400 where the rest says 422, so OpenAI clients raise their
+usual errors."""
 
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -87,25 +90,43 @@ def _framework_message(request: Request, exc: StarletteHTTPException) -> str:
     return str(exc.detail)
 
 
+OPENAI_PREFIX = "/v1/"
+
+
+def openai_error(status: int, body: dict[str, Any]) -> dict[str, Any]:
+    """Our {error, message, where} body in OpenAI's error shape; `code` is our error name in snake case
+    (invalid_input, model_not_found, ...)."""
+    kind = "server_error" if status >= 500 else "invalid_request_error"
+    code = re.sub(r"(?<!^)(?=[A-Z])", "_", str(body.get("error") or "error")).lower()
+    return {"error": {"message": body.get("message", ""), "type": kind, "param": body.get("where"), "code": code}}
+
+
+def respond(request: Request, body: dict[str, Any], status: int, headers: dict[str, str] | None = None) -> JSONResponse:
+    """The error response in the shape the route's clients expect (OpenAI's under /v1/)."""
+    if request.url.path.startswith(OPENAI_PREFIX):
+        return JSONResponse(openai_error(status, body), status_code=400 if status == 422 else status, headers=headers)
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(AdvisorError)
-    async def _advisor_error(_: Request, exc: AdvisorError) -> JSONResponse:
-        return JSONResponse(exc.to_dict(), status_code=exc.status_code, headers=exc.headers() or None)
+    async def _advisor_error(request: Request, exc: AdvisorError) -> JSONResponse:
+        return respond(request, exc.to_dict(), exc.status_code, exc.headers() or None)
 
     @app.exception_handler(RequestValidationError)
-    async def _validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
         message, where = _validation(exc)
-        return JSONResponse(error_body("InvalidInput", message, where), status_code=422)
+        return respond(request, error_body("InvalidInput", message, where), 422)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         message = _framework_message(request, exc)
         where = "body" if exc.status_code in (400, 413) else None
         body = error_body(HTTP_ERRORS.get(exc.status_code, "HTTPError"), message, where)
-        return JSONResponse(body, status_code=exc.status_code, headers=getattr(exc, "headers", None))
+        return respond(request, body, exc.status_code, getattr(exc, "headers", None))
 
     @app.exception_handler(Exception)
-    async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.error("unexpected %s", type(exc).__name__)
         body = error_body("InternalError", "The server hit an unexpected problem; please retry.")
-        return JSONResponse(body, status_code=500)
+        return respond(request, body, 500)

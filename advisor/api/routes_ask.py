@@ -17,6 +17,7 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 
+from advisor import operations
 from advisor.answer.model import Answer, AskRequest
 from advisor.api.deps import ServicesDep
 from advisor.api.pool import Cancel, Cancelled, PoolsDep
@@ -30,7 +31,7 @@ async def post_ask(body: AskRequest, services: ServicesDep, pools: PoolsDep, req
     """Answer a coder's question: verdict, claim lines and findings from the rules engine, cited guidance. A 503 with
     Retry-After when every answer worker is busy and the queue is full; a client that leaves stops the work."""
     cancel = Cancel()
-    return await pools.answers.run(lambda: services.answerer.ask(body, on_event=lambda *_: cancel.check()),
+    return await pools.answers.run(lambda: operations.ask(body, services, on_event=lambda *_: cancel.check()),
                                    cancel, request)
 
 

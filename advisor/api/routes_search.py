@@ -8,44 +8,14 @@ from datetime import date
 
 from fastapi import APIRouter, FastAPI
 from fastapi.concurrency import run_in_threadpool
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel
 
+from advisor import operations
 from advisor.api.deps import ServicesDep
+from advisor.operations import SearchRequest, SearchResponse
 from advisor.retrieval.knowledge import browse_documents, get_document, render_html
-from advisor.retrieval.passage import MAX_K, MAX_QUERY_CHARS, Passage
 
 router = APIRouter(prefix="/api", tags=["search"])
-
-
-class SearchRequest(BaseModel):
-    """A question or keywords, how many passages, and optional code/topic filters."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    query: str = Field(..., examples=["bilateral L4-5 L5-S1 medial branch block units"])
-    k: int = Field(5, description=f"Passages to return, 1-{MAX_K}.")
-    codes: list[str] | None = Field(None, max_length=20, examples=[["64495"]])
-    topics: list[str] | None = Field(None, max_length=20, examples=[["facet"]])
-
-    @field_validator("query")
-    @classmethod
-    def _query(cls, v: str) -> str:
-        if not v.strip():
-            raise ValueError("must not be empty")
-        if len(v) > MAX_QUERY_CHARS:
-            raise ValueError(f"is {len(v)} characters; the limit is {MAX_QUERY_CHARS}")
-        return v
-
-    @field_validator("k")
-    @classmethod
-    def _k(cls, v: int) -> int:
-        if not 1 <= v <= MAX_K:
-            raise ValueError(f"must be from 1 to {MAX_K}, got {v}")
-        return v
-
-
-class SearchResponse(BaseModel):
-    results: list[Passage]
 
 
 class DocSummary(BaseModel):
@@ -72,11 +42,7 @@ class DocBody(DocSummary):
     "build's percentage, where}, and a Retry-After header in seconds; GET /healthz shows the progress."}})
 def post_search(body: SearchRequest, services: ServicesDep) -> SearchResponse:
     """Passages need the index: while it builds, answer at once with a 503 saying how far it is (never wait)."""
-    searcher = services.retrieval.searcher_if_ready()
-    if searcher is None:
-        raise services.retrieval.building_error()
-    passages = searcher.search(body.query, k=body.k, codes=body.codes, topics=body.topics)
-    return SearchResponse(results=passages)
+    return operations.search_guidance(body, services)
 
 
 @router.get("/docs", response_model=DocList)

@@ -76,7 +76,7 @@ class Scope:
         near = close_codes(code, candidates)
         held = "the curated catalog" + (" or the imported CMS tables" if self.tables is not None else
                                         " (import the CMS tables to look up any code: advisor data import)")
-        listed = near[0] if len(near) == 1 else f"{', '.join(near[:-1])} or {near[-1]}"
+        listed = near[0] if len(near) == 1 else f"{', '.join(near[:-1])} or {near[-1]}" if near else ""
         hint = f"; did you mean {listed}?" if near else "; search by words with GET /api/codes?q="
         raise UnknownCode(f"{where}: no code {code} in {held}{hint}", near, where)
 

@@ -89,6 +89,14 @@ def test_pair_lookup_either_order(server) -> None:  # noqa: ANN001
     assert none["edit"] is False and none["pair"] is None and "No NCCI PTP edit" in none["message"]
 
 
+def test_unknown_code_with_nothing_close_is_404_not_500(server) -> None:  # noqa: ANN001
+    """No close match at all (99999): still a 404 saying how to search, never a crash building the hint."""
+    resp = httpx.get(server.url + "/api/codes/99999")
+    assert resp.status_code == 404
+    body = resp.json()
+    assert body["error"] == "NotFound" and body["suggestions"] == [] and "search by words" in body["message"]
+
+
 def test_unknown_code_in_a_pair_is_404(server) -> None:  # noqa: ANN001
     resp = get(server, "/api/pairs", a="64493", b="64439")
     assert resp.status_code == 404 and resp.json()["where"] == "b"
