@@ -334,6 +334,8 @@ def main() -> None:
         while not server.started:
             time.sleep(0.05)
         t0 = time.perf_counter()
+        while client.get("/healthz").json()["index"] != "ready":  # /api/search answers 503 while the index builds
+            time.sleep(0.1)
         client.post("/api/search", json={"query": "warm up", "k": 5}).raise_for_status()
         for q in WARMUP:
             client.post("/api/ask", json={"question": q}).raise_for_status()
