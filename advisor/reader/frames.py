@@ -26,6 +26,7 @@ SEPARATOR_WORDS = frozenset({"and", "plus", "also", "then", "but", "&", "+", ","
                              "in addition to", "followed by", "together with", "after that", "while", "whereas",
                              "with", "w/", "and also", "and then"})
 SPINAL_REGIONS = frozenset({"cervical", "thoracic", "lumbar", "sacral"})
+SAME_DAY = frozenset({"same day as", "same day", "on the day of", "same session as"})  # "visit same day as the TFESI"
 REFUSALS = frozenset({"refused", "declined"})  # a patient turning down what the sentence names
 STATUS_RANK = {"negated": 4, "planned": 3, "historical": 2, "mentioned": 1}
 SEQUENCE_CUES = frozenset({"after", "following"})
@@ -96,7 +97,8 @@ def chunks_of(sentence: list[Span], index: int) -> list[Chunk]:
             if out[-1].spans:
                 out.append(Chunk([], index))
             continue
-        if s.kind == "cue" and s.value in ("negated", "historical", "planned") and _has_head(out[-1]):
+        if s.kind == "cue" and (s.value in ("negated", "historical", "planned") or s.text.lower() in SAME_DAY) and \
+                _has_head(out[-1]):
             out.append(Chunk([], index))  # "the TFESI, not the facet", "RFA after two MBBs": the cue opens a chunk
         if s.kind == "punct" and s.value == ")" and not _has_head(out[-1]) and out[-1].cues("mentioned"):
             out.append(Chunk([], index))  # "(..., MRI ordered) on the day of the ESI": the aside ends there
@@ -174,7 +176,8 @@ class Grammar:
                 for draft in drafts:  # "Update: the patient left before the procedure, so it was not done."
                     draft.chunks += called_off
             elif attributes and current is None and not about_else and drafts and \
-                    drafts[-1].chunks[0].sentence == index - 1 and not _another_one(attributes):
+                    drafts[-1].chunks[0].sentence == index - 1 and not _another_one(attributes) and \
+                    not any(x.kind == "wh" for x in sentence):  # "what code goes on today's claim?" asks, adds nothing
                 # a sentence that only adds attributes ("Under fluoro.") lends them to the previous sentence's frame
                 drafts[-1].chunks += attributes
         return _fold_bare_acts(drafts)
@@ -348,7 +351,8 @@ class Grammar:
                 if (c is head or c.called_off or s.text.lower() in self.called_off
                     or not (anchored or (c.of("pct") and s.value == "historical" and self._own_subject(c))))
                 and not (s.text.lower() in RESULT_CUES and not c.of("pct"))]
-        present = any(s.value == "present" for s in cues)
+        present = any(s.value == "present" for c in draft.chunks if not c.cues("negated") for s in c.of("cue")
+                      if s in cues)  # "nothing done today" does not place the earlier injection today
         found: Status = "done"
         for s in [s for c in draft.chunks for s in c.of("cue")]:
             s.used = True
@@ -385,8 +389,8 @@ class Grammar:
                  and not (s.kind == "cue" and s.value in ("present", "neutral"))]  # "cancelled today"
         before = [s for s in chunk.spans[:chunk.spans.index(cue)] if s.kind not in ("filler", "punct")]
         heads = ("family", "act", "anat", "level", "side", "region")
-        if cue.text.lower() in self.called_off and not any(s.kind in heads for s in chunk.spans):
-            return True  # "scheduled, but cancelled in pre-op", "called out sick, rescheduled"
+        if cue.text.lower() in self.called_off and not any(s.kind in heads and s.kind != "region" for s in chunk.spans):
+            return True  # "scheduled, but cancelled in pre-op", "doc cancelled before she went back"
         if cue.text.lower() in REFUSALS and not any(s.kind in heads for s in chunk.spans) and (
                 not after or after[0].kind == "cue"):
             return True  # "was planned but pt refused (after consent)": the patient turned the procedure down
@@ -694,10 +698,20 @@ def _fold_bare_acts(drafts: list[Draft]) -> list[Draft]:
         bare = not draft.spans("family", "anat", "level") and draft.spans("act") and \
             not any(a.value == "visit" for a in draft.spans("act")) and \
             not any(c.value in ("negated", "planned", "historical") for c in draft.spans("cue"))  # "RFA next week"
+        sentence = draft.chunks[0].sentence
+        called_off = not draft.spans("family", "anat", "level") and draft.spans("act") and \
+            not any(a.value == "visit" for a in draft.spans("act")) and \
+            any(c.value == "negated" for c in draft.spans("cue"))
+        target = next((d for d in reversed(out) if d.spans("family", "level", "anat")), None)
+        if called_off and target is not None and (target.chunks[0].sentence == sentence or any(
+                c.text.lower() in ("nothing", "no") for c in draft.spans("cue"))):
+            for chunk in draft.chunks:
+                chunk.called_off = True  # its negation calls the procedure off wherever the chunk stands
+            target.chunks += draft.chunks  # "the L4-5 ILESI ..., injection cancelled", "... Nothing injected."
+            continue
         if not bare:
             out.append(draft)
             continue
-        sentence = draft.chunks[0].sentence
         nxt = next((d for d in drafts[i + 1:] if d.chunks[0].sentence == sentence), None)
         if nxt is not None and not any(a.value == "visit" for a in nxt.spans("act")):
             nxt.chunks = nxt.chunks + draft.chunks

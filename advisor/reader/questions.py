@@ -155,6 +155,8 @@ def _asks_codes(clause: list[Span]) -> bool:
     seq = [w for s in clause for w in s.text.lower().split()]
     if seq[:1] in (["right"], ["correct"], ["wrong"], ["proper"]):
         return False  # "biller put 59 on the 99213 - right modifier?": is it right
+    if seq in (["fix"], ["fixed"], ["correction"]):
+        return True  # "biller added -51 to the 64494 ... fix?": what the corrected claim is
     if seq[:1] in (["anything"], ["something"]) and "bill" in seq:
         return True  # "called out sick, rescheduled. anything to bill?": what is there to bill
     words = set(seq)
@@ -172,7 +174,8 @@ CLAIM_OWNERS = frozenset({"facility", "pro", "physician", "professional", "asc",
 
 # table facts asked about even when the question describes a procedure ("bilateral L4-5 MBB: what's the MUE?");
 # a joint's size class is not one of them: for a described injection the claim answers it
-FIXING_WORDS = frozenset({"fix", "resubmit", "rebill", "resubmitted", "correct", "corrected", "appeal"})
+FIXING_WORDS = frozenset({"fix", "resubmit", "rebill", "resubmitted", "correct", "corrected", "appeal", "denial",
+                          "denied"})
 TABLE_FIELDS = frozenset({"mue", "mai", "ptp", "global", "bilateral", "multiple", "imaging", "lcd", "payment"})
 
 
@@ -196,6 +199,12 @@ def lookup_request(spans: list[Span], qtype: QuestionType, described: bool) -> L
     words = {w for s in spans if s.kind in ("filler", "word", "lookup") for w in s.text.lower().split()}
     levels = any(s.kind == "level" for s in spans)
     specific = [f for f in fields if f != "definition"]
+    if words & {"claim", "lines"} and words & {"final", "look", "fixed"} and (codes or described):
+        return None  # "doc wants 77003 on there too. what's the final claim?", "how should these lines look?"
+    if words & {"right", "correct", "proper"} and words & {"code", "codes", "coding"} and codes and qtype == "wh":
+        return None  # "the charge sheet says 62321. what's the right code?": the claim to correct
+    if words & FIXING_WORDS and codes:
+        return None  # "denied 20552 as bundled with 20610. how do I fix the claim?": the claim to correct
     if not specific:  # "what does KX mean?", "59 vs XS?", "what does 64520 describe?"
         if words & BILLING_WORDS and not codes and not mods:
             return None  # "what are the codes then?" asks what to bill
@@ -206,8 +215,6 @@ def lookup_request(spans: list[Span], qtype: QuestionType, described: bool) -> L
     elif set(specific) <= {"levels", "sessions"}:
         if levels or qtype != "wh":
             return None  # "right C3, C4, C5 MBB: how many levels do I bill?" is about this case
-    elif words & FIXING_WORDS and codes:
-        return None  # "denied 20552 as bundled with 20610. how do I fix the claim?": the claim to correct
     elif set(specific) <= {"global"} and (mods or ((described or any(is_em_code(c) for c in codes)) and (
             words & BILLING_WORDS or "claim" in words))):
         return None  # "coder wants 99213-24 because it's in a global. what goes on the claim?": a claim question

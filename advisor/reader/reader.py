@@ -753,7 +753,9 @@ def _place_numbers(reading: Reading, spans: list[Span], vocab: Vocabulary) -> No
                 s.used = True  # "two MBBs", "4 lumbar ESIs": how many were done (sessions, blocks)
             elif prev in ("level", "levels", "lvl", "pain", "score", "vas", "nrs", "grade", "stage", "age", "aged",
                           "bmi", "mai", "indicator", "or", "day", "pod", "version", "first", "last", "x",
-                          "other", "not", "locality", "carrier", "jurisdiction", "zip", "region") or (
+                          "other", "not", "locality", "carrier", "jurisdiction", "zip", "region", "a1c", "hba1c",
+                          "glucose", "bp", "hr", "spo2", "o2", "temp", "wt", "inr", "egfr", "cr", "hgb", "plt",
+                          "sugar", "pulse", "weight") or (
                     prev in ("and", ",", "&") and i >= 2 and plain[i - 2].kind == "num" and plain[i - 2].used):
                 s.used = True  # "level 3 visit", "MAI 3", "1 unit or 2", "day 5 after", "for levels 3 and 4"
             elif nxt is not None and nxt.kind == "pct":
@@ -773,7 +775,8 @@ def _place_numbers(reading: Reading, spans: list[Span], vocab: Vocabulary) -> No
         elif s.kind in ("per", "again"):
             # "per Medicare", "another problem": not a quantity proposal, nothing to place
             s.used = nxt is None or nxt.kind not in ("count", "anat", "code") or (
-                nxt.kind == "count" and nxt.value == "region")  # "a 20552 for each area": the regions are named
+                nxt.kind == "count" and nxt.value == "region") or (  # "a 20552 for each area": the regions are named
+                nxt.text.lower() in ("time", "visit", "session", "round"))  # "3 muscles each time": every session
         elif s.kind == "ordinal":
             s.used = True
         elif s.kind == "vague":  # "several new complaints": not a count of anything billed

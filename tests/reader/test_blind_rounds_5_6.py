@@ -1,4 +1,4 @@
-"""Readings and verdicts blind round 5 found wrong, kept right. Each case is what a coder wrote, what a coder expects
+"""Readings and verdicts blind rounds 5 and 6 found wrong, kept right. Each case is what a coder wrote, what a coder expects
 (the claim, the verdict or a fact) and the rule the expectation rests on; none was copied from the reader's output."""
 
 from __future__ import annotations
@@ -144,3 +144,43 @@ def test_denials_and_plans_are_claim_questions(catalog, question: str, lines: li
     """A denial to fix or a resubmission is a claim to check, not a table look-up; a planned procedure is never part
     of today's 'bill both'. Sources: NCCI PTP 20610/20552 (KZA); A59480 (one TPI code, one unit); MUE table."""
     assert _answer(question, catalog) == (sorted(lines), verdict)
+
+
+@pytest.mark.parametrize(("question", "lines"), [
+    # a procedure called off, whatever word does it (no service rendered, nothing billed)
+    ("pt showed up for R L5-S1 TFESI but BP was 212/118 in pre-op, doc cancelled before she went back - no needle, "
+     "no sedation. anything to bill for the injection?", []),
+    ("pt showed up for the L4-5 ILESI but BP was 212/118, injection cancelled before anything was started. what "
+     "should go out?", []),
+    ("f/u visit only. she had a R SI jt injection in march with 80% relief, nothing done today. what procedure code "
+     "goes on today's claim?", []),
+    # the visit is not the procedure; 'same day as' names the procedure of the day
+    ("aetna pt, pre-procedure visit same day as L C6-7 transforaminal, no other issue. can we still bill 99212-25?",
+     ["64479-LT"]),
+    # claim questions, not look-ups
+    ("caudal ESI thru the sacral hiatus, fluoroscopic guidance, MCR. the charge sheet says 62321. what's the right "
+     "code?", ["62323"]),
+    ("there was a separate problem (new neck pain) documented along w/ the 62323 today. to get the E/M past the edit "
+     "do I use XU or 25 on the 99214? what's the final claim", ["62323", "99214-25"]),
+    ("doc did 2 muscles in the neck and then 3 in the lumbar area at the same visit. biller put 20552 + 20553. what's "
+     "the correct coding?", ["20553"]),
+    ("64635 x2 went out for a bilateral L5-S1 RFA on the MCR claim and got an MUE denial. how should it be billed?",
+     ["64635-50"]),
+    ("procedure was a single lumbar TF at L5-S1 with a separate new problem worked up, 99213. how should these two "
+     "lines actually look?", ["64483", "99213-25"]),
+])
+def test_blind_round6_claims(catalog, question: str, lines: list[str]) -> None:
+    """Blind round 6 readings kept right (CMS: a service not rendered is not billed; 62323 is the caudal/lumbar ILESI
+    with imaging; 20553 counts muscles once; RFA bilateral is 64635-50 on the physician claim; NCCI Ch. I: 25 on the
+    E/M, never XU)."""
+    assert _answer(question, catalog)[0] == sorted(lines)
+
+
+def test_a_follow_up_that_takes_the_fluoro_back_codes_without_imaging(catalog) -> None:
+    from advisor.reader.followup import merge
+    from advisor.reader.reader import read
+
+    first = read("ILESI L4-5 w/ fluoro - codes", catalog)
+    then = merge(first, read("wait no, fluoro wasn't used, LOR technique only", catalog), catalog)
+    decision = decide(then, to_encounter(then, catalog, None, "medicare"), catalog)
+    assert [format_line(ln) for ln in decision.claim] == ["62322"]
