@@ -180,7 +180,7 @@ class Grammar:
                     not any(x.kind == "wh" for x in sentence):  # "what code goes on today's claim?" asks, adds nothing
                 # a sentence that only adds attributes ("Under fluoro.") lends them to the previous sentence's frame
                 drafts[-1].chunks += attributes
-        return _fold_bare_acts(drafts)
+        return _fold_bare_acts(drafts, self.called_off)
 
     @staticmethod
     def _other_time(chunk: Chunk, current: Draft) -> bool:
@@ -690,22 +690,24 @@ def settle_muscles(frame: Frame) -> None:
         frame.candidates = [f"muscles: {named} named, {frame.muscles_stated} stated"]
 
 
-def _fold_bare_acts(drafts: list[Draft]) -> list[Draft]:
+def _fold_bare_acts(drafts: list[Draft], called_off_words: frozenset[str]) -> list[Draft]:
     """A draft that is only an act ("aspirated, then injected the knee") joins the next draft of its sentence (or
-    the previous one): it says what was done to that procedure's target, not a procedure of its own."""
+    the previous one): it says what was done to that procedure's target, not a procedure of its own. An act called
+    off ("injection cancelled", "nothing injected") calls off the procedure named before it."""
     out: list[Draft] = []
     for i, draft in enumerate(drafts):
         bare = not draft.spans("family", "anat", "level") and draft.spans("act") and \
             not any(a.value == "visit" for a in draft.spans("act")) and \
             not any(c.value in ("negated", "planned", "historical") for c in draft.spans("cue"))  # "RFA next week"
         sentence = draft.chunks[0].sentence
+        stops = [c for c in draft.chunks if (c.of("act") and c.cues("negated")) or any(
+            x.text.lower() in called_off_words for x in c.cues("negated"))]  # "nothing injected", "... cancelled"
         called_off = not draft.spans("family", "anat", "level") and draft.spans("act") and \
-            not any(a.value == "visit" for a in draft.spans("act")) and \
-            any(c.value == "negated" for c in draft.spans("cue"))
+            not any(a.value == "visit" for a in draft.spans("act")) and bool(stops)
         target = next((d for d in reversed(out) if d.spans("family", "level", "anat")), None)
         if called_off and target is not None and (target.chunks[0].sentence == sentence or any(
                 c.text.lower() in ("nothing", "no") for c in draft.spans("cue"))):
-            for chunk in draft.chunks:
+            for chunk in stops:
                 chunk.called_off = True  # its negation calls the procedure off wherever the chunk stands
             target.chunks += draft.chunks  # "the L4-5 ILESI ..., injection cancelled", "... Nothing injected."
             continue
