@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlparse
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -54,6 +54,10 @@ class Settings(BaseSettings):
     llm_model: str | None = None
     llm_api_key: str | None = None
     llm_timeout_s: float = 30.0
+    remote_llm: Literal["allow", "forbid"] = Field(
+        "allow", description="forbid: no LLM engine may send text off this machine; an engine that would (OpenAI or "
+        "Anthropic's own API, or an ADVISOR_LLM_BASE_URL that is not loopback) is a configuration error at start. "
+        "With allow, every LLM engine gets the question with patient identifiers replaced by placeholders.")
 
     # Storage
     database_url: str | None = Field(None, description="SQLAlchemy URL (PostgreSQL); SQLite under data_dir if unset.")
@@ -91,6 +95,19 @@ class Settings(BaseSettings):
             raise ValueError(f"must be auto, off or http://host:port, got {v!r}")
         return v
 
+    @field_validator("remote_llm")
+    @classmethod
+    def _remote_llm(cls, v: str, info: ValidationInfo) -> str:
+        problem = remote_llm_problem(v, info.data.get("engine", "offline"), info.data.get("llm_base_url"))
+        if problem:
+            raise ValueError(problem)
+        return v
+
+    @property
+    def llm_remote(self) -> bool:
+        """Whether the configured engine sends text off this machine (see `engine_is_remote`)."""
+        return engine_is_remote(self.engine, self.llm_base_url)
+
     @property
     def resolved_model_cache(self) -> Path:
         return self.model_cache_dir or self.data_dir / "models"
@@ -98,6 +115,30 @@ class Settings(BaseSettings):
     @property
     def resolved_rules_db(self) -> Path:
         return self.rules_db_path or self.data_dir / "cms_tables.sqlite"
+
+
+LOOPBACK_HOSTS = ("localhost", "::1")
+
+
+def engine_is_remote(engine: str, base_url: str | None) -> bool:
+    """An LLM engine is remote unless it talks to this machine: OpenAI and Anthropic without a base URL reach the
+    vendor's API; Ollama without one reaches localhost:11434; a base URL is local only on a loopback address."""
+    if engine == "offline":
+        return False
+    if not base_url:
+        return engine != "ollama"
+    host = (urlparse(base_url).hostname or "").lower()
+    return not (host in LOOPBACK_HOSTS or host.startswith("127."))
+
+
+def remote_llm_problem(remote_llm: str, engine: str, base_url: str | None) -> str | None:
+    """What is wrong when remote engines are forbidden and the configured one is remote (None: nothing)."""
+    if remote_llm != "forbid" or not engine_is_remote(engine, base_url):
+        return None
+    where = base_url or {"openai": "api.openai.com", "anthropic": "api.anthropic.com"}.get(engine, engine)
+    return (f"remote LLM engines are forbidden (ADVISOR_REMOTE_LLM=forbid), but ADVISOR_ENGINE={engine} sends "
+            f"questions to {where}, off this machine; set ADVISOR_ENGINE=offline, point ADVISOR_LLM_BASE_URL at a "
+            "server on 127.0.0.1, or set ADVISOR_REMOTE_LLM=allow")
 
 
 @lru_cache(maxsize=1)

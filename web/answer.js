@@ -69,6 +69,7 @@ export function renderAnswer(a, feedbackState, focusKey) {
     verdictBadge(a.verdict),
     corrected ? el("span", { class: "badge badge-corrected", "data-role": "corrected", text: "Corrected" }) : null,
     el("span", { class: "spacer" }),
+    a.engine_remote ? el("span", { class: "badge badge-remote", "data-role": "remote-engine", title: "Written by an LLM off this machine; it saw the question with patient identifiers replaced by placeholders.", text: "Remote LLM" }) : null,
     el("span", { class: "meta engine", "data-engine": a.engine || "", text: a.engine_label || engineLabel(a.engine) }),
     kv ? el("span", { class: "meta meta-sep knowledge-version", title: "Knowledge version " + kv, text: "Knowledge " + (kv.length > 14 ? kv.slice(0, 12) + "…" : kv) }) : null);
 

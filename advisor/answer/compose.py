@@ -49,6 +49,7 @@ class Composed:
     notice: str | None = None
     engine: str | None = None
     engine_label: str | None = None
+    remote: bool = False  # written by an LLM off this machine
 
 
 def search_query(question: str, u: Understanding, claim: Sequence[ClaimLine], findings: Sequence[Finding]) -> str:

@@ -7,6 +7,8 @@
   ollama     -> ChatOllama
 An LLM engine must call the tools; its text goes through the guard. If it fails, times out
 (settings.llm_timeout_s) or skips the rules tools, the offline answer is returned with a visible notice.
+Every LLM engine sees the question with patient identifiers replaced by placeholders (advisor.privacy.redact); the
+reply shown gets the originals back. With ADVISOR_REMOTE_LLM=forbid, a remote engine is not built at all.
 """
 
 from __future__ import annotations
@@ -25,7 +27,8 @@ from advisor.answer.guard import check_text, supported_terms
 from advisor.answer.tools import ToolLog, make_tools
 from advisor.claims import format_line
 from advisor.errors import InvalidInput
-from advisor.settings import Settings
+from advisor.privacy.redact import Redactor
+from advisor.settings import Settings, remote_llm_problem
 
 log = logging.getLogger("advisor.answer")
 MAX_ROUNDS = 6
@@ -47,11 +50,12 @@ class OfflineEngine:
 class ChatEngine:
     """An LLM (any LangChain chat model with tool calling) that must use the tools; guarded; offline fallback."""
 
-    def __init__(self, model: Any, name: str, label: str, timeout_s: float) -> None:
+    def __init__(self, model: Any, name: str, label: str, timeout_s: float, remote: bool = False) -> None:
         self.model = model
         self.name = name
         self.label = label
         self.timeout_s = timeout_s
+        self.remote = remote  # the model runs off this machine: the answer says so
         self.offline = OfflineEngine()
 
     def write(self, state: dict[str, Any], pipeline: Any) -> Composed:
@@ -59,8 +63,9 @@ class ChatEngine:
             # out of scope, unsupported, a look-up or a question to ask back: the tables and templates answer
             return self._fallback(state, pipeline, None)
         deadline = time.monotonic() + self.timeout_s
+        redactor = Redactor()
         try:
-            future = _POOL.submit(self._run, state, pipeline, deadline)
+            future = _POOL.submit(self._run, state, pipeline, deadline, redactor)
             text, tool_log = future.result(timeout=self.timeout_s)
         except concurrent.futures.TimeoutError:
             return self._fallback(state, pipeline, f"{self.name} did not answer within {self.timeout_s:g} s")
@@ -71,9 +76,12 @@ class ChatEngine:
             return self._fallback(state, pipeline, f"{self.name} answered without calling the rules engine tools")
         if not text.strip():
             return self._fallback(state, pipeline, f"{self.name} returned an empty answer")
-        return self._guarded(text, tool_log, state)
+        composed = self._guarded(text, tool_log, state)
+        composed.text = redactor.restore(composed.text)  # after the guard: identifiers are never taken for codes
+        return composed
 
-    def _run(self, state: dict[str, Any], pipeline: Any, deadline: float) -> tuple[str, ToolLog]:
+    def _run(self, state: dict[str, Any], pipeline: Any, deadline: float,
+             redactor: Redactor) -> tuple[str, ToolLog]:
         tool_log = ToolLog(CitationRegistry([]))
         tools = make_tools(state, pipeline, tool_log)
         by_name = {t.name: t for t in tools}
@@ -81,8 +89,8 @@ class ChatEngine:
         d = state["decision"]
         messages: list[BaseMessage] = [
             SystemMessage(SYSTEM_PROMPT),
-            HumanMessage(user_prompt(state["request"].question, state["understanding"], d.verdict, d.claim,
-                                     pipeline.labels())),
+            HumanMessage(user_prompt(redactor.redact(state["request"].question), state["understanding"], d.verdict,
+                                     d.claim, pipeline.labels())),
         ]
         for _ in range(MAX_ROUNDS):
             if time.monotonic() > deadline:
@@ -119,7 +127,8 @@ class ChatEngine:
         if d.verdict:
             words = {"yes": "Yes", "no": "No", "conditional": "It depends"}
             clean = f"**{words[d.verdict]}** (rules engine verdict).\n\n{clean}"
-        return Composed(clean, citations, " ".join(notices) or None, engine=self.name, engine_label=self.label)
+        return Composed(clean, citations, " ".join(notices) or None, engine=self.name, engine_label=self.label,
+                        remote=self.remote)
 
     def _fallback(self, state: dict[str, Any], pipeline: Any, why: str | None) -> Composed:
         composed = self.offline.write(state, pipeline)
@@ -176,10 +185,15 @@ FACTORIES: dict[str, tuple[ModelFactory, str]] = {
 
 
 def make_engine(settings: Settings, model: Any = None) -> OfflineEngine | ChatEngine:
-    """The engine settings.engine names; `model` injects a chat model (tests: scripted fakes)."""
+    """The engine settings.engine names; `model` injects a chat model (tests: scripted fakes). A remote engine
+    under ADVISOR_REMOTE_LLM=forbid is a ValueError (settings read from the environment refuse it already)."""
     if settings.engine == "offline" and model is None:
         return OfflineEngine()
+    if problem := remote_llm_problem(settings.remote_llm, settings.engine, settings.llm_base_url):
+        raise ValueError(problem)
     factory, family = FACTORIES.get(settings.engine, FACTORIES["openai"])
     chat = model if model is not None else factory(settings)
     name = settings.llm_model or getattr(chat, "model_name", None) or getattr(chat, "model", None) or settings.engine
-    return ChatEngine(chat, str(name), f"{family}: {name}", settings.llm_timeout_s)
+    remote = settings.llm_remote
+    label = f"Remote LLM, {family}: {name}" if remote else f"{family}: {name}"
+    return ChatEngine(chat, str(name), label, settings.llm_timeout_s, remote=remote)

@@ -110,6 +110,8 @@ class Answer(BaseModel):
     questions: list[str] = Field(default_factory=list, description="What to tell the advisor to settle the answer.")
     engine: str = "offline"
     engine_label: str = "Offline rules engine"
+    engine_remote: bool = Field(False, description="True when an LLM off this machine wrote the text (it saw the "
+                                                   "question with patient identifiers replaced by placeholders).")
     notice: str | None = Field(None, description="Shown to the user, e.g. when an LLM answer fell back offline.")
     conversation_id: str | None = None
     answer_id: str | None = None

@@ -223,6 +223,7 @@ class AnswerPipeline:
             claim=decision.claim if decision else [], findings=decision.findings if decision else [],
             citations=citations, lookup=decision.lookup if decision else [], questions=list(u.reading.questions),
             engine=composed.engine or self.engine.name, engine_label=composed.engine_label or self.engine.label,
+            engine_remote=composed.remote,
             notice=" ".join(n for n in (state.get("index_notice"), composed.notice) if n) or None,
             knowledge_version=self.knowledge_version(), understanding=u,
             understood=view_of(u, self.catalog),
