@@ -60,9 +60,10 @@ MRN = re.compile(
     r"acct\.?(?:\s+(?:number|no\.?|#))?|account(?:\s+(?:number|no\.?|#))|patient\s+(?:id|#|number)|"
     r"pt\.?\s+(?:id|#)|encounter\s+(?:id|number|#)|visit\s+(?:id|#)|fin|csn|har)"
     rf"\s*(?:is\s+)?[:#=]?\s*{_ID_VALUE}")
-MEMBER = re.compile(
-    r"\b(?i:member|subscriber|policy|insurance|ins\.?|beneficiary|medicare|medicaid|group|plan|payer|card)?\s*"
+MEMBER = re.compile(  # "no 77003" is never an id: a bare label counts only as "ID"; no/number/# need their noun
+    r"\b(?i:member|subscriber|policy|insurance|ins\.?|beneficiary|medicare|medicaid|group|plan|payer|card)\s*"
     r"(?i:(?:id|number|identifier|no)\b\.?|#)\s*(?:is\s+)?[:#=]?\s*" + _ID_VALUE
+    + r"|\b(?i:id)\b\.?\s*(?:is\s+)?[:#=]?\s*" + _ID_VALUE
     + r"|\b(?i:mbi|hicn|member|subscriber|beneficiary)\s*[:#=]?\s*" + _ID_VALUE)
 _SUFFIX = (r"(?i:street|st|avenue|ave|road|rd|boulevard|blvd|lane|ln|drive|dr|court|ct|way|place|pl|terrace|ter|"
            r"circle|cir|parkway|pkwy|highway|hwy|trail|trl|square|sq|loop|pike)\b\.?")
@@ -110,6 +111,8 @@ genicular occipital stellate ganglion sympathetic hypogastric celiac plexus intr
 established visit visits dr mr mrs ms md do np pa crna rn ma lpn physician surgeon provider date service
 age male female man woman he she his her they them we you it this that these those there here then also
 same separate distinct prior previous repeat follow followup subsequent initial first second third fourth
+last next just only one two three four five today yesterday tomorrow ok okay correct right wrong yes sure please
+thanks dx tx rx hx sx fx
 needle needles approach transforaminal interlaminar caudal paravertebral intraarticular vas nrs pain's
 impression description specimen specimens ebl estimated blood loss none sterile prep prepped draped
 chloraprep betadine time out timeout monitored vital signs stable tolerated well discharged recovery
@@ -206,7 +209,7 @@ def _name_spans(text: str, known: set[str]) -> list[Span]:
     for pattern in (TITLE, NAME_LABEL, ROLE_NAME):
         for m in pattern.finditer(text):
             start, end = _trim_name(text, *m.span(1))
-            if end > start:
+            if end - start > 1 and not re.match(r"-?\d", text[end:end + 2]):  # not "C" of "C3-4"
                 spans.append(Span(start, end, "NAME"))
     words = list(CAP_WORD.finditer(text))
     lows = [_low(w.group(0)) for w in words]

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from advisor.claims import ClaimLine, is_em_code
+from advisor.privacy.redact import find_identifiers
 from advisor.reader.facts import history_facts, pattern_facts, payer_and_claim
 from advisor.reader.frames import RESULT_CUES, Grammar, add_joint, recount, settle_muscles
 from advisor.reader.model import EMFrame, Frame, Joint, Reading, Span, Status
@@ -39,7 +40,7 @@ QUANTITY_PER = {"level": "levels", "levels": "levels", "nerve": "nerves", "nerve
 def read(question: str, catalog: Catalog) -> Reading:
     """Read one question on its own (follow-ups are merged with the previous turn by advisor.reader.followup)."""
     vocab = vocabulary_of(catalog)
-    text = normalise(question)
+    text = _without_identifiers(normalise(question))
     _, spans = tag(text, vocab)
     reading = Reading(spans=spans)
     grammar = Grammar(catalog.registry)
@@ -904,6 +905,22 @@ def _questions(reading: Reading, catalog: Catalog) -> list[str]:
         out.append(f"'{name}' is outside what this advisor covers; check it against the CPT book and the payer's "
                    "policy.")
     return list(dict.fromkeys(out))
+
+
+NUMERIC_IDENTIFIERS = frozenset({"DOB", "MRN", "MEMBER", "PHONE", "SSN", "EMAIL"})  # names are only unknown words
+
+
+def _without_identifiers(text: str) -> str:
+    """The text with the patient's identifiers (name, date of birth, MRN, member id, phone, address, email, SSN)
+    blanked to spaces of the same length: they are no coding fact ('MRN 4471923' is not code 44719 and 23 units,
+    a DOB is not the procedure date), and offsets into the text stay the same."""
+    found = [s for s in find_identifiers(text) if s.kind in NUMERIC_IDENTIFIERS]
+    if not found:
+        return text
+    chars = list(text)
+    for span in found:
+        chars[span.start:span.end] = " " * (span.end - span.start)
+    return "".join(chars)
 
 
 def _after_word(spans: list[Span], span: Span, word: str) -> bool:

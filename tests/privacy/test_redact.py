@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import yaml
 
-from advisor.privacy.redact import KINDS, Redactor
+from advisor.privacy.redact import KINDS, Redactor, find_identifiers
 
 DATA = yaml.safe_load((Path(__file__).with_name("notes.yaml")).read_text())
 NOTES: list[dict[str, Any]] = DATA["notes"]
@@ -67,3 +67,13 @@ def test_dates_of_service_are_not_birth_dates() -> None:
     text = "Maria Lopez, 10/01/2026: RFA 64635 x1; DOS 10/01/2026, prior MBB 09/10/2026 (21 days), age 67."
     assert Redactor().redact(text) == \
         "[NAME-1], 10/01/2026: RFA 64635 x1; DOS 10/01/2026, prior MBB 09/10/2026 (21 days), age 67."
+
+
+@pytest.mark.parametrize("text", [
+    "L4-5 ILESI under fluoro, UHC. Just 62323, no 77003 - right?",
+    "Commercial pt: RFA C3-4, C4-5, C5-6 on the right. Codes and units?",
+    "left SIJ therapeutic injection for a Medicare pt. Last one, 4 months ago, gave 30% relief. ok to bill?",
+])
+def test_coding_questions_without_identifiers_are_left_alone(text: str) -> None:
+    """'no 77003' is a code ruled out, not an id number; 'C' of C3-4 and 'Last' after 'pt.' are no names."""
+    assert find_identifiers(text) == []

@@ -184,3 +184,13 @@ def test_a_follow_up_that_takes_the_fluoro_back_codes_without_imaging(catalog) -
     then = merge(first, read("wait no, fluoro wasn't used, LOR technique only", catalog), catalog)
     decision = decide(then, to_encounter(then, catalog, None, "medicare"), catalog)
     assert [format_line(ln) for ln in decision.claim] == ["62322"]
+
+
+def test_patient_identifiers_are_no_coding_facts(catalog) -> None:
+    """An MRN is not a code with units and a date of birth is not the procedure date: the identifiers are read past
+    (advisor.privacy.redact finds them), the coding facts stay."""
+    question = ("Pt John Smith, DOB 03/14/1956, MRN 4471923, Medicare. bilat L4-5 MBB today under fluoro, first "
+                "diagnostic block. codes?")
+    reading = read_question(question, catalog)
+    assert reading.confident and "procedure_date" not in reading.facts
+    assert _answer(question, catalog)[0] == ["64493-50-KX"]
