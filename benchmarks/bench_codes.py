@@ -11,19 +11,17 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
-
-import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_import import generate  # noqa: E402
+from served import served_app  # noqa: E402
 
 from advisor.data.db import import_paths  # noqa: E402
 from advisor.rules.catalog import load_curated  # noqa: E402
@@ -34,29 +32,16 @@ def latency(data_dir: Path, codes: list[str], requests: int) -> tuple[list[float
     port = 19000 + os.getpid() % 1000
     env = {**{k: v for k, v in os.environ.items() if not k.startswith("ADVISOR_")},
            "ADVISOR_DATA_DIR": str(data_dir), "ADVISOR_EMBEDDER": "fake", "ADVISOR_INDEX_ON_START": "false"}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "advisor.api.app:create_app", "--factory", "--host", "127.0.0.1",
-         "--port", str(port), "--log-level", "warning", "--no-access-log"], cwd=ROOT, env=env)
-    try:
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
-            for _ in range(300):
-                try:
-                    if client.get("/healthz").status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    time.sleep(0.1)
-            pairs = [len(client.get(f"/api/codes/{c}", params={"date": "2026-05-04"}).json()["pairs"])
-                     for c in codes]  # warm-up: every code once
-            times = []
-            for i in range(requests):
-                start = time.perf_counter()
-                resp = client.get(f"/api/codes/{codes[i % len(codes)]}", params={"date": "2026-05-04"})
-                times.append((time.perf_counter() - start) * 1000)
-                assert resp.status_code == 200, resp.text
-            return times, round(statistics.mean(pairs))
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+    with served_app(env, port, timeout=30) as client:
+        pairs = [len(client.get(f"/api/codes/{c}", params={"date": "2026-05-04"}).json()["pairs"])
+                 for c in codes]  # warm-up: every code once
+        times = []
+        for i in range(requests):
+            start = time.perf_counter()
+            resp = client.get(f"/api/codes/{codes[i % len(codes)]}", params={"date": "2026-05-04"})
+            times.append((time.perf_counter() - start) * 1000)
+            assert resp.status_code == 200, resp.text
+        return times, round(statistics.mean(pairs))
 
 
 def summary(times: list[float]) -> str:

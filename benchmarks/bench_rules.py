@@ -11,16 +11,16 @@ import argparse
 import os
 import random
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-import httpx
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from served import served_app  # noqa: E402
 
 from advisor.claims import ClaimLine, format_line  # noqa: E402
 from advisor.rules.catalog import curated_catalog  # noqa: E402
@@ -62,32 +62,18 @@ def http_latency(claims: list[tuple[list[ClaimLine], Facts]], requests: int) -> 
     port = 18000 + os.getpid() % 1000
     with tempfile.TemporaryDirectory() as data:
         env = {**os.environ, "ADVISOR_DATA_DIR": data, "ADVISOR_EMBEDDER": "fake", "ADVISOR_INDEX_ON_START": "false"}
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "advisor.api.app:create_app", "--factory", "--host", "127.0.0.1",
-             "--port", str(port), "--log-level", "warning", "--no-access-log"], cwd=ROOT, env=env)
-        try:
-            url = f"http://127.0.0.1:{port}"
-            with httpx.Client(base_url=url, timeout=10) as client:
-                for _ in range(300):
-                    try:
-                        if client.get("/healthz").status_code == 200:
-                            break
-                    except httpx.HTTPError:
-                        time.sleep(0.1)
-                bodies = [{"lines": [format_line(ln) for ln in lines], "facts": facts.model_dump(mode="json")}
-                          for lines, facts in claims]
-                for body in bodies[:50]:
-                    client.post("/api/check", json=body)
-                times = []
-                for i in range(requests):
-                    start = time.perf_counter()
-                    resp = client.post("/api/check", json=bodies[i % len(bodies)])
-                    times.append((time.perf_counter() - start) * 1000)
-                    assert resp.status_code == 200, resp.text
-                return times
-        finally:
-            proc.terminate()
-            proc.wait(timeout=10)
+        with served_app(env, port, timeout=10) as client:
+            bodies = [{"lines": [format_line(ln) for ln in lines], "facts": facts.model_dump(mode="json")}
+                      for lines, facts in claims]
+            for body in bodies[:50]:
+                client.post("/api/check", json=body)
+            times = []
+            for i in range(requests):
+                start = time.perf_counter()
+                resp = client.post("/api/check", json=bodies[i % len(bodies)])
+                times.append((time.perf_counter() - start) * 1000)
+                assert resp.status_code == 200, resp.text
+            return times
 
 
 def main() -> None:
