@@ -393,10 +393,8 @@ def _only_earlier(reading: Reading) -> set[str]:
     return {f.family for f in reading.frames if f.family and f.status == "historical"} - today
 
 
-def _called_off(reading: Reading) -> list[str]:
-    """What the question names as not done or only planned, when nothing is named as done today."""
-    if reading.done_frames():
-        return []
+def _not_done_labels(reading: Reading) -> list[str]:
+    """What the question names as not done or only planned, by label (a bare act: 'the procedure')."""
     return sorted({f.label or "the procedure" for f in reading.frames if f.status in ("negated", "planned")})
 
 
@@ -457,12 +455,10 @@ def decide(reading: Reading, encounter: Encounter, catalog: Catalog) -> Decision
         elif proposal.kind == "nothing":  # right exactly when the engine bills nothing for what was described
             verdict = "no" if recommended else "yes"
             reasons = ["the described services are billed" if recommended else "nothing billable was done"]
-        elif proposal.kind == "coverage" and _asks_all(reading) and (later := [
-                f.label or "the procedure" for f in reading.frames if f.status in ("negated", "planned")]):
-            # "GNB R knee done today, RFA planned in 2 wks. bill both now?": one of them is not done yet
-            verdict, reasons = "no", [f"not done: {label}" for label in sorted(set(later))]
-        elif proposal.kind == "coverage" and not proposal.lines and (called_off := _called_off(reading)):
-            verdict, reasons = "no", [f"not done: {label}" for label in called_off]  # "RFA cancelled: can I bill?"
+        elif proposal.kind == "coverage" and (not_today := _not_done_labels(reading)) and (
+                _asks_all(reading) or (not proposal.lines and not reading.done_frames())):
+            # "RFA cancelled: can I bill?"; "GNB done today, RFA planned in 2 wks. bill both now?"
+            verdict, reasons = "no", [f"not done: {label}" for label in not_today]
         elif reading.kind == "clarify" or not reading.confident:
             verdict, reasons = "conditional", ["not fully read"]
         else:

@@ -10,6 +10,7 @@ from pydantic import ValidationError
 
 from advisor.errors import InvalidInput
 from advisor.reader.frames import recount
+from advisor.reader.levels import parse_level_token
 from advisor.reader.model import Frame, Joint, Reading
 from advisor.rules.catalog import Catalog
 from advisor.rules.model import EMVisit, Encounter, Facts, Procedure, UltrasoundDocs
@@ -37,14 +38,12 @@ def procedures(frame: Frame, catalog: Catalog) -> list[Procedure]:
     if fam.counts == "levels" and len(frame.sides) > 1:
         base |= _levels_per_side(frame, fam.level_unit or "joint")
     elif fam.counts == "levels" and fam.select == "region":
-        regions = [LEVEL_REGIONS[n[0].upper()] for n in frame.level_names if n[:1].upper() in LEVEL_REGIONS]
+        regions = [str(parsed["region"]) for n in frame.level_names if (parsed := parse_level_token(n.lower()))]
         code_regions = {catalog.registry.code_region(r) for r in regions}
         if len(code_regions) > 1 and len(regions) == (frame.levels or 0):
             base |= {"level_regions": regions, "region": regions[0]}  # "T12-L1 and L1-2": 64490 + 64494
     return [Procedure(**base)]
 
-
-LEVEL_REGIONS = {"C": "cervical", "T": "thoracic", "L": "lumbar", "S": "sacral"}  # a level by its upper vertebra
 
 
 def _pair_sides(joints: list[Joint]) -> list[Joint]:

@@ -93,7 +93,6 @@ def read(question: str, catalog: Catalog) -> Reading:
     reading.override_attempt = any(s.kind == "override" for s in spans)
     reading.conflicts += [c for f in reading.frames if f.status == "done" for c in f.candidates if ":" in c]
     _place_numbers(reading, spans, vocab)
-    _restated(reading, spans, catalog)
     reading.unreadable = _unreadable(text, spans)
     return finish(reading, catalog)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from advisor.rules.context import Ctx
 from advisor.rules.rulebook import rule
 
+POSTOP_DAYS = {"000": 0, "010": 10, "090": 90}  # postoperative days of each MPFS global indicator
 EM_SOURCES = ("ncci-ch1-em", "cpm-ch12", "context4-25")
 EM_DOC = "em-with-procedures#The basic rule: a same-day E/M is usually included in a minor procedure"
 
@@ -108,7 +109,7 @@ def em_in_global(ctx: Ctx) -> None:
     code = ctx.facts.global_procedure_code
     info = ctx.catalog.code(code) if code else None
     global_days = info.global_days if info else "010"
-    window = {"000": 0, "010": 10, "090": 90}.get(global_days, 0)
+    window = POSTOP_DAYS.get(global_days, 0)
     if days > window:
         return
     assumed = "" if info else " (no procedure code given; a 010-day global is assumed)"
@@ -138,7 +139,7 @@ def procedure_in_global(ctx: Ctx) -> None:
     days = ctx.facts.days_since_global_procedure
     code = ctx.facts.global_procedure_code
     info = ctx.catalog.code(code) if code else None
-    window = {"010": 10, "090": 90}.get(info.global_days if info else "", 0)
+    window = POSTOP_DAYS.get(info.global_days if info else "", 0)
     if not days or days > window:
         return
     procedures = [ln for ln in ctx.claim if (i := ctx.info(ln)) is not None and i.global_days in ("000", "010", "090")
