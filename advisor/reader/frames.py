@@ -389,6 +389,8 @@ class Grammar:
                  and not (s.kind == "cue" and s.value in ("present", "neutral"))]  # "cancelled today"
         before = [s for s in chunk.spans[:chunk.spans.index(cue)] if s.kind not in ("filler", "punct")]
         heads = ("family", "act", "anat", "level", "side", "region")
+        if cue.text.lower() in self.called_off and (chunk.called_off or chunk.of("family")):
+            return True  # "Procedure cancelled before any needle placement": folded onto the procedure it calls off
         if cue.text.lower() in self.called_off and not any(s.kind in heads and s.kind != "region" for s in chunk.spans):
             return True  # "scheduled, but cancelled in pre-op", "doc cancelled before she went back"
         if cue.text.lower() in REFUSALS and not any(s.kind in heads for s in chunk.spans) and (
@@ -706,7 +708,8 @@ def _fold_bare_acts(drafts: list[Draft], called_off_words: frozenset[str]) -> li
             not any(a.value == "visit" for a in draft.spans("act")) and bool(stops)
         target = next((d for d in reversed(out) if d.spans("family", "level", "anat")), None)
         if called_off and target is not None and (target.chunks[0].sentence == sentence or any(
-                c.text.lower() in ("nothing", "no") for c in draft.spans("cue"))):
+                c.text.lower() in ("nothing", "no") or c.text.lower() in called_off_words
+                for c in draft.spans("cue"))):  # "... TFESI. Procedure cancelled before any needle placement."
             for chunk in stops:
                 chunk.called_off = True  # its negation calls the procedure off wherever the chunk stands
             target.chunks += draft.chunks  # "the L4-5 ILESI ..., injection cancelled", "... Nothing injected."

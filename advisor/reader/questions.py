@@ -54,6 +54,8 @@ def question_type(spans: list[Span], vocab: Vocabulary) -> QuestionType:
             return "wh"
         asked = sentence[-1].kind == "punct" and sentence[-1].value == "?"
         openers = clauses if asked else clauses[:1]  # "..., not addressed today, will see ortho." asks nothing
+        if not asked and _short_question(last):
+            openers = [*openers, last]  # "they put 59 on the 99214 instead of 25, is that ok" (no question mark)
         if any(_opens_yes_no(c, vocab) for c in openers) or (asked and _tag_ending(last, vocab)) or \
                 _confirm(sentence, vocab) or any(_proposes(c) for c in clauses):
             return "yes_no"
@@ -88,10 +90,23 @@ SUBJECTS = frozenset({"we", "i", "they", "the", "office", "practice", "biller", 
 
 def _proposes(clause: list[Span]) -> bool:
     """An instruction to bill something definite: 'Bill 64495 x3 ...', 'bill 20610-RT and 20610-LT on two lines?',
-    'Bill both codes?'."""
+    'Bill both codes?', 'doc wants 99213-25 too'."""
     words = [w for w in _words(clause) if w not in ("so", "and", "ok", "okay", "then", "just", "please", "hi")]
-    return bool(words) and (words[0] in PROPOSE_VERBS or words[0] in PROPOSED_PAST) and (
-        any(s.kind in ("code", "mod", "qty") for s in clause) or "both" in words)
+    definite = any(s.kind in ("code", "mod", "qty") for s in clause)
+    wanted = any(w in WANT_WORDS for w in words[:3]) and definite
+    return bool(words) and (wanted or (words[0] in PROPOSE_VERBS or words[0] in PROPOSED_PAST) and (
+        definite or "both" in words))
+
+
+WANT_WORDS = frozenset({"wants", "want", "wanted"})
+SUBJECT_PRONOUNS = frozenset({"i", "we", "that", "it", "this", "they", "you", "he", "she", "these", "those"})
+
+
+def _short_question(clause: list[Span]) -> bool:
+    """A short clause opened by an auxiliary and a pronoun ('is that ok', 'can we bill it') asks even without a
+    question mark; 'will see ortho' does not."""
+    words = _words(clause)
+    return 2 <= len(words) <= 8 and words[0] in AUXILIARIES and words[1] in SUBJECT_PRONOUNS
 
 
 def _words(clause: list[Span]) -> list[str]:
@@ -144,7 +159,8 @@ def _is_choice(clause: list[Span]) -> bool:
     """'57 or 25?', '1 unit or 2?', '50 or RT/LT?' (but not 'or not?')."""
     words = _words(clause)
     return any(w in CHOICE_WORDS and i + 1 < len(words) and words[i + 1] != "not" and i > 0
-               for i, w in enumerate(words))
+               and not (words[i + 1] in AUXILIARIES and words[i + 2:i + 3] and words[i + 2] in SUBJECT_PRONOUNS)
+               for i, w in enumerate(words))  # "is 64483 right for S1 or is that only lumbar?" asks yes or no
 
 
 def _asks_codes(clause: list[Span]) -> bool:

@@ -56,7 +56,7 @@ def read(question: str, catalog: Catalog) -> Reading:
     frames = [grammar.frame(d, status) for d, status in zip(procedure_drafts, statuses, strict=True)]
     frames = _drop_unsupported(frames, procedure_drafts, reading)
     reading.named = [f.family for f in frames if f.family]
-    reading.frames = _merge(frames, catalog, reading)
+    reading.frames = _called_off_again(_merge(frames, catalog, reading))
     past = {c for f in reading.frames if f.status != "done" for c in f.codes}
     reading.lines = _lines(spans, catalog, past)
     reading.modifiers, reading.set_aside = _modifiers(spans)
@@ -237,6 +237,23 @@ def _merge(frames: list[Frame], catalog: Catalog, reading: Reading) -> list[Fram
         merged.candidates = [c for c in merged.candidates  # "two joints: R knee + R shoulder": both now named
                              if not (c.startswith("joints:") and c.endswith(f", {total} stated"))]
         out[out.index(same)] = merged
+    return out
+
+
+def _called_off_again(frames: list[Frame]) -> list[Frame]:
+    """A procedure named again with nothing of its own (no level, side, site, code or count) after the question
+    called it off ('MBB ... cancelled before any needle. bill anything for the MBB?') is that procedure, not a
+    second one done."""
+    out: list[Frame] = []
+    off: set[str] = set()
+    for f in frames:
+        if f.family in off and f.status == "done" and not (
+                f.level_names or f.laterality or f.joints or f.muscle_names or f.codes or f.count or f.levels
+                or f.imaging or f.today):
+            continue
+        if f.family and f.status == "negated":
+            off.add(f.family)
+        out.append(f)
     return out
 
 
@@ -727,9 +744,6 @@ def _count(reading: Reading, frame: Frame | None, counted: str, spans: list[Span
     return None
 
 
-DRUG_WORDS = frozenset({"lidocaine", "bupivacaine", "marcaine", "ropivacaine", "xylocaine", "sensorcaine", "naropin",
-                        "dexamethasone", "kenalog", "triamcinolone", "depo-medrol", "methylprednisolone",
-                        "betamethasone", "celestone", "saline", "contrast", "omnipaque", "isovue", "epinephrine"})
 AGE_WORDS = frozenset({"yo", "y/o", "year", "years", "f", "m", "female", "male", "yof", "yom", "yr", "yrs", "am", "pm",
                        "o'clock"})
 
@@ -752,12 +766,13 @@ def _place_numbers(reading: Reading, spans: list[Span], vocab: Vocabulary) -> No
             elif any(o.kind in ("family", "act") for o in _next_content(plain, i)):
                 s.used = True  # "two MBBs", "4 lumbar ESIs": how many were done (sessions, blocks)
             elif prev in ("level", "levels", "lvl", "pain", "score", "vas", "nrs", "grade", "stage", "age", "aged",
-                          "bmi", "mai", "indicator", "or", "day", "pod", "version", "first", "last", "x",
-                          "other", "not", "locality", "carrier", "jurisdiction", "zip", "region", "a1c", "hba1c",
-                          "glucose", "bp", "hr", "spo2", "o2", "temp", "wt", "inr", "egfr", "cr", "hgb", "plt",
-                          "sugar", "pulse", "weight") or (
+                          "mai", "indicator", "or", "day", "pod", "version", "first", "last", "x",
+                          "other", "not", "locality", "carrier", "jurisdiction", "zip", "region") or \
+                    prev in vocab.vitals or prev in vocab.drugs or (
                     prev in ("and", ",", "&") and i >= 2 and plain[i - 2].kind == "num" and plain[i - 2].used):
                 s.used = True  # "level 3 visit", "MAI 3", "1 unit or 2", "day 5 after", "for levels 3 and 4"
+            elif nxt is not None and nxt.kind == "anat" and s.value["n"] in _sites(reading):
+                s.used = True  # "40 mg split among 4 foramina" on a bilateral two-level TFESI: the sites injected
             elif nxt is not None and nxt.kind == "pct":
                 s.used = True  # "60-70% relief": a range
             elif nxt is not None and (nxt.text.lower() in AGE_WORDS or (nxt.kind == "punct" and nxt.value == ")"
@@ -771,7 +786,8 @@ def _place_numbers(reading: Reading, spans: list[Span], vocab: Vocabulary) -> No
                 s.used = nxt is not None and nxt.kind == "punct" and nxt.value in (")", ".")  # "2. right knee"
         elif s.kind == "pct":
             after = {x.text.lower() for x in plain[i + 1:i + 3]}
-            s.used = bool(after & DRUG_WORDS) or prev in DRUG_WORDS  # "1% lidocaine": a concentration
+            s.used = bool(after & vocab.drugs) or prev in vocab.drugs or prev in vocab.vitals  # "1% lidocaine",
+            # "SpO2 98%": a concentration, a measurement
         elif s.kind in ("per", "again"):
             # "per Medicare", "another problem": not a quantity proposal, nothing to place
             s.used = nxt is None or nxt.kind not in ("count", "anat", "code") or (
@@ -785,6 +801,12 @@ def _place_numbers(reading: Reading, spans: list[Span], vocab: Vocabulary) -> No
                 for x in plain[i + 1:i + 4])
         elif s.kind == "anat" and vocab.registry.anatomy[s.value].generic:
             s.used = True  # "the second joint", "these muscles": a reference, not a new site
+
+
+def _sites(reading: Reading) -> set[int]:
+    """How many sites each procedure done reaches: its levels, twice when bilateral."""
+    return {(f.levels or 0) * (2 if f.laterality == "bilateral" else 1) for f in reading.frames
+            if f.status == "done" and f.levels}
 
 
 def _next_content(plain: list[Span], i: int) -> list[Span]:

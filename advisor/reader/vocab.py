@@ -69,6 +69,8 @@ class Vocabulary:
     nouns: dict[str, str] = field(default_factory=dict)
     unsupported: frozenset[str] = field(default_factory=frozenset)
     corrections: re.Pattern[str] | None = None
+    drugs: frozenset[str] = field(default_factory=frozenset)
+    vitals: frozenset[str] = field(default_factory=frozenset)
 
     def lookup(self, tokens: tuple[str, ...]) -> tuple[str, Any] | None:
         return self.phrases.get(tokens)
@@ -130,7 +132,7 @@ def compile_vocabulary(registry: Registry) -> Vocabulary:
             for word in anat.words:
                 _add(table, word, ("anat", anat.id))
         for section, kind in SECTIONS[4:]:
-            _section(table, _negated_merged(vocab[section]) if section == "cues" else vocab[section], kind)
+            _section(table, _cue_lists(vocab) if section == "cues" else vocab[section], kind)
         patterns = tuple(
             (fact, _value(value), re.compile(p))
             for fact, by_value in vocab["patterns"].items() for value, plist in by_value.items() for p in plist
@@ -148,15 +150,19 @@ def compile_vocabulary(registry: Registry) -> Vocabulary:
                       fuzzy_short=short,
                       known=known, patterns=patterns, yes_no=yes_no, registry=registry, nouns=nouns,
                       unsupported=frozenset(str(w).lower() for w in vocab["unsupported"]),
+                      drugs=frozenset(str(w).lower() for w in vocab.get("drugs", [])),
+                      vitals=frozenset(str(w).lower() for w in vocab.get("vitals", [])),
                       corrections=re.compile(r"\b(?:" + "|".join(str(w) for w in vocab["corrections"]) + r")",
                                              re.IGNORECASE))
 
 
-def _negated_merged(cues: dict[str, Any]) -> dict[str, Any]:
+def _cue_lists(vocab: dict[str, Any]) -> dict[str, Any]:
     """The cue lists as the tagger reads them: the called-off words are negated cues (the grammar also reads them
-    as calling the whole procedure off)."""
+    as calling the whole procedure off), and the drugs are parts of the procedure."""
+    cues = vocab["cues"]
     merged = {k: v for k, v in cues.items() if k != "called_off"}
     merged["negated"] = [*cues["negated"], *cues.get("called_off", [])]
+    merged["procedure_part"] = [*cues["procedure_part"], *vocab.get("drugs", [])]
     return merged
 
 
