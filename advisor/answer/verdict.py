@@ -156,6 +156,12 @@ def build_proposal(reading: Reading, recommended: list[ClaimLine], catalog: Cata
     if guidance is not None:
         return Proposal(kind="lines", lines=[ln for ln in recommended if ln.code not in catalog.guidance_codes]
                         + [guidance], summary=f"{guidance.code} for the guidance")
+    miscounted = [f for f in reading.done_frames() if f.levels and f.levels_stated and f.levels_stated != f.levels
+                  and not (f.laterality == "bilateral" and f.levels_stated == 2 * f.levels)]
+    if miscounted:  # "L3 MB, L4 MB, L5 DR - thats 3 levels?": the nerves counted as levels
+        frame = miscounted[0]
+        return Proposal(kind="count", lines=list(recommended),
+                        summary=f"{frame.levels_stated} levels ({frame.levels} named: {', '.join(frame.level_names)})")
     return Proposal(kind="coverage", lines=list(recommended), summary="the services described")
 
 
@@ -313,6 +319,8 @@ def verdict_for(proposal: Proposal, recommended: list[ClaimLine], rec: Recommend
     """(verdict, reasons, pending facts) by the invariants in the module docstring."""
     if proposal.kind == "compare":
         return ("yes" if proposal.modifier == "holds" else "no"), ["procedure families compared"], []
+    if proposal.kind == "count":
+        return "no", [f"levels: {proposal.summary}"], []
     if proposal.kind == "coverage":
         findings = rec.findings if rec else []
         kept = {ln.code for ln in recommended}

@@ -602,13 +602,8 @@ class Grammar:
         frame.level_names = level_names(joints, vertebrae)
         frame.levels = counted or stated
         frame.levels_stated = stated
-        doubled = frame.laterality == "bilateral" and stated == 2 * (counted or 0)  # "two joints" = both sides
-        if counted and stated and counted != stated and not doubled:
-            frame.candidates = [f"levels: {counted} named, {stated} stated"]
-        nerves = len(vertebrae)
-        if fam.level_unit == "joint" and joints and nerves >= 2 and nerves - 1 != len(joints):
-            # n consecutive medial branches block n-1 joints: joints and nerves named must agree
-            frame.candidates = [f"levels: {len(joints)} joints named, {nerves} nerves named"]
+        frame.candidates = level_conflicts(fam.level_unit or "joint", frame.level_names, counted, stated,
+                                           frame.laterality) or frame.candidates
         if len(per_side) > 1 and not unsided:
             frame.sides = {side: sorted(names) for side, names in per_side.items()}
         elif narrowed and len(per_side) == 1 and not _refused_sides(draft):
@@ -690,6 +685,22 @@ def settle_muscles(frame: Frame) -> None:
     distinct = {n.split(":")[0] for n in frame.muscle_names}
     if frame.muscles_stated and len(distinct) >= 2 and frame.muscles_stated != named:
         frame.candidates = [f"muscles: {named} named, {frame.muscles_stated} stated"]
+
+
+def level_conflicts(unit: str, names: list[str], counted: int | None, stated: int | None,
+                    laterality: str | None) -> list[str]:
+    """Where the levels named and the count given disagree: 'L4-5, L5-S1 = 3 levels', or joints and medial branches
+    that do not match (more nerves named than the joints named take). 'Two joints' for one bilateral level is both sides,
+    and 'L3 MB, L4 MB, L5 DR = 3 levels' counts the nerves: a miscount the named nerves settle."""
+    joints = [n for n in names if "-" in n]
+    nerves = len(names) - len(joints)
+    doubled = laterality == "bilateral" and stated == 2 * (counted or 0)
+    nerves_counted = unit == "joint" and not joints and stated == nerves >= 2
+    if counted and stated and counted != stated and not doubled and not nerves_counted:
+        return [f"levels: {counted} named, {stated} stated"]
+    if unit == "joint" and joints and nerves - 1 > len(joints):  # fewer nerves named loosely: the joints decide
+        return [f"levels: {len(joints)} joints named, {nerves} nerves named"]
+    return []
 
 
 def _fold_bare_acts(drafts: list[Draft], called_off_words: frozenset[str]) -> list[Draft]:

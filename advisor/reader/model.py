@@ -93,7 +93,8 @@ class EMFrame(BaseModel):
 class Proposal(BaseModel):
     """What a yes/no question puts forward for the engine to accept or reject."""
 
-    kind: Literal["lines", "em25", "modifier", "units", "coverage", "compare", "nothing"]  # nothing: no claim at all
+    # nothing: no claim at all; count: a count of levels the named levels do not bear out
+    kind: Literal["lines", "em25", "modifier", "units", "coverage", "compare", "nothing", "count"]
     lines: list[ClaimLine] = Field(default_factory=list)
     modifier: str | None = None
     summary: str = ""

@@ -14,7 +14,7 @@ from typing import Any
 from advisor.claims import ClaimLine, is_em_code
 from advisor.privacy.redact import find_identifiers
 from advisor.reader.facts import history_facts, pattern_facts, payer_and_claim
-from advisor.reader.frames import RESULT_CUES, Grammar, add_joint, recount, settle_muscles
+from advisor.reader.frames import RESULT_CUES, Grammar, add_joint, level_conflicts, recount, settle_muscles
 from advisor.reader.model import EMFrame, Frame, Joint, Reading, Span, Status
 from advisor.reader.questions import lookup_request, question_type
 from advisor.reader.tagger import normalise, tag
@@ -225,11 +225,11 @@ def _merge(frames: list[Frame], catalog: Catalog, reading: Reading) -> list[Fram
         data["muscles_stated"] = sum(stated) if stated else None
         data["words"] = (same.words + " / " + frame.words)[:300]
         merged = Frame.model_validate(data)
-        if frame.level_names and same.level_names and merged.levels_stated:  # the count against all levels named
-            merged.candidates = [c for c in merged.candidates if not c.startswith("levels:")]
-            doubled = merged.laterality == "bilateral" and merged.levels_stated == 2 * (merged.levels or 0)
-            if merged.levels and merged.levels != merged.levels_stated and not doubled:
-                merged.candidates.append(f"levels: {merged.levels} named, {merged.levels_stated} stated")
+        if (frame.level_names and same.level_names) or merged.levels_stated != same.levels_stated:
+            # the count against all levels named, or a count given apart from the levels ("... thats 3 levels?")
+            merged.candidates = [c for c in merged.candidates if not c.startswith("levels:")] + level_conflicts(
+                catalog.family(merged.family or "").level_unit or "joint", merged.level_names, merged.levels,
+                merged.levels_stated, merged.laterality)
         if merged.muscle_names or merged.muscles_stated:
             merged.candidates = [c for c in merged.candidates if not c.startswith("muscles:")]
             settle_muscles(merged)
