@@ -690,8 +690,8 @@ def settle_muscles(frame: Frame) -> None:
 def level_conflicts(unit: str, names: list[str], counted: int | None, stated: int | None,
                     laterality: str | None) -> list[str]:
     """Where the levels named and the count given disagree: 'L4-5, L5-S1 = 3 levels', or joints and medial branches
-    that do not match (more nerves named than the joints named take). 'Two joints' for one bilateral level is both sides,
-    and 'L3 MB, L4 MB, L5 DR = 3 levels' counts the nerves: a miscount the named nerves settle."""
+    that do not match (more nerves named than the joints named take). 'Two joints' for one bilateral level is both
+    sides, and 'L3 MB, L4 MB, L5 DR = 3 levels' counts the nerves: a miscount the named nerves settle."""
     joints = [n for n in names if "-" in n]
     nerves = len(names) - len(joints)
     doubled = laterality == "bilateral" and stated == 2 * (counted or 0)

@@ -94,8 +94,8 @@ def _proposes(clause: list[Span]) -> bool:
     words = [w for w in _words(clause) if w not in ("so", "and", "ok", "okay", "then", "just", "please", "hi")]
     definite = any(s.kind in ("code", "mod", "qty") for s in clause)
     wanted = any(w in WANT_WORDS for w in words[:3]) and definite
-    return bool(words) and (wanted or (words[0] in PROPOSE_VERBS or words[0] in PROPOSED_PAST) and (
-        definite or "both" in words))
+    return bool(words) and (wanted or ((words[0] in PROPOSE_VERBS or words[0] in PROPOSED_PAST) and (
+        definite or "both" in words)))
 
 
 WANT_WORDS = frozenset({"wants", "want", "wanted"})
