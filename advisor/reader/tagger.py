@@ -129,6 +129,12 @@ def tag(text: str, vocab: Vocabulary) -> tuple[list[Token], list[Span]]:
             spans.append(_span("ordinal", {"n": int(tokens[i + 1].norm), "noun": None}, text, tokens, i, i + 2))
             i += 2  # "MBB #1": the first one
             continue
+        named = _phrase(tokens, i, vocab) if tok.shape == "num" else None
+        if named is not None and named[1][0] in ("claim", "place"):  # "on the 1500": the claim form, not a count
+            length, (kind, value) = named
+            spans.append(_span(kind, value, text, tokens, i, i + length))
+            i += length
+            continue
         if tok.shape == "num":
             span, i = _number(text, tokens, i, vocab)
             spans.append(span)
