@@ -81,6 +81,7 @@ def read(question: str, catalog: Catalog) -> Reading:
     _settle_bare_acts(reading, catalog)
     _repeat(reading, spans)
     _same_levels(reading, spans, catalog)
+    _orphan_levels(reading, spans, catalog)
     described = bool(reading.done_frames())
     if not described and reading.lines:
         reading.frames += frames_from_codes(reading.lines, catalog, spans, grammar, reading.frames)
@@ -255,6 +256,33 @@ def _called_off_again(frames: list[Frame]) -> list[Frame]:
             off.add(f.family)
         out.append(f)
     return out
+
+
+def _orphan_levels(reading: Reading, spans: list[Span], catalog: Catalog) -> None:
+    """Levels named in a clause of their own ('L4-5 with fluoro today - 62323 ok?', 'can we repeat it? L5-S1
+    bilat') belong to the one procedure done whose levels the question has not named yet."""
+    orphans = [s for s in spans if s.kind == "level" and not s.used and s.value and s.value["names"]]
+    open_frames = [f for f in reading.done_frames() if not f.level_names and _spinal(catalog.family(f.family or ""))]
+    if not orphans or len(open_frames) != 1:
+        return
+    frame = open_frames[0]
+    unit = catalog.family(frame.family or "").level_unit or "joint"
+    names = list(dict.fromkeys(n for s in orphans for n in s.value["names"]))
+    frame.level_names, frame.levels = names, recount(names, unit)
+    sides = {s.value for s in spans if s.kind == "side" and not s.used and any(
+        _same_sentence(spans, s, o) for o in orphans)}
+    if frame.laterality is None and len(sides) == 1:
+        frame.laterality = sides.pop()
+        for s in spans:
+            if s.kind == "side" and any(_same_sentence(spans, s, o) for o in orphans):
+                s.used = True
+    for s in orphans:
+        s.used = True
+
+
+def _spinal(fam: Any) -> bool:
+    """A family whose code depends on spinal levels (counted, or choosing the code by region)."""
+    return bool(fam.level_unit) or fam.select == "region"
 
 
 def _other_region(a: Frame, b: Frame, catalog: Catalog) -> bool:
@@ -772,6 +800,10 @@ def _place_numbers(reading: Reading, spans: list[Span], vocab: Vocabulary) -> No
                     prev in vocab.vitals or prev in vocab.drugs or (
                     prev in ("and", ",", "&") and i >= 2 and plain[i - 2].kind == "num" and plain[i - 2].used):
                 s.used = True  # "level 3 visit", "MAI 3", "1 unit or 2", "day 5 after", "for levels 3 and 4"
+            elif any(o.kind == "cue" and o.value == "complaint" for o in _next_content(plain, i)):
+                s.used = True  # "2-level MRI findings", "3 mo R leg pain": about the complaint, not the service
+            elif prev == "(" and nxt is not None and nxt.kind == "punct" and nxt.value == ")":
+                s.used = True  # "(1) R knee IA injection ... (2) TPIs": a list number
             elif nxt is not None and nxt.kind == "anat" and s.value["n"] in _sites(reading):
                 s.used = True  # "40 mg split among 4 foramina" on a bilateral two-level TFESI: the sites injected
             elif nxt is not None and nxt.kind == "pct":
