@@ -34,8 +34,12 @@ CODING_FACTS = frozenset({"separate_problem", "ultrasound", "diagnostic", "disti
 # The proposal a pending fact bears on: KX waits on the purpose, an E/M line on a separate problem, an ultrasound
 # joint code or 76942 on its documentation, 59/X on separate sites, a trigger point code on the muscle count. A
 # pending fact about something the question does not propose is a note, not a reason to withhold the verdict.
+# Facts KX attests (the LCD's relief from the earlier diagnostic block): a question asking for KX waits on them.
+KX_FACTS = frozenset({"prior_relief_percent"})
+
+
 def _bears_on(fact: str, lines: list[ClaimLine], catalog: Catalog) -> bool:
-    if fact == "diagnostic":
+    if fact == "diagnostic" or fact in KX_FACTS:
         return any("KX" in ln.modifiers for ln in lines)
     if fact == "separate_problem":
         return any(is_em_code(ln.code) for ln in lines)
@@ -52,7 +56,8 @@ def _bears_on(fact: str, lines: list[ClaimLine], catalog: Catalog) -> bool:
 
 def _strip(lines: list[ClaimLine], pending: list[str]) -> list[ClaimLine]:
     """The lines without the modifiers the pending facts decide (compared apart from them)."""
-    drop = (("KX",) if "diagnostic" in pending else ()) + (("25",) if "separate_problem" in pending else ()) + (
+    kx = "diagnostic" in pending or bool(KX_FACTS & set(pending))
+    drop = (("KX",) if kx else ()) + (("25",) if "separate_problem" in pending else ()) + (
         X_MODIFIERS if "distinct_sites" in pending else ())
     return [ln.with_modifiers(drop=drop) for ln in lines] if drop else lines
 COVERAGE_RULES = ("LCD-", "IMAGING-REQUIRED", "IMAGING-UNGUIDED", "CATALOG-UNKNOWN")
@@ -349,7 +354,11 @@ def verdict_for(proposal: Proposal, recommended: list[ClaimLine], rec: Recommend
                 return _no_em(checked, bare)
     codes = {ln.code for ln in proposed}
     touching = [f for f in checked.findings if set(f.codes) & codes]
-    pending = sorted({f.pending for f in touching if f.pending and f.pending in CODING_FACTS
+    asked_kx = proposal.modifier == "KX" or (proposal.kind == "lines" and any("KX" in ln.modifiers
+                                                                             for ln in proposal.lines))
+    kept_kx = any("KX" in ln.modifiers for ln in recommended)  # KX applies to the lines (a diagnostic block)
+    attested = KX_FACTS if asked_kx and kept_kx else frozenset()
+    pending = sorted({f.pending for f in touching if f.pending and f.pending in CODING_FACTS | attested
                       and _bears_on(f.pending, proposed, catalog)})
     sides = any(m in SIDES for ln in proposed for m in ln.modifiers)
     lost = bag(proposed, sides) - bag(corrected, sides)
