@@ -16,7 +16,7 @@ from advisor.privacy.redact import find_identifiers
 from advisor.reader.facts import history_facts, pattern_facts, payer_and_claim
 from advisor.reader.frames import RESULT_CUES, Grammar, add_joint, level_conflicts, recount, settle_muscles
 from advisor.reader.model import EMFrame, Frame, Joint, Reading, Span, Status
-from advisor.reader.questions import lookup_request, question_type
+from advisor.reader.questions import PROPOSE_VERBS, lookup_request, question_type
 from advisor.reader.tagger import normalise, tag
 from advisor.reader.vocab import Vocabulary, vocabulary_of
 from advisor.rules.catalog import Catalog
@@ -57,7 +57,7 @@ def read(question: str, catalog: Catalog) -> Reading:
     frames = _drop_unsupported(frames, procedure_drafts, reading)
     reading.named = [f.family for f in frames if f.family]
     reading.frames = _called_off_again(_merge(frames, catalog, reading))
-    past = {c for f in reading.frames if f.status != "done" for c in f.codes}
+    past = {c for f in reading.frames if f.status != "done" for c in f.codes} - _proposed_codes(spans)
     reading.lines = _lines(spans, catalog, past)
     reading.modifiers, reading.set_aside = _modifiers(spans)
     reading.em = _em(drafts, reading, spans)
@@ -440,6 +440,15 @@ def _lines(spans: list[Span], catalog: Catalog, past: set[str]) -> list[ClaimLin
         except ValueError:
             continue
     return lines
+
+
+def _proposed_codes(spans: list[Span]) -> set[str]:
+    """Codes right after a billing verb ('doc wants to go bilateral and bill 62323-50'): put forward for today's
+    claim, even in a clause about what someone plans."""
+    plain = [s for s in spans if s.kind not in ("fact", "punct")]
+    return {s.value["code"] for i, s in enumerate(plain) if s.kind == "code" and i and (
+        plain[i - 1].text.lower() in PROPOSE_VERBS or (i > 1 and plain[i - 1].text.lower() in ("the", "a", "it as")
+                                                        and plain[i - 2].text.lower() in PROPOSE_VERBS))}
 
 
 def _in_past_clause(plain: list[Span], i: int) -> bool:
