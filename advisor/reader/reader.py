@@ -538,9 +538,8 @@ def _sessions(reading: Reading, spans: list[Span], facts: dict[str, Any], catalo
             s.used = True
     for s in spans:
         if s.kind == "cue" and s.value == "repeat" and today:
-            n = next((v for w, v in REPEAT_ORDINALS.items() if w in s.text.lower()), None)
-            if n is not None:
-                sessions[today] = max(sessions.get(today, 0), n - 1)
+            n = next((v for w, v in REPEAT_ORDINALS.items() if w in s.text.lower()), 2)  # "repeat": one before
+            sessions[today] = max(sessions.get(today, 0), n - 1)
     def other_region(frame: Frame) -> bool:  # "4 lumbar ESIs this year; today a C6-7 ESI": counted per region
         fam = catalog.family(frame.family or "")
         mine = next((d.region for d in done if d.family == frame.family and d.region), None)
