@@ -97,6 +97,8 @@ def history_facts(spans: list[Span], frames: list[Frame], relief_frames: list[Fr
             s.used = True
     blocks = [f for f in relief_frames if f.family in ("facet_injection",) and f.status == "historical"]
     if reliefs:
+        if blocks and len(reliefs) == 1 and sum(f.count or 1 for f in blocks) >= 2:
+            reliefs = reliefs * min(10, sum(f.count or 1 for f in blocks))  # "2 MBBs >80%": each gave it
         if blocks and len(reliefs) >= 2:
             out["prior_blocks"] = reliefs[:10]
         elif blocks and any(f.family == "facet_rfa" and f.status == "done" for f in frames):

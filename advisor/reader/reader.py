@@ -348,8 +348,7 @@ def _modifiers(spans: list[Span]) -> tuple[list[str], list[str]]:
             continue
         s.used = True  # a modifier named on its own is part of what the question proposes
         before = [x for x in plain[max(0, i - 2):i] if x.kind not in ("filler",)]
-        left_off = [x.text.lower() for x in plain[i + 1:i + 2]] == ["off"] and any(
-            x.text.lower() in ("leave", "leaving", "left", "take", "took", "keep") for x in plain[max(0, i - 2):i])
+        left_off = _left_off(plain, i)
         listed = bool(aside) and aside[-1] != s.value and i >= 2 and plain[i - 1].text in ("/", "or", "nor") and \
             plain[i - 2].kind == "mod" and plain[i - 2].value == aside[-1]  # "no RT/LT": both are set aside
         (aside if _negated_before(before) or left_off or listed else out).append(s.value)  # "I leave KX off"
@@ -357,6 +356,13 @@ def _modifiers(spans: list[Span]) -> tuple[list[str], list[str]]:
 
 
 WITHOUT_WORDS = frozenset({"without", "w/o", "minus", "except"})
+LEAVE_WORDS = frozenset({"leave", "leaving", "left", "take", "taking", "took", "keep", "keeping"})
+
+
+def _left_off(plain: list[Span], i: int) -> bool:
+    """'I leave KX off', 'leaving 77012 off': named as left off the claim."""
+    return [x.text.lower() for x in plain[i + 1:i + 2]] == ["off"] and any(
+        x.text.lower() in LEAVE_WORDS for x in plain[max(0, i - 2):i])
 
 
 def _negated_before(before: list[Span]) -> bool:
@@ -421,7 +427,8 @@ def _lines(spans: list[Span], catalog: Catalog, past: set[str]) -> list[ClaimLin
         if s.kind != "code":
             continue
         before = plain[i - 1].text.lower() if i else ""
-        if _negated_before([x for x in plain[max(0, i - 2):i] if x.kind != "filler"]) and before != "x":
+        if (_negated_before([x for x in plain[max(0, i - 2):i] if x.kind != "filler"]) and before != "x") or \
+                _left_off(plain, i):
             s.used = True  # "27096 only, no separate 77003": named as not billed
             continue
         if before in IDENTIFIER_WORDS or s.value["code"] in past or _in_past_clause(plain, i):
@@ -564,13 +571,21 @@ def _sessions(reading: Reading, spans: list[Span], facts: dict[str, Any], catalo
 
 def _results_are_earlier(drafts: list[Any], statuses: list[Status]) -> None:
     """'Diagnostic MBBs: first one 90%, second one 60%. Did RFA right L4-5 today': a procedure whose words report its
-    relief, not placed today, beside one placed today, was done before."""
-    today = [i for i, d in enumerate(drafts) if statuses[i] == "done" and d.spans("cue") and
-             any(s.value == "present" for s in d.spans("cue"))]
+    relief, not placed today, beside one placed today (or one planned), was done before."""
+    today = [i for i, d in enumerate(drafts) if (statuses[i] == "done" and d.spans("cue") and
+             any(s.value == "present" for s in d.spans("cue"))) or (  # "one MBB (95% relief), doc wants RFA"
+             statuses[i] == "planned" and d.family is not None and not _reports_relief(d))]
     for i, draft in enumerate(drafts):
-        if statuses[i] == "done" and today and i not in today and draft.spans("pct") and not any(
+        if statuses[i] == "done" and today and i not in today and _reports_relief(draft) and not any(
                 s.value == "present" for s in draft.spans("cue")):
             statuses[i] = "historical"
+
+
+def _reports_relief(draft: Any) -> bool:
+    """A percent in the draft's words that is not a drug's concentration ('1% lidocaine')."""
+    return any(s.kind == "pct" and not (j + 1 < len(c.spans) and c.spans[j + 1].kind == "cue"
+                                        and c.spans[j + 1].value == "procedure_part")
+               for c in draft.chunks for j, s in enumerate(c.spans))
 
 
 def _adopt_earlier(drafts: list[Any], statuses: Sequence[str]) -> None:
