@@ -1,0 +1,87 @@
+"""Readings and verdicts blind round 7 found wrong, kept right. Each case is reworded from what a coder wrote, with the
+claim or verdict a coder expects and the rule it rests on; none was copied from the reader's output."""
+
+from __future__ import annotations
+
+import pytest
+
+from advisor.answer.verdict import decide
+from advisor.claims import format_line
+from advisor.reader.encounter import to_encounter
+from advisor.reader.followup import read_question
+from advisor.rules.catalog import Catalog
+
+
+def _answer(question: str, catalog: Catalog) -> tuple[list[str], str | None, str]:
+    reading = read_question(question, catalog)
+    decision = decide(reading, to_encounter(reading, catalog, None, "medicare"), catalog)
+    return sorted(format_line(ln) for ln in decision.claim), decision.verdict, reading.kind
+
+
+@pytest.mark.parametrize(("question", "lines", "verdict", "source"), [
+    # called off before the needle: nothing billed, and a later bare mention is the same procedure
+    ("Pt arrived for a R L5-S1 TFESI. BP 220/120 twice. Procedure cancelled before any needle placement. Can I still "
+     "bill 64483?", [], "no", "a procedure not performed is not billed"),
+    ("scheduled for bilat L4-5 MBB, in the room her BP was 215/110, cancelled before any needle. can I bill "
+     "anything for the MBB?", [], "no", "a procedure not performed is not billed"),
+    # the nerves counted as levels
+    ("left MBB of the L3 MB, L4 MB and L5 DR = 3 levels, so 64493 + 64494 + 64495. Aetna. right?",
+     ["64493-LT", "64494-LT"], "no", "Facet codes count joints: three nerves block two joints"),
+    # the second diagnostic block: KX attests the first block's relief
+    ("Medicare, second diagnostic MBB bilat L4-5 today. Can I put KX on it?", ["64493-50-KX"], "conditional",
+     "L38803: the second block needs the first block's relief; KX attests it"),
+    # the one earlier block before an RFA
+    ("Part B, only one MBB so far (90% relief), doc wants to go straight to left L4-5 RFA. covered?", ["64635-LT"],
+     "no", "L38803: RFA after two diagnostic blocks"),
+    ("MCR, R RFA of L4-5 and L5-S1, pt had 2 MBBs >80%. 64635 + 64636 ok?", ["64635-RT", "64636-RT"], "yes",
+     "L38803: two diagnostic blocks of at least 80%"),
+    # set aside, proposed, sedation
+    ("CT guided R L4-5 transforaminal, commercial. Billing 64483 and leaving 77012 off since CT is included - ok?",
+     ["64483-RT"], "yes", "CPT: 64479-64484 include imaging guidance"),
+    ("Medicare, caudal ESI w/ fluoro, doc wants to call it bilateral and bill 62323-50. allowed?", ["62323"], "no",
+     "MPFS bilateral indicator: 62323 takes no 50"),
+    ("MCR pt nervous, can anesthesia bill MAC for her L L5-S1 diagnostic MBB?", ["64493-LT-KX"], "no",
+     "L38803 (2024 revision): MAC not reasonable and necessary for facet injections"),
+    # a repeat with an unquantified result
+    ("MCR, repeat L5-S1 ILESI w/ fluoro today; last one 3 months ago, chart says 'better'. is the repeat covered?",
+     ["62323"], "conditional", "L39240: a repeat ESI needs 50% relief or improvement for 3 months"),
+    # a refill is not a separate problem said
+    ("MCR, bilat L5-S1 MBB today, doc also refilled her meds. can I bill 99213-25 too?", ["64493-50-KX"],
+     "conditional", "NCCI Ch. I: 25 needs a significant, separately identifiable problem"),
+])
+def test_blind_round7_answers(catalog, question: str, lines: list[str], verdict: str | None, source: str) -> None:
+    assert source
+    got_lines, got_verdict, _ = _answer(question, catalog)
+    assert got_lines == sorted(lines)
+    assert got_verdict == verdict
+
+
+@pytest.mark.parametrize(("question", "lines", "source"), [
+    # op-note numbers: doses, concentrations, vitals, sites, list numbers, the claim form
+    ("UHC. Procedure: bilat TFESI L4-5, L5-S1 under fluoro. Meds: 1% lido skin, Isovue, 40mg Kenalog split among 4 "
+     "foramina. codes?", ["64483-50", "64484-50"], "four foramina are two levels on both sides"),
+    ("Cigna. Right L5-S1 transforaminal epidural, fluoro. Omnipaque 180 showed spread along the S1 root, 10 mg dex. "
+     "Left side not injected. codes?", ["64483-RT"], "the contrast's concentration is not a count"),
+    ("MCR. bilat L4-5 and L5-S1 MBB under fluoro, first diagnostic. BP 130/80, HR 70, SpO2 97% RA. L3, L4 MB and L5 "
+     "DR each side, 0.5 mL 0.5% bupivacaine at each. codes?", ["64493-50-KX", "64494-50-KX"], "vitals are not counts"),
+    ("BCBS. (1) L knee IA injection, landmark. (2) separately TPIs to L gluteus medius and L piriformis, 1cc bupi "
+     "each. codes?", ["20552-59", "20610-LT"], "list numbers are not counts"),
+    ("Right C4, C5 and C6 medial branches blocked (C4-5 and C5-6 facets) under fluoro, 0.3 mL bupi each. commercial. "
+     "codes?", ["64490-RT", "64491-RT"], "three consecutive medial branches block two joints"),
+])
+def test_blind_round7_op_notes(catalog, question: str, lines: list[str], source: str) -> None:
+    assert source
+    got_lines, _, kind = _answer(question, catalog)
+    assert kind == "claim"
+    assert got_lines == sorted(lines)
+
+
+@pytest.mark.parametrize(("question", "verdict"), [
+    ("they put 59 on the 99214 instead of 25 for the new neck problem worked up before the knee injection, is that "
+     "ok", "no"),
+    ("R S1 transforaminal under fluoro, aetna. is 64483 the right code for S1 or is that only lumbar?", "yes"),
+    ("TPI visit only, came for the scheduled trigger points (3 muscles), nothing else. doc wants 99213-25 too", "no"),
+    ("pt no-showed for the scheduled L4-5 ILESI. anything billable?", "no"),
+])
+def test_questions_without_the_usual_yes_no_shape(catalog, question: str, verdict: str) -> None:
+    assert _answer(question, catalog)[1] == verdict
