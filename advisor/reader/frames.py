@@ -38,6 +38,7 @@ INTENDED_WORDS = frozenset({"scheduled", "planned", "consented", "booked"})
 PROCEDURE_NOUNS = frozenset({"procedure", "procedures", "injection", "injections", "shot", "it"})
 VAGUE_NOUNS = frozenset({"procedure", "procedures", "thing", "things", "stuff"})  # no act named
 CODE_NOUNS = frozenset({"code", "codes", "cpt", "cpts"})  # "the arthrocentesis codes": a code family named
+ENDED_WORDS = frozenset({"stopped", "terminated", "ended", "halted", "was", "tolerated"})  # "procedure stopped"
 RESULT_CUES = frozenset({"gave", "provided", "resulted in"})  # past only when they report a result ("gave 80%")
 INDICATION_WORDS = frozenset({"for", "due", "because"})  # "T9 for rib fx pain": the indication follows the site
 GUIDE_RANK = {"fluoroscopy": 0, "ct": 0, "ultrasound": 1, "none": 2}  # which guidance a frame takes when several
@@ -276,7 +277,7 @@ class Grammar:
         acts.discard("visit")  # "put 57 on the E/M when the doc decides to do RFA": the visit is the E/M's
         if "catheter" in acts and any(s.value == "single_shot" for s in draft.spans("cue")):
             acts = (acts - {"catheter"}) | {"inject"}
-        vague = any(s.text.lower() in VAGUE_NOUNS and _next_word(c, s) not in CODE_NOUNS
+        vague = any(s.text.lower() in VAGUE_NOUNS and _next_word(c, s) not in CODE_NOUNS | ENDED_WORDS
                     for c in draft.chunks if not c.called_off
                     for s in c.of("count", "word"))  # "a genicular procedure", "the SI thing"
         if not acts and not vague:

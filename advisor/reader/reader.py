@@ -56,7 +56,12 @@ def read(question: str, catalog: Catalog) -> Reading:
     frames = [grammar.frame(d, status) for d, status in zip(procedure_drafts, statuses, strict=True)]
     frames = _drop_unsupported(frames, procedure_drafts, reading)
     reading.named = [f.family for f in frames if f.family]
+    if any(s.kind == "fact" and s.value == ("other_side_too", True) for s in spans):
+        for frame in frames:  # "R SIJ injected ... Same performed on the L."
+            if frame.status == "done" and frame.laterality in ("left", "right"):
+                frame.laterality = "bilateral"
     reading.frames = _called_off_again(_merge(frames, catalog, reading))
+    _side_refused_apart(reading, spans)
     past = {c for f in reading.frames if f.status != "done" for c in f.codes} - _proposed_codes(spans)
     reading.lines = _lines(spans, catalog, past)
     reading.modifiers, reading.set_aside = _modifiers(spans)
@@ -241,6 +246,24 @@ def _merge(frames: list[Frame], catalog: Catalog, reading: Reading) -> list[Fram
     return out
 
 
+def _side_refused_apart(reading: Reading, spans: list[Span]) -> None:
+    """'Planned bilateral L4-5 MBB. Right side completed ... left side not done': a side called off in a clause of
+    its own leaves the one procedure done on both sides to the other side."""
+    plain = [s for s in spans if s.kind not in ("fact", "filler")]
+    refused = set()
+    for i, s in enumerate(plain):
+        if s.kind == "side" and s.value in ("left", "right") and i + 1 < len(plain) and \
+                plain[i + 1].kind == "cue" and plain[i + 1].value == "negated":
+            refused.add(s.value)
+    if len(refused) != 1:
+        return
+    keep = "right" if refused == {"left"} else "left"
+    bilateral = [f for f in reading.done_frames() if (f.laterality == "bilateral" and not f.sides) or (
+        "bilateral" in f.sides and set(f.sides) <= {"bilateral", keep})]  # "bilateral L4-5 ... R L3, L4 MB done"
+    if len(bilateral) == 1:
+        bilateral[0].laterality, bilateral[0].sides = keep, {}
+
+
 def _called_off_again(frames: list[Frame]) -> list[Frame]:
     """A procedure named again with nothing of its own (no level, side, site, code or count) after the question
     called it off ('MBB ... cancelled before any needle. bill anything for the MBB?') is that procedure, not a
@@ -303,6 +326,11 @@ def _fold_generic(drafts: list[Any], grammar: Grammar) -> list[Any]:
         if draft.family is None and draft.spans("level") and not draft.spans("anat", "family") and nxt is not None \
                 and nxt.family is not None and nxt.chunks[0].sentence == draft.chunks[-1].sentence:
             nxt.chunks[:0] = draft.chunks  # "blocked the L3 and L4 medial branches": the levels of the next target
+            continue
+        if draft.family is not None and draft.family.counts == "joints" and draft.spans("level") and nxt is not None \
+                and nxt.family is not None and nxt.family.counts == "levels" and \
+                nxt.chunks[0].sentence == draft.chunks[-1].sentence:
+            nxt.chunks[:0] = draft.chunks  # "intra-articular injection of the right L4-5 and L5-S1 facet joints"
             continue
         before = out[-1] if out else None
         acts = {a.value for a in draft.spans("act")}
@@ -503,6 +531,7 @@ def _facts(reading: Reading, spans: list[Span], catalog: Catalog, mentions: list
     _sessions(reading, spans, facts, catalog, mentions)
     mark_distinct_sites(reading, facts)
     reading.conflicts += [f"{name} is stated both ways" for name in conflicts + more_conflicts]
+    facts.pop("other_side_too", None)  # read with the sides (read())
     if facts.pop("documentation", None):  # "header says bilateral, the body only describes the right"
         reading.conflicts.append("documentation: the note's parts disagree")
     if reading.em is not None:
