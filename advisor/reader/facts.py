@@ -53,13 +53,23 @@ def pattern_facts(spans: list[Span]) -> tuple[dict[str, Any], list[str]]:
     return out, conflicts
 
 
+def _clause_before(plain: list[Span], i: int, n: int) -> list[Span]:
+    """Up to n spans before i in the same sentence ('left side not done. BCBS.': the payer is not negated)."""
+    out: list[Span] = []
+    for x in reversed(plain[max(0, i - n):i]):
+        if x.kind == "punct" and x.value in (".", "?", "!"):
+            break
+        out.append(x)
+    return out
+
+
 def payer_and_claim(spans: list[Span]) -> tuple[dict[str, Any], list[str]]:
     out: dict[str, Any] = {}
     conflicts: list[str] = []
     plain = [s for s in spans if s.kind != "fact"]
     negated = {id(s) for i, s in enumerate(plain) if s.kind in ("claim", "place", "payer") and any(
         (x.kind == "cue" and x.value == "negated") or x.text.lower() in COMPARED
-        for x in plain[max(0, i - 5):i])}  # "not the doc's pro fee", "KX like we do for Medicare"
+        for x in _clause_before(plain, i, 5))}  # "not the doc's pro fee", "KX like we do for Medicare"
     payers = {s.value for s in spans if s.kind == "payer" and id(s) not in negated}
     if len(payers) == 1:
         out["payer"] = payers.pop()

@@ -323,6 +323,8 @@ class Grammar:
             anat = self.anatomy.get(t)
             if anat is None:
                 continue
+            if t not in fam.targets and anat.kind == "spine" and anat.part_of in fam.targets:
+                t = anat.part_of  # "needle to the SAP/TP junction at L4": the medial branch's landmark
             if t in fam.targets:
                 if t in fam.generic or anat.generic:
                     generic += 1
@@ -549,9 +551,21 @@ class Grammar:
         waiting: list[str] = []  # levels named before any side: the next side word takes them
         current: str | None = None  # a side named before levels carries on to the next side word
         denied = {id(s) for s in _denied_sides(draft)}
+        offset = 0  # levels named after a medial-branch landmark name the vertebra below the nerve
         for chunk in draft.chunks:
             _expand_ranges(chunk)
             for s in chunk.spans:
+                landmark = self.anatomy.get(s.value) if s.kind == "anat" else None
+                if landmark is not None and landmark.nerve_offset:
+                    offset = landmark.nerve_offset
+                if landmark is not None and landmark.nerve and (own := parse_level_token(landmark.nerve)):
+                    s.used = True
+                    s = Span(kind="level", text=s.text, start=s.start, end=s.end, value=own)  # "the sacral ala": L5
+                elif s.kind == "level" and offset and s.value["vertebrae"] and not s.value["joints"]:
+                    shifted = [v + offset for v in s.value["vertebrae"]]
+                    s.used = True
+                    s = Span(kind="level", text=s.text, start=s.start, end=s.end,
+                             value={**s.value, "vertebrae": shifted, "names": level_names(set(), shifted)})
                 if s.kind == "side" and id(s) in denied:
                     s.used = True
                 elif s.kind == "side":

@@ -871,7 +871,8 @@ def _place_numbers(reading: Reading, spans: list[Span], vocab: Vocabulary) -> No
                 s.used = nxt is not None and nxt.kind == "punct" and nxt.value in (")", ".")  # "2. right knee"
         elif s.kind == "pct":
             after = {x.text.lower() for x in plain[i + 1:i + 3]}
-            s.used = bool(after & vocab.drugs) or prev in vocab.drugs or prev in vocab.vitals  # "1% lidocaine",
+            scored = any(x.text.endswith("/10") for x in plain[max(0, i - 3):i])  # "post 1/10 (88%)": the result
+            s.used = bool(after & vocab.drugs) or prev in vocab.drugs or prev in vocab.vitals or scored  # "1% lido",
             # "SpO2 98%": a concentration, a measurement
         elif s.kind in ("per", "again"):
             # "per Medicare", "another problem": not a quantity proposal, nothing to place

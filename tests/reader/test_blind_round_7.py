@@ -68,6 +68,20 @@ def test_blind_round7_answers(catalog, question: str, lines: list[str], verdict:
      "each. codes?", ["20552-59", "20610-LT"], "list numbers are not counts"),
     ("Right C4, C5 and C6 medial branches blocked (C4-5 and C5-6 facets) under fluoro, 0.3 mL bupi each. commercial. "
      "codes?", ["64490-RT", "64491-RT"], "three consecutive medial branches block two joints"),
+    ("Procedure: right medial branch blocks. Needles advanced to the junction of the superior articular process and "
+     "transverse process of L4 and L5 and to the sacral ala on the right. Aetna. codes?", ["64493-RT", "64494-RT"],
+     "landmarks: the SAP/TP junction of L4 and L5 carries the L3 and L4 medial branches, the ala the L5 dorsal "
+     "ramus: two joints"),
+    ("MBB #1, bilateral. 22g needles to the SAP/TP junction at L4 and L5 bilaterally and the sacral ala bilaterally. "
+     "Pre 8/10, post 1/10 (88%). Medicare, criteria documented. codes?", ["64493-50-KX", "64494-50-KX"],
+     "three nerves each side block L4-5 and L5-S1; the percent reports today's result"),
+    ("Planned bilateral L4-5 MBB. Right side completed (R L3 and L4 MB, fluoro). Before the left side the pt had a "
+     "vasovagal episode, procedure stopped, left side not done. BCBS. codes?", ["64493-RT"],
+     "only the side done is billed"),
+    ("op note: bilateral SI joint injections. Needle into the R SIJ under fluoro, arthrogram confirmed. Same "
+     "performed on the L. therapeutic, commercial. codes?", ["27096-50"], "both sides done: one line with 50"),
+    ("intra-articular injection of the left L4-5 and L5-S1 facet joints under fluoro, Cigna. codes?",
+     ["64493-LT", "64494-LT"], "intra-articular facet injections are the facet codes, not 20610"),
 ])
 def test_blind_round7_op_notes(catalog, question: str, lines: list[str], source: str) -> None:
     assert source
