@@ -811,7 +811,7 @@ def count_levels(joints: list[int], vertebrae: list[int], unit: str) -> int | No
         return len(joints) if joints else max(1, len(vertebrae) - 1)
     if unit == "nerve":  # "T5 through T8", "T7-8": every nerve from the first to the last named
         return len(set(vertebrae) | set(joints) | {j + 1 for j in joints})
-    extra = {v for v in vertebrae if v not in joints and v - 1 not in joints}
+    extra = {v for v in vertebrae if v not in joints}  # "L5" is the L5-S1 foramen; "S1" its own
     return len(joints) + len(extra)
 
 
