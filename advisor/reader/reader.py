@@ -9,13 +9,13 @@ statements conflict, or a procedure is outside the catalog, the Reading says so 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 from advisor.claims import ClaimLine, is_em_code
 from advisor.privacy.redact import find_identifiers
 from advisor.reader.facts import history_facts, pattern_facts, payer_and_claim
 from advisor.reader.frames import RESULT_CUES, Grammar, add_joint, level_conflicts, recount, settle_muscles
-from advisor.reader.model import EMFrame, Frame, Joint, Reading, Span, Status
+from advisor.reader.model import EMFrame, Frame, Joint, Laterality, Reading, Span, Status
 from advisor.reader.questions import PROPOSE_VERBS, lookup_request, question_type
 from advisor.reader.tagger import normalise, tag
 from advisor.reader.vocab import Vocabulary, vocabulary_of
@@ -250,18 +250,34 @@ def _side_refused_apart(reading: Reading, spans: list[Span]) -> None:
     """'Planned bilateral L4-5 MBB. Right side completed ... left side not done': a side called off in a clause of
     its own leaves the one procedure done on both sides to the other side."""
     plain = [s for s in spans if s.kind not in ("fact", "filler")]
-    refused = set()
+    refused: dict[str, str | None] = {}  # side -> the joint named with it ("the R knee was skipped")
     for i, s in enumerate(plain):
-        if s.kind == "side" and s.value in ("left", "right") and i + 1 < len(plain) and \
-                plain[i + 1].kind == "cue" and plain[i + 1].value == "negated":
-            refused.add(s.value)
+        nxt = plain[i + 1:i + 3]
+        joint = nxt[0].value if nxt and nxt[0].kind == "anat" else None
+        cue = nxt[1:2] if joint else nxt[:1]
+        if s.kind == "side" and s.value in ("left", "right") and cue and cue[0].kind == "cue" and \
+                cue[0].value == "negated":
+            refused[s.value] = joint
     if len(refused) != 1:
         return
-    keep = "right" if refused == {"left"} else "left"
+    side, joint = next(iter(refused.items()))
+    keep = cast("Laterality", "right" if side == "left" else "left")
+    def both_sides(f: Frame) -> list[Joint]:  # "both knees on the schedule, the R knee was skipped"
+        return [j for j in f.joints if j.laterality == "bilateral" and joint in (None, j.name)]
+
     bilateral = [f for f in reading.done_frames() if (f.laterality == "bilateral" and not f.sides) or (
-        "bilateral" in f.sides and set(f.sides) <= {"bilateral", keep})]  # "bilateral L4-5 ... R L3, L4 MB done"
-    if len(bilateral) == 1:
-        bilateral[0].laterality, bilateral[0].sides = keep, {}
+        "bilateral" in f.sides and set(f.sides) <= {"bilateral", keep}) or both_sides(f)]  # "... R L3, L4 MB done"
+    if len(bilateral) != 1:
+        return
+    frame = bilateral[0]
+    if frame.joints:
+        kept: dict[str, Joint] = {}
+        for j in frame.joints:
+            if joint not in (None, j.name) or j.laterality != side:
+                add_joint(kept, j.model_copy(update={"laterality": keep}) if j in both_sides(frame) else j)
+        frame.joints = list(kept.values())
+    if frame.laterality == "bilateral" or frame.sides:
+        frame.laterality, frame.sides = keep, {}
 
 
 def _called_off_again(frames: list[Frame]) -> list[Frame]:
