@@ -43,6 +43,7 @@ def read(question: str, catalog: Catalog) -> Reading:
     text = _without_identifiers(normalise(question))
     _, spans = tag(text, vocab)
     reading = Reading(spans=spans)
+    _contrast_paths(spans)
     grammar = Grammar(catalog.registry)
     drafts = grammar.drafts(spans)
     procedure_drafts = [d for d in drafts if not _is_visit(d)]
@@ -61,7 +62,7 @@ def read(question: str, catalog: Catalog) -> Reading:
             if frame.status == "done" and frame.laterality in ("left", "right"):
                 frame.laterality = "bilateral"
     reading.frames = _called_off_again(_merge(frames, catalog, reading))
-    _side_refused_apart(reading, spans)
+    side_refused_apart(reading, spans, catalog)
     past = {c for f in reading.frames if f.status != "done" for c in f.codes} - _proposed_codes(spans)
     reading.lines = _lines(spans, catalog, past)
     reading.modifiers, reading.set_aside = _modifiers(spans)
@@ -101,6 +102,18 @@ def read(question: str, catalog: Catalog) -> Reading:
     _place_numbers(reading, spans, vocab)
     reading.unreadable = _unreadable(text, spans)
     return finish(reading, catalog)
+
+
+SPREAD_WORDS = frozenset({"along", "outlined", "outlining", "outlines", "around", "tracking", "tracked"})
+
+
+def _contrast_paths(spans: list[Span]) -> None:
+    """'contrast showed spread along the S1 root', 'outlined the L5 nerve': where the contrast went, not a level
+    injected."""
+    plain = [s for s in spans if s.kind not in ("fact", "filler", "side")]
+    for i, s in enumerate(plain):
+        if s.kind == "level" and i and plain[i - 1].text.lower() in SPREAD_WORDS:
+            s.kind, s.used = "word", True
 
 
 def _unreadable(text: str, spans: list[Span]) -> bool:
@@ -246,7 +259,7 @@ def _merge(frames: list[Frame], catalog: Catalog, reading: Reading) -> list[Fram
     return out
 
 
-def _side_refused_apart(reading: Reading, spans: list[Span]) -> None:
+def side_refused_apart(reading: Reading, spans: list[Span], catalog: Catalog) -> None:
     """'Planned bilateral L4-5 MBB. Right side completed ... left side not done': a side called off in a clause of
     its own leaves the one procedure done on both sides to the other side."""
     plain = [s for s in spans if s.kind not in ("fact", "filler")]
@@ -258,6 +271,7 @@ def _side_refused_apart(reading: Reading, spans: list[Span]) -> None:
         if s.kind == "side" and s.value in ("left", "right") and cue and cue[0].kind == "cue" and \
                 cue[0].value == "negated":
             refused[s.value] = joint
+    _level_refused_apart(reading, plain, catalog)
     if len(refused) != 1:
         return
     side, joint = next(iter(refused.items()))
@@ -278,6 +292,19 @@ def _side_refused_apart(reading: Reading, spans: list[Span]) -> None:
         frame.joints = list(kept.values())
     if frame.laterality == "bilateral" or frame.sides:
         frame.laterality, frame.sides = keep, {}
+
+
+def _level_refused_apart(reading: Reading, plain: list[Span], catalog: Catalog) -> None:
+    """'L5-S1 got cancelled (couldn't get past the osteophyte), only L4-5 was injected': a level called off in a
+    clause of its own is not one of the levels done."""
+    refused = {n for i, s in enumerate(plain) if s.kind == "level" and s.value and any(
+        x.kind == "cue" and x.value == "negated" for x in plain[i + 1:i + 2]) for n in s.value["names"]}
+    frames = [f for f in reading.done_frames() if refused and refused < set(f.level_names)]
+    if len(frames) == 1:
+        frame = frames[0]
+        unit = catalog.family(frame.family or "").level_unit or "joint"
+        frame.level_names = [n for n in frame.level_names if n not in refused]
+        frame.levels = recount(frame.level_names, unit)
 
 
 def _called_off_again(frames: list[Frame]) -> list[Frame]:

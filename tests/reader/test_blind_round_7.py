@@ -8,7 +8,8 @@ import pytest
 from advisor.answer.verdict import decide
 from advisor.claims import format_line
 from advisor.reader.encounter import to_encounter
-from advisor.reader.followup import read_question
+from advisor.reader.followup import is_follow_up, merge, read_question
+from advisor.reader.reader import read
 from advisor.rules.catalog import Catalog
 
 
@@ -99,3 +100,24 @@ def test_blind_round7_op_notes(catalog, question: str, lines: list[str], source:
 ])
 def test_questions_without_the_usual_yes_no_shape(catalog, question: str, verdict: str) -> None:
     assert _answer(question, catalog)[1] == verdict
+
+
+@pytest.mark.parametrize(("history", "question", "lines"), [
+    ("planned bilat L5-S1 MBB, medicare, first diagnostic, criteria met",
+     "update: right side aborted (vasovagal), only the left was done", ["64493-LT-KX"]),
+    ("R TFESI L4-5 and L5-S1, fluoro, Aetna. codes?",
+     "correction, L4-5 got cancelled (could not pass the needle), only L5-S1 was injected", ["64483-RT"]),
+])
+def test_follow_up_calls_off_a_side_or_level(catalog, history: str, question: str, lines: list[str]) -> None:
+    """A follow-up that calls off one side or one level leaves the rest of the earlier procedure."""
+    current = read(question, catalog)
+    assert is_follow_up(current, catalog)
+    reading = merge(read(history, catalog), current, catalog)
+    decision = decide(reading, to_encounter(reading, catalog, None, "medicare"), catalog)
+    assert sorted(format_line(ln) for ln in decision.claim) == lines
+
+
+def test_a_level_the_contrast_reached_is_not_a_level_injected(catalog) -> None:
+    lines, _, _ = _answer("R L5-S1 TFESI under fluoro, contrast showed spread along the S1 root. BCBS. codes?", catalog)
+    assert lines == ["64483-RT"]
+
