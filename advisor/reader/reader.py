@@ -80,10 +80,7 @@ def read(question: str, catalog: Catalog) -> Reading:
     _facts(reading, spans, catalog, frames)
     if past:  # codes of earlier or planned procedures, and of clauses about the past ("after a 64635")
         reading.facts["past_codes"] = sorted(past)
-    if reading.facts.get("days_since_global_procedure") is not None and reading.em is not None:
-        for frame in reading.frames:  # "seen 6 days after the RFA": the procedure is the earlier one
-            if frame.status == "done" and not frame.today:
-                frame.status = "historical"
+    _earlier_procedure(reading)
     _settle_bare_acts(reading, catalog)
     _repeat(reading, spans)
     _same_levels(reading, spans, catalog)
@@ -91,6 +88,7 @@ def read(question: str, catalog: Catalog) -> Reading:
     described = bool(reading.done_frames())
     if not described and reading.lines:
         reading.frames += frames_from_codes(reading.lines, catalog, spans, grammar, reading.frames)
+    _earlier_procedure(reading)  # again for the frames the codes added ("64635 done 3/2, seen 3/14")
     _levels_from_codes(reading, catalog)
     _attributes_from_codes(reading, catalog)
     _proposal_words(reading, spans)
@@ -708,6 +706,15 @@ def _repeat(reading: Reading, spans: list[Span]) -> None:
     reading.frames.append(again)
     for s in cues:
         s.used = True
+
+
+def _earlier_procedure(reading: Reading) -> None:
+    """'Seen 6 days after the RFA': on a visit question with a count of days since a procedure, the procedure not
+    placed today is the earlier one."""
+    if reading.facts.get("days_since_global_procedure") is not None and reading.em is not None:
+        for frame in reading.frames:
+            if frame.status == "done" and not frame.today:
+                frame.status = "historical"
 
 
 def _settle_bare_acts(reading: Reading, catalog: Catalog) -> None:
