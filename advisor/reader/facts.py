@@ -155,8 +155,8 @@ def history_facts(spans: list[Span], frames: list[Frame], relief_frames: list[Fr
                                                             "out"):
             out["days_since_global_procedure"] = min(365, value["n"] * DAYS[noun])
             s.used = True
-        elif prev in ("day", "pod") and nxt in ("after", "post", "following", "postop", "post-op"):
-            out["days_since_global_procedure"] = min(365, value["n"])  # "seen day 5 after the RFA"
+        elif prev in ("day", "pod") and nxt in ("after", "post", "following", "postop", "post-op", ")"):
+            out["days_since_global_procedure"] = min(365, value["n"])  # "seen day 5 after the RFA", "(day 3)"
             s.used = True
     return out
 

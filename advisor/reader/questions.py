@@ -46,7 +46,8 @@ def question_type(spans: list[Span], vocab: Vocabulary) -> QuestionType:
             continue
         if _why_denied(sentence, sentences):
             return "yes_no"  # "we billed 20610 and 77003, denied for 77003. why?": was the claim right?
-        if any(_opens(c, "wh") for c in clauses) or _embedded_wh(clauses[-1]):
+        if any(_opens(c, "wh") for c in clauses) or (  # "can I bill the 99213 and with what modifier?" asks yes too
+                _embedded_wh(clauses[-1]) and not _opens_yes_no(clauses[-1], vocab)):
             # "What are the codes, and will Medicare pay all three levels?": the yes/no part wants a verdict too
             return "yes_no" if any(_opens_yes_no(c, vocab) for c in clauses[1:]) else "wh"
         last = clauses[-1]
@@ -126,9 +127,14 @@ AUXILIARIES = frozenset({"do", "does", "did", "should", "can", "could", "would",
 
 
 def _embedded_wh(clause: list[Span]) -> bool:
-    """'... at each level o What do I bill?': a question pasted after unpunctuated text still asks what."""
+    """'... at each level o What do I bill?', '20610 needs what modifier?': a question pasted after unpunctuated
+    text, or a wh-word asking for a code or modifier mid-clause, still asks what."""
     words = _words(clause)
-    return any(w in WH_WORDS and nxt in AUXILIARIES for w, nxt in pairwise(words[1:]))
+    return any(w in WH_WORDS and (nxt in AUXILIARIES or nxt in ASKED_NOUNS) for w, nxt in pairwise(words[1:]))
+
+
+# "20610 needs what modifier?": a wh-word before one of these asks for it
+ASKED_NOUNS = frozenset({"modifier", "modifiers", "code", "codes", "cpt", "units", "mod", "mods"})
 
 
 def _opens_yes_no(clause: list[Span], vocab: Vocabulary) -> bool:
