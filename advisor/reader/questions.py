@@ -238,8 +238,9 @@ def lookup_request(spans: list[Span], qtype: QuestionType, described: bool) -> L
         if levels or qtype != "wh":
             return None  # "right C3, C4, C5 MBB: how many levels do I bill?" is about this case
     elif set(specific) <= {"global"} and (mods or ((described or any(is_em_code(c) for c in codes)) and (
-            words & BILLING_WORDS or "claim" in words))):
-        return None  # "coder wants 99213-24 because it's in a global. what goes on the claim?": a claim question
+            words & BILLING_WORDS or words & {"claim", "modifier", "modifiers"}))):
+        return None  # "coder wants 99213-24 because it's in a global. what goes on the claim?", "(010 global) ...
+        # 20610 no imaging. modifier?": a claim question
     elif set(specific) <= {"addon"}:
         if not codes or described:
             return None  # "the second level add-on is 64484, right?" after describing the levels

@@ -46,6 +46,14 @@ def _answer(question: str, catalog: Catalog) -> tuple[list[str], str | None, str
     # a repeat with an unquantified result
     ("MCR, repeat L5-S1 ILESI w/ fluoro today; last one 3 months ago, chart says 'better'. is the repeat covered?",
      ["62323"], "conditional", "L39240: a repeat ESI needs 50% relief or improvement for 3 months"),
+    # visits and procedures around another procedure's global period
+    ("RFA 64635 done 5/1. pt seen 5/14 for follow up of the same back pain. out of the global, so I can bill the "
+     "99213?", ["99213"], "yes", "MPFS global days: 64635 has a 010 global, day 13 is outside it"),
+    ("knee inj (20610) last monday, pt back thursday for knee f/u, doc bills 99212. do I need 24 on it?", ["99212"],
+     "no", "MPFS global days: 20610 has a 000 global, so a later visit needs no 24"),
+    ("pt had RFA L L4-5 L5-S1 on Monday. Wednesday (day 2) doc injected her R knee for OA (unrelated). 20610 needs "
+     "what modifier?", ["20610-RT-79"], None, "CMS Claims Processing Manual Ch. 12 §40.2: 79 for an unrelated "
+     "procedure in the postoperative period"),
     # a refill is not a separate problem said
     ("MCR, bilat L5-S1 MBB today, doc also refilled her meds. can I bill 99213-25 too?", ["64493-50-KX"],
      "conditional", "NCCI Ch. I: 25 needs a significant, separately identifiable problem"),
