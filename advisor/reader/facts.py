@@ -10,7 +10,8 @@ from typing import Any
 
 from advisor.reader.model import Frame, Span
 
-COMPARED = frozenset({"like", "unlike", "than", "versus", "vs"})  # "KX like we do for Medicare": a comparison
+COMPARED = frozenset({"like", "unlike", "than", "versus", "vs", "different from", "compared to", "compared with",
+                      "vs."})  # "KX like we do for Medicare", "different from the ASC claim": compared
 RESULT_WORDS = frozenset({"gave", "got", "provided", "resulted"})
 RELIEF_WORDS = frozenset({"relief", "improvement", "reduction", "better", "improved", "pain relief", "relieved",
                           "decrease", "decreased", "response"})

@@ -260,9 +260,12 @@ def _modifier(tokens: list[Token], i: int) -> str | None:
     if tok.shape == "word":
         if up in CASELESS_MODS or (tok.text in UPPER_MODS):
             return up
+        pair = after == "and" and i + 3 < len(tokens) and tokens[i + 2].text in ("RT", "LT") and \
+            tokens[i + 3].norm in ("line", "lines", "modifier", "modifiers", "mods")  # "the RT and LT lines"
         if tok.text in ("RT", "LT") and (before in ("modifier", "modifiers", "mod", "/", "or", "and", "-", "use",
                                                     "put", "append", "add", "just")
-                                          or after in ("/", "modifier", "modifiers", "instead")):
+                                          or after in ("/", "modifier", "modifiers", "instead", "line", "lines")
+                                          or pair):
             return up
         return None
     if tok.shape != "num" or up not in NUMERIC_MODS:

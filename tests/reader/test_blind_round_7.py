@@ -54,6 +54,10 @@ def _answer(question: str, catalog: Catalog) -> tuple[list[str], str | None, str
     ("pt had RFA L L4-5 L5-S1 on Monday. Wednesday (day 2) doc injected her R knee for OA (unrelated). 20610 needs "
      "what modifier?", ["20610-RT-79"], None, "CMS Claims Processing Manual Ch. 12 §40.2: 79 for an unrelated "
      "procedure in the postoperative period"),
+    # the physician's claim beside a facility claim
+    ("same case, bilat L4-5 L5-S1 MBB, but the doctor's pro fee claim (medicare, dx #1, criteria met) - what's "
+     "different from the ASC claim?", ["64493-50-KX", "64494-50-KX"], None,
+     "A57787: a bilateral facet level is one line with 50 on the physician claim"),
     # a refill is not a separate problem said
     ("MCR, bilat L5-S1 MBB today, doc also refilled her meds. can I bill 99213-25 too?", ["64493-50-KX"],
      "conditional", "NCCI Ch. I: 25 needs a significant, separately identifiable problem"),
@@ -115,6 +119,9 @@ def test_questions_without_the_usual_yes_no_shape(catalog, question: str, verdic
      "update: right side aborted (vasovagal), only the left was done", ["64493-LT-KX"]),
     ("R TFESI L4-5 and L5-S1, fluoro, Aetna. codes?",
      "correction, L4-5 got cancelled (could not pass the needle), only L5-S1 was injected", ["64483-RT"]),
+    ("ASC facility claim - bilat TFESI L4-5 and L5-S1 under fluoro, Cigna. what lines go on the center's bill?",
+     "and for the doctor's own professional claim, do i just copy the RT and LT lines over?",
+     ["64483-50", "64484-50"]),
 ])
 def test_follow_up_calls_off_a_side_or_level(catalog, history: str, question: str, lines: list[str]) -> None:
     """A follow-up that calls off one side or one level leaves the rest of the earlier procedure."""
