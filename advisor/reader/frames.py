@@ -459,7 +459,7 @@ class Grammar:
         shared = [draft.shared_act.value] if draft.shared_act is not None and draft.shared_act.kind == "act" else []
         frame.acts = sorted({s.value for s in draft.spans("act")} | set(shared))
         frame.count = self._count(draft)
-        purposes = draft.spans("purpose")
+        purposes = _current_purposes(draft)
         if purposes:
             frame.diagnostic = purposes[-1].value == "diagnostic"
         elif fam is not None and any(s.value in fam.implies_diagnostic or s.text.lower() in fam.implies_diagnostic
@@ -700,6 +700,16 @@ def settle_muscles(frame: Frame) -> None:
     distinct = {n.split(":")[0] for n in frame.muscle_names}
     if frame.muscles_stated and len(distinct) >= 2 and frame.muscles_stated != named:
         frame.candidates = [f"muscles: {named} named, {frame.muscles_stated} stated"]
+
+
+def _current_purposes(draft: Draft) -> list[Span]:
+    """The purposes said of this procedure: not one after a past cue in its clause ('therapeutic (she had her 2
+    diagnostic ones last spring)'), unless that is all the words say."""
+    out: list[Span] = []
+    for c in draft.chunks:
+        past = next((k for k, s in enumerate(c.spans) if s.kind == "cue" and s.value == "historical"), len(c.spans))
+        out += [s for s in c.spans[:past] if s.kind == "purpose"]
+    return out or draft.spans("purpose")
 
 
 def level_conflicts(unit: str, names: list[str], counted: int | None, stated: int | None,

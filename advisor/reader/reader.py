@@ -908,6 +908,8 @@ def _place_numbers(reading: Reading, spans: list[Span], vocab: Vocabulary) -> No
                 s.used = True  # "(1) R knee IA injection ... (2) TPIs": a list number
             elif nxt is not None and nxt.kind == "anat" and s.value["n"] in _sites(reading):
                 s.used = True  # "40 mg split among 4 foramina" on a bilateral two-level TFESI: the sites injected
+            elif (nxt is not None and nxt.kind == "purpose") or (i and plain[i - 1].kind == "purpose"):
+                s.used = True  # "her 2 diagnostic ones", "2 dx blocks": earlier sessions counted
             elif nxt is not None and nxt.text.lower() in ("global", "day global", "-day"):
                 s.used = True  # "(010 global)": the global period named
             elif nxt is not None and nxt.kind == "pct":

@@ -58,6 +58,12 @@ def _answer(question: str, catalog: Catalog) -> tuple[list[str], str | None, str
     ("same case, bilat L4-5 L5-S1 MBB, but the doctor's pro fee claim (medicare, dx #1, criteria met) - what's "
      "different from the ASC claim?", ["64493-50-KX", "64494-50-KX"], None,
      "A57787: a bilateral facet level is one line with 50 on the physician claim"),
+    # facility claims written short; a purpose said of earlier blocks
+    ("ASC fac claim - b/l therapeutic SI joint injections under fluoro, medicare. G0260-RT and G0260-LT on two lines, "
+     "correct?", ["G0260-LT", "G0260-RT"], "yes", "A59243: facility claims report G0260 per side with RT and LT"),
+    ("HOPD facility side: L SIJ injection w/ fluoro, medicare, therapeutic (she had her 2 diagnostic ones last "
+     "spring w/ >75% relief). what should the facility line be?", ["G0260-LT"], None,
+     "A59243; KX belongs to diagnostic blocks, and today's injection is therapeutic"),
     # a refill is not a separate problem said
     ("MCR, bilat L5-S1 MBB today, doc also refilled her meds. can I bill 99213-25 too?", ["64493-50-KX"],
      "conditional", "NCCI Ch. I: 25 needs a significant, separately identifiable problem"),
