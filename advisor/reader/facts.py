@@ -162,12 +162,16 @@ def history_facts(spans: list[Span], frames: list[Frame], relief_frames: list[Fr
     return out
 
 
+# "also worked up a new complaint - L knee pain x2 wks": how long another problem has lasted
+OTHER_PROBLEM_WORDS = frozenset({"complaint", "problem", "unrelated", "separate"})
+
+
 def _pain_duration(span: Span, sentences: dict[int, set[str]], prev: str, nxt: str) -> bool:
     """'x 2 wks', 'for 3 months', '8 wks' in a sentence about pain and not about relief: how long the pain has
     lasted ('relief lasting 6 months' is the relief's duration, '2 weeks ago' a date, 'in 2 weeks' a plan)."""
     words = {w for text in sentences.get(id(span), set()) for w in text.split()}
     return (prev in ("x", "for", "of", "over", "past", "last") or prev in PAIN_WORDS) and \
-        bool(words & PAIN_WORDS) and not words & RELIEF_WORDS and \
+        bool(words & PAIN_WORDS) and not words & RELIEF_WORDS and not words & OTHER_PROBLEM_WORDS and \
         nxt not in ("ago", "later", "after", "post", "following", "out", "since")
 
 

@@ -899,7 +899,7 @@ def _place_numbers(reading: Reading, spans: list[Span], vocab: Vocabulary) -> No
                           "mai", "indicator", "or", "day", "pod", "version", "first", "last", "x",
                           "other", "not", "locality", "carrier", "jurisdiction", "zip", "region", "prior",
                           "previous") or (prev == "of" and i >= 2 and plain[i - 2].kind in ("num", "ordinal")) or \
-                    prev in vocab.vitals or prev in vocab.drugs or (
+                    prev in vocab.vitals or prev in vocab.drugs or prev in vocab.medications or (
                     prev in ("and", ",", "&") and i >= 2 and plain[i - 2].kind == "num" and plain[i - 2].used):
                 s.used = True  # "level 3 visit", "MAI 3", "1 unit or 2", "day 5 after", "for levels 3 and 4"
             elif any(o.kind == "cue" and o.value == "complaint" for o in _next_content(plain, i)):

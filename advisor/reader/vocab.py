@@ -71,6 +71,7 @@ class Vocabulary:
     corrections: re.Pattern[str] | None = None
     drugs: frozenset[str] = field(default_factory=frozenset)
     vitals: frozenset[str] = field(default_factory=frozenset)
+    medications: frozenset[str] = field(default_factory=frozenset)
 
     def lookup(self, tokens: tuple[str, ...]) -> tuple[str, Any] | None:
         return self.phrases.get(tokens)
@@ -152,6 +153,7 @@ def compile_vocabulary(registry: Registry) -> Vocabulary:
                       unsupported=frozenset(str(w).lower() for w in vocab["unsupported"]),
                       drugs=frozenset(str(w).lower() for w in vocab.get("drugs", [])),
                       vitals=frozenset(str(w).lower() for w in vocab.get("vitals", [])),
+                      medications=frozenset(str(w).lower() for w in vocab.get("medications", [])),
                       corrections=re.compile(r"\b(?:" + "|".join(str(w) for w in vocab["corrections"]) + r")",
                                              re.IGNORECASE))
 

@@ -64,6 +64,11 @@ def _answer(question: str, catalog: Catalog) -> tuple[list[str], str | None, str
     ("HOPD facility side: L SIJ injection w/ fluoro, medicare, therapeutic (she had her 2 diagnostic ones last "
      "spring w/ >75% relief). what should the facility line be?", ["G0260-LT"], None,
      "A59243; KX belongs to diagnostic blocks, and today's injection is therapeutic"),
+    # a new problem's duration and medication are not the procedure's
+    ("f/u for lumbar radic, L4-5 ILESI w/ fluoro done today. Dr also worked up a new complaint - R shoulder pain x1 "
+     "wk, examined it, ordered xrays, started meloxicam 15 daily. MCR. can I bill 99214-25 with the 62323?",
+     ["62323", "99214-25"], "yes", "NCCI Ch. I: a significant, separately identifiable problem supports 25; the "
+     "week of shoulder pain is not the radicular pain's duration"),
     # a refill is not a separate problem said
     ("MCR, bilat L5-S1 MBB today, doc also refilled her meds. can I bill 99213-25 too?", ["64493-50-KX"],
      "conditional", "NCCI Ch. I: 25 needs a significant, separately identifiable problem"),
