@@ -143,7 +143,8 @@ def history_facts(spans: list[Span], frames: list[Frame], relief_frames: list[Fr
         if not value:
             continue
         noun = value.get("noun")
-        if noun in ("week", "month", "year") and _pain_duration(s, sentences, prev, nxt):
+        onset = prev in ONSET_WORDS and nxt == "ago" and bool(sentences.get(id(s), set()) & PAIN_WORDS)
+        if noun in ("week", "month", "year") and (onset or _pain_duration(s, sentences, prev, nxt)):
             weeks = value["n"] * {"week": 1, "month": 4, "year": 52}[noun] + (value["n"] if noun == "month" else 0) // 3
             out["pain_weeks"] = min(2600, weeks)  # "radicular pain x 2 wks", "LBP for 6 months": how long it hurt
             s.used = True
@@ -162,6 +163,8 @@ def history_facts(spans: list[Span], frames: list[Frame], relief_frames: list[Fr
     return out
 
 
+# "sciatica started 2 wks ago": the pain's onset, so its duration (not the date of an earlier procedure)
+ONSET_WORDS = frozenset({"started", "began", "begun", "onset", "start"})
 # "also worked up a new complaint - L knee pain x2 wks": how long another problem has lasted
 OTHER_PROBLEM_WORDS = frozenset({"complaint", "problem", "unrelated", "separate"})
 
