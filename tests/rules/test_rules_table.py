@@ -106,8 +106,8 @@ CASES = [
     ("em-after-global", ["99213"], {"days_since_global_procedure": 20, "global_procedure_code": "64635"}, [],
      ["EM-IN-GLOBAL"], ["99213"], "MPFS 010 global definition"),
     ("lcd-facet-levels", ["64493", "64494", "64495"], {}, ["LCD-FACET-LEVELS"], [], None, "Facet LCD: 1-2 levels"),
-    ("lcd-facet-levels-commercial", ["64493", "64494", "64495"], {"payer": "commercial"}, [], ["LCD-FACET-LEVELS"],
-     None, "LCDs are Medicare policy"),
+    ("lcd-facet-levels-commercial", ["64493", "64494", "64495"], {"payer": "commercial"}, ["LCD-FACET-LEVELS"], [],
+     None, "LCDs are Medicare policy: a note for a commercial payer (info, see test_lcd_jurisdictions.py)"),
     ("lcd-esi-region", ["64483", "64479"], {}, ["LCD-ESI-REGION"], [], None, "A58745: one region per session"),
     ("lcd-tf-levels", ["64483", "64484 x2"], {}, ["LCD-TF-LEVELS"], [], None, "A58745: TF at most 2 levels"),
     ("lcd-tf-levels-ok", ["64483", "64484"], {}, [], ["LCD-TF-LEVELS", "MUE"], None, "A58745"),
@@ -156,8 +156,8 @@ CASES = [
     ("lcd-indication-esi-axial", ["64483"], {"radicular": False}, ["LCD-INDICATION"], [], None,
      "L33906: non-radicular axial pain not covered"),
     ("lcd-indication-esi-radicular-ok", ["64483"], {"radicular": True}, [], ["LCD-INDICATION"], None, "L33906"),
-    ("lcd-sedation-commercial", ["64493"], {"sedation": True, "payer": "commercial"}, [], ["LCD-SEDATION"], None,
-     "Medicare LCD only"),
+    ("lcd-sedation-commercial", ["64493"], {"sedation": True, "payer": "commercial"}, ["LCD-SEDATION"], [], ["64493"],
+     "Medicare LCD only: a note for a commercial payer (tests/rules/test_lcd_jurisdictions.py checks it is info)"),
     ("lcd-sedation-tpi", ["20553"], {"sedation": True}, ["LCD-SEDATION"], [], ["20553"],
      "A59480 summary: no anesthesia codes with trigger points"),
     ("lcd-kx-unmet-relief", ["64493-KX"], {"diagnostic": True, "prior_relief_percent": 60}, ["LCD-RELIEF", "LCD-KX"],
@@ -179,8 +179,8 @@ CASES = [
     ("proc-after-000-quiet", ["27096"], {"days_since_global_procedure": 4, "global_procedure_code": "20610",
                                          "separate_problem": True}, [], ["PROC-IN-GLOBAL"], ["27096"],
      "MPFS: a 000 global has no postoperative days"),
-    ("lcd-duration-commercial", ["62323"], {"pain_weeks": 2, "payer": "commercial"}, [], ["LCD-DURATION"], None,
-     "Medicare LCD only"),
+    ("lcd-duration-commercial", ["62323"], {"pain_weeks": 2, "payer": "commercial"}, ["LCD-DURATION"], [], ["62323"],
+     "Medicare LCD only: a note for a commercial payer (tests/rules/test_lcd_jurisdictions.py checks it is info)"),
 ]
 
 
