@@ -111,6 +111,7 @@ class Param(BaseModel):
     note: str | None = None
     # Set when resolved per jurisdiction and date (Ctx.policy): whose value it is and what the finding should cite.
     jurisdiction: str | None = None
+    scope: list[str] = Field(default_factory=list, description="The jurisdictions sharing this value's variant.")
     topic: str | None = None
     section: str | None = None
     revision: str | None = None

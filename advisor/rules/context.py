@@ -88,7 +88,8 @@ class Ctx:
             return base
         return Param(
             value=chosen.value, sources=list(chosen.sources), confidence=chosen.confidence,
-            note=chosen.note or base.note, jurisdiction=None if chosen.shared else jurisdiction, topic=chosen.topic,
+            note=chosen.note or base.note, jurisdiction=None if chosen.shared else jurisdiction,
+            scope=[] if chosen.shared else list(chosen.jurisdictions), topic=chosen.topic,
             section=chosen.section, revision=chosen.revision,
             differs=[f"in {table.labels(v.jurisdictions)}: {v.note or v.value} ({v.revision})" for v in differs],
         )

@@ -37,7 +37,7 @@ def _warn(ctx: Ctx, message: str, codes: list[str], param: Param, **kw: Any) -> 
     says where other jurisdictions differ when no MAC is known, and cites the jurisdiction's LCD and article."""
     table = ctx.catalog.jurisdictions
     if param.jurisdiction:
-        message = f"In {table.labels((param.jurisdiction,))}: {message}"
+        message = f"In {table.labels(tuple(param.scope or [param.jurisdiction]))}: {message}"
     if param.differs:
         message += " Jurisdictions differ: " + "; ".join(param.differs) + "."
     topic = param.topic or (TOPICS.get(ctx.rule.explains.partition("#")[0]) if ctx.rule else None)
