@@ -23,6 +23,7 @@ from advisor.answer.compose import Composed, search_query
 from advisor.answer.lookup import answer_lookup
 from advisor.answer.model import Answer, AskRequest, Understanding
 from advisor.answer.understood import view_of
+from advisor.rules.context import applied_policy
 from advisor.answer.verdict import Decision, decide, lookup_verdict, unsupported_verdict
 from advisor.errors import NotFound
 from advisor.reader.encounter import to_encounter
@@ -227,6 +228,7 @@ class AnswerPipeline:
             notice=" ".join(n for n in (state.get("index_notice"), composed.notice) if n) or None,
             knowledge_version=self.knowledge_version(), understanding=u,
             understood=view_of(u, self.catalog),
+            applied=applied_policy(u.encounter.facts, self.catalog) if u.reading.kind != "out_of_scope" else None,
         )
         return state | {"answer": answer}
 

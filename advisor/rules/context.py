@@ -106,26 +106,7 @@ class Ctx:
 
     def applied(self) -> Applied:
         """What this check was decided under, stated on its result."""
-        facts, table = self.facts, self.catalog.jurisdictions
-        jurisdiction = self.jurisdiction
-        origin = "request" if facts.mac else "setting" if jurisdiction else "none"
-        claim = {ClaimType.PROFESSIONAL: "the physician's professional claim", ClaimType.ASC: "the ASC facility claim",
-                 ClaimType.HOSPITAL_OUTPATIENT: "the hospital outpatient facility claim"}[facts.claim]
-        if facts.payer is not Payer.MEDICARE:
-            where = "Medicare LCD rules are shown as notes only (the payer's own policy decides)"
-        elif jurisdiction is None:
-            where = ("no MAC jurisdiction given (set ADVISOR_MAC or send facts.mac): LCD values shared by the "
-                     "jurisdictions apply, and findings name where a jurisdiction differs")
-        else:
-            mac = table.mac(jurisdiction)
-            how = "from this request" if origin == "request" else "from ADVISOR_MAC"
-            where = f"LCDs of {mac.label}, {how}"
-        when = facts.date_of_service.isoformat() if facts.date_of_service else "today (no date of service given)"
-        return Applied(
-            payer=facts.payer, claim_type=facts.claim, jurisdiction=jurisdiction,
-            mac=table.mac(jurisdiction).mac if jurisdiction else None, mac_from=origin,  # type: ignore[arg-type]
-            statement=f"{facts.payer.value.capitalize()}, {claim}; {where}; policy as of {when}.",
-        )
+        return applied_policy(self.facts, self.catalog)
 
     def info(self, line: ClaimLine) -> CodeInfo | None:
         """The catalog row for a line, memoised per check (rules ask for the same codes many times)."""
@@ -184,3 +165,29 @@ class Ctx:
         items = [] if new is None else new if isinstance(new, list) else [new]
         claim[index : index + 1] = items
         self._hint = index + len(items)
+
+
+CLAIM_WORDS = {ClaimType.PROFESSIONAL: "the physician's professional claim", ClaimType.ASC: "the ASC facility claim",
+               ClaimType.HOSPITAL_OUTPATIENT: "the hospital outpatient facility claim"}
+
+
+def applied_policy(facts: Facts, catalog: Catalog) -> Applied:
+    """Payer, claim type and MAC jurisdiction (the request's, else ADVISOR_MAC, else none) a decision was made
+    under, with the sentence every check result and answer states."""
+    table = catalog.jurisdictions
+    jurisdiction = facts.mac or catalog.default_mac
+    origin = "request" if facts.mac else "setting" if jurisdiction else "none"
+    if facts.payer is not Payer.MEDICARE:
+        where = "Medicare LCD rules are shown as notes only (the payer's own policy decides)"
+    elif jurisdiction is None:
+        where = ("no MAC jurisdiction given (set ADVISOR_MAC or send facts.mac): LCD values shared by the "
+                 "jurisdictions apply, and findings name where a jurisdiction differs")
+    else:
+        how = "from this request" if origin == "request" else "from ADVISOR_MAC"
+        where = f"LCDs of {table.mac(jurisdiction).label}, {how}"
+    when = facts.date_of_service.isoformat() if facts.date_of_service else "today (no date of service given)"
+    return Applied(
+        payer=facts.payer, claim_type=facts.claim, jurisdiction=jurisdiction,
+        mac=table.mac(jurisdiction).mac if jurisdiction else None, mac_from=origin,  # type: ignore[arg-type]
+        statement=f"{facts.payer.value.capitalize()}, {CLAIM_WORDS[facts.claim]}; {where}; policy as of {when}.",
+    )

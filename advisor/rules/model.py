@@ -274,3 +274,4 @@ class Recommendation(BaseModel):
     status: Status
     findings: list[Finding]
     notes: list[str] = Field(default_factory=list, description="How each line was derived, in plain words.")
+    applied: Applied | None = None
