@@ -23,11 +23,11 @@ from advisor.answer.compose import Composed, search_query
 from advisor.answer.lookup import answer_lookup
 from advisor.answer.model import Answer, AskRequest, Understanding
 from advisor.answer.understood import view_of
-from advisor.rules.context import applied_policy
 from advisor.answer.verdict import Decision, decide, lookup_verdict, unsupported_verdict
 from advisor.errors import NotFound
 from advisor.reader.encounter import to_encounter
 from advisor.reader.followup import is_follow_up, merge, read_question
+from advisor.rules.context import applied_policy
 from advisor.settings import Settings
 
 if TYPE_CHECKING:

@@ -20,8 +20,8 @@ from pydantic import BaseModel, Field
 from advisor.audit.csv_input import ParsedFile, RowError, read_csv
 from advisor.audit.patterns import AuditOptions, Claim, PatternResult, run_patterns
 from advisor.claims import MAX_LINES
-from advisor.rules.catalog import Catalog
 from advisor.errors import InvalidInput
+from advisor.rules.catalog import Catalog
 from advisor.rules.engine import check
 from advisor.rules.jurisdiction import resolve_mac
 from advisor.rules.model import CheckResult, ClaimType, Facts, Payer, Severity

@@ -352,8 +352,8 @@ def load_curated(directory: Path = CATALOG_DIR) -> Catalog:
     used += [s for refs in jurisdictions.lcds.values() for r in refs.values() for s in r.sources]
     used += [s for vs in jurisdictions.policy.values() for v in vs for s in v.sources]
     groups = {"params": params, "sessions": sessions, "relief": relief}
-    unknown_keys = sorted(k for k in jurisdictions.policy
-                          if k.partition(".")[0] not in groups or k.partition(".")[2] not in groups[k.partition(".")[0]])
+    split = {k: k.partition(".") for k in jurisdictions.policy}
+    unknown_keys = sorted(k for k, (group, _, name) in split.items() if name not in groups.get(group, {}))
     if unknown_keys:
         raise DataError(f"jurisdictions.yaml policy overrides parameters missing from lcd.yaml: "
                         f"{', '.join(unknown_keys)}", "jurisdictions.yaml")

@@ -188,6 +188,6 @@ def applied_policy(facts: Facts, catalog: Catalog) -> Applied:
     when = facts.date_of_service.isoformat() if facts.date_of_service else "today (no date of service given)"
     return Applied(
         payer=facts.payer, claim_type=facts.claim, jurisdiction=jurisdiction,
-        mac=table.mac(jurisdiction).mac if jurisdiction else None, mac_from=origin,  # type: ignore[arg-type]
+        mac=table.mac(jurisdiction).mac if jurisdiction else None, mac_from=origin,
         statement=f"{facts.payer.value.capitalize()}, {CLAIM_WORDS[facts.claim]}; {where}; policy as of {when}.",
     )
