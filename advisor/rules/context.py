@@ -19,6 +19,9 @@ X_MODIFIERS = in_group("x")  # 59, XE, XS, XP, XU: bypass an NCCI PTP edit
 ANATOMIC = in_group("anatomic")  # RT, LT, eyelids, fingers, toes, coronary arteries
 
 
+NOTE_RULE = "LCD-NOTE"  # a Medicare LCD rule's finding shown to a commercial payer as a note
+
+
 def carried_modifiers(modifiers: tuple[str, ...]) -> tuple[str, ...]:
     """Modifiers a derived line (an added level or primary) inherits: side, bilateral and KX, nothing else."""
     return tuple(m for m in modifiers if m in ("50", "KX") or m in ANATOMIC)
@@ -139,13 +142,14 @@ class Ctx:
             raise RuntimeError("Ctx.add outside a registered rule")
         if confidence == "unconfirmed":
             message += " (This rests on a value not yet confirmed against the official CMS table or CPT text.)"
-        if self.notes_only:
-            message = f"Medicare LCD, for reference (this payer's own policy decides): {message}"
-            severity, pending = "info", None
+        finding = rule.finding
+        if self.notes_only:  # one id for every note, so a payer's own findings and Medicare's never mix
+            message = f"Medicare LCD rule {finding}, for reference (this payer's own policy decides): {message}"
+            finding, severity, pending = NOTE_RULE, "info", None
         cited = list(dict.fromkeys([*rule.sources, *sources]))
         self.findings.append(
             Finding.model_construct(
-                rule=rule.finding, severity=severity or rule.severity, message=message, codes=sorted(set(codes)),
+                rule=finding, severity=severity or rule.severity, message=message, codes=sorted(set(codes)),
                 sources=[*self.catalog.cite(cited), *(citations or ())], confidence=confidence,
                 explains=rule.explains, pending=pending, jurisdiction=jurisdiction,
             )

@@ -166,10 +166,13 @@ def test_cgs_sedation_notice_applies_from_its_date_only() -> None:
 def test_commercial_payer_gets_lcd_rules_as_notes_only() -> None:
     lines = ["64493", "64494", "64495"]
     result = run(lines, payer="commercial", sedation=True, prior_sessions={"facet_diagnostic": 6}, diagnostic=True)
-    lcd = [f for f in result.findings if f.rule.startswith("LCD-") and f.rule != "LCD-KX"]
-    assert {f.rule for f in lcd} >= {"LCD-FACET-LEVELS", "LCD-SEDATION", "LCD-SESSIONS"}
+    notes = [f for f in result.findings if f.rule == "LCD-NOTE"]
+    assert not {f.rule for f in result.findings} & {"LCD-FACET-LEVELS", "LCD-SEDATION", "LCD-SESSIONS"}
+    for rule in ("LCD-FACET-LEVELS", "LCD-SEDATION", "LCD-SESSIONS"):
+        assert any(f"Medicare LCD rule {rule}, for reference" in f.message for f in notes), rule
     assert all(f.severity == "info" and f.pending is None and "this payer's own policy decides" in f.message
-               for f in lcd)
+               for f in notes)
+    assert result.status == "clean"
     assert "KX" not in {m for ln in result.claim for m in ln.modifiers}  # notes never change the claim
 
 
