@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from advisor.claims import ClaimLine
 from advisor.modifiers import in_group
@@ -69,8 +69,9 @@ class Ctx:
 
     @property
     def jurisdiction(self) -> str | None:
-        """The MAC jurisdiction whose LCDs apply: the request's, else ADVISOR_MAC, else None (shared values)."""
-        return self.facts.mac or self.catalog.default_mac
+        """The MAC jurisdiction whose LCDs apply: the request's, else the one LCD number the question names belongs
+        to, else ADVISOR_MAC, else None (shared values)."""
+        return jurisdiction_of(self.facts, self.catalog)[0]
 
     @property
     def policy_date(self) -> date:
@@ -175,12 +176,23 @@ CLAIM_WORDS = {ClaimType.PROFESSIONAL: "the physician's professional claim", Cla
                ClaimType.HOSPITAL_OUTPATIENT: "the hospital outpatient facility claim"}
 
 
+def jurisdiction_of(facts: Facts, catalog: Catalog) -> tuple[str | None, Literal["request", "setting", "none"]]:
+    """The jurisdiction and where it came from: facts.mac; else the jurisdiction an LCD number named in the question
+    (facts.lcds) belongs to, when it names exactly one (L38773 is CGS's J15; L35936 is NGS's J6 and JK, so it decides
+    nothing); else ADVISOR_MAC; else none."""
+    if facts.mac:
+        return facts.mac, "request"
+    named = {j for lcd in facts.lcds for j in catalog.jurisdictions.by_lcd(lcd)}
+    if len(named) == 1:
+        return next(iter(named)), "request"
+    return (catalog.default_mac, "setting") if catalog.default_mac else (None, "none")
+
+
 def applied_policy(facts: Facts, catalog: Catalog) -> Applied:
     """Payer, claim type and MAC jurisdiction (the request's, else ADVISOR_MAC, else none) a decision was made
     under, with the sentence every check result and answer states."""
     table = catalog.jurisdictions
-    jurisdiction = facts.mac or catalog.default_mac
-    origin = "request" if facts.mac else "setting" if jurisdiction else "none"
+    jurisdiction, origin = jurisdiction_of(facts, catalog)
     if facts.payer is not Payer.MEDICARE:
         where = "Medicare LCD rules are shown as notes only (the payer's own policy decides)"
     elif jurisdiction is None:

@@ -131,6 +131,11 @@ class Jurisdictions(BaseModel):
         ends = sum(1 for vs in self.policy.values() for v in vs if v.end is not None and v.end < dos)
         return starts + ends
 
+    def by_lcd(self, number: str) -> list[str]:
+        """The jurisdictions whose LCD or billing article (any topic) has this number (L38773, A58364)."""
+        key = number.strip().upper()
+        return [j for refs in self.lcds.values() for j, r in refs.items() if key in (r.lcd, r.article)]
+
     def mac(self, jurisdiction: str) -> Mac:
         return self.macs[jurisdiction]
 

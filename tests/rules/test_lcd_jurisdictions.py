@@ -200,3 +200,11 @@ def test_claim_type_decides_the_si_code() -> None:
     assert [ln.code for ln in run(["27096"], claim_type="asc").claim] == ["G0260"]
     assert [ln.code for ln in run(["27096"], claim_type="professional").claim] == ["27096"]
     assert run(["27096"], claim_type="hospital_outpatient").applied.claim_type is ClaimType.HOSPITAL_OUTPATIENT
+
+
+def test_an_lcd_number_named_in_the_question_picks_its_jurisdiction() -> None:
+    """L38773 is CGS's facet LCD: naming it is naming J15; an LCD two jurisdictions share decides nothing."""
+    cgs = run(["64483"], sedation=True, date_of_service="2026-02-02", lcds=["L38773"])
+    assert cgs.applied is not None and cgs.applied.jurisdiction == "J15" and cgs.applied.mac_from == "request"
+    shared = run(["64483"], sedation=True, date_of_service="2026-02-02", lcds=["L35936"])
+    assert shared.applied is not None and shared.applied.jurisdiction is None
