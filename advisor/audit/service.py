@@ -171,6 +171,18 @@ def resolve_audit_mac(mac: str | None) -> str | None:
         raise InvalidInput(f"mac: {exc}", "mac") from None
 
 
+def _mac_note(parsed: ParsedFile, catalog: Catalog) -> str:
+    """Which MAC's LCD values the Medicare claims were checked against, stated in the summary."""
+    table = catalog.jurisdictions
+    used = sorted({r.mac or catalog.default_mac or "" for r in parsed.rows})
+    named = [table.mac(j).label for j in used if j]
+    if not named:
+        return ("Medicare LCD rules: no MAC given (--mac, a mac column or ADVISOR_MAC), so the values the "
+                "jurisdictions share apply and findings name where one differs")
+    return "Medicare LCD rules of " + ", ".join(named) + (" (and the shared values where none is given)"
+                                                           if "" in used else "")
+
+
 def options_from(settings: Settings) -> AuditOptions:
     values = {k: getattr(settings, f"audit_{k}") for k in AuditOptions.model_fields if hasattr(settings, f"audit_{k}")}
     return AuditOptions(**values)
@@ -210,6 +222,7 @@ def _run_audit(
                       name=Path(source).name if isinstance(source, (str, Path)) else "file", claim_type=claim_type,
                       mac=resolve_audit_mac(mac))
     claims = group_claims(parsed)
+    parsed.notes.append(_mac_note(parsed, catalog))
     findings = check_claims(claims, catalog)
     patterns = run_patterns(claims, catalog, options)
 

@@ -65,6 +65,8 @@ def test_the_file_mac_reaches_the_lcd_rules() -> None:
     plain = run_audit(cf.to_bytes())
     cgs = run_audit(cf.to_bytes(), mac="OH")
     assert plain.summary.claims == cgs.summary.claims == 1
+    assert any("no MAC given" in n for n in plain.summary.notes)
+    assert any("CGS's jurisdiction (J15)" in n for n in cgs.summary.notes)
     with pytest.raises(Exception, match="unknown MAC"):
         run_audit(cf.to_bytes(), mac="Atlantis")
 
