@@ -56,6 +56,12 @@ def check_cmd(
     lines: Annotated[list[str] | None, typer.Argument(help="Claim lines, e.g. 99213-25 64493-50 '64636 x2'.")] = None,
     payer: Annotated[str | None, typer.Option(help="medicare | commercial")] = None,
     file: Annotated[Path | None, typer.Option("--file", help="encounter.json: {lines, payer, facts}.")] = None,
+    claim_type: Annotated[str | None, typer.Option(
+        "--claim-type", help="professional (default; the physician's claim at any POS) | asc | hospital_outpatient")
+    ] = None,
+    mac: Annotated[str | None, typer.Option(
+        "--mac", help="Medicare contractor whose LCDs apply: jurisdiction (J15, JE), MAC (CGS) or state (OH); "
+                      "overrides ADVISOR_MAC.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
     """Check the claim lines of one date of service against the rules (on a running server when one is up)."""
@@ -75,6 +81,9 @@ def check_cmd(
         body["lines"] = list(body.get("lines", [])) + join_unit_args(lines)
     if payer is not None:
         body["payer"] = payer
+    flags = {k: v for k, v in (("claim_type", claim_type), ("mac", mac)) if v is not None}
+    if flags:
+        body["facts"] = {**(body.get("facts") or {}), **flags}
     if not body.get("lines"):
         fail("give claim lines, e.g. `advisor check 99213-25 64493-50`, or --file encounter.json")
     settings = get_settings()

@@ -68,7 +68,8 @@ def build_catalog(settings: Settings) -> Catalog:
     rules database holds any."""
     from advisor.data.tables import with_imported
 
-    return with_imported(curated_catalog(), settings.resolved_rules_db)
+    catalog = with_imported(curated_catalog(), settings.resolved_rules_db)
+    return catalog.model_copy(update={"default_mac": settings.mac}) if settings.mac else catalog
 
 
 __all__ = ["Services", "build_catalog"]

@@ -31,6 +31,10 @@ class Settings(BaseSettings):
         "http://host:port of a running `advisor serve`.")
 
     default_payer: Literal["medicare", "commercial"] = "medicare"
+    mac: str | None = Field(
+        None, description="The practice's Medicare contractor, whose LCDs the checks apply: a jurisdiction (J15, JE, "
+        "JH...), a MAC serving one jurisdiction (CGS) or a two-letter state (OH). Unset: the values the jurisdictions "
+        "share, with findings naming where one differs. A request's facts.mac or an audit's --mac overrides it.")
 
     # Retrieval
     embedder: Literal["onnx", "sentence-transformers", "fake"] = Field(
@@ -83,6 +87,15 @@ class Settings(BaseSettings):
     # Practice audit (advisor/audit): panel-pattern thresholds
     audit_mod25_threshold: float = Field(0.5, ge=0, le=1, description="Flag a provider above this E/M-25 rate.")
     audit_tpi_min_interval_days: int = Field(60, ge=1, description="TPI sessions closer than this are flagged.")
+
+    @field_validator("mac")
+    @classmethod
+    def _jurisdiction(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        from advisor.rules.jurisdiction import resolve_mac  # reads a small YAML file once; no model, no network
+
+        return resolve_mac(value)
 
     @field_validator("server_url")
     @classmethod

@@ -98,6 +98,7 @@ export function renderAnswer(a, feedbackState, focusKey) {
     }
     card.appendChild(el("div", { class: "section" }, el("h3", { class: "section-title", text: "Sources" }), list));
   }
+  if (a.applied && a.applied.statement) card.appendChild(el("p", { class: "meta applied", text: "Checked as: " + a.applied.statement }));
   card.appendChild(el("div", { class: "answer-foot" },
     el("span", { class: "meta", text: "The payer’s current policy rules; verify before you submit." }),
     a.answer_id ? feedbackWidget(a.answer_id, feedbackState) : null));

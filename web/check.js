@@ -14,7 +14,10 @@ export function splitClaimText(text) {
 function triState(value) { return value === "" ? undefined : value === "true"; }
 
 function readFacts() {
-  const facts = { setting: $("#check-setting").value };
+  const facts = { claim_type: $("#check-claim-type").value };
+  const mac = $("#check-mac").value.trim();
+  if (mac) facts.mac = mac;
+  if ($("#check-dos").value) facts.date_of_service = $("#check-dos").value;
   const sep = triState($("#fact-separate").value);
   const diag = triState($("#fact-diagnostic").value);
   const img = triState($("#fact-us-image").value);
@@ -68,6 +71,7 @@ function renderCheck(res, submitted) {
   if (findings.length) card.appendChild(findingsSection(findings));
   else card.appendChild(el("p", { class: "muted", text: "No findings: the lines pass every rule checked." }));
   if (Array.isArray(res.claim) && res.claim.length) card.appendChild(claimSection(res.claim, "Corrected claim"));
+  if (res.applied && res.applied.statement) card.appendChild(el("p", { class: "meta applied", text: "Checked as: " + res.applied.statement }));
   card.appendChild(el("p", { class: "meta", text: "The payer’s current policy rules; verify before you submit." }));
   return card;
 }

@@ -35,5 +35,7 @@ def render(answer: Answer) -> str:
     if answer.citations:
         out.append("Sources:")
         out += [f"  [{c.n}] {c.title} — {c.section} ({c.doc})" for c in answer.citations]
+    if answer.applied is not None:
+        out.append(f"Checked as: {answer.applied.statement}")
     out.append(f"({answer.engine_label}; conversation {answer.conversation_id}; answer {answer.answer_id})")
     return "\n\n".join(out)

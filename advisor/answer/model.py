@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from advisor.answer.edits import Correction, UnderstandingView
 from advisor.claims import ClaimLine
 from advisor.reader.model import Kind, Proposal, Reading
-from advisor.rules.model import Encounter, Finding
+from advisor.rules.model import Applied, Encounter, Finding
 
 MAX_QUESTION_CHARS = 4000
 SURROUNDING_SPACE_CHARS = 100  # a pasted note's stray blank lines pass; 100,000 spaces of padding do not
@@ -121,6 +121,8 @@ class Answer(BaseModel):
                                                                    "the coder can correct (not for look-ups).")
     corrected: Correction | None = Field(None, description="Set when the answer was recomputed from the coder's "
                                                            "correction of the reading.")
+    applied: Applied | None = Field(None, description="Payer, claim type and MAC jurisdiction the answer's rules "
+                                                      "applied (the request's, ADVISOR_MAC or none), as a sentence.")
 
 
 __all__ = ["Answer", "AskRequest", "Citation", "LookupFact", "Proposal", "Understanding", "Verdict"]

@@ -27,6 +27,7 @@ from advisor.answer.verdict import Decision, decide, lookup_verdict, unsupported
 from advisor.errors import NotFound
 from advisor.reader.encounter import to_encounter
 from advisor.reader.followup import is_follow_up, merge, read_question
+from advisor.rules.context import applied_policy
 from advisor.settings import Settings
 
 if TYPE_CHECKING:
@@ -227,6 +228,7 @@ class AnswerPipeline:
             notice=" ".join(n for n in (state.get("index_notice"), composed.notice) if n) or None,
             knowledge_version=self.knowledge_version(), understanding=u,
             understood=view_of(u, self.catalog),
+            applied=applied_policy(u.encounter.facts, self.catalog) if u.reading.kind != "out_of_scope" else None,
         )
         return state | {"answer": answer}
 

@@ -12,7 +12,7 @@ from starlette.datastructures import UploadFile  # what request.form() holds (Fa
 
 from advisor.api.deps import ServicesDep
 from advisor.api.pool import Cancel, PoolsDep
-from advisor.audit.csv_input import UploadTooLarge
+from advisor.audit.csv_input import UploadTooLarge, map_claim_type
 from advisor.errors import InvalidInput
 
 router = APIRouter(prefix="/api", tags=["audit"])
@@ -39,7 +39,9 @@ async def post_audit(
     format: Literal["json", "html"] = Query("json", description="json (default) or html (the report page)."),
     max_findings: int = Query(MAX_FINDINGS_JSON, ge=0, le=1_000_000),
 ) -> Response:
-    """Audit a CSV export of claim lines (one row per line); see the audit README for the columns."""
+    """Audit a CSV export of claim lines (one row per line); see the audit README for the columns. Optional form
+    fields: `claim_type` (professional | asc | hospital_outpatient, where the file has no claim type column) and
+    `mac` (J15, JE, CGS, OH..., where it has no mac column)."""
     from advisor.audit.service import run_audit
 
     settings = services.settings
@@ -47,11 +49,18 @@ async def post_audit(
     upload = form.get("file")
     if upload is None or isinstance(upload, str):
         raise InvalidInput("send the CSV as a multipart form field named 'file'", "file")
+    kind_text, mac = (form.get(k) for k in ("claim_type", "mac"))
+    try:
+        kind = map_claim_type(kind_text if isinstance(kind_text, str) else "")
+    except ValueError as exc:
+        raise InvalidInput(f"claim_type: {exc}", "claim_type") from None
     try:
         data = await _read_limited(upload, settings.max_upload_bytes)
     finally:
         await form.close()
-    result = await pools.audits.run(partial(run_audit, data, settings, catalog=services.catalog), Cancel(), request)
+    audit = partial(run_audit, data, settings, catalog=services.catalog, claim_type=kind,
+                    mac=mac if isinstance(mac, str) else None)
+    result = await pools.audits.run(audit, Cancel(), request)
     del data
     if format == "html":
         from advisor.audit.report import csp_for_report, render_report

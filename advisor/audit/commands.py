@@ -19,8 +19,14 @@ def audit_cmd(
     mod25_threshold: Annotated[
         float | None, typer.Option("--mod25-threshold", min=0.0, max=1.0, help="Flag providers above this rate.")
     ] = None,
+    claim_type: Annotated[str, typer.Option(
+        "--claim-type", help="The file's claim type where it has no claim type column: professional (default; a "
+                             "physician's export, whatever the POS), asc or hospital_outpatient.")] = "professional",
+    mac: Annotated[str | None, typer.Option(
+        "--mac", help="The file's MAC (J15, JE, CGS, OH...) where it has no mac column; default ADVISOR_MAC.")] = None,
 ) -> None:
     """Check every claim in a CSV export and report the panel patterns auditors look for."""
+    from advisor.audit.csv_input import map_claim_type
     from advisor.audit.service import findings_csv, options_from, run_audit
     from advisor.errors import AdvisorError
     from advisor.settings import get_settings
@@ -30,7 +36,12 @@ def audit_cmd(
     if mod25_threshold is not None:
         options = options.model_copy(update={"mod25_threshold": mod25_threshold})
     try:
-        result = run_audit(claims, settings, options=options)
+        kind = map_claim_type(claim_type)
+    except ValueError as exc:
+        typer.echo(f"error: --claim-type: {exc}", err=True)
+        raise typer.Exit(2) from None
+    try:
+        result = run_audit(claims, settings, options=options, claim_type=kind, mac=mac)
     except AdvisorError as exc:
         typer.echo(f"error: {exc.message}", err=True)
         raise typer.Exit(2) from None

@@ -14,7 +14,13 @@ code           yes       code, cpt, hcpcs, procedure, procedure code, cpt code, 
 modifiers      no        modifiers, modifier, mods, mod  (several separated by - , space or ;  e.g. "25", "RT;XS")
 units          no        units, qty, quantity, days or units, days/units, unit  (default 1)
 payer          no        payer, insurance, plan, payer name, financial class  (default: settings.default_payer)
-setting        no        setting, pos, place of service  (11 → office, 22/19 → facility, 24 → asc; default office)
+claim_type     no        claim type, claim_type, setting  (professional | asc | hospital_outpatient; the older setting
+                         words office → professional, asc → asc, facility/hospital/opps/hopd → hospital_outpatient;
+                         default: the file's --claim-type option, else professional)
+pos            no        pos, place of service  (kept as the place of service only: a physician's claim at POS 24
+                         is still a professional claim and follows the physician rules)
+mac            no        mac, jurisdiction, mac jurisdiction  (J15, JE, CGS, OH...; default: the file's --mac option,
+                         else ADVISOR_MAC)
 diagnoses      no        diagnosis, diagnoses, dx, icd10, icd-10, diagnosis codes (kept for the drill-down only)
 =============  ========  =======================================================================================
 
@@ -39,7 +45,8 @@ from pathlib import Path
 
 from advisor.claims import ClaimLine, build_line
 from advisor.errors import AdvisorError, InvalidInput
-from advisor.rules.model import Payer, Setting
+from advisor.rules.jurisdiction import resolve_mac
+from advisor.rules.model import ClaimType, Payer
 
 REQUIRED = ("claim_id", "patient_id", "provider", "dos", "code")
 SYNONYMS: dict[str, tuple[str, ...]] = {
@@ -57,7 +64,9 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "units": ("units", "qty", "quantity", "days or units", "days/units", "unit", "service units"),
     "payer": ("payer", "insurance", "plan", "payer name", "financial class", "primary payer", "insurance plan",
               "payor"),
-    "setting": ("setting", "pos", "place of service", "place_of_service"),
+    "claim_type": ("claim_type", "claim type", "setting", "claim kind", "bill type"),
+    "pos": ("pos", "place of service", "place_of_service", "pos code"),
+    "mac": ("mac", "jurisdiction", "mac jurisdiction", "medicare contractor"),
     "diagnoses": ("diagnosis", "diagnoses", "dx", "icd10", "icd-10", "diagnosis codes", "dx codes", "icd"),
 }
 
@@ -69,9 +78,12 @@ def _norm(name: str) -> str:
 _LOOKUP = {_norm(alias): column for column, aliases in SYNONYMS.items() for alias in aliases}
 _MEDICARE = {"medicare", "mcr", "ma", "mcare", "medicarepartb", "partb", "medicareadvantage", "mapart c", "mapartc",
              "medicarepartc", "railroadmedicare", "rrmedicare"}
-POS_SETTING = {"11": Setting.OFFICE, "22": Setting.FACILITY, "19": Setting.FACILITY, "24": Setting.ASC,
-               "office": Setting.OFFICE, "facility": Setting.FACILITY, "hospital": Setting.FACILITY,
-               "opps": Setting.FACILITY, "outpatient": Setting.FACILITY, "hopd": Setting.FACILITY, "asc": Setting.ASC}
+CLAIM_TYPES = {"professional": ClaimType.PROFESSIONAL, "physician": ClaimType.PROFESSIONAL,
+               "office": ClaimType.PROFESSIONAL, "pro": ClaimType.PROFESSIONAL, "prof": ClaimType.PROFESSIONAL,
+               "asc": ClaimType.ASC, "ascfacility": ClaimType.ASC,
+               "hospitaloutpatient": ClaimType.HOSPITAL_OUTPATIENT, "facility": ClaimType.HOSPITAL_OUTPATIENT,
+               "hospital": ClaimType.HOSPITAL_OUTPATIENT, "opps": ClaimType.HOSPITAL_OUTPATIENT,
+               "outpatient": ClaimType.HOSPITAL_OUTPATIENT, "hopd": ClaimType.HOSPITAL_OUTPATIENT}
 _DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y", "%m/%d/%y", "%Y%m%d", "%d.%m.%Y", "%m-%d-%Y", "%Y/%m/%d")
 _MOD_SPLIT = re.compile(r"[-,;\s]+")
 
@@ -93,8 +105,10 @@ class Row:
     dos: date
     claim_line: ClaimLine
     payer: Payer
-    setting: Setting
+    claim_type: ClaimType
     diagnoses: tuple[str, ...] = ()
+    pos: str = ""  # the place of service as written (never read as the claim type)
+    mac: str | None = None  # the row's MAC jurisdiction (column or the file's option); None: ADVISOR_MAC
 
     @property
     def code(self) -> str:
@@ -195,15 +209,16 @@ def map_payer(text: str, default: Payer) -> Payer:
     return Payer.COMMERCIAL
 
 
-def map_setting(text: str) -> Setting:
-    value = text.strip().lower()
-    if not value:
-        return Setting.OFFICE
-    if value.isdigit():
-        value = value.zfill(2)
-    if value in POS_SETTING:
-        return POS_SETTING[value]
-    raise ValueError(f"setting {text!r} is not known (use POS 11/22/24 or office/facility/asc)")
+def map_claim_type(text: str, default: ClaimType = ClaimType.PROFESSIONAL) -> ClaimType:
+    """A claim type from its name or the older setting words; empty: the default. A place-of-service number is
+    refused here: POS says where the service was done, not whose claim it is."""
+    value = re.sub(r"[^a-z]", "", text.strip().lower())
+    if not text.strip():
+        return default
+    if value in CLAIM_TYPES:
+        return CLAIM_TYPES[value]
+    hint = " (that looks like a place of service: put it in a pos column)" if text.strip().isdigit() else ""
+    raise ValueError(f"claim type {text!r} is not known{hint}; use professional, asc or hospital_outpatient")
 
 
 def _units(text: str) -> int:
@@ -252,6 +267,8 @@ def read_csv(
     max_bytes: int | None = None,
     default_payer: Payer = Payer.MEDICARE,
     name: str = "file",
+    claim_type: ClaimType = ClaimType.PROFESSIONAL,
+    mac: str | None = None,
 ) -> ParsedFile:
     """Decode, sniff, map the header and validate every row. Row faults are collected, never raised."""
     if isinstance(source, (str, Path)):
@@ -304,16 +321,20 @@ def read_csv(
         notes.append("no units column: every line counts as 1 unit")
     if "modifiers" not in index:
         notes.append("no modifiers column: lines are read without modifiers")
+    if "claim_type" not in index:
+        notes.append(f"no claim type column: every claim is read as a {claim_type.value.replace('_', ' ')} claim"
+                     + (" (place of service is kept as POS, not read as the claim type)" if "pos" in index else ""))
 
     rows: list[Row] = []
     errors: list[RowError] = []
     cache = _LineCache()
     payer_cache: dict[str, Payer] = {}
-    setting_cache: dict[str, Setting] = {}
+    claim_cache: dict[str, ClaimType] = {}
+    mac_cache: dict[str, str | None] = {}
     date_cache: dict[str, date] = {}
     i_claim, i_patient, i_provider, i_dos, i_code = (index[c] for c in REQUIRED)
-    i_mods, i_units, i_payer, i_setting, i_dx = (index.get(c) for c in
-                                                 ("modifiers", "units", "payer", "setting", "diagnoses"))
+    i_mods, i_units, i_payer, i_claim_type, i_pos, i_mac, i_dx = (
+        index.get(c) for c in ("modifiers", "units", "payer", "claim_type", "pos", "mac", "diagnoses"))
     width = len(header)
     data_rows = 0
     ids: dict[str, str] = {}  # one string object per distinct patient / provider id: big files repeat them
@@ -353,15 +374,22 @@ def read_csv(
             payer = payer_cache.get(payer_text)
             if payer is None:
                 payer = payer_cache[payer_text] = map_payer(payer_text, default_payer)
-            setting_text = cells[i_setting] if i_setting is not None else ""
-            setting = setting_cache.get(setting_text)
-            if setting is None:
-                setting = setting_cache[setting_text] = map_setting(setting_text)
+            type_text = cells[i_claim_type] if i_claim_type is not None else ""
+            kind = claim_cache.get(type_text)
+            if kind is None:
+                kind = claim_cache[type_text] = map_claim_type(type_text, claim_type)
+            mac_text = cells[i_mac].strip() if i_mac is not None else ""
+            if mac_text not in mac_cache:
+                mac_cache[mac_text] = resolve_mac(mac_text) if mac_text else mac
+            pos = cells[i_pos].strip() if i_pos is not None else ""
+            if pos and not (pos.isdigit() and len(pos) <= 2):
+                raise ValueError(f"place of service {pos!r} is not a POS code (two digits, e.g. 11, 22, 24)")
             dx = tuple(d for d in _MOD_SPLIT.split(cells[i_dx].strip().upper()) if d) if i_dx is not None else ()
         except ValueError as exc:
             errors.append(RowError(line_no, str(exc)))
             continue
-        rows.append(Row(line_no, claim_id, patient_id, provider, dos, claim_line, payer, setting, dx))
+        rows.append(Row(line_no, claim_id, patient_id, provider, dos, claim_line, payer, kind, dx, pos,
+                        mac_cache[mac_text]))
     if data_rows == 0:
         raise InvalidInput("the file has a header row but no claim lines", name)
     return ParsedFile(rows, errors, written, notes, delimiter, encoding, data_rows)

@@ -39,7 +39,7 @@ from pydantic import BaseModel, Field
 from advisor.audit.csv_input import Row
 from advisor.rules.catalog import Catalog, CodeInfo
 from advisor.rules.context import X_MODIFIERS
-from advisor.rules.model import Payer, Setting
+from advisor.rules.model import ClaimType, Payer
 from advisor.rules.registry import Family
 
 Number = int | float | str
@@ -123,8 +123,8 @@ class Claim:
         return self.rows[0].payer
 
     @property
-    def setting(self) -> Setting:
-        return self.rows[0].setting
+    def claim_type(self) -> ClaimType:
+        return self.rows[0].claim_type
 
 
 def ref(claim: Claim, rows: Iterable[Row] | None = None) -> ClaimRef:
@@ -525,7 +525,7 @@ class Panel:
         hits: dict[str, list[ClaimRef]] = defaultdict(list)
         checked: set[str] = set()
         for claim in self.claims:
-            if claim.payer is not Payer.MEDICARE or claim.setting is not Setting.OFFICE:
+            if claim.payer is not Payer.MEDICARE or claim.claim_type is not ClaimType.PROFESSIONAL:
                 continue
             checked.add(claim.provider)
             by_code: dict[str, list[Row]] = defaultdict(list)

@@ -20,9 +20,11 @@ from pydantic import BaseModel, Field
 from advisor.audit.csv_input import ParsedFile, RowError, read_csv
 from advisor.audit.patterns import AuditOptions, Claim, PatternResult, run_patterns
 from advisor.claims import MAX_LINES
+from advisor.errors import InvalidInput
 from advisor.rules.catalog import Catalog
 from advisor.rules.engine import check
-from advisor.rules.model import CheckResult, Facts, Payer, Severity
+from advisor.rules.jurisdiction import resolve_mac
+from advisor.rules.model import CheckResult, ClaimType, Facts, Payer, Severity
 from advisor.services import build_catalog
 from advisor.settings import Settings, get_settings
 from advisor.spreadsheet import safe_cell
@@ -111,25 +113,32 @@ def group_claims(parsed: ParsedFile, max_lines: int = MAX_LINES) -> list[Claim]:
     return kept
 
 
-# The engine is pure and no rule reads facts.date_of_service, so with the curated tables identical claims (same
-# lines, payer and setting) get identical findings: memoise on that key. Imported CMS tables are dated
-# (catalog.dated), and then the date joins the key. tests/audit/test_service_report_cli.py checks the assumption;
-# if a rule starts using the date, set this to True.
+# The engine is pure, and the date of service reaches it only through the dated LCD variants (jurisdictions.yaml):
+# with the curated tables, identical claims (same lines, payer, claim type, MAC) on dates between the same revision
+# dates get identical findings, so the memo key holds the revision epoch, not the date. Imported CMS tables are dated
+# (catalog.dated), and then the date itself joins the key. tests/audit/test_service_report_cli.py checks the
+# assumption; if a rule starts reading the date otherwise, set this to True.
 ENGINE_USES_DATE = False
 
 
 def check_claims(claims: list[Claim], catalog: Catalog) -> list[AuditFinding]:
     findings: list[AuditFinding] = []
-    facts_cache: dict[tuple[str, str, date], Facts] = {}
+    facts_cache: dict[tuple[str, str, str | None, date], Facts] = {}
     memo: dict[tuple, CheckResult] = {}
+    epochs: dict[date, int] = {}
     for claim in claims:
         first = claim.rows[0]
-        key = (first.payer.value, first.setting.value, claim.dos)
+        key = (first.payer.value, first.claim_type.value, first.mac, claim.dos)
         facts = facts_cache.get(key)
         if facts is None:
-            facts = facts_cache[key] = Facts(payer=first.payer, setting=first.setting, date_of_service=claim.dos)
+            facts = facts_cache[key] = Facts(payer=first.payer, claim_type=first.claim_type, mac=first.mac,
+                                             date_of_service=claim.dos)
         lines = tuple(r.claim_line for r in claim.rows)
-        memo_key = (lines, first.payer, first.setting, claim.dos if ENGINE_USES_DATE or catalog.dated else None)
+        epoch = epochs.get(claim.dos)
+        if epoch is None:
+            epoch = epochs[claim.dos] = catalog.jurisdictions.epoch(claim.dos)
+        memo_key = (lines, first.payer, first.claim_type, first.mac,
+                    claim.dos if ENGINE_USES_DATE or catalog.dated else epoch)
         result = memo.get(memo_key)
         if result is None:
             result = memo[memo_key] = check(list(lines), facts, catalog)
@@ -152,6 +161,28 @@ def check_claims(claims: list[Claim], catalog: Catalog) -> list[AuditFinding]:
     return findings
 
 
+def resolve_audit_mac(mac: str | None) -> str | None:
+    """The file's MAC option as a jurisdiction (InvalidInput naming the accepted values); None: ADVISOR_MAC."""
+    if mac is None or not mac.strip():
+        return None
+    try:
+        return resolve_mac(mac)
+    except ValueError as exc:
+        raise InvalidInput(f"mac: {exc}", "mac") from None
+
+
+def _mac_note(parsed: ParsedFile, catalog: Catalog) -> str:
+    """Which MAC's LCD values the Medicare claims were checked against, stated in the summary."""
+    table = catalog.jurisdictions
+    used = sorted({r.mac or catalog.default_mac or "" for r in parsed.rows})
+    named = [table.mac(j).label for j in used if j]
+    if not named:
+        return ("Medicare LCD rules: no MAC given (--mac, a mac column or ADVISOR_MAC), so the values the "
+                "jurisdictions share apply and findings name where one differs")
+    return "Medicare LCD rules of " + ", ".join(named) + (" (and the shared values where none is given)"
+                                                           if "" in used else "")
+
+
 def options_from(settings: Settings) -> AuditOptions:
     values = {k: getattr(settings, f"audit_{k}") for k in AuditOptions.model_fields if hasattr(settings, f"audit_{k}")}
     return AuditOptions(**values)
@@ -163,28 +194,35 @@ def run_audit(
     *,
     catalog: Catalog | None = None,
     options: AuditOptions | None = None,
+    claim_type: ClaimType = ClaimType.PROFESSIONAL,
+    mac: str | None = None,
 ) -> AuditResult:
-    """Audit a claim-line export. Raises AdvisorError for a file that cannot be audited at all."""
+    """Audit a claim-line export. Raises AdvisorError for a file that cannot be audited at all. `claim_type` is the
+    file's claim type where it has no claim type column (professional: a physician's export, whatever the POS);
+    `mac` the file's MAC jurisdiction where it has no mac column (else ADVISOR_MAC)."""
     # Many small objects, no reference cycles: pausing the cyclic GC avoids repeated full collections on big files.
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return _run_audit(source, settings, catalog, options)
+        return _run_audit(source, settings, catalog, options, claim_type, mac)
     finally:
         if gc_was_enabled:
             gc.enable()
 
 
 def _run_audit(
-    source: bytes | str | Path, settings: Settings | None, catalog: Catalog | None, options: AuditOptions | None
+    source: bytes | str | Path, settings: Settings | None, catalog: Catalog | None, options: AuditOptions | None,
+    claim_type: ClaimType, mac: str | None,
 ) -> AuditResult:
     started = time.perf_counter()
     settings = settings or get_settings()
     catalog = catalog or build_catalog(settings)
     options = options or options_from(settings)
     parsed = read_csv(source, max_bytes=settings.max_upload_bytes, default_payer=Payer(settings.default_payer),
-                      name=Path(source).name if isinstance(source, (str, Path)) else "file")
+                      name=Path(source).name if isinstance(source, (str, Path)) else "file", claim_type=claim_type,
+                      mac=resolve_audit_mac(mac))
     claims = group_claims(parsed)
+    parsed.notes.append(_mac_note(parsed, catalog))
     findings = check_claims(claims, catalog)
     patterns = run_patterns(claims, catalog, options)
 

@@ -10,7 +10,8 @@ from datetime import date, timedelta
 
 from advisor.claims import parse_line
 
-HEADER = ("claim_id", "patient_id", "rendering_provider", "dos", "cpt", "modifiers", "units", "payer", "pos", "dx")
+HEADER = ("claim_id", "patient_id", "rendering_provider", "dos", "cpt", "modifiers", "units", "payer", "pos", "dx",
+          "claim_type")
 
 
 @dataclass
@@ -22,13 +23,13 @@ class ClaimFile:
     _next: int = 1
 
     def add(self, patient: str, provider: str, dos: date, lines: list[str], payer: str = "Medicare Part B",
-            pos: str = "11", claim_id: str | None = None, dx: str = "M47.816") -> str:
+            pos: str = "11", claim_id: str | None = None, dx: str = "M47.816", claim_type: str = "") -> str:
         cid = claim_id or f"C{self._next:07d}"
         self._next += 1
         for text in lines:
             line = parse_line(text)
             self.rows.append([cid, patient, provider, dos.strftime("%m/%d/%Y"), line.code, "-".join(line.modifiers),
-                              str(line.units), payer, pos, dx])
+                              str(line.units), payer, pos, dx, claim_type])
         return cid
 
     def to_bytes(self, delimiter: str = ",", encoding: str = "utf-8") -> bytes:

@@ -17,13 +17,15 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from advisor.claims import is_em_code
 from advisor.errors import DataError
 from advisor.modifiers import load_modifiers
+from advisor.rules.jurisdiction import Jurisdictions, load_jurisdictions
 from advisor.rules.model import Confidence, weakest
 from advisor.rules.registry import Family, Registry, load_registry, read_yaml
 
 CATALOG_DIR = Path(__file__).parent / "catalog"
 ImagingKind = Literal["included", "included_us", "without", "separate", "na"]
 LevelPosition = Literal["1", "2", "3+", "2+"]
-CATALOG_FILES = ("sources", "codes", "ptp", "lcd", "families", "anatomy", "vocabulary", "modifiers", "payment")
+CATALOG_FILES = ("sources", "codes", "ptp", "lcd", "families", "anatomy", "vocabulary", "modifiers", "payment",
+                 "jurisdictions")
 PROVENANCED = ("imaging", "addon", "global", "bilateral", "mue", "mai", "facility_only")
 
 
@@ -107,6 +109,13 @@ class Param(BaseModel):
     sources: list[str]
     confidence: Confidence
     note: str | None = None
+    # Set when resolved per jurisdiction and date (Ctx.policy): whose value it is and what the finding should cite.
+    jurisdiction: str | None = None
+    scope: list[str] = Field(default_factory=list, description="The jurisdictions sharing this value's variant.")
+    topic: str | None = None
+    section: str | None = None
+    revision: str | None = None
+    differs: list[str] = Field(default_factory=list, description="Where other jurisdictions differ (MAC unknown).")
 
 
 class NonCovered(BaseModel):
@@ -129,6 +138,8 @@ class Catalog(BaseModel):
     relief: dict[str, Param]
     sources: dict[str, Source]
     registry: Registry
+    jurisdictions: Jurisdictions
+    default_mac: str | None = Field(None, description="ADVISOR_MAC as a jurisdiction code (set by build_catalog).")
 
     def code(self, code: str) -> CodeInfo | None:
         return self.codes.get(code)
@@ -311,8 +322,11 @@ def _param(raw: dict[str, Any], where: str) -> Param:
 
 def load_curated(directory: Path = CATALOG_DIR) -> Catalog:
     """Read and cross-check the YAML files; every source id must exist and every code be known."""
-    files = {name: read_yaml(directory / f"{name}.yaml") for name in ("sources", "codes", "ptp", "lcd", "payment")}
-    sources = {sid: Source(id=sid, **raw) for sid, raw in files["sources"]["sources"].items()}
+    files = {name: read_yaml(directory / f"{name}.yaml")
+             for name in ("sources", "codes", "ptp", "lcd", "payment", "jurisdictions")}
+    jurisdictions = load_jurisdictions(files["jurisdictions"])
+    raw_sources = {**files["sources"]["sources"], **jurisdictions.sources}
+    sources = {sid: Source(id=sid, **raw) for sid, raw in raw_sources.items()}
     registry = load_registry(directory, set(sources))
     codes = {row["code"]: _code_row(row, set(registry.families)) for row in files["codes"]["codes"]}
     pairs: dict[tuple[str, str], PtpPair] = {}
@@ -334,6 +348,15 @@ def load_curated(directory: Path = CATALOG_DIR) -> Catalog:
     used += [s for p in pairs.values() for s in p.sources]
     used += [s for group in (params, sessions, relief, payment) for p in group.values() for s in p.sources]
     used += [s for n in noncovered for s in n.sources]
+    used += [s for m in jurisdictions.macs.values() for s in m.sources]
+    used += [s for refs in jurisdictions.lcds.values() for r in refs.values() for s in r.sources]
+    used += [s for vs in jurisdictions.policy.values() for v in vs for s in v.sources]
+    groups = {"params": params, "sessions": sessions, "relief": relief}
+    split = {k: k.partition(".") for k in jurisdictions.policy}
+    unknown_keys = sorted(k for k, (group, _, name) in split.items() if name not in groups.get(group, {}))
+    if unknown_keys:
+        raise DataError(f"jurisdictions.yaml policy overrides parameters missing from lcd.yaml: "
+                        f"{', '.join(unknown_keys)}", "jurisdictions.yaml")
     used += [s for m in load_modifiers(directory / "modifiers.yaml").values() for s in m.src]
     unguided = [f.without_imaging for f in registry.families.values() if f.without_imaging]
     used += [s for w in unguided for s in w.src]
@@ -360,7 +383,7 @@ def load_curated(directory: Path = CATALOG_DIR) -> Catalog:
     version = f"{files['codes']['version']}+{digest}"
     return Catalog(
         version=version, codes=codes, pairs=pairs, params=params, payment=payment, noncovered=noncovered,
-        sessions=sessions, relief=relief, sources=sources, registry=registry,
+        sessions=sessions, relief=relief, sources=sources, registry=registry, jurisdictions=jurisdictions,
     )
 
 

@@ -33,6 +33,12 @@ def _applies(rule: Rule, payer: Payer) -> bool:
     return rule.payer == "any" or rule.payer == payer.value
 
 
+def _as_note(rule: Rule, payer: Payer) -> bool:
+    """Commercial payers keep the coding rules and see the Medicare LCD rules as notes: a Medicare rule that only
+    reports (writes nothing on the claim) runs for them with its findings turned into info notes."""
+    return rule.payer == "medicare" and payer is not Payer.MEDICARE and not rule.writes
+
+
 MAX_PASSES = 3  # a correction can expose another (a PTP edit drops the line a guidance code belonged to)
 
 
@@ -43,17 +49,18 @@ def check(lines: list[ClaimLine], facts: Facts, catalog: Catalog) -> CheckResult
     for _ in range(MAX_PASSES):  # later passes see the earlier findings (rules that note "already corrected" do)
         before = list(ctx.claim)
         for rule in rules_in_order():
-            if _applies(rule, facts.payer):
-                ctx.rule = rule
+            note = _as_note(rule, facts.payer)
+            if note or _applies(rule, facts.payer):
+                ctx.rule, ctx.notes_only = rule, note
                 rule.fn(ctx)
-        ctx.rule = None
+        ctx.rule, ctx.notes_only = None, False
         if ctx.claim == before:
             break
     unique: dict[tuple[str, str], Finding] = {}
     for f in ctx.findings:
         unique.setdefault((f.rule, f.message), f)  # each finding once, in the order first found
     findings = list(unique.values())
-    return CheckResult(status=status_of(findings), findings=findings, claim=ctx.claim)
+    return CheckResult(status=status_of(findings), findings=findings, claim=ctx.claim, applied=ctx.applied())
 
 
 def parse_facts(raw: dict[str, Any]) -> Facts:
@@ -62,8 +69,8 @@ def parse_facts(raw: dict[str, Any]) -> Facts:
         return Facts.model_validate(raw)
     except ValidationError as exc:
         err = exc.errors()[0]
-        field = ".".join(str(p) for p in err["loc"])
-        raise InvalidInput(f"facts.{field}: {err['msg']}", f"facts.{field}") from None
+        where = ".".join(["facts", *(str(p) for p in err["loc"])])
+        raise InvalidInput(f"{where}: {err['msg'].removeprefix('Value error, ')}", where) from None
 
 
 def parse_check_body(body: dict[str, Any]) -> tuple[list[ClaimLine], Facts]:

@@ -6,7 +6,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from advisor.claims import ClaimLine
 
@@ -30,6 +30,20 @@ class Setting(StrEnum):
     FACILITY = "facility"
     ASC = "asc"
 
+
+class ClaimType(StrEnum):
+    """Whose claim it is, independent of the place of service: a physician's claim for a case done in an ASC (POS 24)
+    is a professional claim and follows the physician rules."""
+
+    PROFESSIONAL = "professional"
+    ASC = "asc"
+    HOSPITAL_OUTPATIENT = "hospital_outpatient"
+
+
+# The older `setting` values and the claim type each one means (setting stays accepted; see Facts).
+SETTING_CLAIM_TYPE: dict[Setting, ClaimType] = {Setting.OFFICE: ClaimType.PROFESSIONAL, Setting.ASC: ClaimType.ASC,
+                                                Setting.FACILITY: ClaimType.HOSPITAL_OUTPATIENT}
+CLAIM_TYPE_SETTING: dict[ClaimType, Setting] = {v: k for k, v in SETTING_CLAIM_TYPE.items()}
 
 Imaging = Literal["fluoroscopy", "ct", "ultrasound", "none"]
 Severity = Literal["error", "warning", "info"]
@@ -61,6 +75,14 @@ class Facts(BaseModel):
         description="office = the physician's professional claim (any place of service); asc = the ASC's facility "
         "claim; facility = the hospital outpatient (OPPS) facility claim.",
     )
+    claim_type: ClaimType | None = Field(
+        None, description="professional (the physician's claim, whatever the place of service), asc (the ASC's "
+        "facility claim) or hospital_outpatient (the OPPS facility claim). Replaces `setting` (office = professional, "
+        "asc = asc, facility = hospital_outpatient); when both are given they must agree.")
+    mac: str | None = Field(
+        None, description="The Medicare contractor whose LCDs apply: a jurisdiction (J15, JE, JH...), a MAC serving "
+        "one jurisdiction (CGS) or the practice's two-letter state (OH). Normalised to the jurisdiction; overrides "
+        "ADVISOR_MAC.")
     date_of_service: date | None = None
     separate_problem: bool | None = Field(
         None, description="The E/M addressed a significant, separately identifiable problem beyond the procedure."
@@ -100,6 +122,32 @@ class Facts(BaseModel):
     rfa_not_possible: bool | None = Field(
         None, description="The note documents why the patient cannot have radiofrequency ablation (a Medicare "
                           "condition for therapeutic intra-articular facet injections).")
+
+    @field_validator("mac")
+    @classmethod
+    def _jurisdiction(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        from advisor.rules.jurisdiction import resolve_mac
+
+        return resolve_mac(value)
+
+    @model_validator(mode="after")
+    def _claim_type_and_setting(self) -> Facts:
+        """`claim_type` and the older `setting` describe the same thing: keep them in step, reject a contradiction."""
+        if self.claim_type is None:
+            return self
+        implied = CLAIM_TYPE_SETTING[self.claim_type]
+        if "setting" in self.model_fields_set and self.setting is not implied:
+            raise ValueError(f"claim_type {self.claim_type.value!r} and setting {self.setting.value!r} disagree "
+                             f"(setting {implied.value!r} means that claim type); send claim_type alone")
+        self.setting = implied
+        return self
+
+    @property
+    def claim(self) -> ClaimType:
+        """The claim type, from `claim_type` or, when only the older `setting` was given, from it."""
+        return self.claim_type or SETTING_CLAIM_TYPE[self.setting]
 
     @field_validator("prior_blocks")
     @classmethod
@@ -144,6 +192,20 @@ class Finding(BaseModel):
     confidence: Confidence = "confirmed"
     explains: str | None = Field(None, description="The knowledge section that explains the rule (doc#section).")
     pending: str | None = Field(None, description="The fact this finding waits on (see FACT_QUESTIONS), if any.")
+    jurisdiction: str | None = Field(None, description="The MAC jurisdiction whose own LCD value this finding "
+                                                       "applied (None: the value the jurisdictions share).")
+
+
+class Applied(BaseModel):
+    """What a check was decided under, stated on every result: payer, claim type and the MAC jurisdiction whose LCD
+    parameters applied (and where that choice came from)."""
+
+    payer: Payer
+    claim_type: ClaimType
+    jurisdiction: str | None = Field(None, description="J15, JE...; None: no MAC given, the shared values apply.")
+    mac: str | None = None
+    mac_from: Literal["request", "setting", "none"] = "none"
+    statement: str
 
 
 class CheckResult(BaseModel):
@@ -152,6 +214,7 @@ class CheckResult(BaseModel):
     status: Status
     findings: list[Finding]
     claim: list[ClaimLine]
+    applied: Applied | None = None
 
 
 Region = Literal["cervical", "thoracic", "lumbar", "sacral"]
@@ -211,3 +274,4 @@ class Recommendation(BaseModel):
     status: Status
     findings: list[Finding]
     notes: list[str] = Field(default_factory=list, description="How each line was derived, in plain words.")
+    applied: Applied | None = None

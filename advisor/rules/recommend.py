@@ -11,7 +11,7 @@ from __future__ import annotations
 from advisor.claims import ClaimLine
 from advisor.errors import InvalidInput
 from advisor.rules.catalog import Catalog, CodeInfo
-from advisor.rules.context import Ctx
+from advisor.rules.context import Ctx, applied_policy
 from advisor.rules.engine import check, status_of
 from advisor.rules.model import Encounter, Procedure, Recommendation
 from advisor.rules.registry import Family
@@ -262,6 +262,7 @@ def recommend(encounter: Encounter, catalog: Catalog) -> Recommendation:
         status=status_of(findings),
         findings=findings,
         notes=builder.notes,
+        applied=applied_policy(facts, catalog),
     )
 
 

@@ -15,4 +15,6 @@ def render_check(result: CheckResult) -> str:
         if f.sources:
             out.append(f"         sources: {'; '.join(f.sources)}")
     out.append("corrected claim: " + (", ".join(format_line(ln) for ln in result.claim) or "(no billable lines)"))
+    if result.applied is not None:
+        out.append(f"applied: {result.applied.statement}")
     return "\n".join(out)

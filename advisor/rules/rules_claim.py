@@ -25,7 +25,7 @@ def rt_lt_pairs(ctx: Ctx) -> None:
     for line in ctx.claim:
         info = ctx.info(line)
         if line.has("RT") and line.has("LT") and info is not None:
-            ok = info.bilateral in (1, 3) and ctx.facts.setting.value != "asc"
+            ok = info.bilateral in (1, 3) and ctx.claim_type.value != "asc"
             ctx.add(f"{line.code} carries both RT and LT on one line; "
                     + (f"a bilateral service is {line.code}-50." if ok else "bill each side on its own line."),
                     [line.code])

@@ -88,7 +88,7 @@ def em_needs_25(ctx: Ctx) -> None:
       sources=("wps-asc-payment",))
 def em_on_asc_claim(ctx: Ctx) -> None:
     """An ASC is paid only for the covered surgical procedures on its list: the visit is the physician's to bill."""
-    if ctx.facts.setting.value != "asc":
+    if ctx.claim_type.value != "asc":
         return
     for em in ctx.lines_of("em"):
         ctx.add(f"{em.code} does not go on the ASC's facility claim: an ASC bills only the covered procedures; an E/M "

@@ -21,12 +21,29 @@ ESI_LCD = "lcd-epidural-steroid-injections#Per-session limits: one region, level
 LCD_AFTER = ("em_in_global", "guidance_included", "mue", "ptp")
 
 
+# The LCD topic (jurisdictions.yaml `lcds`) of each knowledge document a rule's `explains` points to.
+TOPICS = {"lcd-facet-joint-interventions": "facet", "lcd-epidural-steroid-injections": "esi",
+          "lcd-sacroiliac-joint": "si"}
+COVERAGE_SECTION = "Coverage Indications, Limitations, and/or Medical Necessity"
+
+
 def _p(ctx: Ctx, name: str) -> Param:
-    return ctx.catalog.param(name)
+    """An lcd.yaml parameter, resolved for the claim's MAC jurisdiction and date of service."""
+    return ctx.policy(f"params.{name}")
 
 
 def _warn(ctx: Ctx, message: str, codes: list[str], param: Param, **kw: Any) -> None:
-    ctx.add(message, codes, sources=param.sources, confidence=param.confidence, **kw)
+    """A finding resting on an LCD parameter: it names the jurisdiction when the value is that jurisdiction's own,
+    says where other jurisdictions differ when no MAC is known, and cites the jurisdiction's LCD and article."""
+    table = ctx.catalog.jurisdictions
+    if param.jurisdiction:
+        message = f"In {table.labels(tuple(param.scope or [param.jurisdiction]))}: {message}"
+    if param.differs:
+        message += " Jurisdictions differ: " + "; ".join(param.differs) + "."
+    topic = param.topic or (TOPICS.get(ctx.rule.explains.partition("#")[0]) if ctx.rule else None)
+    citations = ctx.lcd_citation(topic, param.section or COVERAGE_SECTION)
+    ctx.add(message, codes, sources=param.sources, confidence=param.confidence, citations=citations,
+            jurisdiction=param.jurisdiction, **kw)
 
 
 @rule("LCD-NONCOVERED", reads={"codes", "facts"}, severity="warning", payer="medicare", after=LCD_AFTER,
@@ -211,7 +228,7 @@ def sessions(ctx: Ctx) -> None:
         if fam is None or fam in seen:
             continue
         seen.add(fam)
-        limit = ctx.catalog.sessions[fam]
+        limit = ctx.policy(f"sessions.{fam}")
         done = prior.get(fam)  # type: ignore[call-overload]
         if done is not None and done + 1 > limit.value and fam == "tpi":
             _tpi_cap(ctx, line, done, limit)
@@ -266,7 +283,7 @@ def relief(ctx: Ctx) -> None:
         if key is None or key in seen:
             continue
         seen.add(key)
-        need = ctx.catalog.relief[key]
+        need = ctx.policy(f"relief.{key}")
         if pct is None:
             if ctx.facts.prior_sessions and any(ctx.facts.prior_sessions.values()) and not ctx.facts.prior_blocks:
                 _warn(ctx, f"A repeat {info.family.replace('_', ' ')} is covered only when the prior one gave at least "  # type: ignore[union-attr]
@@ -310,7 +327,7 @@ def rfa_blocks(ctx: Ctx) -> None:
     codes = [ln.code for ln in lines]
     facts = ctx.facts
     if facts.prior_sessions.get("rfa"):
-        need, months = ctx.catalog.relief["rfa_repeat"], ctx.catalog.param("rfa_repeat_months")
+        need, months = ctx.policy("relief.rfa_repeat"), _p(ctx, "rfa_repeat_months")
         lasted = facts.relief_months
         since = facts.days_since_global_procedure
         if lasted is None and since is not None and since < months.value * 30:
@@ -323,7 +340,7 @@ def rfa_blocks(ctx: Ctx) -> None:
                        f"lasting at least {months.value} months (the question does not say how long).", codes, months,
                   severity="info", pending="relief_months")
         return
-    initial = ctx.catalog.relief["rfa_initial"]
+    initial = ctx.policy("relief.rfa_initial")
     blocks = facts.prior_blocks
     if not blocks:
         _warn(ctx, f"Covered only if two diagnostic medial branch blocks each gave at least {initial.value}% relief "
@@ -346,12 +363,14 @@ def facet_therapeutic(ctx: Ctx) -> None:
     if not lines or ctx.facts.diagnostic is not False:
         return
     codes = [ln.code for ln in lines]
+    cite = ctx.lcd_citation("facet", COVERAGE_SECTION)
     if ctx.facts.rfa_not_possible is False:
         ctx.add("The Medicare facet LCD covers a therapeutic intra-articular facet injection only when the note "
-                "documents why the patient cannot have radiofrequency ablation; this note does not.", codes)
+                "documents why the patient cannot have radiofrequency ablation; this note does not.", codes,
+                citations=cite)
     elif ctx.facts.rfa_not_possible is None:
         ctx.add("Covered only if the note documents why the patient cannot have radiofrequency ablation (the "
-                "question does not say).", codes, severity="info", pending="rfa_not_possible")
+                "question does not say).", codes, severity="info", pending="rfa_not_possible", citations=cite)
 
 
 @rule("LCD-INDICATION", reads={"codes", "facts"}, severity="warning", payer="medicare", after=LCD_AFTER,
@@ -377,15 +396,57 @@ def indication(ctx: Ctx) -> None:
 @rule("LCD-SEDATION", reads={"codes", "facts"}, severity="warning", payer="medicare", after=LCD_AFTER,
       explains="sedation-and-anesthesia#The short answer", sources=())
 def sedation(ctx: Ctx) -> None:
-    """Sedation, MAC or general anesthesia is not routinely reasonable and necessary for spinal injections, and the
-    trigger point billing articles leave anesthesia codes off 20552/20553."""
-    spine = ctx.lines_of(*SPINE)
-    if ctx.facts.sedation and spine:
-        _warn(ctx, "Moderate sedation, MAC or general anesthesia is not routinely reasonable and necessary for facet, "
-                   "epidural or SI joint injections; it needs documented patient-specific reasons and may be denied.",
-              [ln.code for ln in spine], _p(ctx, "sedation_routine"))
+    """Sedation, MAC or general anesthesia with pain procedures, per jurisdiction and date of service: since the 2024
+    facet LCD revisions it is not reasonable and necessary with facet injections and MBBs (before them: not routine,
+    appealable); for RFA only routine use is excluded; with epidural and SI procedures it is not routinely
+    reimbursable, and CGS denies it outright. The trigger point articles leave anesthesia off 20552/20553."""
+    if not ctx.facts.sedation:
+        return
+    facet = ctx.lines_of("facet_injection", "facet_us")
+    if facet:
+        p = _p(ctx, "sedation_facet")
+        if p.value == "not_covered":
+            text = ("moderate sedation, MAC and general anesthesia are not reasonable and necessary with facet joint "
+                    "injections or medial branch blocks: the anesthesia will be denied (bill it only with a signed "
+                    "ABN).")
+        else:
+            text = ("moderate sedation or MAC is not routinely necessary with facet injections or medial branch "
+                    "blocks (general anesthesia is not reasonable and necessary); it needs documented patient-specific "
+                    "reasons and may be denied.")
+        _warn(ctx, f"Under the facet LCD in force on this date ({p.revision or 'current revision'}), {text}",
+              [ln.code for ln in facet], p)
+    rfa = ctx.lines_of("facet_rfa")
+    if rfa:
+        _warn(ctx, "The facet LCD excludes routine sedation or MAC with radiofrequency ablation; it is covered only "
+                   "with documented patient-specific reasons.", [ln.code for ln in rfa], _p(ctx, "sedation_facet"))
+    other = ctx.lines_of(*(f for f in SPINE if f not in ("facet_injection", "facet_us", "facet_rfa")))
+    if other:
+        p = _p(ctx, "sedation_other")
+        text = ("sedation or anesthesia billed with a pain procedure other than RFA is denied." if p.value == "denied"
+                else "moderate sedation, MAC or general anesthesia is not routinely reasonable and necessary with "
+                     "epidural or SI joint injections; it needs documented patient-specific reasons and may be denied.")
+        _warn(ctx, text[0].upper() + text[1:], [ln.code for ln in other], p)
     tpi = ctx.lines_of("trigger_point")
-    if ctx.facts.sedation and tpi:
+    if tpi:
         ctx.add("Anesthesia (sedation or MAC) is not billed with trigger point injections under the Medicare trigger "
                 "point billing articles; only the injection line goes on the claim.", [ln.code for ln in tpi],
                 sources=("verity-a59480",), confidence="secondary")
+
+
+@rule("LCD-FACET-REGION", reads={"codes", "facts"}, severity="info", payer="medicare", after=LCD_AFTER,
+      explains=FACET_LCD, sources=())
+def thoracolumbar_counting(ctx: Ctx) -> None:
+    """Some jurisdictions count facet work at T12-L1 and L1-2 in one session as one lumbar-region session (CGS from
+    2025-01-01, billing article A58364): a claim with thoracic and lumbar facet codes gets the instruction there, and
+    a note naming those jurisdictions when no MAC is known."""
+    facet = ctx.lines_of("facet_injection", "facet_rfa")
+    regions = {ctx.info(ln).region for ln in facet}  # type: ignore[union-attr]
+    if len(regions) < 2:
+        return
+    p = _p(ctx, "facet_t12_l1_one_session")
+    if p.value is True:
+        _warn(ctx, f"If the levels are T12-L1 and L1-2: {p.note}.",
+              [ln.code for ln in facet], p)
+    elif p.differs:
+        _warn(ctx, "Thoracic and lumbar facet codes on one date: if the levels are T12-L1 and L1-2, some "
+                   "jurisdictions count them as one lumbar session.", [ln.code for ln in facet], p)

@@ -8,9 +8,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from advisor.audit.csv_input import UploadTooLarge, map_payer, map_setting, parse_date, read_csv
+from advisor.audit.csv_input import UploadTooLarge, map_claim_type, map_payer, parse_date, read_csv
 from advisor.errors import AdvisorError, InvalidInput
-from advisor.rules.model import Payer, Setting
+from advisor.rules.model import ClaimType, Payer
 
 GOOD = (
     "claim_id,patient_id,provider,dos,code,modifiers,units,payer,pos\n"
@@ -33,7 +33,8 @@ def test_header_synonyms_case_and_spacing() -> None:
     parsed = read_csv(text.encode())
     row = parsed.rows[0]
     assert (row.claim_id, row.patient_id, row.provider) == ("A-7", "X9", "1234567890")
-    assert row.payer is Payer.MEDICARE and row.setting is Setting.ASC and row.diagnoses == ("M47.816",)
+    assert row.payer is Payer.MEDICARE and row.diagnoses == ("M47.816",)
+    assert row.pos == "24" and row.claim_type is ClaimType.PROFESSIONAL  # POS 24 stays POS: the physician's claim
     assert parsed.columns["provider"] == "NPI" and parsed.delimiter == ";"
 
 
@@ -53,10 +54,17 @@ def test_payer_mapping(value: str, expected: Payer) -> None:
     assert map_payer(value, Payer.MEDICARE) is expected
 
 
-@pytest.mark.parametrize("value,expected", [("11", Setting.OFFICE), ("22", Setting.FACILITY), ("24", Setting.ASC),
-                                            ("ASC", Setting.ASC), ("", Setting.OFFICE)])
-def test_setting_mapping(value: str, expected: Setting) -> None:
-    assert map_setting(value) is expected
+@pytest.mark.parametrize("value,expected", [
+    ("professional", ClaimType.PROFESSIONAL), ("office", ClaimType.PROFESSIONAL), ("ASC", ClaimType.ASC),
+    ("hospital_outpatient", ClaimType.HOSPITAL_OUTPATIENT), ("facility", ClaimType.HOSPITAL_OUTPATIENT),
+    ("HOPD", ClaimType.HOSPITAL_OUTPATIENT), ("", ClaimType.PROFESSIONAL)])
+def test_claim_type_mapping(value: str, expected: ClaimType) -> None:
+    assert map_claim_type(value) is expected
+
+
+def test_a_place_of_service_is_not_a_claim_type() -> None:
+    with pytest.raises(ValueError, match="place of service"):
+        map_claim_type("24")
 
 
 @pytest.mark.parametrize("text", ["2025-03-14", "03/14/2025", "3/14/25", "20250314", "14.03.2025",
@@ -78,13 +86,13 @@ def test_malformed_rows_are_listed_and_the_rest_is_read() -> None:
         "C4,P2,D1,2025-03-01,20610,,two,Medicare,11\n"    # line 6: bad units
         "C5,P2,D1,2025-03-01,20610,ZZZ,1,Medicare,11\n"   # line 7: bad modifier
         ",P2,D1,2025-03-01,20610,,1,Medicare,11\n"        # line 8: empty claim id
-        "C6,P2,D1,2025-03-01,20552,,1,Medicare,99\n"      # line 9: unknown POS
+        "C6,P2,D1,2025-03-01,20552,,1,Medicare,X9\n"      # line 9: not a POS code
         "C7,P3,D1,2025-03-02,20552,,1,Medicare,11\n"
     )
     parsed = read_csv(text.encode())
     assert [e.line for e in parsed.errors] == [4, 5, 6, 7, 8, 9]
     reasons = " | ".join(e.reason for e in parsed.errors)
-    for word in ("date", "CPT/HCPCS", "units", "modifier", "claim id", "setting"):
+    for word in ("date", "CPT/HCPCS", "units", "modifier", "claim id", "place of service"):
         assert word in reasons
     assert [r.claim_id for r in parsed.rows] == ["C1", "C1", "C7"]
 

@@ -11,7 +11,7 @@ from advisor.audit.csv_input import Row
 from advisor.audit.patterns import Claim
 from advisor.claims import parse_line
 from advisor.rules.catalog import Catalog, load_curated
-from advisor.rules.model import Payer, Setting
+from advisor.rules.model import ClaimType, Payer
 
 
 class DatedCatalog(Catalog):
@@ -26,7 +26,7 @@ def _claims() -> list[Claim]:
     return [
         Claim(claim_id=str(day), dos=date(2026, 1, day), rows=[
             Row(line=day + 1, claim_id=str(day), patient_id="p1", provider="dr-a", dos=date(2026, 1, day),
-                claim_line=parse_line("64493"), payer=Payer.MEDICARE, setting=Setting.OFFICE)])
+                claim_line=parse_line("64493"), payer=Payer.MEDICARE, claim_type=ClaimType.PROFESSIONAL)])
         for day in (1, 2)
     ]
 

@@ -160,7 +160,7 @@ def test_a_family_without_a_session_limit_in_the_registry_is_not_counted() -> No
 
 def test_bilateral_rtlt_in_asc_or_commercial_is_not_flagged() -> None:
     cf = ClaimFile()
-    cf.add("P1", "DR", START, ["G0260-RT", "G0260-LT"], pos="24")
+    cf.add("P1", "DR", START, ["G0260-RT", "G0260-LT"], claim_type="asc")
     cf.add("P2", "DR", START, ["20610-RT", "20610-LT"], payer="BCBS")
     assert flags(audit(cf), "BILATERAL-RTLT") == []
     cf.add("P3", "DR", START, ["20610-RT", "20610-LT"])

@@ -84,7 +84,8 @@ def test_cli_missing_file_exits_2(tmp_path: Path) -> None:
 
 
 def test_engine_memo_assumption_date_does_not_change_findings() -> None:
-    """service.ENGINE_USES_DATE = False memoises check() without the date; fail loudly if a rule starts using it."""
+    """service.ENGINE_USES_DATE = False memoises check() on the LCD revision epoch instead of the date; fail loudly if
+    a rule reads the date otherwise (two dates between the same revision dates must give the same findings)."""
     from datetime import date
 
     from advisor.audit import service
@@ -98,8 +99,12 @@ def test_engine_memo_assumption_date_does_not_change_findings() -> None:
     claims: dict[str, list[str]] = {}
     for row in bulk_panel(400).rows:
         claims.setdefault(row[0], []).append("-".join([row[4], *filter(None, row[5].split("-"))]) + f" x{row[6]}")
+    first, second = date(2026, 1, 2), date(2026, 6, 30)
+    assert catalog.jurisdictions.epoch(first) == catalog.jurisdictions.epoch(second)
+    assert catalog.jurisdictions.epoch(date(2020, 1, 1)) != catalog.jurisdictions.epoch(second)
     for texts in claims.values():
         lines = [parse_line(t) for t in texts]
-        a = check(lines, Facts(date_of_service=date(2020, 1, 1)), catalog)
-        b = check(lines, Facts(date_of_service=date(2026, 6, 30)), catalog)
-        assert a == b or service.ENGINE_USES_DATE, "a rule reads date_of_service: set ENGINE_USES_DATE = True"
+        a = check(lines, Facts(date_of_service=first), catalog)
+        b = check(lines, Facts(date_of_service=second), catalog)
+        same = (a.findings, a.claim) == (b.findings, b.claim)
+        assert same or service.ENGINE_USES_DATE, "a rule reads date_of_service: set ENGINE_USES_DATE = True"

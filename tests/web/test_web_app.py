@@ -348,6 +348,25 @@ def test_quick_check_shows_status_findings_and_corrected_claim(page: Page, artif
     page.screenshot(path=str(artifacts / "quick-check.png"))
 
 
+def test_quick_check_sends_claim_type_mac_and_date(page: Page) -> None:
+    """Claim type is its own field (not the place of service), and the MAC and date of service choose the LCD
+    values; the result says what it was checked as."""
+    page.goto("/")
+    page.get_by_role("tab", name="Quick check").click()
+    page.get_by_label("Claim lines", exact=True).fill("27096-50")
+    page.get_by_label("Claim type").select_option("asc")
+    page.get_by_label("Medicare contractor (MAC)").fill("OH")
+    page.locator("#check-dos").fill("2026-02-02")
+    with page.expect_request("**/api/check") as req:
+        page.get_by_role("button", name="Check claim").click()
+    facts = req.value.post_data_json["facts"]
+    assert facts == {"claim_type": "asc", "mac": "OH", "date_of_service": "2026-02-02"}
+    result = page.locator("#check-result")
+    expect(result.locator(".applied")).to_contain_text("ASC facility claim")
+    expect(result.locator(".applied")).to_contain_text("CGS's jurisdiction (J15)")
+    expect(result.locator(".claim-table")).to_contain_text("G0260")
+
+
 def test_quick_check_shows_422_clearly(page: Page) -> None:
     page.goto("/")
     page.get_by_role("tab", name="Quick check").click()
