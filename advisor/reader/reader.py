@@ -8,6 +8,7 @@ statements conflict, or a procedure is outside the catalog, the Reading says so 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any, cast
 
@@ -573,12 +574,34 @@ def _facts(reading: Reading, spans: list[Span], catalog: Catalog, mentions: list
     mark_distinct_sites(reading, facts)
     reading.conflicts += [f"{name} is stated both ways" for name in conflicts + more_conflicts]
     facts.pop("other_side_too", None)  # read with the sides (read())
+    mac = _mac(spans)
+    if mac is not None:
+        facts["mac"] = mac
     if facts.pop("documentation", None):  # "header says bilateral, the body only describes the right"
         reading.conflicts.append("documentation: the note's parts disagree")
     if reading.em is not None:
         reading.em.new_patient = facts.get("new_patient")
         reading.em.separate_problem = facts.get("separate_problem")
     reading.facts = facts
+
+
+def _mac(spans: list[Span]) -> str | None:
+    """The practice's Medicare contractor named in the question ('CGS Part B pt', 'Noridian JE'): its jurisdiction
+    code, when the words name one jurisdiction (the MAC table in jurisdictions.yaml decides)."""
+    from advisor.rules.jurisdiction import jurisdiction_table
+
+    table = jurisdiction_table()
+    names = {re.sub(r"\s+", "", m.mac.lower()) for m in table.macs.values()}
+    found: set[str] = set()
+    for s in spans:
+        word = s.text.strip()
+        if s.kind == "word" and (word.lower() in names or (word.isupper() and word in table.macs)):
+            try:
+                found.add(table.resolve(word))
+            except ValueError:
+                continue  # "Noridian" serves JE and JF: the jurisdiction is not said
+            s.used = True
+    return found.pop() if len(found) == 1 else None
 
 
 def mark_distinct_sites(reading: Reading, facts: dict[str, Any]) -> None:

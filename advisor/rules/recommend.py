@@ -136,6 +136,11 @@ class _Builder:
         for region in proc.level_regions:
             key = self.catalog.registry.code_region(region) or ""
             counts[key] = counts.get(key, 0) + 1
+        if self._one_lumbar_session(proc, family, regions):
+            thoracic, lumbar = regions["cervical_thoracic"][0], regions["lumbar_sacral"][1]
+            self.notes.append(f"T12-L1 and L1-2 in one session: one lumbar-region session, {thoracic} + {lumbar} "
+                              "(the jurisdiction's thoracolumbar counting instruction)")
+            return [ln for code in (thoracic, lumbar) for ln in self.sided(code, proc, family, 1)]
         lines: list[ClaimLine] = []
         for key, levels in counts.items():
             chain = regions.get(key) or next(iter(regions.values()))
@@ -143,6 +148,16 @@ class _Builder:
             self.notes.append(f"{levels} level(s) in the {key.replace('_', '/')} region: " + " + ".join(units))
             lines += [ln for code, n in units.items() for ln in self.sided(code, proc, family, n)]
         return lines
+
+    def _one_lumbar_session(self, proc: Procedure, family: Family,
+                            regions: dict[str, tuple[str, str, str | None]]) -> bool:
+        """T12-L1 with L1-2 (one thoracic and one lumbar facet level) where the jurisdiction counts them as one
+        lumbar session (jurisdictions.yaml params.facet_t12_l1_one_session, e.g. CGS from 2025): the thoracic
+        primary and the lumbar add-on, once (CGS cope171058, A58364)."""
+        return sorted(proc.level_regions) == ["lumbar", "thoracic"] and family.level_unit == "joint" and \
+            {"cervical_thoracic", "lumbar_sacral"} <= set(regions) and \
+            regions["lumbar_sacral"][1] is not None and \
+            self.ctx.policy("params.facet_t12_l1_one_session").value is True
 
     def _levels_by_side(self, proc: Procedure, family: Family, chain: tuple[str, str, str | None]) -> list[ClaimLine]:
         """Sides with different levels ("right L4-5, left L5-S1"; "bilateral L5-S1, left L4-5"): levels are counted

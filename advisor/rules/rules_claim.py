@@ -123,7 +123,7 @@ def addon_primary(ctx: Ctx) -> None:
                  for ln in ctx.claim)
     for line in list(ctx.claim):
         info = ctx.info(line)
-        if info is None or not info.addon or set(info.primaries) & codes:
+        if info is None or not info.addon or set(info.primaries) & codes or _thoracolumbar_addon(ctx, line, codes):
             continue
         if info.guides and guided:
             continue  # guidance reported with a procedure whose family bills its guidance separately (families.yaml)
@@ -150,6 +150,16 @@ def addon_primary(ctx: Ctx) -> None:
             ctx.add(f"{third} (third and further levels) without {second} (second level): a third level implies a "
                     "second; check the levels documented.", [third, second], severity="warning",
                     sources=("codingahead-facet",), confidence="secondary")
+
+
+def _thoracolumbar_addon(ctx: Ctx, line: ClaimLine, codes: set[str]) -> bool:
+    """The lumbar facet add-on beside the thoracic primary where the jurisdiction counts T12-L1 with L1-2 as one
+    lumbar session and bills them that way (CGS from 2025: 64490 + 64494, 64633 + 64636; cope171058, A58364)."""
+    info = ctx.info(line)
+    chains = ctx.catalog.chains.get(info.family, {}) if info is not None else {}
+    thoracic, lumbar = chains.get("cervical_thoracic"), chains.get("lumbar_sacral")
+    return bool(thoracic and lumbar and line.code == lumbar[1] and thoracic[0] in codes) and \
+        ctx.policy("params.facet_t12_l1_one_session").value is True
 
 
 def _drop_code(ctx: Ctx, code: str) -> None:

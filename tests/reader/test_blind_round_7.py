@@ -147,3 +147,16 @@ def test_a_level_the_contrast_reached_is_not_a_level_injected(catalog) -> None:
     lines, _, _ = _answer("R L5-S1 TFESI under fluoro, contrast showed spread along the S1 root. BCBS. codes?", catalog)
     assert lines == ["64483-RT"]
 
+
+@pytest.mark.parametrize(("question", "lines"), [
+    ("CGS Part B pt. bilat T12-L1 and L1-2 facet MBB, first diagnostic, criteria met. codes?",
+     ["64490-50-KX", "64494-50-KX"]),
+    ("Ohio medicare (CGS): R T12-L1 and L1-2 RFA same session. codes?", ["64633-RT", "64636-RT"]),
+    ("Noridian JE medicare: R T12-L1 and L1-2 MBB, dx 1, criteria met. codes?", ["64490-RT-KX", "64493-RT-KX"]),
+])
+def test_thoracolumbar_levels_follow_the_named_contractor(catalog, question: str, lines: list[str]) -> None:
+    """CGS (J15, cope171058 / A58364, from 2025-01-01) counts T12-L1 with L1-2 as one lumbar session: the thoracic
+    primary and the lumbar add-on, once; elsewhere each region takes its own primary. The MAC named in the question
+    (jurisdictions.yaml) decides."""
+    assert _answer(question, catalog)[0] == sorted(lines)
+
