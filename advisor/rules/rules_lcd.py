@@ -30,7 +30,8 @@ def _warn(ctx: Ctx, message: str, codes: list[str], param: Param, **kw: Any) -> 
 
 
 @rule("LCD-NONCOVERED", reads={"codes", "facts"}, severity="warning", payer="medicare", after=LCD_AFTER,
-      explains="lcd-facet-joint-interventions#Imaging, sedation and same-day blocks", sources=())
+      explains="lcd-facet-joint-interventions#Imaging, sedation and same-day blocks",
+      sources=("cms-a57787", "cms-l39455"))
 def noncovered(ctx: Ctx) -> None:
     """Codes the Medicare LCDs do not cover at all (ultrasound-guided facet codes, SI joint RFA)."""
     for line in ctx.claim:
@@ -41,7 +42,7 @@ def noncovered(ctx: Ctx) -> None:
 
 
 @rule("LCD-NONCOVERED", reads={"codes", "facts"}, severity="warning", payer="medicare", after=LCD_AFTER,
-      explains="lcd-facet-joint-interventions#Therapeutic IA injections and RFA", sources=())
+      explains="lcd-facet-joint-interventions#Therapeutic IA injections and RFA", sources=("cms-l38765",))
 def ablation(ctx: Ctx) -> None:
     """The facet LCD covers thermal radiofrequency ablation only."""
     technique = ctx.facts.ablation
@@ -65,7 +66,7 @@ def _levels_per_side(ctx: Ctx, lines: list[ClaimLine]) -> int:
 
 
 @rule("LCD-FACET-LEVELS", reads={"codes", "units", "mods.side", "facts"}, severity="warning", payer="medicare",
-      after=LCD_AFTER, explains=FACET_LCD, sources=())
+      after=LCD_AFTER, explains=FACET_LCD, sources=("cgs-facet-2024", "noridian-facet-qa"))
 def facet_levels_lcd(ctx: Ctx) -> None:
     """One or two facet levels per session: third-level codes are non-covered, and so is a third RFA joint."""
     param = _p(ctx, "facet_noncovered_addons")
@@ -83,7 +84,7 @@ def facet_levels_lcd(ctx: Ctx) -> None:
 
 
 @rule("LCD-ESI-REGION", reads={"codes", "facts"}, severity="warning", payer="medicare", after=LCD_AFTER,
-      explains=ESI_LCD, sources=())
+      explains=ESI_LCD, sources=("cms-a58745",))
 def esi_region(ctx: Ctx) -> None:
     """One spinal region per ESI session."""
     lines = ctx.lines_of("epidural_il", "tfesi")
@@ -94,7 +95,7 @@ def esi_region(ctx: Ctx) -> None:
 
 
 @rule("LCD-TF-LEVELS", reads={"codes", "units", "mods.side", "facts"}, severity="warning", payer="medicare",
-      after=LCD_AFTER, explains=ESI_LCD, sources=())
+      after=LCD_AFTER, explains=ESI_LCD, sources=("cms-a58745",))
 def tf_levels(ctx: Ctx) -> None:
     """Transforaminal: at most two levels per session (unilateral or bilateral)."""
     tf_max = _p(ctx, "tf_max_levels")
@@ -108,7 +109,7 @@ def tf_levels(ctx: Ctx) -> None:
 
 
 @rule("LCD-IL-LEVELS", reads={"codes", "units", "facts"}, severity="warning", payer="medicare", after=LCD_AFTER,
-      explains=ESI_LCD, sources=())
+      explains=ESI_LCD, sources=("cms-a58745",))
 def il_levels(ctx: Ctx) -> None:
     """Interlaminar or caudal: one level per session."""
     il_max = _p(ctx, "il_max_levels")
@@ -120,7 +121,7 @@ def il_levels(ctx: Ctx) -> None:
 
 
 @rule("LCD-IL-BILATERAL", reads={"codes", "mods.side", "facts"}, severity="warning", payer="medicare",
-      after=LCD_AFTER, explains=ESI_LCD, sources=())
+      after=LCD_AFTER, explains=ESI_LCD, sources=("cms-a56681",))
 def il_bilateral(ctx: Ctx) -> None:
     """No bilateral interlaminar or caudal injections."""
     for line in ctx.submitted:
@@ -144,13 +145,14 @@ def imaging_required(ctx: Ctx) -> None:
         spine = ctx.lines_of("facet_injection", "tfesi", "facet_rfa", "si_nerve_block")
         if spine:
             ctx.add("Medicare's facet, ESI and SI joint LCDs require fluoroscopy or CT guidance; without it the "
-                    "procedure is not covered.", [ln.code for ln in spine], sources=("verity-l33906",),
+                    "procedure is not covered.", [ln.code for ln in spine],
+                    sources=("cms-a57787", "palmetto-facet-pa", "cms-l33906"),
                     confidence="secondary")
 
 
 @rule("LCD-KX", reads={"codes", "mods.kx", "facts"}, writes={"mods.kx"}, severity="warning", payer="medicare",
       after=(*LCD_AFTER, "relief", "sessions"), explains="modifier-kx#What KX does in the Medicare pain LCDs",
-      sources=())
+      sources=("noridian-facet-qa", "cms-a59243"))
 def kx(ctx: Ctx) -> None:
     """KX marks diagnostic facet, SI and selective nerve root blocks under the Medicare LCDs, and says the policy's
     requirements are met: a block whose relief threshold or session limit just failed cannot carry it."""
@@ -184,7 +186,7 @@ def kx(ctx: Ctx) -> None:
 
 
 @rule("LCD-KX", reads={"mods.kx", "facts"}, severity="info", payer="commercial", after=("kx",),
-      explains="modifier-kx#Traps with KX", sources=("verity-a57826",))
+      explains="modifier-kx#Traps with KX", sources=("noridian-facet-qa", "cms-a59243"))
 def commercial_kx(ctx: Ctx) -> None:
     """KX is a Medicare LCD modifier; commercial payers mostly do not use it."""
     for line in list(ctx.claim):
@@ -199,7 +201,8 @@ def _session_family(ctx: Ctx, line: ClaimLine) -> str | None:
 
 
 @rule("LCD-SESSIONS", reads={"codes", "facts"}, severity="warning", payer="medicare", after=LCD_AFTER,
-      explains="lcd-facet-joint-interventions#Levels, sessions and frequency limits", sources=())
+      explains="lcd-facet-joint-interventions#Levels, sessions and frequency limits",
+      sources=("noridian-facet-qa", "cms-a59243"))
 def sessions(ctx: Ctx) -> None:
     """Sessions per rolling 12 months: this date's session plus the prior ones must fit the LCD limit."""
     prior = ctx.facts.prior_sessions
@@ -254,7 +257,8 @@ def _relief_key(ctx: Ctx, family: str) -> str | None:
 
 
 @rule("LCD-RELIEF", reads={"codes", "facts"}, severity="warning", payer="medicare", after=LCD_AFTER,
-      explains="lcd-facet-joint-interventions#Diagnostic blocks, relief thresholds and KX", sources=())
+      explains="lcd-facet-joint-interventions#Diagnostic blocks, relief thresholds and KX",
+      sources=("cgs-facet", "ngs-si-faq"))
 def relief(ctx: Ctx) -> None:
     """Relief from the prior block must meet the LCD threshold for the next procedure of that kind; a repeat with
     the relief not stated waits on it."""
@@ -283,7 +287,7 @@ PAIN_DURATION = {"esi_min_pain_weeks": ("epidural_il", "tfesi"),
 
 
 @rule("LCD-DURATION", reads={"codes", "facts"}, severity="warning", payer="medicare", after=LCD_AFTER,
-      explains="lcd-epidural-steroid-injections#Coverage criteria", sources=())
+      explains="lcd-epidural-steroid-injections#Coverage criteria", sources=("ngs-si-lcd", "cgs-facet"))
 def pain_duration(ctx: Ctx) -> None:
     """The LCDs cover these injections only after the pain has lasted a minimum time (4 weeks for an ESI, 3 months
     for facet and SI procedures); a shorter duration stated in the note is a coverage problem."""
@@ -300,7 +304,8 @@ def pain_duration(ctx: Ctx) -> None:
 
 
 @rule("LCD-RFA-BLOCKS", reads={"codes", "facts"}, severity="warning", payer="medicare", after=LCD_AFTER,
-      explains="lcd-facet-joint-interventions#Diagnostic blocks, relief thresholds and KX", sources=())
+      explains="lcd-facet-joint-interventions#Diagnostic blocks, relief thresholds and KX",
+      sources=("cgs-facet",))
 def rfa_blocks(ctx: Ctx) -> None:
     """A first facet RFA needs two diagnostic medial branch blocks, each with at least 80% relief; a repeat RFA needs
     at least 50% relief that lasted at least 6 months."""
@@ -355,7 +360,7 @@ def facet_therapeutic(ctx: Ctx) -> None:
 
 
 @rule("LCD-INDICATION", reads={"codes", "facts"}, severity="warning", payer="medicare", after=LCD_AFTER,
-      explains="lcd-facet-joint-interventions#Who qualifies: indications and diagnoses", sources=())
+      explains="lcd-facet-joint-interventions#Who qualifies: indications and diagnoses", sources=("cgs-facet",))
 def indication(ctx: Ctx) -> None:
     """Facet procedures are for axial pain without untreated radiculopathy; ESIs are for radicular pain."""
     radicular = ctx.facts.radicular
@@ -371,21 +376,24 @@ def indication(ctx: Ctx) -> None:
     if radicular is False and esi:
         ctx.add("The Medicare ESI LCDs cover epidural steroid injections for radicular pain, radiculopathy or "
                 "neurogenic claudication; non-radicular axial pain is not covered.", [ln.code for ln in esi],
-                sources=("verity-l33906",), confidence="secondary")
+                sources=("cms-l33906",), confidence="unconfirmed")
 
 
 @rule("LCD-SEDATION", reads={"codes", "facts"}, severity="warning", payer="medicare", after=LCD_AFTER,
-      explains="sedation-and-anesthesia#The short answer", sources=())
+      explains="sedation-and-anesthesia#The short answer", sources=("ngs-sedation", "cgs-anesthesia-2025"))
 def sedation(ctx: Ctx) -> None:
-    """Sedation, MAC or general anesthesia is not routinely reasonable and necessary for spinal injections, and the
-    trigger point billing articles leave anesthesia codes off 20552/20553."""
+    """Sedation, MAC or general anesthesia is not reasonable and necessary for facet injections and medial branch
+    blocks (2024 LCD revisions), nor routinely for RFA, epidural or SI joint injections; the trigger point billing
+    articles leave anesthesia codes off 20552/20553."""
     spine = ctx.lines_of(*SPINE)
     if ctx.facts.sedation and spine:
-        _warn(ctx, "Moderate sedation, MAC or general anesthesia is not routinely reasonable and necessary for facet, "
-                   "epidural or SI joint injections; it needs documented patient-specific reasons and may be denied.",
+        _warn(ctx, "Moderate or deep sedation, MAC and general anesthesia are not reasonable and necessary for facet "
+                   "joint injections or medial branch blocks under the facet LCDs as revised in 2024 (CGS denies them "
+                   "with any pain procedure other than RFA); for facet RFA, epidural and SI joint injections they are "
+                   "not routinely reasonable and necessary and need documented patient-specific reasons.",
               [ln.code for ln in spine], _p(ctx, "sedation_routine"))
     tpi = ctx.lines_of("trigger_point")
     if ctx.facts.sedation and tpi:
         ctx.add("Anesthesia (sedation or MAC) is not billed with trigger point injections under the Medicare trigger "
                 "point billing articles; only the injection line goes on the claim.", [ln.code for ln in tpi],
-                sources=("verity-a59480",), confidence="secondary")
+                sources=("cms-a59480",), confidence="unconfirmed")
