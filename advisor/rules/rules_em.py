@@ -10,7 +10,7 @@ from advisor.rules.context import Ctx
 from advisor.rules.rulebook import rule
 
 POSTOP_DAYS = {"000": 0, "010": 10, "090": 90}  # postoperative days of each MPFS global indicator
-EM_SOURCES = ("ncci-manual-ch1", "ncci-ch1-em", "cpm-ch12", "context4-25")
+EM_SOURCES = ("fcso-mod25", "ncci-manual-ch1", "ncci-ch1-em", "cpm-ch12", "context4-25")
 EM_DOC = "em-with-procedures#The basic rule: a same-day E/M is usually included in a minor procedure"
 
 

@@ -10,6 +10,7 @@ its `primary` front matter, and lists what rests on secondary sources only in `s
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -99,8 +100,11 @@ def _doc_coverage(doc: KnowledgeDoc, policy: SourcePolicy) -> DocCoverage:
                        primary_docs=tuple(r.id for r in doc.primary), secondary_only=tuple(doc.secondary_only))
 
 
+URL_IN_TEXT = re.compile(r"https?://[^\s)>\]`'\"]+")
+
+
 def _doc_problems(doc: KnowledgeDoc, policy: SourcePolicy) -> Iterator[str]:
-    for url in doc.sources:
+    for url in dict.fromkeys([*doc.sources, *URL_IN_TEXT.findall(doc.markdown)]):
         why = policy.unreliable_reason(url)
         if why:
             yield f"knowledge/{doc.id}.md cites an unreliable source {url} ({why})"
