@@ -42,7 +42,7 @@ def noncovered(ctx: Ctx) -> None:
 
 
 @rule("LCD-NONCOVERED", reads={"codes", "facts"}, severity="warning", payer="medicare", after=LCD_AFTER,
-      explains="lcd-facet-joint-interventions#Therapeutic IA injections and RFA", sources=("cms-l38765",))
+      explains="lcd-facet-joint-interventions#Therapeutic IA injections and RFA", sources=("cms-a57826",))
 def ablation(ctx: Ctx) -> None:
     """The facet LCD covers thermal radiofrequency ablation only."""
     technique = ctx.facts.ablation
