@@ -55,9 +55,12 @@ class KnowledgeDoc(BaseModel):
     content_hash: str
 
 
+NOT_DOCUMENTS = frozenset({"readme", "verification"})  # knowledge/VERIFICATION.md is the accuracy check's record
+
+
 def is_knowledge_file(path: Path) -> bool:
-    """knowledge/<id>.md files only: README, drafts (_x.md) and hidden files are not documents."""
-    return path.suffix == ".md" and not path.name.startswith(("_", ".")) and path.stem.lower() != "readme"
+    """knowledge/<id>.md files only: README, VERIFICATION, drafts (_x.md) and hidden files are not documents."""
+    return path.suffix == ".md" and not path.name.startswith(("_", ".")) and path.stem.lower() not in NOT_DOCUMENTS
 
 
 def _date(value: Any, field: str) -> date:

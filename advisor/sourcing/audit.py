@@ -146,3 +146,32 @@ def run_audit(knowledge_dir: Path, directory: Path = CATALOG_DIR) -> Audit:
         audit.docs.append(_doc_coverage(doc, policy))
         audit.problems.extend(_doc_problems(doc, policy))
     return audit
+
+
+VERDICTS = ("correct", "wrong", "overstated", "unverifiable")
+
+
+@dataclass(frozen=True)
+class Verified:
+    """One row of knowledge/VERIFICATION.md: a claim re-checked against primary text."""
+
+    number: int
+    claim: str
+    verdict: str
+    source: str
+    checked: str
+
+
+def verification_rows(knowledge_dir: Path) -> list[Verified]:
+    """The accuracy check's rows (`| # | claim | verdict | source | date |`); [] when the file is absent."""
+    path = knowledge_dir / "VERIFICATION.md"
+    if not path.is_file():
+        return []
+    rows = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) == 5 and cells[0].isdigit():
+            first = re.match(r"\W*(\w+)", cells[2])
+            verdict = first.group(1).lower() if first and first.group(1).lower() in VERDICTS else "?"
+            rows.append(Verified(int(cells[0]), cells[1], verdict, cells[3], cells[4]))
+    return rows

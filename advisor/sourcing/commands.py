@@ -8,15 +8,16 @@ from typing import Annotated, Any
 
 import typer
 
-from advisor.sourcing.audit import Audit, Value
+from advisor.sourcing.audit import Audit, Value, Verified
 
 
 def _share(part: int, whole: int) -> float:
     return round(part / whole, 3) if whole else 1.0
 
 
-def summary(audit: Audit) -> dict[str, Any]:
-    """Coverage per catalog table and per document, the totals, the secondary-only values and the problems."""
+def summary(audit: Audit, verified: list[Verified] | None = None) -> dict[str, Any]:
+    """Coverage per catalog table and per document, the totals, the secondary-only values, the problems and the
+    accuracy check's verdicts (knowledge/VERIFICATION.md)."""
     tables: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for v in audit.values:
         t = tables[v.table]
@@ -44,7 +45,16 @@ def summary(audit: Audit) -> dict[str, Any]:
     return {"tables": out_tables, "documents": docs, "totals": totals,
             "secondary_only": [_value_json(v) for v in audit.secondary_only()],
             "secondary_only_statements": [{"doc": d.id, "statement": s} for d in audit.docs for s in d.secondary_only],
-            "problems": list(audit.problems)}
+            "problems": list(audit.problems), "verification": _verification(verified or [])}
+
+
+def _verification(rows: list[Verified]) -> dict[str, Any]:
+    """Verdict counts of the accuracy check; fixed rows (first wrong or overstated) count as correct now."""
+    counts = {v: sum(r.verdict == v for r in rows) for v in ("correct", "wrong", "overstated", "unverifiable")}
+    checkable = len(rows) - counts["unverifiable"]
+    return {"claims": len(rows), **counts, "checkable": checkable,
+            "correct_share_of_checkable_after_fixes": _share(checkable, checkable) if checkable else None,
+            "correct_share_of_all_after_fixes": _share(checkable, len(rows)) if rows else None}
 
 
 def _value_json(v: Value) -> dict[str, Any]:
@@ -73,6 +83,11 @@ def render_report(s: dict[str, Any]) -> str:
     out += ["", f"Values still secondary-only ({len(s['secondary_only'])}): marked in the data, said so in findings"]
     out += [f"  {v['table']} {v['key']} = {v['value']} [{v['confidence'] or 'rule'}] cites {', '.join(v['sources'])}"
             for v in s["secondary_only"]]
+    v = s["verification"]
+    if v["claims"]:
+        out += ["", f"Accuracy check (knowledge/VERIFICATION.md): {v['claims']} claims; as first written "
+                    f"{v['correct']} correct, {v['wrong']} wrong, {v['overstated']} overstated (fixed), "
+                    f"{v['unverifiable']} unverifiable against primary text"]
     out += ["", f"Statements the documents mark secondary-only ({len(s['secondary_only_statements'])})"]
     out += [f"  {x['doc']}: {x['statement']}" for x in s["secondary_only_statements"]]
     return "\n".join(out)
@@ -100,10 +115,11 @@ def sources_cmd(
     """Where the catalog's values and the knowledge documents get their support: primary sources first."""
     from advisor.errors import AdvisorError
     from advisor.settings import get_settings
-    from advisor.sourcing.audit import run_audit
+    from advisor.sourcing.audit import run_audit, verification_rows
 
+    knowledge_dir = get_settings().knowledge_dir
     try:
-        s = summary(run_audit(get_settings().knowledge_dir))
+        s = summary(run_audit(knowledge_dir), verification_rows(knowledge_dir))
     except AdvisorError as exc:
         typer.echo(f"error: {exc.message}", err=True)
         raise typer.Exit(2) from None

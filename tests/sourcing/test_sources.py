@@ -171,3 +171,27 @@ def test_report_json_totals_agree_with_the_tables() -> None:
     assert len(body["secondary_only"]) == totals["values"] - totals["primary_supported"]
     lcd = tables["lcd.yaml"]
     assert lcd["share"] == pytest.approx(lcd["primary_supported"] / lcd["values"], abs=1e-3)
+
+
+def test_the_accuracy_check_records_at_least_40_claims_against_primary_text() -> None:
+    from advisor.sourcing.audit import verification_rows
+
+    rows = verification_rows(KNOWLEDGE)
+    policy = load_policy()
+    assert len(rows) >= 40 and [r.number for r in rows] == list(range(1, len(rows) + 1))
+    assert {r.verdict for r in rows} <= {"correct", "wrong", "overstated", "unverifiable"}
+    for r in rows:
+        assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", r.checked), r
+        urls = re.findall(r"https?://\S+", r.source)
+        if r.verdict != "unverifiable":
+            assert any(policy.is_primary_url(u) for u in urls), r
+        assert not any(policy.unreliable_reason(u) for u in urls), r
+    assert (KNOWLEDGE / "VERIFICATION.md").name.removesuffix(".md").lower() not in {d.id for d in
+                                                                                    load_knowledge(KNOWLEDGE)}
+
+
+def test_report_json_carries_the_accuracy_check_verdicts() -> None:
+    body = json.loads(run("--report", "--json").stdout)
+    v = body["verification"]
+    assert v["claims"] >= 40 and v["checkable"] == v["claims"] - v["unverifiable"]
+    assert v["correct"] + v["wrong"] + v["overstated"] + v["unverifiable"] == v["claims"]
