@@ -176,6 +176,16 @@ def _register_encoder() -> None:
 _register_encoder()
 
 
+def _register_sources() -> None:
+    """`advisor sources --check | --report`: primary-source coverage of the catalog and the knowledge documents."""
+    from advisor.sourcing.commands import sources_cmd
+
+    app.command("sources")(sources_cmd)
+
+
+_register_sources()
+
+
 def _register_mcp() -> None:
     """`advisor mcp`: the MCP server over stdio (advisor/mcp; the SDK is imported only when it runs)."""
     from advisor.mcp.commands import mcp_cmd

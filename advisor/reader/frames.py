@@ -459,7 +459,7 @@ class Grammar:
         shared = [draft.shared_act.value] if draft.shared_act is not None and draft.shared_act.kind == "act" else []
         frame.acts = sorted({s.value for s in draft.spans("act")} | set(shared))
         frame.count = self._count(draft)
-        purposes = _current_purposes(draft)
+        purposes = draft.spans("purpose") if status == "historical" else _current_purposes(draft)
         if purposes:
             frame.diagnostic = purposes[-1].value == "diagnostic"
         elif fam is not None and any(s.value in fam.implies_diagnostic or s.text.lower() in fam.implies_diagnostic

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from advisor.errors import DataError, NotFound
 
@@ -23,6 +23,17 @@ DOC_ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,99}$")
 CODE_RE = re.compile(r"^(?:\d{4}[0-9TF]|[A-Z]\d{4})$")
 URL_RE = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
 _FRONT_MATTER_RE = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.DOTALL)
+
+
+class PrimaryRef(BaseModel):
+    """A primary document a knowledge document rests on: its id (L38803, A57787, NCCI Policy Manual Ch. I §D, CMS
+    MUE table), the section read, and the public address of the CMS or contractor page."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str
+    section: str = ""
+    url: str
 
 
 class KnowledgeDoc(BaseModel):
@@ -37,14 +48,19 @@ class KnowledgeDoc(BaseModel):
     sources: list[str]
     effective: date
     reviewed: date
+    primary: list[PrimaryRef] = []
+    secondary_only: list[str] = []
     markdown: str
     path: str
     content_hash: str
 
 
+NOT_DOCUMENTS = frozenset({"readme", "verification"})  # knowledge/VERIFICATION.md is the accuracy check's record
+
+
 def is_knowledge_file(path: Path) -> bool:
-    """knowledge/<id>.md files only: README, drafts (_x.md) and hidden files are not documents."""
-    return path.suffix == ".md" and not path.name.startswith(("_", ".")) and path.stem.lower() != "readme"
+    """knowledge/<id>.md files only: README, VERIFICATION, drafts (_x.md) and hidden files are not documents."""
+    return path.suffix == ".md" and not path.name.startswith(("_", ".")) and path.stem.lower() not in NOT_DOCUMENTS
 
 
 def _date(value: Any, field: str) -> date:
@@ -96,6 +112,7 @@ def _validate(meta: Any, stem: str) -> dict[str, Any]:
     if bad_urls:
         raise ValueError(f"'sources' must be http(s) URLs, bad: {bad_urls[:3]}")
     return {
+        **_provenance(meta, sources),
         "id": doc_id,
         "title": title.strip(),
         "topics": topics,
@@ -104,6 +121,23 @@ def _validate(meta: Any, stem: str) -> dict[str, Any]:
         "effective": _date(meta["effective"], "effective"),
         "reviewed": _date(meta["reviewed"], "reviewed"),
     }
+
+
+def _provenance(meta: dict[str, Any], sources: list[str]) -> dict[str, Any]:
+    """The optional `primary` (documents with id, section and url, each url also in `sources`) and `secondary_only`
+    (statements whose only support is secondary) fields; `advisor sources --check` decides what is required."""
+    raw = meta.get("primary", [])
+    if not isinstance(raw, list):
+        raise ValueError("'primary' must be a list of {id, section, url}")
+    try:
+        primary = [PrimaryRef.model_validate(item) for item in raw]
+    except ValidationError as exc:
+        raise ValueError(f"'primary' items need id, url and optionally section ({exc.errors()[0]['msg']})") from None
+    missing = [ref.url for ref in primary if ref.url not in sources]
+    if missing:
+        raise ValueError(f"'primary' urls must also be listed in 'sources': {missing[:3]}")
+    secondary_only = _str_list(meta.get("secondary_only", []), "secondary_only", allow_empty=True)
+    return {"primary": primary, "secondary_only": secondary_only}
 
 
 def parse_document(text: str, path: Path) -> KnowledgeDoc:

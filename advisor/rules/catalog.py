@@ -30,13 +30,34 @@ PROVENANCED = ("imaging", "addon", "global", "bilateral", "mue", "mai", "facilit
 
 
 class Source(BaseModel):
+    """One public source (sources.yaml). P = the policy's own text (CMS, a MAC, OIG), with its document id and
+    section; S/R = secondary summaries and third-party notes, cited as corroboration or marked secondary-only."""
+
     id: str
     title: str
     url: str | None
     tag: Literal["P", "S", "R"]
+    doc: str | None = None
+    section: str | None = None
+    checked: date | None = None
+    text_read: bool = True
+
+    @property
+    def primary(self) -> bool:
+        """Primary support: a primary document whose text was read (a named but unread one is only a lead)."""
+        return self.tag == "P" and self.text_read
 
     def cite(self) -> str:
-        return f"{self.title} <{self.url}>" if self.url else self.title
+        """Citation text: title, then the document id and section for a primary source, then the address; a
+        secondary or third-party source says so, so nobody mistakes it for the policy's own text."""
+        text = self.title
+        if self.tag == "P":
+            where = ", ".join(p for p in (None if (self.doc or "") in text else self.doc, self.section) if p)
+            text += f" [{where}]" if where else ""
+            text += "" if self.text_read else " (not read here: a lead, not support)"
+        else:
+            text += " (secondary)" if self.tag == "S" else " (third-party note)"
+        return f"{text} <{self.url}>" if self.url else text
 
 
 class Provenance(BaseModel):
@@ -249,7 +270,9 @@ class Catalog(BaseModel):
         return self.params[name]
 
     def cite(self, source_ids: list[str]) -> list[str]:
-        return [self._citations[s] for s in source_ids]
+        """Citation texts, primary sources first (secondary ones only corroborate), otherwise in the given order."""
+        ordered = sorted(source_ids, key=lambda s: not self.sources[s].primary)
+        return [self._citations[s] for s in ordered]
 
     @cached_property
     def _citations(self) -> dict[str, str]:

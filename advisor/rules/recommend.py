@@ -188,7 +188,7 @@ class _Builder:
         if family.sides == "midline" and proc.laterality == "bilateral":
             self.finding("bilateral_50", f"{code} is one injection into a shared space: billed once, one unit, never "
                          "with modifier 50, whatever side the needle approached from.", [code], severity="info",
-                         sources=("shuhub-table", "verity-a56681"), confidence="secondary")
+                         sources=("aapc-bilateral-fee", "cms-a56681"), confidence="unconfirmed")
         return self.sided(code, proc, family) + self.guidance(family, proc)
 
     def joint(self, proc: Procedure, family: Family) -> list[ClaimLine]:
@@ -196,7 +196,7 @@ class _Builder:
         if "sacroiliac" in name or name in ("si", "sij", "si joint", "si_joint"):
             self.finding("si_facility_code", "The SI joint is never coded as a major joint (20610/20611): use 27096 "
                          "with fluoroscopy or CT (G0260 on ASC/hospital facility claims).", ["20610", "27096"],
-                         sources=("old-lcd-l31359",), confidence="secondary")
+                         sources=("cms-a59243", "cpt-desc-imaging"), confidence="secondary")
             return self.procedure(proc.model_copy(update={"family": "si_joint"}))
         size = proc.joint_size or self.catalog.joint_size(proc.joint) or "major"
         by_size = [c for c in self.catalog.family_codes(family.id) if c.joint_size == size]

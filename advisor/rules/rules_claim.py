@@ -115,7 +115,7 @@ def facility_sides(ctx: Ctx) -> None:
 @rule("ADDON-PRIMARY", reads={"codes", "lines"}, writes={"lines"}, severity="error",
       after=("joint_guided_unguided", "facility_sides", "addon_once", "catheter_once", "descriptor_imaging",
              "tpi_no_50", "guidance_included"),
-      explains="add-on-codes#What an add-on code is", sources=("cpt-convention",))
+      explains="add-on-codes#What an add-on code is", sources=("cpt-code-set", "cpt-convention"))
 def addon_primary(ctx: Ctx) -> None:
     """An add-on code is never billed without one of its primary codes on the same date."""
     codes = {ln.code for ln in ctx.claim}
@@ -173,7 +173,8 @@ def _drop_code(ctx: Ctx, code: str) -> None:
 
 
 @rule("PTP", reads={"codes", "mods.x", "mods.side", "facts"}, writes={"lines", "mods.x"}, severity="error",
-      after=("mue", "x_prefer_xs"), explains="ncci-ptp-edits#How a PTP edit works", sources=("ptp-indicators",))
+      after=("mue", "x_prefer_xs"), explains="ncci-ptp-edits#How a PTP edit works",
+      sources=("ncci-manual-ch1", "cms-ptp-table", "ptp-indicators"))
 def ptp(ctx: Ctx) -> None:
     """NCCI procedure-to-procedure pairs: indicator 0 never bypassed; 1 only with 59/X/anatomic and distinct facts."""
     codes = list(dict.fromkeys(ln.code for ln in ctx.claim))

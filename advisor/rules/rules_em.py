@@ -10,7 +10,7 @@ from advisor.rules.context import Ctx
 from advisor.rules.rulebook import rule
 
 POSTOP_DAYS = {"000": 0, "010": 10, "090": 90}  # postoperative days of each MPFS global indicator
-EM_SOURCES = ("ncci-ch1-em", "cpm-ch12", "context4-25")
+EM_SOURCES = ("fcso-mod25", "ncci-manual-ch1", "ncci-ch1-em", "cpm-ch12", "context4-25")
 EM_DOC = "em-with-procedures#The basic rule: a same-day E/M is usually included in a minor procedure"
 
 
@@ -99,7 +99,7 @@ def em_on_asc_claim(ctx: Ctx) -> None:
 
 @rule("EM-IN-GLOBAL", reads={"codes", "lines", "facts"}, writes={"lines"}, severity="error", families={"em"},
       after=("em_needs_25",), explains="global-periods#Visits inside the 010 global after facet RFA or SI RFA",
-      sources=("mpfs-global-defs", "cpm-ch12"))
+      sources=("cms-rvu-docs", "ncci-manual-ch1", "mpfs-global-defs", "cpm-ch12"))
 def em_in_global(ctx: Ctx) -> None:
     """Visits in the 10 days after a 010-global procedure (e.g. facet RFA) are part of its payment."""
     days = ctx.facts.days_since_global_procedure

@@ -38,7 +38,7 @@ def _variant_code(ctx: Ctx, line: ClaimLine, imaging: str) -> str | None:
 
 @rule("IMAGING-UNGUIDED", reads={"codes", "facts"}, writes={"codes"}, severity="error", after=("addon_once",),
       explains="imaging-guidance-codes#Pain codes that already include imaging (never add 77002/77003/77012/76942)",
-      sources=("cpt-desc-epidural",))
+      sources=("cpt-code-set", "cpt-desc-epidural"))
 def imaging_mismatch(ctx: Ctx) -> None:
     """The facts name the imaging: fluoroscopy or CT makes an unguided code its guided twin; no imaging makes a
     guided code (or an ultrasound-guided joint code) its unguided twin."""
@@ -62,7 +62,7 @@ def imaging_mismatch(ctx: Ctx) -> None:
 
 @rule("IMAGING-MISMATCH", reads={"codes", "facts"}, writes={"codes"}, severity="error", after=("imaging_mismatch",),
       explains="facet-ultrasound-codes#Why facet injections under ultrasound have their own codes",
-      sources=("cpt-desc-us-facet", "verity-a57826"))
+      sources=("cms-a57787", "cpt-desc-us-facet"))
 def imaging_variant(ctx: Ctx) -> None:
     """Ultrasound guidance of a family with an ultrasound variant (facet injections: 0213T-0218T instead of
     64490-64495) takes the variant's code."""
@@ -80,7 +80,7 @@ def imaging_variant(ctx: Ctx) -> None:
 @rule("US-DOCS", reads={"codes", "facts"}, writes={"codes"}, severity="error", families={"joint"},
       after=("imaging_variant", "unguided_with_guidance"),
       explains="joint-injections-ultrasound#The three requirements for 20604/20606/20611",
-      sources=("supercoder-20611", "supercoder-arthro"))
+      sources=("cpt-code-set", "supercoder-20611", "supercoder-arthro"))
 def us_docs(ctx: Ctx) -> None:
     """20604/20606/20611 need real-time ultrasound, a permanent recorded image and a report; documented ultrasound
     guidance makes an unguided joint code the ultrasound one."""
@@ -109,7 +109,7 @@ def us_docs(ctx: Ctx) -> None:
 @rule("US-GUIDANCE-DOCS", reads={"codes", "facts"}, writes={"codes"}, severity="error",
       after=("imaging_variant", "unguided_with_guidance", "guidance_included", "us_docs"),
       explains="documentation-requirements#Ultrasound guidance billed on its own line (76942)",
-      sources=("zotec-us-guidance", "supportmed-76942"))
+      sources=("cpt-code-set", "zotec-us-guidance", "supportmed-76942"))
 def us_guidance_docs(ctx: Ctx) -> None:
     """Ultrasound guidance on its own line (76942) stands only with a permanently recorded image and a report of the
     localization; without them it is removed, and when the question does not say, the answer waits on it."""
@@ -132,7 +132,7 @@ def us_guidance_docs(ctx: Ctx) -> None:
 @rule("SI-FACILITY-G0260", reads={"codes", "facts"}, writes={"codes"}, severity="error", families={"si_joint"},
       after=("imaging_variant",),
       explains="si-joint-injection#Facility claims: G0260 in the ASC and hospital outpatient department",
-      sources=("cms-a59243", "verity-a59244"))
+      sources=("cms-a59243", "cms-a59244"))
 def si_facility_code(ctx: Ctx) -> None:
     """27096 on the physician claim; G0260 on ASC and hospital outpatient facility claims (codes.yaml facility_only)."""
     for line in list(ctx.lines_of("si_joint")):
@@ -157,7 +157,7 @@ def si_facility_code(ctx: Ctx) -> None:
 @rule("IMAGING-REQUIRED", reads={"codes", "facts"}, writes={"codes", "lines"}, severity="error",
       after=("si_facility_code", "imaging_variant"),
       explains="imaging-guidance-codes#Codes that require fluoroscopy or CT",
-      sources=("cpt-desc-imaging",))
+      sources=("cpt-code-set", "cpt-desc-imaging"))
 def descriptor_imaging(ctx: Ctx) -> None:
     """Codes whose descriptors name fluoroscopy or CT (families.yaml `without_imaging`) are not the code when the
     procedure was done without it, or under ultrasound with no ultrasound variant of the family."""
@@ -183,7 +183,7 @@ def descriptor_imaging(ctx: Ctx) -> None:
 @rule("IMAGING-UNGUIDED", reads={"codes", "lines"}, writes={"codes", "lines"}, severity="error",
       after=("imaging_mismatch", "facility_sides"),
       explains="imaging-guidance-codes#Pain codes that already include imaging (never add 77002/77003/77012/76942)",
-      sources=("cpt-desc-epidural", "codingahead-fluoro"))
+      sources=("cpt-code-set", "cpt-desc-epidural", "codingahead-fluoro"))
 def unguided_with_guidance(ctx: Ctx) -> None:
     """A fluoroscopy or CT guidance code on the claim says imaging was used: an unguided code becomes its guided twin
     (whose descriptor names fluoroscopy or CT), and the guidance line goes. When the facts say no imaging was used,

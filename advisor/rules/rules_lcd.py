@@ -47,7 +47,8 @@ def _warn(ctx: Ctx, message: str, codes: list[str], param: Param, **kw: Any) -> 
 
 
 @rule("LCD-NONCOVERED", reads={"codes", "facts"}, severity="warning", payer="medicare", after=LCD_AFTER,
-      explains="lcd-facet-joint-interventions#Imaging, sedation and same-day blocks", sources=())
+      explains="lcd-facet-joint-interventions#Imaging, sedation and same-day blocks",
+      sources=("cms-a57787", "cms-l39455"))
 def noncovered(ctx: Ctx) -> None:
     """Codes the Medicare LCDs do not cover at all (ultrasound-guided facet codes, SI joint RFA)."""
     for line in ctx.claim:
@@ -58,7 +59,7 @@ def noncovered(ctx: Ctx) -> None:
 
 
 @rule("LCD-NONCOVERED", reads={"codes", "facts"}, severity="warning", payer="medicare", after=LCD_AFTER,
-      explains="lcd-facet-joint-interventions#Therapeutic IA injections and RFA", sources=())
+      explains="lcd-facet-joint-interventions#Therapeutic IA injections and RFA", sources=("cms-a57826",))
 def ablation(ctx: Ctx) -> None:
     """The facet LCD covers thermal radiofrequency ablation only."""
     technique = ctx.facts.ablation
@@ -82,7 +83,7 @@ def _levels_per_side(ctx: Ctx, lines: list[ClaimLine]) -> int:
 
 
 @rule("LCD-FACET-LEVELS", reads={"codes", "units", "mods.side", "facts"}, severity="warning", payer="medicare",
-      after=LCD_AFTER, explains=FACET_LCD, sources=())
+      after=LCD_AFTER, explains=FACET_LCD, sources=("cgs-facet-2024", "noridian-facet-qa"))
 def facet_levels_lcd(ctx: Ctx) -> None:
     """One or two facet levels per session: third-level codes are non-covered, and so is a third RFA joint."""
     param = _p(ctx, "facet_noncovered_addons")
@@ -100,7 +101,7 @@ def facet_levels_lcd(ctx: Ctx) -> None:
 
 
 @rule("LCD-ESI-REGION", reads={"codes", "facts"}, severity="warning", payer="medicare", after=LCD_AFTER,
-      explains=ESI_LCD, sources=())
+      explains=ESI_LCD, sources=("cms-a58745",))
 def esi_region(ctx: Ctx) -> None:
     """One spinal region per ESI session."""
     lines = ctx.lines_of("epidural_il", "tfesi")
@@ -111,7 +112,7 @@ def esi_region(ctx: Ctx) -> None:
 
 
 @rule("LCD-TF-LEVELS", reads={"codes", "units", "mods.side", "facts"}, severity="warning", payer="medicare",
-      after=LCD_AFTER, explains=ESI_LCD, sources=())
+      after=LCD_AFTER, explains=ESI_LCD, sources=("cms-a58745",))
 def tf_levels(ctx: Ctx) -> None:
     """Transforaminal: at most two levels per session (unilateral or bilateral)."""
     tf_max = _p(ctx, "tf_max_levels")
@@ -125,7 +126,7 @@ def tf_levels(ctx: Ctx) -> None:
 
 
 @rule("LCD-IL-LEVELS", reads={"codes", "units", "facts"}, severity="warning", payer="medicare", after=LCD_AFTER,
-      explains=ESI_LCD, sources=())
+      explains=ESI_LCD, sources=("cms-a58745",))
 def il_levels(ctx: Ctx) -> None:
     """Interlaminar or caudal: one level per session."""
     il_max = _p(ctx, "il_max_levels")
@@ -137,7 +138,7 @@ def il_levels(ctx: Ctx) -> None:
 
 
 @rule("LCD-IL-BILATERAL", reads={"codes", "mods.side", "facts"}, severity="warning", payer="medicare",
-      after=LCD_AFTER, explains=ESI_LCD, sources=())
+      after=LCD_AFTER, explains=ESI_LCD, sources=("cms-a56681",))
 def il_bilateral(ctx: Ctx) -> None:
     """No bilateral interlaminar or caudal injections."""
     for line in ctx.submitted:
@@ -161,13 +162,14 @@ def imaging_required(ctx: Ctx) -> None:
         spine = ctx.lines_of("facet_injection", "tfesi", "facet_rfa", "si_nerve_block")
         if spine:
             ctx.add("Medicare's facet, ESI and SI joint LCDs require fluoroscopy or CT guidance; without it the "
-                    "procedure is not covered.", [ln.code for ln in spine], sources=("verity-l33906",),
+                    "procedure is not covered.", [ln.code for ln in spine],
+                    sources=("cms-a57787", "palmetto-facet-pa", "cms-l33906"),
                     confidence="secondary")
 
 
 @rule("LCD-KX", reads={"codes", "mods.kx", "facts"}, writes={"mods.kx"}, severity="warning", payer="medicare",
       after=(*LCD_AFTER, "relief", "sessions"), explains="modifier-kx#What KX does in the Medicare pain LCDs",
-      sources=())
+      sources=("noridian-facet-qa", "cms-a59243"))
 def kx(ctx: Ctx) -> None:
     """KX marks diagnostic facet, SI and selective nerve root blocks under the Medicare LCDs, and says the policy's
     requirements are met: a block whose relief threshold or session limit just failed cannot carry it."""
@@ -201,7 +203,7 @@ def kx(ctx: Ctx) -> None:
 
 
 @rule("LCD-KX", reads={"mods.kx", "facts"}, severity="info", payer="commercial", after=("kx",),
-      explains="modifier-kx#Traps with KX", sources=("verity-a57826",))
+      explains="modifier-kx#Traps with KX", sources=("noridian-facet-qa", "cms-a59243"))
 def commercial_kx(ctx: Ctx) -> None:
     """KX is a Medicare LCD modifier; commercial payers mostly do not use it."""
     for line in list(ctx.claim):
@@ -216,7 +218,8 @@ def _session_family(ctx: Ctx, line: ClaimLine) -> str | None:
 
 
 @rule("LCD-SESSIONS", reads={"codes", "facts"}, severity="warning", payer="medicare", after=LCD_AFTER,
-      explains="lcd-facet-joint-interventions#Levels, sessions and frequency limits", sources=())
+      explains="lcd-facet-joint-interventions#Levels, sessions and frequency limits",
+      sources=("noridian-facet-qa", "cms-a59243"))
 def sessions(ctx: Ctx) -> None:
     """Sessions per rolling 12 months: this date's session plus the prior ones must fit the LCD limit."""
     prior = ctx.facts.prior_sessions
@@ -271,7 +274,8 @@ def _relief_key(ctx: Ctx, family: str) -> str | None:
 
 
 @rule("LCD-RELIEF", reads={"codes", "facts"}, severity="warning", payer="medicare", after=LCD_AFTER,
-      explains="lcd-facet-joint-interventions#Diagnostic blocks, relief thresholds and KX", sources=())
+      explains="lcd-facet-joint-interventions#Diagnostic blocks, relief thresholds and KX",
+      sources=("cgs-facet", "ngs-si-faq"))
 def relief(ctx: Ctx) -> None:
     """Relief from the prior block must meet the LCD threshold for the next procedure of that kind; a repeat with
     the relief not stated waits on it."""
@@ -300,7 +304,7 @@ PAIN_DURATION = {"esi_min_pain_weeks": ("epidural_il", "tfesi"),
 
 
 @rule("LCD-DURATION", reads={"codes", "facts"}, severity="warning", payer="medicare", after=LCD_AFTER,
-      explains="lcd-epidural-steroid-injections#Coverage criteria", sources=())
+      explains="lcd-epidural-steroid-injections#Coverage criteria", sources=("ngs-si-lcd", "cgs-facet"))
 def pain_duration(ctx: Ctx) -> None:
     """The LCDs cover these injections only after the pain has lasted a minimum time (4 weeks for an ESI, 3 months
     for facet and SI procedures); a shorter duration stated in the note is a coverage problem."""
@@ -317,7 +321,8 @@ def pain_duration(ctx: Ctx) -> None:
 
 
 @rule("LCD-RFA-BLOCKS", reads={"codes", "facts"}, severity="warning", payer="medicare", after=LCD_AFTER,
-      explains="lcd-facet-joint-interventions#Diagnostic blocks, relief thresholds and KX", sources=())
+      explains="lcd-facet-joint-interventions#Diagnostic blocks, relief thresholds and KX",
+      sources=("cgs-facet",))
 def rfa_blocks(ctx: Ctx) -> None:
     """A first facet RFA needs two diagnostic medial branch blocks, each with at least 80% relief; a repeat RFA needs
     at least 50% relief that lasted at least 6 months."""
@@ -374,7 +379,7 @@ def facet_therapeutic(ctx: Ctx) -> None:
 
 
 @rule("LCD-INDICATION", reads={"codes", "facts"}, severity="warning", payer="medicare", after=LCD_AFTER,
-      explains="lcd-facet-joint-interventions#Who qualifies: indications and diagnoses", sources=())
+      explains="lcd-facet-joint-interventions#Who qualifies: indications and diagnoses", sources=("cgs-facet",))
 def indication(ctx: Ctx) -> None:
     """Facet procedures are for axial pain without untreated radiculopathy; ESIs are for radicular pain."""
     radicular = ctx.facts.radicular
@@ -390,11 +395,11 @@ def indication(ctx: Ctx) -> None:
     if radicular is False and esi:
         ctx.add("The Medicare ESI LCDs cover epidural steroid injections for radicular pain, radiculopathy or "
                 "neurogenic claudication; non-radicular axial pain is not covered.", [ln.code for ln in esi],
-                sources=("verity-l33906",), confidence="secondary")
+                sources=("cms-l33906",), confidence="unconfirmed")
 
 
 @rule("LCD-SEDATION", reads={"codes", "facts"}, severity="warning", payer="medicare", after=LCD_AFTER,
-      explains="sedation-and-anesthesia#The short answer", sources=())
+      explains="sedation-and-anesthesia#The short answer", sources=("ngs-sedation", "cgs-anesthesia-2025"))
 def sedation(ctx: Ctx) -> None:
     """Sedation, MAC or general anesthesia with pain procedures, per jurisdiction and date of service: since the 2024
     facet LCD revisions it is not reasonable and necessary with facet injections and MBBs (before them: not routine,
@@ -430,11 +435,11 @@ def sedation(ctx: Ctx) -> None:
     if tpi:
         ctx.add("Anesthesia (sedation or MAC) is not billed with trigger point injections under the Medicare trigger "
                 "point billing articles; only the injection line goes on the claim.", [ln.code for ln in tpi],
-                sources=("verity-a59480",), confidence="secondary")
+                sources=("cms-a59480",), confidence="unconfirmed")
 
 
 @rule("LCD-FACET-REGION", reads={"codes", "facts"}, severity="info", payer="medicare", after=LCD_AFTER,
-      explains=FACET_LCD, sources=())
+      explains=FACET_LCD, sources=("cgs-t12-l1",))
 def thoracolumbar_counting(ctx: Ctx) -> None:
     """Some jurisdictions count facet work at T12-L1 and L1-2 in one session as one lumbar-region session (CGS from
     2025-01-01, billing article A58364): a claim with thoracic and lumbar facet codes gets the instruction there, and

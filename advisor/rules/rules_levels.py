@@ -14,7 +14,7 @@ from advisor.rules.rulebook import rule
 
 
 @rule("CATALOG-UNKNOWN", reads={"codes"}, severity="warning", explains="first-week-primer#What you will code in an "
-      "interventional pain practice", sources=("cpt-convention",))
+      "interventional pain practice", sources=("cpt-code-set", "cpt-convention"))
 def catalog_unknown(ctx: Ctx) -> None:
     """A well-formed code we do not know is never silently accepted."""
     for line in ctx.claim:
@@ -65,7 +65,8 @@ def addon_once(ctx: Ctx) -> None:
 
 
 @rule("CATHETER-ONCE", reads={"codes", "units"}, writes={"units"}, severity="error", families={"epidural_catheter"},
-      explains="epidural-catheter#Once per series: units for 62324-62327", sources=("cpt-desc-catheter",))
+      explains="epidural-catheter#Once per series: units for 62324-62327",
+      sources=("cpt-code-set", "cpt-desc-epidural"))
 def catheter_once(ctx: Ctx) -> None:
     """Epidural catheter codes cover the whole infusion or bolus series."""
     for line in list(ctx.lines_of("epidural_catheter")):
@@ -75,12 +76,12 @@ def catheter_once(ctx: Ctx) -> None:
             ctx.replace(line, line.model_copy(update={"units": 1}))
 
 
-TPI_SOURCES = ("verity-a59480", "aapc-tpi", "findacode-tpi")
+TPI_SOURCES = ("cms-a59480", "aapc-tpi", "findacode-tpi")
 
 
 @rule("ABLATION-TECHNIQUE", reads={"codes", "facts"}, writes={"lines"}, severity="error",
       after=("descriptor_imaging",), explains="facet-rfa#Pulsed, chemical and cryo ablation: not 64633-64636",
-      sources=("mdstrategies-destruction",))
+      sources=("cpt-code-set", "mdstrategies-destruction"))
 def ablation_technique(ctx: Ctx) -> None:
     """A technique the family's destruction codes do not describe (families.yaml `unlisted_techniques`: pulsed RF,
     chemical or cryo facet denervation) is reported with the unlisted code, not the family's codes."""
@@ -155,7 +156,7 @@ def tpi_muscles(ctx: Ctx) -> None:
 
 @rule("TPI-NO-50", reads={"codes", "mods.side"}, writes={"mods.side"}, severity="error", families={"trigger_point"},
       after=("tpi_muscles",), explains="trigger-point-injections#Once per session, one unit, never modifier 50",
-      sources=("verity-a59480", "findacode-tpi", "aapc-bilateral-fee"))
+      sources=("cms-a59480", "findacode-tpi", "aapc-bilateral-fee"))
 def tpi_no_50(ctx: Ctx) -> None:
     """Trigger point codes have bilateral indicator 0: muscles on both sides are counted, never modifier 50."""
     for line in list(ctx.lines_of("trigger_point")):
@@ -174,7 +175,7 @@ def _same_joint(a: ClaimLine, b: ClaimLine) -> bool:
     return set(a.modifiers) & marks == set(b.modifiers) & marks
 
 
-JOINT_SOURCES = ("ncci-ch4-bursa", "aapc-joint-units")
+JOINT_SOURCES = ("ncci-manual-ch4", "ncci-ch4-bursa", "aapc-joint-units")
 
 
 @rule("JOINT-UNITS", reads={"codes", "units", "mods.side", "mods.x"}, writes={"units", "lines"}, severity="error",
@@ -207,7 +208,7 @@ def joint_units(ctx: Ctx) -> None:
 @rule("JOINT-GUIDED-UNGUIDED", reads={"codes", "mods.side", "mods.x"}, writes={"lines"}, severity="error",
       families={"joint"}, after=("joint_units", "x_prefer_xs"),
       explains="joint-injections-ultrasound#The three requirements for 20604/20606/20611",
-      sources=("supercoder-arthro", "supercoder-20611"))
+      sources=("cpt-code-set", "supercoder-arthro", "supercoder-20611"))
 def joint_guided_unguided(ctx: Ctx) -> None:
     """The ultrasound-guided and the unguided code of one joint are one service: keep one."""
     seen: list[ClaimLine] = []

@@ -7,7 +7,8 @@ from advisor.rules.rulebook import rule
 
 
 @rule("MOD25-NOT-EM", reads={"codes", "mods.em"}, writes={"mods.em"}, severity="error",
-      explains="modifier-25#What modifier 25 means", sources=("ncci-ch1-em", "context4-25"))
+      explains="modifier-25#What modifier 25 means",
+      sources=("fcso-mod25", "ncci-manual-ch1", "ncci-ch1-em", "context4-25"))
 def mod25_not_em(ctx: Ctx) -> None:
     """25 belongs on the E/M line only (it describes the E/M, not the procedure)."""
     for line in list(ctx.claim):
@@ -20,7 +21,7 @@ def mod25_not_em(ctx: Ctx) -> None:
 
 @rule("MOD57", reads={"codes", "mods.em"}, writes={"mods.em"}, severity="error", after=("mod25_not_em",),
       explains="modifier-57#Why 57 is wrong with interventional pain codes",
-      sources=("ncci-ch1-em", "mpfs-global-defs"))
+      sources=("ncci-manual-ch1", "ncci-ch1-em", "mpfs-global-defs"))
 def mod57(ctx: Ctx) -> None:
     """57 marks the decision for major (090-day) surgery; these pain procedures are 000/010, so 25 applies."""
     major = any((i := ctx.info(ln)) and i.global_days == "090" for ln in ctx.claim)
@@ -35,7 +36,8 @@ def mod57(ctx: Ctx) -> None:
 
 
 @rule("X-ON-EM", reads={"codes", "mods.x"}, writes={"mods.x"}, severity="error",
-      explains="modifier-59-x-modifiers#Definitions: 59 and XE, XS, XP, XU", sources=("cms-xepsu", "ibx-59-policy"))
+      explains="modifier-59-x-modifiers#Definitions: 59 and XE, XS, XP, XU",
+      sources=("cms-mln1783722", "cms-xepsu", "ibx-59-policy"))
 def x_on_em(ctx: Ctx) -> None:
     """59 and X{EPSU} never go on an E/M code."""
     for line in list(ctx.claim):
@@ -48,7 +50,7 @@ def x_on_em(ctx: Ctx) -> None:
 
 @rule("X-MULTIPLE", reads={"mods.x"}, writes={"mods.x"}, severity="error", after=("x_on_em",),
       explains="modifier-59-x-modifiers#Precedence: anatomic modifiers first, then X, then 59",
-      sources=("cms-xepsu", "ibx-59-policy"))
+      sources=("cms-mln1783722", "cms-xepsu", "ibx-59-policy"))
 def x_multiple(ctx: Ctx) -> None:
     """At most one of 59/XE/XS/XP/XU per line; the specific X modifier wins over 59."""
     for line in list(ctx.claim):
@@ -63,7 +65,7 @@ def x_multiple(ctx: Ctx) -> None:
 
 @rule("X-PREFER-XS", reads={"mods.x", "facts"}, writes={"mods.x"}, severity="warning", after=("x_multiple",),
       explains="modifier-59-x-modifiers#Precedence: anatomic modifiers first, then X, then 59",
-      sources=("cms-xepsu", "texmed-xs"))
+      sources=("cms-mln1783722", "cms-xepsu", "texmed-xs"))
 def x_prefer_xs(ctx: Ctx) -> None:
     """CMS asks for the more specific X{EPSU} modifier instead of 59; for a separate site that is XS."""
     for line in list(ctx.claim):
