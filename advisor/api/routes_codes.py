@@ -57,8 +57,13 @@ class EstimateRequest(BaseModel):
     lines: list[str | ClaimLine | dict[str, Any]] = Field(..., max_length=MAX_LINES,
                                                           examples=[["64493-50", "64494-50", "20552"]])
     on: date | None = Field(None, alias="date", description="Date of service (YYYY-MM-DD); default today.")
+    locality: str | None = Field(None, max_length=120, examples=["01182-18"],
+                                 description="Medicare locality: MAC-locality (01182-18), state and locality "
+                                             "(CA-18) or a unique part of its name; needs the imported GPCI file "
+                                             "(409 without it). Absent: national amounts.")
 
 
 @router.post("/estimate", response_model=PaymentEstimate)
 def post_estimate(body: EstimateRequest, services: ServicesDep) -> PaymentEstimate:
-    return estimate(coerce_lines(list(body.lines)), services.catalog, body.on, services.settings.conversion_factor)
+    return estimate(coerce_lines(list(body.lines)), services.catalog, body.on, services.settings.conversion_factor,
+                    body.locality)
