@@ -98,22 +98,22 @@ def diff_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     confirm: Annotated[bool, typer.Option("--confirm/--no-confirm",
                                           help="Also list agreements whose curated mark is not 'confirmed'.")] = True,
-    on: Annotated[str | None, typer.Option("--date", help="Compare the tables in effect on YYYY-MM-DD.")] = None,
+    on: Annotated[str | None, typer.Option("--date", help="Compare the tables in effect on this date "
+                                                          "(2026-03-14 or 03/14/2026).")] = None,
 ) -> None:
     """Where the curated catalog (codes.yaml, ptp.yaml) disagrees with the imported CMS tables."""
-    from datetime import date
-
     from advisor.data.diff import diff
     from advisor.data.tables import ImportedTables
+    from advisor.dates import parse_date
     from advisor.rules.catalog import load_curated
 
     db = _db()
     if not db.exists():
         _fail("no CMS tables imported; run `advisor data import PATH...` first")
     try:
-        day = date.fromisoformat(on) if on else None
-    except ValueError:
-        _fail(f"--date {on!r}: expected YYYY-MM-DD")
+        day = parse_date(on, "--date") if on else None
+    except ValueError as exc:
+        _fail(str(exc))
     tables = ImportedTables(db)
     if tables.empty:
         _fail("no CMS tables imported; run `advisor data import PATH...` first")

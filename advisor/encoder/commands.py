@@ -11,7 +11,8 @@ import typer
 from advisor.encoder.model import CodeDetail, Origin, PairLookup, Units
 from advisor.errors import AdvisorError
 
-DateOption = Annotated[str | None, typer.Option("--date", help="Date of service YYYY-MM-DD (default today).")]
+DateOption = Annotated[str | None, typer.Option("--date", help="Date of service, 2026-03-14 or 03/14/2026 (default "
+                                                               "today).")]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 
 
@@ -23,10 +24,12 @@ def _fail(message: str) -> None:
 def _day(text: str | None) -> date | None:
     if text is None:
         return None
+    from advisor.dates import parse_date
+
     try:
-        return date.fromisoformat(text)
-    except ValueError:
-        _fail(f"--date {text!r}: expected YYYY-MM-DD")
+        return parse_date(text, "--date")
+    except ValueError as exc:
+        _fail(str(exc))
     return None
 
 
