@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -62,9 +63,19 @@ def check_cmd(
     mac: Annotated[str | None, typer.Option(
         "--mac", help="Medicare contractor whose LCDs apply: jurisdiction (J15, JE), MAC (CGS) or state (OH); "
                       "overrides ADVISOR_MAC.")] = None,
+    dos: Annotated[str | None, typer.Option("--dos", help="Date of service: 2026-03-14 or 03/14/2026.")] = None,
+    setting: Annotated[str | None, typer.Option(
+        "--setting", help="office (the physician's claim) | asc (the ASC facility claim) | facility (hospital "
+                          "outpatient facility claim).")] = None,
+    fact: Annotated[list[str] | None, typer.Option(
+        "--fact", help="An encounter fact, key=value, repeatable: --fact separate_problem=true --fact "
+                       "prior_sessions.esi=2 --fact imaging=fluoroscopy.")] = None,
+    strict: Annotated[bool, typer.Option("--strict", help="Exit 1 on warnings too, not only on errors.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
-    """Check the claim lines of one date of service against the rules (on a running server when one is up)."""
+    """Check the claim lines of one date of service against the rules (on a running server when one is up).
+    Exit 0 clean, 1 when the claim has errors (warnings too with --strict), 2 for input it cannot read."""
+    from advisor.checkflags import exit_status, flag_facts, merge_facts
     from advisor.remote import exit_code, via_server
     from advisor.rules.engine import parse_check_body
     from advisor.rules.model import CheckResult
@@ -81,13 +92,13 @@ def check_cmd(
         body["lines"] = list(body.get("lines", [])) + join_unit_args(lines)
     if payer is not None:
         body["payer"] = payer
-    flags = {k: v for k, v in (("claim_type", claim_type), ("mac", mac)) if v is not None}
-    if flags:
-        body["facts"] = {**(body.get("facts") or {}), **flags}
     if not body.get("lines"):
         fail("give claim lines, e.g. `advisor check 99213-25 64493-50`, or --file encounter.json")
     settings = get_settings()
     try:
+        # the named flags, each a fact of the encounter (a new flag such as --claim-type is one more entry)
+        named = {"date_of_service": dos, "setting": setting, "claim_type": claim_type, "mac": mac}
+        body = merge_facts(body, flag_facts(fact or [], named))
         claim, facts = parse_check_body(body)  # validated here either way, so bad input fails alike
         served = via_server(settings, "POST", "/api/check", body)
         if served is not None:
@@ -101,10 +112,11 @@ def check_cmd(
         fail(exc.message, exit_code(exc))
     if as_json:
         typer.echo(result.model_dump_json(indent=2))
-        return
-    from advisor.rules.render import render_check
+    else:
+        from advisor.rules.render import render_check
 
-    typer.echo(render_check(result))
+        typer.echo(render_check(result))
+    raise typer.Exit(exit_status(result.status, strict))
 
 
 @app.command("ask")
@@ -113,6 +125,8 @@ def ask_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="Print the full answer as JSON.")] = False,
     payer: Annotated[str | None, typer.Option(help="medicare | commercial (overrides the question).")] = None,
     conversation: Annotated[str | None, typer.Option(help="Continue this conversation id.")] = None,
+    plain: Annotated[bool, typer.Option("--plain", help="Print the answer's Markdown raw instead of rendering it "
+                                                        "for the terminal.")] = False,
 ) -> None:
     """Answer a coding question: verdict, claim lines from the rules engine, and cited guidance (on a running
     server when one is up)."""
@@ -123,7 +137,12 @@ def ask_cmd(
 
     settings = get_settings()
     try:
-        typer.echo(run_ask(settings, question, payer, conversation, as_json))
+        markdown: Callable[[str], str] | None = None
+        if not (plain or as_json):
+            from advisor.terminal import render_markdown
+
+            markdown = render_markdown
+        typer.echo(run_ask(settings, question, payer, conversation, as_json, markdown))
     except ValidationError as exc:
         fail("; ".join(str(e.get("msg", "invalid")).removeprefix("Value error, ") for e in exc.errors()))
     except AdvisorError as exc:

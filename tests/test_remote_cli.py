@@ -51,21 +51,25 @@ def server(session_server_factory: Callable[..., LiveServer]) -> Iterator[LiveSe
     srv.stop()
 
 
+# (arguments, exit status): `check` exits 1 when the claim has errors (and on warnings with --strict)
 COMMANDS = [
-    ("check", "99213-25", "64493-50", "64494-50"),
-    ("check", "99213-25", "64493", "x3", "--payer", "commercial", "--json"),
-    ("search", "MBB bilateral units", "-k", "4"),
-    ("search", "64495 bilateral", "--json", "--code", "64495"),
-    ("ask", QUESTION),
-    ("ask", QUESTION, "--json"),
+    (("check", "99213-25", "64493-50", "64494-50"), 0),
+    (("check", "99213-25", "64493-50", "64494-50", "--strict"), 1),
+    (("check", "99213-25", "64493", "x3", "--payer", "commercial", "--json"), 1),
+    (("check", "20610", "20553", "--dos", "03/14/2026", "--fact", "distinct_sites=true"), 0),
+    (("search", "MBB bilateral units", "-k", "4"), 0),
+    (("search", "64495 bilateral", "--json", "--code", "64495"), 0),
+    (("ask", QUESTION), 0),
+    (("ask", QUESTION, "--json"), 0),
+    (("ask", QUESTION, "--plain"), 0),
 ]
 
 
-@pytest.mark.parametrize("args", COMMANDS, ids=[" ".join(c[:1] + c[-1:]) for c in COMMANDS])
-def test_served_and_in_process_print_the_same(server: LiveServer, args: tuple[str, ...]) -> None:
+@pytest.mark.parametrize(("args", "status"), COMMANDS, ids=[" ".join(c[0][:1] + c[0][-1:]) for c in COMMANDS])
+def test_served_and_in_process_print_the_same(server: LiveServer, args: tuple[str, ...], status: int) -> None:
     served = cli(server.data_dir, server.url, *args)
     local = cli(server.data_dir, "off", *args)
-    assert served.returncode == local.returncode == 0, (served.stderr, local.stderr)
+    assert served.returncode == local.returncode == status, (served.stderr, local.stderr)
     # an answer gets new conversation and answer ids each time it is asked; nothing else may differ
     assert IDS.sub("<id>", served.stdout) == IDS.sub("<id>", local.stdout)
     assert served.stdout.strip() and served.stderr == local.stderr == ""
@@ -74,6 +78,8 @@ def test_served_and_in_process_print_the_same(server: LiveServer, args: tuple[st
 BAD = [
     (("check", "6449X"), "line 1"),
     (("check", "64493", "--payer", "aetna"), "payer"),
+    (("check", "64493", "--dos", "14/03/2026"), "written day first"),
+    (("check", "64493", "--fact", "no_such_fact=1"), "no_such_fact"),
     (("search", "facet", "-k", "0"), "k must be"),
     (("ask", "   "), "the question is empty"),
     (("ask", QUESTION, "--conversation", "no-such-conversation"), "does not exist"),

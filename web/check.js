@@ -85,7 +85,10 @@ async function addEstimate(card, claim) {
   card.insertBefore(section, card.lastChild);
   let est;
   try {
-    est = await api("POST", "/api/estimate", { lines: claim.map((ln) => ({ code: ln.code, modifiers: ln.modifiers, units: ln.units })) });
+    const body = { lines: claim.map((ln) => ({ code: ln.code, modifiers: ln.modifiers, units: ln.units })) };
+    const locality = $("#check-locality").value.trim();
+    if (locality) body.locality = locality;
+    est = await api("POST", "/api/estimate", body);
   } catch (err) {
     section.replaceChildren(section.firstChild, el("p", { class: "muted small", text: err.status === 409 ? "No estimate: " + err.message : "Estimate unavailable: " + err.message }));
     return;
@@ -99,7 +102,8 @@ async function addEstimate(card, claim) {
     el("table", { class: "claim-table estimate-table" },
       el("thead", null, el("tr", null, ["Line", "Non-facility", "Facility", "How"].map((h) => el("th", { scope: "col", text: h })))),
       el("tbody", null, rows)),
-    el("p", { class: "meta", text: est.label + " Conversion factor " + est.conversion_factor + " (" + est.conversion_factor_origin.table + ")." }));
+    el("p", { class: "meta", text: est.label + " Conversion factor " + est.conversion_factor + " (" + est.conversion_factor_origin.table + ")."
+      + (est.locality ? " GPCI work " + est.locality.pw_gpci + ", PE " + est.locality.pe_gpci + ", MP " + est.locality.mp_gpci + " (" + est.locality.origin.table + ")." : "") }));
 }
 
 /** Wire the check form (submit runs the check, Clear empties the result). */

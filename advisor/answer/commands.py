@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from advisor.answer.model import Answer, AskRequest
 from advisor.claims import format_line
 from advisor.settings import Settings
 
 
-def run_ask(settings: Settings, question: str, payer: str | None, conversation: str | None, as_json: bool) -> str:
+def run_ask(settings: Settings, question: str, payer: str | None, conversation: str | None, as_json: bool,
+            markdown: Callable[[str], str] | None = None) -> str:
     """Answer one question on a running server (advisor.remote) or else with the app's services in process (same
-    store, searcher and engine as the API); the request is validated here either way."""
+    store, searcher and engine as the API); the request is validated here either way. `markdown` renders the
+    answer's Markdown for a terminal (advisor.terminal); without it the Markdown is printed raw."""
     from advisor.remote import via_server
 
     request = AskRequest(question=question, payer=payer, conversation_id=conversation)
@@ -22,12 +26,13 @@ def run_ask(settings: Settings, question: str, payer: str | None, conversation: 
         answer = Services(settings).answerer.ask(request)
     if as_json:
         return answer.model_dump_json(indent=2, exclude={"understanding"})
-    return render(answer)
+    return render(answer, markdown)
 
 
-def render(answer: Answer) -> str:
-    """Plain-text rendering: the Markdown answer, the claim, the citations, the engine and ids."""
-    out = [answer.answer]
+def render(answer: Answer, markdown: Callable[[str], str] | None = None) -> str:
+    """Plain-text rendering: the answer (its Markdown raw, or through `markdown`), the claim, the citations, the
+    engine and ids."""
+    out = [markdown(answer.answer) if markdown is not None else answer.answer]
     if answer.notice:
         out.append(f"Notice: {answer.notice}")
     if answer.claim:

@@ -3,7 +3,6 @@ estimate of a claim (advisor/encoder)."""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
@@ -11,14 +10,16 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from advisor.api.deps import ServicesDep
 from advisor.claims import MAX_LINES, ClaimLine, coerce_lines
+from advisor.dates import DateInput
 from advisor.encoder.codes import code_detail, modifier_list, search_codes
 from advisor.encoder.model import CodeDetail, CodeHit, ModifierInfo, PairLookup, Units
 from advisor.encoder.pairs import pair, units
 from advisor.encoder.payment import PaymentEstimate, estimate
 
 router = APIRouter(prefix="/api", tags=["codes"])
-DateQuery = Annotated[date | None, Query(alias="date", description="Date of service (YYYY-MM-DD); default today. "
-                                                                   "Selects the imported CMS table versions.")]
+DateQuery = Annotated[DateInput | None, Query(
+    alias="date", description="Date of service (2026-03-14 or 03/14/2026); default today. Selects the imported CMS "
+                              "table versions.")]
 
 
 @router.get("/codes", response_model=list[CodeHit])
@@ -56,9 +57,15 @@ class EstimateRequest(BaseModel):
 
     lines: list[str | ClaimLine | dict[str, Any]] = Field(..., max_length=MAX_LINES,
                                                           examples=[["64493-50", "64494-50", "20552"]])
-    on: date | None = Field(None, alias="date", description="Date of service (YYYY-MM-DD); default today.")
+    on: DateInput | None = Field(None, alias="date", description="Date of service (2026-03-14 or 03/14/2026); "
+                                                                   "default today.")
+    locality: str | None = Field(None, max_length=120, examples=["01182-18"],
+                                 description="Medicare locality: MAC-locality (01182-18), state and locality "
+                                             "(CA-18) or a unique part of its name; needs the imported GPCI file "
+                                             "(409 without it). Absent: national amounts.")
 
 
 @router.post("/estimate", response_model=PaymentEstimate)
 def post_estimate(body: EstimateRequest, services: ServicesDep) -> PaymentEstimate:
-    return estimate(coerce_lines(list(body.lines)), services.catalog, body.on, services.settings.conversion_factor)
+    return estimate(coerce_lines(list(body.lines)), services.catalog, body.on, services.settings.conversion_factor,
+                    body.locality)

@@ -40,10 +40,11 @@ import csv
 import io
 import re
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 
 from advisor.claims import ClaimLine, build_line
+from advisor.dates import parse_date
 from advisor.errors import AdvisorError, InvalidInput
 from advisor.rules.jurisdiction import resolve_mac
 from advisor.rules.model import ClaimType, Payer
@@ -84,7 +85,6 @@ CLAIM_TYPES = {"professional": ClaimType.PROFESSIONAL, "physician": ClaimType.PR
                "hospitaloutpatient": ClaimType.HOSPITAL_OUTPATIENT, "facility": ClaimType.HOSPITAL_OUTPATIENT,
                "hospital": ClaimType.HOSPITAL_OUTPATIENT, "opps": ClaimType.HOSPITAL_OUTPATIENT,
                "outpatient": ClaimType.HOSPITAL_OUTPATIENT, "hopd": ClaimType.HOSPITAL_OUTPATIENT}
-_DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y", "%m/%d/%y", "%Y%m%d", "%d.%m.%Y", "%m-%d-%Y", "%Y/%m/%d")
 _MOD_SPLIT = re.compile(r"[-,;\s]+")
 
 
@@ -185,18 +185,6 @@ def map_header(header: list[str]) -> tuple[dict[str, int], dict[str, str]]:
             f"column {missing[0]}",
         )
     return index, written
-
-
-def parse_date(text: str) -> date:
-    value = text.strip()
-    if " " in value:  # "2025-03-14 00:00:00"
-        value = value.split(" ", 1)[0]
-    for fmt in _DATE_FORMATS:
-        try:
-            return datetime.strptime(value, fmt).date()
-        except ValueError:
-            continue
-    raise ValueError(f"date of service {text!r} is not a date (use 2025-03-14 or 03/14/2025)")
 
 
 def map_payer(text: str, default: Payer) -> Payer:
@@ -363,7 +351,7 @@ def read_csv(
             dos_text = cells[i_dos].strip()
             dos = date_cache.get(dos_text)
             if dos is None:
-                dos = date_cache[dos_text] = parse_date(dos_text)
+                dos = date_cache[dos_text] = parse_date(dos_text, "date of service")
             code = cells[i_code].strip().upper()
             if not code:
                 raise ValueError("code is empty")

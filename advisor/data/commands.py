@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from advisor.errors import AdvisorError
 
-data_app = typer.Typer(help="Official CMS tables (NCCI PTP, MUE, MPFS RVU): import, status, remove, diff.",
+if TYPE_CHECKING:
+    from advisor.data.db import Loaded
+
+data_app = typer.Typer(help="Official CMS tables (NCCI PTP, MUE, MPFS RVU, GPCI): import, status, remove, diff.",
                        no_args_is_help=True)
 
 
@@ -28,10 +31,11 @@ def _db() -> Path:
 @data_app.command("import")
 def import_cmd(
     paths: Annotated[list[Path], typer.Argument(help="CMS files as downloaded: ccipra-*.zip/.txt/.xlsx, "
-                                                     "MCR_MUE_PractitionerServices_Eff_*.csv, PPRRVU*.csv/.xlsx.")],
+                                                     "MCR_MUE_PractitionerServices_Eff_*.csv/.xlsx/.zip, the RVU zip "
+                                                     "(rvu26c-*.zip) or its PPRRVU*.csv and GPCI*.csv.")],
 ) -> None:
     """Load CMS tables into the rules database (one transaction; re-importing a version changes nothing)."""
-    from advisor.data.db import import_paths
+    from advisor.data.db import import_paths, status
 
     db = _db()
     try:
@@ -40,9 +44,17 @@ def import_cmd(
         _fail(f"{exc.message} (nothing was imported)")
     for r in reports:
         part = f" {r.part}" if r.part else ""
-        what = f"{r.rows:,} rows" if r.status != "unchanged" else "already loaded, unchanged"
-        typer.echo(f"{r.table}{part}: {what} ({r.status}) from {r.where}")
+        what = f"{r.rows:,} rows ({r.status})" if r.status != "unchanged" else "already loaded (unchanged)"
+        typer.echo(f"{r.table}{part}: {what} from {r.where}")
+    for e in status(db):
+        if e.partial:
+            typer.echo(f"note: {_partial(e)}")
     typer.echo(f"rules database: {db}")
+
+
+def _partial(e: Loaded) -> str:
+    return (f"{e.table} is partial: parts {', '.join(e.missing)} not imported; until they are, pairs whose column-1 "
+            "code falls in their range are read from the curated pairs")
 
 
 @data_app.command("status")
@@ -52,14 +64,18 @@ def status_cmd(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.
 
     loaded = status(_db())
     if as_json:
-        typer.echo(json.dumps([vars(e) for e in loaded], indent=2))
+        typer.echo(json.dumps([{**vars(e), "partial": e.partial} for e in loaded], indent=2))
         return
     if not loaded:
         typer.echo("no CMS tables imported; the curated tables serve (advisor data import PATH...)")
         return
     for e in loaded:
         parts = f" parts {','.join(e.parts)}" if e.parts else ""
-        typer.echo(f"{e.table:<24} effective {e.effective}{parts}  {e.rows:,} rows  imported {e.imported_at}")
+        typer.echo(f"{e.table:<28} effective {e.effective}{parts}  {e.rows:,} rows  imported {e.imported_at}"
+                   + ("  PARTIAL" if e.partial else ""))
+    for e in loaded:
+        if e.partial:
+            typer.echo(f"note: {_partial(e)}")
 
 
 @data_app.command("remove")
@@ -82,22 +98,22 @@ def diff_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     confirm: Annotated[bool, typer.Option("--confirm/--no-confirm",
                                           help="Also list agreements whose curated mark is not 'confirmed'.")] = True,
-    on: Annotated[str | None, typer.Option("--date", help="Compare the tables in effect on YYYY-MM-DD.")] = None,
+    on: Annotated[str | None, typer.Option("--date", help="Compare the tables in effect on this date "
+                                                          "(2026-03-14 or 03/14/2026).")] = None,
 ) -> None:
     """Where the curated catalog (codes.yaml, ptp.yaml) disagrees with the imported CMS tables."""
-    from datetime import date
-
     from advisor.data.diff import diff
     from advisor.data.tables import ImportedTables
+    from advisor.dates import parse_date
     from advisor.rules.catalog import load_curated
 
     db = _db()
     if not db.exists():
         _fail("no CMS tables imported; run `advisor data import PATH...` first")
     try:
-        day = date.fromisoformat(on) if on else None
-    except ValueError:
-        _fail(f"--date {on!r}: expected YYYY-MM-DD")
+        day = parse_date(on, "--date") if on else None
+    except ValueError as exc:
+        _fail(str(exc))
     tables = ImportedTables(db)
     if tables.empty:
         _fail("no CMS tables imported; run `advisor data import PATH...` first")

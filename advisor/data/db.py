@@ -9,12 +9,12 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from advisor.data.detect import KIND_LABEL, MUE, PTP, RVU
+from advisor.data.detect import GPCI, KIND_LABEL, MUE, PTP, PTP_PARTS, RVU
 from advisor.data.readers import Parsed, parse, sources
 from advisor.errors import DataError
 
@@ -38,8 +38,11 @@ CREATE TABLE IF NOT EXISTS mpfs (
     global_days TEXT, mult_proc TEXT, bilateral TEXT, assistant TEXT, work_rvu REAL, pe_nonfac REAL, pe_fac REAL,
     mp_rvu REAL, conv_factor REAL);
 CREATE INDEX IF NOT EXISTS mpfs_code ON mpfs (code);
+CREATE TABLE IF NOT EXISTS gpci (
+    file INTEGER NOT NULL, mac TEXT NOT NULL, state TEXT NOT NULL, locality TEXT NOT NULL, name TEXT NOT NULL,
+    pw REAL NOT NULL, pe REAL NOT NULL, mp REAL NOT NULL);
 """
-DATA_TABLE = {PTP: "ptp", MUE: "mue", RVU: "mpfs"}
+DATA_TABLE = {PTP: "ptp", MUE: "mue", RVU: "mpfs", GPCI: "gpci"}
 # Columns added to mpfs after its first release (payment estimate, assistant indicator): a database made before them
 # gains them empty on the next write, and its RVU rows fill them when the RVU file is imported again.
 MPFS_ADDED = (("assistant", "TEXT"), ("work_rvu", "REAL"), ("pe_nonfac", "REAL"), ("pe_fac", "REAL"),
@@ -130,8 +133,9 @@ def _load(conn: sqlite3.Connection, parsed: Parsed, file_id: int,
             count += 1
             yield (file_id, *record)
 
-    if kind == MUE:
-        conn.executemany("INSERT INTO mue VALUES (?, ?, ?, ?, ?, ?)", plain_rows())
+    if kind in (MUE, GPCI):
+        marks = ", ".join("?" * (6 if kind == MUE else 8))
+        conn.executemany(f"INSERT INTO {DATA_TABLE[kind]} VALUES ({marks})", plain_rows())
     else:
         marks = ", ".join("?" * len(MPFS_COLUMNS))
         conn.executemany(f"INSERT INTO mpfs ({', '.join(MPFS_COLUMNS)}) VALUES ({marks})", plain_rows())
@@ -159,7 +163,7 @@ def import_paths(paths: list[Path], db_path: Path, progress: bool = True) -> lis
                 found.append((src, parsed.version))
                 parsed_any = True
         if not parsed_any:
-            raise DataError(f"{path}: holds no CMS PTP, MUE or MPFS RVU table", str(path))
+            raise DataError(f"{path}: holds no CMS PTP, MUE, MPFS RVU or GPCI table", str(path))
     reports: list[FileReport] = []
     with transaction(db_path) as conn:
         for src, version in found:
@@ -197,6 +201,11 @@ class Loaded:
     parts: list[str]
     rows: int
     imported_at: str
+    missing: list[str] = field(default_factory=list)  # PTP parts not imported: the table is partial
+
+    @property
+    def partial(self) -> bool:
+        return bool(self.missing)
 
 
 def status(db_path: Path) -> list[Loaded]:
@@ -214,6 +223,9 @@ def status(db_path: Path) -> list[Loaded]:
                 entry.parts.append(part)
             entry.rows += rows
             entry.imported_at = max(entry.imported_at, at)
+        for entry in out.values():
+            if entry.kind == PTP and entry.parts:  # a file without a part number is the whole table
+                entry.missing = [p for p in PTP_PARTS if p not in entry.parts]
         return list(out.values())
     finally:
         conn.close()

@@ -2,11 +2,13 @@
 
 Each reader yields validated rows ready for the database; a malformed row raises DataError naming the file and line.
 The published files open with copyright lines (and the PTP and RVU headers span several lines), so the column header
-row is found by its names, never by position.
+row is found by its names, never by position. CMS publishes Latin-1 text (the MUE notice's registered sign is the
+byte 0xAE): text is read as UTF-8 and any byte that is not UTF-8 as Latin-1, so either encoding reads exactly.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
 import io
@@ -20,7 +22,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import IO
 
-from advisor.data.detect import MUE, PTP, RVU, Version, check_name, kind_from_rows, norm, version_from_name
+from advisor.data.detect import GPCI, MUE, PTP, RVU, Version, check_name, kind_from_rows, norm, version_from_name
 from advisor.errors import DataError
 
 DATA_EXT = (".txt", ".csv", ".xlsx")
@@ -31,6 +33,17 @@ GLOBAL_RE = re.compile(r"(?:\d{3}|[A-Z]{3})")
 READ_ERRORS = (zipfile.BadZipFile, EOFError, zlib.error, OSError)
 
 Row = tuple[int, list[str]]
+LATIN1_FALLBACK = "advisor-latin1-fallback"
+
+
+def _latin1_fallback(exc: UnicodeError) -> tuple[str, int]:
+    """Decode the bytes UTF-8 rejects as Latin-1 (the CMS files are Latin-1; a re-saved copy may be UTF-8)."""
+    if not isinstance(exc, UnicodeDecodeError):
+        raise exc
+    return exc.object[exc.start:exc.end].decode("latin-1"), exc.end
+
+
+codecs.register_error(LATIN1_FALLBACK, _latin1_fallback)
 
 
 @dataclass
@@ -54,6 +67,13 @@ class Source:
         except READ_ERRORS as exc:
             raise DataError(f"{self.where}: cannot read the file, truncated or damaged? ({exc})", self.where) from None
         return digest.hexdigest()
+
+
+def _preference(member: str) -> int:
+    """Which copy of a table a zip should give: the PTP .TXT is tab-delimited (read first), but the RVU zip's .txt
+    files are fixed-width, so every other table is read from its .csv."""
+    order = DATA_EXT if Path(member).name.lower().startswith("ccipra") else (".csv", ".xlsx", ".txt")
+    return order.index(Path(member).suffix.lower())
 
 
 def _member_opener(path: Path, member: str) -> Callable[[], IO[bytes]]:
@@ -86,8 +106,7 @@ def sources(path: Path) -> list[Source]:
     best: dict[str, str] = {}
     for member in members:
         stem, ext = Path(member).stem.lower(), Path(member).suffix.lower()
-        if ext in DATA_EXT and (stem not in best
-                                or DATA_EXT.index(ext) < DATA_EXT.index(Path(best[stem]).suffix.lower())):
+        if ext in DATA_EXT and (stem not in best or _preference(member) < _preference(best[stem])):
             best[stem] = member
     return [Source(f"{where}!{m}", (Path(m).name, path.name), _member_opener(path, m)) for m in sorted(best.values())]
 
@@ -121,7 +140,7 @@ def rows(source: Source) -> Iterator[Row]:
                 wb.close()
             return
         with source.opener() as raw:
-            text = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="replace", newline="")
+            text = io.TextIOWrapper(raw, encoding="utf-8-sig", errors=LATIN1_FALLBACK, newline="")
             head = list(itertools.islice(text, SNIFF_ROWS))
             tabs = sum(line.count("\t") for line in head)
             commas = sum(line.count(",") for line in head)
@@ -130,8 +149,10 @@ def rows(source: Source) -> Iterator[Row]:
                 for n, line in enumerate(lines, 1):
                     yield n, line.rstrip("\r\n").split("\t")
             else:
-                for n, cells in enumerate(csv.reader(lines), 1):
-                    yield n, cells
+                # a quoted cell may hold line breaks (the MUE notice, its header): number a record by its last line
+                reader = csv.reader(lines)
+                for cells in reader:
+                    yield reader.line_num, cells
     except READ_ERRORS as exc:
         raise DataError(f"{source.where}: cannot read the file, truncated or damaged? ({exc})", source.where) from None
 
@@ -230,15 +251,19 @@ def _mue(source: Source, data: Iterator[Row], header: list[str], n0: int, pad: b
                mai_text[1:].strip(" -:"), rationale)
 
 
+RVU_CAPTION_ROWS = 4  # PPRRVU2026: four caption rows stacked over the header (NON-FACILITY / PE USED / FOR OPPS ...)
+
+
 def _rvu_header(head: list[Row], index: int) -> list[str]:
-    """The RVU column names: the 'HCPCS MOD ...' row joined with the label rows just above it (GLOB / DAYS)."""
+    """The RVU column names: the 'HCPCS MOD ...' row joined with the caption rows stacked above it (WORK / RVU,
+    GLOB / DAYS, NOT USED / FOR / MEDICARE / PAYMENT), up to a blank line or a line that is not a caption."""
     header = list(head[index][1])
-    for back in (1, 2):
+    for back in range(1, RVU_CAPTION_ROWS + 1):
         if index - back < 0:
             break
         above = head[index - back][1]
-        if above and above[0].strip():
-            break  # a copyright line, not a label row
+        if not any(c.strip() for c in above) or (above and above[0].strip()):
+            break  # a blank line or a copyright line, not a caption row
         header = [f"{above[i] if i < len(above) else ''} {cell}" for i, cell in enumerate(header)]
     return [norm(c) for c in header]
 
@@ -300,7 +325,47 @@ RVU_AMOUNTS: tuple[tuple[str, Callable[[str], bool]], ...] = (
     ("mp_rvu", lambda c: c.startswith("mp") and "rvu" in c),
     ("conv_factor", lambda c: c.startswith("conv")),
 )
-PARSERS = {PTP: _ptp, MUE: _mue}
+
+
+def _gpci(source: Source, data: Iterator[Row], header: list[str], n0: int, pad: bool) -> Iterator[tuple]:
+    """Addendum E rows: (MAC, state, locality number, locality name, work, PE and MP GPCI); the footnotes after the
+    table (first cell not a contractor number) are skipped."""
+    h = [norm(c) for c in header]
+    mac_i = _find(h, lambda c: "(mac)" in c or c.startswith("medicare administrative contractor") or c == "mac",
+                  "Medicare Administrative Contractor (MAC)", source, n0)
+    state_i = _find(h, lambda c: c == "state", "State", source, n0)
+    loc_i = _find(h, lambda c: c.startswith("locality number"), "Locality Number", source, n0)
+    name_i = _find(h, lambda c: c.startswith("locality name"), "Locality Name", source, n0)
+    pw_i = _find(h, lambda c: "pw gpci" in c, "PW GPCI", source, n0)
+    pe_i = _find(h, lambda c: "pe gpci" in c, "PE GPCI", source, n0)
+    mp_i = _find(h, lambda c: "mp gpci" in c, "MP GPCI", source, n0)
+    width = max(mac_i, state_i, loc_i, name_i, pw_i, pe_i, mp_i) + 1
+
+    def index(cells: list[str], i: int, n: int, name: str) -> float:
+        v = cells[i].strip()
+        try:
+            value = float(v)
+        except ValueError:
+            raise _fail(source, n, f"{name} {v!r} is not a number") from None
+        if not 0 < value < 10:
+            raise _fail(source, n, f"{name} {v!r} is not a cost index (expected about 0.3 to 3)")
+        return value
+
+    for n, cells in data:
+        mac = cells[0].strip() if cells else ""
+        if not mac.isdigit():
+            continue  # blank lines and the footnotes
+        if len(cells) < width:
+            raise _fail(source, n, f"{len(cells)} columns, expected at least {width} (truncated line?)")
+        locality = cells[loc_i].strip()
+        if not locality.isdigit():
+            raise _fail(source, n, f"locality number {locality!r} is not a number")
+        yield (cells[mac_i].strip().zfill(5), cells[state_i].strip().upper(), locality.zfill(2),
+               cells[name_i].strip(), index(cells, pw_i, n, "PW GPCI"), index(cells, pe_i, n, "PE GPCI"),
+               index(cells, mp_i, n, "MP GPCI"))
+
+
+PARSERS = {PTP: _ptp, MUE: _mue, GPCI: _gpci}
 
 
 def parse(source: Source, in_zip: bool = False) -> Parsed | None:
@@ -317,7 +382,7 @@ def parse(source: Source, in_zip: bool = False) -> Parsed | None:
     version = version_from_name(kind, *source.names)
     if version is None:
         examples = {PTP: "ccipra-v321r0-f1.txt", MUE: "MCR_MUE_PractitionerServices_Eff_01-01-2026.csv",
-                    RVU: "PPRRVU26_JAN.csv"}
+                    RVU: "PPRRVU2026_Jan_nonQPP.csv", GPCI: "GPCI2026.csv"}
         raise DataError(f"{source.where}: a {kind.upper()} table, but its name does not tell the version; keep the "
                         f"name CMS gives it (e.g. {examples[kind]})", source.where)
     data = itertools.chain(head[index + 1:], it)

@@ -23,7 +23,7 @@ from typing import Any
 
 from pydantic import Field
 
-from advisor.data.detect import KIND_LABEL, MUE, PTP, RVU
+from advisor.data.detect import GPCI, KIND_LABEL, MUE, PTP, PTP_PARTS, QPP, RVU, rvu_variant
 from advisor.rules.catalog import Catalog, CodeInfo, MueEdit, Provenance, PtpPair, Source
 
 URLS = {
@@ -32,9 +32,11 @@ URLS = {
     MUE: "https://www.cms.gov/medicare/coding-billing/national-correct-coding-initiative-ncci-edits/"
          "medicare-ncci-medically-unlikely-edits",
     RVU: "https://www.cms.gov/medicare/payment/fee-schedules/physician/pfs-relative-value-files",
+    GPCI: "https://www.cms.gov/medicare/payment/fee-schedules/physician/pfs-relative-value-files",
 }
 TITLES = {PTP: "CMS NCCI practitioner PTP edits", MUE: "CMS practitioner services MUE table",
-          RVU: "CMS MPFS relative value file (PPRRVU)"}
+          RVU: "CMS MPFS relative value file (PPRRVU)",
+          GPCI: "CMS geographic practice cost indices by Medicare locality (GPCI, PFS Addendum E)"}
 AMONG_CACHE_SIZE = 4096
 GLOBALS = ("000", "010", "090", "XXX", "YYY", "ZZZ")
 
@@ -47,10 +49,19 @@ class TableVersion:
     files: tuple[int, ...]
     ranges: tuple[tuple[str, str], ...]  # (min, max) column-1 code per PTP part
     names: tuple[str, ...]
+    parts: tuple[str, ...] = ()  # PTP f1..f4 loaded ('' = a file holding the whole table)
 
     @property
     def table(self) -> str:
         return f"{KIND_LABEL[self.kind]} {self.version}"
+
+    @property
+    def missing_parts(self) -> tuple[str, ...]:
+        """The PTP parts not imported: pairs whose column-1 code falls in their range are read from the curated
+        table until they are (see `covers`)."""
+        if self.kind != PTP or not self.parts or "" in self.parts:
+            return ()
+        return tuple(p for p in PTP_PARTS if p not in self.parts)
 
     @property
     def source_id(self) -> str:
@@ -99,6 +110,25 @@ class MpfsEntry:
     conv_factor: float | None = None
 
 
+@dataclass(frozen=True)
+class GpciEntry:
+    """One Medicare locality of the GPCI file: contractor (MAC), state, locality number and name, the three indices."""
+
+    mac: str
+    state: str
+    locality: str
+    name: str
+    pw: float
+    pe: float
+    mp: float
+    version: TableVersion
+
+    @property
+    def key(self) -> str:
+        """How a locality is named on input and output: MAC-locality, e.g. 01182-18."""
+        return f"{self.mac}-{self.locality}"
+
+
 # The mpfs columns an MpfsEntry reads after (code, modifier, description, status, global, mult, bilat); a rules
 # database imported before a column existed answers NULL for it (see advisor.data.db.MPFS_ADDED).
 MPFS_EXTRA = ("assistant", "work_rvu", "pe_nonfac", "pe_fac", "mp_rvu", "conv_factor")
@@ -123,19 +153,22 @@ class ImportedTables:
         # edits among a claim's codes on a date: practices bill the same code sets every day, and the tables never
         # change under a reader (a new import means a new ImportedTables), so the answers can be kept (bounded)
         self._among: OrderedDict[tuple[frozenset[str], int], dict[tuple[str, str], PtpEdit]] = OrderedDict()
-        self.versions: dict[str, list[TableVersion]] = {PTP: [], MUE: [], RVU: []}
+        self.versions: dict[str, list[TableVersion]] = {PTP: [], MUE: [], RVU: [], GPCI: []}
         grouped: dict[tuple[str, str], list[tuple]] = {}
         for row in self._conn().execute(
-                "SELECT kind, version, effective, id, min_code, max_code, name FROM files ORDER BY effective, id"):
+                "SELECT kind, version, effective, id, min_code, max_code, name, part FROM files "
+                "ORDER BY effective, id"):
             grouped.setdefault((row[0], row[1]), []).append(row)
         for (kind, version), rows in grouped.items():
             self.versions[kind].append(TableVersion(
                 kind, version, date.fromisoformat(rows[0][2]), tuple(r[3] for r in rows),
                 tuple((r[4], r[5]) for r in rows if r[4] is not None),
-                tuple(Path(r[6].split("!")[-1]).name for r in rows),
+                tuple(Path(r[6].split("!")[-1]).name for r in rows), tuple(r[7] for r in rows),
             ))
         for kind in self.versions:
-            self.versions[kind].sort(key=lambda v: v.effective)
+            # Of two RVU files of one release (2026 on: non-QPP and QPP), the non-QPP one serves: most clinicians
+            # are not qualifying APM participants; the QPP file stays loaded and listed.
+            self.versions[kind].sort(key=lambda v: (v.effective, rvu_variant(v.version) != QPP))
 
     def _conn(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
@@ -149,7 +182,7 @@ class ImportedTables:
         return not any(self.versions.values())
 
     def all_versions(self) -> list[TableVersion]:
-        return [v for kind in (PTP, MUE, RVU) for v in self.versions[kind]]
+        return [v for kind in (PTP, MUE, RVU, GPCI) for v in self.versions[kind]]
 
     def version_for(self, kind: str, dos: date | None = None) -> TableVersion | None:
         """The newest loaded version in effect on the date (today if none); the oldest if the date precedes all."""
@@ -306,6 +339,18 @@ class ImportedTables:
 
     def mpfs(self, code: str, dos: date | None = None) -> MpfsEntry | None:
         return self.mpfs_many([code], dos).get(code)
+
+    # --- GPCI (about 110 localities per file) -------------------------------------------------------------------
+    def localities(self, dos: date | None = None) -> list[GpciEntry]:
+        """Every locality of the GPCI file in effect on the date (empty when none is loaded)."""
+        version = self.version_for(GPCI, dos)
+        if version is None:
+            return []
+        files = ",".join("?" * len(version.files))
+        return [GpciEntry(mac, state, locality, name, pw, pe, mp, version)
+                for mac, state, locality, name, pw, pe, mp in self._conn().execute(
+                    f"SELECT mac, state, locality, name, pw, pe, mp FROM gpci WHERE file IN ({files}) "
+                    "ORDER BY state, locality", version.files)]
 
 
 @dataclass
@@ -469,4 +514,5 @@ def with_imported(curated: Catalog, path: Path) -> Catalog:
         return view or curated
 
 
-__all__ = ["ImportedCatalog", "ImportedTables", "MpfsEntry", "MueEntry", "PtpEdit", "TableVersion", "with_imported"]
+__all__ = ["GpciEntry", "ImportedCatalog", "ImportedTables", "MpfsEntry", "MueEntry", "PtpEdit", "TableVersion",
+           "with_imported"]

@@ -11,7 +11,8 @@ import typer
 from advisor.encoder.model import CodeDetail, Origin, PairLookup, Units
 from advisor.errors import AdvisorError
 
-DateOption = Annotated[str | None, typer.Option("--date", help="Date of service YYYY-MM-DD (default today).")]
+DateOption = Annotated[str | None, typer.Option("--date", help="Date of service, 2026-03-14 or 03/14/2026 (default "
+                                                               "today).")]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 
 
@@ -23,10 +24,12 @@ def _fail(message: str) -> None:
 def _day(text: str | None) -> date | None:
     if text is None:
         return None
+    from advisor.dates import parse_date
+
     try:
-        return date.fromisoformat(text)
-    except ValueError:
-        _fail(f"--date {text!r}: expected YYYY-MM-DD")
+        return parse_date(text, "--date")
+    except ValueError as exc:
+        _fail(str(exc))
     return None
 
 
@@ -86,9 +89,12 @@ def modifiers_cmd(as_json: JsonOption = False) -> None:
 
 
 def estimate_cmd(lines: Annotated[list[str], typer.Argument(help="Claim lines, e.g. 64493-50 64494-50 20552.")],
-                 on: DateOption = None, as_json: JsonOption = False) -> None:
-    """Estimate what the claim pays: national Medicare allowed amounts, facility and non-facility (needs the imported
-    MPFS RVU file)."""
+                 on: DateOption = None, as_json: JsonOption = False,
+                 locality: Annotated[str | None, typer.Option(
+                     "--locality", help="Medicare locality: MAC-locality (01182-18), state and locality (CA-18) or "
+                                        "a unique part of its name; needs the imported GPCI file.")] = None) -> None:
+    """Estimate what the claim pays: Medicare allowed amounts, facility and non-facility, national or for a locality
+    (needs the imported MPFS RVU file, and the GPCI file for a locality)."""
     from advisor.claims import coerce_lines, join_unit_args
     from advisor.encoder.payment import estimate
     from advisor.services import build_catalog
@@ -97,7 +103,7 @@ def estimate_cmd(lines: Annotated[list[str], typer.Argument(help="Claim lines, e
     settings = get_settings()
     try:
         found = estimate(coerce_lines(join_unit_args(lines)), build_catalog(settings), _day(on),
-                         settings.conversion_factor)
+                         settings.conversion_factor, locality)
     except AdvisorError as exc:
         _fail(exc.message)
         return
@@ -105,6 +111,10 @@ def estimate_cmd(lines: Annotated[list[str], typer.Argument(help="Claim lines, e
         typer.echo(found.model_dump_json(indent=2))
         return
     typer.echo(f"{found.label}\nconversion factor {found.conversion_factor} {_origin(found.conversion_factor_origin)}")
+    if found.locality is not None:
+        place = found.locality
+        typer.echo(f"locality {place.key} {place.state} {place.name}: GPCI work {place.pw_gpci}, PE {place.pe_gpci}, "
+                   f"MP {place.mp_gpci} {_origin(place.origin)}")
     for ln in found.lines:
         money = (f"non-facility ${ln.non_facility:,.2f}  facility ${ln.facility:,.2f}"
                  if ln.non_facility is not None and ln.facility is not None else "not priced")

@@ -1,8 +1,9 @@
 """Medicare payment estimate for a claim: each line's national allowed amount, facility and non-facility, from the
 imported MPFS RVU file, with the bilateral (modifier 50) and multiple-procedure adjustments (issue #16 item 4).
 
-Always an estimate: national amounts (no locality GPCI), before deductible, coinsurance and sequestration, and
-the payer's own rules. The rules and their sources live in catalog/payment.yaml (conversion factor by year, 150%
+Always an estimate: national amounts, or one Medicare locality's when a locality is chosen and the GPCI file
+(PFS Addendum E) is imported, before deductible, coinsurance and sequestration, and the payer's own rules. The
+rules and their sources live in catalog/payment.yaml (conversion factor by year, locality formula, 150%
 bilateral, 100%/50% multiple procedures, payable status codes); the RVUs and the file's own conversion factor come
 from the imported RVU table, named with its version. Amounts are Decimal, rounded half-up to cents at each step the
 fee schedule rounds (the fee, then each adjusted line).
@@ -18,16 +19,19 @@ from pydantic import BaseModel, Field
 
 from advisor.claims import ClaimLine, format_line
 from advisor.data.detect import RVU
-from advisor.data.tables import MpfsEntry
+from advisor.data.tables import GpciEntry, MpfsEntry
 from advisor.encoder.model import Origin, SourceRef
 from advisor.encoder.scope import Scope
-from advisor.errors import Conflict
+from advisor.errors import Conflict, InvalidInput
 from advisor.rules.catalog import Catalog
 from advisor.rules.meanings import MPFS_STATUS_MEANING
 
 CENT = Decimal("0.01")
 LABEL = ("Estimate: national Medicare physician fee schedule allowed amounts (no locality adjustment), before "
          "deductible, coinsurance and sequestration; the MAC's payment and other payers' rules differ.")
+LOCALITY_LABEL = ("Estimate: Medicare physician fee schedule allowed amounts for locality {name} (RVUs adjusted by "
+                  "the locality's GPCIs), before deductible, coinsurance and sequestration; the MAC's payment and "
+                  "other payers' rules differ.")
 Setting = Literal["non_facility", "facility"]
 
 
@@ -50,6 +54,20 @@ class LineEstimate(BaseModel):
     origin: Origin | None = None
 
 
+class Locality(BaseModel):
+    """The Medicare locality an estimate is priced for, with its geographic practice cost indices."""
+
+    key: str = Field(description="MAC-locality, e.g. 01182-18: what `locality` accepts back.")
+    mac: str
+    state: str
+    locality: str
+    name: str
+    pw_gpci: float
+    pe_gpci: float
+    mp_gpci: float
+    origin: Origin
+
+
 class PaymentEstimate(BaseModel):
     """POST /api/estimate: the claim's estimate, labelled as one."""
 
@@ -58,6 +76,7 @@ class PaymentEstimate(BaseModel):
     date: date
     conversion_factor: float
     conversion_factor_origin: Origin
+    locality: Locality | None = Field(None, description="The locality priced; None = national amounts.")
     lines: list[LineEstimate]
     total_non_facility: float
     total_facility: float
@@ -66,8 +85,10 @@ class PaymentEstimate(BaseModel):
 
 
 def estimate(lines: list[ClaimLine], catalog: Catalog, on: date | None = None,
-             conversion_factor: float | None = None) -> PaymentEstimate:
-    """The national allowed amounts of a claim's lines on a date of service; Conflict (409) without an RVU table."""
+             conversion_factor: float | None = None, locality: str | None = None) -> PaymentEstimate:
+    """The allowed amounts of a claim's lines on a date of service, national or for one locality (MAC-locality
+    `01182-18`, state and locality `CA-18`, or a unique part of its name); Conflict (409) without the RVU table (or
+    the GPCI file when a locality is asked for), InvalidInput (422) for a locality the file does not hold."""
     scope = Scope.of(catalog, on, [ln.code for ln in lines])
     version = scope.version(RVU)
     if scope.tables is None or version is None:
@@ -75,6 +96,7 @@ def estimate(lines: list[ClaimLine], catalog: Catalog, on: date | None = None,
                        "import PPRRVU...` (no RVU table is loaded)", "lines")
     rows = scope.tables.mpfs_modifier_rows([ln.code for ln in lines], scope.day)
     cf, cf_origin = _conversion_factor(rows, scope, conversion_factor)
+    place = _locality(scope, locality) if locality is not None else None
     params = catalog.payment
     payable = set(params["payable_status"].value)
     bilateral = {k: Decimal(str(v)) for k, v in params["bilateral_payment"].value.items()}
@@ -89,7 +111,7 @@ def estimate(lines: list[ClaimLine], catalog: Catalog, on: date | None = None,
                              origin=scope.imported(version) if row else None, status=row.status if row else None)
         out.append(shown)
         amounts.append({"non_facility": [], "facility": []})
-        fees = _fees(row, cf) if row is not None and row.status in payable else None
+        fees = _fees(row, cf, place) if row is not None and row.status in payable else None
         if row is None or fees is None:
             shown.adjustments.append(_not_priced(line, split, row))
             continue
@@ -130,22 +152,58 @@ def estimate(lines: list[ClaimLine], catalog: Catalog, on: date | None = None,
         shown.facility = float(sum(amounts[index]["facility"], Decimal(0)))
     sources = [*params["bilateral_payment"].sources, *params["multiple_procedure"].sources,
                *params["payable_status"].sources]
-    notices = [n for n in scope.notices() if "RVU" in n]
+    if place is not None:
+        sources += [*params["locality_formula"].sources, place.version.source_id]
+    notices = [n for n in scope.notices() if "RVU" in n or "GPCI" in n]
+    shown_place = None if place is None else Locality(
+        key=place.key, mac=place.mac, state=place.state, locality=place.locality, name=place.name, pw_gpci=place.pw,
+        pe_gpci=place.pe, mp_gpci=place.mp, origin=scope.imported(place.version))
     return PaymentEstimate(
-        date=scope.day, conversion_factor=float(cf), conversion_factor_origin=cf_origin, lines=out,
+        label=LABEL if place is None else LOCALITY_LABEL.format(name=f"{place.key} {place.state} {place.name}"),
+        date=scope.day, conversion_factor=float(cf), conversion_factor_origin=cf_origin, locality=shown_place,
+        lines=out,
         total_non_facility=float(sum((Decimal(str(x.non_facility)) for x in out if x.non_facility is not None),
                                      Decimal(0))),
         total_facility=float(sum((Decimal(str(x.facility)) for x in out if x.facility is not None), Decimal(0))),
         notices=notices, sources=scope.refs(list(dict.fromkeys(sources))))
 
 
-def _fees(row: MpfsEntry, cf: Decimal) -> tuple[Decimal, Decimal] | None:
-    """(non-facility, facility) fee of one unit: the RVUs times the conversion factor, rounded to cents."""
+def _fees(row: MpfsEntry, cf: Decimal, place: GpciEntry | None = None) -> tuple[Decimal, Decimal] | None:
+    """(non-facility, facility) fee of one unit: the RVUs (each times its GPCI for a locality) times the conversion
+    factor, rounded to cents."""
     if row.work_rvu is None or row.mp_rvu is None or row.pe_nonfac is None or row.pe_fac is None:
         return None
-    work, mp = Decimal(str(row.work_rvu)), Decimal(str(row.mp_rvu))
-    return (_cents((work + Decimal(str(row.pe_nonfac)) + mp) * cf),
-            _cents((work + Decimal(str(row.pe_fac)) + mp) * cf))
+    pw, pe, mpi = ((Decimal(1),) * 3 if place is None else
+                   (Decimal(str(place.pw)), Decimal(str(place.pe)), Decimal(str(place.mp))))
+    work, mp = Decimal(str(row.work_rvu)) * pw, Decimal(str(row.mp_rvu)) * mpi
+    return (_cents((work + Decimal(str(row.pe_nonfac)) * pe + mp) * cf),
+            _cents((work + Decimal(str(row.pe_fac)) * pe + mp) * cf))
+
+
+def _locality(scope: Scope, wanted: str) -> GpciEntry:
+    """The locality a user named: MAC-locality (01182-18), state and locality number (CA-18, CA 18) or a part of
+    its name that only one locality has (manhattan)."""
+    places = scope.tables.localities(scope.day) if scope.tables is not None else []
+    if not places:
+        raise Conflict("a locality estimate needs the CMS GPCI file (PFS Addendum E, GPCI2026.csv in the RVU zip): "
+                       "import it with `advisor data import`, or leave out the locality for national amounts",
+                       "locality")
+    text = " ".join(wanted.split()).upper()
+    if not text:
+        raise InvalidInput("locality is empty: give MAC-locality (01182-18), state and locality (CA-18) or a name",
+                           "locality")
+    compact = text.replace(" ", "-")
+    found = [p for p in places if compact in (p.key, f"{p.state}-{p.locality}")]
+    if not found:
+        found = [p for p in places if text in p.name.upper()]
+    if len(found) == 1:
+        return found[0]
+    in_state = [p for p in places if p.state == text[:2]]
+    shown = found or in_state or places
+    options = ", ".join(f"{p.key} ({p.state} {p.name})" for p in shown[:8]) + (" ..." if len(shown) > 8 else "")
+    what = ("names several localities" if found or (in_state and text == text[:2]) else
+            f"is no locality of the {places[0].version.table} file")
+    raise InvalidInput(f"locality {wanted!r} {what}; give MAC-locality, e.g. {options}", "locality")
 
 
 def _not_priced(line: ClaimLine, split: str, row: MpfsEntry | None) -> str:
@@ -177,4 +235,4 @@ def _conversion_factor(rows: dict[tuple[str, str], MpfsEntry], scope: Scope,
     return Decimal(str(by_year[year])), scope.curated_origin(param.sources, param.confidence)
 
 
-__all__ = ["LineEstimate", "PaymentEstimate", "estimate"]
+__all__ = ["LineEstimate", "Locality", "PaymentEstimate", "estimate"]

@@ -135,6 +135,11 @@ class Scope:
                 out.append(f"{self.day} is before every imported {KIND_LABEL[kind]} table (loaded: {names}); the "
                            f"oldest, {loaded[0].version}, is applied, as claim checks do. Import the version in "
                            "effect on that date to see its values.")
+        ptp = self.version(PTP)
+        if ptp is not None and ptp.missing_parts:
+            out.append(f"The {ptp.table} table is partial (parts {', '.join(ptp.missing_parts)} not imported): pairs "
+                       "whose codes fall outside the loaded parts' column-1 ranges are read from the curated pairs "
+                       "until the whole table is imported.")
         return out
 
 

@@ -171,7 +171,8 @@ def build_server(services: Services) -> MCPServer:
     @server.tool(annotations=read_only)
     def lookup_code(
         code: Annotated[str, Field(max_length=20, description="A CPT/HCPCS code, e.g. 64493.")],
-        date: Annotated[str | None, Field(description="Date of service, YYYY-MM-DD (default: today).")] = None,
+        date: Annotated[str | None, Field(description="Date of service, 2026-03-14 or 03/14/2026 "
+                                                          "(default: today).")] = None,
     ) -> CodeDetail:
         """One code's page, as GET /api/codes/{code}: descriptor, family, add-on status and primaries, global days,
         bilateral and multiple-procedure indicators, MUE and MAI, every PTP pair in both directions, Medicare LCD
@@ -182,7 +183,8 @@ def build_server(services: Services) -> MCPServer:
     def lookup_pair(
         a: Annotated[str, Field(max_length=20, description="First code, e.g. 64493.")],
         b: Annotated[str, Field(max_length=20, description="Second code, e.g. 20552.")],
-        date: Annotated[str | None, Field(description="Date of service, YYYY-MM-DD (default: today).")] = None,
+        date: Annotated[str | None, Field(description="Date of service, 2026-03-14 or 03/14/2026 "
+                                                          "(default: today).")] = None,
     ) -> PairLookup:
         """The NCCI PTP edit between two codes, as GET /api/pairs: whether there is one, column 1, the modifier
         indicator, what bypasses it and what does not, table and version."""
@@ -193,13 +195,15 @@ def build_server(services: Services) -> MCPServer:
 
 
 def _day(text: str | None) -> dt.date | None:
-    """A YYYY-MM-DD date of service; anything else is a tool error naming the format."""
+    """A date of service (2026-03-14 or 03/14/2026, advisor.dates); anything else is a tool error naming the forms."""
     if text is None:
         return None
+    from advisor.dates import parse_date
+
     try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise ToolError(f"date {text!r} is not a date: use YYYY-MM-DD") from None
+        return parse_date(text)
+    except ValueError as exc:
+        raise ToolError(str(exc)) from None
 
 
 def _add_knowledge_resources(server: MCPServer, services: Services) -> None:

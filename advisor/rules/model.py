@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
 from enum import StrEnum
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from advisor.claims import ClaimLine
+from advisor.dates import DateInput
 
 _RANK: dict[str, int] = {"confirmed": 2, "secondary": 1, "unconfirmed": 0}
 
@@ -83,7 +83,8 @@ class Facts(BaseModel):
         None, description="The Medicare contractor whose LCDs apply: a jurisdiction (J15, JE, JH...), a MAC serving "
         "one jurisdiction (CGS) or the practice's two-letter state (OH). Normalised to the jurisdiction; overrides "
         "ADVISOR_MAC.")
-    date_of_service: date | None = None
+    date_of_service: DateInput | None = Field(
+        None, description="Date of service: 2026-03-14 or 03/14/2026 (advisor.dates).")
     separate_problem: bool | None = Field(
         None, description="The E/M addressed a significant, separately identifiable problem beyond the procedure."
     )

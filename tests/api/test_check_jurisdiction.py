@@ -51,7 +51,7 @@ def cli(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
 
 def test_cli_claim_type_and_mac() -> None:
     done = cli("27096", "--claim-type", "asc", "--mac", "J15", "--json")
-    assert done.returncode == 0, done.stderr
+    assert done.returncode == 1, done.stderr  # the ASC claim's 27096 is an error (corrected to G0260): exit 1
     body = json.loads(done.stdout)
     assert [ln["code"] for ln in body["claim"]] == ["G0260"] and body["applied"]["jurisdiction"] == "J15"
     text = cli("64493", "--mac", "KY")

@@ -25,7 +25,7 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("encoder")
     downloads, data = root / "downloads", root / "data"
     downloads.mkdir()
-    files = [write_ptp_text(downloads / "ccipra-v321r0-f1.txt"),
+    files = [write_ptp_text(downloads / "ccipra-v321r0.txt"),  # one file, the whole table (no part: not partial)
              write_mue(downloads / "MCR_MUE_PractitionerServices_Eff_01-01-2026.csv"),
              write_rvu(downloads / "PPRRVU26_JAN.csv")]
     db.import_paths(files, data / "cms_tables.sqlite", progress=False)

@@ -1,4 +1,5 @@
-"""`advisor check` from the shell: text and JSON output, --file, and exit 2 with a message on bad input."""
+"""`advisor check` from the shell: text and JSON output, --file, exit 1 for a claim with errors and exit 2 with a
+message on bad input."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
 
 def test_text_output_names_rules_and_corrected_claim() -> None:
     done = run("99213-25", "64493", "x3", "--payer", "medicare")
-    assert done.returncode == 0, done.stderr
+    assert done.returncode == 1, done.stderr  # the claim has errors (tests/test_check_cli.py: the exit statuses)
     assert "status: errors" in done.stdout
     assert "[FACET-LEVELS]" in done.stdout
     assert "corrected claim:" in done.stdout and "64495" in done.stdout
@@ -26,7 +27,7 @@ def test_json_output_and_file_input(tmp_path: Path) -> None:
     encounter.write_text(json.dumps({"lines": ["99213-25", "64493-50"], "payer": "medicare",
                                      "facts": {"separate_problem": False}}))
     done = run("--file", str(encounter), "--json")
-    assert done.returncode == 0, done.stderr
+    assert done.returncode == 1, done.stderr
     body = json.loads(done.stdout)
     assert body["status"] == "errors"
     assert [ln["code"] for ln in body["claim"]] == ["64493"]
