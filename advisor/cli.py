@@ -167,6 +167,17 @@ def _register_encoder() -> None:
 _register_encoder()
 
 
+def _register_store() -> None:
+    """`advisor access-log` and `advisor retention run` (advisor/store)."""
+    from advisor.store.commands import access_log_cmd, retention_app
+
+    app.command("access-log")(access_log_cmd)
+    app.add_typer(retention_app, name="retention")
+
+
+_register_store()
+
+
 def _register_mcp() -> None:
     """`advisor mcp`: the MCP server over stdio (advisor/mcp; the SDK is imported only when it runs)."""
     from advisor.mcp.commands import mcp_cmd

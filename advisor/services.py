@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from advisor.retrieval.search import Searcher
     from advisor.retrieval.service import RetrievalService
     from advisor.store import ConversationStore
+    from advisor.store.access import AccessLog
 
 
 class Services:
@@ -38,6 +39,14 @@ class Services:
 
         with self._lock:
             return ConversationStore(self.settings)
+
+    @cached_property
+    def access(self) -> AccessLog:
+        """The access log (who opened, exported, imported or deleted what), in the conversation store's database."""
+        from advisor.store.access import AccessLog
+
+        with self._lock:
+            return AccessLog(self.store)
 
     @cached_property
     def retrieval(self) -> RetrievalService:

@@ -80,6 +80,26 @@ class Settings(BaseSettings):
     audit_queue: int = Field(2, ge=0, description="Audits waiting; more is a 503 with Retry-After.")
     log_text: bool = Field(False, description="Log question/answer text (may contain PHI). Off by default.")
 
+    # Rate limits (advisor/api/limits.py), each "N/second|minute|hour|day" or "off". The per-user limit counts a
+    # signed-in user's requests (from any address), or an address's when no one is signed in; the per-address limit
+    # counts every request from one client address, whoever sent it. Counted in the database, so every worker of
+    # `advisor serve --workers N` shares them.
+    rate_limit_ask: str = Field("120/minute", description="Answers per user: /api/ask, /api/ask/stream, corrections, "
+                                "/v1/chat/completions and the MCP ask tool over HTTP.")
+    rate_limit_ask_address: str = Field("600/minute", description="Answers per client address.")
+    rate_limit_audit: str = Field("20/minute", description="Practice audits (POST /api/audit) per user.")
+    rate_limit_audit_address: str = Field("60/minute", description="Practice audits per client address.")
+    rate_limit_import: str = Field("10/minute", description="CMS table imports and removals per user.")
+    rate_limit_import_address: str = Field("30/minute", description="CMS table imports and removals per address.")
+
+    # Access log and retention (advisor/store/access.py)
+    retention_days: int | None = Field(
+        None, ge=1, description="Conversations whose last activity is older than this many days are deleted by a task "
+        "inside `advisor serve` (at start, then every retention_interval_s) and by `advisor retention run`; unset: "
+        "kept.")
+    retention_interval_s: int = Field(3600, ge=1, description="How often `advisor serve` runs the retention task "
+                                      "(at most once per interval across all workers).")
+
     # Practice audit (advisor/audit): panel-pattern thresholds
     audit_mod25_threshold: float = Field(0.5, ge=0, le=1, description="Flag a provider above this E/M-25 rate.")
     audit_tpi_min_interval_days: int = Field(60, ge=1, description="TPI sessions closer than this are flagged.")
@@ -94,6 +114,13 @@ class Settings(BaseSettings):
         if url.scheme not in ("http", "https") or not url.hostname:
             raise ValueError(f"must be auto, off or http://host:port, got {v!r}")
         return v
+
+    @field_validator("rate_limit_ask", "rate_limit_ask_address", "rate_limit_audit", "rate_limit_audit_address",
+                     "rate_limit_import", "rate_limit_import_address")
+    @classmethod
+    def _rate(cls, v: str) -> str:
+        parse_rate(v)  # raises ValueError naming the accepted form
+        return v.strip().lower()
 
     @field_validator("remote_llm")
     @classmethod
@@ -118,6 +145,20 @@ class Settings(BaseSettings):
 
 
 LOOPBACK_HOSTS = ("localhost", "::1")
+RATE_PERIODS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
+
+
+def parse_rate(text: str) -> tuple[int, int] | None:
+    """"60/minute" -> (60, 60): at most that many requests per that many seconds; "off" -> None (no limit)."""
+    value = text.strip().lower()
+    if value in ("off", "none", "0"):
+        return None
+    count, _, period = value.partition("/")
+    seconds = RATE_PERIODS.get(period.strip().removesuffix("s"))
+    if not count.strip().isdigit() or int(count) < 1 or seconds is None:
+        raise ValueError(f"must be N/second, N/minute, N/hour or N/day (N >= 1) or off, got {text!r}")
+    return int(count), seconds
+
 
 
 def engine_is_remote(engine: str, base_url: str | None) -> bool:

@@ -20,16 +20,19 @@ from fastapi.responses import StreamingResponse
 from advisor import operations
 from advisor.answer.model import Answer, AskRequest
 from advisor.api.deps import ServicesDep
+from advisor.api.limits import rate_limit
 from advisor.api.pool import Cancel, Cancelled, PoolsDep
 from advisor.errors import AdvisorError
 
 router = APIRouter(prefix="/api", tags=["ask"])
 
 
-@router.post("/ask", response_model=Answer, response_model_exclude={"understanding"})
+@router.post("/ask", response_model=Answer, response_model_exclude={"understanding"},
+             dependencies=[rate_limit("ask")])
 async def post_ask(body: AskRequest, services: ServicesDep, pools: PoolsDep, request: Request) -> Answer:
     """Answer a coder's question: verdict, claim lines and findings from the rules engine, cited guidance. A 503 with
-    Retry-After when every answer worker is busy and the queue is full; a client that leaves stops the work."""
+    Retry-After when every answer worker is busy and the queue is full, a 429 with Retry-After past this user's or
+    address's rate limit (ADVISOR_RATE_LIMIT_ASK*); a client that leaves stops the work."""
     cancel = Cancel()
     return await pools.answers.run(lambda: operations.ask(body, services, on_event=lambda *_: cancel.check()),
                                    cancel, request)
@@ -52,7 +55,7 @@ def chunks(text: str, size: int = 24) -> list[str]:
     return out + ([current] if current else [])
 
 
-@router.post("/ask/stream")
+@router.post("/ask/stream", dependencies=[rate_limit("ask")])
 async def post_ask_stream(body: AskRequest, services: ServicesDep, pools: PoolsDep) -> StreamingResponse:
     """The same answer as /api/ask, streamed: stage events, token chunks, then `done` with the full JSON. When the
     client closes the stream the work stops at its next stage."""

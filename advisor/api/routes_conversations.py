@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from advisor.answer.understood import with_views
 from advisor.api.deps import ServicesDep
+from advisor.api.principal import log_access
 from advisor.store.models import MAX_TITLE, Conversation, ConversationSummary
 
 router = APIRouter(prefix="/api", tags=["conversations"])
@@ -19,9 +20,11 @@ class TitleBody(BaseModel):
 
 
 @router.get("/conversations", response_model=list[ConversationSummary])
-def list_conversations(services: ServicesDep) -> list[ConversationSummary]:
+def list_conversations(services: ServicesDep, request: Request) -> list[ConversationSummary]:
     """Conversations, most recently active first."""
-    return services.store.list()
+    found = services.store.list()
+    log_access(request, "conversation.list", count=len(found))
+    return found
 
 
 @router.post("/conversations", response_model=ConversationSummary, status_code=201)
@@ -32,22 +35,28 @@ def create_conversation(body: TitleBody, services: ServicesDep) -> ConversationS
 
 
 @router.get("/conversations/{conversation_id}", response_model=Conversation)
-def get_conversation(conversation_id: str, services: ServicesDep) -> Conversation:
+def get_conversation(conversation_id: str, services: ServicesDep, request: Request) -> Conversation:
     """The conversation with its turns (question, answer JSON, answer id, created, latest feedback, and the coder's
     latest correction of the reading with the original answer, when there is one)."""
-    return with_views(services.store.get(conversation_id), services.catalog)
+    found = services.store.get(conversation_id)
+    log_access(request, "conversation.open", conversation_id, turns=len(found.turns))
+    return with_views(found, services.catalog)
 
 
 @router.patch("/conversations/{conversation_id}", response_model=ConversationSummary)
-def rename_conversation(conversation_id: str, body: TitleBody, services: ServicesDep) -> ConversationSummary:
+def rename_conversation(conversation_id: str, body: TitleBody, services: ServicesDep,
+                        request: Request) -> ConversationSummary:
     """Rename: {"title": 1-200 characters}."""
-    return services.store.rename(conversation_id, body.title)
+    renamed = services.store.rename(conversation_id, body.title)
+    log_access(request, "conversation.rename", conversation_id)  # never the title: it may quote the question
+    return renamed
 
 
 @router.delete("/conversations/{conversation_id}", status_code=204)
-def delete_conversation(conversation_id: str, services: ServicesDep) -> Response:
+def delete_conversation(conversation_id: str, services: ServicesDep, request: Request) -> Response:
     """Delete the conversation and its questions and answers."""
     services.store.delete(conversation_id)
+    log_access(request, "conversation.delete", conversation_id)
     return Response(status_code=204)
 
 

@@ -11,6 +11,7 @@ from advisor.answer.edits import Choices, UnderstandingEdit
 from advisor.answer.model import Answer
 from advisor.answer.understood import choices
 from advisor.api.deps import ServicesDep
+from advisor.api.limits import rate_limit
 from advisor.api.pool import Cancel, PoolsDep
 
 router = APIRouter(prefix="/api", tags=["understanding"])
@@ -25,7 +26,7 @@ def get_choices(services: ServicesDep) -> Choices:
 
 
 @router.post("/conversations/{conversation_id}/turns/{answer_id}/correct", response_model=Answer,
-             response_model_exclude={"understanding"})
+             response_model_exclude={"understanding"}, dependencies=[rate_limit("ask")])
 async def post_correct(conversation_id: Id, answer_id: Id, body: UnderstandingEdit, services: ServicesDep,
                        pools: PoolsDep) -> Answer:
     """Recompute a turn's answer from the coder's corrected understanding (send back `understood` with the fields

@@ -26,6 +26,7 @@ from advisor import operations
 from advisor.answer.model import Answer, AskRequest
 from advisor.api.deps import ServicesDep
 from advisor.api.errors import openai_error
+from advisor.api.limits import rate_limit
 from advisor.api.pool import Cancel, PoolsDep
 from advisor.api.routes_ask import chunks
 from advisor.errors import AdvisorError, InvalidInput, NotFound
@@ -147,7 +148,7 @@ def _extra(answer: Answer) -> dict[str, Any]:
     return answer.model_dump(mode="json", exclude={"understanding"})
 
 
-@router.post("/chat/completions", response_model=None)
+@router.post("/chat/completions", response_model=None, dependencies=[rate_limit("ask")])
 async def chat_completions(body: ChatRequest, services: ServicesDep, pools: PoolsDep,
                            request: Request) -> dict[str, Any] | StreamingResponse:
     """A chat completion from the advisor: the reply is the answer with its citations; `advisor` carries the

@@ -128,12 +128,12 @@ class ConversationStore:
             self._schema_ready = True
 
     @contextmanager
-    def _read(self) -> Iterator[Connection]:
+    def reading(self) -> Iterator[Connection]:
         self._ensure_schema()
         with self.engine.connect() as conn, conn.begin():
             yield conn
 
-    def _write(self, work: Callable[[Connection], T]) -> T:
+    def write(self, work: Callable[[Connection], T]) -> T:
         """Run `work` in one short write transaction (BEGIN IMMEDIATE on SQLite), retrying lock timeouts."""
         self._ensure_schema()
         for attempt in range(_RETRIES):
@@ -160,13 +160,13 @@ class ConversationStore:
         """A new, empty conversation; `title` (often the first question) is cut to one line of 200 characters."""
         now = _now()
         row = {"id": _new_id(), "title": clean_title(title, strict=False), "created": now, "updated": now}
-        self._write(lambda conn: conn.execute(insert(conversations).values(**row)))
+        self.write(lambda conn: conn.execute(insert(conversations).values(**row)))
         log.debug("conversation %s created", row["id"])
         return Conversation(**row, turns=[])
 
     def get(self, conversation_id: str) -> Conversation:
         """The conversation with all its turns (oldest first) and the latest feedback on each answer."""
-        with self._read() as conn:
+        with self.reading() as conn:
             head = self._head(conn, conversation_id)
             turn_list = self._turns(conn, conversation_id)
         return Conversation(
@@ -186,7 +186,7 @@ class ConversationStore:
             .order_by(conversations.c.updated.desc(), conversations.c.created.desc(), conversations.c.id)
             .limit(limit)
         )
-        with self._read() as conn:
+        with self.reading() as conn:
             rows = conn.execute(query).all()
         return [
             ConversationSummary(
@@ -206,11 +206,11 @@ class ConversationStore:
             if done.rowcount == 0:
                 raise NotFound(f"conversation {conversation_id!r} does not exist", "conversation_id")
 
-        self._write(work)
+        self.write(work)
         return self.summary(conversation_id)
 
     def summary(self, conversation_id: str) -> ConversationSummary:
-        with self._read() as conn:
+        with self.reading() as conn:
             head = self._head(conn, conversation_id)
             n = conn.execute(
                 select(func.count()).select_from(turns).where(turns.c.conversation_id == conversation_id)
@@ -229,7 +229,7 @@ class ConversationStore:
             if done.rowcount == 0:
                 raise NotFound(f"conversation {conversation_id!r} does not exist", "conversation_id")
 
-        self._write(work)
+        self.write(work)
         log.debug("conversation %s deleted", conversation_id)
 
     # ------------------------------------------------------------------ turns
@@ -246,7 +246,7 @@ class ConversationStore:
                 raise NotFound(f"conversation {conversation_id!r} does not exist", "conversation_id")
             insert_turn(conn)
 
-        self._write(work)
+        self.write(work)
         log.debug("turn %s added to conversation %s", answer_id, conversation_id)
         return answer_id
 
@@ -262,7 +262,7 @@ class ConversationStore:
             conn.execute(insert(conversations).values(**row))
             insert_turn(conn)
 
-        self._write(work)
+        self.write(work)
         log.debug("conversation %s started with turn %s", conversation_id, answer_id)
         return conversation_id, answer_id
 
@@ -288,7 +288,7 @@ class ConversationStore:
 
     def history(self, conversation_id: str, limit: int | None = None) -> builtins.list[Turn]:
         """The turns of a conversation, oldest first (the last `limit` ones when given), for follow-up context."""
-        with self._read() as conn:
+        with self.reading() as conn:
             self._head(conn, conversation_id)
             found = self._turns(conn, conversation_id, with_feedback=False)
         return found[-limit:] if limit else found
@@ -296,7 +296,7 @@ class ConversationStore:
     def turn(self, answer_id: str, conversation_id: str | None = None) -> Turn:
         """One turn by its answer id; with `conversation_id`, only a turn of that conversation."""
         query = select(turns).where(turns.c.answer_id == answer_id)
-        with self._read() as conn:
+        with self.reading() as conn:
             if conversation_id is not None:
                 self._head(conn, conversation_id)
                 query = query.where(turns.c.conversation_id == conversation_id)
@@ -333,7 +333,7 @@ class ConversationStore:
             ).scalar_one()
             return TurnCorrection(edit=edit_json, original=row.answer, created=now, count=int(count))
 
-        result = self._write(work)
+        result = self.write(work)
         log.debug("correction %d of answer %s in conversation %s", result.count, answer_id, conversation_id)
         return result
 
@@ -374,7 +374,7 @@ class ConversationStore:
             assert key is not None  # an INSERT returns the new row's key
             return FeedbackRow(id=key[0], **values)
 
-        result = self._write(work)
+        result = self.write(work)
         log.debug("feedback %s on answer %s", result.rating, answer_id)
         return result
 
@@ -385,7 +385,7 @@ class ConversationStore:
             .outerjoin(turns, turns.c.answer_id == feedback.c.answer_id)
             .order_by(feedback.c.id)
         )
-        with self._read() as conn:
+        with self.reading() as conn:
             rows = conn.execute(query).all()
             latest = self._corrections(conn, corrections.c.answer_id.in_(select(feedback.c.answer_id)))
         out = []

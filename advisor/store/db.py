@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Column,
     DateTime,
     Engine,
@@ -94,6 +95,41 @@ feedback = Table(
     Column("engine", String(120), nullable=True),
     Column("knowledge_version", String(120), nullable=True),
     Column("created", DateTime(timezone=True), nullable=False),
+)
+
+# Who did what, when (advisor/store/access.py): ids, actions and counts only, never question, answer or title text.
+access_log = Table(
+    "access_log",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("action", String(64), nullable=False),
+    Column("target", String(200), nullable=True),
+    Column("detail", JSON, nullable=True),
+    Column("address", String(64), nullable=True),
+    Index("ix_access_log_at", "at"),
+    Index("ix_access_log_actor", "actor", "at"),
+    Index("ix_access_log_action", "action", "at"),
+)
+
+# Rate-limit counters (advisor/store/limits.py): hits per key in fixed windows, shared by every worker process.
+rate_counters = Table(
+    "rate_counters",
+    metadata,
+    Column("subject", String(255), primary_key=True),
+    Column("slot", BigInteger, primary_key=True),
+    Column("hits", Integer, nullable=False),
+    Column("expires", BigInteger, nullable=False, index=True),
+)
+
+# Leases for scheduled tasks (the retention run): one worker of several takes the task for an interval.
+leases = Table(
+    "leases",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("holder", String(64), nullable=False),
+    Column("held_until", BigInteger, nullable=False),
 )
 
 
