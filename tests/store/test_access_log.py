@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 from datetime import UTC, date, datetime, timedelta
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -225,7 +226,7 @@ class ServeWorkers(LiveServer):
 
 def test_two_workers_run_the_retention_once_without_errors(tmp_path: Path) -> None:
     data = tmp_path / "workers"
-    old, recent = seed(data, old=40, recent=3)
+    _, recent = seed(data, old=40, recent=3)
     server = ServeWorkers(data, env={"ADVISOR_RETENTION_DAYS": "30", "ADVISOR_RETENTION_INTERVAL_S": "2"})
     try:
         server.start(ready_path="/healthz")
@@ -245,5 +246,5 @@ def test_two_workers_run_the_retention_once_without_errors(tmp_path: Path) -> No
     with sqlite3.connect(data / SQLITE_FILENAME) as db:
         stamps = [datetime.fromisoformat(r[0]) for r in db.execute(
             "SELECT at FROM access_log WHERE action = 'retention.delete' ORDER BY at")]
-    gaps = [(b - a).total_seconds() for a, b in zip(stamps, stamps[1:], strict=False)]
+    gaps = [(b - a).total_seconds() for a, b in pairwise(stamps)]
     assert all(gap >= 1.5 for gap in gaps), gaps
