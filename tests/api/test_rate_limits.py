@@ -15,7 +15,7 @@ import pytest
 
 QUESTION = {"question": "bilateral L4-5 facet injection under fluoro, codes?"}
 LIMITS = {"ADVISOR_RATE_LIMIT_ASK": "3/minute", "ADVISOR_RATE_LIMIT_ASK_ADDRESS": "5/minute",
-          "ADVISOR_RATE_LIMIT_AUDIT": "2/minute", "ADVISOR_MAX_JSON_BYTES": "4096"}
+          "ADVISOR_RATE_LIMIT_AUDIT": "2/minute", "ADVISOR_MAX_JSON_BYTES": "4096", "ADVISOR_MAX_UPLOAD_BYTES": "4096"}
 CSV = b"claim_id,patient_id,provider,dos,code,modifiers,units\nC1,P1,DR1,2026-03-02,64493,50,1\n"
 
 
@@ -129,3 +129,30 @@ def test_mcp_body_is_limited_while_read_even_without_a_length(server: Any) -> No
     res = httpx.post(server.url + "/mcp", content=chunked(), timeout=30, headers={
         "Content-Type": "application/json", "Accept": "application/json, text/event-stream"})
     assert res.status_code == 413 and res.json()["error"] == "TooLarge" and "4,096" in res.json()["message"]
+
+
+def test_every_route_that_takes_a_body_limits_it_while_read(server: Any) -> None:
+    """Every route in the OpenAPI schema that reads a body (a requestBody, or the audit's form), and /mcp, refuses a
+    chunked body (no Content-Length) over its limit with the one 413; the others (DELETE) never read it, and no
+    route answers such a body with a 2xx or a 500."""
+    paths = httpx.get(server.url + "/openapi.json", timeout=30).json()["paths"]
+    targets = [(method.upper(), path.replace("{", "").replace("}", ""), "requestBody" in op or path == "/api/audit")
+               for path, item in paths.items() for method, op in item.items()
+               if method in ("post", "put", "patch", "delete")]
+    assert sum(reads for *_, reads in targets) >= 12, targets
+    big = b'{"pad": "' + b"x" * 200_000 + b'"}'
+
+    def chunked() -> Any:
+        yield from (big[i:i + 8192] for i in range(0, len(big), 8192))
+
+    for method, path, reads in [*targets, ("POST", "/mcp", True)]:
+        headers = {"Content-Type": "application/json", "Accept": "application/json, text/event-stream"}
+        if path == "/api/audit":
+            headers["Content-Type"] = "multipart/form-data; boundary=xyz"
+        res = httpx.request(method, server.url + path, content=chunked(), headers=headers, timeout=30)
+        if reads:
+            assert res.status_code == 413, (method, path, res.status_code, res.text[:200])
+            error = res.json()["error"]  # OpenAI's shape on /v1
+            assert (error["code"] == "too_large" if path.startswith("/v1/") else error == "TooLarge"), (method, path)
+        else:
+            assert 400 <= res.status_code < 500, (method, path, res.status_code)
