@@ -42,7 +42,7 @@ def ask(http: httpx.Client, server: Any, user: str | None = None, path: str = "/
 def assert_limited(res: httpx.Response, setting: str) -> None:
     assert res.status_code == 429, res.text
     wait = int(res.headers["retry-after"])
-    assert 1 <= wait <= 60
+    assert 1 <= wait <= 120  # at most the rest of this window and part of the next (sliding window)
     body = res.json()
     assert body["error"] == "RateLimitExceeded" and body["where"] is None
     assert f"({setting})" in body["message"] and f"retry in {wait} s" in body["message"]
@@ -87,7 +87,7 @@ def test_stream_and_chat_completions_share_the_ask_limit(server: Any) -> None:
         assert ask(http, server, "gus").status_code == 200
         assert_limited(ask(http, server, "gus", "/api/ask/stream"), "ADVISOR_RATE_LIMIT_ASK")
         res = ask(http, server, "gus", "/v1/chat/completions")
-        assert res.status_code == 429 and 1 <= int(res.headers["retry-after"]) <= 60
+        assert res.status_code == 429 and 1 <= int(res.headers["retry-after"]) <= 120
         error = res.json()["error"]  # OpenAI's shape: its clients raise RateLimitError
         assert error["type"] == "requests" and error["code"] == "rate_limit_exceeded" and error["param"] is None
         assert "ADVISOR_RATE_LIMIT_ASK" in error["message"]
