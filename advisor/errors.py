@@ -36,6 +36,21 @@ class NotFound(AdvisorError):
     status_code = 404
 
 
+class Unauthorized(AdvisorError):
+    """No credentials, or ones that are not valid (HTTP 401): sign in, or send a valid API token."""
+
+    status_code = 401
+
+    def headers(self) -> dict[str, str]:
+        return {"WWW-Authenticate": 'Bearer realm="advisor"'}
+
+
+class Forbidden(AdvisorError):
+    """Signed in, but the role may not do this (HTTP 403), or a CSRF token is missing."""
+
+    status_code = 403
+
+
 class DataError(AdvisorError):
     """A data file (knowledge document, catalog, CMS table) is malformed; names the file and the problem."""
 
