@@ -36,8 +36,17 @@ class NotFound(AdvisorError):
     status_code = 404
 
 
+class Unauthorized(AdvisorError):
+    """No credentials, or ones that are not valid (HTTP 401): sign in, or send a valid API token."""
+
+    status_code = 401
+
+    def headers(self) -> dict[str, str]:
+        return {"WWW-Authenticate": 'Bearer realm="advisor"'}
+
+
 class Forbidden(AdvisorError):
-    """The caller is known but may not do this (e.g. reading the access log without the admin role)."""
+    """Signed in, but the role may not do this (HTTP 403), or a CSRF token is missing."""
 
     status_code = 403
 

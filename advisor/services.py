@@ -13,6 +13,7 @@ from advisor.settings import Settings
 
 if TYPE_CHECKING:
     from advisor.answer.pipeline import AnswerPipeline
+    from advisor.auth.accounts import AccountStore
     from advisor.retrieval.search import Searcher
     from advisor.retrieval.service import RetrievalService
     from advisor.store import ConversationStore
@@ -47,6 +48,14 @@ class Services:
 
         with self._lock:
             return AccessLog(self.store)
+
+    @cached_property
+    def accounts(self) -> AccountStore:
+        """Users, sign-in sessions and API tokens, in the conversation store's database (advisor.auth)."""
+        from advisor.auth.accounts import AccountStore
+
+        with self._lock:
+            return AccountStore(self.store, self.settings.session_hours)
 
     @cached_property
     def retrieval(self) -> RetrievalService:

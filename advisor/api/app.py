@@ -14,15 +14,18 @@ from advisor.api import (
     routes_access,
     routes_ask,
     routes_audit,
+    routes_auth,
     routes_check,
     routes_codes,
     routes_conversations,
     routes_correct,
+    routes_data,
     routes_feedback,
     routes_health,
     routes_openai,
     routes_search,
 )
+from advisor.api.auth import AuthMiddleware
 from advisor.api.edge import BodyLimits, EdgeGuardMiddleware
 from advisor.api.errors import ERROR_RESPONSES, install_error_handlers
 from advisor.api.limits import Limits, MCPGate
@@ -87,9 +90,14 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     install_mcp(app, app.state.services, limits.json)
     for router in (routes_access.router, routes_health.router, routes_check.router, routes_codes.router,
                    routes_search.router, routes_ask.router, routes_conversations.router, routes_correct.router,
-                   routes_feedback.router, routes_openai.router):
+                   routes_feedback.router, routes_openai.router, routes_auth.router):
         app.include_router(router, max_body_size=limits.json)
     app.include_router(routes_audit.router, max_body_size=limits.upload)
+    app.include_router(routes_data.router, max_body_size=limits.upload)
+    # Who the request is (request.state.principal) and whether the role may call the route, before any route runs;
+    # inside the edge's checks, which refuse oversized and cross-site requests without a database look-up.
+    services_of_app = app.state.services
+    app.add_middleware(AuthMiddleware, settings=settings, accounts=lambda: services_of_app.accounts)
     app.add_middleware(EdgeGuardMiddleware, settings=settings)
     install_web(app, settings)  # its security headers go outermost, onto the edge's refusals too
     return app

@@ -20,8 +20,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from advisor.errors import AdvisorError
 
 log = logging.getLogger("advisor.api")
-HTTP_ERRORS = {400: "InvalidInput", 403: "Forbidden", 404: "NotFound", 405: "MethodNotAllowed", 413: "TooLarge",
-               415: "UnsupportedMediaType", 429: "RateLimitExceeded", 503: "Busy"}
+HTTP_ERRORS = {400: "InvalidInput", 401: "Unauthorized", 403: "Forbidden", 404: "NotFound", 405: "MethodNotAllowed",
+               413: "TooLarge", 415: "UnsupportedMediaType", 429: "RateLimitExceeded", 503: "Busy"}
 
 
 class ErrorBody(BaseModel):
@@ -39,7 +39,9 @@ def _doc(text: str) -> dict[str, Any]:
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     400: _doc("The body could not be parsed (not UTF-8, not JSON, a broken multipart form)."),
-    403: _doc("A state-changing request from a browser page on another origin."),
+    401: _doc("Sign-in required: no session or API token, or one that is not valid (expired, revoked)."),
+    403: _doc("The role may not do this, a page's request without its CSRF token, or a state-changing request "
+              "from a browser page on another origin."),
     404: _doc("Unknown path or id."),
     405: _doc("The path exists; the method does not."),
     413: _doc("The body is larger than the limit for this route."),

@@ -20,8 +20,8 @@ from starlette.requests import HTTPConnection
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from advisor.api.actor import client_address, user_id
 from advisor.api.errors import error_body
-from advisor.api.principal import client_address, user_id
 from advisor.errors import RateLimitExceeded
 from advisor.services import Services
 from advisor.settings import Settings, parse_rate

@@ -1,53 +1,40 @@
-"""Who is asking: the one place the API reads the signed-in user, for rate limits, the access log and role checks.
+"""Who is making a request: `request.state.principal`, set by the auth layer (advisor.api.auth) before any route runs.
 
-The sign-in layer sets `request.state.principal` (an object with `.id`, `.name`, `.role`) before route handlers run.
-Without it (single-user mode on loopback, or before sign-in is configured) the actor is "local" and rate limits
-fall back to the client address.
+Small on purpose (no imports beyond the standard library) so that other layers (rate limits, an access log) can read
+it without pulling in the auth machinery.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from typing import Literal
 
-from starlette.requests import HTTPConnection
-
-from advisor.errors import Forbidden
-
-LOCAL = "local"
-ADMIN = "admin"
+Role = Literal["coder", "lead", "admin"]
+ROLES: tuple[Role, ...] = ("coder", "lead", "admin")  # each role may do what the ones before it may
+LOCAL_ID = "local"
 
 
-def principal_of(request: HTTPConnection) -> Any | None:
-    """The signed-in user, or None."""
-    return getattr(request.state, "principal", None)
+@dataclass(frozen=True)
+class Principal:
+    """The caller. `authenticated` is False only for a request that presented no valid credentials on a server that
+    requires sign-in: such a request reaches only the public routes (health, the sign-in page and its API)."""
+
+    id: str
+    name: str
+    role: Role
+    authenticated: bool = True
+    via: str = "single-user"  # single-user | session | token | proxy
+
+    def may(self, role: Role) -> bool:
+        """Whether this principal's role includes `role` (admin > lead > coder)."""
+        return self.authenticated and ROLES.index(self.role) >= ROLES.index(role)
 
 
-def user_id(request: HTTPConnection) -> str | None:
-    """The signed-in user's id, or None."""
-    principal = principal_of(request)
-    return None if principal is None else str(principal.id)
+LOCAL = Principal(id=LOCAL_ID, name="local", role="admin", via="single-user")
+ANONYMOUS = Principal(id="anonymous", name="anonymous", role="coder", authenticated=False, via="none")
 
 
-def actor_of(request: HTTPConnection) -> str:
-    """Who the access log names: the signed-in user's id, else "local"."""
-    return user_id(request) or LOCAL
-
-
-def client_address(request: HTTPConnection) -> str:
-    """The client's address as the server sees it (behind a proxy: uvicorn's --forwarded-allow-ips decides)."""
-    return request.client.host if request.client else "unknown"
-
-
-def require_admin(request: HTTPConnection, what: str) -> None:
-    """A 403 unless the caller is an admin. Single-user mode (no one signed in) is its own admin."""
-    principal = principal_of(request)
-    if principal is not None and getattr(principal, "role", None) != ADMIN:
-        raise Forbidden(f"{what} is for admins; you are signed in as {getattr(principal, 'role', 'no role')}",
-                        "role")
-
-
-def log_access(request: HTTPConnection, action: str, target: str | None = None, **detail: Any) -> None:
-    """Append an access-log entry for this request (ids and counts only: never question, answer or title text).
-    The sign-in layer calls it too: log_access(request, "auth.sign_in") once `request.state.principal` is set."""
-    request.app.state.services.access.record(actor_of(request), action, target, detail or None,
-                                             client_address(request))
+def principal_of(state: object) -> Principal:
+    """The principal the auth layer put on `request.state` (ANONYMOUS when none was set, e.g. outside the app)."""
+    found = getattr(state, "principal", None)
+    return found if isinstance(found, Principal) else ANONYMOUS

@@ -7,8 +7,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 
+from advisor.api.actor import log_access, require_admin
 from advisor.api.deps import ServicesDep
-from advisor.api.principal import log_access, require_admin
 from advisor.store.access import MAX_ENTRIES, AccessEntry
 
 router = APIRouter(prefix="/api", tags=["access log"])

@@ -11,10 +11,10 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.datastructures import UploadFile  # what request.form() holds (FastAPI's UploadFile subclasses it)
 
+from advisor.api.actor import log_access
 from advisor.api.deps import ServicesDep
 from advisor.api.limits import rate_limit
 from advisor.api.pool import Cancel, PoolsDep
-from advisor.api.principal import log_access
 from advisor.audit.csv_input import UploadTooLarge
 from advisor.errors import InvalidInput
 

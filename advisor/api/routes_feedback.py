@@ -8,8 +8,8 @@ from typing import Literal
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from advisor.api.deps import ServicesDep
-from advisor.api.principal import log_access
+from advisor.api.actor import log_access
+from advisor.api.deps import PrincipalDep, ServicesDep
 from advisor.store.models import MAX_COMMENT, FeedbackRow, Rating
 
 router = APIRouter(prefix="/api", tags=["feedback"])
@@ -32,9 +32,10 @@ class FeedbackSaved(BaseModel):
 
 
 @router.post("/feedback", response_model=FeedbackSaved, status_code=201)
-def post_feedback(body: FeedbackBody, services: ServicesDep) -> FeedbackSaved:
-    """Rate an answer (unknown answer_id → 404). Every rating is kept; the latest one is shown on the answer."""
-    row = services.store.add_feedback(body.answer_id, body.rating, body.comment)
+def post_feedback(body: FeedbackBody, services: ServicesDep, me: PrincipalDep) -> FeedbackSaved:
+    """Rate one of your answers (unknown answer_id, or another user's → 404). Every rating is kept; the latest one
+    is shown on the answer."""
+    row = services.store.add_feedback(body.answer_id, body.rating, body.comment, owner=me.id)
     return FeedbackSaved(id=row.id, answer_id=row.answer_id, rating=row.rating, comment=row.comment,
                          created=row.created)
 
@@ -44,7 +45,7 @@ def get_feedback(
     services: ServicesDep, request: Request,
     format: Literal["json", "csv"] = Query("json", description="json or csv"),
 ) -> list[FeedbackRow] | Response:
-    """All feedback with the rated question and answer (CSV for a spreadsheet)."""
+    """The team's feedback with the rated question and answer (CSV for a spreadsheet); leads and admins."""
     rows = services.store.feedback_rows()
     log_access(request, "feedback.export", format=format, rows=len(rows))
     if format == "csv":
