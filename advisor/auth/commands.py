@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from advisor.errors import AdvisorError
+from advisor.store.commands import record_cli
 
 if TYPE_CHECKING:
     from advisor.auth.accounts import AccountStore
@@ -52,6 +53,7 @@ def add_cmd(
         account = accounts.add_user(name, role, password, origin="oidc" if sso else "local")
     except AdvisorError as exc:
         _fail(exc.message)
+    record_cli("user.create", account.id, role=account.role)
     typer.echo(f"added {account.name} ({account.role}, {'single sign-on' if sso else 'password'})")
 
 
@@ -80,6 +82,7 @@ def remove_cmd(
         account = _accounts().remove_user(name)
     except AdvisorError as exc:
         _fail(exc.message)
+    record_cli("user.delete", account.id)
     typer.echo(f"removed {account.name}")
 
 
@@ -93,6 +96,7 @@ def set_role_cmd(
         account = _accounts().set_role(name, role)
     except AdvisorError as exc:
         _fail(exc.message)
+    record_cli("user.update", account.id, role=account.role)
     typer.echo(f"{account.name} is now {account.role}")
 
 
@@ -104,4 +108,5 @@ def set_password_cmd(name: Annotated[str, typer.Argument(help="The account.")]) 
         account = accounts.set_password(name, _password(os.environ.get(PASSWORD_ENV)))
     except AdvisorError as exc:
         _fail(exc.message)
+    record_cli("user.update", account.id, password=True)
     typer.echo(f"new password set for {account.name}")

@@ -21,10 +21,11 @@ from advisor.store.db import access_log
 if TYPE_CHECKING:
     from advisor.store.conversations import ConversationStore
 
-# The actions written today (README, "Access log"); sign-in and sign-out come from the sign-in module.
+# The actions written today (README, "Access log and retention").
 ACTIONS = (
-    "auth.sign_in", "auth.sign_out",
-    "conversation.list", "conversation.open", "conversation.rename", "conversation.delete",
+    "auth.sign_in", "auth.sign_in_failed", "auth.sign_out", "token.create", "token.revoke",
+    "user.create", "user.update", "user.delete",
+    "conversation.list", "conversation.open", "conversation.rename", "conversation.delete", "history.delete",
     "feedback.export", "audit.run", "data.import", "data.remove", "retention.delete", "access_log.read",
 )
 # Ids, versions, formats: letters, digits and . _ : / @ + - only, no spaces, short: a sentence (where PHI would
@@ -94,8 +95,9 @@ class AccessLog:
     def record(self, actor: str, action: str, target: str | None = None, detail: dict[str, Any] | None = None,
                address: str | None = None, conn: Connection | None = None) -> None:
         """Append one entry (inside `conn`'s transaction when given, so it commits with the change it logs)."""
-        values = {"at": datetime.now(UTC), "actor": safe_token(actor, "actor")[:200],
-                  "action": safe_token(action, "action")[:64],
+        if action not in ACTIONS:
+            raise InvalidInput(f"unknown access-log action {action!r}; add it to ACTIONS (and the README)", "action")
+        values = {"at": datetime.now(UTC), "actor": safe_token(actor, "actor")[:200], "action": action,
                   "target": safe_token(target, "target")[:200] if target is not None else None,
                   "detail": _safe_detail(detail), "address": (address or None) and safe_token(address, "address")[:64]}
         if conn is not None:

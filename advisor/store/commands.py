@@ -26,7 +26,7 @@ def cli_actor() -> str:
     return "cli:" + as_token(account)[:60]
 
 
-def record_cli(action: str, target: str | None = None, **detail: int | str) -> None:
+def record_cli(action: str, target: str | None = None, **detail: int | str | bool) -> None:
     """Log a command-line action in the access log; a log that cannot be written is a warning (the action is done)."""
     from advisor.services import Services
     from advisor.settings import get_settings

@@ -23,6 +23,7 @@ from sqlalchemy import update
 from advisor.settings import Settings
 from advisor.store import ConversationStore
 from advisor.store.db import SQLITE_FILENAME, conversations
+from tests.auth.conftest import AUTH_ENV, Team, make_accounts
 from tests.conftest import PROJECT_ROOT, LiveServer
 
 # A question with planted identifiers: none of them may reach the access log or the server's log.
@@ -45,56 +46,66 @@ def log_rows(data_dir: Path) -> list[tuple[Any, ...]]:
         return db.execute("SELECT * FROM access_log ORDER BY id").fetchall()
 
 
-def entries(server: Any, **params: str) -> list[dict[str, Any]]:
+def entries(team: Team, **params: str) -> list[dict[str, Any]]:
     """The access log as an admin reads it, with filters."""
-    res = httpx.get(server.url + "/api/access-log", params=params, headers={"X-Test-User": "root:admin"}, timeout=30)
+    with team.client("root") as admin:
+        res = admin.get("/api/access-log", params=params)
     assert res.status_code == 200, res.text
     return res.json()
 
 
-def test_actions_are_logged_with_ids_and_counts_never_the_question(live_server_factory: Any) -> None:
-    server = live_server_factory(app="tests.api.signed_in:create_app").start(ready_path="/healthz")
-    coder = {"X-Test-User": "u-coder-1:coder"}
-    asked = httpx.post(server.url + "/api/ask", json={"question": PHI_QUESTION}, headers=coder, timeout=60).json()
-    with httpx.stream("POST", server.url + "/api/ask/stream", json={"question": PHI_QUESTION}, timeout=60) as res:
-        assert res.status_code == 200 and "event: done" in "".join(res.iter_text())
-    chat = {"model": "pain-coding-advisor", "messages": [{"role": "user", "content": PHI_QUESTION}]}
-    assert httpx.post(server.url + "/v1/chat/completions", json=chat, timeout=60).status_code == 200
-    conv = asked["conversation_id"]
-    assert httpx.get(f"{server.url}/api/conversations", headers=coder).status_code == 200
-    assert httpx.get(f"{server.url}/api/conversations/{conv}", headers=coder).status_code == 200
-    assert httpx.patch(f"{server.url}/api/conversations/{conv}", json={"title": f"{NAME} {DOB}"},
-                       headers=coder).status_code == 200
-    assert httpx.post(server.url + "/api/feedback", json={"answer_id": asked["answer_id"], "rating": "down",
-                                                          "comment": f"{NAME} again"}).status_code == 201
-    assert httpx.get(server.url + "/api/feedback?format=csv", headers=coder).status_code == 200
-    assert httpx.delete(f"{server.url}/api/conversations/{conv}", headers=coder).status_code == 204
+def test_actions_are_logged_with_ids_and_counts_never_the_question(live_server_factory: Any, tmp_path: Path) -> None:
+    data = tmp_path / "logged"
+    team = make_accounts(data, {"carla": "coder", "leo": "lead", "root": "admin"})
+    team.server = live_server_factory(data, env=AUTH_ENV).start(ready_path="/healthz")
+    carla_id, leo_id = team.people["carla"].id, team.people["leo"].id
+    with team.client("carla") as carla:
+        asked = carla.post("/api/ask", json={"question": PHI_QUESTION}).json()
+        with carla.stream("POST", "/api/ask/stream", json={"question": PHI_QUESTION}) as res:
+            assert res.status_code == 200 and "event: done" in "".join(res.iter_text())
+        chat = {"model": "pain-coding-advisor", "messages": [{"role": "user", "content": PHI_QUESTION}]}
+        assert carla.post("/v1/chat/completions", json=chat).status_code == 200
+        conv = asked["conversation_id"]
+        assert carla.get("/api/conversations").status_code == 200
+        assert carla.get(f"/api/conversations/{conv}").status_code == 200
+        assert carla.patch(f"/api/conversations/{conv}", json={"title": f"{NAME} {DOB}"}).status_code == 200
+        assert carla.post("/api/feedback", json={"answer_id": asked["answer_id"], "rating": "down",
+                                                 "comment": f"{NAME} again"}).status_code == 201
+        assert carla.delete(f"/api/conversations/{conv}").status_code == 204
+        refused = carla.get("/api/access-log")  # admins only
+        assert refused.status_code == 403 and refused.json()["error"] == "Forbidden"
+    # leo signs in with his password (a browser session), exports the feedback, signs out
+    session, csrf = team.session("leo")
+    assert session.get("/api/feedback", params={"format": "csv"}).status_code == 200
+    assert session.post("/api/auth/logout", headers={"X-CSRF-Token": csrf}).status_code == 204
+    session.close()
+    assert httpx.post(team.url + "/api/auth/login", json={"name": "leo", "password": "wrong"}).status_code == 401
 
-    log = entries(server)
-    mine = [(e["actor"], e["action"], e["target"]) for e in log if e["actor"] == "u-coder-1"]
-    assert mine == [("u-coder-1", "conversation.delete", conv), ("u-coder-1", "feedback.export", None),
-                    ("u-coder-1", "conversation.rename", conv), ("u-coder-1", "conversation.open", conv),
-                    ("u-coder-1", "conversation.list", None)]
+    log = entries(team)
+    mine = [(e["action"], e["target"]) for e in log if e["actor"] == carla_id]
+    assert mine == [("conversation.delete", conv), ("conversation.rename", conv), ("conversation.open", conv),
+                    ("conversation.list", None)]
+    leos = [(e["action"], e["target"]) for e in log if e["actor"] == leo_id]
+    assert leos == [("auth.sign_out", None), ("feedback.export", None), ("auth.sign_in", leo_id)]
+    assert [e["actor"] for e in log if e["action"] == "auth.sign_in_failed"] == ["anonymous"]
     opened = next(e for e in log if e["action"] == "conversation.open")
     assert opened["detail"] == {"turns": 1} and opened["address"] == "127.0.0.1"
     assert next(e for e in log if e["action"] == "feedback.export")["detail"] == {"format": "csv", "rows": 1}
     # Filters: by user, by action family, by day.
-    assert {e["action"] for e in entries(server, action="conversation")} == {
+    assert {e["action"] for e in entries(team, action="conversation")} == {
         "conversation.list", "conversation.open", "conversation.rename", "conversation.delete"}
-    assert all(e["actor"] == "u-coder-1" for e in entries(server, user="u-coder-1"))
+    assert [e["action"] for e in entries(team, user=leo_id, action="auth")] == ["auth.sign_out", "auth.sign_in"]
     today = datetime.now(UTC).date()
-    assert entries(server, since=str(today + timedelta(days=1))) == []
-    assert len(entries(server, since=str(today), until=str(today))) >= 6
-    bad = httpx.get(server.url + "/api/access-log", params={"since": "yesterday"}, timeout=30)
+    assert entries(team, since=str(today + timedelta(days=1))) == []
+    assert len(entries(team, since=str(today), until=str(today))) >= 8
+    with team.client("root") as admin:
+        bad = admin.get("/api/access-log", params={"since": "yesterday"})
     assert bad.status_code == 422 and bad.json()["where"] == "query.since"
-    # Admins only, once someone is signed in.
-    refused = httpx.get(server.url + "/api/access-log", headers=coder, timeout=30)
-    assert refused.status_code == 403 and refused.json()["error"] == "Forbidden"
-    server.stop()
+    team.server.stop()
 
     # Nothing planted reaches the log table, whatever column, nor the server's log output.
-    stored = json.dumps(log_rows(server.data_dir), default=str)
-    server_log = server.log_path.read_text(errors="replace")
+    stored = json.dumps(log_rows(data), default=str)
+    server_log = team.server.log_path.read_text(errors="replace")
     for planted in PLANTED:
         assert planted not in stored
         assert planted not in server_log
