@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import getpass
 import json
-from datetime import date
+from datetime import datetime
 from typing import Annotated
 
 import typer
 
 from advisor.errors import AdvisorError
 
+DAY = "%Y-%m-%d"
 retention_app = typer.Typer(help="Retention of conversations (ADVISOR_RETENTION_DAYS).", no_args_is_help=True)
 
 
@@ -43,22 +44,13 @@ def _fail(message: str) -> None:
     raise typer.Exit(2)
 
 
-def _day(text: str | None, option: str) -> date | None:
-    if text is None:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        _fail(f"{option} must be a day as YYYY-MM-DD, got {text!r}")
-        raise AssertionError("unreachable") from None
-
-
 def access_log_cmd(
     user: Annotated[str | None, typer.Option(help="Only this actor: a user id, local, system, cli:<account>.")] = None,
     action: Annotated[str | None, typer.Option(help="An action (conversation.open) or its family (conversation).")]
     = None,
-    since: Annotated[str | None, typer.Option(help="From this day (UTC), YYYY-MM-DD.")] = None,
-    until: Annotated[str | None, typer.Option(help="To this day (UTC) inclusive, YYYY-MM-DD.")] = None,
+    since: Annotated[datetime | None, typer.Option(formats=[DAY], help="From this day (UTC), YYYY-MM-DD.")] = None,
+    until: Annotated[datetime | None, typer.Option(formats=[DAY], help="To this day (UTC) inclusive, YYYY-MM-DD.")]
+    = None,
     limit: Annotated[int, typer.Option(min=1, max=10_000, help="At most this many entries, newest first.")] = 200,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
@@ -68,8 +60,8 @@ def access_log_cmd(
 
     services = Services(get_settings())
     try:
-        entries = services.access.entries(user=user, action=action, since=_day(since, "--since"),
-                                          until=_day(until, "--until"), limit=limit)
+        entries = services.access.entries(user=user, action=action, since=since.date() if since else None,
+                                          until=until.date() if until else None, limit=limit)
     except AdvisorError as exc:
         _fail(exc.message)
     record_cli("access_log.read", entries=len(entries))

@@ -82,6 +82,8 @@ ROWS: list[tuple[str, str, str, dict[str, Any], dict[str, int]]] = [
      {"anon": 401, "coder": 403, "lead": 403, "admin": 404}),
     ("DELETE", "/api/users/{name}", "/api/users/nobody", {}, {"anon": 401, "coder": 403, "lead": 403, "admin": 404}),
     ("GET", "/api/data", "/api/data", {}, {"anon": 401, "coder": 403, "lead": 403, "admin": 200}),
+    ("GET", "/api/access-log", "/api/access-log?action=auth", {}, {"anon": 401, "coder": 403, "lead": 403,
+                                                                   "admin": 200}),
     ("POST", "/api/data/import", "/api/data/import", {"files": {"files": ("notes.txt", b"not a CMS table\n",
                                                                           "text/plain")}},
      {"anon": 401, "coder": 403, "lead": 403, "admin": 422}),

@@ -132,7 +132,7 @@ def test_the_access_log_cli_filters_by_user_action_and_date(tmp_path: Path) -> N
     tomorrow = str(date.today() + timedelta(days=2))
     assert cli(data, "access-log", "--since", tomorrow).stdout.strip() == "no access-log entries match"
     bad = cli(data, "access-log", "--since", "last week")
-    assert bad.returncode == 2 and "--since must be a day as YYYY-MM-DD" in bad.stderr
+    assert bad.returncode == 2 and "--since" in bad.stderr and "%Y-%m-%d" in bad.stderr
     assert "access_log.read" in cli(data, "access-log", "--action", "access_log").stdout  # reading is logged
 
 
