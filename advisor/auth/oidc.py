@@ -120,7 +120,7 @@ class OIDCClient:
             claims = token_.claims
             jwt.JWTClaimsRegistry(
                 leeway=60, iss={"essential": True, "values": [self.issuer, self.issuer + "/"]},
-                aud={"essential": True, "value": self.settings.oidc_client_id}, sub={"essential": True},
+                aud={"essential": True, "value": str(self.settings.oidc_client_id)}, sub={"essential": True},
                 exp={"essential": True}, nonce={"essential": True, "value": attempt.nonce},
             ).validate(claims)
         except (JoseError, ValueError, TypeError) as exc:
