@@ -65,12 +65,12 @@ function openFromHash() {
 // For tests and debugging in the console (pure functions only).
 window.AdvisorUI = Object.freeze({ renderMarkdown, sanitizeHtml, splitClaimText, formatLine });
 
-// Module scripts run once the document is parsed: the DOM is ready. Without a session (sign-in mode) the page goes to
-// /login instead of starting.
-const me = await initSession().catch(() => ({ mode: "unknown" }));
-if (me) start();
+// Module scripts run once the document is parsed: the DOM is ready. The page starts at once; a visitor without a
+// session (sign-in mode) is sent on to /login as soon as /api/auth/me says so.
+start();
+initSession().catch(() => { /* the account area stays empty; every panel reports its own errors */ });
 
-/** Wire every tab and panel (once the session is known). */
+/** Wire every tab and panel. */
 function start() {
   initPayer();
   initChat();
