@@ -16,8 +16,7 @@ from advisor.api.principal import Principal
 from advisor.auth.accounts import AccountStore
 from advisor.errors import Conflict, InvalidInput, NotFound
 from advisor.settings import Settings
-from advisor.store import ConversationStore
-from advisor.store import db
+from advisor.store import ConversationStore, db
 from advisor.store.db import database_url
 from tests.store.test_store_postgres import pg_url  # noqa: F401 - the throwaway PostgreSQL cluster fixture
 

@@ -86,5 +86,6 @@ def test_serve_on_a_public_interface_with_sign_in_asks_for_credentials(tmp_path:
         r = httpx.get(server.url + "/api/conversations", timeout=30)
         assert r.status_code == 401 and r.json()["error"] == "Unauthorized"
         assert httpx.get(server.url + "/api/auth/config", timeout=30).json()["mode"] == "sign-in"
+        assert "there are no accounts yet: create one with `advisor users add NAME --role admin`" in server.log_tail()
     finally:
         server.stop()
