@@ -100,3 +100,5 @@ def test_a_callback_cannot_be_replayed_or_forged(sso: Team) -> None:
         assert replay.status_code == 401 and replay.json()["where"] == "state"
         forged = httpx.get(sso.url + "/api/auth/oidc/callback?code=abc&state=made-up", timeout=30)
         assert forged.status_code == 401
+        denied = httpx.get(sso.url + "/api/auth/oidc/callback?error=access_denied&state=s", timeout=30)
+        assert denied.status_code == 401 and "access_denied" in denied.json()["message"]
