@@ -43,6 +43,12 @@ def serve(
     problem = auth_problem(settings, host)
     if problem:
         fail(problem)
+    if settings.auth and not (settings.oidc_enabled or settings.trusted_proxies):
+        from advisor.services import Services
+
+        if not Services(settings).accounts.list_users():
+            typer.echo("note: sign-in is on and there are no accounts yet: create one with `advisor users add NAME "
+                       "--role admin`", err=True)
     # With a trusted proxy, its own address must reach advisor.api.auth, which alone decides whom to trust with
     # X-Forwarded-* and the user header (uvicorn would otherwise replace it by X-Forwarded-For's).
     proxy_headers = not settings.trusted_proxies

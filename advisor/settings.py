@@ -150,6 +150,20 @@ class Settings(BaseSettings):
         parse_rate(v)  # raises ValueError naming the accepted form
         return v.strip().lower()
 
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _trusted_proxies(cls, v: str) -> str:
+        import ipaddress
+
+        for part in (p.strip() for p in v.split(",")):
+            if not part:
+                continue
+            try:
+                ipaddress.ip_network(part, strict=False)
+            except ValueError:
+                raise ValueError(f"{part!r} is not an IP address or network (e.g. 10.0.0.5 or 10.0.0.0/24)") from None
+        return v
+
     @field_validator("remote_llm")
     @classmethod
     def _remote_llm(cls, v: str, info: ValidationInfo) -> str:

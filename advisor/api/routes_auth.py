@@ -174,11 +174,15 @@ async def oidc_start(request: Request, services: ServicesDep) -> RedirectRespons
 
 @router.get("/auth/oidc/callback", response_class=RedirectResponse, status_code=303, name="oidc_callback")
 async def oidc_callback(request: Request, services: ServicesDep,
-                        code: Annotated[str, Query(min_length=1, max_length=2048)],
-                        state: Annotated[str, Query(min_length=1, max_length=256)]) -> RedirectResponse:
+                        state: Annotated[str, Query(min_length=1, max_length=256)],
+                        code: Annotated[str | None, Query(min_length=1, max_length=2048)] = None,
+                        error: Annotated[str | None, Query(max_length=200)] = None) -> RedirectResponse:
     """Where the provider sends the browser back: the id_token is verified, the account found or made (role
-    ADVISOR_NEW_USER_ROLE on first sign-in), a session opened, and the browser sent to the page."""
+    ADVISOR_NEW_USER_ROLE on first sign-in), a session opened, and the browser sent to the page. A provider that
+    refused (`error=access_denied`...) is a 401 saying so."""
     client = _oidc(request, services)
+    if error is not None or code is None:
+        raise Unauthorized(f"the OIDC provider did not sign you in ({error or 'no code'}); try again", "oidc")
     identity = await client.finish(services.accounts, code, state)
     principal = await run_in_threadpool(services.accounts.external_user, identity.name, "oidc",
                                         services.settings.new_user_role, identity.subject)

@@ -3,11 +3,10 @@ status|import|remove` do on the command line. Every answer reads these tables, s
 
 from __future__ import annotations
 
+import re
 import tempfile
-from dataclasses import asdict
 from functools import partial
 from pathlib import Path
-from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
@@ -17,41 +16,22 @@ from starlette.datastructures import UploadFile
 from advisor.api.actor import log_access
 from advisor.api.deps import ServicesDep
 from advisor.api.limits import rate_limit
-from advisor.errors import InvalidInput
+from advisor.data.db import FileReport, Loaded, import_paths, remove, status
+from advisor.errors import DataError, InvalidInput
 from advisor.store.access import as_token
 
 router = APIRouter(prefix="/api", tags=["data"])
 MAX_FILES = 10
 
 
-class LoadedTable(BaseModel):
-    kind: str
-    version: str
-    table: str
-    effective: str
-    parts: list[str]
-    rows: int
-    imported_at: str
-
-
-class ImportedFile(BaseModel):
-    where: str
-    table: str
-    part: str | None = None
-    rows: int
-    status: str
-
-
 class Removed(BaseModel):
     removed: list[str]
 
 
-@router.get("/data", response_model=list[LoadedTable])
-def data_status(services: ServicesDep) -> list[Any]:
+@router.get("/data", response_model=list[Loaded])
+def data_status(services: ServicesDep) -> list[Loaded]:
     """The imported tables: version, effective date, parts, rows (as `advisor data status`)."""
-    from advisor.data.db import status
-
-    return [asdict(e) for e in status(services.settings.resolved_rules_db)]
+    return status(services.settings.resolved_rules_db)
 
 
 def _safe_name(name: str | None, n: int) -> str:
@@ -62,12 +42,10 @@ def _safe_name(name: str | None, n: int) -> str:
     return base
 
 
-@router.post("/data/import", response_model=list[ImportedFile], dependencies=[rate_limit("import")])
-async def data_import(request: Request, services: ServicesDep) -> list[Any]:
+@router.post("/data/import", response_model=list[FileReport], dependencies=[rate_limit("import")])
+async def data_import(request: Request, services: ServicesDep) -> list[FileReport]:
     """Import CMS files sent as multipart fields named `files` (ccipra-*.zip, MCR_MUE_*.csv, PPRRVU*.csv...), in
     one transaction: a file that is not a CMS table is a 422 and nothing is imported."""
-    from advisor.data.db import import_paths
-
     form = await request.form(max_files=MAX_FILES, max_fields=MAX_FILES + 2)
     try:
         uploads = [f for f in form.getlist("files") if isinstance(f, UploadFile)]
@@ -82,21 +60,27 @@ async def data_import(request: Request, services: ServicesDep) -> list[Any]:
                     while chunk := await upload.read(1024 * 1024):
                         out.write(chunk)
                 paths.append(path)
-            reports = await run_in_threadpool(import_paths, paths, services.settings.resolved_rules_db, False)
+            try:
+                reports = await run_in_threadpool(import_paths, paths, services.settings.resolved_rules_db, False)
+            except DataError as exc:
+                raise DataError(_named(exc.message, tmp) or exc.message, _named(exc.where, tmp)) from None
     finally:
         await form.close()
     for r in reports:
+        r.where = _named(r.where, tmp) or r.where
         await run_in_threadpool(partial(log_access, request, "data.import", as_token(f"{r.table} {r.part or ''}"),
                                         rows=r.rows, status=r.status))
-    return [{**asdict(r), "where": Path(r.where.split("!")[0]).name + (
-        "!" + r.where.split("!", 1)[1] if "!" in r.where else "")} for r in reports]
+    return reports
+
+
+def _named(text: str | None, tmp: str) -> str | None:
+    """`text` with the upload's own file name where it names the temporary copy."""
+    return re.sub(re.escape(tmp) + r"/\d+/", "", text) if text else text
 
 
 @router.delete("/data/{version}", response_model=Removed, dependencies=[rate_limit("import")])
 def data_remove(version: str, services: ServicesDep, request: Request) -> Removed:
     """Unload every table whose version or label matches (as `advisor data remove`)."""
-    from advisor.data.db import remove
-
     removed = remove(services.settings.resolved_rules_db, version)
     for table in removed:
         log_access(request, "data.remove", as_token(table))

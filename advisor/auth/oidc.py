@@ -1,4 +1,5 @@
-"""OpenID Connect single sign-on (authorization code flow with PKCE and a nonce), on authlib.
+"""OpenID Connect single sign-on (authorization code flow with PKCE and a nonce), on authlib (its httpx OAuth 2 client)
+and joserfc (authlib's own JOSE library, which replaces the deprecated authlib.jose) for the id_token.
 
 `start` makes the provider's authorization URL and remembers the attempt (state, nonce, PKCE verifier) in the
 database, so any worker process can finish it; `finish` trades the code for tokens at the provider, verifies the
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("advisor.auth")
 DISCOVERY_TTL_S = 3600
+ID_TOKEN_ALGORITHMS = ["RS256", "RS384", "RS512", "PS256", "ES256", "ES384", "EdDSA"]  # never "none" or HMAC
 TIMEOUT_S = 10.0
 
 
@@ -90,9 +92,9 @@ class OIDCClient:
     async def finish(self, accounts: AccountStore, code: str, state: str) -> Identity:
         """Who signed in, from the provider's answer to `start` (a replayed, unknown or stale state is a 401)."""
         from anyio import to_thread
-        from authlib.jose import JsonWebKey, jwt
-        from authlib.jose.errors import JoseError
-        from authlib.oidc.core import CodeIDToken
+        from joserfc import jwt
+        from joserfc.errors import JoseError
+        from joserfc.jwk import KeySet
 
         attempt = await to_thread.run_sync(accounts.take_attempt, state)
         if attempt is None:
@@ -114,11 +116,14 @@ class OIDCClient:
         if not id_token:
             raise ProviderError("the OIDC provider sent no id_token (is 'openid' in ADVISOR_OIDC_SCOPES?)", "oidc")
         try:
-            claims = jwt.decode(id_token, JsonWebKey.import_key_set(jwks), claims_cls=CodeIDToken,
-                                claims_options={"iss": {"essential": True, "values": [self.issuer, self.issuer + "/"]}},
-                                claims_params={"nonce": attempt.nonce, "client_id": self.settings.oidc_client_id})
-            claims.validate(leeway=60)
-        except (JoseError, ValueError) as exc:
+            token_ = jwt.decode(id_token, KeySet.import_key_set(jwks), algorithms=ID_TOKEN_ALGORITHMS)
+            claims = token_.claims
+            jwt.JWTClaimsRegistry(
+                leeway=60, iss={"essential": True, "values": [self.issuer, self.issuer + "/"]},
+                aud={"essential": True, "value": str(self.settings.oidc_client_id)}, sub={"essential": True},
+                exp={"essential": True}, nonce={"essential": True, "value": attempt.nonce},
+            ).validate(claims)
+        except (JoseError, ValueError, TypeError) as exc:
             log.warning("an id_token was refused: %s", type(exc).__name__)
             raise Unauthorized(f"the id_token did not verify ({type(exc).__name__}); sign in again", "id_token") \
                 from None

@@ -3,10 +3,9 @@ server's own database through the same AccountStore `advisor users add` uses."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -59,18 +58,25 @@ def make_accounts(data_dir: Path, people: dict[str, str]) -> Team:
 
 
 @pytest.fixture
-def team_factory(live_server_factory: Callable[..., LiveServer], tmp_path: Path) -> Callable[..., Team]:
+def team_factory(tmp_path: Path) -> Iterator[Callable[..., Team]]:
     """Start a sign-in server with these accounts (name -> role)."""
     made = 0
 
-    def make(people: dict[str, str], env: dict[str, str] | None = None, **kw: Any) -> Team:
+    def make(people: dict[str, str], env: dict[str, str] | None = None,
+             server_class: type[LiveServer] = LiveServer) -> Team:
         nonlocal made
         data_dir = tmp_path / f"auth{made}"
         made += 1
-        full_env = {**AUTH_ENV, **(env or {})}
         team = make_accounts(data_dir, people)
-        team.server = live_server_factory(data_dir, env=full_env, **kw).start(ready_path="/healthz")
+        team.server = server_class(data_dir, env={**AUTH_ENV, **(env or {})})
+        servers.append(team.server)
+        team.server.start(ready_path="/healthz")
         return team
+
+    servers: list[LiveServer] = []
+    yield make
+    for server in servers:
+        server.stop()
 
     return make
 

@@ -86,5 +86,12 @@ def test_serve_on_a_public_interface_with_sign_in_asks_for_credentials(tmp_path:
         r = httpx.get(server.url + "/api/conversations", timeout=30)
         assert r.status_code == 401 and r.json()["error"] == "Unauthorized"
         assert httpx.get(server.url + "/api/auth/config", timeout=30).json()["mode"] == "sign-in"
+        assert "there are no accounts yet: create one with `advisor users add NAME --role admin`" in server.log_tail()
     finally:
         server.stop()
+
+
+def test_a_trusted_proxy_that_is_not_an_address_is_named(tmp_path: Path) -> None:
+    done = serve(tmp_path, env={"ADVISOR_AUTH": "true", "ADVISOR_TRUSTED_PROXIES": "10.0.0.5, proxy.local"})
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "ADVISOR_TRUSTED_PROXIES: 'proxy.local' is not an IP address or network" in done.stderr
