@@ -36,20 +36,34 @@ def serve(
     """Start the web app and JSON API."""
     import uvicorn
 
+    from advisor.settings import auth_problem
+
     settings = get_settings()
     workers = workers or settings.workers
     host, port = host or settings.host, port or settings.port
+    problem = auth_problem(settings, host)
+    if problem:
+        fail(problem)
+    if settings.auth and not (settings.oidc_enabled or settings.trusted_proxies):
+        from advisor.services import Services
+
+        if not Services(settings).accounts.list_users():
+            typer.echo("note: sign-in is on and there are no accounts yet: create one with `advisor users add NAME "
+                       "--role admin`", err=True)
+    # With a trusted proxy, its own address must reach advisor.api.auth, which alone decides whom to trust with
+    # X-Forwarded-* and the user header (uvicorn would otherwise replace it by X-Forwarded-For's).
+    proxy_headers = not settings.trusted_proxies
     if workers == 1:
         from advisor.api.app import create_app
 
         # the app knows the interface it is served on (/mcp guards against DNS rebinding on loopback only)
         uvicorn.run(create_app(settings.model_copy(update={"host": host, "port": port})), host=host, port=port,
-                    log_level="info")
+                    log_level="info", proxy_headers=proxy_headers)
         return
     # Several processes: uvicorn spawns each worker, which builds its own app (and model) from the environment.
     os.environ.update({"ADVISOR_HOST": host, "ADVISOR_PORT": str(port)})
     uvicorn.run("advisor.api.app:create_app", factory=True, host=host, port=port, workers=workers,
-                log_level="info")
+                log_level="info", proxy_headers=proxy_headers)
 
 
 @app.command("check")
@@ -203,6 +217,27 @@ def _register_sources() -> None:
 
 
 _register_sources()
+
+
+def _register_store() -> None:
+    """`advisor access-log` and `advisor retention run` (advisor/store)."""
+    from advisor.store.commands import access_log_cmd, retention_app
+
+    app.command("access-log")(access_log_cmd)
+    app.add_typer(retention_app, name="retention")
+
+
+_register_store()
+
+
+def _register_users() -> None:
+    """`advisor users add|list|remove|set-role|set-password` (advisor/auth)."""
+    from advisor.auth.commands import users_app
+
+    app.add_typer(users_app, name="users")
+
+
+_register_users()
 
 
 def _register_mcp() -> None:

@@ -36,6 +36,21 @@ class NotFound(AdvisorError):
     status_code = 404
 
 
+class Unauthorized(AdvisorError):
+    """No credentials, or ones that are not valid (HTTP 401): sign in, or send a valid API token."""
+
+    status_code = 401
+
+    def headers(self) -> dict[str, str]:
+        return {"WWW-Authenticate": 'Bearer realm="advisor"'}
+
+
+class Forbidden(AdvisorError):
+    """Signed in, but the role may not do this (HTTP 403), or a CSRF token is missing."""
+
+    status_code = 403
+
+
 class DataError(AdvisorError):
     """A data file (knowledge document, catalog, CMS table) is malformed; names the file and the problem."""
 
@@ -46,10 +61,8 @@ class Conflict(AdvisorError):
     status_code = 409
 
 
-class Unavailable(AdvisorError):
-    """The service cannot take the request now: retry after `retry_after` seconds (HTTP 503 with Retry-After)."""
-
-    status_code = 503
+class RetryLater(AdvisorError):
+    """A request to send again after `retry_after` seconds (the response carries Retry-After)."""
 
     def __init__(self, message: str, retry_after: int) -> None:
         super().__init__(message, where=None)
@@ -57,6 +70,18 @@ class Unavailable(AdvisorError):
 
     def headers(self) -> dict[str, str]:
         return {"Retry-After": str(self.retry_after)}
+
+
+class Unavailable(RetryLater):
+    """The service cannot take the request now: retry after `retry_after` seconds (HTTP 503 with Retry-After)."""
+
+    status_code = 503
+
+
+class RateLimitExceeded(RetryLater):
+    """This user or address sent more requests of a kind than its limit allows (HTTP 429 with Retry-After)."""
+
+    status_code = 429
 
 
 class IndexBuilding(Unavailable):

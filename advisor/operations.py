@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from advisor.answer.model import Answer, AskRequest, LookupFact
+from advisor.api.principal import LOCAL_ID as LOCAL_OWNER
 from advisor.claims import MAX_LINES, ClaimLine, coerce_lines
 from advisor.errors import InvalidInput
 from advisor.retrieval.passage import MAX_K, MAX_QUERY_CHARS, Passage
@@ -115,11 +116,12 @@ def search_guidance(body: SearchRequest, services: Services) -> SearchResponse:
 
 
 def ask(body: AskRequest, services: Services, previous: dict[str, Any] | None = None,
-        on_event: Callable[..., None] | None = None) -> Answer:
-    """Answer a question in its conversation (stored like every answer). `previous` is the reading a conversation
-    held outside the store carries into this turn (the OpenAI endpoint's earlier messages, see `reading_after`);
-    `on_event` hears each stage (a pool's cancellation check)."""
-    return services.answerer.ask(body, previous=previous, on_event=on_event)
+        on_event: Callable[..., None] | None = None, owner: str = LOCAL_OWNER) -> Answer:
+    """Answer a question in its conversation (stored like every answer, in the `owner`'s history: another owner's
+    conversation id is NotFound). `previous` is the reading a conversation held outside the store carries into this
+    turn (the OpenAI endpoint's earlier messages, see `reading_after`); `on_event` hears each stage (a pool's
+    cancellation check)."""
+    return services.answerer.ask(body, previous=previous, on_event=on_event, store=services.store.owned(owner))
 
 
 def reading_after(questions: list[str], services: Services, payer: str | None = None) -> dict[str, Any] | None:

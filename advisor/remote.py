@@ -52,11 +52,15 @@ def _opener(url: str) -> urllib.request.OpenerDirector:
     return urllib.request.build_opener()
 
 
-def request(base: str, method: str, path: str, body: Any = None, timeout: float = 120.0) -> Any:
-    """One JSON request; the decoded 2xx body, RemoteError for a 4xx or 503, ServerError for the rest."""
+def request(base: str, method: str, path: str, body: Any = None, timeout: float = 120.0,
+            token: str | None = None) -> Any:
+    """One JSON request (with `token` as a bearer token, for a server that requires sign-in); the decoded 2xx body,
+    RemoteError for a 4xx or 503, ServerError for the rest."""
     data = None if body is None else json.dumps(body).encode("utf-8")
-    req = urllib.request.Request(base + path, data=data, method=method,
-                                 headers={"Content-Type": "application/json", "Accept": "application/json"})
+    headers = {"Content-Type": "application/json", "Accept": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    req = urllib.request.Request(base + path, data=data, method=method, headers=headers)
     try:
         with _opener(base).open(req, timeout=timeout) as resp:
             return json.loads(resp.read().decode("utf-8"))
@@ -67,6 +71,9 @@ def request(base: str, method: str, path: str, body: Any = None, timeout: float 
             payload = {}
         if not isinstance(payload, dict):
             payload = {}
+        if exc.code == 401:
+            payload["message"] = (f"the advisor server at {base} requires sign-in: set ADVISOR_API_TOKEN to one of "
+                                  f"your API tokens (server: {payload.get('message', 'unauthorized')})")
         if exc.code < 500 or exc.code == 503:
             retry = exc.headers.get("Retry-After") if exc.headers else None
             raise RemoteError(exc.code, payload, float(retry) if retry and retry.isdigit() else None) from None
@@ -117,7 +124,7 @@ def via_server(settings: Settings, method: str, path: str, body: Any = None,
     deadline, told = time.monotonic() + WAIT_S, ""
     while True:
         try:
-            return request(base, method, path, body)
+            return request(base, method, path, body, token=settings.api_token)
         except ServerError:
             if settings.server_url == "auto":
                 return None

@@ -13,9 +13,11 @@ from advisor.settings import Settings
 
 if TYPE_CHECKING:
     from advisor.answer.pipeline import AnswerPipeline
+    from advisor.auth.accounts import AccountStore
     from advisor.retrieval.search import Searcher
     from advisor.retrieval.service import RetrievalService
     from advisor.store import ConversationStore
+    from advisor.store.access import AccessLog
 
 
 class Services:
@@ -38,6 +40,22 @@ class Services:
 
         with self._lock:
             return ConversationStore(self.settings)
+
+    @cached_property
+    def access(self) -> AccessLog:
+        """The access log (who opened, exported, imported or deleted what), in the conversation store's database."""
+        from advisor.store.access import AccessLog
+
+        with self._lock:
+            return AccessLog(self.store)
+
+    @cached_property
+    def accounts(self) -> AccountStore:
+        """Users, sign-in sessions and API tokens, in the conversation store's database (advisor.auth)."""
+        from advisor.auth.accounts import AccountStore
+
+        with self._lock:
+            return AccountStore(self.store, self.settings.session_hours)
 
     @cached_property
     def retrieval(self) -> RetrievalService:

@@ -84,6 +84,54 @@ class Settings(BaseSettings):
     audit_queue: int = Field(2, ge=0, description="Audits waiting; more is a 503 with Retry-After.")
     log_text: bool = Field(False, description="Log question/answer text (may contain PHI). Off by default.")
 
+    # Rate limits (advisor/api/limits.py), each "N/second|minute|hour|day" or "off". The per-user limit counts a
+    # signed-in user's requests (from any address), or an address's when no one is signed in; the per-address limit
+    # counts every request from one client address, whoever sent it. Counted in the database, so every worker of
+    # `advisor serve --workers N` shares them.
+    rate_limit_ask: str = Field("120/minute", description="Answers per user: /api/ask, /api/ask/stream, corrections, "
+                                "/v1/chat/completions and the MCP ask tool over HTTP.")
+    rate_limit_ask_address: str = Field("600/minute", description="Answers per client address.")
+    rate_limit_audit: str = Field("20/minute", description="Practice audits (POST /api/audit) per user.")
+    rate_limit_audit_address: str = Field("60/minute", description="Practice audits per client address.")
+    rate_limit_import: str = Field("10/minute", description="CMS table imports and removals per user.")
+    rate_limit_import_address: str = Field("30/minute", description="CMS table imports and removals per address.")
+
+    # Access log and retention (advisor/store/access.py)
+    retention_days: int | None = Field(
+        None, ge=1, description="Conversations whose last activity is older than this many days are deleted by a task "
+        "inside `advisor serve` (at start, then every retention_interval_s) and by `advisor retention run`; unset: "
+        "kept.")
+    retention_interval_s: int = Field(3600, ge=1, description="How often `advisor serve` runs the retention task "
+                                      "(at most once per interval across all workers).")
+
+    # Sign-in (advisor/auth, advisor/api/auth.py). Off: single-user mode, allowed only on a loopback interface.
+    auth: bool = Field(False, description="Require sign-in (local accounts, OIDC, a trusted proxy's header). Off, "
+                       "the server runs in single-user mode and refuses to start on a non-loopback interface.")
+    session_hours: float = Field(12, gt=0, le=24 * 90, description="A sign-in session lasts this long.")
+    cookie_secure: Literal["auto", "always", "never"] = Field(
+        "auto", description="The Secure flag on the session and CSRF cookies: auto = when the request is https "
+        "(directly, or X-Forwarded-Proto from a trusted proxy).")
+    new_user_role: Literal["coder", "lead", "admin"] = Field(
+        "coder", description="The role an account first seen through OIDC or the proxy header gets.")
+    oidc_issuer: str | None = Field(None, description="OpenID Connect issuer URL (its /.well-known/"
+                                    "openid-configuration is read); enables single sign-on with the client below.")
+    oidc_client_id: str | None = None
+    oidc_client_secret: str | None = None
+    oidc_scopes: str = "openid email profile"
+    oidc_name_claim: str = Field("email", description="The id_token claim used as the account name "
+                                 "(falls back to preferred_username, then sub).")
+    oidc_label: str = Field("Single sign-on", description="The sign-in button's label.")
+    oidc_redirect_url: str | None = Field(
+        None, description="The callback URL registered at the provider; default this server's "
+        "/api/auth/oidc/callback as the browser reached it.")
+    trusted_proxies: str = Field(
+        "", description="Comma-separated addresses or networks (10.0.0.5, 10.0.0.0/24) of an authenticating proxy "
+        "whose user header is trusted; empty = the header is ignored.")
+    proxy_user_header: str = Field("X-Forwarded-User", description="The header the trusted proxy puts the "
+                                   "signed-in user's name in.")
+    api_token: str | None = Field(None, description="The CLI sends this API token (Authorization: Bearer) to a "
+                                  "server that requires sign-in.")
+
     # Practice audit (advisor/audit): panel-pattern thresholds
     audit_mod25_threshold: float = Field(0.5, ge=0, le=1, description="Flag a provider above this E/M-25 rate.")
     audit_tpi_min_interval_days: int = Field(60, ge=1, description="TPI sessions closer than this are flagged.")
@@ -108,6 +156,27 @@ class Settings(BaseSettings):
             raise ValueError(f"must be auto, off or http://host:port, got {v!r}")
         return v
 
+    @field_validator("rate_limit_ask", "rate_limit_ask_address", "rate_limit_audit", "rate_limit_audit_address",
+                     "rate_limit_import", "rate_limit_import_address")
+    @classmethod
+    def _rate(cls, v: str) -> str:
+        parse_rate(v)  # raises ValueError naming the accepted form
+        return v.strip().lower()
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _trusted_proxies(cls, v: str) -> str:
+        import ipaddress
+
+        for part in (p.strip() for p in v.split(",")):
+            if not part:
+                continue
+            try:
+                ipaddress.ip_network(part, strict=False)
+            except ValueError:
+                raise ValueError(f"{part!r} is not an IP address or network (e.g. 10.0.0.5 or 10.0.0.0/24)") from None
+        return v
+
     @field_validator("remote_llm")
     @classmethod
     def _remote_llm(cls, v: str, info: ValidationInfo) -> str:
@@ -115,6 +184,10 @@ class Settings(BaseSettings):
         if problem:
             raise ValueError(problem)
         return v
+
+    @property
+    def oidc_enabled(self) -> bool:
+        return bool(self.oidc_issuer and self.oidc_client_id)
 
     @property
     def llm_remote(self) -> bool:
@@ -131,6 +204,37 @@ class Settings(BaseSettings):
 
 
 LOOPBACK_HOSTS = ("localhost", "::1")
+RATE_PERIODS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
+
+
+def parse_rate(text: str) -> tuple[int, int] | None:
+    """"60/minute" -> (60, 60): at most that many requests per that many seconds; "off" -> None (no limit)."""
+    value = text.strip().lower()
+    if value in ("off", "none", "0"):
+        return None
+    count, _, period = value.partition("/")
+    seconds = RATE_PERIODS.get(period.strip().removesuffix("s"))
+    if not count.strip().isdigit() or int(count) < 1 or seconds is None:
+        raise ValueError(f"must be N/second, N/minute, N/hour or N/day (N >= 1) or off, got {text!r}")
+    return int(count), seconds
+
+
+
+def is_loopback(host: str) -> bool:
+    """Whether binding `host` keeps the server on this machine (127.0.0.0/8, ::1, localhost)."""
+    host = host.strip().strip("[]").lower()
+    return host in LOOPBACK_HOSTS or host.startswith("127.")
+
+
+def auth_problem(settings: Settings, host: str) -> str | None:
+    """Why the server must not start on `host` with these settings (None: it may). Single-user mode (no sign-in)
+    is for loopback only: anyone who reaches the port would read every conversation."""
+    if settings.auth or is_loopback(host):
+        return None
+    return (f"refusing to serve on {host} without sign-in: anyone who reaches the port could read every "
+            "conversation. Set ADVISOR_AUTH=true (then create an account with `advisor users add NAME --role "
+            "admin`, or configure ADVISOR_OIDC_ISSUER / ADVISOR_TRUSTED_PROXIES), or bind to 127.0.0.1 "
+            "(ADVISOR_HOST) for single-user mode")
 
 
 def engine_is_remote(engine: str, base_url: str | None) -> bool:
@@ -140,8 +244,7 @@ def engine_is_remote(engine: str, base_url: str | None) -> bool:
         return False
     if not base_url:
         return engine != "ollama"
-    host = (urlparse(base_url).hostname or "").lower()
-    return not (host in LOOPBACK_HOSTS or host.startswith("127."))
+    return not is_loopback(urlparse(base_url).hostname or "")
 
 
 def remote_llm_problem(remote_llm: str, engine: str, base_url: str | None) -> str | None:

@@ -47,7 +47,10 @@ def start_server(workers: int, data_dir: Path, log: Path) -> tuple[subprocess.Po
     """`advisor serve --workers N`, returned once every worker reports the index ready."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("ADVISOR_")}
+    # Rate limits off: every request comes from this one address, far past the per-address answer limit; this
+    # measures throughput (bench_limits.py measures what the limits cost).
     env.update({"ADVISOR_DATA_DIR": str(data_dir), "ADVISOR_ENGINE": "offline", "ADVISOR_EMBEDDER": "onnx",
+                "ADVISOR_RATE_LIMIT_ASK": "off", "ADVISOR_RATE_LIMIT_ASK_ADDRESS": "off",
                 "NO_PROXY": "127.0.0.1,localhost"})
     with open(log, "wb") as out:
         proc = subprocess.Popen([sys.executable, "-m", "advisor", "serve", "--workers", str(workers), "--port",

@@ -25,13 +25,20 @@ async function readError(res) {
   return new ApiError(errorMessage(res.status, data), res.status, data);
 }
 
+/** The header that proves a state-changing request comes from this page (sign-in mode): the session's CSRF token,
+    which the server set in the advisor_csrf cookie (readable only by pages of this origin). Empty without one. */
+export function csrfHeaders() {
+  const m = /(?:^|;\s*)advisor_csrf=([^;]+)/.exec(document.cookie);
+  return m ? { "X-CSRF-Token": decodeURIComponent(m[1]) } : {};
+}
+
 /** Call the JSON API: the parsed body, null for an empty one; throws ApiError. */
 export async function api(method, path, body) {
   let res;
   try {
     res = await fetch(path, {
       method,
-      headers: body === undefined ? { Accept: "application/json" } : { "Content-Type": "application/json", Accept: "application/json" },
+      headers: { ...csrfHeaders(), ...(body === undefined ? { Accept: "application/json" } : { "Content-Type": "application/json", Accept: "application/json" }) },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
   } catch (_) {
@@ -61,7 +68,7 @@ export async function streamAsk(body, onText, onStage) {
   try {
     res = await fetch("/api/ask/stream", {
       method: "POST",
-      headers: { "Content-Type": "application/json", Accept: "text/event-stream" },
+      headers: { ...csrfHeaders(), "Content-Type": "application/json", Accept: "text/event-stream" },
       body: JSON.stringify(body),
     });
   } catch (_) {

@@ -13,6 +13,7 @@ import { watchIndex } from "./indexstatus.js";
 import { initKnowledge, loadDocs } from "./knowledge.js";
 import { renderMarkdown } from "./markdown.js";
 import { sanitizeHtml } from "./sanitize.js";
+import { initSession } from "./session.js";
 
 function selectView(name, focusTab) {
   for (const tab of document.querySelectorAll('[role="tab"]')) {
@@ -61,24 +62,31 @@ function openFromHash() {
   }
 }
 
-// Module scripts run once the document is parsed: the DOM is ready.
-initPayer();
-initChat();
-$("#cite-close").addEventListener("click", closeCitation);
-document.addEventListener("keydown", (e) => {
-  if (e.key !== "Escape") return;
-  if (isCitationOpen()) closeCitation();
-  else if (isSidebarOpen()) { closeSidebar(); $("#history-toggle").focus(); }
-});
-initTabs();
-initCheck();
-initKnowledge();
-initCodes();
-initHistory({ open: openConversation, newChat });
-openFromHash();
-window.addEventListener("hashchange", openFromHash);
-mountAudit($("#audit-root"));
-watchIndex($("#index-banner"));
-
 // For tests and debugging in the console (pure functions only).
 window.AdvisorUI = Object.freeze({ renderMarkdown, sanitizeHtml, splitClaimText, formatLine });
+
+// Module scripts run once the document is parsed: the DOM is ready. The page starts at once; a visitor without a
+// session (sign-in mode) is sent on to /login as soon as /api/auth/me says so.
+start();
+initSession().catch(() => { /* the account area stays empty; every panel reports its own errors */ });
+
+/** Wire every tab and panel. */
+function start() {
+  initPayer();
+  initChat();
+  $("#cite-close").addEventListener("click", closeCitation);
+  document.addEventListener("keydown", (e) => {
+    if (e.key !== "Escape") return;
+    if (isCitationOpen()) closeCitation();
+    else if (isSidebarOpen()) { closeSidebar(); $("#history-toggle").focus(); }
+  });
+  initTabs();
+  initCheck();
+  initKnowledge();
+  initCodes();
+  initHistory({ open: openConversation, newChat });
+  openFromHash();
+  window.addEventListener("hashchange", openFromHash);
+  mountAudit($("#audit-root"));
+  watchIndex($("#index-banner"));
+}

@@ -2,6 +2,7 @@
    with id "audit-root"). CSP-safe: no inline scripts or styles, no HTML parsing of data: every string from the file or
    the server reaches the page through textContent or DOM attributes. Uploads go to POST /api/audit (multipart "file");
    nothing is stored on the server. */
+import { csrfHeaders } from "./api.js";
 import { el, svg } from "./dom.js";
 
 const MAX_ROWS = 200;
@@ -138,7 +139,7 @@ async function saveReport(file, out) {
   const data = new FormData();
   data.append("file", file, file.name);
   try {
-    const res = await fetch("/api/audit?format=html", { method: "POST", body: data });
+    const res = await fetch("/api/audit?format=html", { method: "POST", body: data, headers: csrfHeaders() });
     if (!res.ok) throw new Error((await res.json().catch(() => ({}))).message || `HTTP ${res.status}`);
     download(file.name.replace(/\.[^.]*$/, "") + "-audit.html", await res.blob());
   } catch (err) {
@@ -170,7 +171,7 @@ export function mount(root) {
     status.textContent = `Auditing ${file.name}…`;
     out.replaceChildren();
     try {
-      const res = await fetch("/api/audit?max_findings=20000", { method: "POST", body: data });
+      const res = await fetch("/api/audit?max_findings=20000", { method: "POST", body: data, headers: csrfHeaders() });
       const body = await res.json().catch(() => null);
       if (!res.ok || !body) throw new Error((body && body.message) || `HTTP ${res.status}`);
       status.textContent = `Audited ${body.summary.claims.toLocaleString()} claims.`;

@@ -138,9 +138,35 @@ export function closeSidebar() {
   $("#history-toggle").setAttribute("aria-expanded", "false");
 }
 
+/** "Delete all my history": every conversation and rating of this account, after a confirmation in place. */
+function confirmDeleteAll() {
+  const foot = $("#history-wipe");
+  const restore = () => { foot.replaceChildren(wipeButton); wipeButton.focus(); };
+  const yes = el("button", { type: "button", class: "btn btn-sm btn-danger", id: "confirm-delete-all", text: "Delete everything" });
+  const no = el("button", { type: "button", class: "btn btn-sm btn-ghost", text: "Cancel", on: { click: restore } });
+  yes.addEventListener("click", async () => {
+    try {
+      const done = await api("DELETE", "/api/history");
+      actions.newChat();
+      await loadHistory();
+      restore();
+      announce("Deleted " + done.conversations + " conversations and " + done.feedback + " ratings");
+    } catch (err) {
+      foot.replaceChildren(el("span", { class: "sidebar-error", role: "alert", text: "Not deleted: " + err.message }), no);
+    }
+  });
+  foot.replaceChildren(el("div", { class: "conv-confirm", role: "group", "aria-label": "Confirm deleting all history" },
+    el("span", { text: "Delete all your conversations and ratings? This cannot be undone." }), yes, no));
+  no.focus();
+}
+
+let wipeButton = null;
+
 /** Wire the sidebar; `open(id)` and `newChat()` come from chat.js. Loads the list. */
 export function initHistory({ open, newChat }) {
   actions = { open, newChat };
+  wipeButton = $("#delete-all-history");
+  wipeButton.addEventListener("click", confirmDeleteAll);
   $("#sidebar-close").addEventListener("click", () => { closeSidebar(); $("#history-toggle").focus(); });
   $("#history-toggle").addEventListener("click", () => (isSidebarOpen() ? closeSidebar() : openSidebar()));
   loadHistory();

@@ -241,22 +241,24 @@ class AnswerPipeline:
     # --- entry point -----------------------------------------------------------------------------------------------
 
     def ask(self, request: AskRequest, on_event: Event | None = None,
-            previous: dict[str, Any] | None = None) -> Answer:
+            previous: dict[str, Any] | None = None, store: ConversationStoreLike | None = None) -> Answer:
         """Answer one question in its conversation and store the turn (unknown conversation id -> NotFound).
         `previous` is the understanding a conversation kept outside the store carries in (see `reading_after`); a
-        stored conversation's own turns take precedence."""
+        stored conversation's own turns take precedence. `store` is the signed-in user's view of the conversation
+        store (default the pipeline's own)."""
         started = time.perf_counter()
+        store = store if store is not None else self.store
         if request.conversation_id:
-            turns = self.store.history(request.conversation_id, limit=HISTORY_TURNS)
+            turns = store.history(request.conversation_id, limit=HISTORY_TURNS)
             previous = next((t.answer.get("understanding") for t in reversed(turns)
                              if isinstance(t.answer, dict) and t.answer.get("understanding")), None)
         state = self.chain.invoke({"request": request, "previous": previous, "on_event": on_event})
         answer: Answer = state["answer"]
         if request.conversation_id:
             conversation_id = answer.conversation_id = request.conversation_id
-            answer.answer_id = self.store.add_turn(conversation_id, request.question, answer.model_dump(mode="json"))
+            answer.answer_id = store.add_turn(conversation_id, request.question, answer.model_dump(mode="json"))
         else:  # the conversation and its first turn in one transaction
-            conversation_id, answer.answer_id = self.store.start(request.question, answer.model_dump(mode="json"))
+            conversation_id, answer.answer_id = store.start(request.question, answer.model_dump(mode="json"))
             answer.conversation_id = conversation_id
         elapsed = (time.perf_counter() - started) * 1000
         if self.settings.log_text:

@@ -11,20 +11,26 @@ from starlette.routing import Route
 
 from advisor import __version__
 from advisor.api import (
+    routes_access,
     routes_ask,
     routes_audit,
+    routes_auth,
     routes_check,
     routes_codes,
     routes_conversations,
     routes_correct,
+    routes_data,
     routes_feedback,
     routes_health,
     routes_openai,
     routes_search,
 )
+from advisor.api.auth import AuthMiddleware
 from advisor.api.edge import BodyLimits, EdgeGuardMiddleware
 from advisor.api.errors import ERROR_RESPONSES, install_error_handlers
+from advisor.api.limits import Limits, MCPGate
 from advisor.api.pool import Pools
+from advisor.api.schedule import schedule_lifespan
 from advisor.api.web import install_web
 from advisor.mcp.mount import MCPMount
 from advisor.services import Services
@@ -43,17 +49,20 @@ def log_to_stderr() -> None:
     logger.setLevel(logging.INFO)
 
 
-def install_mcp(app: FastAPI, services: Services) -> None:
-    """The MCP server (advisor.mcp) over the app's own services, as streamable HTTP at /mcp (built on first use)."""
+def install_mcp(app: FastAPI, services: Services, max_bytes: int) -> None:
+    """The MCP server (advisor.mcp) over the app's own services, as streamable HTTP at /mcp (built on first use),
+    behind the gate that limits its body and counts its ask tool calls (advisor.api.limits)."""
     mount = MCPMount(services)
-    app.router.routes.append(Route("/mcp", endpoint=mount))
+    app.router.routes.append(Route("/mcp", endpoint=MCPGate(mount, max_bytes)))
     app.state.mcp = mount
 
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """The index build in the background (routes_search) and the MCP server, for the app's lifetime."""
-    async with routes_search.index_lifespan(app), app.state.mcp.running():
+    """The index build in the background (routes_search), the MCP server and the retention schedule, for the app's
+    lifetime."""
+    async with (routes_search.index_lifespan(app), app.state.mcp.running(),
+                schedule_lifespan(app.state.services)):
         yield
 
 
@@ -72,16 +81,23 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.state.services = services or Services(settings)
     app.state.pools = Pools(settings.answer_workers, settings.answer_queue, settings.audit_workers,
                             settings.audit_queue)
+    app.state.limits = Limits(settings, app.state.services)
     install_error_handlers(app)
-    install_mcp(app, app.state.services)
     # Body limits are counted while the body is read (chunked uploads too), so nothing past them is buffered or
-    # spooled: JSON routes get max_json_bytes, the audit upload its file limit plus room for the multipart framing.
+    # spooled: JSON routes get max_json_bytes, the audit upload its file limit plus room for the multipart framing,
+    # /mcp (a plain route, outside FastAPI's routers) the JSON limit through its gate (advisor.api.limits).
     limits = BodyLimits.of(settings)
-    for router in (routes_health.router, routes_check.router, routes_codes.router, routes_search.router,
-                   routes_ask.router, routes_conversations.router, routes_correct.router, routes_feedback.router,
-                   routes_openai.router):
+    install_mcp(app, app.state.services, limits.json)
+    for router in (routes_access.router, routes_health.router, routes_check.router, routes_codes.router,
+                   routes_search.router, routes_ask.router, routes_conversations.router, routes_correct.router,
+                   routes_feedback.router, routes_openai.router, routes_auth.router):
         app.include_router(router, max_body_size=limits.json)
     app.include_router(routes_audit.router, max_body_size=limits.upload)
+    app.include_router(routes_data.router, max_body_size=limits.upload)
+    # Who the request is (request.state.principal) and whether the role may call the route, before any route runs;
+    # inside the edge's checks, which refuse oversized and cross-site requests without a database look-up.
+    services_of_app = app.state.services
+    app.add_middleware(AuthMiddleware, settings=settings, accounts=lambda: services_of_app.accounts)
     app.add_middleware(EdgeGuardMiddleware, settings=settings)
     install_web(app, settings)  # its security headers go outermost, onto the edge's refusals too
     return app

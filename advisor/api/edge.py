@@ -23,6 +23,7 @@ from advisor.settings import Settings
 
 STATE_CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 AUDIT_PATH = "/api/audit"
+UPLOAD_PATHS = (AUDIT_PATH, "/api/data/import")  # file uploads: the upload limit, not the JSON one
 MULTIPART_OVERHEAD = 64 * 1024  # room for the form's framing around the uploaded file
 
 
@@ -38,7 +39,7 @@ class BodyLimits:
         return cls(settings.max_json_bytes, settings.max_upload_bytes + MULTIPART_OVERHEAD)
 
     def for_path(self, path: str) -> int:
-        return self.upload if path == AUDIT_PATH else self.json
+        return self.upload if path in UPLOAD_PATHS else self.json
 
 
 def _host_of(origin: str) -> str | None:
@@ -77,7 +78,7 @@ class EdgeGuardMiddleware:
         length, path = headers.get("content-length", ""), scope["path"]
         limit = self.limits.for_path(path)
         if length.isdigit() and int(length) > limit:
-            what = " (the file plus its multipart framing)" if path == AUDIT_PATH else ""
+            what = " (the file plus its multipart framing)" if path in UPLOAD_PATHS else ""
             return JSONResponse(error_body(
                 "TooLarge", f"the request body is {int(length):,} bytes; the limit for {path} is {limit:,} "
                 f"bytes{what}", "body"), status_code=413)

@@ -20,15 +20,15 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from advisor.errors import AdvisorError
 
 log = logging.getLogger("advisor.api")
-HTTP_ERRORS = {400: "InvalidInput", 403: "Forbidden", 404: "NotFound", 405: "MethodNotAllowed", 413: "TooLarge",
-               415: "UnsupportedMediaType", 503: "Busy"}
+HTTP_ERRORS = {400: "InvalidInput", 401: "Unauthorized", 403: "Forbidden", 404: "NotFound", 405: "MethodNotAllowed",
+               413: "TooLarge", 415: "UnsupportedMediaType", 429: "RateLimitExceeded", 503: "Busy"}
 
 
 class ErrorBody(BaseModel):
     """What every error response carries."""
 
     error: str = Field(description="A stable name: InvalidInput, NotFound, MethodNotAllowed, TooLarge, Forbidden, "
-                                   "Conflict, Busy, InternalError, ...", examples=["InvalidInput"])
+                                   "Conflict, RateLimitExceeded, Busy, InternalError, ...", examples=["InvalidInput"])
     message: str = Field(description="What went wrong and what to change, in words.")
     where: str | None = Field(None, description="The offending field, line or file, when there is one.")
 
@@ -39,11 +39,15 @@ def _doc(text: str) -> dict[str, Any]:
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     400: _doc("The body could not be parsed (not UTF-8, not JSON, a broken multipart form)."),
-    403: _doc("A state-changing request from a browser page on another origin."),
+    401: _doc("Sign-in required: no session or API token, or one that is not valid (expired, revoked)."),
+    403: _doc("The role may not do this, a page's request without its CSRF token, or a state-changing request "
+              "from a browser page on another origin."),
     404: _doc("Unknown path or id."),
     405: _doc("The path exists; the method does not."),
     413: _doc("The body is larger than the limit for this route."),
     422: _doc("The body parsed but a field is invalid; `where` names it."),
+    429: _doc("More requests of this kind than this user's or address's rate limit; retry after the Retry-After "
+              "seconds."),
     500: _doc("An unexpected problem; details only in the server log (type only)."),
     503: _doc("Too many answers in progress; retry after the Retry-After seconds."),
 }
@@ -95,8 +99,8 @@ OPENAI_PREFIX = "/v1/"
 
 def openai_error(status: int, body: dict[str, Any]) -> dict[str, Any]:
     """Our {error, message, where} body in OpenAI's error shape; `code` is our error name in snake case
-    (invalid_input, model_not_found, ...)."""
-    kind = "server_error" if status >= 500 else "invalid_request_error"
+    (invalid_input, model_not_found, rate_limit_exceeded with type "requests", as OpenAI's own 429s, ...)."""
+    kind = "server_error" if status >= 500 else "requests" if status == 429 else "invalid_request_error"
     code = re.sub(r"(?<!^)(?=[A-Z])", "_", str(body.get("error") or "error")).lower()
     return {"error": {"message": body.get("message", ""), "type": kind, "param": body.get("where"), "code": code}}
 

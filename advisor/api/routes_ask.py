@@ -19,20 +19,24 @@ from fastapi.responses import StreamingResponse
 
 from advisor import operations
 from advisor.answer.model import Answer, AskRequest
-from advisor.api.deps import ServicesDep
+from advisor.api.deps import PrincipalDep, ServicesDep
+from advisor.api.limits import rate_limit
 from advisor.api.pool import Cancel, Cancelled, PoolsDep
 from advisor.errors import AdvisorError
 
 router = APIRouter(prefix="/api", tags=["ask"])
 
 
-@router.post("/ask", response_model=Answer, response_model_exclude={"understanding"})
-async def post_ask(body: AskRequest, services: ServicesDep, pools: PoolsDep, request: Request) -> Answer:
+@router.post("/ask", response_model=Answer, response_model_exclude={"understanding"},
+             dependencies=[rate_limit("ask")])
+async def post_ask(body: AskRequest, services: ServicesDep, pools: PoolsDep, request: Request,
+                   me: PrincipalDep) -> Answer:
     """Answer a coder's question: verdict, claim lines and findings from the rules engine, cited guidance. A 503 with
-    Retry-After when every answer worker is busy and the queue is full; a client that leaves stops the work."""
+    Retry-After when every answer worker is busy and the queue is full, a 429 with Retry-After past this user's or
+    address's rate limit (ADVISOR_RATE_LIMIT_ASK*); a client that leaves stops the work."""
     cancel = Cancel()
-    return await pools.answers.run(lambda: operations.ask(body, services, on_event=lambda *_: cancel.check()),
-                                   cancel, request)
+    return await pools.answers.run(
+        lambda: operations.ask(body, services, on_event=lambda *_: cancel.check(), owner=me.id), cancel, request)
 
 
 def sse(event: str, data: Any) -> str:
@@ -52,12 +56,13 @@ def chunks(text: str, size: int = 24) -> list[str]:
     return out + ([current] if current else [])
 
 
-@router.post("/ask/stream")
-async def post_ask_stream(body: AskRequest, services: ServicesDep, pools: PoolsDep) -> StreamingResponse:
+@router.post("/ask/stream", dependencies=[rate_limit("ask")])
+async def post_ask_stream(body: AskRequest, services: ServicesDep, pools: PoolsDep,
+                          me: PrincipalDep) -> StreamingResponse:
     """The same answer as /api/ask, streamed: stage events, token chunks, then `done` with the full JSON. When the
     client closes the stream the work stops at its next stage."""
     if body.conversation_id:  # an unknown conversation is a 404 before the stream starts, as on /api/ask
-        await run_in_threadpool(services.answerer.store.history, body.conversation_id, 1)
+        await run_in_threadpool(services.store.owned(me.id).history, body.conversation_id, 1)
     pools.answers.admit()  # a full pool is a 503 before the stream starts, not an error event inside it
     loop = asyncio.get_running_loop()
     queue: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
@@ -69,7 +74,7 @@ async def post_ask_stream(body: AskRequest, services: ServicesDep, pools: PoolsD
 
     def work() -> None:
         try:
-            answer = services.answerer.ask(body, on_event=emit)
+            answer = operations.ask(body, services, on_event=emit, owner=me.id)
             for piece in chunks(answer.answer):
                 emit("token", {"text": piece})
             emit("done", answer.model_dump(mode="json", exclude={"understanding"}))

@@ -7,10 +7,13 @@ from functools import partial
 from typing import Literal
 
 from fastapi import APIRouter, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.datastructures import UploadFile  # what request.form() holds (FastAPI's UploadFile subclasses it)
 
+from advisor.api.actor import log_access
 from advisor.api.deps import ServicesDep
+from advisor.api.limits import rate_limit
 from advisor.api.pool import Cancel, PoolsDep
 from advisor.audit.csv_input import UploadTooLarge, map_claim_type
 from advisor.errors import InvalidInput
@@ -31,7 +34,7 @@ async def _read_limited(file: UploadFile, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-@router.post("/audit", response_model=None)
+@router.post("/audit", response_model=None, dependencies=[rate_limit("audit")])
 async def post_audit(
     request: Request,
     services: ServicesDep,
@@ -62,6 +65,8 @@ async def post_audit(
                     mac=mac if isinstance(mac, str) else None)
     result = await pools.audits.run(audit, Cancel(), request)
     del data
+    await run_in_threadpool(log_access, request, "audit.run", format=format, rows=result.summary.rows,
+                            claims=result.summary.claims, findings=len(result.findings))
     if format == "html":
         from advisor.audit.report import csp_for_report, render_report
 

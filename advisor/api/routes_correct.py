@@ -10,7 +10,8 @@ from advisor.answer.correct import correct_turn
 from advisor.answer.edits import Choices, UnderstandingEdit
 from advisor.answer.model import Answer
 from advisor.answer.understood import choices
-from advisor.api.deps import ServicesDep
+from advisor.api.deps import PrincipalDep, ServicesDep
+from advisor.api.limits import rate_limit
 from advisor.api.pool import Cancel, PoolsDep
 
 router = APIRouter(prefix="/api", tags=["understanding"])
@@ -25,11 +26,12 @@ def get_choices(services: ServicesDep) -> Choices:
 
 
 @router.post("/conversations/{conversation_id}/turns/{answer_id}/correct", response_model=Answer,
-             response_model_exclude={"understanding"})
+             response_model_exclude={"understanding"}, dependencies=[rate_limit("ask")])
 async def post_correct(conversation_id: Id, answer_id: Id, body: UnderstandingEdit, services: ServicesDep,
-                       pools: PoolsDep) -> Answer:
+                       pools: PoolsDep, me: PrincipalDep) -> Answer:
     """Recompute a turn's answer from the coder's corrected understanding (send back `understood` with the fields
     changed). The turn keeps its original answer and reading beside the correction; the response is the new answer,
     marked `corrected`. A value the catalog does not know is a 422 naming the field and the allowed values."""
     return await pools.answers.run(
-        lambda: correct_turn(services.answerer, services.store, conversation_id, answer_id, body), Cancel())
+        lambda: correct_turn(services.answerer, services.store.owned(me.id), conversation_id, answer_id, body),
+        Cancel())

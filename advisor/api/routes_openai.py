@@ -24,8 +24,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from advisor import operations
 from advisor.answer.model import Answer, AskRequest
-from advisor.api.deps import ServicesDep
+from advisor.api.deps import PrincipalDep, ServicesDep
 from advisor.api.errors import openai_error
+from advisor.api.limits import rate_limit
 from advisor.api.pool import Cancel, PoolsDep
 from advisor.api.routes_ask import chunks
 from advisor.errors import AdvisorError, InvalidInput, NotFound
@@ -132,9 +133,9 @@ def _conversation(body: ChatRequest) -> tuple[AskRequest, list[str]]:
     return question, earlier
 
 
-def _answer(question: AskRequest, earlier: list[str], services: Any, cancel: Cancel) -> Answer:
+def _answer(question: AskRequest, earlier: list[str], services: Any, cancel: Cancel, owner: str) -> Answer:
     previous = operations.reading_after(earlier, services)
-    return operations.ask(question, services, previous=previous, on_event=lambda *_: cancel.check())
+    return operations.ask(question, services, previous=previous, on_event=lambda *_: cancel.check(), owner=owner)
 
 
 def _data(payload: dict[str, Any]) -> str:
@@ -147,9 +148,9 @@ def _extra(answer: Answer) -> dict[str, Any]:
     return answer.model_dump(mode="json", exclude={"understanding"})
 
 
-@router.post("/chat/completions", response_model=None)
+@router.post("/chat/completions", response_model=None, dependencies=[rate_limit("ask")])
 async def chat_completions(body: ChatRequest, services: ServicesDep, pools: PoolsDep,
-                           request: Request) -> dict[str, Any] | StreamingResponse:
+                           request: Request, me: PrincipalDep) -> dict[str, Any] | StreamingResponse:
     """A chat completion from the advisor: the reply is the answer with its citations; `advisor` carries the
     verdict, claim lines, findings, citations, conversation_id and answer_id. Answers share the answer pool with
     /api/ask (503 Busy when it is full; a client that leaves stops the work)."""
@@ -157,7 +158,7 @@ async def chat_completions(body: ChatRequest, services: ServicesDep, pools: Pool
     completion_id, created = f"chatcmpl-{uuid.uuid4().hex}", int(time.time())
     cancel = Cancel()
     if not body.stream:
-        answer = await pools.answers.run(lambda: _answer(question, earlier, services, cancel), cancel, request)
+        answer = await pools.answers.run(lambda: _answer(question, earlier, services, cancel, me.id), cancel, request)
         return {
             "id": completion_id, "object": "chat.completion", "created": created, "model": MODEL_ID,
             "system_fingerprint": answer.knowledge_version,
@@ -173,7 +174,8 @@ async def chat_completions(body: ChatRequest, services: ServicesDep, pools: Pool
     async def events() -> AsyncIterator[str]:
         yield chunk({"role": "assistant", "content": ""})  # at once: the client knows the answer is coming
         try:
-            answer = await pools.answers.run(lambda: _answer(question, earlier, services, cancel), cancel, request)
+            answer = await pools.answers.run(lambda: _answer(question, earlier, services, cancel, me.id), cancel,
+                                             request)
         except AdvisorError as exc:  # after the 200 went out: OpenAI's error event, as its own streams send
             yield _data(openai_error(exc.status_code, exc.to_dict()))
             return

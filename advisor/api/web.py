@@ -52,13 +52,21 @@ def install_web(app: FastAPI, settings: Settings) -> None:
     """Serve web/ (no build step) and add the security headers."""
     web_dir = Path(settings.web_dir)
     app.add_middleware(SecurityHeadersMiddleware)
-    index = web_dir / "index.html"
+
+    def page(name: str) -> Response:
+        path = web_dir / name
+        if not path.is_file():
+            return PlainTextResponse(f"The web app is not installed (web/{name} missing).", status_code=404)
+        return FileResponse(path, media_type="text/html; charset=utf-8", headers={"Cache-Control": "no-cache"})
 
     @app.get("/", include_in_schema=False)
     def web_index() -> Response:
-        if not index.is_file():
-            return PlainTextResponse("The web app is not installed (web/index.html missing).", status_code=404)
-        return FileResponse(index, media_type="text/html; charset=utf-8", headers={"Cache-Control": "no-cache"})
+        return page("index.html")
+
+    @app.get("/login", include_in_schema=False)
+    def web_login() -> Response:
+        """The sign-in page (the workbench sends a visitor without a session here)."""
+        return page("login.html")
 
     if web_dir.is_dir():
         app.mount("/static", StaticFiles(directory=web_dir), name="static")

@@ -42,6 +42,10 @@ def import_cmd(
         reports = import_paths(paths, db)
     except AdvisorError as exc:
         _fail(f"{exc.message} (nothing was imported)")
+    from advisor.store.commands import record_cli
+
+    for r in reports:
+        record_cli("data.import", f"{r.table} {r.part}".strip(), rows=r.rows, status=r.status)
     for r in reports:
         part = f" {r.part}" if r.part else ""
         what = f"{r.rows:,} rows ({r.status})" if r.status != "unchanged" else "already loaded (unchanged)"
@@ -89,7 +93,10 @@ def remove_cmd(
         removed = remove(_db(), version)
     except AdvisorError as exc:
         _fail(exc.message)
+    from advisor.store.commands import record_cli
+
     for table in removed:
+        record_cli("data.remove", table)
         typer.echo(f"removed {table}")
 
 

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Annotated, TypeVar
 
-from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ResourceNotFoundError, ToolError
 from mcp.server.mcpserver.resources import FunctionResource
 from mcp.server.transport_security import TransportSecuritySettings
@@ -24,6 +24,7 @@ from pydantic import Field, ValidationError
 
 from advisor import __version__, operations
 from advisor.answer.model import Answer, AskRequest, PayerName
+from advisor.api.principal import LOCAL_ID, principal_of
 from advisor.claims import MAX_LINES, ClaimLine
 from advisor.encoder.codes import code_detail
 from advisor.encoder.model import CodeDetail, PairLookup
@@ -141,13 +142,15 @@ def build_server(services: Services) -> MCPServer:
             "'what if it was bilateral?'."))] = None,
         payer: Annotated[PayerName | None, Field(description="medicare | commercial; overrides the question.")]
         = None,
+        ctx: Context | None = None,
     ) -> Annotated[CallToolResult, Answer]:
         """Answer a coding question: verdict (yes/no/conditional for yes/no questions), claim lines and findings
         from the rules engine, cited guidance passages. The text is the answer with its citations; the
         structured result is POST /api/ask's body (with conversation_id and answer_id; the answer is stored in
         the advisor's history like every answer)."""
         answer = _run(lambda: operations.ask(
-            AskRequest(question=question, conversation_id=conversation_id, payer=payer), services))
+            AskRequest(question=question, conversation_id=conversation_id, payer=payer), services,
+            owner=_owner(ctx)))
         return CallToolResult(content=[TextContent(type="text", text=answer_text(answer))],
                               structured_content=answer.model_dump(mode="json", exclude={"understanding"}))
 
@@ -220,6 +223,17 @@ def _add_knowledge_resources(server: MCPServer, services: Services) -> None:
             uri=f"{RESOURCE_SCHEME}://{doc.id}", name=doc.id, title=doc.title, mime_type="text/markdown",
             description=f"Guidance document; topics: {', '.join(doc.topics)}; codes: {', '.join(doc.codes)}",
             fn=read))
+
+
+def _owner(ctx: Context | None) -> str:
+    """Whose history an answer goes to: the principal the app's auth layer put on the HTTP request (/mcp), or the
+    single-user owner over stdio (whoever started `advisor mcp` owns the data directory)."""
+    try:
+        request = ctx.request_context.request if ctx is not None else None
+    except ValueError:  # no request context (called outside a request)
+        request = None
+    state = getattr(request, "state", None)
+    return principal_of(state).id if state is not None else LOCAL_ID
 
 
 def transport_security(host: str) -> TransportSecuritySettings | None:

@@ -13,7 +13,9 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Column,
+    Connection,
     DateTime,
     Engine,
     ForeignKey,
@@ -25,11 +27,16 @@ from sqlalchemy import (
     Text,
     create_engine,
     event,
+    inspect,
+    text,
 )
 
+from advisor.api.principal import LOCAL_ID
 from advisor.errors import DataError
 
 BUSY_TIMEOUT_MS = 30_000
+# the owner of everything stored in single-user mode (and of rows older than owners)
+LOCAL_OWNER = LOCAL_ID
 SQLITE_FILENAME = "advisor.sqlite3"
 
 metadata = MetaData()
@@ -41,6 +48,8 @@ conversations = Table(
     Column("title", String(200), nullable=False),
     Column("created", DateTime(timezone=True), nullable=False),
     Column("updated", DateTime(timezone=True), nullable=False),
+    Column("owner", String(64), nullable=False, server_default=LOCAL_OWNER),
+    Index("ix_conversations_owner", "owner", "updated"),
 )
 
 turns = Table(
@@ -76,6 +85,7 @@ corrections = Table(
     Column("edit", JSON, nullable=False),
     Column("answer", JSON, nullable=False),
     Column("created", DateTime(timezone=True), nullable=False),
+    Column("owner", String(64), nullable=False, server_default=LOCAL_OWNER),
     Index("ix_corrections_conversation", "conversation_id", "id"),
     Index("ix_corrections_answer", "answer_id", "id"),
 )
@@ -94,6 +104,93 @@ feedback = Table(
     Column("engine", String(120), nullable=True),
     Column("knowledge_version", String(120), nullable=True),
     Column("created", DateTime(timezone=True), nullable=False),
+    Column("owner", String(64), nullable=False, server_default=LOCAL_OWNER, index=True),
+)
+
+# Tables that gained a column after databases were created with them: create_all does not add columns, so
+# `add_missing_columns` does (ALTER TABLE ... ADD COLUMN with the column's default, on SQLite and PostgreSQL alike).
+ADDED_COLUMNS = {"conversations": ("owner",), "corrections": ("owner",), "feedback": ("owner",)}
+
+# --- accounts (advisor.auth): users, their sign-in sessions and API tokens, and OIDC sign-ins under way -------------
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("name", String(200), nullable=False, unique=True),
+    Column("role", String(8), nullable=False),
+    Column("password_hash", Text, nullable=True),  # argon2id; None for accounts that sign in through OIDC or a proxy
+    Column("origin", String(8), nullable=False),  # local | oidc | proxy
+    Column("subject", String(300), nullable=True, unique=True),  # OIDC issuer + sub
+    Column("created", DateTime(timezone=True), nullable=False),
+)
+
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("id_hash", String(64), primary_key=True),  # sha256 of the cookie value: a database leak is no session
+    Column("user_id", String(32), ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("csrf", String(64), nullable=False),
+    Column("created", DateTime(timezone=True), nullable=False),
+    Column("expires", DateTime(timezone=True), nullable=False),
+)
+
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("user_id", String(32), ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("name", String(100), nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),  # sha256 of the token; the token is shown once
+    Column("prefix", String(16), nullable=False),  # the token's first characters, to tell tokens apart
+    Column("created", DateTime(timezone=True), nullable=False),
+    Column("last_used", DateTime(timezone=True), nullable=True),
+    Column("revoked", DateTime(timezone=True), nullable=True),
+)
+
+oidc_attempts = Table(
+    "oidc_attempts",
+    metadata,
+    Column("state", String(64), primary_key=True),
+    Column("nonce", String(64), nullable=False),
+    Column("verifier", String(128), nullable=False),  # PKCE code verifier
+    Column("redirect_uri", Text, nullable=False),
+    Column("created", DateTime(timezone=True), nullable=False),
+)
+
+# Who did what, when (advisor/store/access.py): ids, actions and counts only, never question, answer or title text.
+access_log = Table(
+    "access_log",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("action", String(64), nullable=False),
+    Column("target", String(200), nullable=True),
+    Column("detail", JSON, nullable=True),
+    Column("address", String(64), nullable=True),
+    Index("ix_access_log_at", "at"),
+    Index("ix_access_log_actor", "actor", "at"),
+    Index("ix_access_log_action", "action", "at"),
+)
+
+# Rate-limit counters (advisor/store/limits.py): hits per key in fixed windows, shared by every worker process.
+rate_counters = Table(
+    "rate_counters",
+    metadata,
+    Column("subject", String(255), primary_key=True),
+    Column("slot", BigInteger, primary_key=True),
+    Column("hits", Integer, nullable=False),
+    Column("expires", BigInteger, nullable=False, index=True),
+)
+
+# Leases for scheduled tasks (the retention run): one worker of several takes the task for an interval.
+leases = Table(
+    "leases",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("holder", String(64), nullable=False),
+    Column("held_until", BigInteger, nullable=False),
 )
 
 
@@ -144,3 +241,18 @@ def _install_sqlite_hooks(engine: Engine) -> None:
     def _on_begin(conn: Any) -> None:
         immediate = conn.get_execution_options().get("sqlite_immediate", False)
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def add_missing_columns(conn: Connection) -> None:
+    """Add the columns of ADDED_COLUMNS an older database lacks (each with its server default, so existing rows
+    belong to the single-user owner)."""
+    found = inspect(conn)
+    for name, columns in ADDED_COLUMNS.items():
+        have = {c["name"] for c in found.get_columns(name)}
+        for column in columns:
+            if column in have:
+                continue
+            col = metadata.tables[name].c[column]
+            kind = col.type.compile(dialect=conn.dialect)
+            default = f" DEFAULT '{col.server_default.arg}'" if col.server_default is not None else ""  # type: ignore[attr-defined]
+            conn.execute(text(f"ALTER TABLE {name} ADD COLUMN {column} {kind} NOT NULL{default}"))

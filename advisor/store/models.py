@@ -72,5 +72,26 @@ class FeedbackRow(BaseModel):
     verdict: str | None = None
     engine: str | None = None
     knowledge_version: str | None = None
+    owner: str | None = Field(None, description="The account that gave the rating (its id).")
     question: str | None = None
     answer: str | None = None
+
+
+class HistoryDeleted(BaseModel):
+    """What deleting a user's whole history removed."""
+
+    conversations: int
+    feedback: int
+
+
+class OwnerUsage(BaseModel):
+    """One account's activity over a period (the team's usage figures)."""
+
+    owner: str
+    name: str | None = None
+    role: str | None = None
+    questions: int = 0
+    conversations: int = 0
+    corrections: int = 0
+    thumbs_up: int = 0
+    thumbs_down: int = 0
