@@ -60,8 +60,11 @@ class Settings(BaseSettings):
         "With allow, every LLM engine gets the question with patient identifiers replaced by placeholders.")
 
     # Storage
-    database_url: str | None = Field(None, description="SQLAlchemy URL (PostgreSQL); SQLite under data_dir if unset.")
-    rules_db_path: Path | None = Field(None, description="Imported CMS tables; default data_dir/cms_tables.sqlite.")
+    database_url: str | None = Field(
+        None, description="PostgreSQL URL (postgresql://user:pass@host:port/db) for conversations, feedback and the "
+        "imported CMS tables (schema cms), shared by every worker and host; SQLite files under data_dir if unset.")
+    rules_db_path: Path | None = Field(
+        None, description="Imported CMS tables when database_url is unset; default data_dir/cms_tables.sqlite.")
 
     # Payment estimate (advisor/encoder/payment.py)
     conversion_factor: float | None = Field(

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from advisor.errors import AdvisorError
+
+if TYPE_CHECKING:
+    from advisor.data.backend import RulesDB
 
 data_app = typer.Typer(help="Official CMS tables (NCCI PTP, MUE, MPFS RVU): import, status, remove, diff.",
                        no_args_is_help=True)
@@ -19,10 +22,12 @@ def _fail(message: str) -> None:
     raise typer.Exit(2)
 
 
-def _db() -> Path:
+def _db() -> RulesDB:
+    """The settings' rules database: PostgreSQL with ADVISOR_DATABASE_URL, else the SQLite file."""
+    from advisor.data.backend import rules_db
     from advisor.settings import get_settings
 
-    return get_settings().resolved_rules_db
+    return rules_db(get_settings())
 
 
 @data_app.command("import")
@@ -42,7 +47,7 @@ def import_cmd(
         part = f" {r.part}" if r.part else ""
         what = f"{r.rows:,} rows" if r.status != "unchanged" else "already loaded, unchanged"
         typer.echo(f"{r.table}{part}: {what} ({r.status}) from {r.where}")
-    typer.echo(f"rules database: {db}")
+    typer.echo(f"rules database: {db.where}")
 
 
 @data_app.command("status")
@@ -92,7 +97,7 @@ def diff_cmd(
     from advisor.rules.catalog import load_curated
 
     db = _db()
-    if not db.exists():
+    if db.generation() is None:
         _fail("no CMS tables imported; run `advisor data import PATH...` first")
     try:
         day = date.fromisoformat(on) if on else None
