@@ -1,8 +1,9 @@
 """Read the imported CMS tables for the rules engine, by date of service, and the Catalog that consults them.
 
 `ImportedTables` answers `ptp(a, b, dos)`, `mue(code, dos)` and `mpfs(code, dos)` from the rules database (indexed
-look-ups; SQLite: a read-only connection per thread, PostgreSQL: a small pool, see advisor.data.backend). Which loaded version serves a date: the newest whose effective date is on
-or before it (the oldest if the date precedes them all). A PTP edit fires when effective <= date <= deletion date.
+look-ups; SQLite: a read-only connection per thread, PostgreSQL: a small pool, see advisor.data.backend). Which
+loaded version serves a date: the newest whose effective date is on or before it (the oldest if the date precedes
+them all). A PTP edit fires when effective <= date <= deletion date.
 
 `ImportedCatalog` is the curated `Catalog` plus those tables: `for_check(codes, dos)` preloads every PTP pair among the
 claim's codes, and their MUE and MPFS rows, in one query each; `ptp`, `code` and `mue_edit` then answer from the
