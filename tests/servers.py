@@ -126,3 +126,40 @@ def chroma_server(workdir: Path) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             proc.kill()
         log.close()
+
+
+@contextmanager
+def advisor_serve(env: dict[str, str], workers: int, log_path: Path, timeout: float = 600.0) -> Iterator[str]:
+    """`python -m advisor serve --workers N` on a free loopback port with `env` (ADVISOR_* from the caller's
+    environment are dropped first); yields its URL once `workers` different processes report the index ready."""
+    from tests.conftest import PROJECT_ROOT
+
+    port = free_port()
+    full = {k: v for k, v in os.environ.items() if not k.startswith("ADVISOR_")}
+    full.update({"ADVISOR_ENGINE": "offline", "NO_PROXY": "127.0.0.1,localhost", "PYTHONUNBUFFERED": "1", **env})
+    with open(log_path, "ab") as log:
+        proc = subprocess.Popen([sys.executable, "-m", "advisor", "serve", "--host", "127.0.0.1", "--port", str(port),
+                                 "--workers", str(workers)], cwd=PROJECT_ROOT, env=full, stdout=log,
+                                stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        ready: set[int] = set()
+        deadline = time.monotonic() + timeout
+        while len(ready) < workers:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"advisor serve did not come up:\n{log_path.read_text(errors='replace')[-3000:]}")
+            try:
+                health = httpx.get(f"{url}/healthz", timeout=5).json()  # a new connection: any worker may answer
+                if health["index"] == "ready":
+                    ready.add(health["worker"])
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.05)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)

@@ -198,7 +198,7 @@ class PostgresRules:
         from advisor.store.db import libpq_url
 
         self.url = libpq_url(url)
-        self.where = f"PostgreSQL schema {PG_SCHEMA} at {_redacted(self.url)}"
+        self.where = f"PostgreSQL schema {PG_SCHEMA} at {redacted(self.url)}"
         self._engine: Engine | None = None
         self._lock = threading.Lock()
 
@@ -273,7 +273,7 @@ class PostgresRules:
             conn.close()
 
 
-def _redacted(url: str) -> str:
+def redacted(url: str) -> str:
     """The URL without its password (it is shown in messages and on /healthz)."""
     from urllib.parse import urlsplit
 

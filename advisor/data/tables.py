@@ -248,14 +248,15 @@ class ImportedTables:
             return {}
         missing = sorted({c for c in codes if (version.files[0], c) not in self._mue})
         if missing:
-            for c in missing:
-                self._mue[(version.files[0], c)] = None
+            # Rows are gathered first and published together: a thread that saw a code marked before its row was
+            # read would take "no MUE" for it (and the catalog's overlay would keep that).
+            found: dict[tuple[int, str], MueEntry | None] = {(version.files[0], c): None for c in missing}
             marks, files = ",".join("?" * len(missing)), ",".join("?" * len(version.files))
             for code, value, mai, mai_text, rationale in self.db.query(
                     f"SELECT code, value, mai, mai_text, rationale FROM mue "
                     f"WHERE code IN ({marks}) AND file IN ({files})", (*missing, *version.files)):
-                self._mue[(version.files[0], code)] = MueEntry(code, value, mai, mai_text or "", rationale or "",
-                                                               version)
+                found[(version.files[0], code)] = MueEntry(code, value, mai, mai_text or "", rationale or "", version)
+            self._mue.update(found)
         return {c: e for c in codes if (e := self._mue.get((version.files[0], c))) is not None}
 
     def mue(self, code: str, dos: date | None = None) -> MueEntry | None:
@@ -267,13 +268,13 @@ class ImportedTables:
             return {}
         missing = sorted({c for c in codes if (version.files[0], c) not in self._mpfs})
         if missing:
-            for c in missing:
-                self._mpfs[(version.files[0], c)] = None
+            found: dict[tuple[int, str], MpfsEntry | None] = {(version.files[0], c): None for c in missing}
             marks, files = ",".join("?" * len(missing)), ",".join("?" * len(version.files))
             # The row without a modifier is the code's own (26/TC rows describe the split components).
             for entry in self._mpfs_rows(f"code IN ({marks}) AND file IN ({files}) ORDER BY modifier DESC",
                                          (*missing, *version.files), version):
-                self._mpfs[(version.files[0], entry.code)] = entry
+                found[(version.files[0], entry.code)] = entry
+            self._mpfs.update(found)  # published together, as in mue_many
         return {c: e for c in codes if (e := self._mpfs.get((version.files[0], c))) is not None}
 
     def mpfs_modifier_rows(self, codes: Collection[str], dos: date | None = None) -> dict[tuple[str, str], MpfsEntry]:

@@ -101,6 +101,13 @@ class RetrievalService:
         if self.progress.percent // LOG_STEP > before // LOG_STEP or done == total:
             log.info("guidance index building: %d%% (%d/%d chunks embedded)", 100 * done // max(1, total), done, total)
 
+    def model(self) -> dict[str, Any]:
+        """The embedding model: `loaded` once the searcher holds it (after the index check or build), with its id."""
+        if self._searcher is None:
+            return {"state": "loading" if self.status == "building" else self.status, "embedder":
+                    self.settings.embedder}  # fmt: skip
+        return {"state": "loaded", "embedder": self.settings.embedder, "id": self._searcher.embedder.model_id}
+
     def searcher_if_ready(self) -> Searcher | None:
         """The searcher, or None while a background build runs (answers go ahead without passages meanwhile).
 

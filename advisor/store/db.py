@@ -135,7 +135,8 @@ def make_engine(url: str) -> Engine:
         )
         _install_sqlite_hooks(engine)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20,
+                         connect_args={"connect_timeout": 10})  # an unreachable server fails, not hangs
 
 
 def _install_sqlite_hooks(engine: Engine) -> None:
