@@ -88,7 +88,8 @@ def main() -> None:
           f"embedder {args.embedder}; medians; load average {load_before:.1f} -> {load_after:.1f}")
     for n, r in results.items():
         print(f"workers {n}: {r['rps']:.1f} req/s, p95 {r['p95_ms']:.0f} ms (ask {r['p95_ask_ms']:.0f}, check "
-              f"{r['p95_check_ms']:.0f}, read {r['p95_read_ms']:.0f}), errors {r['errors']}, up in {r['startup_s']:.1f} s"
+              f"{r['p95_check_ms']:.0f}, read {r['p95_read_ms']:.0f}), errors {r['errors']}, "
+              f"up in {r['startup_s']:.1f} s"
               + ("" if n == args.workers[0] else
                  f"; x{r['rps'] / base['rps']:.2f} throughput, x{r['p95_ms'] / base['p95_ms']:.2f} p95 vs "
                  f"workers {args.workers[0]}"))
