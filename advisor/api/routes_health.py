@@ -3,8 +3,8 @@
 `dependencies` shows what a multi-worker deployment rests on, each with a `state`: the database (conversations,
 feedback and, with PostgreSQL, the imported CMS tables), the Chroma store (embedded, or a server), the guidance index
 and the embedding model. The database and Chroma server are probed on each call with a short timeout (2 s), so a
-load balancer or `docker compose` health check sees an outage; `status` is then "degraded" (still 200: checks
-answered from the curated tables and the rules do not need them).
+load balancer or `docker compose` health check sees an outage; `status` is then "degraded" (still 200, so the
+page and the health check can read which part is down).
 """
 
 from __future__ import annotations
