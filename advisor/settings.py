@@ -144,6 +144,16 @@ def remote_llm_problem(remote_llm: str, engine: str, base_url: str | None) -> st
             "server on 127.0.0.1, or set ADVISOR_REMOTE_LLM=allow")
 
 
+def is_postgres(url: str) -> bool:
+    """Whether a database URL (ADVISOR_DATABASE_URL) names PostgreSQL, with or without a driver suffix."""
+    return url.split("://", 1)[0].split("+", 1)[0] in ("postgres", "postgresql")
+
+
+def libpq_url(url: str) -> str:
+    """The PostgreSQL URL as psycopg and libpq take it (no SQLAlchemy driver suffix)."""
+    return "postgresql://" + url.split("://", 1)[1]
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     """The process-wide settings, read once from the environment."""

@@ -12,7 +12,7 @@ from urllib.parse import urlparse
 import yaml
 
 from advisor.settings import Settings
-from advisor.store.db import is_postgres
+from advisor.settings import is_postgres
 
 DEPLOY = Path(__file__).resolve().parent.parent / "deploy"
 

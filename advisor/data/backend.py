@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from advisor.errors import Unavailable
+from advisor.settings import is_postgres, libpq_url
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -195,8 +196,6 @@ class PostgresRules:
     kind = "postgresql"
 
     def __init__(self, url: str) -> None:
-        from advisor.store.db import libpq_url
-
         self.url = libpq_url(url)
         self.where = f"PostgreSQL schema {PG_SCHEMA} at {redacted(self.url)}"
         self._engine: Engine | None = None
@@ -292,8 +291,6 @@ _PG_LOCK = threading.Lock()
 def rules_db(settings: Settings) -> RulesDB:
     """The rules database the settings name: PostgreSQL when ADVISOR_DATABASE_URL is a PostgreSQL URL (one pool per
     URL and process), else the SQLite file (ADVISOR_RULES_DB_PATH, default data_dir/cms_tables.sqlite)."""
-    from advisor.store.db import is_postgres
-
     if settings.database_url and is_postgres(settings.database_url):
         with _PG_LOCK:
             found = _PG.get(settings.database_url)

@@ -25,7 +25,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from advisor.settings import Settings
+from advisor.settings import Settings, is_postgres, libpq_url
 
 LOCK_NAME = "index.lock"
 PROGRESS_NAME = "index_build.json"
@@ -34,8 +34,6 @@ PROGRESS_TABLE = "advisor_index_build"
 
 def shared_index(settings: Settings) -> bool:
     """Whether builds are coordinated through PostgreSQL (a Chroma server shared by hosts, and a PostgreSQL URL)."""
-    from advisor.store.db import is_postgres
-
     return bool(settings.chroma_url and settings.database_url and is_postgres(settings.database_url))
 
 
@@ -70,8 +68,6 @@ def build_lock(settings: Settings, on_wait: Callable[[], None] | None = None) ->
 
 def _pg_connect(settings: Settings) -> Any:
     import psycopg
-
-    from advisor.store.db import libpq_url
 
     assert settings.database_url is not None
     return psycopg.connect(libpq_url(settings.database_url), autocommit=True, connect_timeout=10)

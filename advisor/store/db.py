@@ -107,16 +107,6 @@ def database_url(data_dir: Path, url: str | None) -> str:
     return f"sqlite:///{Path(data_dir) / SQLITE_FILENAME}"
 
 
-def is_postgres(url: str) -> bool:
-    """Whether a database URL names PostgreSQL (any driver suffix)."""
-    return url.split("://", 1)[0].split("+", 1)[0] in ("postgres", "postgresql")
-
-
-def libpq_url(url: str) -> str:
-    """The URL as psycopg and libpq take it (no SQLAlchemy driver suffix)."""
-    return "postgresql://" + url.split("://", 1)[1]
-
-
 def make_engine(url: str) -> Engine:
     """An engine with the SQLite pragmas and transaction handling described above (no connection is opened)."""
     if url.startswith("sqlite"):
