@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
+from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter
@@ -20,6 +21,7 @@ from advisor import __version__
 from advisor.api.deps import ServicesDep
 from advisor.errors import AdvisorError
 from advisor.services import Services
+from advisor.settings import is_postgres
 
 router = APIRouter(tags=["health"])
 PROBE_TIMEOUT_S = 2.0
@@ -42,15 +44,24 @@ def _probe(work: Any) -> dict[str, Any]:
 def _database(services: Services) -> dict[str, Any]:
     from advisor.data.backend import redacted, rules_db
 
-    store, rules = services.store, rules_db(services.settings)
+    settings = services.settings
+    rules = rules_db(settings)
+    if not (settings.database_url and is_postgres(settings.database_url)):
+        # SQLite files in the data dir: no server that could be down; what matters is that the directory is writable
+        # (and this costs no SQLAlchemy import or connection, so the default /healthz stays as fast as before)
+        data_dir = Path(settings.data_dir)
+        ok = os.access(data_dir, os.W_OK) if data_dir.exists() else os.access(data_dir.parent, os.W_OK)
+        return {"state": "ok" if ok else "error", **({} if ok else {"error": f"{data_dir} is not writable"}),
+                "kind": "sqlite", "where": str(data_dir), "rules_tables": rules.where,
+                "rules_generation": rules.generation()}  # fmt: skip
+    store = services.store
 
     def ping() -> dict[str, Any]:
         with store.engine.connect() as conn:
             conn.exec_driver_sql("SELECT 1")
         return {"rules_generation": rules.generation()}
 
-    kind = "postgresql" if store.url.startswith("postgresql") else "sqlite"
-    return {**_probe(ping), "kind": kind, "where": redacted(store.url), "rules_tables": rules.where}
+    return {**_probe(ping), "kind": "postgresql", "where": redacted(store.url), "rules_tables": rules.where}
 
 
 def _chroma(services: Services) -> dict[str, Any]:
