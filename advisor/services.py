@@ -30,7 +30,8 @@ class Services:
     @property
     def catalog(self) -> Catalog:
         """The curated tables plus any imported CMS tables; a new `advisor data import` is seen without a restart
-        (the rules database is re-read only when its file changes)."""
+        (the rules database is re-read only when its generation moves: any process's import, on any host sharing a
+        PostgreSQL rules database)."""
         return build_catalog(self.settings)
 
     @cached_property
@@ -84,9 +85,10 @@ class Services:
 def build_catalog(settings: Settings) -> Catalog:
     """The catalog every check reads: the curated tables, consulting the imported CMS tables when the settings'
     rules database holds any."""
+    from advisor.data.backend import rules_db
     from advisor.data.tables import with_imported
 
-    catalog = with_imported(curated_catalog(), settings.resolved_rules_db)
+    catalog = with_imported(curated_catalog(), rules_db(settings))
     return catalog.model_copy(update={"default_mac": settings.mac}) if settings.mac else catalog
 
 

@@ -64,8 +64,11 @@ class Settings(BaseSettings):
         "With allow, every LLM engine gets the question with patient identifiers replaced by placeholders.")
 
     # Storage
-    database_url: str | None = Field(None, description="SQLAlchemy URL (PostgreSQL); SQLite under data_dir if unset.")
-    rules_db_path: Path | None = Field(None, description="Imported CMS tables; default data_dir/cms_tables.sqlite.")
+    database_url: str | None = Field(
+        None, description="PostgreSQL URL (postgresql://user:pass@host:port/db) for conversations, feedback and the "
+        "imported CMS tables (schema cms), shared by every worker and host; SQLite files under data_dir if unset.")
+    rules_db_path: Path | None = Field(
+        None, description="Imported CMS tables when database_url is unset; default data_dir/cms_tables.sqlite.")
 
     # Payment estimate (advisor/encoder/payment.py)
     conversion_factor: float | None = Field(
@@ -255,6 +258,16 @@ def remote_llm_problem(remote_llm: str, engine: str, base_url: str | None) -> st
     return (f"remote LLM engines are forbidden (ADVISOR_REMOTE_LLM=forbid), but ADVISOR_ENGINE={engine} sends "
             f"questions to {where}, off this machine; set ADVISOR_ENGINE=offline, point ADVISOR_LLM_BASE_URL at a "
             "server on 127.0.0.1, or set ADVISOR_REMOTE_LLM=allow")
+
+
+def is_postgres(url: str) -> bool:
+    """Whether a database URL (ADVISOR_DATABASE_URL) names PostgreSQL, with or without a driver suffix."""
+    return url.split("://", 1)[0].split("+", 1)[0] in ("postgres", "postgresql")
+
+
+def libpq_url(url: str) -> str:
+    """The PostgreSQL URL as psycopg and libpq take it (no SQLAlchemy driver suffix)."""
+    return "postgresql://" + url.split("://", 1)[1]
 
 
 @lru_cache(maxsize=1)

@@ -162,3 +162,32 @@ def onnx_model_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
 # auto); a test that runs the CLI must not reach whatever server happens to run on this machine. Tests of the
 # served path set ADVISOR_SERVER_URL themselves (tests/test_remote_cli.py).
 os.environ.setdefault("ADVISOR_SERVER_URL", "off")
+
+
+# --------------------------------------------------------------------------- PostgreSQL and Chroma servers
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[str]:
+    """A throwaway PostgreSQL cluster shared by the session (tests/servers.py), or ADVISOR_TEST_POSTGRES_URL;
+    skipped where neither can be had."""
+    from tests.servers import Missing, postgres_cluster
+
+    cluster = postgres_cluster(install=apt_install)
+    try:
+        url = cluster.__enter__()
+    except Missing as exc:
+        pytest.skip(str(exc))
+    try:
+        yield url
+    finally:
+        cluster.__exit__(None, None, None)
+
+
+@pytest.fixture
+def chroma_url(tmp_path: Path) -> Iterator[str]:
+    """A `chroma run` server on loopback for one test (tests/servers.py)."""
+    from tests.servers import chroma_server
+
+    with chroma_server(tmp_path / "chroma") as url:
+        yield url

@@ -11,6 +11,7 @@ import typer
 from advisor.errors import AdvisorError
 
 if TYPE_CHECKING:
+    from advisor.data.backend import RulesDB
     from advisor.data.db import Loaded
 
 data_app = typer.Typer(help="Official CMS tables (NCCI PTP, MUE, MPFS RVU, GPCI): import, status, remove, diff.",
@@ -22,10 +23,12 @@ def _fail(message: str) -> None:
     raise typer.Exit(2)
 
 
-def _db() -> Path:
+def _db() -> RulesDB:
+    """The settings' rules database: PostgreSQL with ADVISOR_DATABASE_URL, else the SQLite file."""
+    from advisor.data.backend import rules_db
     from advisor.settings import get_settings
 
-    return get_settings().resolved_rules_db
+    return rules_db(get_settings())
 
 
 @data_app.command("import")
@@ -53,7 +56,7 @@ def import_cmd(
     for e in status(db):
         if e.partial:
             typer.echo(f"note: {_partial(e)}")
-    typer.echo(f"rules database: {db}")
+    typer.echo(f"rules database: {db.where}")
 
 
 def _partial(e: Loaded) -> str:
@@ -115,7 +118,7 @@ def diff_cmd(
     from advisor.rules.catalog import load_curated
 
     db = _db()
-    if not db.exists():
+    if db.generation() is None:
         _fail("no CMS tables imported; run `advisor data import PATH...` first")
     try:
         day = parse_date(on, "--date") if on else None

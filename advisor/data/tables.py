@@ -1,8 +1,9 @@
 """Read the imported CMS tables for the rules engine, by date of service, and the Catalog that consults them.
 
 `ImportedTables` answers `ptp(a, b, dos)`, `mue(code, dos)` and `mpfs(code, dos)` from the rules database (indexed
-look-ups, read-only connection per thread). Which loaded version serves a date: the newest whose effective date is on
-or before it (the oldest if the date precedes them all). A PTP edit fires when effective <= date <= deletion date.
+look-ups; SQLite: a read-only connection per thread, PostgreSQL: a small pool, see advisor.data.backend). Which
+loaded version serves a date: the newest whose effective date is on or before it (the oldest if the date precedes
+them all). A PTP edit fires when effective <= date <= deletion date.
 
 `ImportedCatalog` is the curated `Catalog` plus those tables: `for_check(codes, dos)` preloads every PTP pair among the
 claim's codes, and their MUE and MPFS rows, in one query each; `ptp`, `code` and `mue_edit` then answer from the
@@ -15,7 +16,7 @@ import re
 import sqlite3
 import threading
 from collections import OrderedDict
-from collections.abc import Collection
+from collections.abc import Collection, Hashable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -23,6 +24,7 @@ from typing import Any
 
 from pydantic import Field
 
+from advisor.data.backend import RulesDB, as_rules_db
 from advisor.data.detect import GPCI, KIND_LABEL, MUE, PTP, PTP_PARTS, QPP, RVU, rvu_variant
 from advisor.rules.catalog import Catalog, CodeInfo, MueEdit, Provenance, PtpPair, Source
 
@@ -141,9 +143,8 @@ def _ymd(d: date) -> int:
 class ImportedTables:
     """Read-only view of the rules database. Opening it reads only the small `files` table."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = Path(path)
-        self._local = threading.local()
+    def __init__(self, where: Path | RulesDB) -> None:
+        self.db = as_rules_db(where)
         self._lock = threading.Lock()
         self._mue: dict[tuple[int, str], MueEntry | None] = {}
         self._mpfs: dict[tuple[int, str], MpfsEntry | None] = {}
@@ -155,7 +156,7 @@ class ImportedTables:
         self._among: OrderedDict[tuple[frozenset[str], int], dict[tuple[str, str], PtpEdit]] = OrderedDict()
         self.versions: dict[str, list[TableVersion]] = {PTP: [], MUE: [], RVU: [], GPCI: []}
         grouped: dict[tuple[str, str], list[tuple]] = {}
-        for row in self._conn().execute(
+        for row in self.db.query(
                 "SELECT kind, version, effective, id, min_code, max_code, name, part FROM files "
                 "ORDER BY effective, id"):
             grouped.setdefault((row[0], row[1]), []).append(row)
@@ -169,13 +170,6 @@ class ImportedTables:
             # Of two RVU files of one release (2026 on: non-QPP and QPP), the non-QPP one serves: most clinicians
             # are not qualifying APM participants; the QPP file stays loaded and listed.
             self.versions[kind].sort(key=lambda v: (v.effective, rvu_variant(v.version) != QPP))
-
-    def _conn(self) -> sqlite3.Connection:
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
-            self._local.conn = conn
-        return conn
 
     @property
     def empty(self) -> bool:
@@ -209,11 +203,10 @@ class ImportedTables:
                 return cached
         marks = ",".join("?" * len(wanted))
         files = ",".join("?" * len(version.files))
-        rows = self._conn().execute(
+        rows = self.db.query(
             f"SELECT col1, col2, eff, del, mi, rationale FROM ptp "
             f"WHERE col1 IN ({marks}) AND col2 IN ({marks}) AND file IN ({files}) AND eff <= ? AND del >= ?",
-            (*wanted, *wanted, *version.files, day, day),
-        ).fetchall()
+            (*wanted, *wanted, *version.files, day, day))
         out: dict[tuple[str, str], PtpEdit] = {}
         for col1, col2, eff, dele, mi, rid in rows:
             if col1 == col2:
@@ -235,8 +228,8 @@ class ImportedTables:
     def _rationale(self, rid: int) -> str:
         text = self._rationales.get(rid)
         if text is None:
-            row = self._conn().execute("SELECT text FROM rationale WHERE id = ?", (rid,)).fetchone()
-            text = self._rationales[rid] = row[0] if row else ""
+            rows = self.db.query("SELECT text FROM rationale WHERE id = ?", (rid,))
+            text = self._rationales[rid] = rows[0][0] if rows else ""
         return text
 
     def ptp(self, a: str, b: str, dos: date | None = None) -> PtpEdit | None:
@@ -254,7 +247,7 @@ class ImportedTables:
         files = ",".join("?" * len(version.files))
         found: dict[tuple[str, str], PtpEdit] = {}
         for column in ("col1", "col2"):
-            for col1, col2, eff, dele, mi, rid in self._conn().execute(
+            for col1, col2, eff, dele, mi, rid in self.db.query(
                     f"SELECT col1, col2, eff, del, mi, rationale FROM ptp "
                     f"WHERE {column} = ? AND file IN ({files}) AND eff <= ? AND del >= ?",
                     (code, *version.files, day, day)):
@@ -265,15 +258,14 @@ class ImportedTables:
 
     def knows(self, code: str) -> bool:
         """Whether any loaded table (any version) has a row for the code."""
-        conn = self._conn()
-        return any(conn.execute(f"SELECT 1 FROM {table} WHERE {column} = ? LIMIT 1", (code,)).fetchone()
+        return any(self.db.query(f"SELECT 1 FROM {table} WHERE {column} = ? LIMIT 1", (code,))
                    for table, column in (("mpfs", "code"), ("mue", "code"), ("ptp", "col1"), ("ptp", "col2")))
 
     def codes_like(self, prefix: str, limit: int = 2000) -> list[str]:
         """Codes of the loaded MPFS and MUE tables starting with a prefix (close matches for an unknown code)."""
         out: set[str] = set()
         for table in ("mpfs", "mue"):
-            out.update(r[0] for r in self._conn().execute(
+            out.update(r[0] for r in self.db.query(
                 f"SELECT DISTINCT code FROM {table} WHERE code LIKE ? LIMIT ?", (f"{prefix}%", limit)))
         return sorted(out)
 
@@ -289,14 +281,15 @@ class ImportedTables:
             return {}
         missing = sorted({c for c in codes if (version.files[0], c) not in self._mue})
         if missing:
-            for c in missing:
-                self._mue[(version.files[0], c)] = None
+            # Rows are gathered first and published together: a thread that saw a code marked before its row was
+            # read would take "no MUE" for it (and the catalog's overlay would keep that).
+            found: dict[tuple[int, str], MueEntry | None] = {(version.files[0], c): None for c in missing}
             marks, files = ",".join("?" * len(missing)), ",".join("?" * len(version.files))
-            for code, value, mai, mai_text, rationale in self._conn().execute(
+            for code, value, mai, mai_text, rationale in self.db.query(
                     f"SELECT code, value, mai, mai_text, rationale FROM mue "
                     f"WHERE code IN ({marks}) AND file IN ({files})", (*missing, *version.files)):
-                self._mue[(version.files[0], code)] = MueEntry(code, value, mai, mai_text or "", rationale or "",
-                                                               version)
+                found[(version.files[0], code)] = MueEntry(code, value, mai, mai_text or "", rationale or "", version)
+            self._mue.update(found)
         return {c: e for c in codes if (e := self._mue.get((version.files[0], c))) is not None}
 
     def mue(self, code: str, dos: date | None = None) -> MueEntry | None:
@@ -308,13 +301,13 @@ class ImportedTables:
             return {}
         missing = sorted({c for c in codes if (version.files[0], c) not in self._mpfs})
         if missing:
-            for c in missing:
-                self._mpfs[(version.files[0], c)] = None
+            found: dict[tuple[int, str], MpfsEntry | None] = {(version.files[0], c): None for c in missing}
             marks, files = ",".join("?" * len(missing)), ",".join("?" * len(version.files))
             # The row without a modifier is the code's own (26/TC rows describe the split components).
             for entry in self._mpfs_rows(f"code IN ({marks}) AND file IN ({files}) ORDER BY modifier DESC",
                                          (*missing, *version.files), version):
-                self._mpfs[(version.files[0], entry.code)] = entry
+                found[(version.files[0], entry.code)] = entry
+            self._mpfs.update(found)  # published together, as in mue_many
         return {c: e for c in codes if (e := self._mpfs.get((version.files[0], c))) is not None}
 
     def mpfs_modifier_rows(self, codes: Collection[str], dos: date | None = None) -> dict[tuple[str, str], MpfsEntry]:
@@ -328,12 +321,11 @@ class ImportedTables:
         return {(e.code, e.modifier): e for e in rows}
 
     def _mpfs_rows(self, where: str, params: tuple[Any, ...], version: TableVersion) -> list[MpfsEntry]:
-        conn = self._conn()
         if self._mpfs_columns is None:
-            self._mpfs_columns = frozenset(row[1] for row in conn.execute("PRAGMA table_info(mpfs)"))
+            self._mpfs_columns = self.db.columns("mpfs")
         extra = ", ".join(c if c in self._mpfs_columns else "NULL" for c in MPFS_EXTRA)
         return [MpfsEntry(code, desc or "", status or "", glob, mult, bilat, version, mod or "", *rest)
-                for code, mod, desc, status, glob, mult, bilat, *rest in conn.execute(
+                for code, mod, desc, status, glob, mult, bilat, *rest in self.db.query(
                     f"SELECT code, modifier, description, status, global_days, mult_proc, bilateral, {extra} "
                     f"FROM mpfs WHERE {where}", params)]
 
@@ -348,7 +340,7 @@ class ImportedTables:
             return []
         files = ",".join("?" * len(version.files))
         return [GpciEntry(mac, state, locality, name, pw, pe, mp, version)
-                for mac, state, locality, name, pw, pe, mp in self._conn().execute(
+                for mac, state, locality, name, pw, pe, mp in self.db.query(
                     f"SELECT mac, state, locality, name, pw, pe, mp FROM gpci WHERE file IN ({files}) "
                     "ORDER BY state, locality", version.files)]
 
@@ -488,25 +480,25 @@ class ImportedCatalog(Catalog):
                        table=entry.version.table)
 
 
-_CACHE: dict[str, tuple[tuple[int, int], int, ImportedCatalog | None]] = {}
+_CACHE: dict[str, tuple[Hashable, int, ImportedCatalog | None]] = {}
 _LOCK = threading.Lock()
 
 
-def with_imported(curated: Catalog, path: Path) -> Catalog:
-    """The curated catalog, consulting the imported tables when the rules database at `path` holds any (re-read when
-    the file changes)."""
-    try:
-        st = Path(path).stat()
-    except OSError:
+def with_imported(curated: Catalog, where: Path | RulesDB) -> Catalog:
+    """The curated catalog, consulting the imported tables when the rules database holds any. Each call reads the
+    database's generation (SQLite: the file's stamp; PostgreSQL: one indexed row) and re-reads the tables only when
+    it moved, so an import by any process or host is seen on the next request."""
+    rules = as_rules_db(where)
+    stamp = rules.generation()
+    if stamp is None:
         return curated
-    stamp = (st.st_mtime_ns, st.st_size)
-    key = str(path)
+    key = f"{rules.kind}:{rules.where}"
     with _LOCK:
         cached = _CACHE.get(key)
         if cached is not None and cached[0] == stamp and cached[1] == id(curated):
             return cached[2] or curated
         try:
-            tables = ImportedTables(Path(path))
+            tables = ImportedTables(rules)
         except sqlite3.Error:
             return curated  # not a rules database (yet): the curated tables serve
         view = None if tables.empty else ImportedCatalog.wrap(curated, tables)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Any, cast
+from typing import Any
 
 from advisor.claims import ClaimLine, is_em_code
 from advisor.privacy.redact import find_identifiers
@@ -274,7 +274,8 @@ def side_refused_apart(reading: Reading, spans: list[Span], catalog: Catalog) ->
     if len(refused) != 1:
         return
     side, joint = next(iter(refused.items()))
-    keep = cast("Laterality", "right" if side == "left" else "left")
+    keep: Laterality = "right" if side == "left" else "left"
+
     def both_sides(f: Frame) -> list[Joint]:  # "both knees on the schedule, the R knee was skipped"
         return [j for j in f.joints if j.laterality == "bilateral" and joint in (None, j.name)]
 

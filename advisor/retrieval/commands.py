@@ -41,7 +41,7 @@ def ingest_cmd(
         bar.update(done - bar.n)
 
     try:
-        with build_lock(settings.data_dir, lambda: typer.echo("waiting for another process's index build", err=True)):
+        with build_lock(settings, lambda: typer.echo("waiting for another process's index build", err=True)):
             report = ingest(settings, rebuild=rebuild, progress=progress)
     except AdvisorError as exc:
         _fail(exc.message)

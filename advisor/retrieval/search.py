@@ -12,7 +12,6 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
@@ -114,7 +113,7 @@ class Searcher:
         """A searcher over an index that exists: built (or updated) first if missing or stale; `progress` hears
         (chunks embedded, total) while it builds. One process at a time loads the model and checks or builds the
         index (advisor.retrieval.buildlock); `on_wait` hears when this one has to wait for another's build."""
-        with build_lock(Path(settings.data_dir), on_wait):
+        with build_lock(settings, on_wait):
             embedder = embedder or make_embedder(settings)
             store = store or VectorStore(settings)
             ensure_index(settings, embedder, store, progress)

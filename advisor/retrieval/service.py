@@ -11,7 +11,6 @@ import logging
 import threading
 import time
 from dataclasses import asdict, dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from advisor.errors import AdvisorError, IndexBuilding
@@ -98,9 +97,16 @@ class RetrievalService:
         self.progress.phase = "embedding" if done < total else "indexing"
         self.progress.done, self.progress.total = done, total
         self.waiting = False
-        write_progress(Path(self.settings.data_dir), self.progress.as_dict())
+        write_progress(self.settings, self.progress.as_dict())
         if self.progress.percent // LOG_STEP > before // LOG_STEP or done == total:
             log.info("guidance index building: %d%% (%d/%d chunks embedded)", 100 * done // max(1, total), done, total)
+
+    def model(self) -> dict[str, Any]:
+        """The embedding model: `loaded` once the searcher holds it (after the index check or build), with its id."""
+        if self._searcher is None:
+            return {"state": "loading" if self.status == "building" else self.status, "embedder":
+                    self.settings.embedder}  # fmt: skip
+        return {"state": "loaded", "embedder": self.settings.embedder, "id": self._searcher.embedder.model_id}
 
     def searcher_if_ready(self) -> Searcher | None:
         """The searcher, or None while a background build runs (answers go ahead without passages meanwhile).
@@ -117,7 +123,7 @@ class RetrievalService:
     def build_progress(self) -> dict[str, Any]:
         """How far the build is (phase, done, total, percent, seconds): this process's own, or, while it waits for
         another process's build, what that builder last published."""
-        if self.waiting and (shared := read_progress(Path(self.settings.data_dir))) is not None:
+        if self.waiting and (shared := read_progress(self.settings)) is not None:
             return {**shared, "builder": "another process"}
         return self.progress.as_dict()
 

@@ -1,14 +1,11 @@
-"""The same store on PostgreSQL: a throwaway cluster (initdb + pg_ctl as the postgres user) or ADVISOR_TEST_POSTGRES_URL.
+"""The same store on PostgreSQL: a throwaway cluster (tests/servers.py, the session's `pg_cluster`) or
+ADVISOR_TEST_POSTGRES_URL.
 
 Skipped when neither is available (no PostgreSQL binaries, or not root and no URL given).
 """
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-import tempfile
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,61 +16,15 @@ import pytest
 from advisor.errors import NotFound
 from advisor.settings import Settings
 from advisor.store import ConversationStore
-from tests.conftest import apt_install, free_port
 
 pytestmark = pytest.mark.slow
 
-PG_BIN_DIRS = [Path("/usr/local/bin"), *sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)]
 ANSWER = {"answer": "Bill 64493-50 [1].", "verdict": None, "engine": "offline", "knowledge_version": "kv"}
 
 
-def _pg_tool(name: str) -> str | None:
-    for directory in PG_BIN_DIRS:
-        if (directory / name).is_file():
-            return str(directory / name)
-    return shutil.which(name)
-
-
 @pytest.fixture(scope="module")
-def pg_url() -> Iterator[str]:
-    given = os.environ.get("ADVISOR_TEST_POSTGRES_URL")
-    if given:
-        yield given
-        return
-    initdb, pg_ctl = _pg_tool("initdb"), _pg_tool("pg_ctl")
-    if not (initdb and pg_ctl) and os.geteuid() == 0:
-        apt_install("postgresql")  # Debian's server package: initdb and pg_ctl under /usr/lib/postgresql/*/bin
-        PG_BIN_DIRS.extend(sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True))
-        initdb, pg_ctl = _pg_tool("initdb"), _pg_tool("pg_ctl")
-    if not (initdb and pg_ctl):
-        pytest.skip("no PostgreSQL binaries (initdb, pg_ctl) and no ADVISOR_TEST_POSTGRES_URL")
-    if os.geteuid() != 0:
-        pytest.skip("a throwaway cluster needs root (to run initdb as postgres); set ADVISOR_TEST_POSTGRES_URL")
-    try:
-        import pwd
-
-        pwd.getpwnam("postgres")
-    except KeyError:
-        pytest.skip("no postgres user to run the throwaway cluster")
-    base = Path(tempfile.mkdtemp(prefix="advisor-pg-"))
-    data, sock = base / "data", base / "sock"
-    sock.mkdir()
-    shutil.chown(base, "postgres")
-    shutil.chown(sock, "postgres")
-    port = free_port()
-    run = {"user": "postgres", "capture_output": True, "text": True, "timeout": 120, "cwd": base}
-    done = subprocess.run([initdb, "-D", str(data), "-A", "trust", "-U", "advisor", "-E", "UTF8"], **run)
-    if done.returncode != 0:
-        pytest.skip(f"initdb failed: {done.stderr[-500:]}")
-    opts = f"-p {port} -k {sock} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200"
-    done = subprocess.run([pg_ctl, "-D", str(data), "-o", opts, "-l", str(base / "log"), "-w", "start"], **run)
-    if done.returncode != 0:
-        pytest.skip(f"pg_ctl start failed: {done.stderr[-500:]}")
-    try:
-        yield f"postgresql://advisor@127.0.0.1:{port}/postgres"
-    finally:
-        subprocess.run([pg_ctl, "-D", str(data), "-m", "fast", "-w", "stop"], **run)
-        shutil.rmtree(base, ignore_errors=True)
+def pg_url(pg_cluster: str) -> str:
+    return pg_cluster
 
 
 @pytest.fixture
