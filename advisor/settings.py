@@ -142,11 +142,9 @@ class Settings(BaseSettings):
     @field_validator("mac")
     @classmethod
     def _jurisdiction(cls, value: str | None) -> str | None:
-        if value is None or not value.strip():
-            return None
-        from advisor.rules.jurisdiction import resolve_mac  # reads a small YAML file once; no model, no network
+        from advisor.rules.jurisdiction import optional_mac  # reads a small YAML file once; no model, no network
 
-        return resolve_mac(value)
+        return optional_mac(value)
 
     @field_validator("server_url")
     @classmethod

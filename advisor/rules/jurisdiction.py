@@ -203,3 +203,10 @@ def jurisdiction_table(path: Path | None = None) -> Jurisdictions:
 def resolve_mac(text: str) -> str:
     """A jurisdiction code for a MAC name, jurisdiction or state (ValueError naming the accepted values)."""
     return jurisdiction_table().resolve(text)
+
+
+def optional_mac(value: str | None) -> str | None:
+    """A MAC setting or request field: empty is none, anything else must name one jurisdiction (resolve_mac)."""
+    if value is None or not value.strip():
+        return None
+    return resolve_mac(value)

@@ -127,11 +127,9 @@ class Facts(BaseModel):
     @field_validator("mac")
     @classmethod
     def _jurisdiction(cls, value: str | None) -> str | None:
-        if value is None or not value.strip():
-            return None
-        from advisor.rules.jurisdiction import resolve_mac
+        from advisor.rules.jurisdiction import optional_mac
 
-        return resolve_mac(value)
+        return optional_mac(value)
 
     @model_validator(mode="after")
     def _claim_type_and_setting(self) -> Facts:
