@@ -3,7 +3,7 @@
 import { api } from "./api.js";
 import { announce, el, icon } from "./dom.js";
 import { openCitation } from "./citations.js";
-import { claimSection, findingsSection, formatLine } from "./claims.js";
+import { claimSection, estimateSection, findingsSection, formatLine } from "./claims.js";
 import { citationChip, renderMarkdown } from "./markdown.js";
 import { understoodSection, withoutReadingLine } from "./understood.js";
 
@@ -87,6 +87,7 @@ export function renderAnswer(a, feedbackState, focusKey) {
     a.notice ? el("div", { class: "answer-notice", role: "note", text: String(a.notice) }) : null, summary, body);
 
   if (Array.isArray(a.claim) && a.claim.length) card.appendChild(claimSection(a.claim, "Claim lines"));
+  if (a.estimate && Array.isArray(a.estimate.lines)) card.appendChild(estimateSection(a.estimate));
   if (Array.isArray(a.findings) && a.findings.length) card.appendChild(findingsSection(a.findings));
   if (citations.size) {
     const list = el("ol", { class: "citations" });

@@ -75,6 +75,11 @@ function renderPattern(p) {
     el("span", { class: "audit-badge", text: flagged ? `${p.flags.length} flagged` : "none" })));
   box.appendChild(el("p", { text: p.basis }));
   box.appendChild(el("p", { class: "audit-muted", text: "Flag when: " + p.threshold + ". Checked: " + p.checked }));
+  if (p.at_risk) {  // only when the server has the MPFS RVU file imported
+    const r = p.at_risk;
+    box.appendChild(el("p", { class: "audit-at-risk", text: `Dollars at risk (estimate): $${r.non_facility.toFixed(2)} non-facility, `
+      + `$${r.facility.toFixed(2)} facility, over ${r.claims} claims. ${r.label}` }));
+  }
   box.appendChild(el("details", null, el("summary", { text: "Sources" }),
     el("ul", null, p.references.map((r) => el("li", { text: r })))));
   for (const f of p.flags) {

@@ -2,7 +2,7 @@
    corrected claim. */
 import { api } from "./api.js";
 import { $, alertBox, announce, el, scrollIntoViewOnPhone } from "./dom.js";
-import { claimSection, findingsSection } from "./claims.js";
+import { claimSection, estimateParts, findingsSection } from "./claims.js";
 
 const STATUS_LABELS = { clean: "Clean", warnings: "Warnings", errors: "Errors" };
 
@@ -76,8 +76,6 @@ function renderCheck(res, submitted) {
   return card;
 }
 
-const money = (x) => (x === null || x === undefined ? "not priced" : "$" + Number(x).toFixed(2));
-
 /** "What this would pay": POST /api/estimate on the corrected claim (needs the imported MPFS RVU file). */
 async function addEstimate(card, claim) {
   const section = el("div", { class: "section estimate", "aria-label": "Payment estimate" },
@@ -93,17 +91,7 @@ async function addEstimate(card, claim) {
     section.replaceChildren(section.firstChild, el("p", { class: "muted small", text: err.status === 409 ? "No estimate: " + err.message : "Estimate unavailable: " + err.message }));
     return;
   }
-  const rows = est.lines.map((ln) => el("tr", null, el("td", { class: "code", text: ln.line }),
-    el("td", { class: "num", text: money(ln.non_facility) }), el("td", { class: "num", text: money(ln.facility) }),
-    el("td", { class: "small", text: ln.adjustments.join("; ") })));
-  rows.push(el("tr", { class: "total" }, el("th", { scope: "row", text: "Total" }), el("td", { class: "num", text: money(est.total_non_facility) }),
-    el("td", { class: "num", text: money(est.total_facility) }), el("td")));
-  section.replaceChildren(section.firstChild,
-    el("table", { class: "claim-table estimate-table" },
-      el("thead", null, el("tr", null, ["Line", "Non-facility", "Facility", "How"].map((h) => el("th", { scope: "col", text: h })))),
-      el("tbody", null, rows)),
-    el("p", { class: "meta", text: est.label + " Conversion factor " + est.conversion_factor + " (" + est.conversion_factor_origin.table + ")."
-      + (est.locality ? " GPCI work " + est.locality.pw_gpci + ", PE " + est.locality.pe_gpci + ", MP " + est.locality.mp_gpci + " (" + est.locality.origin.table + ")." : "") }));
+  section.replaceChildren(section.firstChild, ...estimateParts(est));
 }
 
 /** Wire the check form (submit runs the check, Clear empties the result). */

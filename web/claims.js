@@ -93,3 +93,27 @@ function findingsList(findings) {
   }
   return list;
 }
+
+const money = (x) => (x === null || x === undefined ? "not priced" : "$" + Number(x).toFixed(2));
+
+/** The table and label of a payment estimate (POST /api/estimate, or an answer's `estimate`). */
+export function estimateParts(est) {
+  const rows = est.lines.map((ln) => el("tr", null, el("td", { class: "code", text: ln.line }),
+    el("td", { class: "num", text: money(ln.non_facility) }), el("td", { class: "num", text: money(ln.facility) }),
+    el("td", { class: "small", text: ln.adjustments.join("; ") })));
+  rows.push(el("tr", { class: "total" }, el("th", { scope: "row", text: "Total" }), el("td", { class: "num", text: money(est.total_non_facility) }),
+    el("td", { class: "num", text: money(est.total_facility) }), el("td")));
+  return [
+    el("table", { class: "claim-table estimate-table" },
+      el("thead", null, el("tr", null, ["Line", "Non-facility", "Facility", "How"].map((h) => el("th", { scope: "col", text: h })))),
+      el("tbody", null, rows)),
+    el("p", { class: "meta", text: est.label + " Conversion factor " + est.conversion_factor + " (" + est.conversion_factor_origin.table + ")."
+      + (est.locality ? " GPCI work " + est.locality.pw_gpci + ", PE " + est.locality.pe_gpci + ", MP " + est.locality.mp_gpci + " (" + est.locality.origin.table + ")." : "") }),
+  ];
+}
+
+/** An answer's claim priced (only present when the server has the MPFS RVU file imported). */
+export function estimateSection(est) {
+  return el("div", { class: "section estimate", "aria-label": "Payment estimate" },
+    el("h3", { class: "section-title", text: "What this would pay (estimate)" }), ...estimateParts(est));
+}

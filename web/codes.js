@@ -108,6 +108,17 @@ function lcdSection(detail) {
   return [el("h3", { class: "section-title", text: "Medicare LCD rules" }), table(["Rule", "Value", "LCD / article, note", "Confidence"], rows)];
 }
 
+/** The family's LCD and billing article in each MAC jurisdiction (jurisdictions.yaml), with its confidence. */
+function jurisdictionSection(detail) {
+  const refs = detail.lcd_by_jurisdiction || [];
+  if (!refs.length) return [];
+  const rows = refs.map((j) => el("tr", { class: j.default ? "default-mac" : null }, el("td", { text: j.jurisdiction + (j.default ? " (ADVISOR_MAC)" : "") }),
+    el("td", { text: j.mac }), el("td", null, externalLink(j.url, "LCD " + j.lcd)), el("td", { text: j.article || "none listed" }),
+    el("td", { class: "origin", text: j.confidence })));
+  return [el("h3", { class: "section-title", text: "LCD and billing article by MAC jurisdiction (" + detail.lcd_topic + ")" }),
+    table(["Jurisdiction", "MAC", "LCD", "Billing article", "Confidence"], rows)];
+}
+
 function listSection(title, items) {
   return items.length ? [el("h3", { class: "section-title", text: title }), el("ul", { class: "notices" }, items.map((t) => el("li", { text: t })))] : [];
 }
@@ -123,7 +134,7 @@ function renderDetail(d) {
   return el("div", { class: "code-detail", "data-code": d.code },
     head, fam, el("p", { class: "muted small", text: "Date of service " + d.date }),
     listSection("Notes", d.notices), ...links, ...factsSection(d), ...unitsSection(d.units), ...pairsSection(d),
-    ...lcdSection(d), d.noncovered ? el("p", { class: "differs", text: "Not covered: " + d.noncovered }) : null,
+    ...lcdSection(d), ...jurisdictionSection(d), d.noncovered ? el("p", { class: "differs", text: "Not covered: " + d.noncovered }) : null,
     ...listSection("Curated and imported values differ", d.differences.map((x) => x.field + ": curated " + x.curated + ", " + x.table + " " + x.imported)),
     ...listSection("Guidance that discusses it", d.knowledge.map((s) => s.title + " › " + (s.section || "(introduction)"))));
 }

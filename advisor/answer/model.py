@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from advisor.answer.edits import Correction, UnderstandingView
 from advisor.claims import ClaimLine
+from advisor.encoder.payment import PaymentEstimate
 from advisor.reader.model import Kind, Proposal, Reading
 from advisor.rules.model import Applied, Encounter, Finding
 
@@ -32,6 +33,8 @@ class AskRequest(BaseModel):
         "Bilateral L4-5 and L5-S1 facet injections under fluoro, Medicare: what do I bill?"])
     conversation_id: str | None = Field(None, max_length=100, description="Continue this conversation.")
     payer: PayerName | None = Field(None, description="medicare | commercial; overrides what the question says.")
+    locality: str | None = Field(None, max_length=100, description="Medicare locality of the claim's payment "
+                                 "estimate (MAC-locality 01182-18, CA-18 or a name); national amounts when unset.")
 
     @field_validator("question", mode="before")
     @classmethod
@@ -123,6 +126,8 @@ class Answer(BaseModel):
                                                            "correction of the reading.")
     applied: Applied | None = Field(None, description="Payer, claim type and MAC jurisdiction the answer's rules "
                                                       "applied (the request's, ADVISOR_MAC or none), as a sentence.")
+    estimate: PaymentEstimate | None = Field(None, description="Medicare payment estimate of `claim` (national, or "
+                                             "the request's locality); only when the MPFS RVU file is imported.")
 
 
 __all__ = ["Answer", "AskRequest", "Citation", "LookupFact", "Proposal", "Understanding", "Verdict"]

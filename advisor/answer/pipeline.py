@@ -24,10 +24,12 @@ from advisor.answer.lookup import answer_lookup
 from advisor.answer.model import Answer, AskRequest, Understanding
 from advisor.answer.understood import view_of
 from advisor.answer.verdict import Decision, decide, lookup_verdict, unsupported_verdict
+from advisor.encoder.payment import estimate_if_imported
 from advisor.errors import NotFound
 from advisor.reader.encounter import to_encounter
 from advisor.reader.followup import is_follow_up, merge, read_question
 from advisor.rules.context import applied_policy
+from advisor.rules.model import Payer
 from advisor.settings import Settings
 
 if TYPE_CHECKING:
@@ -230,6 +232,10 @@ class AnswerPipeline:
             understood=view_of(u, self.catalog),
             applied=applied_policy(u.encounter.facts, self.catalog) if u.reading.kind != "out_of_scope" else None,
         )
+        facts = u.encounter.facts
+        if answer.claim and facts.payer == Payer.MEDICARE:  # additive: the fee schedule view of the same claim
+            answer.estimate = estimate_if_imported(answer.claim, self.catalog, facts.date_of_service,
+                                                   self.settings.conversion_factor, state["request"].locality)
         return state | {"answer": answer}
 
     @staticmethod

@@ -36,6 +36,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from advisor.audit.atrisk import DollarsAtRisk
 from advisor.audit.csv_input import Row
 from advisor.rules.catalog import Catalog, CodeInfo
 from advisor.rules.context import X_MODIFIERS
@@ -90,6 +91,8 @@ class PatternResult(BaseModel):
     checked: int = Field(0, description="Providers, patients or claims examined.")
     flags: list[PatternFlag] = Field(default_factory=list)
     table: list[dict[str, Number]] = Field(default_factory=list, description="Per-subject numbers (charts).")
+    at_risk: DollarsAtRisk | None = Field(None, description="Estimated allowed amount of the flagged lines; only "
+                                          "when the MPFS RVU file is imported.")
 
 
 class AuditOptions(BaseModel):

@@ -11,6 +11,7 @@ import hashlib
 from datetime import UTC, datetime
 from html import escape
 
+from advisor.audit.atrisk import at_risk_text
 from advisor.audit.patterns import PatternResult
 from advisor.audit.service import AuditResult
 
@@ -177,7 +178,8 @@ def pattern_html(p: PatternResult) -> str:
         f'<section class="pattern" id="p-{e(p.id)}"><h3>{e(p.title)} {status}</h3>'
         f"<p>{e(p.basis)}</p><p class=\"small\"><b>Flag when:</b> {e(p.threshold)}. "
         f"<span class=\"muted\">Checked: {p.checked:,}.</span></p>"
-        f"<details><summary>Sources</summary><ul class=\"refs\">{refs}</ul></details>{''.join(flags)}</section>"
+        + (f'<p class="at-risk"><b>{e(at_risk_text(p.at_risk))}</b></p>' if p.at_risk is not None else "")
+        + f"<details><summary>Sources</summary><ul class=\"refs\">{refs}</ul></details>{''.join(flags)}</section>"
     )
 
 

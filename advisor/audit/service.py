@@ -17,6 +17,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field
 
+from advisor.audit.atrisk import at_risk_text, price_patterns
 from advisor.audit.csv_input import ParsedFile, RowError, read_csv
 from advisor.audit.patterns import AuditOptions, Claim, PatternResult, run_patterns
 from advisor.claims import MAX_LINES
@@ -225,6 +226,7 @@ def _run_audit(
     parsed.notes.append(_mac_note(parsed, catalog))
     findings = check_claims(claims, catalog)
     patterns = run_patterns(claims, catalog, options)
+    price_patterns(patterns, catalog, settings.conversion_factor)
 
     worst: dict[tuple[str, date], int] = {}
     for f in findings:
@@ -273,4 +275,8 @@ def findings_csv(result: AuditResult) -> str:
                          f.message])
     for e in result.row_errors:
         writer.writerow(["", "", "", "", "", e.line, "", "MALFORMED-ROW", "error", "", e.reason])
+    for p in result.patterns:  # only with the MPFS RVU file imported
+        if p.at_risk is not None:
+            writer.writerow(["", "", "", "", "", "", "", f"PATTERN-{p.id}", "info", "estimate",
+                             f"{p.title}: {at_risk_text(p.at_risk)}"])
     return out.getvalue()

@@ -19,6 +19,7 @@ from advisor.encoder.model import (
     Difference,
     Fact,
     FamilyRef,
+    JurisdictionLcd,
     LcdRule,
     ModifierInfo,
     SourceRef,
@@ -34,6 +35,7 @@ from advisor.rules.meanings import (
     IMAGING_MEANING,
     MULT_PROC_MEANING,
 )
+from advisor.rules.rules_lcd import TOPICS
 
 MAX_HITS = 25
 # CodeInfo attribute and provenance key of each fact the detail shows from the catalog row.
@@ -89,6 +91,8 @@ def _from_row(detail: CodeDetail, info: CodeInfo, curated: CodeInfo, scope: Scop
     detail.addons = [c.code for c in catalog.codes.values() if info.code in c.primaries]
     detail.twin = info.twin
     detail.lcd = _lcd_rules(info, catalog, scope)
+    detail.lcd_topic = next((TOPICS[d] for d in fam.docs if d in TOPICS), None)
+    detail.lcd_by_jurisdiction = _lcd_by_jurisdiction(detail.lcd_topic, catalog, scope)
     noncovered = catalog.noncovered_for(info.code)
     detail.noncovered = noncovered.why if noncovered else None
 
@@ -152,6 +156,16 @@ def _lcd_rules(info: CodeInfo, catalog: Catalog, scope: Scope) -> list[LcdRule]:
                              documents=documents_of(noncovered.sources, catalog), confidence=noncovered.confidence,
                              sources=scope.refs(noncovered.sources)))
     return rules
+
+
+def _lcd_by_jurisdiction(topic: str | None, catalog: Catalog, scope: Scope) -> list[JurisdictionLcd]:
+    """The topic's LCD and billing article in every MAC jurisdiction that has one (jurisdictions.yaml `lcds`)."""
+    table = catalog.jurisdictions
+    refs = table.lcds.get(topic, {}) if topic is not None else {}
+    return [JurisdictionLcd(jurisdiction=j, mac=table.mac(j).mac, states=list(table.mac(j).states), lcd=r.lcd,
+                            article=r.article, url=r.url, confidence=r.confidence, sources=scope.refs(r.sources),
+                            default=j == catalog.default_mac)
+            for j, r in refs.items()]
 
 
 def search_codes(query: str, catalog: Catalog) -> list[CodeHit]:

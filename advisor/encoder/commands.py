@@ -159,6 +159,10 @@ def render_code(d: CodeDetail) -> str:
         out.append("Medicare LCD rules:")
         out += [f"  {r.rule}: {r.value} [{r.confidence}] {', '.join(r.documents)} {r.note or ''}".rstrip()
                 for r in d.lcd]
+    if d.lcd_by_jurisdiction:
+        out.append(f"LCD and billing article by MAC jurisdiction ({d.lcd_topic}):")
+        out += [f"  {j.jurisdiction} {j.mac}: LCD {j.lcd}" + (f" / article {j.article}" if j.article else "")
+                + f" [{j.confidence}]" + (" (ADVISOR_MAC)" if j.default else "") for j in d.lcd_by_jurisdiction]
     if d.knowledge:
         out.append("guidance: " + "; ".join(f"{s.doc}#{s.section}" for s in d.knowledge[:8])
                    + (f" (+{len(d.knowledge) - 8} more)" if len(d.knowledge) > 8 else ""))

@@ -127,6 +127,21 @@ class LcdRule(BaseModel):
     sources: list[SourceRef]
 
 
+class JurisdictionLcd(BaseModel):
+    """The LCD and billing article one MAC jurisdiction applies to the code's family topic (jurisdictions.yaml)."""
+
+    jurisdiction: str
+    mac: str
+    states: list[str]
+    lcd: str
+    article: str | None = None
+    url: str = Field(description="The LCD on the CMS Medicare Coverage Database.")
+    confidence: Confidence = Field(description="unconfirmed: which contractor publishes it is not confirmed from a "
+                                               "primary page.")
+    sources: list[SourceRef]
+    default: bool = Field(False, description="The server's ADVISOR_MAC jurisdiction.")
+
+
 class TableInfo(BaseModel):
     kind: str
     table: str
@@ -150,6 +165,9 @@ class CodeDetail(BaseModel):
     units: Units
     pairs: list[PairEdit] = Field(default_factory=list)
     lcd: list[LcdRule] = Field(default_factory=list)
+    lcd_topic: str | None = Field(None, description="The family's LCD topic (facet, esi, si); None: no LCD topic.")
+    lcd_by_jurisdiction: list[JurisdictionLcd] = Field(default_factory=list, description="The topic's LCD and "
+                                                       "billing article in each MAC jurisdiction.")
     noncovered: str | None = None
     knowledge: list[Section] = Field(default_factory=list)
     differences: list[Difference] = Field(default_factory=list)

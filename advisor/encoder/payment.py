@@ -168,6 +168,19 @@ def estimate(lines: list[ClaimLine], catalog: Catalog, on: date | None = None,
         notices=notices, sources=scope.refs(list(dict.fromkeys(sources))))
 
 
+def estimate_if_imported(lines: list[ClaimLine], catalog: Catalog, on: date | None = None,
+                         conversion_factor: float | None = None,
+                         locality: str | None = None) -> PaymentEstimate | None:
+    """The estimate shown beside an answer's claim or an audit finding: None when there is nothing to price or the
+    RVU file (or a conversion factor for the year) is not loaded, since those views work without it."""
+    if not lines:
+        return None
+    try:
+        return estimate(lines, catalog, on, conversion_factor, locality)
+    except Conflict:
+        return None
+
+
 def _fees(row: MpfsEntry, cf: Decimal, place: GpciEntry | None = None) -> tuple[Decimal, Decimal] | None:
     """(non-facility, facility) fee of one unit: the RVUs (each times its GPCI for a locality) times the conversion
     factor, rounded to cents."""
@@ -235,4 +248,4 @@ def _conversion_factor(rows: dict[tuple[str, str], MpfsEntry], scope: Scope,
     return Decimal(str(by_year[year])), scope.curated_origin(param.sources, param.confidence)
 
 
-__all__ = ["LineEstimate", "Locality", "PaymentEstimate", "estimate"]
+__all__ = ["LineEstimate", "Locality", "PaymentEstimate", "estimate", "estimate_if_imported"]

@@ -52,9 +52,12 @@ class LcdRef(BaseModel):
         where = f", section '{section}'" if section else ""
         unsure = "; which contractor publishes it is not confirmed from a primary page" \
             if self.confidence == "unconfirmed" else ""
-        number = self.lcd.removeprefix("L")
-        return (f"{doc} ({mac.mac}, {mac.jurisdiction}){where}{unsure} "
-                f"<https://www.cms.gov/medicare-coverage-database/view/lcd.aspx?lcdid={number}>")
+        return f"{doc} ({mac.mac}, {mac.jurisdiction}){where}{unsure} <{self.url}>"
+
+    @property
+    def url(self) -> str:
+        """The LCD's page on the CMS Medicare Coverage Database."""
+        return f"https://www.cms.gov/medicare-coverage-database/view/lcd.aspx?lcdid={self.lcd.removeprefix('L')}"
 
 
 class Variant(BaseModel):

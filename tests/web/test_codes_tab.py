@@ -3,6 +3,8 @@ other code, read how a pair is bypassed, and see a close match offered for a mis
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -48,3 +50,15 @@ def test_search_by_words_and_a_mistyped_code(page: Page) -> None:
     expect(alert).to_contain_text("did you mean")
     alert.locator('.code-link[data-code="64493"]').click()
     expect(page.locator("#code-reader .code-head .code")).to_have_text("64493")
+
+
+def test_a_code_shows_its_lcd_in_every_mac_jurisdiction(page: Page) -> None:
+    _search(page, "64493")
+    page.locator('#codes-list [data-code="64493"]').click()
+    reader = page.locator("#code-reader")
+    expect(reader).to_contain_text("LCD and billing article by MAC jurisdiction (facet)")
+    cgs = reader.locator("tr", has_text="J15")
+    expect(cgs).to_contain_text("CGS")
+    expect(cgs).to_contain_text("A58364")
+    expect(cgs).to_contain_text("confirmed")
+    expect(cgs.get_by_role("link", name="LCD L38773")).to_have_attribute("href", re.compile(r"lcdid=38773$"))

@@ -67,3 +67,22 @@ def test_quick_check_prices_a_locality(rvu_page: Page) -> None:
 def test_quick_check_says_why_there_is_no_estimate(page: Page) -> None:
     _check(page, "64493-50")
     expect(page.locator(".estimate")).to_contain_text("advisor data import")
+
+
+def test_the_chat_answer_prices_its_claim(rvu_page: Page) -> None:
+    """64493-50-KX: 150% of 158.99 = 238.49 non-facility (tests/data/test_answer_estimate.py)."""
+    rvu_page.goto("/")
+    rvu_page.fill("#question", "Bilateral L4-5 diagnostic medial branch block under fluoro, Medicare, what do I bill?")
+    rvu_page.press("#question", "Enter")
+    answer = rvu_page.locator(".msg-answer[data-answer-id]").last
+    expect(answer.locator(".estimate-table tr.total")).to_contain_text("$238.49", timeout=60_000)
+    expect(answer.locator(".estimate")).to_contain_text("Estimate: national Medicare")
+
+
+def test_no_estimate_under_the_answer_without_the_rvu_file(page: Page) -> None:
+    page.goto("/")
+    page.fill("#question", "Bilateral L4-5 diagnostic medial branch block under fluoro, Medicare, what do I bill?")
+    page.press("#question", "Enter")
+    answer = page.locator(".msg-answer[data-answer-id]").last
+    expect(answer.locator(".claim-table").first).to_be_visible(timeout=60_000)
+    expect(answer.locator(".estimate")).to_have_count(0)
