@@ -19,6 +19,7 @@ from advisor.store.access import AccessLog
 from advisor.store.db import conversations
 from advisor.store.limits import RateCounter, Rule
 from advisor.store.retention import delete_inactive, take_lease
+from tests.servers import fresh_database
 from tests.store.test_store_postgres import pg_url  # noqa: F401 - the fixture, for the postgres variant
 
 ANSWER = {"answer": "Bill 64493-50.", "verdict": None, "engine": "offline", "knowledge_version": "kv"}
@@ -26,7 +27,8 @@ ANSWER = {"answer": "Bill 64493-50.", "verdict": None, "engine": "offline", "kno
 
 @pytest.fixture(params=["sqlite", "postgres"])
 def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ConversationStore]:
-    url = request.getfixturevalue("pg_url") if request.param == "postgres" else None
+    # a database of its own: the cluster is shared by the whole session, and retention deletes every old conversation
+    url = fresh_database(request.getfixturevalue("pg_url")) if request.param == "postgres" else None
     store = ConversationStore(Settings(data_dir=tmp_path, database_url=url))
     yield store
     store.close()
