@@ -8,7 +8,6 @@ statements conflict, or a procedure is outside the catalog, the Reading says so 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -575,7 +574,7 @@ def _facts(reading: Reading, spans: list[Span], catalog: Catalog, mentions: list
     mark_distinct_sites(reading, facts)
     reading.conflicts += [f"{name} is stated both ways" for name in conflicts + more_conflicts]
     facts.pop("other_side_too", None)  # read with the sides (read())
-    mac = _mac(spans)
+    mac = _mac(spans, catalog)
     if mac is not None:
         facts["mac"] = mac
     if facts.pop("documentation", None):  # "header says bilateral, the body only describes the right"
@@ -586,21 +585,14 @@ def _facts(reading: Reading, spans: list[Span], catalog: Catalog, mentions: list
     reading.facts = facts
 
 
-def _mac(spans: list[Span]) -> str | None:
+def _mac(spans: list[Span], catalog: Catalog) -> str | None:
     """The practice's Medicare contractor named in the question ('CGS Part B pt', 'Noridian JE'): its jurisdiction
-    code, when the words name one jurisdiction (the MAC table in jurisdictions.yaml decides)."""
-    from advisor.rules.jurisdiction import jurisdiction_table
-
-    table = jurisdiction_table()
-    names = {re.sub(r"\s+", "", m.mac.lower()) for m in table.macs.values()}
+    code, when the words name one jurisdiction (the catalog's MAC table decides)."""
     found: set[str] = set()
     for s in spans:
-        word = s.text.strip()
-        if s.kind == "word" and (word.lower() in names or (word.isupper() and word in table.macs)):
-            try:
-                found.add(table.resolve(word))
-            except ValueError:
-                continue  # "Noridian" serves JE and JF: the jurisdiction is not said
+        named = catalog.jurisdictions.named_by(s.text.strip()) if s.kind == "word" else None
+        if named is not None:
+            found.add(named)
             s.used = True
     return found.pop() if len(found) == 1 else None
 

@@ -107,7 +107,7 @@ class Jurisdictions(BaseModel):
         by_state = [j for j, m in self.macs.items() if key in m.states]
         if len(key) == 2 and by_state:
             return by_state[0]
-        by_mac = [j for j, m in self.macs.items() if re.sub(r"\s+", "", m.mac.upper()) == key]
+        by_mac = self._served_by(key)
         if len(by_mac) == 1:
             return by_mac[0]
         if by_mac:
@@ -116,6 +116,19 @@ class Jurisdictions(BaseModel):
         macs = ", ".join(sorted({m.mac for m in self.macs.values()}))
         raise ValueError(f"unknown MAC {raw!r}: use a jurisdiction ({', '.join(self.macs)}), a MAC ({macs}) or a "
                          "two-letter state code (e.g. OH)")
+
+    def _served_by(self, key: str) -> list[str]:
+        """The jurisdictions of the MAC whose name, without spaces and upper-cased, is the key."""
+        return [j for j, m in self.macs.items() if re.sub(r"\s+", "", m.mac.upper()) == key]
+
+    def named_by(self, word: str) -> str | None:
+        """The one jurisdiction a word of a question names by itself: a jurisdiction code written in capitals (J15,
+        JE) or a MAC serving one jurisdiction (CGS); not a state code ('PA', 'IN', 'OR' are words too) nor a MAC
+        serving several ('Noridian' is JE or JF)."""
+        if word.isupper() and word in self.macs:
+            return word
+        served = self._served_by(word.upper())
+        return served[0] if len(served) == 1 else None
 
     def variants(self, key: str, jurisdiction: str | None, dos: date) -> tuple[Variant | None, list[Variant]]:
         """The variant that applies (None: the lcd.yaml value applies) and, when the jurisdiction is unknown, the
