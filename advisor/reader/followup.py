@@ -7,7 +7,7 @@ from __future__ import annotations
 from advisor.reader.facts import days_after
 from advisor.reader.frames import Grammar, add_joint, settle_muscles
 from advisor.reader.model import Frame, Joint, Reading
-from advisor.reader.reader import described_in_words, finish, mark_distinct_sites, read, side_refused_apart
+from advisor.reader.reader import called_off_apart, described_in_words, finish, mark_distinct_sites, read
 from advisor.reader.vocab import vocabulary_of
 from advisor.rules.catalog import Catalog
 
@@ -106,7 +106,7 @@ def merge(previous: Reading, current: Reading, catalog: Catalog) -> Reading:
     opens = any(tuple(words_in_order[:len(o)]) == o for o in OPENERS)
     if (opens or current.question_type == "statement") and not current.lines and not current.modifiers:
         merged.question_type = previous.question_type  # "and bilateral?" asks what the previous turn asked
-    side_refused_apart(merged, current.spans, catalog)  # "update: left side aborted, only the right was done"
+    called_off_apart(merged, current.spans, catalog)  # "update: left side aborted, only the right was done"
     return finish(merged, catalog)
 
 

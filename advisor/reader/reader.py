@@ -62,7 +62,7 @@ def read(question: str, catalog: Catalog) -> Reading:
             if frame.status == "done" and frame.laterality in ("left", "right"):
                 frame.laterality = "bilateral"
     reading.frames = _called_off_again(_merge(frames, catalog, reading))
-    side_refused_apart(reading, spans, catalog)
+    called_off_apart(reading, spans, catalog)
     past = {c for f in reading.frames if f.status != "done" for c in f.codes} - _proposed_codes(spans)
     reading.lines = _lines(spans, catalog, past)
     reading.modifiers, reading.set_aside = _modifiers(spans)
@@ -257,10 +257,17 @@ def _merge(frames: list[Frame], catalog: Catalog, reading: Reading) -> list[Fram
     return out
 
 
-def side_refused_apart(reading: Reading, spans: list[Span], catalog: Catalog) -> None:
-    """'Planned bilateral L4-5 MBB. Right side completed ... left side not done': a side called off in a clause of
-    its own leaves the one procedure done on both sides to the other side."""
+def called_off_apart(reading: Reading, spans: list[Span], catalog: Catalog) -> None:
+    """A side or a level called off in a clause of its own (in the question, or in a follow-up of it) is taken off
+    the procedure done."""
     plain = [s for s in spans if s.kind not in ("fact", "filler")]
+    _level_refused_apart(reading, plain, catalog)
+    _side_refused_apart(reading, plain)
+
+
+def _side_refused_apart(reading: Reading, plain: list[Span]) -> None:
+    """'Planned bilateral L4-5 MBB. Right side completed ... left side not done': a side called off leaves the one
+    procedure done on both sides to the other side."""
     refused: dict[str, str | None] = {}  # side -> the joint named with it ("the R knee was skipped")
     for i, s in enumerate(plain):
         nxt = plain[i + 1:i + 3]
@@ -269,7 +276,6 @@ def side_refused_apart(reading: Reading, spans: list[Span], catalog: Catalog) ->
         if s.kind == "side" and s.value in ("left", "right") and cue and cue[0].kind == "cue" and \
                 cue[0].value == "negated":
             refused[s.value] = joint
-    _level_refused_apart(reading, plain, catalog)
     if len(refused) != 1:
         return
     side, joint = next(iter(refused.items()))
@@ -294,8 +300,8 @@ def side_refused_apart(reading: Reading, spans: list[Span], catalog: Catalog) ->
 
 
 def _level_refused_apart(reading: Reading, plain: list[Span], catalog: Catalog) -> None:
-    """'L5-S1 got cancelled (couldn't get past the osteophyte), only L4-5 was injected': a level called off in a
-    clause of its own is not one of the levels done."""
+    """'L5-S1 got cancelled (couldn't get past the osteophyte), only L4-5 was injected': a level called off is not one
+    of the levels done."""
     refused = {n for i, s in enumerate(plain) if s.kind == "level" and s.value and any(
         x.kind == "cue" and x.value == "negated" for x in plain[i + 1:i + 2]) for n in s.value["names"]}
     frames = [f for f in reading.done_frames() if refused and refused < set(f.level_names)]
