@@ -201,6 +201,19 @@ def _combine(old: list[Frame], new: list[Frame], instead: bool, adding: bool, ca
     return out
 
 
+def _levels_restated(before_text: str, before: Reading, after: Reading) -> str | None:
+    """'R L4-5 - sorry, L5-S1 - TFESI': a correction of levels alone, before any procedure is named, keeps the words
+    before the marker (the side) without the levels it takes back; None when there is no such level to take back."""
+    taken_back = [s.text for s in before.spans if s.kind == "level"]
+    if not taken_back or not any(s.kind == "level" for s in after.spans):
+        return None
+    for text in taken_back:
+        if text not in before_text:
+            return None
+        before_text = before_text.replace(text, " ", 1)
+    return before_text
+
+
 def read_question(question: str, catalog: Catalog) -> Reading:
     """A question that corrects itself ('L knee inj w/o US... sorry, correction, it was the RIGHT knee') is its first
     words followed by a correction: the words after the marker are read as a follow-up of the words before it, so
@@ -211,7 +224,10 @@ def read_question(question: str, catalog: Catalog) -> Reading:
         return read(question, catalog)
     before = read(question[:found.start()], catalog)
     after = read(question[found.start():], catalog)
-    if not before.frames or not is_follow_up(after, catalog):
+    if not before.frames:
+        restated = _levels_restated(question[:found.start()], before, after)
+        return read(question if restated is None else restated + question[found.end():], catalog)
+    if not is_follow_up(after, catalog):
         return read(question, catalog)
     merged = merge(before, after, catalog)
     if merged.question_type == "statement" and after.question_type != "statement":

@@ -662,26 +662,33 @@ class Grammar:
         sided: list[str] = []
         frame_side = self._laterality(draft)
         carried: set[str] = set()  # "R and L trapezius": a side alone before the next muscle's side
+        listed: str | None = None  # "2 on the right side (trap, levator)": the side of a list of muscles
         for chunk in sorted(draft.chunks, key=lambda c: c.spans[0].start if c.spans else 0):
-            side = self._laterality(Draft(chunks=[chunk])) or (frame_side if frame_side == "bilateral" else None)
+            own = self._laterality(Draft(chunks=[chunk]))
+            side = own or listed or (frame_side if frame_side == "bilateral" else None)
+            muscles = [s for s in chunk.of("anat") if self._muscle(s)]
             if not chunk.of("anat"):
                 last = [x for x in chunk.spans if x.kind not in ("punct", "filler")][-1:]
                 carried = {last[0].value} if last and last[0].kind == "side" else set()
+                listed = None
                 continue
             if carried and side in ("left", "right") and carried != {side}:
                 side = "bilateral"
             carried = set()
-            for s in chunk.of("anat"):
-                anat = self.anatomy.get(s.value)
-                if anat is None or anat.kind != "muscle" or anat.generic:
-                    continue
+            listed = side if muscles and side is not None else None
+            for s in muscles:
                 for one in (("left", "right") if side == "bilateral" else (side or "unspecified",)):
-                    sided.append(f"{anat.id}:{one}")
+                    sided.append(f"{s.value}:{one}")
         stated = [s for s in draft.spans("num") if (s.value or {}).get("noun") == "muscle" or (
             (s.value or {}).get("noun") is None and _located(draft, s))]  # "3 in the neck, one in the back"
         for s in stated:
             s.used = True
         return list(dict.fromkeys(sided)), (sum(s.value["n"] for s in stated) if stated else None)
+
+    def _muscle(self, span: Span) -> bool:
+        """A muscle named by its own name (not 'muscles')."""
+        anat = self.anatomy.get(span.value)
+        return anat is not None and anat.kind == "muscle" and not anat.generic
 
     def attributes(self, spans: list[Span], family_id: str) -> Frame:
         """The question's words read as attributes of one procedure named elsewhere (by a code, or by the previous
@@ -716,11 +723,12 @@ def level_conflicts(unit: str, names: list[str], counted: int | None, stated: in
                     laterality: str | None) -> list[str]:
     """Where the levels named and the count given disagree: 'L4-5, L5-S1 = 3 levels', or joints and medial branches
     that do not match (more nerves named than the joints named take). 'Two joints' for one bilateral level is both
-    sides, and 'L3 MB, L4 MB, L5 DR = 3 levels' counts the nerves: a miscount the named nerves settle."""
+    sides, and 'L3 MB, L4 MB, L5 DR = 3 levels' counts the nerves (with or without the two joints they serve named):
+    a miscount the named nerves settle."""
     joints = [n for n in names if "-" in n]
     nerves = len(names) - len(joints)
     doubled = laterality == "bilateral" and stated == 2 * (counted or 0)
-    nerves_counted = unit == "joint" and not joints and stated == nerves >= 2
+    nerves_counted = unit == "joint" and stated == nerves >= 2 and (not joints or nerves == len(joints) + 1)
     if counted and stated and counted != stated and not doubled and not nerves_counted:
         return [f"levels: {counted} named, {stated} stated"]
     if unit == "joint" and joints and nerves - 1 > len(joints):  # fewer nerves named loosely: the joints decide

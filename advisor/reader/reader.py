@@ -302,14 +302,19 @@ def _side_refused_apart(reading: Reading, plain: list[Span]) -> None:
 def _level_refused_apart(reading: Reading, plain: list[Span], catalog: Catalog) -> None:
     """'L5-S1 got cancelled (couldn't get past the osteophyte), only L4-5 was injected': a level called off is not one
     of the levels done."""
-    refused = {n for i, s in enumerate(plain) if s.kind == "level" and s.value and any(
-        x.kind == "cue" and x.value == "negated" for x in plain[i + 1:i + 2]) for n in s.value["names"]}
+    spans = [s for i, s in enumerate(plain) if s.kind == "level" and s.value and any(
+        x.kind == "cue" and x.value == "negated" for x in plain[i + 1:i + 2])]
+    refused = {n for s in spans for n in s.value["names"]}
     frames = [f for f in reading.done_frames() if refused and refused < set(f.level_names)]
     if len(frames) == 1:
         frame = frames[0]
         unit = catalog.family(frame.family or "").level_unit or "joint"
         frame.level_names = [n for n in frame.level_names if n not in refused]
         frame.levels = recount(frame.level_names, unit)
+    done = [n for f in reading.done_frames() for n in f.level_names]
+    if done and not refused & set(done):
+        for s in spans:
+            s.used = True  # "L4-5 done bilaterally; L3-4 aborted": placed as the level not done
 
 
 def _called_off_again(frames: list[Frame]) -> list[Frame]:
@@ -387,6 +392,11 @@ def _fold_generic(drafts: list[Any], grammar: Grammar) -> list[Any]:
                 and before.chunks[-1].sentence == draft.chunks[0].sentence:
             before.chunks += draft.chunks  # "bilateral MBB at T12-L1 and L1-2 (first block ...)": more of the MBB
             continue
+        if draft.family is None and draft.spans("level") and not draft.spans("anat", "family") and before is not None \
+                and before.family is not None and \
+                {s.text.upper() for s in draft.spans("level")} <= {s.text.upper() for s in before.spans("level")}:
+            before.chunks += draft.chunks  # "R L5-S1 TFESI. Needle advanced ... at R L5-S1": the note's own levels
+            continue
         sibling = _named_sibling(draft, drafts, grammar)
         if sibling is not None:
             sibling.chunks += draft.chunks  # "TFESI left L4-5 and L5-S1 ..., first ESI": the ESI is the TFESI
@@ -394,11 +404,26 @@ def _fold_generic(drafts: list[Any], grammar: Grammar) -> list[Any]:
         targets = list(draft.spans("anat"))
         generic = targets and all(grammar.anatomy[s.value].generic for s in targets if s.value in grammar.anatomy)
         previous = next((d for d in reversed(out) if d.family is not None), None)
+        if previous is not None and _technique_of(draft, previous, grammar):
+            previous.chunks += draft.chunks  # "Facet RFA R L4-5, L5-S1. Electrodes along the L3 and L4 medial branches"
+            continue
         if draft.family is not None and generic and not draft.spans("family") and previous is not None:
             previous.chunks += draft.chunks
             continue
         out.append(draft)
     return out
+
+
+def _technique_of(draft: Any, previous: Any, grammar: Grammar) -> bool:
+    """A sentence of an op note that names only anatomy the earlier procedure treats (the nerves an RFA lesions, the
+    landmarks a needle is placed at), with no procedure word, act or time of its own, describes how that procedure
+    was done; it is not a second procedure."""
+    if draft.family is None or draft.family.id == previous.family.id or draft.spans("family", "act") or \
+            any(c.value in ("negated", "planned", "historical") for c in draft.spans("cue")):
+        return False
+    targets = {s.value for s in draft.spans("anat") if s.value in grammar.anatomy}
+    specific, generic = grammar._target_match(previous.family, targets)
+    return bool(targets) and specific + generic == len(targets)
 
 
 def _named_sibling(draft: Any, drafts: list[Any], grammar: Grammar) -> Any:
@@ -900,6 +925,15 @@ AGE_WORDS = frozenset({"yo", "y/o", "year", "years", "f", "m", "female", "male",
                        "o'clock"})
 
 
+SCORE_WORDS = frozenset({"pain", "score", "vas", "nrs"})
+
+
+def _second_score(plain: list[Span], i: int) -> bool:
+    """'NRS 8 -> 1', 'VAS 7 to 2': the number a pain score fell to, after the score it fell from."""
+    j = i - 1 if i and plain[i - 1].text.lower() in ("to", "->", "→", "down to") else i
+    return j >= 2 and plain[j - 1].kind == "num" and plain[j - 1].used and plain[j - 2].text.lower() in SCORE_WORDS
+
+
 def _place_numbers(reading: Reading, spans: list[Span], vocab: Vocabulary) -> None:
     """Numbers that carry no billing fact (doses, concentrations, ages, dates, pain scores, list numbers, counts of
     needles or sessions, temperatures, time ago) are placed as such; a number followed by a procedure word counts
@@ -912,17 +946,18 @@ def _place_numbers(reading: Reading, spans: list[Span], vocab: Vocabulary) -> No
         prev = plain[i - 1].text.lower() if i else ""
         if s.kind == "num":
             noun = (s.value or {}).get("noun")
-            if noun in INFO_NOUNS or noun in ("nerve", "temperature", "time", "test", "thing") or \
+            if noun in INFO_NOUNS or noun in ("nerve", "temperature", "frequency", "time", "test", "thing") or \
                     (noun == "unit" and reading.units):
                 s.used = True
             elif any(o.kind in ("family", "act") for o in _next_content(plain, i)):
                 s.used = True  # "two MBBs", "4 lumbar ESIs": how many were done (sessions, blocks)
-            elif prev in ("level", "levels", "lvl", "pain", "score", "vas", "nrs", "grade", "stage", "age", "aged",
+            elif prev in SCORE_WORDS or prev in ("level", "levels", "lvl", "grade", "stage", "age", "aged",
                           "mai", "indicator", "or", "day", "pod", "version", "first", "last", "x",
                           "other", "not", "locality", "carrier", "jurisdiction", "zip", "region", "prior",
                           "previous") or (prev == "of" and i >= 2 and plain[i - 2].kind in ("num", "ordinal")) or \
                     prev in vocab.vitals or prev in vocab.drugs or prev in vocab.medications or (
-                    prev in ("and", ",", "&") and i >= 2 and plain[i - 2].kind == "num" and plain[i - 2].used):
+                    prev in ("and", ",", "&") and i >= 2 and plain[i - 2].kind == "num" and plain[i - 2].used) or \
+                    _second_score(plain, i):
                 s.used = True  # "level 3 visit", "MAI 3", "1 unit or 2", "day 5 after", "for levels 3 and 4"
             elif any(o.kind == "cue" and o.value == "complaint" for o in _next_content(plain, i)):
                 s.used = True  # "2-level MRI findings", "3 mo R leg pain": about the complaint, not the service

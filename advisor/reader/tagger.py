@@ -31,7 +31,7 @@ NOT_MOD_BEFORE = frozenset({"x", "age", "aged", "day", "level", "than", "over", 
                             "pain", "last", "past", "within", "$", "#", "bmi", "score", "weight", "times"})
 NOT_MOD_AFTER = frozenset({"%", "percent", "unit", "units", "year", "years", "yo", "mg", "ml", "minute", "minutes",
     "min", "day", "days", "level", "levels", "muscle", "muscles", "joint", "joints", "month", "months", "week",
-    "weeks", "gauge", "g", "cc", "mcg", "degrees", "degree", "hours", "hour", "times"})
+    "weeks", "gauge", "g", "cc", "mcg", "degrees", "degree", "hours", "hour", "times", "hz", "hertz"})
 
 
 STATUS_CUES = frozenset({"negated", "planned", "historical", "present", "repeat"})
