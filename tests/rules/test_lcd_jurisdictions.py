@@ -140,11 +140,30 @@ def test_bad_mac_is_a_clear_input_error(text: str, fragment: str) -> None:
 
 # ------------------------------------------------------------------ per date of service around a revision
 
-@pytest.mark.parametrize(("dos", "wording"), [("2024-07-06", "not routinely necessary"),
-                                              ("2024-07-07", "not reasonable and necessary")])
-def test_facet_sedation_follows_the_2024_revision(dos: str, wording: str) -> None:
-    [message] = of(run(["64493"], sedation=True, date_of_service=dos, mac="J5"), "LCD-SEDATION")
-    assert wording in message
+@pytest.mark.parametrize(("mac", "dos", "revised"), [
+    ("JJ", "2024-07-06", False), ("JJ", "2024-07-07", True),  # Palmetto: L38765 revised 2024-07-07
+    ("JH", "2024-08-10", False), ("JH", "2024-08-11", True),  # Novitas: L34892 revised 2024-08-11
+    ("J5", "2024-07-13", False), ("J5", "2024-07-14", True)])  # L38841 revised 2024-07-14
+def test_facet_sedation_follows_each_macs_2024_revision(mac: str, dos: str, revised: bool) -> None:
+    """Each MAC revised its facet LCD on its own date: the day before, sedation is still 'not routinely necessary'
+    (appealable); from the revision it is not reasonable and necessary for facet injections."""
+    [message] = of(run(["64493"], sedation=True, date_of_service=dos, mac=mac), "LCD-SEDATION")
+    assert ("not routinely necessary" in message) is not revised, message
+
+
+def test_novitas_and_palmetto_differ_between_their_revision_dates() -> None:
+    palmetto = of(run(["64493"], sedation=True, date_of_service="2024-07-20", mac="JM"), "LCD-SEDATION")
+    novitas = of(run(["64493"], sedation=True, date_of_service="2024-07-20", mac="JL"), "LCD-SEDATION")
+    assert palmetto != novitas and "L34892" in novitas[0]
+
+
+@pytest.mark.parametrize(("mac", "lcd", "article"), [("JJ", "L38765", "A58350"), ("JM", "L38765", "A58350"),
+                                                     ("JF", "L38803", "A58405"), ("JE", "L38801", "A58403")])
+def test_facet_lcd_by_jurisdiction(mac: str, lcd: str, article: str) -> None:
+    """Palmetto applies L38765 / A58350 and Noridian JF L38803 / A58405 (their own prior-authorization pages)."""
+    result = run(["64493"], diagnostic=False, rfa_not_possible=False, mac=mac)
+    sources = [s for f in result.findings if f.rule == "LCD-FACET-THERAPEUTIC" for s in f.sources]
+    assert any(lcd in s and article in s for s in sources), sources
 
 
 @pytest.mark.parametrize(("dos", "fires"), [("2021-04-24", False), ("2021-04-25", True)])
