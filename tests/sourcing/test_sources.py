@@ -129,7 +129,8 @@ def test_check_exits_0_on_the_shipped_data_and_lists_secondary_only_values() -> 
     done = run("--check")
     assert done.returncode == 0, done.stdout + done.stderr
     assert "values rest on secondary sources only" in done.stdout
-    assert "lcd.yaml sessions.esi [unconfirmed]" in done.stdout
+    assert "lcd.yaml params.esi_one_region [unconfirmed]" in done.stdout
+    assert "lcd.yaml sessions.esi" not in done.stdout  # primary since the OIG recommendation was read
     assert "ok: every value is primary-supported or marked" in done.stdout
 
 
