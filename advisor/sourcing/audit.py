@@ -153,25 +153,31 @@ VERDICTS = ("correct", "wrong", "overstated", "unverifiable")
 
 @dataclass(frozen=True)
 class Verified:
-    """One row of knowledge/VERIFICATION.md: a claim re-checked against primary text."""
+    """One row of knowledge/VERIFICATION.md: a claim re-checked against primary text, by the first check (rows
+    `| n | claim | verdict | source | date |`) or by the independent second reader (rows
+    `| Rn | claim | where | verdict | source | reason | date |`)."""
 
     number: int
     claim: str
     verdict: str
     source: str
     checked: str
+    reader: str = "first"
 
 
 def verification_rows(knowledge_dir: Path) -> list[Verified]:
-    """The accuracy check's rows (`| # | claim | verdict | source | date |`); [] when the file is absent."""
+    """Both checks' rows, the first check's first; [] when the file is absent."""
     path = knowledge_dir / "VERIFICATION.md"
     if not path.is_file():
         return []
     rows = []
     for line in path.read_text(encoding="utf-8").splitlines():
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
-        if len(cells) == 5 and cells[0].isdigit():
-            first = re.match(r"\W*(\w+)", cells[2])
-            verdict = first.group(1).lower() if first and first.group(1).lower() in VERDICTS else "?"
-            rows.append(Verified(int(cells[0]), cells[1], verdict, cells[3], cells[4]))
-    return rows
+        second = re.fullmatch(r"R(\d+)", cells[0]) if len(cells) == 7 else None
+        if (len(cells) == 5 and cells[0].isdigit()) or second:
+            number, claim, verdict, source, checked = (int(second.group(1)), cells[1], cells[3], cells[4], cells[6]) \
+                if second else (int(cells[0]), cells[1], cells[2], cells[3], cells[4])
+            first = re.match(r"\W*(\w+)", verdict)
+            word = first.group(1).lower() if first and first.group(1).lower() in VERDICTS else "?"
+            rows.append(Verified(number, claim, word, source, checked, "second" if second else "first"))
+    return sorted(rows, key=lambda r: r.reader)

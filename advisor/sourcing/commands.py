@@ -45,14 +45,18 @@ def summary(audit: Audit, verified: list[Verified] | None = None) -> dict[str, A
     return {"tables": out_tables, "documents": docs, "totals": totals,
             "secondary_only": [_value_json(v) for v in audit.secondary_only()],
             "secondary_only_statements": [{"doc": d.id, "statement": s} for d in audit.docs for s in d.secondary_only],
-            "problems": list(audit.problems), "verification": _verification(verified or [])}
+            "problems": list(audit.problems),
+            "verification": _verification([r for r in verified or [] if r.reader == "first"]),
+            "second_reader": _verification([r for r in verified or [] if r.reader == "second"])}
 
 
 def _verification(rows: list[Verified]) -> dict[str, Any]:
-    """Verdict counts of the accuracy check; fixed rows (first wrong or overstated) count as correct now."""
+    """Verdict counts of one accuracy check as its verdicts were given, and the share correct of what primary text
+    could settle (the first check fixed what it found the same day; the second reader's findings are fixed after)."""
     counts = {v: sum(r.verdict == v for r in rows) for v in ("correct", "wrong", "overstated", "unverifiable")}
     checkable = len(rows) - counts["unverifiable"]
     return {"claims": len(rows), **counts, "checkable": checkable,
+            "correct_share_of_checkable": _share(counts["correct"], checkable) if checkable else None,
             "correct_share_of_checkable_after_fixes": _share(checkable, checkable) if checkable else None,
             "correct_share_of_all_after_fixes": _share(checkable, len(rows)) if rows else None}
 
@@ -88,6 +92,11 @@ def render_report(s: dict[str, Any]) -> str:
         out += ["", f"Accuracy check (knowledge/VERIFICATION.md): {v['claims']} claims; as first written "
                     f"{v['correct']} correct, {v['wrong']} wrong, {v['overstated']} overstated (fixed), "
                     f"{v['unverifiable']} unverifiable against primary text"]
+    r = s["second_reader"]
+    if r["claims"]:
+        out += [f"Second reader (independent): {r['claims']} claims; {r['correct']} correct, {r['wrong']} wrong, "
+                f"{r['overstated']} overstated, {r['unverifiable']} unverifiable; correct of those primary text "
+                f"settles: {_pct(r['correct_share_of_checkable'] or 0).strip()} (wrong and overstated since fixed)"]
     out += ["", f"Statements the documents mark secondary-only ({len(s['secondary_only_statements'])})"]
     out += [f"  {x['doc']}: {x['statement']}" for x in s["secondary_only_statements"]]
     return "\n".join(out)

@@ -179,7 +179,10 @@ def test_the_accuracy_check_records_at_least_40_claims_against_primary_text() ->
 
     rows = verification_rows(KNOWLEDGE)
     policy = load_policy()
-    assert len(rows) >= 40 and [r.number for r in rows] == list(range(1, len(rows) + 1))
+    first = [r for r in rows if r.reader == "first"]
+    second = [r for r in rows if r.reader == "second"]
+    assert len(first) >= 40 and [r.number for r in first] == list(range(1, len(first) + 1))
+    assert len(second) >= 50 and [r.number for r in second] == list(range(1, len(second) + 1))
     assert {r.verdict for r in rows} <= {"correct", "wrong", "overstated", "unverifiable"}
     for r in rows:
         assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", r.checked), r
@@ -196,3 +199,6 @@ def test_report_json_carries_the_accuracy_check_verdicts() -> None:
     v = body["verification"]
     assert v["claims"] >= 40 and v["checkable"] == v["claims"] - v["unverifiable"]
     assert v["correct"] + v["wrong"] + v["overstated"] + v["unverifiable"] == v["claims"]
+    second = body["second_reader"]
+    assert second["claims"] >= 50 and second["checkable"] == second["claims"] - second["unverifiable"]
+    assert second["correct_share_of_checkable"] == pytest.approx(second["correct"] / second["checkable"], abs=1e-3)
