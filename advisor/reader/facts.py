@@ -128,6 +128,8 @@ def history_facts(spans: list[Span], frames: list[Frame], relief_frames: list[Fr
         for s in spans:
             if s.kind == "word" and LCD_ID.fullmatch(s.text):
                 s.used = True
+    second_complaint = {k for k, words in _sentence_of(spans).items()
+                        if any(p in " ".join(x.text.lower() for x in words) for p in OTHER_PROBLEM_PHRASES)}
     dated = _dates(spans)
     if len(dated) >= 2 and procedure_named(dated[0][1]):  # "RFA on 3/2. Pt back 3/8 for ...": six days after it
         days = (dated[-1][0] - dated[0][0]).days
@@ -144,7 +146,8 @@ def history_facts(spans: list[Span], frames: list[Frame], relief_frames: list[Fr
             continue
         noun = value.get("noun")
         onset = prev in ONSET_WORDS and nxt == "ago" and bool(sentences.get(id(s), set()) & PAIN_WORDS)
-        if noun in ("week", "month", "year") and (onset or _pain_duration(s, sentences, prev, nxt)):
+        if noun in ("week", "month", "year") and (onset or _pain_duration(s, sentences, prev, nxt)) and \
+                id(s) not in second_complaint:
             weeks = value["n"] * {"week": 1, "month": 4, "year": 52}[noun] + (value["n"] if noun == "month" else 0) // 3
             out["pain_weeks"] = min(2600, weeks)  # "radicular pain x 2 wks", "LBP for 6 months": how long it hurt
             s.used = True
@@ -167,6 +170,7 @@ def history_facts(spans: list[Span], frames: list[Frame], relief_frames: list[Fr
 ONSET_WORDS = frozenset({"started", "began", "begun", "onset", "start"})
 # "also worked up a new complaint - L knee pain x2 wks": how long another problem has lasted
 OTHER_PROBLEM_WORDS = frozenset({"complaint", "problem", "unrelated", "separate"})
+OTHER_PROBLEM_PHRASES = ("new onset", "new-onset", "also c/o", "also complains")  # a second complaint's own duration
 
 
 def _pain_duration(span: Span, sentences: dict[int, set[str]], prev: str, nxt: str) -> bool:

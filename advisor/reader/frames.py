@@ -161,7 +161,8 @@ class Grammar:
                         current.shared_act = _nearest(sentence_acts, chunk)
                     pending = []
                     drafts.append(current)
-                elif current is not None and not self._other_time(chunk, current):
+                elif current is not None and not self._other_time(chunk, current) and not (
+                        chunk.of("level") and _visit_only(current)):  # "the visit the same day as the R L4-5 + ..."
                     current.chunks.append(chunk)
                 else:
                     pending.append(chunk)  # "RFA next week, today only the left L4-5 and L5-S1 MBBs"
@@ -707,6 +708,12 @@ def settle_muscles(frame: Frame) -> None:
     distinct = {n.split(":")[0] for n in frame.muscle_names}
     if frame.muscles_stated and len(distinct) >= 2 and frame.muscles_stated != named:
         frame.candidates = [f"muscles: {named} named, {frame.muscles_stated} stated"]
+
+
+def _visit_only(draft: Draft) -> bool:
+    """A draft headed by the visit alone: spinal levels are never the visit's."""
+    heads = draft.spans("act", "family")
+    return bool(heads) and all(s.kind == "act" and s.value == "visit" for s in heads)
 
 
 def _current_purposes(draft: Draft) -> list[Span]:

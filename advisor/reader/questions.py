@@ -68,6 +68,8 @@ def question_type(spans: list[Span], vocab: Vocabulary) -> QuestionType:
             if opens_with_claim and not any(x.kind in ("code", "mod") for x in sentence):
                 # "Physician's claim for the same case as the ASC (..., commercial)?" (not "ASC claim: G0260?")
                 return "wh"
+            if any(x.kind == "code" for x in last) and _ends_with(last, vocab.yes_no["code_endings"]):
+                return "yes_no"  # "L5-S1 ILESI under fluoro - 62323 is the right code?"
             return "wh" if _asks_codes(last) or _asks_codes(tail) else "yes_no"  # "code(s)?", "pro claim?"
     if any(_confirm(s, vocab) or any(_proposes(c) for c in _clauses(s)) for s in sentences):
         return "yes_no"
@@ -152,8 +154,12 @@ def _opens_yes_no(clause: list[Span], vocab: Vocabulary) -> bool:
 
 def _tag_ending(clause: list[Span], vocab: Vocabulary) -> bool:
     """'..., right?', '..., ok?' (the caller only asks this of a sentence that ends with a question mark)."""
+    return _ends_with(clause, vocab.yes_no["endings"])
+
+
+def _ends_with(clause: list[Span], endings: frozenset[tuple[str, ...]]) -> bool:
     words = _words(clause)
-    return any(tuple(words[-n:]) in vocab.yes_no["endings"] for n in (1, 2, 3) if len(words) >= n)
+    return any(tuple(words[-n:]) in endings for n in (1, 2, 3) if len(words) >= n)
 
 
 def _confirm(sentence: list[Span], vocab: Vocabulary) -> bool:
