@@ -19,6 +19,7 @@ from itertools import pairwise
 from advisor.answer.model import LookupFact, Verdict
 from advisor.claims import ClaimLine, is_em_code
 from advisor.reader.model import Proposal, Reading
+from advisor.reader.reader import proposed_codes, said_nothing_done
 from advisor.rules.catalog import Catalog
 from advisor.rules.context import X_MODIFIERS
 from advisor.rules.engine import check
@@ -109,7 +110,8 @@ def build_proposal(reading: Reading, recommended: list[ClaimLine], catalog: Cata
     if reading.question_type != "yes_no":
         return None
     earlier = _only_earlier(reading)  # "Day 6 after bilat RFA (64635-50) ... bill a 99213?": the RFA is not proposed
-    lines = _dedupe([ln for ln in reading.lines if _family(ln.code, catalog) not in earlier])
+    billed = proposed_codes(reading.spans)  # "RFA last March ... should I bill 64635-50?": it is
+    lines = _dedupe([ln for ln in reading.lines if _family(ln.code, catalog) not in earlier or ln.code in billed])
     mods = list(reading.modifiers)
     non_em = [ln for ln in recommended if not is_em_code(ln.code)]
     compared = _comparison(reading)
@@ -401,7 +403,10 @@ def _no_em(checked: CheckResult, bare: set[str]) -> tuple[Verdict, list[str], li
 def _not_done(reading: Reading) -> set[str]:
     """Families the question names only as not done or planned (not as done on any date): no claim for them yet."""
     done = {f.family for f in reading.frames if f.status in ("done", "historical")}
-    return {f.family for f in reading.frames if f.family and f.status in ("negated", "planned")} - done
+    undone = {f.family for f in reading.frames if f.family and f.status in ("negated", "planned")} - done
+    if said_nothing_done(reading.spans):  # "RFA last March ... nothing done today. Bill 64635-50?"
+        undone |= _only_earlier(reading)
+    return undone
 
 
 def _asks_all(reading: Reading) -> bool:

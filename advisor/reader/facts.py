@@ -151,6 +151,9 @@ def history_facts(spans: list[Span], frames: list[Frame], relief_frames: list[Fr
             weeks = value["n"] * {"week": 1, "month": 4, "year": 52}[noun] + (value["n"] if noun == "month" else 0) // 3
             out["pain_weeks"] = min(2600, weeks)  # "radicular pain x 2 wks", "LBP for 6 months": how long it hurt
             s.used = True
+        elif noun == "test" and sentences.get(id(s), set()) & PROVOCATIVE_WORDS:
+            out["provocative_tests"] = min(10, value["n"])  # "only two positive provocative tests (FABER, thigh thrust)"
+            s.used = True
         elif noun == "month" and prev in ("for", "lasting", "lasted", "x"):
             out["relief_months"] = value["n"]
             s.used = True
@@ -169,6 +172,7 @@ def history_facts(spans: list[Span], frames: list[Frame], relief_frames: list[Fr
 # "sciatica started 2 wks ago": the pain's onset, so its duration (not the date of an earlier procedure)
 ONSET_WORDS = frozenset({"started", "began", "begun", "onset", "start"})
 # "also worked up a new complaint - L knee pain x2 wks": how long another problem has lasted
+PROVOCATIVE_WORDS = frozenset({"positive", "provocative", "provocative tests", "provocative test", "+"})
 OTHER_PROBLEM_WORDS = frozenset({"complaint", "problem", "unrelated", "separate"})
 OTHER_PROBLEM_PHRASES = ("new onset", "new-onset", "also c/o", "also complains")  # a second complaint's own duration
 

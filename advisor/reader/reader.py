@@ -61,9 +61,9 @@ def read(question: str, catalog: Catalog) -> Reading:
         for frame in frames:  # "R SIJ injected ... Same performed on the L."
             if frame.status == "done" and frame.laterality in ("left", "right"):
                 frame.laterality = "bilateral"
-    reading.frames = _called_off_again(_merge(frames, catalog, reading))
+    reading.frames = _named_again(_merge(frames, catalog, reading), spans)
     called_off_apart(reading, spans, catalog)
-    past = {c for f in reading.frames if f.status != "done" for c in f.codes} - _proposed_codes(spans)
+    past = {c for f in reading.frames if f.status != "done" for c in f.codes} - proposed_codes(spans)
     reading.lines = _lines(spans, catalog, past)
     reading.modifiers, reading.set_aside = _modifiers(spans)
     reading.em = _em(drafts, reading, spans)
@@ -317,19 +317,29 @@ def _level_refused_apart(reading: Reading, plain: list[Span], catalog: Catalog) 
             s.used = True  # "L4-5 done bilaterally; L3-4 aborted": placed as the level not done
 
 
-def _called_off_again(frames: list[Frame]) -> list[Frame]:
+def said_nothing_done(spans: list[Span]) -> bool:
+    """'Today just a follow-up visit, nothing done': the question says no procedure was done today."""
+    return any(s.kind == "cue" and s.value == "negated" and s.text.lower().startswith("nothing") for s in spans)
+
+
+def _named_again(frames: list[Frame], spans: list[Span]) -> list[Frame]:
     """A procedure named again with nothing of its own (no level, side, site, code or count) after the question
     called it off ('MBB ... cancelled before any needle. bill anything for the MBB?') is that procedure, not a
-    second one done."""
+    second one done; so is one named again only by its code after an earlier one, when the question says nothing
+    was done today ('RFA last March ... nothing done. Should I bill 64635-50 for the RFA?')."""
+    nothing_today = said_nothing_done(spans)
     out: list[Frame] = []
     off: set[str] = set()
+    earlier: set[str] = set()
     for f in frames:
-        if f.family in off and f.status == "done" and not (
-                f.level_names or f.laterality or f.joints or f.muscle_names or f.codes or f.count or f.levels
-                or f.imaging or f.today):
+        own = f.level_names or f.laterality or f.joints or f.muscle_names or f.count or f.imaging or f.today
+        if f.status == "done" and not own and (
+                (f.family in off and not (f.codes or f.levels)) or (nothing_today and f.family in earlier)):
             continue
         if f.family and f.status == "negated":
             off.add(f.family)
+        if f.family and f.status == "historical":
+            earlier.add(f.family)
         out.append(f)
     return out
 
@@ -550,7 +560,7 @@ def _lines(spans: list[Span], catalog: Catalog, past: set[str]) -> list[ClaimLin
     return lines
 
 
-def _proposed_codes(spans: list[Span]) -> set[str]:
+def proposed_codes(spans: list[Span]) -> set[str]:
     """Codes right after a billing verb ('doc wants to go bilateral and bill 62323-50'): put forward for today's
     claim, even in a clause about what someone plans."""
     plain = [s for s in spans if s.kind not in ("fact", "punct")]

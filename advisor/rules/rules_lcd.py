@@ -320,6 +320,20 @@ def pain_duration(ctx: Ctx) -> None:
                   [ln.code for ln in lines], need)
 
 
+@rule("LCD-SI-PROVOCATIVE", reads={"codes", "facts"}, severity="warning", payer="medicare", after=LCD_AFTER,
+      explains="lcd-sacroiliac-joint#Who qualifies", sources=("ngs-si-lcd",))
+def si_provocative_tests(ctx: Ctx) -> None:
+    """The SI LCDs cover a diagnostic or therapeutic SI procedure only with at least three positive provocative tests
+    documented; fewer stated in the note is a coverage problem."""
+    found = ctx.facts.provocative_tests
+    lines = ctx.lines_of("si_joint", "si_nerve_block")
+    need = _p(ctx, "si_min_provocative_tests")
+    if found is not None and lines and found < need.value:
+        _warn(ctx, f"The note documents {found} positive provocative test(s); the Medicare SI LCD covers SI joint "
+                   f"procedures only with at least {need.value} ({need.note}). Expect a denial without an ABN.",
+              [ln.code for ln in lines], need)
+
+
 @rule("LCD-RFA-BLOCKS", reads={"codes", "facts"}, severity="warning", payer="medicare", after=LCD_AFTER,
       explains="lcd-facet-joint-interventions#Diagnostic blocks, relief thresholds and KX",
       sources=("cgs-facet",))

@@ -69,6 +69,14 @@ def test_therapeutic_facet_needs_the_reason_rfa_is_not_possible(documented: bool
     assert [f.severity for f in found] == ([severity] if severity else [])
 
 
+@pytest.mark.parametrize(("tests", "fires"), [(2, True), (3, False), (None, False)])
+@pytest.mark.parametrize("code", ["27096", "64451"])
+def test_si_procedures_need_three_positive_provocative_tests(code: str, tests: int | None, fires: bool) -> None:
+    result = run([code], provocative_tests=tests)
+    assert warned(result, "LCD-SI-PROVOCATIVE") is fires
+    assert not warned(run([code], provocative_tests=tests, payer="commercial"), "LCD-SI-PROVOCATIVE")
+
+
 @pytest.mark.parametrize(("code", "unguided"), [("62323", "62322"), ("62321", "62320")])
 def test_interlaminar_imaging_code_without_imaging(code: str, unguided: str) -> None:
     result = run([code], imaging="none")
