@@ -431,9 +431,20 @@ def _technique_of(draft: Any, previous: Any, grammar: Grammar) -> bool:
     if draft.family is None or draft.family.id == previous.family.id or draft.spans("family", "act") or \
             any(c.value in ("negated", "planned", "historical") for c in draft.spans("cue")):
         return False
+    if _closes_aside_of(draft, previous):
+        return True  # "SI joint RFA (lateral branches S1-S3 + L5 dorsal ramus)": the targets listed in its aside
     targets = {s.value for s in draft.spans("anat") if s.value in grammar.anatomy}
     specific, generic = grammar._target_match(previous.family, targets)
     return bool(targets) and specific + generic == len(targets)
+
+
+def _closes_aside_of(draft: Any, previous: Any) -> bool:
+    """The draft's words end a parenthesis the previous procedure's words opened."""
+    def depth(spans: list[Span]) -> int:
+        return sum(1 if s.value == "(" else -1 if s.value == ")" else 0 for s in spans if s.kind == "punct")
+    mine = [s for s in draft.spans("punct") if s.value in ("(", ")")]
+    return depth(previous.spans("punct")) > 0 and bool(mine) and mine[0].value == ")" and \
+        previous.chunks[-1].sentence == draft.chunks[0].sentence
 
 
 def _named_sibling(draft: Any, drafts: list[Any], grammar: Grammar) -> Any:
@@ -662,6 +673,8 @@ def _sessions(reading: Reading, spans: list[Span], facts: dict[str, Any], catalo
         after = plain[i + 1].text.lower() if i + 1 < len(plain) else ""
         if after in ("one", "set"):
             continue  # "first one 90%, second one 60%": earlier blocks listed, not today's place in the series
+        if s.kind == "ordinal" and done and i + 1 < len(plain) and _names_other_act(plain[i + 1], done[0], catalog):
+            continue  # "RFA ... doc skipped the 2nd block": the place of a block in its series, not the RFA's
         if s.kind == "ordinal" and today and (s.value or {}).get("noun") in (None, "session", "injection") and \
                 not s.used:
             sessions[today] = max(sessions.get(today, 0), int(s.value["n"]) - 1)  # "the 4th ESI": three before it
@@ -696,12 +709,24 @@ def _sessions(reading: Reading, spans: list[Span], facts: dict[str, Any], catalo
         facts["prior_sessions"] = sessions
 
 
+def _names_other_act(span: Span, frame: Frame, catalog: Catalog) -> bool:
+    """A procedure word naming another act than the frame's procedure ('block' beside an RFA)."""
+    if span.kind not in ("act", "family") or not frame.family:
+        return False
+    mine = catalog.family(frame.family)
+    if span.kind == "family":
+        return span.value != mine.id and catalog.family(span.value).act != mine.act
+    return span.value != mine.act
+
+
 def _results_are_earlier(drafts: list[Any], statuses: list[Status]) -> None:
     """'Diagnostic MBBs: first one 90%, second one 60%. Did RFA right L4-5 today': a procedure whose words report its
     relief, not placed today, beside one placed today (or one planned), was done before."""
     today = [i for i, d in enumerate(drafts) if (statuses[i] == "done" and d.spans("cue") and
              any(s.value == "present" for s in d.spans("cue"))) or (  # "one MBB (95% relief), doc wants RFA"
-             statuses[i] == "planned" and d.family is not None and not _reports_relief(d))]
+             statuses[i] == "planned" and d.family is not None and not _reports_relief(d)) or (
+             statuses[i] == "done" and d.family is not None and d.family.act == "ablate" and not _reports_relief(d))]
+    # "R L5-S1 facet RFA. Only one diagnostic MBB was done (90% relief)": the ablation is what the blocks led to
     for i, draft in enumerate(drafts):
         if statuses[i] == "done" and today and i not in today and _reports_relief(draft) and not any(
                 s.value == "present" for s in draft.spans("cue")):
