@@ -387,8 +387,8 @@ class Grammar:
         injection", "declined the RFA", "not a facet"), or when it closes a clause about the procedure ("the RFA was
         cancelled", "not done"); "no contrast allergy" or "not pregnant" negate something else."""
         chunk = next(c for c in draft.chunks if cue in c.spans)
-        if _side_level_refused(draft, chunk):
-            return False  # "(left L5-S1 was skipped, hardware)": one side of one level, not the procedure
+        if _side_level_refused(draft, chunk) or _other_side_refused(draft, chunk):
+            return False  # "(left L5-S1 was skipped, hardware)", "L knee inj. R side not done.": one side only
         after = [s for s in chunk.spans[chunk.spans.index(cue) + 1:] if s.kind not in ("filler", "punct")
                  and not (s.kind == "cue" and s.value in ("present", "neutral"))]  # "cancelled today"
         before = [s for s in chunk.spans[:chunk.spans.index(cue)] if s.kind not in ("filler", "punct")]
@@ -630,8 +630,16 @@ class Grammar:
         the joints' chunks name different guidance ("R knee US-guided, L knee landmark")."""
         found: dict[str, Joint] = {}
         areas = {a.near for a in (self.anatomy.get(s.value) for s in draft.spans("anat")) if a is not None and a.near}
-        for chunk in draft.chunks:
+        carried: str | None = None  # "R and L knees": a side alone before the joint's own side
+        for chunk in sorted(draft.chunks, key=lambda c: c.spans[0].start if c.spans else 0):
             side = self._laterality(Draft(chunks=[chunk]))
+            if not chunk.of("anat"):
+                last = [x for x in chunk.spans if x.kind not in ("punct", "filler")][-1:]
+                carried = last[0].value if last and last[0].kind == "side" else None
+                continue
+            if carried in ("left", "right") and side in ("left", "right") and side != carried:
+                side = "bilateral"
+            carried = None
             guide = _first_value([g for g in chunk.of("guide") if not self._after_negation(draft, g)])
             for s in chunk.of("anat"):
                 anat = self.anatomy.get(s.value)
@@ -875,6 +883,20 @@ def _side_level_refused(draft: Draft, chunk: Chunk) -> bool:
     level = [i for i, s in enumerate(chunk.spans) if s.kind == "level"]
     return bool(negation) and min(negation) > max(level) and any(
         c is not chunk and c.of("level") for c in draft.chunks)
+
+
+def _other_side_refused(draft: Draft, chunk: Chunk) -> bool:
+    """'L knee inj. R side not done.': a later chunk of no procedure word of its own that names the side opposite to
+    the procedure's side and then negates: that side was not done, the procedure was."""
+    if chunk is draft.chunks[0] or chunk.of("act", "family"):
+        return False
+    sides = [i for i, s in enumerate(chunk.spans) if s.kind == "side" and s.value in ("left", "right")]
+    negation = [i for i, s in enumerate(chunk.spans) if s.kind == "cue" and s.value == "negated"]
+    if not sides or not negation or min(negation) < max(sides):
+        return False
+    mine = chunk.spans[sides[0]].value
+    return any(s.kind == "side" and s.value == _opposite(mine) for c in draft.chunks if c is not chunk
+               for s in c.spans)
 
 
 def _opposite(side: str) -> str:

@@ -214,6 +214,8 @@ def _not_a_side(tokens: list[Token], i: int, vocab: Vocabulary) -> bool:
     if word == "both":
         reading = vocab.lookup((after,))
         level_next = i + 1 < len(tokens) and tokens[i + 1].shape == "level"
+        if reading and reading[0] == "side" and reading[1] in ("left", "right"):
+            return True  # "both right side": both injections on the right ("both R and L" still names two sides)
         return not (reading and reading[0] in ("anat", "side", "count", "region")) and after not in ("sides", "side") \
             and not level_next
     return False
