@@ -5,7 +5,7 @@ check: relief from prior blocks and for how long, sessions already done, days si
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from advisor.reader.model import Frame, Span
@@ -200,7 +200,25 @@ def _dates(spans: list[Span]) -> list[tuple[date, Span]]:
             out.setdefault(date(year, month, day), s)
         except (ValueError, IndexError):
             continue
+    if not out:
+        return _weekdays(spans)
     return sorted(out.items(), key=lambda kv: kv[0])
+
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def _weekdays(spans: list[Span]) -> list[tuple[date, Span]]:
+    """'TPIs Monday ... back Thursday': weekdays in the order named, each after the one before (within a week or
+    two), when the question gives no calendar dates; one weekday alone dates nothing."""
+    named = [s for s in spans if s.kind == "word" and s.text.lower() in WEEKDAYS]
+    out: list[tuple[date, Span]] = []
+    for s in named:
+        day = date(2001, 1, 1 + WEEKDAYS.index(s.text.lower()))  # 2001-01-01 was a Monday
+        while out and day <= out[-1][0]:
+            day += timedelta(days=7)
+        out.append((day, s))
+    return out if len({d for d, _ in out}) >= 2 else []
 
 
 def _sentence_words(spans: list[Span]) -> dict[int, set[str]]:

@@ -56,7 +56,8 @@ def is_follow_up(reading: Reading, catalog: Catalog) -> bool:
         return False
     if reading.frames and all(f.family is None for f in reading.frames):
         return True  # "the note says only the left side was injected": acts and sides of the earlier procedure
-    return bool(reading.lines) or "days_since_global_procedure" in reading.facts or len(words) <= SHORT
+    return bool(reading.lines or reading.modifiers) or "days_since_global_procedure" in reading.facts or \
+        len(words) <= SHORT  # "... still bill w/ KX?": a modifier asked of the earlier procedure
 
 
 def merge(previous: Reading, current: Reading, catalog: Catalog) -> Reading:
@@ -89,6 +90,16 @@ def merge(previous: Reading, current: Reading, catalog: Catalog) -> Reading:
         for frame in previous_frames:
             frame.status = "historical"  # "comes back 6 days later": the earlier turn's procedure is in the past
         merged.frames = previous_frames
+        nth = _nth_of_the_same(current)
+        if nth:  # "second one is 3/20": the same procedure again on the later date
+            again = [f.model_copy(update={"status": "done"}) for f in previous_frames if f.family]
+            merged.frames = previous_frames + again
+            sessions = dict(merged.facts.get("prior_sessions") or {})
+            for f in again:
+                key = catalog.family(f.family or "").session_key(f.diagnostic)
+                if key:
+                    sessions[key] = max(sessions.get(key, 0), nth - 1)
+            merged.facts["prior_sessions"] = sessions
     elif not [f for f in merged.done_frames() if described_in_words(f, catalog)]:
         # nothing described in words ("can I send it as 64493-RT and 64493-LT instead?"): the earlier procedures
         # stand, with what the follow-up says of them; its codes are what it proposes
@@ -99,6 +110,8 @@ def merge(previous: Reading, current: Reading, catalog: Catalog) -> Reading:
     mark_distinct_sites(merged, merged.facts)  # "he also injected the R knee": a second site today
     if merged.em is None and previous.em is not None:
         merged.em = previous.em.model_copy()
+    elif merged.em is not None and merged.em.code is None and previous.em is not None and previous.em.code:
+        merged.em.code = previous.em.code  # "what if she also brought up new shoulder pain?": the same 99213
     if merged.em is not None:
         merged.em.separate_problem = merged.facts.get("separate_problem")
         merged.em.new_patient = merged.facts.get("new_patient")
@@ -108,6 +121,16 @@ def merge(previous: Reading, current: Reading, catalog: Catalog) -> Reading:
         merged.question_type = previous.question_type  # "and bilateral?" asks what the previous turn asked
     called_off_apart(merged, current.spans, catalog)  # "update: left side aborted, only the right was done"
     return finish(merged, catalog)
+
+
+def _nth_of_the_same(current: Reading) -> int | None:
+    """'second one is 3/20', 'the 2nd is on 4/1': an ordinal standing for the earlier procedure, done again."""
+    plain = [s for s in current.spans if s.kind not in ("punct", "fact", "filler")]
+    for i, s in enumerate(plain):
+        nxt = plain[i + 1].text.lower() if i + 1 < len(plain) else ""
+        if s.kind == "ordinal" and (s.value or {}).get("n", 0) >= 2 and nxt in ("one", "is", "was", "on"):
+            return int(s.value["n"])
+    return None
 
 
 def _resolve_against(frame: Frame, earlier: list[Frame], catalog: Catalog) -> Frame:

@@ -505,7 +505,8 @@ class Grammar:
         head = draft.chunks[0].spans
         for i, s in enumerate(head):
             if s.kind in ("family", "act"):
-                before = [x for x in head[:i] if x.kind not in ("region", "side", "filler", "purpose", "cue")][-1:]
+                before = [x for x in head[:i] if x.kind not in ("region", "side", "filler", "purpose", "cue")
+                          and not (x.kind == "pct" and x is head[i - 1])][-1:]  # "two 80%+ MBBs"
                 if before and before[0].kind == "num" and \
                         (before[0].value or {}).get("noun") in (None, "injection", "session", "thing"):
                     before[0].used = True

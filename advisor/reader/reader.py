@@ -97,6 +97,7 @@ def read(question: str, catalog: Catalog) -> Reading:
     reading.unsupported = list(dict.fromkeys(reading.unsupported))
     reading.override_attempt = any(s.kind == "override" for s in spans)
     reading.conflicts += [c for f in reading.frames if f.status == "done" for c in f.candidates if ":" in c]
+    _partly_done(reading, spans)
     _place_numbers(reading, spans, vocab)
     reading.unreadable = _unreadable(text, spans)
     return finish(reading, catalog)
@@ -315,6 +316,19 @@ def _level_refused_apart(reading: Reading, plain: list[Span], catalog: Catalog) 
     if done and not refused & set(done):
         for s in spans:
             s.used = True  # "L4-5 done bilaterally; L3-4 aborted": placed as the level not done
+
+
+REST_WORDS = frozenset({"rest", "remaining", "remainder", "others", "other ones"})
+
+
+def _partly_done(reading: Reading, spans: list[Span]) -> None:
+    """'TPIs planned into 3 muscles ... after the trapezius the rest were not done': the count stated is what was
+    planned and the question does not say how many were done; the reader asks rather than bill the plan."""
+    plain = [s for s in spans if s.kind not in ("fact", "filler")]
+    rest_off = any(s.text.lower() in REST_WORDS and any(x.kind == "cue" and x.value == "negated"
+                                                       for x in plain[i + 1:i + 3]) for i, s in enumerate(plain))
+    if rest_off and any(f.muscles_stated or f.levels_stated or f.count for f in reading.done_frames()):
+        reading.conflicts.append("partly: the rest was not done")
 
 
 def said_nothing_done(spans: list[Span]) -> bool:
@@ -1153,7 +1167,7 @@ def _questions(reading: Reading, catalog: Catalog) -> list[str]:
     for conflict in (c for c in reading.conflicts if c.split(":")[0] not in ("levels", "joints", "muscles")):
         name = conflict.split(" ")[0].rstrip(":")
         out.append(FACT_QUESTIONS.get(name, f"The question states {conflict}: which is right?")
-                   + ("" if name == "documentation" else " (the question says it both ways)"))
+                   + ("" if name in ("documentation", "partly") else " (the question says it both ways)"))
     for name in reading.unsupported:
         out.append(f"'{name}' is outside what this advisor covers; check it against the CPT book and the payer's "
                    "policy.")

@@ -116,8 +116,9 @@ def tag(text: str, vocab: Vocabulary) -> tuple[list[Token], list[Span]]:
             i += 1
             continue
         if tok.shape == "pct":
-            spans.append(_span("pct", int(float(tok.norm.rstrip("% ").strip())), text, tokens, i, i + 1))
-            i += 1
+            plus = i + 1 < len(tokens) and tokens[i + 1].norm == "+" and tokens[i + 1].start == tok.end
+            spans.append(_span("pct", int(float(tok.norm.rstrip("% ").strip())), text, tokens, i, i + 1 + plus))
+            i += 1 + plus  # "80%+": at least 80%, not a list
             continue
         mod = _modifier(tokens, i)
         if mod is not None:
@@ -308,8 +309,8 @@ def _noun_after(tokens: list[Token], start: int, vocab: Vocabulary) -> str | Non
     for k in range(start, min(start + 5, len(tokens))):
         if tokens[k].norm in STOP_COUNT:
             break
-        if tokens[k].norm in ("-", "+"):
-            continue  # "3+ months"
+        if tokens[k].norm in ("-", "+") or (tokens[k].shape == "pct" and k == start):
+            continue  # "3+ months"; "two 80%+ MBBs": the blocks, each with that relief
         phrase = _phrase(tokens, k, vocab)
         if phrase is not None and phrase[1][0] == "family":
             noun = "injection"  # "the 3rd SI joint injection", "6 trigger point injections": the procedure's count

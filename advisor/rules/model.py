@@ -176,6 +176,8 @@ FACT_QUESTIONS: dict[str, str] = {
     "lcds": "Which Medicare contractor's LCD applies to this patient (its number, e.g. L39656)? Some cap trigger point "
             "sessions, others do not.",
     "region": "Which spinal region was injected? The region named and the levels named are in different regions.",
+    "partly": "Part of what was planned was not done: how many (muscles, levels or joints) were actually done, and "
+              "which?",
     "documentation": "The note's parts say different things (header or order against the procedure description): "
                      "which one describes what was done? Code from the procedure description, and have the physician "
                      "amend the note where the header or order is wrong.",
