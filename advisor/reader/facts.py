@@ -145,7 +145,7 @@ def history_facts(spans: list[Span], frames: list[Frame], relief_frames: list[Fr
         if not value:
             continue
         noun = value.get("noun")
-        onset = prev in ONSET_WORDS and nxt == "ago" and bool(sentences.get(id(s), set()) & PAIN_WORDS)
+        onset = prev in ONSET_WORDS and nxt == "ago" and bool({w for t in sentences.get(id(s), set()) for w in t.split()} & PAIN_WORDS)
         if noun in ("week", "month", "year") and (onset or _pain_duration(s, sentences, prev, nxt)) and \
                 id(s) not in second_complaint:
             weeks = value["n"] * {"week": 1, "month": 4, "year": 52}[noun] + (value["n"] if noun == "month" else 0) // 3

@@ -117,10 +117,31 @@ def merge(previous: Reading, current: Reading, catalog: Catalog) -> Reading:
         merged.em.new_patient = merged.facts.get("new_patient")
     words_in_order = _words(current)
     opens = any(tuple(words_in_order[:len(o)]) == o for o in OPENERS)
-    if (opens or current.question_type == "statement") and not current.lines and not current.modifiers:
+    own = current.question_type == "yes_no" and bool(_clause_openers(current) & ASKING)  # "..., will all 3 pay?"
+    if not own and tuple(words_in_order[:2]) == ("what", "if") and previous.question_type == "yes_no":
+        merged.question_type = "yes_no"  # "can I bill 99214-25?" then "what if she documented a 99204?"
+    elif not own and (opens or current.question_type == "statement") and not current.lines and \
+            not current.modifiers:
         merged.question_type = previous.question_type  # "and bilateral?" asks what the previous turn asked
     called_off_apart(merged, current.spans, catalog)  # "update: left side aborted, only the right was done"
     return finish(merged, catalog)
+
+
+ASKING = frozenset({"will", "can", "could", "should", "is", "are", "would"})  # a yes/no of its own, not "does X change"
+
+
+def _clause_openers(reading: Reading) -> set[str]:
+    """The first word of each clause (after any punctuation)."""
+    out: set[str] = set()
+    fresh = True
+    for s in reading.spans:
+        if s.kind == "punct":
+            fresh = True
+        elif s.kind != "fact":
+            if fresh:
+                out.add(s.text.lower().split()[0])
+            fresh = False
+    return out
 
 
 def _nth_of_the_same(current: Reading) -> int | None:

@@ -554,6 +554,9 @@ class Grammar:
         current: str | None = None  # a side named before levels carries on to the next side word
         denied = {id(s) for s in _denied_sides(draft)}
         offset = 0  # levels named after a medial-branch landmark name the vertebra below the nerve
+        ordered = sorted((x for c in draft.chunks for x in c.spans), key=lambda x: x.start)
+        compared = {id(x) for i, x in enumerate(ordered) if x.kind == "level" and any(
+            n.text.lower() in ("vs", "vs.", "versus") for n in ordered[max(0, i - 1):i + 2])}  # "L4 vs L5 radic"
         for chunk in draft.chunks:
             _expand_ranges(chunk)
             for s in chunk.spans:
@@ -568,8 +571,8 @@ class Grammar:
                     s.used = True
                     s = Span(kind="level", text=s.text, start=s.start, end=s.end,
                              value={**s.value, "vertebrae": shifted, "names": level_names(set(), shifted)})
-                if s.kind == "side" and id(s) in denied:
-                    s.used = True
+                if (s.kind == "side" and id(s) in denied) or id(s) in compared:
+                    s.used = True  # a side called off; levels weighed against each other (the diagnosis)
                 elif s.kind == "side":
                     side = "bilateral" if s.value == "bilateral" else s.value
                     if waiting and current is None:

@@ -1192,7 +1192,7 @@ def _without_identifiers(text: str) -> str:
 
 def _after_word(spans: list[Span], span: Span, word: str) -> bool:
     """The word just before `span` (fillers skipped) is `word`."""
-    before = [x for x in spans[:spans.index(span)] if x.kind != "filler"]
+    before = [x for x in spans[:spans.index(span)] if x.kind != "filler" or x.text.lower() == word]
     return bool(before) and before[-1].text.lower() == word
 
 
