@@ -311,6 +311,9 @@ def _code_row(row: dict[str, Any], families: set[str]) -> CodeInfo:
             value, prov = _split(row.get(field, False), row, field, where)
             key = "global_days" if field == "global" else field
             values[key], provenance[field] = value, prov
+    primaries = row.get("primaries", ())
+    if isinstance(primaries, dict):  # a list written with its own provenance: {v: [...], src: [...], conf: ...}
+        primaries, provenance["primaries"] = _split(primaries, row, "primaries", where)
     try:
         info = CodeInfo(
             code=row["code"],
@@ -322,7 +325,7 @@ def _code_row(row: dict[str, Any], families: set[str]) -> CodeInfo:
             guides=row.get("guides"),
             muscles=row.get("muscles"),
             twin=row.get("twin"),
-            primaries=tuple(row.get("primaries", ())),
+            primaries=tuple(primaries),
             open_primaries=row.get("open_primaries", False),
             joint_size=row.get("joint_size"),
             em_kind=row.get("em_kind"),

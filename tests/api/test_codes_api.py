@@ -42,7 +42,7 @@ def test_code_detail_names_every_value_with_its_origin(server) -> None:  # noqa:
 
 def test_add_on_shows_its_primaries_and_noncovered_codes_say_so(server) -> None:  # noqa: ANN001
     body = get(server, "/api/codes/64495").json()
-    assert body["facts"]["addon"]["value"] is True and body["primaries"] == ["64493"]
+    assert body["facts"]["addon"]["value"] is True and body["primaries"] == ["64493", "64494"]  # CMS AOC_V2026Q2
     assert body["facts"]["global"]["value"] == "ZZZ"
     assert any(r["rule"] == "facet_noncovered_addons" for r in body["lcd"])
     assert get(server, "/api/codes/64625").json()["noncovered"]
