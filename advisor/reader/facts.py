@@ -145,14 +145,15 @@ def history_facts(spans: list[Span], frames: list[Frame], relief_frames: list[Fr
         if not value:
             continue
         noun = value.get("noun")
-        onset = prev in ONSET_WORDS and nxt == "ago" and bool({w for t in sentences.get(id(s), set()) for w in t.split()} & PAIN_WORDS)
+        words = {w for text in sentences.get(id(s), set()) for w in text.split()}
+        onset = prev in ONSET_WORDS and nxt == "ago" and bool(words & PAIN_WORDS)
         if noun in ("week", "month", "year") and (onset or _pain_duration(s, sentences, prev, nxt)) and \
                 id(s) not in second_complaint:
             weeks = value["n"] * {"week": 1, "month": 4, "year": 52}[noun] + (value["n"] if noun == "month" else 0) // 3
             out["pain_weeks"] = min(2600, weeks)  # "radicular pain x 2 wks", "LBP for 6 months": how long it hurt
             s.used = True
         elif noun == "test" and sentences.get(id(s), set()) & PROVOCATIVE_WORDS:
-            out["provocative_tests"] = min(10, value["n"])  # "only two positive provocative tests (FABER, thigh thrust)"
+            out["provocative_tests"] = min(10, value["n"])  # "only two positive provocative tests (FABER, ...)"
             s.used = True
         elif noun == "month" and prev in ("for", "lasting", "lasted", "x"):
             out["relief_months"] = value["n"]
