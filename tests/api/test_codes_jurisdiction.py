@@ -27,7 +27,8 @@ def test_a_facet_code_lists_every_jurisdictions_lcd_and_article(server) -> None:
     assert (cgs["mac"], cgs["lcd"], cgs["article"], cgs["confidence"]) == ("CGS", "L38773", "A58364", "confirmed")
     assert cgs["default"] and "OH" in cgs["states"] and cgs["url"].endswith("lcdid=38773")
     assert {s["id"] for s in cgs["sources"]} == {"cgs-l38773", "cgs-t12-l1"}
-    assert (refs["JE"]["lcd"], refs["JE"]["confidence"], refs["JE"]["default"]) == ("L38801", "unconfirmed", False)
+    assert (refs["JE"]["lcd"], refs["JE"]["confidence"], refs["JE"]["default"]) == ("L38801", "secondary", False)
+    assert (refs["JM"]["lcd"], refs["JM"]["article"], refs["JM"]["confidence"]) == ("L38765", "A58350", "confirmed")
     assert refs["JH"]["article"] is None
 
 

@@ -50,7 +50,7 @@ def test_imported_values_name_their_table_and_curated_differences_sit_beside_the
     assert glob["origin"]["table"] == "CMS MPFS RVU 2026 A" and glob["origin"]["confidence"] == "confirmed"
     assert glob["curated"]["value"] == "000" and glob["curated"]["origin"]["kind"] == "curated"
     assert {"field": "global", "curated": "000", "imported": "010", "table": "CMS MPFS RVU 2026 A",
-            "curated_confidence": "unconfirmed"} in body["differences"]
+            "curated_confidence": "confirmed"} in body["differences"]  # curated from the CMS PPRRVU 2025 file
     assert body["facts"]["multiple_procedure"]["value"] == "2"
     assert "50%" in body["facts"]["multiple_procedure"]["meaning"]
     assert body["facts"]["imaging"]["origin"]["kind"] == "curated"  # no CMS table says it
