@@ -231,7 +231,14 @@ def _attach(lines: list[ClaimLine], mods: list[str], reading: Reading) -> list[C
             out[index or 0] = out[index or 0].with_modifiers(mod)
         except ValueError:
             continue
-    return out
+    return [half for ln in out for half in _one_side_each(ln, mods)]
+
+
+def _one_side_each(line: ClaimLine, mods: list[str]) -> list[ClaimLine]:
+    """'RT on one and LT on the other': two sides named on their own for one code are two lines, one side each."""
+    if not {"RT", "LT"} <= set(mods) or not {"RT", "LT"} <= set(line.modifiers):
+        return [line]
+    return [line.with_modifiers(drop=("LT",)), line.with_modifiers(drop=("RT",))]
 
 
 def _written_on(reading: Reading, mod_span: object) -> str | None:

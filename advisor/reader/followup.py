@@ -7,7 +7,14 @@ from __future__ import annotations
 from advisor.reader.facts import days_after
 from advisor.reader.frames import Grammar, add_joint, settle_muscles
 from advisor.reader.model import Frame, Joint, Reading
-from advisor.reader.reader import called_off_apart, described_in_words, finish, mark_distinct_sites, read
+from advisor.reader.reader import (
+    called_off_apart,
+    described_in_words,
+    finish,
+    mark_distinct_sites,
+    read,
+    resolve_against,
+)
 from advisor.reader.vocab import vocabulary_of
 from advisor.rules.catalog import Catalog
 
@@ -85,7 +92,7 @@ def merge(previous: Reading, current: Reading, catalog: Catalog) -> Reading:
         if days is not None:
             current.facts["days_since_global_procedure"] = merged.facts["days_since_global_procedure"] = days
             merged.facts["procedure_date"] = previous.facts["procedure_date"]  # still the procedure's date
-    merged.frames = [_resolve_against(f, previous_frames, catalog) for f in merged.frames]
+    merged.frames = [resolve_against(f, previous_frames, catalog) for f in merged.frames]
     if "days_since_global_procedure" in current.facts and not merged.done_frames():
         for frame in previous_frames:
             frame.status = "historical"  # "comes back 6 days later": the earlier turn's procedure is in the past
@@ -152,24 +159,6 @@ def _nth_of_the_same(current: Reading) -> int | None:
         if s.kind == "ordinal" and (s.value or {}).get("n", 0) >= 2 and nxt in ("one", "is", "was", "on"):
             return int(s.value["n"])
     return None
-
-
-def _resolve_against(frame: Frame, earlier: list[Frame], catalog: Catalog) -> Frame:
-    """'Today RFA of those same joints': an act whose target is the earlier turn's procedure site is the family
-    that does that act to those targets, at the earlier levels unless the follow-up names its own."""
-    if frame.family is not None or frame.status != "done" or not frame.acts:
-        return frame
-    for before in reversed([f for f in earlier if f.family]):
-        targets = set(catalog.family(before.family or "").targets)
-        matches = [f for f in catalog.registry.families.values()
-                   if f.procedure and f.act in frame.acts and targets & set(f.targets)]
-        if len(matches) == 1:
-            fam = matches[0]
-            carried = {k: getattr(before, k) for k in ("region", "levels", "level_names", "sides", "joints", "target")
-                       if not getattr(frame, k)}
-            return frame.model_copy(update={"family": fam.id, "label": fam.label, "candidates": [], **carried,
-                                            "laterality": frame.laterality or before.laterality})
-    return frame
 
 
 def _attributes(grammar: Grammar, reading: Reading, frame: Frame) -> Frame:

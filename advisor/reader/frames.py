@@ -88,7 +88,8 @@ def sentences(spans: list[Span]) -> list[list[Span]]:
 
 def _is_separator(span: Span) -> bool:
     return (span.kind == "punct" and span.value in (",", "+", "&")) or (
-        span.kind in ("word", "filler") and span.text.lower() in SEPARATOR_WORDS)
+        span.kind in ("word", "filler") and span.text.lower() in SEPARATOR_WORDS) or (
+        span.kind == "cue" and span.value == "neutral" and span.text.lower() == "then")  # "one MBB ... then RFA"
 
 
 def chunks_of(sentence: list[Span], index: int) -> list[Chunk]:
@@ -353,6 +354,7 @@ class Grammar:
             s.kind == "ordinal" and (s.value or {}).get("n", 0) >= 2 for s in head.spans)  # "2nd MBB, the 1st ..."
         cues = [s for c in draft.chunks for s in c.of("cue")
                 if (c is head or c.called_off or s.text.lower() in self.called_off
+                    or (s.value == "negated" and not _has_head(c) and not c.of("anat", "level", "side"))
                     or not (anchored or (c.of("pct") and s.value == "historical" and self._own_subject(c))))
                 and not (s.text.lower() in RESULT_CUES and not c.of("pct"))]
         present = any(s.value == "present" for c in draft.chunks if not c.cues("negated") for s in c.of("cue")
@@ -461,11 +463,14 @@ class Grammar:
         frame.acts = sorted({s.value for s in draft.spans("act")} | set(shared))
         frame.count = self._count(draft)
         purposes = draft.spans("purpose") if status == "historical" else _current_purposes(draft)
-        if purposes:
-            frame.diagnostic = purposes[-1].value == "diagnostic"
+        own = [s for s in purposes if s in draft.chunks[0].spans]  # "2nd therapeutic SI inj ... KX only goes on
+        if purposes:  # the diagnostic ones": the purpose named with the procedure, not one in a rule quoted later
+            frame.diagnostic = (own or purposes)[-1].value == "diagnostic"
         elif fam is not None and any(s.value in fam.implies_diagnostic or s.text.lower() in fam.implies_diagnostic
                                      for s in draft.spans("anat", "family")):
             frame.diagnostic = True
+        elif fam is not None and any(s.text.lower() in fam.implies_therapeutic for s in draft.spans("family")):
+            frame.diagnostic = False  # "TFESI": the steroid injection, not a diagnostic root block
         frame.region = self._region(draft, fam)
         said = {s.value for s in draft.spans("region") if s.value in SPINAL_REGIONS}
         by_level: set[str] = {r for s in draft.spans("level") if (r := (s.value or {}).get("region"))}

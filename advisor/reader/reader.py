@@ -44,6 +44,7 @@ def read(question: str, catalog: Catalog) -> Reading:
     _, spans = tag(text, vocab)
     reading = Reading(spans=spans)
     _contrast_paths(spans)
+    _ruled_out(spans)
     grammar = Grammar(catalog.registry)
     drafts = grammar.drafts(spans)
     procedure_drafts = [d for d in drafts if not _is_visit(d)]
@@ -61,7 +62,9 @@ def read(question: str, catalog: Catalog) -> Reading:
         for frame in frames:  # "R SIJ injected ... Same performed on the L."
             if frame.status == "done" and frame.laterality in ("left", "right"):
                 frame.laterality = "bilateral"
-    reading.frames = _named_again(_merge(frames, catalog, reading), spans)
+    merged = _merge(frames, catalog, reading)
+    resolved = [r for f in merged if (r := _resolve_bare_ablation(f, merged, catalog)) is not None]
+    reading.frames = _named_again(resolved, spans)
     called_off_apart(reading, spans, catalog)
     past = {c for f in reading.frames if f.status != "done" for c in f.codes} - proposed_codes(spans)
     reading.lines = _lines(spans, catalog, past)
@@ -101,6 +104,14 @@ def read(question: str, catalog: Catalog) -> Reading:
     _place_numbers(reading, spans, vocab)
     reading.unreadable = _unreadable(text, spans)
     return finish(reading, catalog)
+
+
+def _ruled_out(spans: list[Span]) -> None:
+    """'note explains pt can't have RFA': a procedure word inside the words that rule it out names no procedure."""
+    for fact in (s for s in spans if s.kind == "fact" and s.value == ("rfa_not_possible", True)):
+        for s in spans:
+            if s.kind == "act" and fact.start <= s.start < fact.end:
+                s.kind, s.used = "word", True
 
 
 SPREAD_WORDS = frozenset({"along", "outlined", "outlining", "outlines", "around", "tracking", "tracked"})
@@ -331,6 +342,37 @@ def _partly_done(reading: Reading, spans: list[Span]) -> None:
         reading.conflicts.append("partly: the rest was not done")
 
 
+def resolve_against(frame: Frame, earlier: list[Frame], catalog: Catalog) -> Frame:
+    """'Today RFA of those same joints', 'one MBB (90%) ... OK to bill the RFA?': an act with no target of its own,
+    beside a procedure named earlier (in this question or the turn before), is the family that does that act to that
+    procedure's targets, at its levels unless the act names its own."""
+    if frame.family is not None or frame.status != "done" or not frame.acts:
+        return frame
+    for before in reversed([f for f in earlier if f.family]):
+        targets = set(catalog.family(before.family or "").targets)
+        matches = [f for f in catalog.registry.families.values()
+                   if f.procedure and f.act in frame.acts and targets & set(f.targets)]
+        if len(matches) == 1:
+            fam = matches[0]
+            carried = {k: getattr(before, k) for k in ("region", "levels", "level_names", "sides", "joints", "target")
+                       if not getattr(frame, k)}
+            return frame.model_copy(update={"family": fam.id, "label": fam.label, "candidates": [], **carried,
+                                            "laterality": frame.laterality or before.laterality})
+    return frame
+
+
+def _resolve_bare_ablation(frame: Frame, frames: list[Frame], catalog: Catalog) -> Frame | None:
+    """'One MBB (90%) ... OK to bill the RFA?': an ablation named with no target is the one of the blocks' targets;
+    named again beside an ablation already described, it is that one (None: not a second procedure)."""
+    if "ablate" not in frame.acts:
+        return frame
+    resolved = resolve_against(frame, [g for g in frames if g is not frame], catalog)
+    if any(g is not frame and g.status == "done" and g.family == resolved.family and (g.level_names or g.joints)
+           for g in frames):
+        return None  # "R L4-5, L5-S1 RFA ... OK to bill the RFA?": the RFA described, named again
+    return resolved
+
+
 def said_nothing_done(spans: list[Span]) -> bool:
     """'Today just a follow-up visit, nothing done': the question says no procedure was done today."""
     return any(s.kind == "cue" and s.value == "negated" and s.text.lower().startswith("nothing") for s in spans)
@@ -338,18 +380,20 @@ def said_nothing_done(spans: list[Span]) -> bool:
 
 def _named_again(frames: list[Frame], spans: list[Span]) -> list[Frame]:
     """A procedure named again with nothing of its own (no level, side, site, code or count) after the question
-    called it off ('MBB ... cancelled before any needle. bill anything for the MBB?') is that procedure, not a
+    described it or called it off ('MBB ... cancelled before any needle. bill anything for the MBB?') is that procedure, not a
     second one done; so is one named again only by its code after an earlier one, when the question says nothing
     was done today ('RFA last March ... nothing done. Should I bill 64635-50 for the RFA?')."""
     nothing_today = said_nothing_done(spans)
     out: list[Frame] = []
     off: set[str] = set()
     earlier: set[str] = set()
+    described = {f.family for f in frames if f.status == "done" and f.family and (f.level_names or f.joints)}
     for f in frames:
         own = f.level_names or f.laterality or f.joints or f.muscle_names or f.count or f.imaging or f.today
         if f.status == "done" and not own and (
-                (f.family in off and not (f.codes or f.levels)) or (nothing_today and f.family in earlier)):
-            continue
+                (f.family in off and not (f.codes or f.levels)) or (nothing_today and f.family in earlier)
+                or (f.family in described and not (f.codes or f.levels))):
+            continue  # "R L4-5, L5-S1 RFA ... OK to bill the RFA?": the RFA described, named again
         if f.family and f.status == "negated":
             off.add(f.family)
         if f.family and f.status == "historical":
@@ -496,9 +540,18 @@ LEAVE_WORDS = frozenset({"leave", "leaving", "left", "take", "taking", "took", "
 
 
 def _left_off(plain: list[Span], i: int) -> bool:
-    """'I leave KX off', 'leaving 77012 off': named as left off the claim."""
-    return [x.text.lower() for x in plain[i + 1:i + 2]] == ["off"] and any(
-        x.text.lower() in LEAVE_WORDS for x in plain[max(0, i - 2):i])
+    """'I leave KX off', 'leaving 77012 off': named as left off the claim; 'KX only goes on the diagnostic ones, so
+    none on this line': named in a rule the question then applies as 'none' to this line."""
+    if [x.text.lower() for x in plain[i + 1:i + 2]] == ["off"] and any(
+            x.text.lower() in LEAVE_WORDS for x in plain[max(0, i - 2):i]):
+        return True
+    rest = []
+    for x in plain[i + 1:]:
+        if x.kind == "punct" and x.value in (".", "?", "!", ";"):
+            break
+        rest.append(x.text.lower())
+    return any(a in ("none", "no") and b == "on" and c in ("this", "it", "that", "the") for a, b, c in
+               zip(rest, rest[1:], rest[2:], strict=False))
 
 
 def _negated_before(before: list[Span]) -> bool:

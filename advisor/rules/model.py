@@ -120,6 +120,8 @@ class Facts(BaseModel):
                             description="LCD numbers the question names (L39656): which contractor's policy applies.")
     pain_weeks: int | None = Field(None, ge=0, le=2600, description="How long the pain has lasted, in weeks (the "
                                    "Medicare LCDs ask for a minimum duration before an injection).")
+    acute_zoster: bool | None = Field(None, description="The pain is from acute herpes zoster (the ESI LCDs waive "
+                                      "their minimum pain duration for it).")
     provocative_tests: int | None = Field(None, ge=0, le=10, description="Positive SI joint provocative tests "
                                           "documented (the Medicare SI LCDs ask for at least three).")
     rfa_not_possible: bool | None = Field(

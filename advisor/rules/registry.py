@@ -78,6 +78,7 @@ class Family(BaseModel):
     broad_words: tuple[str, ...] = ()
     ask: str | None = None
     implies_diagnostic: tuple[str, ...] = ()
+    implies_therapeutic: tuple[str, ...] = ()
     level_limit: str | None = None
 
     @property

@@ -314,6 +314,8 @@ def pain_duration(ctx: Ctx) -> None:
     for name, families in PAIN_DURATION.items():
         lines = ctx.lines_of(*families)
         need = _p(ctx, name)
+        if name == "esi_min_pain_weeks" and ctx.facts.acute_zoster:
+            continue  # the ESI LCDs except pain from acute herpes zoster from the 4 weeks
         if lines and weeks < need.value:
             _warn(ctx, f"The pain has lasted about {weeks} week(s); the Medicare LCD covers this procedure only after "
                        f"{need.value} weeks ({need.note}). Expect a denial without an ABN.",
