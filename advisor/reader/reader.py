@@ -380,9 +380,9 @@ def said_nothing_done(spans: list[Span]) -> bool:
 
 def _named_again(frames: list[Frame], spans: list[Span]) -> list[Frame]:
     """A procedure named again with nothing of its own (no level, side, site, code or count) after the question
-    described it or called it off ('MBB ... cancelled before any needle. bill anything for the MBB?') is that procedure, not a
-    second one done; so is one named again only by its code after an earlier one, when the question says nothing
-    was done today ('RFA last March ... nothing done. Should I bill 64635-50 for the RFA?')."""
+    described it or called it off ('MBB ... cancelled before any needle. bill anything for the MBB?') is that
+    procedure, not a second one done; so is one named again only by its code after an earlier one, when the question
+    says nothing was done today ('RFA last March ... nothing done. Should I bill 64635-50 for the RFA?')."""
     nothing_today = said_nothing_done(spans)
     out: list[Frame] = []
     off: set[str] = set()
