@@ -21,7 +21,8 @@ ICD10_RE = re.compile(r"^([A-Z][0-9][0-9A-Z])\.?([0-9A-Z]{1,4})?$")
 # The 1500 claim form points each service line at no more than four of the claim's diagnoses (NUCC 1500 Reference
 # Instruction Manual, item 24E); the 837P's line pointer (SV107) holds four too.
 MAX_LINE_DIAGNOSES = 4
-_DX_RE = re.compile(r"\s+dx\b\s*:?\s*(?P<dx>.*)$", re.IGNORECASE)  # `64493-50 dx M47.816 M54.50`
+# `64493-50 dx M47.816 M54.50`: "dx" after a space, and the rest (linear: no run of spaces to backtrack over)
+_DX_RE = re.compile(r"(?<=\s)dx\b\s*:?\s*(?P<dx>.*)$", re.IGNORECASE | re.DOTALL)
 _LINE_RE = re.compile(
     r"^(?P<code>[A-Za-z0-9]+)(?P<mods>(?:-[A-Za-z0-9]*)*)"
     r"(?:\s*(?:[xX×*]\s*|\s+units?[: ]?\s*)(?P<units>\d+)|\s+(?P<units2>\d+)\s*units?)?$"
@@ -149,7 +150,7 @@ def parse_line(text: str, where: str = "line") -> ClaimLine:
         raise InvalidInput(f"{where}: {whole[:60]!r} contains control characters or is too long for a claim line",
                            where)
     dx = _DX_RE.search(whole)
-    raw = whole[:dx.start()] if dx else whole
+    raw = whole[:dx.start()].rstrip() if dx else whole
     if len(raw) > 60:
         raise InvalidInput(f"{where}: {raw[:60]!r} is too long for a claim line", where)
     match = _LINE_RE.match(raw)
