@@ -16,6 +16,13 @@ MAX_UNITS = 999
 CODE_RE = re.compile(r"^(?:\d{5}|\d{4}[FTU]|[A-V]\d{4})$")
 MODIFIER_RE = re.compile(r"^[A-Z0-9]{2}$")
 EM_CODE_RE = re.compile(r"^99[2-4]\d\d$")  # CPT's Evaluation and Management section spans 99202-99499
+# ICD-10-CM: a letter, a digit, a letter or digit (the category), then up to four more after an optional dot.
+ICD10_RE = re.compile(r"^([A-Z][0-9][0-9A-Z])\.?([0-9A-Z]{1,4})?$")
+# The 1500 claim form points each service line at no more than four of the claim's diagnoses (NUCC 1500 Reference
+# Instruction Manual, item 24E); the 837P's line pointer (SV107) holds four too.
+MAX_LINE_DIAGNOSES = 4
+# `64493-50 dx M47.816 M54.50`: "dx" after a space, and the rest (linear: no run of spaces to backtrack over)
+_DX_RE = re.compile(r"(?<=\s)dx\b\s*:?\s*(?P<dx>.*)$", re.IGNORECASE | re.DOTALL)
 _LINE_RE = re.compile(
     r"^(?P<code>[A-Za-z0-9]+)(?P<mods>(?:-[A-Za-z0-9]*)*)"
     r"(?:\s*(?:[xX×*]\s*|\s+units?[: ]?\s*)(?P<units>\d+)|\s+(?P<units2>\d+)\s*units?)?$"
@@ -30,6 +37,11 @@ class ClaimLine(BaseModel):
     code: str = Field(description="CPT or HCPCS code, e.g. 64493, 0216T, G0260.", examples=["64493"])
     modifiers: tuple[str, ...] = Field((), description="Two-character modifiers, e.g. 50, 25, XS, RT.")
     units: int = Field(1, ge=1, le=MAX_UNITS, description="Units of service on this line.")
+    diagnoses: tuple[str, ...] = Field(
+        (), max_length=MAX_LINE_DIAGNOSES, exclude_if=lambda v: not v, examples=[["M47.816"]],
+        description=f"ICD-10-CM codes this line is billed for, primary first (at most {MAX_LINE_DIAGNOSES}, as a "
+                    "1500 claim's diagnosis pointers), e.g. M47.816; written with or without the dot. Carried to the "
+                    "corrected claim; no rule reads them yet.")
 
     @field_validator("code", mode="before")
     @classmethod
@@ -45,11 +57,7 @@ class ClaimLine(BaseModel):
     @field_validator("modifiers", mode="before")
     @classmethod
     def _modifiers(cls, value: Any) -> tuple[str, ...]:
-        if value is None:
-            return ()
-        if isinstance(value, str):
-            value = [m for m in re.split(r"[-,\s]+", value) if m]
-        mods = tuple(str(m).strip().upper() for m in value)
+        mods = tuple(str(m).strip().upper() for m in _listed(value, r"[-,\s]+"))
         for mod in mods:
             if not MODIFIER_RE.match(mod):
                 raise ValueError(f"modifier {mod!r} is not a two-character modifier such as 25, 50, XS or RT")
@@ -60,6 +68,17 @@ class ClaimLine(BaseModel):
         if len(mods) > 4:
             raise ValueError("a claim line carries at most four modifiers")
         return mods
+
+    @field_validator("diagnoses", mode="before")
+    @classmethod
+    def _diagnoses(cls, value: Any) -> tuple[str, ...]:
+        codes = tuple(icd10(str(d)) for d in _listed(value, r"[,;\s]+"))
+        if len(codes) > MAX_LINE_DIAGNOSES:
+            raise ValueError(f"{len(codes)} diagnoses on one line; a line points at most {MAX_LINE_DIAGNOSES} "
+                             "(put the others on the claim's other lines)")
+        if len(set(codes)) != len(codes):
+            raise ValueError(f"diagnosis repeated on one line: {' '.join(codes)}")
+        return codes
 
     def has(self, *modifiers: str) -> bool:
         """True when the line carries any of the given modifiers."""
@@ -75,6 +94,33 @@ class ClaimLine(BaseModel):
         return format_line(self)
 
 
+def _listed(value: Any, separators: str) -> list[Any]:
+    """A list field given as a list, as one string of items (`50-RT`, `M47.816 M54.50`) or not at all."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [item for item in re.split(separators, value) if item]
+    if not isinstance(value, list | tuple):
+        raise ValueError(f"expected a list, got {type(value).__name__}")
+    return list(value)
+
+
+def icd10(text: str) -> str:
+    """An ICD-10-CM code in its written form (M47816, m47.816 -> M47.816); ValueError naming the code otherwise."""
+    raw = text.strip().upper()
+    match = ICD10_RE.match(raw)
+    if not match:
+        raise ValueError(f"diagnosis {text.strip()[:20]!r} is not an ICD-10-CM code: write a letter, a digit, a letter "
+                         "or digit, then up to four more letters or digits, with an optional dot after the third "
+                         "(e.g. M47.816 or M54.50)")
+    return f"{match[1]}.{match[2]}" if match[2] else match[1]
+
+
+def merged_diagnoses(*lines: ClaimLine) -> tuple[str, ...]:
+    """The diagnoses of lines merged into one, in order, without repeats, at most MAX_LINE_DIAGNOSES."""
+    return tuple(dict.fromkeys(d for ln in lines for d in ln.diagnoses))[:MAX_LINE_DIAGNOSES]
+
+
 def is_em_code(code: str) -> bool:
     """An E/M visit code (99202-99499), whether or not the catalog lists it; sedation (9915x) is not one."""
     return bool(EM_CODE_RE.match(code))
@@ -86,15 +132,27 @@ def format_line(line: ClaimLine) -> str:
     return f"{text} x{line.units}" if line.units != 1 else text
 
 
+def line_text(line: ClaimLine) -> str:
+    """`64493-50 dx M47.816`: the canonical text of a line with its diagnoses, as `parse_line` reads it back."""
+    text = format_line(line)
+    return f"{text} dx {' '.join(line.diagnoses)}" if line.diagnoses else text
+
+
 def parse_line(text: str, where: str = "line") -> ClaimLine:
-    """Parse one line like `99213-25`, `64493-50`, `64636 x2`; raise InvalidInput naming `where` and the fault."""
+    """Parse one line like `99213-25`, `64493-50`, `64636 x2`, `64493-50 dx M47.816 M54.50` (the line's ICD-10-CM
+    codes after `dx`); raise InvalidInput naming `where` and the fault."""
     if not isinstance(text, str):
         raise InvalidInput(f"{where}: expected text like '64493-50 x1', got {type(text).__name__}", where)
-    raw = text.strip()
-    if not raw:
+    whole = text.strip()
+    if not whole:
         raise InvalidInput(f"{where}: empty claim line", where)
-    if len(raw) > 60 or any(ord(ch) < 32 or ord(ch) == 127 for ch in raw):
-        raise InvalidInput(f"{where}: {raw[:60]!r} contains control characters or is too long for a claim line", where)
+    if len(whole) > 120 or any(ord(ch) < 32 or ord(ch) == 127 for ch in whole):
+        raise InvalidInput(f"{where}: {whole[:60]!r} contains control characters or is too long for a claim line",
+                           where)
+    dx = _DX_RE.search(whole)
+    raw = whole[:dx.start()].rstrip() if dx else whole
+    if len(raw) > 60:
+        raise InvalidInput(f"{where}: {raw[:60]!r} is too long for a claim line", where)
     match = _LINE_RE.match(raw)
     if not match:
         raise InvalidInput(
@@ -109,7 +167,12 @@ def parse_line(text: str, where: str = "line") -> ClaimLine:
     units = int(units_text) if units_text else 1
     if not 1 <= units <= MAX_UNITS:
         raise InvalidInput(f"{where}: {raw!r} has {units} units; units must be between 1 and {MAX_UNITS}", where)
-    return build_line({"code": match.group("code"), "modifiers": parts, "units": units}, where, shown=raw)
+    data: dict[str, Any] = {"code": match.group("code"), "modifiers": parts, "units": units}
+    if dx:
+        if not dx["dx"].strip():
+            raise InvalidInput(f"{where} ({whole}): 'dx' without a diagnosis; write e.g. 64493-50 dx M47.816", where)
+        data["diagnoses"] = dx["dx"]
+    return build_line(data, where, shown=whole)
 
 
 def build_line(data: dict[str, Any], where: str = "line", shown: str | None = None) -> ClaimLine:

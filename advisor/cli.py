@@ -139,6 +139,9 @@ def ask_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="Print the full answer as JSON.")] = False,
     payer: Annotated[str | None, typer.Option(help="medicare | commercial (overrides the question).")] = None,
     conversation: Annotated[str | None, typer.Option(help="Continue this conversation id.")] = None,
+    locality: Annotated[str | None, typer.Option(
+        "--locality", help="Medicare locality of the answer's payment estimate: MAC-locality (01182-18), state and "
+                           "locality (CA-18) or a unique part of its name (`advisor localities` lists them).")] = None,
     plain: Annotated[bool, typer.Option("--plain", help="Print the answer's Markdown raw instead of rendering it "
                                                         "for the terminal.")] = False,
 ) -> None:
@@ -156,7 +159,7 @@ def ask_cmd(
             from advisor.terminal import render_markdown
 
             markdown = render_markdown
-        typer.echo(run_ask(settings, question, payer, conversation, as_json, markdown))
+        typer.echo(run_ask(settings, question, payer, conversation, as_json, markdown, locality))
     except ValidationError as exc:
         fail("; ".join(str(e.get("msg", "invalid")).removeprefix("Value error, ") for e in exc.errors()))
     except AdvisorError as exc:
@@ -198,10 +201,11 @@ _register_audit()
 
 def _register_encoder() -> None:
     """`advisor code`, `advisor pair`, `advisor modifiers`, `advisor estimate`: the encoder view (advisor/encoder)."""
-    from advisor.encoder.commands import code_cmd, estimate_cmd, modifiers_cmd, pair_cmd
+    from advisor.encoder.commands import code_cmd, estimate_cmd, localities_cmd, modifiers_cmd, pair_cmd
 
     app.command("code")(code_cmd)
     app.command("estimate")(estimate_cmd)
+    app.command("localities")(localities_cmd)
     app.command("pair")(pair_cmd)
     app.command("modifiers")(modifiers_cmd)
 

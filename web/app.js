@@ -11,6 +11,7 @@ import { $ } from "./dom.js";
 import { activeConversation, closeSidebar, initHistory, isSidebarOpen } from "./history.js";
 import { watchIndex } from "./indexstatus.js";
 import { initKnowledge, loadDocs } from "./knowledge.js";
+import { initLocality } from "./locality.js";
 import { renderMarkdown } from "./markdown.js";
 import { sanitizeHtml } from "./sanitize.js";
 import { initSession } from "./session.js";
@@ -74,6 +75,7 @@ initSession().catch(() => { /* the account area stays empty; every panel reports
 function start() {
   initPayer();
   initChat();
+  initLocality();
   $("#cite-close").addEventListener("click", closeCitation);
   document.addEventListener("keydown", (e) => {
     if (e.key !== "Escape") return;

@@ -5,6 +5,7 @@ import { $, announce, alertBox, el } from "./dom.js";
 import { VERDICTS, renderAnswer, streamingAnswer } from "./answer.js";
 import { closeCitation } from "./citations.js";
 import { activeConversation, closeSidebar, conversationTitle, loadHistory, setActive } from "./history.js";
+import { chosenLocality } from "./locality.js";
 
 let busy = false;
 
@@ -79,6 +80,8 @@ async function ask(question) {
   scrollToEnd();
   announce("Answering…");
   const body = { question: q, conversation_id: activeConversation(), payer: $("#payer").value || null };
+  const locality = chosenLocality();
+  if (locality) body.locality = locality;
   try {
     const answer = await streamAsk(body, (text) => pending.update(text), (stage) => pending.stage(stage));
     pending.node.remove();

@@ -3,6 +3,7 @@
 import { api } from "./api.js";
 import { $, alertBox, announce, el, scrollIntoViewOnPhone } from "./dom.js";
 import { claimSection, estimateParts, findingsSection } from "./claims.js";
+import { historySummary, linesWithDiagnoses, markInvalid, readHistory, renderDxRows, resetHistory } from "./checkfacts.js";
 
 const STATUS_LABELS = { clean: "Clean", warnings: "Warnings", errors: "Errors" };
 
@@ -25,7 +26,7 @@ function readFacts() {
   if (diag !== undefined) facts.diagnostic = diag;
   if ($("#fact-imaging").value) facts.imaging = $("#fact-imaging").value;
   if (img !== undefined) facts.ultrasound = img ? { real_time: true, permanent_image: true, report: true } : { permanent_image: false };
-  return facts;
+  return Object.assign(facts, readHistory());
 }
 
 async function runCheck(event) {
@@ -40,18 +41,20 @@ async function runCheck(event) {
     return;
   }
   input.removeAttribute("aria-invalid");
-  const body = { lines, payer: $("#check-payer").value, facts: readFacts() };
+  const body = { lines: linesWithDiagnoses(lines), payer: $("#check-payer").value, facts: readFacts() };
   const submit = $("#check-submit");
   submit.disabled = true;
   result.replaceChildren(el("p", { class: "muted", text: "Checking…" }));
   try {
     const res = await api("POST", "/api/check", body);
-    const card = renderCheck(res, lines);
+    markInvalid(null);
+    const card = renderCheck(res, body.lines, body.facts);
     result.replaceChildren(card);
     announce("Check finished: " + (STATUS_LABELS[res.status] || res.status));
     if (body.payer === "medicare" && Array.isArray(res.claim) && res.claim.length) addEstimate(card, res.claim);
   } catch (err) {
     const retry = err.status === 0 || err.status >= 500;
+    if (err.status === 422) markInvalid(err.body);
     result.replaceChildren(alertBox((err.status === 422 ? "Please fix the claim: " : "The check failed: ") + err.message,
       { onRetry: retry ? () => runCheck(null) : null, attrs: { "data-status": String(err.status) } }));
   } finally {
@@ -60,7 +63,7 @@ async function runCheck(event) {
   scrollIntoViewOnPhone(result);
 }
 
-function renderCheck(res, submitted) {
+function renderCheck(res, submitted, facts) {
   const card = el("div", { class: "card check-card" });
   const status = res.status || "clean";
   card.appendChild(el("div", { class: "result-head" },
@@ -71,6 +74,8 @@ function renderCheck(res, submitted) {
   if (findings.length) card.appendChild(findingsSection(findings));
   else card.appendChild(el("p", { class: "muted", text: "No findings: the lines pass every rule checked." }));
   if (Array.isArray(res.claim) && res.claim.length) card.appendChild(claimSection(res.claim, "Corrected claim"));
+  const used = historySummary(facts, res.claim);
+  if (used) card.appendChild(used);
   if (res.applied && res.applied.statement) card.appendChild(el("p", { class: "meta applied", text: "Checked as: " + res.applied.statement }));
   card.appendChild(el("p", { class: "meta", text: "The payer’s current policy rules; verify before you submit." }));
   return card;
@@ -97,5 +102,7 @@ async function addEstimate(card, claim) {
 /** Wire the check form (submit runs the check, Clear empties the result). */
 export function initCheck() {
   $("#check-form").addEventListener("submit", runCheck);
-  $("#check-form").addEventListener("reset", () => { $("#check-result").replaceChildren(); $("#check-lines").removeAttribute("aria-invalid"); });
+  $("#check-form").addEventListener("reset", () => { $("#check-result").replaceChildren(); resetHistory(); });
+  $("#check-lines").addEventListener("input", () => renderDxRows(splitClaimText($("#check-lines").value)));
+  renderDxRows([]);
 }

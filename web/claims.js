@@ -2,13 +2,17 @@
 import { el, icon } from "./dom.js";
 import { externalLink, safeUrl } from "./sanitize.js";
 
-/** "64493-50 x2" from {code, modifiers, units} (a string passes through). */
+const diagnosesOf = (line) => (Array.isArray(line.diagnoses) ? line.diagnoses : []);
+
+/** "64493-50 x2" from {code, modifiers, units}, with " dx M47.816" when the line has diagnoses (the text the check
+    reads back); a string passes through. */
 export function formatLine(line) {
   if (typeof line === "string") return line;
   const mods = Array.isArray(line.modifiers) ? line.modifiers : [];
   const text = [line.code, ...mods].join("-");
   const units = Number(line.units || 1);
-  return units !== 1 ? text + " x" + units : text;
+  const dx = diagnosesOf(line);
+  return (units !== 1 ? text + " x" + units : text) + (dx.length ? " dx " + dx.join(" ") : "");
 }
 
 async function copyText(text) {
@@ -29,18 +33,21 @@ async function copyText(text) {
 }
 
 function claimTable(lines, caption) {
+  const withDx = lines.some((line) => diagnosesOf(line).length);
   const table = el("table", { class: "claim-table" },
     caption ? el("caption", { class: "sr-only", text: caption }) : null,
     el("thead", null, el("tr", null,
       el("th", { scope: "col", text: "Code" }), el("th", { scope: "col", text: "Modifiers" }),
-      el("th", { scope: "col", class: "num", text: "Units" }))));
+      el("th", { scope: "col", class: "num", text: "Units" }),
+      withDx ? el("th", { scope: "col", text: "Diagnoses" }) : null)));
   const body = el("tbody");
   for (const line of lines) {
     const mods = Array.isArray(line.modifiers) ? line.modifiers : [];
     body.appendChild(el("tr", null,
       el("td", { class: "code", text: line.code }),
       el("td", { text: mods.length ? mods.join(", ") : "—" }),
-      el("td", { class: "num", text: String(line.units || 1) })));
+      el("td", { class: "num", text: String(line.units || 1) }),
+      withDx ? el("td", { class: "dx", text: diagnosesOf(line).join(", ") || "—" }) : null));
   }
   table.appendChild(body);
   return table;

@@ -1,4 +1,4 @@
-"""`advisor ask "..." [--json] [--payer] [--conversation]`: the CLI face of the answer pipeline."""
+"""`advisor ask "..." [--json] [--payer] [--conversation] [--locality]`: the CLI face of the answer pipeline."""
 
 from __future__ import annotations
 
@@ -10,13 +10,13 @@ from advisor.settings import Settings
 
 
 def run_ask(settings: Settings, question: str, payer: str | None, conversation: str | None, as_json: bool,
-            markdown: Callable[[str], str] | None = None) -> str:
+            markdown: Callable[[str], str] | None = None, locality: str | None = None) -> str:
     """Answer one question on a running server (advisor.remote) or else with the app's services in process (same
     store, searcher and engine as the API); the request is validated here either way. `markdown` renders the
     answer's Markdown for a terminal (advisor.terminal); without it the Markdown is printed raw."""
     from advisor.remote import via_server
 
-    request = AskRequest(question=question, payer=payer, conversation_id=conversation)
+    request = AskRequest(question=question, payer=payer, conversation_id=conversation, locality=locality)
     served = via_server(settings, "POST", "/api/ask", request.model_dump(mode="json", exclude_none=True))
     if served is not None:
         answer = Answer.model_validate(served)
@@ -37,6 +37,10 @@ def render(answer: Answer, markdown: Callable[[str], str] | None = None) -> str:
         out.append(f"Notice: {answer.notice}")
     if answer.claim:
         out.append("Claim: " + ", ".join(format_line(ln) for ln in answer.claim))
+    if answer.estimate is not None:
+        from advisor.encoder.commands import render_estimate
+
+        out.append(render_estimate(answer.estimate))
     if answer.citations:
         out.append("Sources:")
         out += [f"  [{c.n}] {c.title} — {c.section} ({c.doc})" for c in answer.citations]

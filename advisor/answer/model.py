@@ -34,7 +34,9 @@ class AskRequest(BaseModel):
     conversation_id: str | None = Field(None, max_length=100, description="Continue this conversation.")
     payer: PayerName | None = Field(None, description="medicare | commercial; overrides what the question says.")
     locality: str | None = Field(None, max_length=100, description="Medicare locality of the claim's payment "
-                                 "estimate (MAC-locality 01182-18, CA-18 or a name); national amounts when unset.")
+                                 "estimate (MAC-locality 01182-18, CA-18 or a unique part of its name; GET "
+                                 "/api/localities lists them): an unknown one is a 422, any one without the imported "
+                                 "GPCI file a 409; national amounts when unset.")
 
     @field_validator("question", mode="before")
     @classmethod

@@ -24,6 +24,7 @@ from advisor.answer.lookup import answer_lookup
 from advisor.answer.model import Answer, AskRequest, Understanding
 from advisor.answer.understood import view_of
 from advisor.answer.verdict import Decision, decide, lookup_verdict, unsupported_verdict
+from advisor.encoder.localities import checked_locality
 from advisor.encoder.payment import estimate_if_imported
 from advisor.errors import NotFound
 from advisor.reader.encounter import to_encounter
@@ -254,6 +255,8 @@ class AnswerPipeline:
         store (default the pipeline's own)."""
         started = time.perf_counter()
         store = store if store is not None else self.store
+        if request.locality is not None:  # an unknown locality is a 422 before any work (its key from here on)
+            request = request.model_copy(update={"locality": checked_locality(self.catalog, request.locality)})
         if request.conversation_id:
             turns = store.history(request.conversation_id, limit=HISTORY_TURNS)
             previous = next((t.answer.get("understanding") for t in reversed(turns)

@@ -51,6 +51,7 @@ POLICY: dict[str, Need] = {
     "GET /api/codes/{code}/units": "coder",
     "GET /api/pairs": "coder",
     "GET /api/modifiers": "coder",
+    "GET /api/localities": "coder",
     "POST /api/estimate": "coder",
     "GET /api/understanding/choices": "coder",
     "GET /api/conversations": "coder",

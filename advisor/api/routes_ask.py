@@ -22,6 +22,7 @@ from advisor.answer.model import Answer, AskRequest
 from advisor.api.deps import PrincipalDep, ServicesDep
 from advisor.api.limits import rate_limit
 from advisor.api.pool import Cancel, Cancelled, PoolsDep
+from advisor.encoder.localities import checked_locality
 from advisor.errors import AdvisorError
 
 router = APIRouter(prefix="/api", tags=["ask"])
@@ -63,6 +64,8 @@ async def post_ask_stream(body: AskRequest, services: ServicesDep, pools: PoolsD
     client closes the stream the work stops at its next stage."""
     if body.conversation_id:  # an unknown conversation is a 404 before the stream starts, as on /api/ask
         await run_in_threadpool(services.store.owned(me.id).history, body.conversation_id, 1)
+    if body.locality is not None:  # and an unknown locality a 422 (the pipeline checks it again, for every caller)
+        await run_in_threadpool(checked_locality, services.catalog, body.locality)
     pools.answers.admit()  # a full pool is a 503 before the stream starts, not an error event inside it
     loop = asyncio.get_running_loop()
     queue: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()

@@ -12,6 +12,7 @@ from advisor.api.deps import ServicesDep
 from advisor.claims import MAX_LINES, ClaimLine, coerce_lines
 from advisor.dates import DateInput
 from advisor.encoder.codes import code_detail, modifier_list, search_codes
+from advisor.encoder.localities import LocalityList, list_localities
 from advisor.encoder.model import CodeDetail, CodeHit, ModifierInfo, PairLookup, Units
 from advisor.encoder.pairs import pair, units
 from advisor.encoder.payment import PaymentEstimate, estimate
@@ -48,6 +49,13 @@ def get_pair(services: ServicesDep, a: Annotated[str, Query(max_length=20)],
 @router.get("/modifiers", response_model=list[ModifierInfo])
 def get_modifiers(services: ServicesDep) -> list[ModifierInfo]:
     return modifier_list(services.catalog)
+
+
+@router.get("/localities", response_model=LocalityList)
+def get_localities(services: ServicesDep, on: DateQuery = None) -> LocalityList:
+    """The Medicare localities of the imported GPCI file on the date: what `locality` accepts (its `key`) on
+    POST /api/estimate and POST /api/ask. Empty, with a notice, when no GPCI file is imported."""
+    return list_localities(services.catalog, on)
 
 
 class EstimateRequest(BaseModel):

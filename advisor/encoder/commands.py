@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from advisor.encoder.model import CodeDetail, Origin, PairLookup, Units
+from advisor.encoder.payment import PaymentEstimate
 from advisor.errors import AdvisorError
 
 DateOption = Annotated[str | None, typer.Option("--date", help="Date of service, 2026-03-14 or 03/14/2026 (default "
@@ -107,21 +108,43 @@ def estimate_cmd(lines: Annotated[list[str], typer.Argument(help="Claim lines, e
     except AdvisorError as exc:
         _fail(exc.message)
         return
-    if as_json:
-        typer.echo(found.model_dump_json(indent=2))
-        return
-    typer.echo(f"{found.label}\nconversion factor {found.conversion_factor} {_origin(found.conversion_factor_origin)}")
+    typer.echo(found.model_dump_json(indent=2) if as_json else render_estimate(found))
+
+
+def render_estimate(found: PaymentEstimate) -> str:
+    """The estimate as text: its label, conversion factor, locality and GPCIs, each line, the total, notices (the
+    `advisor estimate` output, and the estimate under an `advisor ask` answer)."""
+    out = [found.label, f"conversion factor {found.conversion_factor} {_origin(found.conversion_factor_origin)}"]
     if found.locality is not None:
         place = found.locality
-        typer.echo(f"locality {place.key} {place.state} {place.name}: GPCI work {place.pw_gpci}, PE {place.pe_gpci}, "
+        out.append(f"locality {place.key} {place.state} {place.name}: GPCI work {place.pw_gpci}, PE {place.pe_gpci}, "
                    f"MP {place.mp_gpci} {_origin(place.origin)}")
     for ln in found.lines:
         money = (f"non-facility ${ln.non_facility:,.2f}  facility ${ln.facility:,.2f}"
                  if ln.non_facility is not None and ln.facility is not None else "not priced")
-        typer.echo(f"  {ln.line:<14} {money}  ({'; '.join(ln.adjustments)})")
-    typer.echo(f"total: non-facility ${found.total_non_facility:,.2f}, facility ${found.total_facility:,.2f}")
-    for note in found.notices:
-        typer.echo(f"note: {note}")
+        out.append(f"  {ln.line:<14} {money}  ({'; '.join(ln.adjustments)})")
+    out.append(f"total: non-facility ${found.total_non_facility:,.2f}, facility ${found.total_facility:,.2f}")
+    out += [f"note: {note}" for note in found.notices]
+    return "\n".join(out)
+
+
+def localities_cmd(on: DateOption = None, as_json: JsonOption = False) -> None:
+    """The Medicare localities of the imported GPCI file: what `--locality` (and the API's `locality`) accepts."""
+    from advisor.encoder.localities import list_localities
+    from advisor.services import build_catalog
+    from advisor.settings import get_settings
+
+    found = list_localities(build_catalog(get_settings()), _day(on))
+    if as_json:
+        typer.echo(found.model_dump_json(indent=2))
+        return
+    if found.notice:
+        typer.echo(found.notice)
+    if found.localities:
+        typer.echo(f"{len(found.localities)} localities of {found.table} (date of service {found.date}):")
+    for place in found.localities:
+        typer.echo(f"  {place.key}  {place.state}-{place.locality}  {place.name}  "
+                   f"(GPCI work {place.pw_gpci}, PE {place.pe_gpci}, MP {place.mp_gpci})")
 
 
 def _units_lines(units: Units) -> list[str]:
@@ -178,4 +201,4 @@ def render_pair(p: PairLookup) -> str:
     return "\n".join(out)
 
 
-__all__ = ["code_cmd", "estimate_cmd", "modifiers_cmd", "pair_cmd"]
+__all__ = ["code_cmd", "estimate_cmd", "localities_cmd", "modifiers_cmd", "pair_cmd", "render_estimate"]

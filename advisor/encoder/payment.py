@@ -20,9 +20,11 @@ from pydantic import BaseModel, Field
 from advisor.claims import ClaimLine, format_line
 from advisor.data.detect import RVU
 from advisor.data.tables import GpciEntry, MpfsEntry
+from advisor.encoder.localities import Locality, find_locality
+from advisor.encoder.localities import shown as shown_locality
 from advisor.encoder.model import Origin, SourceRef
 from advisor.encoder.scope import Scope
-from advisor.errors import Conflict, InvalidInput
+from advisor.errors import Conflict
 from advisor.rules.catalog import Catalog
 from advisor.rules.meanings import MPFS_STATUS_MEANING
 
@@ -54,20 +56,6 @@ class LineEstimate(BaseModel):
     origin: Origin | None = None
 
 
-class Locality(BaseModel):
-    """The Medicare locality an estimate is priced for, with its geographic practice cost indices."""
-
-    key: str = Field(description="MAC-locality, e.g. 01182-18: what `locality` accepts back.")
-    mac: str
-    state: str
-    locality: str
-    name: str
-    pw_gpci: float
-    pe_gpci: float
-    mp_gpci: float
-    origin: Origin
-
-
 class PaymentEstimate(BaseModel):
     """POST /api/estimate: the claim's estimate, labelled as one."""
 
@@ -96,7 +84,7 @@ def estimate(lines: list[ClaimLine], catalog: Catalog, on: date | None = None,
                        "import PPRRVU...` (no RVU table is loaded)", "lines")
     rows = scope.tables.mpfs_modifier_rows([ln.code for ln in lines], scope.day)
     cf, cf_origin = _conversion_factor(rows, scope, conversion_factor)
-    place = _locality(scope, locality) if locality is not None else None
+    place = find_locality(scope, locality) if locality is not None else None
     params = catalog.payment
     payable = set(params["payable_status"].value)
     bilateral = {k: Decimal(str(v)) for k, v in params["bilateral_payment"].value.items()}
@@ -155,9 +143,7 @@ def estimate(lines: list[ClaimLine], catalog: Catalog, on: date | None = None,
     if place is not None:
         sources += [*params["locality_formula"].sources, place.version.source_id]
     notices = [n for n in scope.notices() if "RVU" in n or "GPCI" in n]
-    shown_place = None if place is None else Locality(
-        key=place.key, mac=place.mac, state=place.state, locality=place.locality, name=place.name, pw_gpci=place.pw,
-        pe_gpci=place.pe, mp_gpci=place.mp, origin=scope.imported(place.version))
+    shown_place = None if place is None else shown_locality(place, scope)
     return PaymentEstimate(
         label=LABEL if place is None else LOCALITY_LABEL.format(name=f"{place.key} {place.state} {place.name}"),
         date=scope.day, conversion_factor=float(cf), conversion_factor_origin=cf_origin, locality=shown_place,
@@ -191,32 +177,6 @@ def _fees(row: MpfsEntry, cf: Decimal, place: GpciEntry | None = None) -> tuple[
     work, mp = Decimal(str(row.work_rvu)) * pw, Decimal(str(row.mp_rvu)) * mpi
     return (_cents((work + Decimal(str(row.pe_nonfac)) * pe + mp) * cf),
             _cents((work + Decimal(str(row.pe_fac)) * pe + mp) * cf))
-
-
-def _locality(scope: Scope, wanted: str) -> GpciEntry:
-    """The locality a user named: MAC-locality (01182-18), state and locality number (CA-18, CA 18) or a part of
-    its name that only one locality has (manhattan)."""
-    places = scope.tables.localities(scope.day) if scope.tables is not None else []
-    if not places:
-        raise Conflict("a locality estimate needs the CMS GPCI file (PFS Addendum E, GPCI2026.csv in the RVU zip): "
-                       "import it with `advisor data import`, or leave out the locality for national amounts",
-                       "locality")
-    text = " ".join(wanted.split()).upper()
-    if not text:
-        raise InvalidInput("locality is empty: give MAC-locality (01182-18), state and locality (CA-18) or a name",
-                           "locality")
-    compact = text.replace(" ", "-")
-    found = [p for p in places if compact in (p.key, f"{p.state}-{p.locality}")]
-    if not found:
-        found = [p for p in places if text in p.name.upper()]
-    if len(found) == 1:
-        return found[0]
-    in_state = [p for p in places if p.state == text[:2]]
-    shown = found or in_state or places
-    options = ", ".join(f"{p.key} ({p.state} {p.name})" for p in shown[:8]) + (" ..." if len(shown) > 8 else "")
-    what = ("names several localities" if found or (in_state and text == text[:2]) else
-            f"is no locality of the {places[0].version.table} file")
-    raise InvalidInput(f"locality {wanted!r} {what}; give MAC-locality, e.g. {options}", "locality")
 
 
 def _not_priced(line: ClaimLine, split: str, row: MpfsEntry | None) -> str:

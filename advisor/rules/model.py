@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from advisor.claims import ClaimLine
 from advisor.dates import DateInput
 
 _RANK: dict[str, int] = {"confirmed": 2, "secondary": 1, "unconfirmed": 0}
+MAX_PRIOR_SESSIONS = 52  # a weekly session all year; the LCD limits are 2 to 4 (lcd.yaml `sessions`)
 
 
 def weakest(*confidences: Confidence) -> Confidence:
@@ -94,9 +95,9 @@ class Facts(BaseModel):
     ultrasound: UltrasoundDocs | None = None
     muscles: int | None = Field(None, ge=0, le=50, description="Distinct muscles injected with trigger points.")
     prior_relief_percent: int | None = Field(None, ge=0, le=100, description="Relief from the prior block, percent.")
-    prior_sessions: dict[SessionFamily, int] = Field(
-        default_factory=dict, description="Sessions already done in the rolling 12 months, per procedure family."
-    )
+    prior_sessions: dict[SessionFamily, Annotated[int, Field(ge=0, le=MAX_PRIOR_SESSIONS)]] = Field(
+        default_factory=dict, description="Sessions already done in the rolling 12 months, per procedure family "
+                                          f"(0-{MAX_PRIOR_SESSIONS} each).")
     sedation: bool | None = None
     radicular: bool | None = Field(
         None, description="Radicular pain or radiculopathy is present (True) or the pain is axial only (False)."
@@ -152,12 +153,33 @@ class Facts(BaseModel):
         """The claim type, from `claim_type` or, when only the older `setting` was given, from it."""
         return self.claim_type or SETTING_CLAIM_TYPE[self.setting]
 
-    @field_validator("prior_blocks")
+    @field_validator("prior_blocks", "prior_relief_percent", "relief_months", "prior_sessions", mode="before")
     @classmethod
-    def _percentages(cls, value: list[int]) -> list[int]:
-        if any(not 0 <= v <= 100 for v in value):
-            raise ValueError("each prior block's relief is a percentage from 0 to 100")
+    def _history_ranges(cls, value: Any, info: ValidationInfo) -> Any:
+        """Relief percentages, months and session counts out of range get a message naming the value (a value of
+        the wrong type gets pydantic's own)."""
+        low, high, message = HISTORY_RANGES[info.field_name or ""]
+        items = (value.items() if isinstance(value, dict) else enumerate(value, 1) if isinstance(value, list)
+                 else [("", value)])
+        for name, v in items:
+            if _number(v) and not low <= v <= high:
+                raise ValueError(message.format(name=name, value=v, low=low, high=high))
         return value
+
+
+# field: (lowest, highest, message) of the encounter history values (Facts._history_ranges)
+HISTORY_RANGES: dict[str, tuple[int, int, str]] = {
+    "prior_blocks": (0, 100, "block {name}'s relief is {value}%; relief is a percentage from {low} to {high}"),
+    "prior_relief_percent": (0, 100, "relief of {value}%: relief is a percentage from {low} to {high}"),
+    "relief_months": (0, 120, "{value} months: how long the relief lasted is {low} to {high} months"),
+    "prior_sessions": (0, MAX_PRIOR_SESSIONS, "{name}: {value} sessions; a count of sessions in the rolling 12 "
+                                              "months is {low} to {high}"),
+}
+
+
+def _number(value: Any) -> bool:
+    """A JSON number (not a boolean): the range checks above name it; other types get pydantic's own message."""
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 # The question that settles each fact a finding can wait on (Finding.pending).

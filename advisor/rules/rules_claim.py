@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from itertools import combinations
 
-from advisor.claims import ClaimLine, is_em_code
+from advisor.claims import ClaimLine, is_em_code, merged_diagnoses
 from advisor.rules.catalog import CodeInfo, PtpPair
 from advisor.rules.context import ANATOMIC, X_MODIFIERS, Ctx, carried_modifiers
 from advisor.rules.rulebook import rule
@@ -56,13 +56,15 @@ def rt_lt_pairs(ctx: Ctx) -> None:
             continue
         ctx.add(f"Medicare physician claims report a bilateral {code} as one line {code}-50 with 1 unit; two lines "
                 "with RT and LT are treated as incorrect coding.", [code], sources=info.prov("bilateral").sources)
+        dx = merged_diagnoses(right, left)  # the one 50 line points at both sides' diagnoses
         if code in ctx.catalog.per_level_addons:  # levels both sides share go on the 50 line, the rest keep a side
             both = min(right.units, left.units)
             rest = [ln.model_copy(update={"units": ln.units - both}) for ln in (right, left) if ln.units > both]
-            ctx.replace(right, [right.with_modifiers("50", drop=("RT", "LT")).model_copy(update={"units": both}),
-                                *rest])
+            ctx.replace(right, [right.with_modifiers("50", drop=("RT", "LT")).model_copy(
+                update={"units": both, "diagnoses": dx}), *rest])
         else:
-            ctx.replace(right, right.with_modifiers("50", drop=("RT", "LT")).model_copy(update={"units": 1}))
+            ctx.replace(right, right.with_modifiers("50", drop=("RT", "LT")).model_copy(
+                update={"units": 1, "diagnoses": dx}))
         ctx.replace(left, None)
 
 
@@ -143,7 +145,8 @@ def addon_primary(ctx: Ctx) -> None:
         ctx.add(f"{line.code} is an add-on code and needs its primary {primary} on the same claim. If only one level "
                 f"or joint was treated, bill {primary} alone; if more, bill {primary} plus the add-on.",
                 [line.code, primary], sources=prov.sources, confidence=prov.confidence)
-        ctx.replace(line, [ClaimLine(code=primary, modifiers=carried_modifiers(line.modifiers)), line])
+        ctx.replace(line, [ClaimLine(code=primary, modifiers=carried_modifiers(line.modifiers),
+                                     diagnoses=line.diagnoses), line])
         codes.add(primary)
     for first, (second, third) in ctx.catalog.level_chains.items():
         if third and third in codes and second not in codes and first in codes:

@@ -177,7 +177,8 @@ def descriptor_imaging(ctx: Ctx) -> None:
                 f"not {line.code}. {tail}", [line.code, *([instead] if instead else [])],
                 sources=fam.without_imaging.src, confidence=fam.without_imaging.conf)
         placed = instead is not None and any(ln.code == instead for ln in ctx.claim)
-        ctx.replace(line, ClaimLine(code=instead) if instead and not placed else None)  # one line for the session
+        new = ClaimLine(code=instead, diagnoses=line.diagnoses) if instead and not placed else None
+        ctx.replace(line, new)  # one line for the session
 
 
 @rule("IMAGING-UNGUIDED", reads={"codes", "lines"}, writes={"codes", "lines"}, severity="error",

@@ -53,6 +53,7 @@ ROWS: list[tuple[str, str, str, dict[str, Any], dict[str, int]]] = [
     ("GET", "/api/codes/{code}/units", "/api/codes/64493/units", {}, {"anon": 401, "coder": 200}),
     ("GET", "/api/pairs", "/api/pairs?a=64493&b=64494", {}, {"anon": 401, "coder": 200}),
     ("GET", "/api/modifiers", "/api/modifiers", {}, {"anon": 401, "coder": 200}),
+    ("GET", "/api/localities", "/api/localities", {}, {"anon": 401, "coder": 200}),
     ("POST", "/api/estimate", "/api/estimate", {"json": {"lines": ["64493"]}}, {"anon": 401, "coder": 409}),
     ("GET", "/api/understanding/choices", "/api/understanding/choices", {}, {"anon": 401, "coder": 200}),
     ("GET", "/api/conversations", "/api/conversations", {}, {"anon": 401, "coder": 200}),

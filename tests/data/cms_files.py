@@ -328,3 +328,13 @@ def write_real_rvu_zip(path: Path, release: str = "Jul") -> Path:
     for p in (non_qpp, qpp, gpci):
         p.unlink()
     return path
+
+
+def payment_data_dir(root: Path) -> Path:
+    """A data dir under `root` whose rules database holds PAYMENT_ROWS in the RVU layout and the real GPCI layout,
+    imported as `advisor data import` does: the payment estimate and locality tests' server data."""
+    from advisor.data import db
+
+    db.import_paths([write_rvu(root / "PPRRVU26_JAN.csv", rows=PAYMENT_ROWS), write_real_gpci(root / "GPCI2026.csv")],
+                    root / "data" / "cms_tables.sqlite", progress=False)
+    return root / "data"

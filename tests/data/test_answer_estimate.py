@@ -11,20 +11,15 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from cms_files import PAYMENT_ROWS as ROWS
-from cms_files import write_real_gpci, write_rvu
-
-from advisor.data import db
+from cms_files import payment_data_dir
 
 QUESTION = "Bilateral L4-5 diagnostic medial branch block under fluoro, Medicare, what do I bill?"
 
 
 @pytest.fixture(scope="module")
 def server(session_server_factory, tmp_path_factory: pytest.TempPathFactory):
-    root = tmp_path_factory.mktemp("answer_estimate")
-    db.import_paths([write_rvu(root / "PPRRVU26_JAN.csv", rows=ROWS), write_real_gpci(root / "GPCI2026.csv")],
-                    root / "data" / "cms_tables.sqlite", progress=False)
-    return session_server_factory(data_dir=root / "data").start(ready_path="/healthz")
+    data_dir = payment_data_dir(tmp_path_factory.mktemp("answer_estimate"))
+    return session_server_factory(data_dir=data_dir).start(ready_path="/healthz")
 
 
 @pytest.fixture(scope="module")

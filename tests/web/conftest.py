@@ -109,3 +109,17 @@ def page(browser, web_server) -> Iterator[object]:
 def phone_page(browser, web_server) -> Iterator[object]:
     """Phone width."""
     yield from _watched_page(browser, web_server, PHONE)
+
+
+@pytest.fixture(scope="session")
+def payment_server(session_server_factory, tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN001, ANN201
+    """A real app whose rules database holds the MPFS RVU and GPCI fixtures (payment estimates, localities)."""
+    from tests.data.cms_files import payment_data_dir
+
+    return session_server_factory(data_dir=payment_data_dir(tmp_path_factory.mktemp("payment_web"))).start()
+
+
+@pytest.fixture
+def payment_page(browser, payment_server) -> Iterator[object]:
+    """Desktop size, on the payment_server."""
+    yield from _watched_page(browser, payment_server, DESKTOP)
