@@ -408,9 +408,10 @@ def _no_em(checked: CheckResult, bare: set[str]) -> tuple[Verdict, list[str], li
 
 
 def _not_done(reading: Reading) -> set[str]:
-    """Families the question names only as not done or planned (not as done on any date): no claim for them yet."""
+    """Families the question names only as not done, planned or ordered (not as done on any date): no claim for them
+    yet."""
     done = {f.family for f in reading.frames if f.status in ("done", "historical")}
-    undone = {f.family for f in reading.frames if f.family and f.status in ("negated", "planned")} - done
+    undone = {f.family for f in reading.frames if f.family and f.status in ("negated", "planned", "mentioned")} - done
     if said_nothing_done(reading.spans):  # "RFA last March ... nothing done today. Bill 64635-50?"
         undone |= _only_earlier(reading)
     return undone

@@ -332,6 +332,8 @@ class Grammar:
                     generic += 1
                 else:
                     specific += 1
+            elif t in fam.shared_targets:
+                generic += 1  # "SI RFA ... and the L5 dorsal ramus": a nerve the facet procedures name too
             elif any(self.anatomy[g].generic and self.anatomy[g].kind == anat.kind for g in fam.targets
                      if g in self.anatomy):
                 specific += 1 if anat.kind in ("joint", "muscle") else 0

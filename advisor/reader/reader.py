@@ -484,11 +484,13 @@ def _fold_generic(drafts: list[Any], grammar: Grammar) -> list[Any]:
 
 def _technique_of(draft: Any, previous: Any, grammar: Grammar) -> bool:
     """A sentence of an op note that names only anatomy the earlier procedure treats (the nerves an RFA lesions, the
-    landmarks a needle is placed at), with no procedure word, act or time of its own, describes how that procedure
-    was done; it is not a second procedure."""
-    if draft.family is None or draft.family.id == previous.family.id or draft.spans("family", "act") or \
+    landmarks a needle is placed at), with no procedure word, time or other act of its own, describes how that
+    procedure was done; it is not a second procedure."""
+    acts = {s.value for s in draft.spans("act")}
+    if draft.family is None or draft.family.id == previous.family.id or draft.spans("family") or \
+            not acts <= {previous.family.act} or \
             any(c.value in ("negated", "planned", "historical") for c in draft.spans("cue")):
-        return False
+        return False  # "SI joint RFA - S1-S3 lateral branches and L5 dorsal ramus lesioned": the same ablation
     if _closes_aside_of(draft, previous):
         return True  # "SI joint RFA (lateral branches S1-S3 + L5 dorsal ramus)": the targets listed in its aside
     targets = {s.value for s in draft.spans("anat") if s.value in grammar.anatomy}
@@ -837,7 +839,10 @@ def _asked_plan(reading: Reading, catalog: Catalog) -> None:
     ahead = {f.family for f in reading.frames if f.status == "planned" and f.family and
              FUTURE_WORDS & set(f.words.lower().split())}  # "tomorrow", not "was scheduled ... left before"
     others = [ln for ln in reading.lines if (info := catalog.code(ln.code)) is None or info.family not in ahead]
-    if reading.question_type != "yes_no" or reading.done_frames() or reading.em is not None or others:
+    billed_today = any(s.kind == "cue" and s.text.lower() in ("today", "today's") for s in reading.spans)  # "drop
+    # the charges today so they're ready": billing today what is planned for later
+    if reading.question_type != "yes_no" or reading.done_frames() or reading.em is not None or others or \
+            billed_today:
         return
     for frame in reading.frames:
         if frame.status == "planned" and frame.family:

@@ -57,6 +57,7 @@ class Family(BaseModel):
     act: Act
     targets: tuple[str, ...] = ()
     generic: tuple[str, ...] = ()
+    shared_targets: tuple[str, ...] = ()
     default_for: Literal["levels"] | None = None
     counts: Counts
     level_unit: Literal["joint", "foramen", "nerve"] | None = None
