@@ -567,6 +567,8 @@ class Grammar:
         for chunk in draft.chunks:
             _expand_ranges(chunk)
             for s in chunk.spans:
+                if s.kind == "punct" and s.value == "(":
+                    offset = 0  # "SAP/TP of L4 and L5 (L3 and L4 medial branches)": the aside names the nerves
                 landmark = self.anatomy.get(s.value) if s.kind == "anat" else None
                 if landmark is not None and landmark.nerve_offset:
                     offset = landmark.nerve_offset

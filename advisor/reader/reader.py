@@ -45,6 +45,7 @@ def read(question: str, catalog: Catalog) -> Reading:
     reading = Reading(spans=spans)
     _contrast_paths(spans)
     _ruled_out(spans)
+    _ahead_of(spans)
     grammar = Grammar(catalog.registry)
     drafts = grammar.drafts(spans)
     procedure_drafts = [d for d in drafts if not _is_visit(d)]
@@ -104,6 +105,20 @@ def read(question: str, catalog: Catalog) -> Reading:
     _place_numbers(reading, spans, vocab)
     reading.unreadable = _unreadable(text, spans)
     return finish(reading, catalog)
+
+
+def _ahead_of(spans: list[Span]) -> None:
+    """'genicular nerve block before RFA', 'MBB prior to the RFA': the procedure the block comes before is a later
+    one (planned), not part of today's block."""
+    plain = [s for s in spans if s.kind not in ("fact", "filler")]
+    for s, nxt in zip(plain, plain[1:], strict=False):
+        if s.kind == "word" and s.text.lower() in ("before", "ahead") and nxt.kind in ("act", "family") and \
+                nxt.value == "ablate" or (s.kind == "word" and s.text.lower() == "before" and nxt.kind == "family"
+                                          and nxt.value in ABLATIONS):
+            s.kind, s.value = "cue", "planned"
+
+
+ABLATIONS = frozenset({"facet_rfa", "genicular_rfa", "si_rfa"})
 
 
 def _ruled_out(spans: list[Span]) -> None:
