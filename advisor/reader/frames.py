@@ -26,6 +26,9 @@ SEPARATOR_WORDS = frozenset({"and", "plus", "also", "then", "but", "&", "+", ","
                              "in addition to", "followed by", "together with", "after that", "while", "whereas",
                              "with", "w/", "and also", "and then"})
 SPINAL_REGIONS = frozenset({"cervical", "thoracic", "lumbar", "sacral"})
+ATTRIBUTED = frozenset({"says", "said", "states", "stated", "scheduler", "sheet", "order", "ordered", "dx", "header",
+                        "requisition", "booked", "scheduled"})  # a count someone else wrote down, not the note's
+WRITTEN_BY = frozenset({"scheduler", "sheet", "requisition", "header", "order"})  # "'x3 levels' per the scheduler"
 SAME_DAY = frozenset({"same day as", "same day", "on the day of", "same session as"})  # "visit same day as the TFESI"
 REFUSALS = frozenset({"refused", "declined"})  # a patient turning down what the sentence names
 STATUS_RANK = {"negated": 4, "planned": 3, "historical": 2, "mentioned": 1}
@@ -620,6 +623,14 @@ class Grammar:
         explicit = [s for s in draft.spans("num", "ordinal")
                     if (s.value or {}).get("noun") in ("level", "joint", "nerve")
                     and (fam.level_unit == "nerve" or (s.value or {}).get("noun") != "nerve")]
+        ordered = sorted((x for c in draft.chunks for x in c.spans if x.kind not in ("filler", "punct")),
+                         key=lambda x: x.start)
+        hearsay = [s for s in explicit if any(
+            x.text.lower() in ATTRIBUTED for x in ordered[max(0, ordered.index(s) - 3):ordered.index(s)]) or any(
+            x.text.lower() in WRITTEN_BY for x in ordered[ordered.index(s) + 1:ordered.index(s) + 8])]
+        explicit = [s for s in explicit if s not in hearsay]  # "charge sheet says 3 levels": the levels named decide
+        for s in hearsay:
+            s.used = True
         values = [s.value["n"] for s in explicit]
         # "(three levels) ... bill all three levels?" restates one count; different counts add up
         stated = (values[0] if len(set(values)) == 1 else sum(values)) if values else None
@@ -629,7 +640,7 @@ class Grammar:
         for s in explicit:
             s.used = True
         frame.level_names = level_names(joints, vertebrae)
-        frame.levels = counted or stated
+        frame.levels = counted or stated or (hearsay[0].value["n"] if hearsay else None)
         frame.levels_stated = stated
         frame.candidates = level_conflicts(fam.level_unit or "joint", frame.level_names, counted, stated,
                                            frame.laterality) or frame.candidates

@@ -9,12 +9,13 @@ statements conflict, or a procedure is outside the catalog, the Reading says so 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import pairwise
 from typing import Any
 
 from advisor.claims import ClaimLine, is_em_code
 from advisor.privacy.redact import find_identifiers
 from advisor.reader.facts import history_facts, pattern_facts, payer_and_claim
-from advisor.reader.frames import RESULT_CUES, Grammar, add_joint, level_conflicts, recount, settle_muscles
+from advisor.reader.frames import ATTRIBUTED, RESULT_CUES, Grammar, add_joint, level_conflicts, recount, settle_muscles
 from advisor.reader.model import EMFrame, Frame, Joint, Laterality, Reading, Span, Status
 from advisor.reader.questions import PROPOSE_VERBS, lookup_request, question_type
 from advisor.reader.tagger import normalise, tag
@@ -102,6 +103,7 @@ def read(question: str, catalog: Catalog) -> Reading:
     reading.override_attempt = any(s.kind == "override" for s in spans)
     reading.conflicts += [c for f in reading.frames if f.status == "done" for c in f.candidates if ":" in c]
     _partly_done(reading, spans)
+    _area_of_nerve(reading, spans, catalog)
     _place_numbers(reading, spans, vocab)
     reading.unreadable = _unreadable(text, spans)
     return finish(reading, catalog)
@@ -111,10 +113,9 @@ def _ahead_of(spans: list[Span]) -> None:
     """'genicular nerve block before RFA', 'MBB prior to the RFA': the procedure the block comes before is a later
     one (planned), not part of today's block."""
     plain = [s for s in spans if s.kind not in ("fact", "filler")]
-    for s, nxt in zip(plain, plain[1:], strict=False):
-        if s.kind == "word" and s.text.lower() in ("before", "ahead") and nxt.kind in ("act", "family") and \
-                nxt.value == "ablate" or (s.kind == "word" and s.text.lower() == "before" and nxt.kind == "family"
-                                          and nxt.value in ABLATIONS):
+    for s, nxt in pairwise(plain):
+        if s.kind == "word" and s.text.lower() in ("before", "ahead") and (
+                (nxt.kind == "act" and nxt.value == "ablate") or (nxt.kind == "family" and nxt.value in ABLATIONS)):
             s.kind, s.value = "cue", "planned"
 
 
@@ -230,9 +231,10 @@ def _merge(frames: list[Frame], catalog: Catalog, reading: Reading) -> list[Fram
             continue
         said = {same.laterality, frame.laterality}
         per_site = catalog.family(same.family or "").counts in ("muscles", "joints")  # sides belong to each site
+        called_off = sides_called_off([s for s in reading.spans if s.kind not in ("fact", "filler")])
         if "bilateral" in said and said & {"left", "right"} and not per_site and not (
                 set(same.level_names) ^ set(frame.level_names) and same.level_names and frame.level_names
-                and not set(same.level_names) & set(frame.level_names)):
+                and not set(same.level_names) & set(frame.level_names)) and not called_off:
             reading.conflicts.append("side: bilateral in one place, one side in another")
         data = same.model_dump()
         for key, value in frame.model_dump().items():
@@ -292,17 +294,24 @@ def called_off_apart(reading: Reading, spans: list[Span], catalog: Catalog) -> N
     _side_refused_apart(reading, plain)
 
 
-def _side_refused_apart(reading: Reading, plain: list[Span]) -> None:
-    """'Planned bilateral L4-5 MBB. Right side completed ... left side not done': a side called off leaves the one
-    procedure done on both sides to the other side."""
-    refused: dict[str, str | None] = {}  # side -> the joint named with it ("the R knee was skipped")
+def sides_called_off(plain: list[Span]) -> dict[str, str | None]:
+    """Each side named and then negated ('left side NOT performed', 'the R knee was skipped'), with the joint named
+    with it."""
+    refused: dict[str, str | None] = {}
     for i, s in enumerate(plain):
-        nxt = plain[i + 1:i + 3]
+        nxt = [x for x in plain[i + 1:i + 4] if not (x.kind == "count" and x.text.lower() in ("side", "sides"))][:2]
         joint = nxt[0].value if nxt and nxt[0].kind == "anat" else None
         cue = nxt[1:2] if joint else nxt[:1]
         if s.kind == "side" and s.value in ("left", "right") and cue and cue[0].kind == "cue" and \
                 cue[0].value == "negated":
             refused[s.value] = joint
+    return refused
+
+
+def _side_refused_apart(reading: Reading, plain: list[Span]) -> None:
+    """'Planned bilateral L4-5 MBB. Right side completed ... left side not done': a side called off leaves the one
+    procedure done on both sides to the other side."""
+    refused = sides_called_off(plain)
     if len(refused) != 1:
         return
     side, joint = next(iter(refused.items()))
@@ -386,6 +395,21 @@ def _resolve_bare_ablation(frame: Frame, frames: list[Frame], catalog: Catalog) 
            for g in frames):
         return None  # "R L4-5, L5-S1 RFA ... OK to bill the RFA?": the RFA described, named again
     return resolved
+
+
+def _area_of_nerve(reading: Reading, spans: list[Span], catalog: Catalog) -> None:
+    """'Right knee. ... genicular nerves blocked': the joint whose nerves a procedure treats says where (and which
+    side) it was done, not a joint injection."""
+    anatomy = catalog.registry.anatomy
+    for frame in reading.done_frames():
+        targets = catalog.family(frame.family).targets if frame.family else ()
+        areas = {anatomy[t].near for t in targets if t in anatomy and anatomy[t].near}
+        plain = [s for s in spans if s.kind not in ("fact", "filler")]
+        for i, s in enumerate(plain):
+            if s.kind == "anat" and not s.used and s.value in areas:
+                s.used = True
+                if frame.laterality is None and i and plain[i - 1].kind == "side":
+                    frame.laterality = plain[i - 1].value
 
 
 def said_nothing_done(spans: list[Span]) -> bool:
@@ -1048,6 +1072,7 @@ AGE_WORDS = frozenset({"yo", "y/o", "year", "years", "f", "m", "female", "male",
 
 
 SCORE_WORDS = frozenset({"pain", "score", "vas", "nrs"})
+SUBJECT_WORDS = frozenset({"pt", "patient", "she", "he", "they"})
 
 
 def _second_score(plain: list[Span], i: int) -> bool:
@@ -1071,6 +1096,9 @@ def _place_numbers(reading: Reading, spans: list[Span], vocab: Vocabulary) -> No
             if noun in INFO_NOUNS or noun in ("nerve", "temperature", "frequency", "time", "test", "thing") or \
                     (noun == "unit" and reading.units):
                 s.used = True
+            elif "." in s.text.strip(".") or (prev == "is" and i >= 2 and plain[i - 2].text.lower() in SUBJECT_WORDS) \
+                    or prev in ATTRIBUTED:
+                s.used = True  # "A1c 7.1": a measurement; "pt is 64": an age; "charge sheet says 3 levels": hearsay
             elif any(o.kind in ("family", "act") for o in _next_content(plain, i)):
                 s.used = True  # "two MBBs", "4 lumbar ESIs": how many were done (sessions, blocks)
             elif prev in SCORE_WORDS or prev in ("level", "levels", "lvl", "grade", "stage", "age", "aged",
