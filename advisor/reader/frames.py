@@ -414,6 +414,9 @@ class Grammar:
         if not after and last and last[0].kind == "anat" and draft.family is not None and (
                 not self._own_target(draft.family, last[0]) or draft.spans("level")):
             return False  # "C3-4, C4-5 RFA (third occipital not done)": one target was not done, the levels were
+        if not after and last and last[0].kind == "anat" and draft.family is not None and \
+                draft.family.counts == "muscles" and len([m for m in draft.spans("anat") if self._muscle(m)]) > 1:
+            return False  # "piriformis wasn't injected, only glut med and QL": one muscle was not done
         if after and after[0].kind == "side":
             return False  # "declined the left side": one side is not done, the procedure is (see _denied_side)
         if after and after[0].kind == "act" and any(a is not after[0] and a.value != after[0].value
@@ -710,12 +713,17 @@ class Grammar:
             carried = set()
             listed = side if muscles and side is not None else None
             for s in muscles:
+                if _negated_next(chunk, s):
+                    continue  # "piriformis wasn't injected"
                 for one in (("left", "right") if side == "bilateral" else (side or "unspecified",)):
                     sided.append(f"{s.value}:{one}")
         stated = [s for s in draft.spans("num") if (s.value or {}).get("noun") == "muscle" or (
             (s.value or {}).get("noun") is None and _located(draft, s))]  # "3 in the neck, one in the back"
         for s in stated:
             s.used = True
+        for s in draft.spans("num"):
+            if _into_muscle(draft, s):
+                s.used = True  # "2 in the rhomboid": sticks into a muscle named
         return list(dict.fromkeys(sided)), (sum(s.value["n"] for s in stated) if stated else None)
 
     def _muscle(self, span: Span) -> bool:
@@ -734,7 +742,11 @@ class Grammar:
 
 def settle_muscles(frame: Frame) -> None:
     """The muscle count: the stated count, else the distinct muscles named; several muscles named that disagree with
-    the stated count ('3 muscles: L trapezius and L levator scapulae') is a conflict to ask about."""
+    the stated count ('3 muscles: L trapezius and L levator scapulae') is a conflict to ask about. A muscle named
+    with its side and again without one ('L trap ... 4 sticks in the trap') is one muscle."""
+    sided = {n.split(":")[0] for n in frame.muscle_names if not n.endswith(":unspecified")}
+    frame.muscle_names = [n for n in frame.muscle_names
+                          if not (n.endswith(":unspecified") and n.split(":")[0] in sided)]
     named = len(frame.muscle_names)
     frame.muscles = frame.muscles_stated or named or None
     distinct = {n.split(":")[0] for n in frame.muscle_names}
@@ -959,10 +971,25 @@ def _located(draft: Draft, num: Span) -> bool:
     at = chunk.spans.index(num)
     if at and chunk.spans[at - 1].text.lower() in ("number", "no", "#", "session", "visit"):
         return False  # "TPI session number 4 in the last 12 months"
-    after = chunk.spans[at + 1:][:2]
-    words = [s.text.lower() for s in after]
-    return words[:1] in (["in"], ["on"]) or (words[:1] in (["more"], ["other"], ["others"], ["additional"])
-                                             and words[1:2] in (["in"], ["on"]))
+    words = [s.text.lower() for s in chunk.spans[at + 1:][:2]]
+    if _into_muscle(draft, num):
+        return False  # "4 sticks in the trap, 2 in the rhomboid": injections into one muscle, not a muscle count
+    return words[:1] in (["in"], ["on"]) or words[:1] in (["more"], ["others"]) or (
+        words[:1] in (["other"], ["additional"]) and words[1:2] in (["in"], ["on"]))  # "(3 more)"
+
+
+def _negated_next(chunk: Chunk, span: Span) -> bool:
+    """The next word after a target negates it ('piriformis wasn't injected')."""
+    after = [s for s in chunk.spans[chunk.spans.index(span) + 1:] if s.kind not in ("filler", "punct")][:1]
+    return bool(after) and after[0].kind == "cue" and after[0].value == "negated"
+
+
+def _into_muscle(draft: Draft, num: Span) -> bool:
+    """'2 in the rhomboid': a number of injections into one muscle named right after it."""
+    chunk = next(c for c in draft.chunks if num in c.spans)
+    after = [s for s in chunk.spans[chunk.spans.index(num) + 1:] if s.kind != "filler" or s.text.lower() == "in"][:2]
+    return len(after) == 2 and after[0].text.lower() == "in" and after[1].kind == "anat" and \
+        after[1].text.lower() not in ("neck", "back", "low back", "upper back", "muscles")
 
 
 def _nearest(candidates: list[Span], chunk: Chunk) -> Span | None:

@@ -1126,6 +1126,8 @@ def _place_numbers(reading: Reading, spans: list[Span], vocab: Vocabulary) -> No
                                       (nxt.kind == "punct" and nxt.value == "-" and i + 2 < len(plain)
                                        and plain[i + 2].kind == "pct")):
                 s.used = True  # "72F", "1) knee injection", "60-70% relief"
+            elif nxt is not None and nxt.kind == "side" and nxt.text.lower().startswith("each"):
+                s.used = True  # "(3 each side)": injections per side
             elif nxt is not None and nxt.kind == "per" and prev not in ("unit", "units", "x"):
                 s.used = True  # "6 lesions (2 per nerve)", "1 cc per level": a technique rate, not a billed count
             elif i == 0 or (plain[i - 1].kind == "punct" and plain[i - 1].value in (".", ":", ";")):
