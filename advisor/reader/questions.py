@@ -236,8 +236,9 @@ def lookup_request(spans: list[Span], qtype: QuestionType, described: bool) -> L
     if not specific:  # "what does KX mean?", "59 vs XS?", "what does 64520 describe?"
         if words & BILLING_WORDS and not codes and not mods:
             return None  # "what are the codes then?" asks what to bill
-        if described and (levels or qtype != "wh"):
-            return None
+        if described and (levels or qtype != "wh" or (words & (BILLING_WORDS | {"coding", "claim", "lines"}) and not (
+                mods or words & {"mean", "means", "meaning"}))):
+            return None  # "R knee inj w/ US ... what's the right coding?", "what's the full claim?": this case's claim
         if qtype == "yes_no" and not mods and not codes:
             return None
     elif set(specific) <= {"levels", "sessions"}:

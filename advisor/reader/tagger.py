@@ -163,11 +163,25 @@ def tag(text: str, vocab: Vocabulary) -> tuple[list[Token], list[Span]]:
         else:
             spans.append(_span("word", tok.norm, text, tokens, i, i + 1))
         i += 1
+    _percent_words(spans)
     facts = _facts(text, tokens, vocab)
     owned = [(f.start, f.end) for f in facts]
     spans = [s for s in spans if not (s.kind == "cue" and s.value in STATUS_CUES and s.value != "present"
                                       and any(a <= s.start and s.end <= b for a, b in owned))]
     return tokens, sorted(spans + facts, key=lambda s: (s.start, -s.end))
+
+
+def _percent_words(spans: list[Span]) -> None:
+    """'90 percent', '85 and 90 percent': numbers written with the word are percentages like '90%' (a number joined
+    to the next by 'and', 'to' or a dash shares its unit)."""
+    for i, s in enumerate(spans):
+        if s.kind == "num" and (s.value or {}).get("noun") == "percent" and "/" not in s.text:
+            s.kind, s.value = "pct", int(s.value["n"])
+            j = i - 1
+            while j >= 1 and spans[j].text.lower() in ("and", "to", "-", ",", "or") and spans[j - 1].kind == "num" \
+                    and (spans[j - 1].value or {}).get("noun") is None:
+                spans[j - 1].kind, spans[j - 1].value = "pct", int(spans[j - 1].value["n"])
+                j -= 2
 
 
 def _span(kind: str, value: Any, text: str, tokens: list[Token], i: int, j: int) -> Span:
