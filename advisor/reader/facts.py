@@ -64,6 +64,9 @@ def _clause_before(plain: list[Span], i: int, n: int) -> list[Span]:
     return out
 
 
+SENT_WORDS = frozenset({"already", "went", "was", "got"})  # a claim already sent is not the one asked about
+
+
 def payer_and_claim(spans: list[Span]) -> tuple[dict[str, Any], list[str]]:
     out: dict[str, Any] = {}
     conflicts: list[str] = []
@@ -76,7 +79,10 @@ def payer_and_claim(spans: list[Span]) -> tuple[dict[str, Any], list[str]]:
         out["payer"] = payers.pop()
     elif payers:
         conflicts.append("payer")
-    claims = {s.value for s in spans if s.kind == "claim" and id(s) not in negated}
+    sent = {id(s) for i, s in enumerate(plain) if s.kind == "claim" and any(
+        x.text.lower() in SENT_WORDS for x in plain[i + 1:i + 4])}  # "pro fee already went out as 27096-50-KX"
+    claims = {s.value for s in spans if s.kind == "claim" and id(s) not in negated and id(s) not in sent} or {
+        s.value for s in spans if s.kind == "claim" and id(s) not in negated}
     places = {s.value for s in spans if s.kind == "place" and id(s) not in negated}
     for s in spans:
         if s.kind in ("payer", "claim", "place"):

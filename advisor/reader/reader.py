@@ -1097,7 +1097,7 @@ def _place_numbers(reading: Reading, spans: list[Span], vocab: Vocabulary) -> No
                     (noun == "unit" and reading.units):
                 s.used = True
             elif "." in s.text.strip(".") or (prev == "is" and i >= 2 and plain[i - 2].text.lower() in SUBJECT_WORDS) \
-                    or prev in ATTRIBUTED:
+                    or prev in ATTRIBUTED or (prev in ("pt", "patient") and 12 <= s.value["n"] <= 110):
                 s.used = True  # "A1c 7.1": a measurement; "pt is 64": an age; "charge sheet says 3 levels": hearsay
             elif any(o.kind in ("family", "act") for o in _next_content(plain, i)):
                 s.used = True  # "two MBBs", "4 lumbar ESIs": how many were done (sessions, blocks)
