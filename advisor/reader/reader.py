@@ -68,7 +68,8 @@ def read(question: str, catalog: Catalog) -> Reading:
     resolved = [r for f in merged if (r := _resolve_bare_ablation(f, merged, catalog)) is not None]
     reading.frames = _named_again(resolved, spans)
     called_off_apart(reading, spans, catalog)
-    past = {c for f in reading.frames if f.status != "done" for c in f.codes} - proposed_codes(spans)
+    past = {c for f in reading.frames if f.status != "done" for c in f.codes
+            if not is_em_code(c)} - proposed_codes(spans)  # a visit's code is never an earlier procedure's
     reading.lines = _lines(spans, catalog, past)
     reading.modifiers, reading.set_aside = _modifiers(spans)
     reading.em = _em(drafts, reading, spans)
@@ -82,6 +83,7 @@ def read(question: str, catalog: Catalog) -> Reading:
                 s.used = True  # the visit and the complaint it addressed
     if reading.em is not None and reading.em.code is None and visits and "done" not in visits:
         reading.em = None  # "no injection, no visit": nothing to bill for a visit
+    _lone_purpose(reading, spans, catalog)
     _facts(reading, spans, catalog, frames)
     if past:  # codes of earlier or planned procedures, and of clauses about the past ("after a 64635")
         reading.facts["past_codes"] = sorted(past)
@@ -395,6 +397,18 @@ def _resolve_bare_ablation(frame: Frame, frames: list[Frame], catalog: Catalog) 
            for g in frames):
         return None  # "R L4-5, L5-S1 RFA ... OK to bill the RFA?": the RFA described, named again
     return resolved
+
+
+def _lone_purpose(reading: Reading, spans: list[Span], catalog: Catalog) -> None:
+    """'... 0.5 mL bupivacaine each'. Diagnostic, criteria met, first block.': a purpose said in a sentence of its
+    own belongs to the one procedure done that takes a purpose, when its words gave none."""
+    open_ = [f for f in reading.done_frames() if f.diagnostic is None and f.family and catalog.family(f.family).purpose]
+    said = {s.value for s in spans if s.kind == "purpose" and not s.used}
+    if len(open_) == 1 and len(reading.done_frames()) == 1 and len(said) == 1:
+        open_[0].diagnostic = said.pop() == "diagnostic"
+        for s in spans:
+            if s.kind == "purpose":
+                s.used = True
 
 
 def _area_of_nerve(reading: Reading, spans: list[Span], catalog: Catalog) -> None:
@@ -791,6 +805,9 @@ def _sessions(reading: Reading, spans: list[Span], facts: dict[str, Any], catalo
                 plain[i - 2].text.lower() in ("session", "injection", "block", "treatment"):
             sessions[today] = max(sessions.get(today, 0), int(s.value["n"]) - 1)  # "TPI session number 4"
             s.used = True
+    if today and any(a.text.lower() in ("last", "previous", "prior") and b.text.lower() == "one"
+                     for a, b in pairwise(plain)):
+        sessions[today] = max(sessions.get(today, 0), 1)  # "therapeutic - last one 5 months ago gave 70%"
     for s in spans:
         if s.kind == "cue" and s.value == "repeat" and today:
             n = next((v for w, v in REPEAT_ORDINALS.items() if w in s.text.lower()), 2)  # "repeat": one before
