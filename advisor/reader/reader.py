@@ -793,8 +793,13 @@ def _sessions(reading: Reading, spans: list[Span], facts: dict[str, Any], catalo
     plain = [s for s in spans if s.kind != "fact"]
     for i, s in enumerate(plain):
         after = plain[i + 1].text.lower() if i + 1 < len(plain) else ""
-        if after in ("one", "set"):
+        if after in ("one", "set") and not (s.kind == "ordinal" and int((s.value or {}).get("n", 0)) >= 3):
             continue  # "first one 90%, second one 60%": earlier blocks listed, not today's place in the series
+        if s.kind == "num" and today and i and plain[i - 1].text.lower() in ("had", "'s had", "has had") and \
+                (s.value or {}).get("noun") is None and not s.used:
+            sessions[today] = max(sessions.get(today, 0), int(s.value["n"]))  # "lumbar ESIs: she's had 4 this year"
+            s.used = True
+            continue
         if s.kind == "ordinal" and done and i + 1 < len(plain) and _names_other_act(plain[i + 1], done[0], catalog):
             continue  # "RFA ... doc skipped the 2nd block": the place of a block in its series, not the RFA's
         if s.kind == "ordinal" and today and (s.value or {}).get("noun") in (None, "session", "injection") and \
