@@ -127,8 +127,8 @@ def merge(previous: Reading, current: Reading, catalog: Catalog) -> Reading:
     own = current.question_type == "yes_no" and bool(_clause_openers(current) & ASKING)  # "..., will all 3 pay?"
     if not own and tuple(words_in_order[:2]) == ("what", "if") and previous.question_type == "yes_no":
         merged.question_type = "yes_no"  # "can I bill 99214-25?" then "what if she documented a 99204?"
-    elif not own and (opens or current.question_type == "statement") and not current.lines and \
-            not current.modifiers:
+    elif not own and current.question_type != "wh" and (opens or current.question_type == "statement") and \
+            not current.lines and not current.modifiers:  # "ok and what does the ASC put on its claim?" asks its own
         merged.question_type = previous.question_type  # "and bilateral?" asks what the previous turn asked
     called_off_apart(merged, current.spans, catalog)  # "update: left side aborted, only the right was done"
     return finish(merged, catalog)
