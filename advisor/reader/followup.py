@@ -21,7 +21,7 @@ from advisor.rules.catalog import Catalog
 OPENERS = (("what", "if"), ("what", "about"), ("how", "about"), ("and",), ("with",), ("without",), ("plus",),
            ("also",), ("same",), ("now",), ("instead",), ("but",), ("then",), ("ok", "and"), ("so", "what"),
            ("sorry",), ("correction",), ("actually",), ("update",), ("wait",), ("oops",), ("my", "mistake"),
-           ("nope",), ("yep",), ("yeah",), ("yes",), ("ok",), ("okay",))
+           ("my", "bad"), ("nope",), ("yep",), ("yeah",), ("yes",), ("ok",), ("okay",))
 ADDING = frozenset({"also", "too", "add", "adding", "another", "plus", "additionally", "as well"})
 SHORT = 14
 POINTING = frozenset({"the", "that", "this", "those", "these", "it"})
@@ -83,7 +83,9 @@ def merge(previous: Reading, current: Reading, catalog: Catalog) -> Reading:
     if merged.lookup is not None and merged.lookup.fields == ["definition"] and not merged.lookup.codes and \
             not merged.lookup.modifiers:
         merged.lookup = None  # "ok, now what does the ASC put on its claim?": about the earlier case, not a term
-    words = set(_words(current))
+    words_said = _words(current)
+    words = set(words_said)
+    corrects = any(tuple(words_said[:len(o)]) == o for o in CORRECTING)  # "my bad, it was the LEFT side"
     adding = bool(ADDING & words) or "as well" in " ".join(_words(current))
     grammar = Grammar(catalog.registry)
     previous_frames = [f.model_copy(deep=True) for f in previous.frames]
@@ -110,10 +112,14 @@ def merge(previous: Reading, current: Reading, catalog: Catalog) -> Reading:
     elif not [f for f in merged.done_frames() if described_in_words(f, catalog)]:
         # nothing described in words ("can I send it as 64493-RT and 64493-LT instead?"): the earlier procedures
         # stand, with what the follow-up says of them; its codes are what it proposes
-        merged.frames = [_overlay(f, _attributes(grammar, merged, f), adding) if f.status == "done" else f
+        merged.frames = [_overlay(f, _attributes(grammar, merged, f), adding, corrects)
+                         if f.status == "done" else f
                          for f in previous_frames]
+    elif (area := _same_procedure_other_joint(previous_frames, merged.done_frames(), catalog)) is not None:
+        merged.frames = area  # "R knee genicular block" then "he did the left knee too": the block, both knees
     else:
-        merged.frames = _combine(previous_frames, merged.done_frames(), "instead" in words, adding, catalog)
+        merged.frames = _combine(previous_frames, merged.done_frames(), "instead" in words, adding, catalog,
+                                 corrects)
     mark_distinct_sites(merged, merged.facts)  # "he also injected the R knee": a second site today
     if merged.em is None and previous.em is not None:
         merged.em = previous.em.model_copy()
@@ -151,6 +157,24 @@ def _clause_openers(reading: Reading) -> set[str]:
     return out
 
 
+CORRECTING = (("sorry",), ("correction",), ("actually",), ("oops",), ("my", "mistake"), ("my", "bad"), ("wait",))
+
+
+def _same_procedure_other_joint(previous: list[Frame], current: list[Frame], catalog: Catalog) -> list[Frame] | None:
+    """'R knee genicular block' then 'he did the left knee too': a joint named with no procedure word of its own,
+    where the earlier procedure treats that joint's nerves, is that procedure on the other side."""
+    if len(current) != 1 or current[0].family != "joint" or current[0].acts or len(current[0].joints) != 1:
+        return None
+    joint = current[0].joints[0]
+    anatomy = catalog.registry.anatomy
+    for frame in previous:
+        targets = catalog.family(frame.family).targets if frame.family and frame.status == "done" else ()
+        if any(t in anatomy and anatomy[t].near == joint.name for t in targets) and \
+                {frame.laterality, joint.laterality} == {"left", "right"}:
+            return [f.model_copy(update={"laterality": "bilateral"}) if f is frame else f for f in previous]
+    return None
+
+
 def _nth_of_the_same(current: Reading) -> int | None:
     """'second one is 3/20', 'the 2nd is on 4/1': an ordinal standing for the earlier procedure, done again."""
     plain = [s for s in current.spans if s.kind not in ("punct", "fact", "filler")]
@@ -166,13 +190,15 @@ def _attributes(grammar: Grammar, reading: Reading, frame: Frame) -> Frame:
     return grammar.attributes(reading.spans, frame.family) if frame.family else Frame()
 
 
-def _overlay(old: Frame, new: Frame, adding: bool) -> Frame:
+def _overlay(old: Frame, new: Frame, adding: bool, corrects: bool = False) -> Frame:
+    """The follow-up's attributes over the earlier procedure's; a side restated in a correction replaces the earlier
+    side even when something is added ('my bad, it was the LEFT side, and he added C4-5 as well')."""
     data = old.model_dump()
     for key in ("region", "laterality", "imaging", "diagnostic", "target", "muscles"):
         value = getattr(new, key)
         if value is not None:
             data[key] = value
-    if adding and {old.laterality, new.laterality} == {"left", "right"} and not old.joints:
+    if adding and not corrects and {old.laterality, new.laterality} == {"left", "right"} and not old.joints:
         data["laterality"] = "bilateral"  # "he did the left knee as well"
     if new.muscle_names or new.muscles_stated:
         if adding:  # "he also did the R rhomboid"
@@ -211,7 +237,8 @@ def _overlay(old: Frame, new: Frame, adding: bool) -> Frame:
     return Frame.model_validate(data)
 
 
-def _combine(old: list[Frame], new: list[Frame], instead: bool, adding: bool, catalog: Catalog) -> list[Frame]:
+def _combine(old: list[Frame], new: list[Frame], instead: bool, adding: bool, catalog: Catalog,
+             corrects: bool = False) -> list[Frame]:
     """New procedures in a follow-up: the same family restates it, 'instead' replaces (keeping the levels and side
     of a spinal procedure unless restated), otherwise they are added."""
     spinal = catalog.registry.spinal_families
@@ -219,7 +246,7 @@ def _combine(old: list[Frame], new: list[Frame], instead: bool, adding: bool, ca
     for frame in new:
         same = next((i for i, f in enumerate(out) if f.family == frame.family and f.status == "done"), None)
         if same is not None:
-            out[same] = _overlay(out[same], frame, adding)
+            out[same] = _overlay(out[same], frame, adding, corrects)
             continue
         swap = next((i for i, f in enumerate(out) if f.status == "done" and f.family in spinal
                      and frame.family in spinal), None) if not adding else None
