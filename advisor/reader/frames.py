@@ -26,6 +26,7 @@ SEPARATOR_WORDS = frozenset({"and", "plus", "also", "then", "but", "&", "+", ","
                              "in addition to", "followed by", "together with", "after that", "while", "whereas",
                              "with", "w/", "and also", "and then"})
 SPINAL_REGIONS = frozenset({"cervical", "thoracic", "lumbar", "sacral"})
+REASON_WORDS = frozenset({"bc", "b/c", "because", "due", "since", "secondary", "given"})
 ATTRIBUTED = frozenset({"says", "said", "states", "stated", "scheduler", "sheet", "order", "ordered", "dx", "header",
                         "requisition", "booked", "scheduled"})  # a count someone else wrote down, not the note's
 WRITTEN_BY = frozenset({"scheduler", "sheet", "requisition", "header", "order"})  # "'x3 levels' per the scheduler"
@@ -424,6 +425,8 @@ class Grammar:
             return False  # "aspiration only (no injection)": one act of the procedure is denied, not the procedure
         if after and (after[0].kind in heads or after[0].text.lower() in PROCEDURE_NOUNS):
             return True  # "declined the RFA", "left before the procedure"
+        if after and after[0].text.lower() in REASON_WORDS:
+            after = []  # "RFA was deferred bc of her pacemaker": the reason follows the negation
         if not after:
             if before and before[-1].kind == "side" and any(c is not chunk for c in draft.chunks):
                 return False  # "left side was not done": that side is denied (see _denied_sides), the rest stands

@@ -667,13 +667,17 @@ def _lines(spans: list[Span], catalog: Catalog, past: set[str]) -> list[ClaimLin
     nor are the codes of an earlier or planned procedure ('had a TFESI (64483) last week')."""
     lines = []
     plain = [s for s in spans if s.kind != "fact"]
+    set_aside: set[int] = set()
     for i, s in enumerate(plain):
         if s.kind != "code":
             continue
         before = plain[i - 1].text.lower() if i else ""
+        joined = i >= 2 and plain[i - 1].kind == "punct" and plain[i - 1].value in ("+", "&") and \
+            id(plain[i - 2]) in set_aside  # "0216T rather than 64493 + 76942": both set aside
         if (_negated_before([x for x in plain[max(0, i - 2):i] if x.kind != "filler"]) and before != "x") or \
-                _left_off(plain, i):
+                _left_off(plain, i) or joined:
             s.used = True  # "27096 only, no separate 77003": named as not billed
+            set_aside.add(id(s))
             continue
         if before in IDENTIFIER_WORDS or s.value["code"] in past or _in_past_clause(plain, i):
             s.used = True
