@@ -120,7 +120,7 @@ def build_proposal(reading: Reading, recommended: list[ClaimLine], catalog: Cata
     if reading.facts.get("nothing_billed") and not lines and not mods:
         return Proposal(kind="nothing", summary="nothing on the claim")  # "no-show, nothing goes out, correct?"
     if lines and mods:
-        lines = _attach(lines, mods, reading)
+        lines = _attach(lines, mods, reading, recommended)
         if reading.units:
             lines = _with_units(lines, reading.units)
         return _lines_proposal(lines, non_em, mods[0])
@@ -208,9 +208,10 @@ def _dedupe(lines: list[ClaimLine]) -> list[ClaimLine]:
     return out
 
 
-def _attach(lines: list[ClaimLine], mods: list[str], reading: Reading) -> list[ClaimLine]:
-    """Each standalone modifier onto the line it was written with: 25/57 on the E/M line, otherwise the code
-    nearest to where the modifier was named ('the 25 on 64493' puts it on 64493: wrong, but that is the proposal)."""
+def _attach(lines: list[ClaimLine], mods: list[str], reading: Reading, recommended: list[ClaimLine]) -> list[ClaimLine]:
+    """Each standalone modifier onto the line it was written with: 25/57 on the E/M line, 59 or an X modifier on the
+    line the edit needs it on ('for the 20552 billed with 20610, XS instead of 59?'), otherwise the code nearest to
+    where the modifier was named ('the 25 on 64493' puts it on 64493: wrong, but that is the proposal)."""
     codes = [s for s in reading.spans if s.kind == "code"]
     out = list(lines)
     for mod in mods:
@@ -224,6 +225,9 @@ def _attach(lines: list[ClaimLine], mods: list[str], reading: Reading) -> list[C
             index = next((i for i, ln in enumerate(out) if ln.code == on), None)
         if index is None and mod in EM_MODS:
             index = next((i for i, ln in enumerate(out) if is_em_code(ln.code)), None)
+        if index is None and (mod in X_MODIFIERS or mod == "59"):
+            bypassed = {ln.code for ln in recommended if set(ln.modifiers) & {*X_MODIFIERS, "59"}}
+            index = next((i for i, ln in enumerate(out) if ln.code in bypassed), None)
         if index is None and codes:
             nearest = min(codes, key=lambda s: min(abs(s.start - pos), abs(s.end - pos))).value["code"]
             index = next((i for i, ln in enumerate(out) if ln.code == nearest), 0)

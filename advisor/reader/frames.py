@@ -480,7 +480,7 @@ class Grammar:
         elif fam is not None and any(s.value in fam.implies_diagnostic or s.text.lower() in fam.implies_diagnostic
                                      for s in draft.spans("anat", "family")):
             frame.diagnostic = True
-        elif fam is not None and any(s.text.lower() in fam.implies_therapeutic for s in draft.spans("family")):
+        elif fam is not None and any(s.text.lower() in fam.implies_therapeutic for s in draft.spans("family", "anat")):
             frame.diagnostic = False  # "TFESI": the steroid injection, not a diagnostic root block
         frame.region = self._region(draft, fam)
         said = {s.value for s in draft.spans("region") if s.value in SPINAL_REGIONS}
