@@ -361,7 +361,8 @@ class Grammar:
         cues = [s for c in draft.chunks for s in c.of("cue")
                 if (c is head or c.called_off or s.text.lower() in self.called_off
                     or (s.value == "negated" and not _has_head(c) and not c.of("anat", "level", "side"))
-                    or not (anchored or (c.of("pct") and s.value == "historical" and self._own_subject(c))))
+                    or not (anchored or ((c.of("pct") or _in_aside(c, s)) and s.value == "historical"
+                                         and self._own_subject(c))))
                 and not (s.text.lower() in RESULT_CUES and not c.of("pct"))]
         present = any(s.value == "present" for c in draft.chunks if not c.cues("negated") for s in c.of("cue")
                       if s in cues)  # "nothing done today" does not place the earlier injection today
@@ -387,8 +388,9 @@ class Grammar:
     def _own_subject(chunk: Chunk) -> bool:
         """'the prior one gave 30%', 'the last ESI helped 50%': a result clause about another procedure (its own
         subject); 'done earlier, gave 90%' has none and reports on the procedure it follows."""
-        return bool(chunk.of("family", "act")) or any(s.kind in ("num", "cue") and s.text.lower().split()[-1] == "one"
-                                                      for s in chunk.spans)
+        return bool(chunk.of("family", "act")) or any(
+            (s.kind in ("num", "cue") and s.text.lower().split()[-1] == "one") or s.text.lower() == "ones"
+            for s in chunk.spans)  # "(she had her 2 diagnostic ones last spring w/ >75% relief)"
 
     def _negates(self, draft: Draft, cue: Span) -> bool:
         """A negation cue negates the procedure when the next content word after it is the procedure itself ("no
@@ -979,6 +981,12 @@ def _located(draft: Draft, num: Span) -> bool:
         return False  # "4 sticks in the trap, 2 in the rhomboid": injections into one muscle, not a muscle count
     return words[:1] in (["in"], ["on"]) or words[:1] in (["more"], ["others"]) or (
         words[:1] in (["other"], ["additional"]) and words[1:2] in (["in"], ["on"]))  # "(3 more)"
+
+
+def _in_aside(chunk: Chunk, span: Span) -> bool:
+    """The span stands inside a parenthesis opened in its chunk ('therapeutic (she had her 2 diagnostic ones last
+    spring)')."""
+    return any(s.kind == "punct" and s.value == "(" for s in chunk.spans[:chunk.spans.index(span)])
 
 
 def _negated_next(chunk: Chunk, span: Span) -> bool:

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from advisor.answer.verdict import decide
 from advisor.claims import ClaimLine, format_line, parse_line
+from advisor.reader.encounter import to_encounter
+from advisor.reader.followup import is_follow_up, merge, read_question
 from advisor.reader.model import Frame, Reading
+from advisor.rules.catalog import Catalog
 
 
 def canon(*lines: str | ClaimLine, sides: bool = True) -> list[str]:
@@ -32,3 +36,16 @@ def only(reading: Reading, status: str = "done") -> Frame:
 def by_family(reading: Reading) -> dict[str, str]:
     """{family: status} of every frame with a family."""
     return {f.family: f.status for f in reading.frames if f.family}
+
+
+def answer(question: str, catalog: Catalog, history: tuple[str, ...] = ()) -> tuple[list[str], str | None, str]:
+    """The claim lines (sorted text), verdict and reading kind for a question, after the earlier turns of its chat
+    (Medicare unless the question names a payer), as the answer pipeline reads and decides it."""
+    reading: Reading | None = None
+    for turn in (*history, question):
+        current = read_question(turn, catalog)
+        reading = merge(reading, current, catalog) if reading is not None and is_follow_up(current, catalog) \
+            else current
+    assert reading is not None
+    decision = decide(reading, to_encounter(reading, catalog, None, "medicare"), catalog)
+    return sorted(format_line(ln) for ln in decision.claim), decision.verdict, reading.kind

@@ -8,15 +8,10 @@ import pytest
 from advisor.answer.verdict import decide
 from advisor.claims import format_line
 from advisor.reader.encounter import to_encounter
-from advisor.reader.followup import is_follow_up, merge, read_question
+from advisor.reader.followup import is_follow_up, merge
 from advisor.reader.reader import read
-from advisor.rules.catalog import Catalog
 
-
-def _answer(question: str, catalog: Catalog) -> tuple[list[str], str | None, str]:
-    reading = read_question(question, catalog)
-    decision = decide(reading, to_encounter(reading, catalog, None, "medicare"), catalog)
-    return sorted(format_line(ln) for ln in decision.claim), decision.verdict, reading.kind
+from .helpers import answer
 
 
 @pytest.mark.parametrize(("question", "lines", "verdict", "source"), [
@@ -75,7 +70,7 @@ def _answer(question: str, catalog: Catalog) -> tuple[list[str], str | None, str
 ])
 def test_blind_round7_answers(catalog, question: str, lines: list[str], verdict: str | None, source: str) -> None:
     assert source
-    got_lines, got_verdict, _ = _answer(question, catalog)
+    got_lines, got_verdict, _ = answer(question, catalog)
     assert got_lines == sorted(lines)
     assert got_verdict == verdict
 
@@ -109,7 +104,7 @@ def test_blind_round7_answers(catalog, question: str, lines: list[str], verdict:
 ])
 def test_blind_round7_op_notes(catalog, question: str, lines: list[str], source: str) -> None:
     assert source
-    got_lines, _, kind = _answer(question, catalog)
+    got_lines, _, kind = answer(question, catalog)
     assert kind == "claim"
     assert got_lines == sorted(lines)
 
@@ -122,7 +117,7 @@ def test_blind_round7_op_notes(catalog, question: str, lines: list[str], source:
     ("pt no-showed for the scheduled L4-5 ILESI. anything billable?", "no"),
 ])
 def test_questions_without_the_usual_yes_no_shape(catalog, question: str, verdict: str) -> None:
-    assert _answer(question, catalog)[1] == verdict
+    assert answer(question, catalog)[1] == verdict
 
 
 @pytest.mark.parametrize(("history", "question", "lines"), [
@@ -144,7 +139,7 @@ def test_follow_up_calls_off_a_side_or_level(catalog, history: str, question: st
 
 
 def test_a_level_the_contrast_reached_is_not_a_level_injected(catalog) -> None:
-    lines, _, _ = _answer("R L5-S1 TFESI under fluoro, contrast showed spread along the S1 root. BCBS. codes?", catalog)
+    lines, _, _ = answer("R L5-S1 TFESI under fluoro, contrast showed spread along the S1 root. BCBS. codes?", catalog)
     assert lines == ["64483-RT"]
 
 
@@ -158,5 +153,5 @@ def test_thoracolumbar_levels_follow_the_named_contractor(catalog, question: str
     """CGS (J15, cope171058 / A58364, from 2025-01-01) counts T12-L1 with L1-2 as one lumbar session: the thoracic
     primary and the lumbar add-on, once; elsewhere each region takes its own primary. The MAC named in the question
     (jurisdictions.yaml) decides."""
-    assert _answer(question, catalog)[0] == sorted(lines)
+    assert answer(question, catalog)[0] == sorted(lines)
 

@@ -5,22 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from advisor.answer.verdict import decide
-from advisor.claims import format_line
-from advisor.reader.encounter import to_encounter
-from advisor.reader.followup import is_follow_up, merge, read_question
 from advisor.rules.catalog import Catalog
 
-
-def _answer(question: str, catalog: Catalog, history: tuple[str, ...] = ()) -> tuple[list[str], str | None, str]:
-    reading = None
-    for turn in (*history, question):
-        current = read_question(turn, catalog)
-        reading = merge(reading, current, catalog) if reading is not None and is_follow_up(current, catalog) \
-            else current
-    assert reading is not None
-    decision = decide(reading, to_encounter(reading, catalog, None, "medicare"), catalog)
-    return sorted(format_line(ln) for ln in decision.claim), decision.verdict, reading.kind
+from .helpers import answer
 
 
 @pytest.mark.parametrize(("question", "lines", "verdict", "source"), [
@@ -71,13 +58,13 @@ def _answer(question: str, catalog: Catalog, history: tuple[str, ...] = ()) -> t
 ])
 def test_round_8_readings(question: str, lines: list[str], verdict: str | None, source: str,
                           catalog: Catalog) -> None:
-    got_lines, got_verdict, _ = _answer(question, catalog)
+    got_lines, got_verdict, _ = answer(question, catalog)
     assert got_lines == sorted(lines), source
     assert got_verdict == verdict, source
 
 
 def test_part_of_the_plan_not_done_is_asked_not_billed(catalog: Catalog) -> None:
-    lines, _, kind = _answer("Plan was TPIs into 3 muscles but after the trapezius she felt faint and the rest were "
+    lines, _, kind = answer("Plan was TPIs into 3 muscles but after the trapezius she felt faint and the rest were "
                              "not done. what do I bill?", catalog)
     assert kind == "clarify" and lines == []
 
@@ -95,6 +82,6 @@ def test_part_of_the_plan_not_done_is_asked_not_billed(catalog: Catalog) -> None
 ])
 def test_round_8_follow_ups(history: tuple[str, ...], question: str, lines: list[str], verdict: str | None,
                             catalog: Catalog) -> None:
-    got_lines, got_verdict, _ = _answer(question, catalog, history)
+    got_lines, got_verdict, _ = answer(question, catalog, history)
     assert got_lines == sorted(lines)
     assert got_verdict == verdict

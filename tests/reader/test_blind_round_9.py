@@ -5,17 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from advisor.answer.verdict import decide
-from advisor.claims import format_line
-from advisor.reader.encounter import to_encounter
-from advisor.reader.followup import read_question
 from advisor.rules.catalog import Catalog
 
-
-def _answer(question: str, catalog: Catalog) -> tuple[list[str], str | None, str]:
-    reading = read_question(question, catalog)
-    decision = decide(reading, to_encounter(reading, catalog, None, "medicare"), catalog)
-    return sorted(format_line(ln) for ln in decision.claim), decision.verdict, reading.kind
+from .helpers import answer
 
 
 @pytest.mark.parametrize(("question", "lines", "verdict", "source"), [
@@ -60,6 +52,6 @@ def _answer(question: str, catalog: Catalog) -> tuple[list[str], str | None, str
 ])
 def test_round_9_readings(question: str, lines: list[str], verdict: str | None, source: str,
                           catalog: Catalog) -> None:
-    got_lines, got_verdict, _ = _answer(question, catalog)
+    got_lines, got_verdict, _ = answer(question, catalog)
     assert got_lines == sorted(lines), source
     assert got_verdict == verdict, source
