@@ -139,7 +139,7 @@ class Grammar:
             sentence_acts = [s for c in chunks if not c.cues("negated") for s in c.of("act", "family")]
             pending: list[Chunk] = []
             current: Draft | None = None
-            for chunk in chunks:
+            for at, chunk in enumerate(chunks):
                 if self._mention_only(chunk):
                     for a in chunk.of("anat", "level"):
                         a.used = True  # "examined the shoulder", "L5 radiculopathy": mentioned, not a procedure site
@@ -167,8 +167,8 @@ class Grammar:
                     pending = []
                     drafts.append(current)
                 elif current is not None and not self._other_time(chunk, current) and not (
-                        chunk.of("level") and _visit_only(current)):  # "the visit the same day as the R L4-5 + ..."
-                    current.chunks.append(chunk)
+                        chunk.of("level") and _visit_only(current)) and not _side_for_next(chunk, chunks[at + 1:]):
+                    current.chunks.append(chunk)  # not "the visit the same day as the R L4-5 + ...", "R + L trap"
                 else:
                     pending.append(chunk)  # "RFA next week, today only the left L4-5 and L5-S1 MBBs"
             named = {a.value for a in drafts[-1].spans("anat")} if drafts else set()
@@ -430,6 +430,8 @@ class Grammar:
         if after and after[0].text.lower() in REASON_WORDS:
             after = []  # "RFA was deferred bc of her pacemaker": the reason follows the negation
         if not after:
+            if before and before[-1].kind == "level" and any(c is not chunk and c.of("level") for c in draft.chunks):
+                return False  # "... and an intended third level at L3-4 was not performed": that level only
             if before and before[-1].kind == "side" and any(c is not chunk for c in draft.chunks):
                 return False  # "left side was not done": that side is denied (see _denied_sides), the rest stands
             # "the RFA was cancelled"; a later chunk that is only the negation ("..., not done"); not "EBL none"
@@ -759,6 +761,14 @@ def settle_muscles(frame: Frame) -> None:
         frame.candidates = [f"muscles: {named} named, {frame.muscles_stated} stated"]
 
 
+def _side_for_next(chunk: Chunk, rest: list[Chunk]) -> bool:
+    """'R + L trapezius': a side alone before a chunk that names its own side and a target goes with that target."""
+    content = [s for s in chunk.spans if s.kind not in ("punct", "filler")]
+    nxt = rest[0] if rest else None
+    return len(content) == 1 and content[0].kind == "side" and content[0].value in ("left", "right") and \
+        nxt is not None and bool(nxt.of("side")) and bool(nxt.of("anat"))
+
+
 def _visit_only(draft: Draft) -> bool:
     """A draft headed by the visit alone: spinal levels are never the visit's."""
     heads = draft.spans("act", "family")
@@ -779,12 +789,13 @@ def level_conflicts(unit: str, names: list[str], counted: int | None, stated: in
                     laterality: str | None) -> list[str]:
     """Where the levels named and the count given disagree: 'L4-5, L5-S1 = 3 levels', or joints and medial branches
     that do not match (more nerves named than the joints named take). 'Two joints' for one bilateral level is both
-    sides, and 'L3 MB, L4 MB, L5 DR = 3 levels' counts the nerves (with or without the two joints they serve named):
-    a miscount the named nerves settle."""
+    sides, and 'L3 MB, L4 MB, L5 DR = 3 levels' counts the nerves (with or without the two joints they serve named),
+    as does '3 levels: L4-5, L5-S1' (two joints, three nerves): a miscount the named joints settle."""
     joints = [n for n in names if "-" in n]
     nerves = len(names) - len(joints)
     doubled = laterality == "bilateral" and stated == 2 * (counted or 0)
-    nerves_counted = unit == "joint" and stated == nerves >= 2 and (not joints or nerves == len(joints) + 1)
+    nerves_counted = unit == "joint" and ((stated == nerves >= 2 and (not joints or nerves == len(joints) + 1)) or (
+        not nerves and len(joints) >= 2 and stated == len(joints) + 1))  # "3 levels: L4-5, L5-S1": three nerves
     if counted and stated and counted != stated and not doubled and not nerves_counted:
         return [f"levels: {counted} named, {stated} stated"]
     if unit == "joint" and joints and nerves - 1 > len(joints):  # fewer nerves named loosely: the joints decide

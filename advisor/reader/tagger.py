@@ -164,11 +164,31 @@ def tag(text: str, vocab: Vocabulary) -> tuple[list[Token], list[Span]]:
             spans.append(_span("word", tok.norm, text, tokens, i, i + 1))
         i += 1
     _percent_words(spans)
+    spans = _both_sides(spans, text)
     facts = _facts(text, tokens, vocab)
     owned = [(f.start, f.end) for f in facts]
     spans = [s for s in spans if not (s.kind == "cue" and s.value in STATUS_CUES and s.value != "present"
                                       and any(a <= s.start and s.end <= b for a, b in owned))]
     return tokens, sorted(spans + facts, key=lambda s: (s.start, -s.end))
+
+
+def _both_sides(spans: list[Span], text: str) -> list[Span]:
+    """'R + L trapezius', 'R and L knees', 'L/R': the two sides named together before one target are both sides."""
+    out: list[Span] = []
+    i = 0
+    while i < len(spans):
+        a = spans[i]
+        if i + 2 < len(spans) and a.kind == "side" and spans[i + 2].kind == "side" and \
+                {a.value, spans[i + 2].value} == {"left", "right"} and \
+                spans[i + 1].text.lower() in ("+", "and", "&", "/", "or"):
+            end = spans[i + 2].end
+            out.append(Span(kind="side", value="bilateral", text=text[a.start:end], start=a.start, end=end,
+                            used=True))
+            i += 3
+            continue
+        out.append(a)
+        i += 1
+    return out
 
 
 def _percent_words(spans: list[Span]) -> None:
