@@ -46,7 +46,7 @@ def read(question: str, catalog: Catalog) -> Reading:
     reading = Reading(spans=spans)
     _contrast_paths(spans)
     _ruled_out(spans)
-    _ahead_of(spans)
+    _ahead_of(spans, catalog)
     grammar = Grammar(catalog.registry)
     drafts = grammar.drafts(spans)
     procedure_drafts = [d for d in drafts if not _is_visit(d)]
@@ -111,17 +111,15 @@ def read(question: str, catalog: Catalog) -> Reading:
     return finish(reading, catalog)
 
 
-def _ahead_of(spans: list[Span]) -> None:
-    """'genicular nerve block before RFA', 'MBB prior to the RFA': the procedure the block comes before is a later
-    one (planned), not part of today's block."""
+def _ahead_of(spans: list[Span], catalog: Catalog) -> None:
+    """'genicular nerve block before RFA', 'MBB before the SI RFA': the ablation the block comes before is a later
+    procedure (planned), not part of today's block."""
+    ablations = {f.id for f in catalog.registry.families.values() if f.act == "ablate"}
     plain = [s for s in spans if s.kind not in ("fact", "filler")]
     for s, nxt in pairwise(plain):
         if s.kind == "word" and s.text.lower() in ("before", "ahead") and (
-                (nxt.kind == "act" and nxt.value == "ablate") or (nxt.kind == "family" and nxt.value in ABLATIONS)):
+                (nxt.kind == "act" and nxt.value == "ablate") or (nxt.kind == "family" and nxt.value in ablations)):
             s.kind, s.value = "cue", "planned"
-
-
-ABLATIONS = frozenset({"facet_rfa", "genicular_rfa", "si_rfa"})
 
 
 def _ruled_out(spans: list[Span]) -> None:
@@ -415,10 +413,10 @@ def _area_of_nerve(reading: Reading, spans: list[Span], catalog: Catalog) -> Non
     """'Right knee. ... genicular nerves blocked': the joint whose nerves a procedure treats says where (and which
     side) it was done, not a joint injection."""
     anatomy = catalog.registry.anatomy
+    plain = [s for s in spans if s.kind not in ("fact", "filler")]
     for frame in reading.done_frames():
         targets = catalog.family(frame.family).targets if frame.family else ()
         areas = {anatomy[t].near for t in targets if t in anatomy and anatomy[t].near}
-        plain = [s for s in spans if s.kind not in ("fact", "filler")]
         for i, s in enumerate(plain):
             if s.kind == "anat" and not s.used and s.value in areas:
                 s.used = True
