@@ -134,7 +134,7 @@ def history_facts(spans: list[Span], frames: list[Frame], relief_frames: list[Fr
         for s in spans:
             if s.kind == "word" and LCD_ID.fullmatch(s.text):
                 s.used = True
-    second_complaint = {k for k, words in _sentence_of(spans).items()
+    second_complaint = {k for k, words in sentence.items()
                         if any(p in " ".join(x.text.lower() for x in words) for p in OTHER_PROBLEM_PHRASES)}
     dated = _dates(spans)
     if len(dated) >= 2 and procedure_named(dated[0][1]):  # "RFA on 3/2. Pt back 3/8 for ...": six days after it

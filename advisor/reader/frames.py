@@ -574,7 +574,9 @@ class Grammar:
         current: str | None = None  # a side named before levels carries on to the next side word
         denied = {id(s) for s in _denied_sides(draft)}
         offset = 0  # levels named after a medial-branch landmark name the vertebra below the nerve
-        ordered = sorted((x for c in draft.chunks for x in c.spans), key=lambda x: x.start)
+        ordered = sorted((x for c in draft.chunks for x in c.spans if x.kind not in ("filler", "punct")),
+                         key=lambda x: x.start)
+        position = {id(x): i for i, x in enumerate(ordered)}
         compared = {id(x) for i, x in enumerate(ordered) if x.kind == "level" and any(
             n.text.lower() in ("vs", "vs.", "versus") for n in ordered[max(0, i - 1):i + 2])}  # "L4 vs L5 radic"
         for chunk in draft.chunks:
@@ -633,11 +635,9 @@ class Grammar:
         explicit = [s for s in draft.spans("num", "ordinal")
                     if (s.value or {}).get("noun") in ("level", "joint", "nerve")
                     and (fam.level_unit == "nerve" or (s.value or {}).get("noun") != "nerve")]
-        ordered = sorted((x for c in draft.chunks for x in c.spans if x.kind not in ("filler", "punct")),
-                         key=lambda x: x.start)
         hearsay = [s for s in explicit if any(
-            x.text.lower() in ATTRIBUTED for x in ordered[max(0, ordered.index(s) - 3):ordered.index(s)]) or any(
-            x.text.lower() in WRITTEN_BY for x in ordered[ordered.index(s) + 1:ordered.index(s) + 8])]
+            x.text.lower() in ATTRIBUTED for x in ordered[max(0, position[id(s)] - 3):position[id(s)]]) or any(
+            x.text.lower() in WRITTEN_BY for x in ordered[position[id(s)] + 1:position[id(s)] + 8])]
         explicit = [s for s in explicit if s not in hearsay]  # "charge sheet says 3 levels": the levels named decide
         for s in hearsay:
             s.used = True
@@ -725,18 +725,26 @@ class Grammar:
                 for one in (("left", "right") if side == "bilateral" else (side or "unspecified",)):
                     sided.append(f"{s.value}:{one}")
         stated = [s for s in draft.spans("num") if (s.value or {}).get("noun") == "muscle" or (
-            (s.value or {}).get("noun") is None and _located(draft, s))]  # "3 in the neck, one in the back"
+            (s.value or {}).get("noun") is None and _located(draft, s) and not self._into_muscle(draft, s))]
+        # "3 in the neck, one in the back"; not "4 sticks in the trap, 2 in the rhomboid" (injections into a muscle)
         for s in stated:
             s.used = True
         for s in draft.spans("num"):
-            if _into_muscle(draft, s):
+            if self._into_muscle(draft, s):
                 s.used = True  # "2 in the rhomboid": sticks into a muscle named
         return list(dict.fromkeys(sided)), (sum(s.value["n"] for s in stated) if stated else None)
 
     def _muscle(self, span: Span) -> bool:
         """A muscle named by its own name (not 'muscles')."""
-        anat = self.anatomy.get(span.value)
+        anat = self.anatomy.get(span.value) if span.kind == "anat" else None
         return anat is not None and anat.kind == "muscle" and not anat.generic
+
+    def _into_muscle(self, draft: Draft, num: Span) -> bool:
+        """'2 in the rhomboid': a number of injections into one muscle named right after it."""
+        chunk = next(c for c in draft.chunks if num in c.spans)
+        after = [s for s in chunk.spans[chunk.spans.index(num) + 1:]
+                 if s.kind != "filler" or s.text.lower() == "in"][:2]
+        return len(after) == 2 and after[0].text.lower() == "in" and self._muscle(after[1])
 
     def attributes(self, spans: list[Span], family_id: str) -> Frame:
         """The question's words read as attributes of one procedure named elsewhere (by a code, or by the previous
@@ -988,8 +996,6 @@ def _located(draft: Draft, num: Span) -> bool:
     if at and chunk.spans[at - 1].text.lower() in ("number", "no", "#", "session", "visit"):
         return False  # "TPI session number 4 in the last 12 months"
     words = [s.text.lower() for s in chunk.spans[at + 1:][:2]]
-    if _into_muscle(draft, num):
-        return False  # "4 sticks in the trap, 2 in the rhomboid": injections into one muscle, not a muscle count
     return words[:1] in (["in"], ["on"]) or words[:1] in (["more"], ["others"]) or (
         words[:1] in (["other"], ["additional"]) and words[1:2] in (["in"], ["on"]))  # "(3 more)"
 
@@ -1004,14 +1010,6 @@ def _negated_next(chunk: Chunk, span: Span) -> bool:
     """The next word after a target negates it ('piriformis wasn't injected')."""
     after = [s for s in chunk.spans[chunk.spans.index(span) + 1:] if s.kind not in ("filler", "punct")][:1]
     return bool(after) and after[0].kind == "cue" and after[0].value == "negated"
-
-
-def _into_muscle(draft: Draft, num: Span) -> bool:
-    """'2 in the rhomboid': a number of injections into one muscle named right after it."""
-    chunk = next(c for c in draft.chunks if num in c.spans)
-    after = [s for s in chunk.spans[chunk.spans.index(num) + 1:] if s.kind != "filler" or s.text.lower() == "in"][:2]
-    return len(after) == 2 and after[0].text.lower() == "in" and after[1].kind == "anat" and \
-        after[1].text.lower() not in ("neck", "back", "low back", "upper back", "muscles")
 
 
 def _nearest(candidates: list[Span], chunk: Chunk) -> Span | None:

@@ -223,6 +223,7 @@ def _merge(frames: list[Frame], catalog: Catalog, reading: Reading) -> list[Fram
         if frame.family is None and len(named) == 1:
             frame.family, frame.label, frame.candidates = named[0], catalog.family(named[0]).label, named
     out: list[Frame] = []
+    called_off = sides_called_off([s for s in reading.spans if s.kind not in ("fact", "filler")])
     for frame in frames:
         same = next((f for f in out if f.family and f.family == frame.family and f.status == frame.status
                      and not _other_region(f, frame, catalog)), None)
@@ -231,7 +232,6 @@ def _merge(frames: list[Frame], catalog: Catalog, reading: Reading) -> list[Fram
             continue
         said = {same.laterality, frame.laterality}
         per_site = catalog.family(same.family or "").counts in ("muscles", "joints")  # sides belong to each site
-        called_off = sides_called_off([s for s in reading.spans if s.kind not in ("fact", "filler")])
         if "bilateral" in said and said & {"left", "right"} and not per_site and not (
                 set(same.level_names) ^ set(frame.level_names) and same.level_names and frame.level_names
                 and not set(same.level_names) & set(frame.level_names)) and not called_off:
@@ -353,7 +353,7 @@ def _level_refused_apart(reading: Reading, plain: list[Span], catalog: Catalog) 
             s.used = True  # "L4-5 done bilaterally; L3-4 aborted": placed as the level not done
 
 
-REST_WORDS = frozenset({"rest", "remaining", "remainder", "others", "other ones"})
+REST_WORDS = frozenset({"rest", "remaining", "remainder", "others"})
 
 
 def _partly_done(reading: Reading, spans: list[Span]) -> None:
