@@ -35,6 +35,9 @@ class Modifier(BaseModel):
     group: Group
     means: str
     common: bool = False
+    # a discontinued procedure's modifier: the claim it belongs on and when the procedure was stopped
+    claim: Literal["physician", "facility"] | None = None
+    stopped: Literal["started", "before_anesthesia", "after_anesthesia"] | None = None
     src: tuple[str, ...]
     conf: Literal["confirmed", "secondary", "unconfirmed"]
 
@@ -73,6 +76,15 @@ def modifiers() -> dict[str, Modifier]:
 
 def is_known(mod: str) -> bool:
     return mod in modifiers()
+
+
+def discontinued(facility: bool, stopped: str) -> str:
+    """The modifier of a procedure stopped after it started: the physician's one whenever it stopped, the facility's
+    by whether anesthesia had been given (modifiers.yaml `claim` and `stopped`)."""
+    claim = "facility" if facility else "physician"
+    rows = {m.stopped: m.mod for m in modifiers().values() if m.claim == claim and m.stopped is not None}
+    # the physician's one row covers every stop; on the facility claim a procedure begun is one stopped after it began
+    return rows.get(stopped) or rows.get("started") or rows["after_anesthesia"]
 
 
 def in_group(*groups: str) -> tuple[str, ...]:

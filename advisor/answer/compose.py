@@ -277,6 +277,8 @@ def _verdict_reason(u: Understanding, decision: Decision, findings: Sequence[Fin
     errors = [f for f in errors if proposed & set(f.codes)] + [f for f in errors if not proposed & set(f.codes)]
     if errors:
         return f"The rules engine does not accept {what}: {errors[0].message}"
+    if not decision.claim:
+        return "Nothing was done that can be billed: no claim lines for it."
     return f"The rules engine does not accept {what}; bill the lines below instead."
 
 

@@ -27,7 +27,7 @@ def procedures(frame: Frame, catalog: Catalog) -> list[Procedure]:
     base: dict[str, Any] = {
         "family": fam.id, "region": frame.region, "levels": max(1, min(frame.levels or 1, 10)),
         "laterality": frame.laterality, "imaging": frame.imaging, "diagnostic": frame.diagnostic,
-        "target": frame.target,
+        "target": frame.target, "stopped": frame.stopped,
     }
     if fam.counts == "joints":
         alone = frame.laterality if len(frame.joints) == 1 else None

@@ -24,11 +24,12 @@ APPROXIMATELY = frozenset({"about", "around", "approximately", "approx", "roughl
 
 
 def pattern_facts(spans: list[Span]) -> tuple[dict[str, Any], list[str]]:
-    """Fact values from the pattern spans; a match inside a longer match of the opposite value is dropped ("no
-    separate problem" is not also "separate problem"); two values left standing are a conflict."""
+    """Fact values from the pattern spans; a match that starts inside a longer match of the opposite value is
+    dropped ("no separate problem" is not also "separate problem", "no separate US report in the chart" is not also
+    "report in the chart"); two values left standing are a conflict."""
     facts = [s for s in spans if s.kind == "fact"]
     kept = [f for f in facts if not any(o is not f and o.value[0] == f.value[0] and o.value[1] != f.value[1]
-                                        and o.start <= f.start and f.end <= o.end
+                                        and o.start <= f.start < o.end
                                         and (o.end - o.start) > (f.end - f.start)
                                         for o in facts)]
     values: dict[str, set[Any]] = {}
@@ -208,8 +209,32 @@ def _dates(spans: list[Span]) -> list[tuple[date, Span]]:
         except (ValueError, IndexError):
             continue
     if not out:
-        return _weekdays(spans)
+        return _days_of_month(spans) or _weekdays(spans)
     return sorted(out.items(), key=lambda kv: kv[0])
+
+
+DAY_OF_MONTH = re.compile(r"([1-9]|[12]\d|3[01])(?:st|nd|rd|th)")
+DATE_WORDS = re.compile(r"\b(?:\d{1,2}/\d{1,2}(?:/\d{2,4})?|the " + DAY_OF_MONTH.pattern + r")\b", re.IGNORECASE)
+
+
+def names_a_date(words: str) -> bool:
+    """Whether a procedure's words give it a date ('RFA on 3/3', 'RFA on the 3rd')."""
+    return DATE_WORDS.search(words) is not None
+
+
+def _days_of_month(spans: list[Span]) -> list[tuple[date, Span]]:
+    """'RFA on the 3rd ... seen on the 8th': days of one month, each named as 'the Nth' with nothing it counts after
+    it (not 'the 3rd level'), when the question gives no calendar dates; one alone dates nothing."""
+    plain = [s for s in spans if s.kind not in ("fact",)]
+    out: dict[date, Span] = {}
+    for i, s in enumerate(plain):
+        match = DAY_OF_MONTH.fullmatch(s.text.lower())
+        after = plain[i + 1] if i + 1 < len(plain) else None
+        if match is None or i == 0 or plain[i - 1].text.lower() != "the" or (
+                after is not None and after.kind not in ("punct", "filler")):
+            continue
+        out.setdefault(date(2001, 1, int(match.group(1))), s)
+    return sorted(out.items(), key=lambda kv: kv[0]) if len(out) >= 2 else []
 
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -277,7 +302,7 @@ def _with_neighbours(spans: list[Span]) -> list[tuple[Span, str, str]]:
     return out
 
 
-__all__ = ["history_facts", "pattern_facts", "payer_and_claim"]
+__all__ = ["history_facts", "names_a_date", "pattern_facts", "payer_and_claim"]
 
 
 def days_after(procedure_date: str, spans: list[Span]) -> int | None:

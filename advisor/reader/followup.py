@@ -15,6 +15,7 @@ from advisor.reader.reader import (
     read,
     resolve_against,
 )
+from advisor.reader.stopped import keep_stopped
 from advisor.reader.vocab import vocabulary_of
 from advisor.rules.catalog import Catalog
 
@@ -137,6 +138,7 @@ def merge(previous: Reading, current: Reading, catalog: Catalog) -> Reading:
             not current.lines and not current.modifiers:  # "ok and what does the ASC put on its claim?" asks its own
         merged.question_type = previous.question_type  # "and bilateral?" asks what the previous turn asked
     called_off_apart(merged, current.spans, catalog)  # "update: left side aborted, only the right was done"
+    keep_stopped(merged, previous, " ".join(s.text for s in current.spans), catalog)
     return finish(merged, catalog)
 
 

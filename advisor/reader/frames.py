@@ -132,6 +132,7 @@ class Grammar:
         mentioned: list[Span] = []  # anatomy named as a complaint, which a later "it" or "the bursa" may point to
         sides_of: dict[int, list[Span]] = {}  # the sides named with it
         said_in: dict[int, int] = {}  # and the sentence it was named in
+        leading: list[Chunk] = []  # "R knee prepped. US used; needle into the suprapatellar pouch": the set-up
         for index, sentence in enumerate(sentences(spans)):
             chunks = chunks_of(sentence, index)
             # acts a target without its own may share; not one the question negates ("not a facet injection, it
@@ -171,7 +172,15 @@ class Grammar:
                     current.chunks.append(chunk)  # not "the visit the same day as the R L4-5 + ...", "R + L trap"
                 else:
                     pending.append(chunk)  # "RFA next week, today only the left L4-5 and L5-S1 MBBs"
-            named = {a.value for a in drafts[-1].spans("anat")} if drafts else set()
+            if not drafts:
+                leading = self._leading(leading, chunks, pending, index)
+            elif leading and drafts[0].chunks[0].sentence == index:
+                site = {a.value for a in drafts[0].spans("anat")}
+                if all({a.value for a in c.of("anat")} <= site for c in leading):
+                    drafts[0].chunks += leading
+                leading = []
+            named = {a.value for d in drafts if d.chunks and d.chunks[0].sentence == index - 1  # "L knee aspiration
+                     for a in d.spans("anat")}  # and injection. US used to see the suprapatellar recess": the knee
             attributes = [c for c in pending if not c.of("code") and (  # "2 knee injections. R knee under US, ..."
                 not c.of("anat") or {a.value for a in c.of("anat")} <= named)]
             about_else = any(self._mention_only(c) for c in chunks)  # "mentioned back pain, nothing done for it"
@@ -188,6 +197,19 @@ class Grammar:
                 # a sentence that only adds attributes ("Under fluoro.") lends them to the previous sentence's frame
                 drafts[-1].chunks += attributes
         return _fold_bare_acts(drafts, self.called_off)
+
+    def _leading(self, leading: list[Chunk], chunks: list[Chunk], pending: list[Chunk], index: int) -> list[Chunk]:
+        """Set-up sentences before the first procedure sentence of an op note ('Right knee prepped.', 'Real-time
+        ultrasound used;'): a side, a joint or guidance and nothing else (no level, code, count or question). They
+        lend those to the procedure the next sentence names; any other sentence in between breaks the run."""
+        setup = bool(pending) and len(pending) == len(chunks) and all(
+            c.of("side", "anat", "guide") and not c.of("level", "code", "num", "wh", "mod", "claim", "payer")
+            and not any(c.cues(cue) for cue in ("negated", "planned", "historical")) and all(
+                self._procedural(a) and self.anatomy[a.value].kind == "joint" for a in c.of("anat"))
+            for c in pending)
+        if not setup:
+            return []
+        return [c for c in leading if c.sentence == index - 1 or c.sentence == index - 2] + pending
 
     @staticmethod
     def _other_time(chunk: Chunk, current: Draft) -> bool:

@@ -12,6 +12,7 @@ from advisor.claims import ClaimLine
 from advisor.rules.model import Imaging, Laterality, Region
 
 Status = Literal["done", "negated", "planned", "historical", "mentioned"]
+Stopped = Literal["before_anesthesia", "after_anesthesia"]
 Kind = Literal["claim", "lookup", "clarify", "unsupported", "out_of_scope"]
 QuestionType = Literal["yes_no", "wh", "statement"]
 
@@ -77,6 +78,8 @@ class Frame(BaseModel):
     count: int | None = Field(None, description="How many of this procedure the words count ('had 4 ESIs').")
     codes: list[str] = Field(default_factory=list, description="Codes written in this procedure's words.")
     acts: list[str] = Field(default_factory=list, description="What the words say was done (inject, ablate...).")
+    stopped: Stopped | None = Field(
+        None, description="Started, then stopped for the patient's safety (billed with a discontinued modifier).")
     words: str = Field("", description="The words this frame was read from.")
     candidates: list[str] = Field(default_factory=list, description="Families the words could mean, when unsettled.")
 

@@ -12,6 +12,9 @@ from advisor.reader.vocab import Vocabulary
 BILLING_WORDS = frozenset({"bill", "billed", "billing", "code", "codes", "coding", "cpt", "cpts", "report", "charge",
                            "submit", "claim", "lines", "units"})
 CHOICE_WORDS = frozenset({"or"})
+# words that ask what a term means rather than what to bill for the procedure described
+MEANING_WORDS = frozenset({"mean", "means", "meaning", "define", "definition", "difference", "explain", "stand",
+                           "stands", "vs", "versus"})
 
 
 def _clauses(sentence: list[Span]) -> list[list[Span]]:
@@ -236,9 +239,9 @@ def lookup_request(spans: list[Span], qtype: QuestionType, described: bool) -> L
     if not specific:  # "what does KX mean?", "59 vs XS?", "what does 64520 describe?"
         if words & BILLING_WORDS and not codes and not mods:
             return None  # "what are the codes then?" asks what to bill
-        if described and (levels or qtype != "wh" or (words & (BILLING_WORDS | {"coding", "claim", "lines"}) and not (
-                mods or words & {"mean", "means", "meaning"}))):
-            return None  # "R knee inj w/ US ... what's the right coding?", "what's the full claim?": this case's claim
+        if described and (levels or qtype != "wh" or not (codes or mods or words & MEANING_WORDS) or (
+                words & (BILLING_WORDS | {"coding", "claim", "lines"}) and not words & MEANING_WORDS)):
+            return None  # "R knee inj w/ US ... what's the right coding?", "what's billable?": this case's claim
         if qtype == "yes_no" and not mods and not codes:
             return None
     elif set(specific) <= {"levels", "sessions"}:

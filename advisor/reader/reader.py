@@ -14,10 +14,11 @@ from typing import Any
 
 from advisor.claims import ClaimLine, is_em_code
 from advisor.privacy.redact import find_identifiers
-from advisor.reader.facts import history_facts, pattern_facts, payer_and_claim
+from advisor.reader.facts import history_facts, names_a_date, pattern_facts, payer_and_claim
 from advisor.reader.frames import ATTRIBUTED, RESULT_CUES, Grammar, add_joint, level_conflicts, recount, settle_muscles
 from advisor.reader.model import EMFrame, Frame, Joint, Laterality, Reading, Span, Status
 from advisor.reader.questions import PROPOSE_VERBS, lookup_request, question_type
+from advisor.reader.stopped import mark_stopped
 from advisor.reader.tagger import normalise, tag
 from advisor.reader.vocab import Vocabulary, vocabulary_of
 from advisor.rules.catalog import Catalog
@@ -72,6 +73,7 @@ def read(question: str, catalog: Catalog) -> Reading:
             if not is_em_code(c)} - proposed_codes(spans)  # a visit's code is never an earlier procedure's
     reading.lines = _lines(spans, catalog, past)
     reading.modifiers, reading.set_aside = _modifiers(spans)
+    mark_stopped(reading, text, catalog)
     reading.em = _em(drafts, reading, spans)
     reading.question_type = question_type(spans, vocab)
     _asked_plan(reading, catalog)
@@ -391,10 +393,11 @@ def _resolve_bare_ablation(frame: Frame, frames: list[Frame], catalog: Catalog) 
     if "ablate" not in frame.acts:
         return frame
     resolved = resolve_against(frame, [g for g in frames if g is not frame], catalog)
-    if any(g is not frame and g.status == "done" and g.family == resolved.family and (g.level_names or g.joints)
-           for g in frames):
-        return None  # "R L4-5, L5-S1 RFA ... OK to bill the RFA?": the RFA described, named again
-    return resolved
+    own = frame.level_names or frame.laterality or frame.joints or frame.codes
+    if any(g is not frame and g.family == resolved.family and (g.level_names or g.joints) and (
+            g.status == "done" or (g.status == "negated" and frame.status == "done" and not own)) for g in frames):
+        return None  # "R L4-5, L5-S1 RFA ... OK to bill the RFA?", "RFA ... cancelled in pre-op. bill anything for
+    return resolved  # the RFA?": the RFA described or called off, named again
 
 
 def _lone_purpose(reading: Reading, spans: list[Span], catalog: Catalog) -> None:
@@ -928,10 +931,17 @@ def _repeat(reading: Reading, spans: list[Span]) -> None:
 def _earlier_procedure(reading: Reading) -> None:
     """'Seen 6 days after the RFA': on a visit question with a count of days since a procedure, the procedure not
     placed today is the earlier one."""
-    if reading.facts.get("days_since_global_procedure") is not None and reading.em is not None:
+    if reading.facts.get("days_since_global_procedure") is None:
+        return
+    if reading.em is not None:
         for frame in reading.frames:
             if frame.status == "done" and not frame.today:
                 frame.status = "historical"
+        return
+    done = reading.done_frames()  # "RFA on the 3rd. On the 8th the same doc injected the knee": the RFA is earlier
+    if len(done) >= 2 and names_a_date(done[0].words) and names_a_date(done[-1].words) and not done[0].today:
+        done[0].status = "historical"
+
 
 
 def _settle_bare_acts(reading: Reading, catalog: Catalog) -> None:
@@ -1130,6 +1140,8 @@ def _place_numbers(reading: Reading, spans: list[Span], vocab: Vocabulary) -> No
                           "other", "not", "locality", "carrier", "jurisdiction", "zip", "region", "prior",
                           "previous") or (prev == "of" and i >= 2 and plain[i - 2].kind in ("num", "ordinal")) or \
                     prev in vocab.vitals or prev in vocab.drugs or prev in vocab.medications or (
+                    prev in ("was", "is", "of", "at", "=", "was:", "up", "down") and i >= 2  # "glucose was 420"
+                    and plain[i - 2].text.lower() in vocab.vitals) or (
                     prev in ("and", ",", "&") and i >= 2 and plain[i - 2].kind == "num" and plain[i - 2].used) or \
                     _second_score(plain, i):
                 s.used = True  # "level 3 visit", "MAI 3", "1 unit or 2", "day 5 after", "for levels 3 and 4"

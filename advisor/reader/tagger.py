@@ -12,14 +12,15 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
-from advisor.modifiers import is_known
+from advisor.modifiers import is_known, modifiers
 from advisor.reader.levels import parse_level_token
 from advisor.reader.model import Span
 from advisor.reader.vocab import TOKEN_RE, Vocabulary, unpossessive
 
 MAX_CHARS = 4000
 _DASHES = dict.fromkeys(map(ord, "\u2010\u2011\u2012\u2013\u2014\u2015\u2212"), "-")
-NUMERIC_MODS = frozenset({"24", "25", "26", "50", "51", "52", "57", "59", "76", "77", "79"})
+# the two-digit modifiers a number in modifier context is read as: the common ones of modifiers.yaml (25, 50, 53...)
+NUMERIC_MODS = frozenset(m.mod for m in modifiers().values() if m.common and m.mod.isdigit())
 CASELESS_MODS = frozenset({"XE", "XS", "XP", "XU", "KX"})
 UPPER_MODS = frozenset({"GA", "GY", "GZ", "JW", "JZ"})
 MOD_BEFORE = frozenset({"modifier", "modifiers", "mod", "mods", "modifer", "a", "an", "the", "with", "use", "add",

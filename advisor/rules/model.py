@@ -272,6 +272,10 @@ class Procedure(BaseModel):
     diagnostic: bool | None = None
     target: str | None = Field(None, description="The nerve or ganglion when the family's code depends on it "
                                                   "(anatomy id, e.g. stellate_ganglion).")
+    stopped: Literal["before_anesthesia", "after_anesthesia"] | None = Field(
+        None, description="Started, then stopped for the patient's safety: the intended procedure's first code is "
+                          "billed with 53 (physician) or 73/74 (facility: stopped before or after local anesthesia, a "
+                          "block or sedation was given); a procedure cancelled before it started is not billed.")
 
 
 class EMVisit(BaseModel):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from advisor.claims import ClaimLine
 from advisor.errors import InvalidInput
+from advisor.modifiers import discontinued
 from advisor.rules.catalog import Catalog, CodeInfo
 from advisor.rules.context import Ctx, applied_policy
 from advisor.rules.engine import check, status_of
@@ -100,6 +101,8 @@ class _Builder:
     # --- families by how they count ----------------------------------------------------------------------------------
 
     def procedure(self, proc: Procedure) -> list[ClaimLine]:
+        if proc.stopped is not None:
+            return self.stopped(proc)
         family = self.catalog.family(proc.family)
         if not family.procedure:
             raise InvalidInput(f"{proc.family} is not a procedure family", "procedures")
@@ -113,6 +116,20 @@ class _Builder:
         if family.counts == "muscles":
             return self.trigger_points(proc, family)
         return self.single(proc, family)
+
+    def stopped(self, proc: Procedure) -> list[ClaimLine]:
+        """A procedure started and then stopped for the patient's safety: the first code of what was intended, with
+        the discontinued modifier of the claim type in the first (pricing) position (53 physician; 73/74 facility,
+        modifiers.yaml); add-on levels and separately billed guidance were not done and are not billed."""
+        made = self.procedure(proc.model_copy(update={"stopped": None, "levels": 1, "levels_left": None,
+                                                      "levels_right": None, "level_regions": []}))
+        guidance = set(self.catalog.family(proc.family).guidance.values())
+        mod = discontinued(self.ctx.facility_claim, proc.stopped or "started")
+        kept = [ln.model_copy(update={"modifiers": (mod, *ln.modifiers)}) for ln in made
+                if ln.code not in guidance and not ((i := self.catalog.code(ln.code)) is not None and i.addon)]
+        self.notes.append(f"{', '.join(ln.code for ln in kept)}: started and stopped for the patient's safety: "
+                          f"billed once with {mod}; levels and guidance not reached are not billed.")
+        return kept
 
     def levels(self, proc: Procedure, family: Family) -> list[ClaimLine]:
         region = proc.region or ("thoracic" if family.select != "region" else "lumbar")

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from advisor.rules.context import Ctx
 
 Aspect = Literal["codes", "lines", "units", "mods.side", "mods.x", "mods.em", "mods.51", "mods.kx", "mods.global",
-                 "facts"]
+                 "mods.reduced", "facts"]
 ASPECTS: frozenset[str] = frozenset(Aspect.__args__)  # type: ignore[attr-defined]
 Severity = Literal["error", "warning", "info"]
 ALL = "*"

@@ -1,7 +1,9 @@
-"""Modifier placement rules: 25, 57, 59/X{EPSU}, 51 (NCCI Ch. I, CMS X{EPSU} guidance, payer 59/X policies)."""
+"""Modifier placement rules: 25, 57, 59/X{EPSU}, 51, 53/73/74 (NCCI Ch. I, CMS X{EPSU} guidance, payer 59/X
+policies, the MACs' discontinued-procedure pages)."""
 
 from __future__ import annotations
 
+from advisor.modifiers import discontinued, modifiers
 from advisor.rules.context import X_MODIFIERS, Ctx
 from advisor.rules.rulebook import rule
 
@@ -92,3 +94,33 @@ def addon_51(ctx: Ctx) -> None:
             ctx.add(f"{line.code} is an add-on code, exempt from multiple-procedure reduction: remove modifier 51.",
                     [line.code], sources=info.prov("addon").sources)
             ctx.replace(line, line.with_modifiers(drop=("51",)))
+
+
+@rule("MOD-DISCONTINUED", reads={"codes", "mods.reduced", "facts"}, writes={"mods.reduced"}, severity="error",
+      explains="discontinued-procedures#Which modifier: 53 on the physician claim, 73 or 74 on the facility claim",
+      sources=("noridian-mod53", "noridian-mod74", "cms-clm104-c4-20-6-4"))
+def mod_discontinued(ctx: Ctx) -> None:
+    """53 is the physician's modifier for a procedure stopped after it started; ASC and hospital outpatient claims use
+    73 (stopped before anesthesia) or 74 (after it); none of them goes on an E/M line."""
+    own = {m.mod: m for m in modifiers().values() if m.stopped is not None}
+    for line in list(ctx.claim):
+        present = [m for m in line.modifiers if m in own]
+        if not present:
+            continue
+        mod = present[0]
+        if ctx.family_of(line) == "em":
+            ctx.add(f"{mod} cannot go on the E/M code {line.code}: the discontinued-procedure modifiers describe a "
+                    "procedure that was started and stopped.", [line.code])
+            ctx.replace(line, line.with_modifiers(drop=tuple(present)))
+            continue
+        claim = "facility" if ctx.facility_claim else "physician"
+        if own[mod].claim == claim:
+            continue
+        fix = discontinued(ctx.facility_claim, "after_anesthesia" if mod == "53" else own[mod].stopped or "started")
+        where = "an ASC or hospital outpatient facility claim" if ctx.facility_claim else "the physician's claim"
+        extra = " (73 instead if it was stopped before any local anesthetic, block or sedation was given)" \
+            if fix == "74" else ""
+        ctx.add(f"{line.code}-{mod}: {mod} does not belong on {where}; a procedure started and then stopped takes "
+                f"{fix} there{extra}.", [line.code])
+        ctx.replace(line, line.model_copy(update={"modifiers": (fix, *(m for m in line.modifiers
+                                                                      if m not in present))}))

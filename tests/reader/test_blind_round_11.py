@@ -1,0 +1,60 @@
+"""Readings and verdicts blind round 11 found wrong, kept right. Each case is reworded from what a coder wrote, with the
+claim or verdict a coder expects and the rule it rests on; none was copied from the reader's output."""
+
+from __future__ import annotations
+
+import pytest
+
+from advisor.rules.catalog import Catalog
+
+from .helpers import answer, canon
+
+
+@pytest.mark.parametrize(("question", "lines", "verdict", "source"), [
+    # op-note landmarks that name the site
+    ("'R knee prepped. Real-time US used; needle into the suprapatellar pouch, image stored, report dictated. 40 mg "
+     "Kenalog.' codes?", ["20611-RT"], None, "CPT 20611: ultrasound with a saved image and report"),
+    ("'Left hip: needle to the femoral head-neck junction under fluoroscopy, intra-articular contrast, 80 mg "
+     "Depo-Medrol.' UHC. what's billable?", ["20610-LT", "77002"], None, "CPT 20610 plus fluoroscopic guidance 77002"),
+    ("BCBS. 'Right TFESI: needles through Kambin's triangle at L3-4 and L4-5 under fluoro, contrast without vascular "
+     "uptake.' codes?", ["64483-RT", "64484-RT"], None, "CPT 64483 + 64484, imaging included"),
+    # a described procedure asked about with "what's ...?" is this case's claim, not a definition
+    ("Right shoulder injected under fluoro today. what's billable?", ["20610-RT", "77002"], None,
+     "CPT 20610 plus 77002"),
+    ("Note: 'TPs injected: R trapezius, L trapezius, R levator, L levator.' what's the code?",
+     ["20553"], None, "CPT 20553: three or more muscles, never 50"),
+    # a negated phrase is not also the phrase it contains
+    ("'L knee injected with US guidance, 40 mg Kenalog.' No saved image and no separate US report in the record. "
+     "Doc wants 20611. what do I code?", ["20610-LT"], None, "CPT Assistant: without the image and report, 20610"),
+    # started, then stopped: 53 on the physician claim, 73/74 on the facility claim
+    ("Physician claim: right L4-5 TFESI - needle placed at the foramen, then pt became bradycardic before any "
+     "contrast or steroid, doc stopped. What do I bill?", ["64483-53-RT"], None,
+     "Noridian modifier 53: started and stopped for the patient's safety"),
+    ("HOPD facility claim: L L5-S1 TFESI, needle advanced under fluoro, pt vasovagal before any injectate, procedure "
+     "aborted. Can the hospital use 53?", ["64483-74-LT"], "no", "Noridian modifiers 53 and 74: 53 is not a facility "
+     "modifier; stopped after the procedure started is 74"),
+    ("Pt positioned for a R L4-5 MBB, became diaphoretic prior to needle placement, procedure aborted, no needle "
+     "inserted. Bill anything for the MBB?", [], "no", "Noridian modifier 53: not for a procedure not yet started"),
+    ("Pt was here for his L L3-4 L4-5 RFA but his glucose was 420 in pre-op, cancelled before he was prepped. Anything "
+     "billable for the RFA?", [], "no", "nothing was done"),
+    # days of the month date the earlier procedure
+    ("Dr did a right L4-5 L5-S1 RFA on the 4th. On the 9th he injected her left shoulder for unrelated bursitis, no "
+     "imaging. Can I bill the shoulder with 79?", ["20610-79-LT"], "yes",
+     "Palmetto modifier 79: unrelated procedure in the 010 global"),
+    ("64635-RT on the 1st. On the 7th same doc saw her for a new unrelated problem (wrist pain after a fall), 99213. "
+     "Which modifier on the E/M?", ["99213-24"], None, "modifier 24: unrelated visit in the global period"),
+])
+def test_round_11_readings(question: str, lines: list[str], verdict: str | None, source: str,
+                           catalog: Catalog) -> None:
+    got_lines, got_verdict, _ = answer(question, catalog)
+    assert canon(*got_lines) == canon(*lines), source  # modifiers in any order
+    assert got_verdict == verdict, source
+
+
+def test_a_follow_up_about_the_stopped_procedure_keeps_it_stopped(catalog: Catalog) -> None:
+    history = ("Physician claim: L5-S1 left TFESI started, needle placed, pt had a vasovagal episode before any "
+               "injectate, doc aborted. What do I bill for the doc?",)
+    assert answer(history[0], catalog)[0] == ["64483-53-LT"]
+    lines, verdict, _ = answer("and the ASC side of that aborted TFESI - can the ASC put 53 on its claim?", catalog,
+                               history)
+    assert (lines, verdict) == (["64483-74-LT"], "no")
