@@ -149,13 +149,15 @@ def run_audit(knowledge_dir: Path, directory: Path = CATALOG_DIR) -> Audit:
 
 
 VERDICTS = ("correct", "wrong", "overstated", "unverifiable")
+READERS = ("first", "second", "third")
 
 
 @dataclass(frozen=True)
 class Verified:
     """One row of knowledge/VERIFICATION.md: a claim re-checked against primary text, by the first check (rows
-    `| n | claim | verdict | source | date |`) or by the independent second reader (rows
-    `| Rn | claim | where | verdict | source | reason | date |`)."""
+    `| n | claim | verdict | source | date |`), by the independent second reader (rows
+    `| Rn | claim | where | verdict | source | reason | date |`) or by the independent third reader (rows
+    `| Vn | ... |`, the same seven columns)."""
 
     number: int
     claim: str
@@ -166,18 +168,19 @@ class Verified:
 
 
 def verification_rows(knowledge_dir: Path) -> list[Verified]:
-    """Both checks' rows, the first check's first; [] when the file is absent."""
+    """Every check's rows, the first check's first, then the second and third readers'; [] when the file is absent."""
     path = knowledge_dir / "VERIFICATION.md"
     if not path.is_file():
         return []
     rows = []
     for line in path.read_text(encoding="utf-8").splitlines():
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
-        second = re.fullmatch(r"R(\d+)", cells[0]) if len(cells) == 7 else None
-        if (len(cells) == 5 and cells[0].isdigit()) or second:
-            number, claim, verdict, source, checked = (int(second.group(1)), cells[1], cells[3], cells[4], cells[6]) \
-                if second else (int(cells[0]), cells[1], cells[2], cells[3], cells[4])
+        later = re.fullmatch(r"([RV])(\d+)", cells[0]) if len(cells) == 7 else None
+        if (len(cells) == 5 and cells[0].isdigit()) or later:
+            number, claim, verdict, source, checked = (int(later.group(2)), cells[1], cells[3], cells[4], cells[6]) \
+                if later else (int(cells[0]), cells[1], cells[2], cells[3], cells[4])
             first = re.match(r"\W*(\w+)", verdict)
             word = first.group(1).lower() if first and first.group(1).lower() in VERDICTS else "?"
-            rows.append(Verified(number, claim, word, source, checked, "second" if second else "first"))
-    return sorted(rows, key=lambda r: r.reader)
+            reader = {"R": "second", "V": "third"}[later.group(1)] if later else "first"
+            rows.append(Verified(number, claim, word, source, checked, reader))
+    return sorted(rows, key=lambda r: READERS.index(r.reader))

@@ -47,7 +47,9 @@ def summary(audit: Audit, verified: list[Verified] | None = None) -> dict[str, A
             "secondary_only_statements": [{"doc": d.id, "statement": s} for d in audit.docs for s in d.secondary_only],
             "problems": list(audit.problems),
             "verification": _verification([r for r in verified or [] if r.reader == "first"]),
-            "second_reader": _verification([r for r in verified or [] if r.reader == "second"])}
+            "second_reader": _verification([r for r in verified or [] if r.reader == "second"]),
+            "third_reader": _verification([r for r in verified or [] if r.reader == "third"]),
+            "independent": _verification([r for r in verified or [] if r.reader != "first"])}
 
 
 def _verification(rows: list[Verified]) -> dict[str, Any]:
@@ -97,6 +99,14 @@ def render_report(s: dict[str, Any]) -> str:
         out += [f"Second reader (independent): {r['claims']} claims; {r['correct']} correct, {r['wrong']} wrong, "
                 f"{r['overstated']} overstated, {r['unverifiable']} unverifiable; correct of those primary text "
                 f"settles: {_pct(r['correct_share_of_checkable'] or 0).strip()} (wrong and overstated since fixed)"]
+    r = s["third_reader"]
+    if r["claims"]:
+        out += [f"Third reader (independent): {r['claims']} claims; {r['correct']} correct, {r['wrong']} wrong, "
+                f"{r['overstated']} overstated, {r['unverifiable']} unverifiable; correct of those primary text "
+                f"settles: {_pct(r['correct_share_of_checkable'] or 0).strip()}"]
+        i = s["independent"]
+        out += [f"Independent readers together: {i['claims']} claims, {i['checkable']} settled by primary text, "
+                f"{i['correct']} of them correct as first read ({_pct(i['correct_share_of_checkable'] or 0).strip()})"]
     out += ["", f"Statements the documents mark secondary-only ({len(s['secondary_only_statements'])})"]
     out += [f"  {x['doc']}: {x['statement']}" for x in s["secondary_only_statements"]]
     return "\n".join(out)
