@@ -82,9 +82,12 @@ def discontinued(facility: bool, stopped: str) -> str:
     """The modifier of a procedure stopped after it started: the physician's one whenever it stopped, the facility's
     by whether anesthesia had been given (modifiers.yaml `claim` and `stopped`)."""
     claim = "facility" if facility else "physician"
-    rows = {m.stopped: m.mod for m in modifiers().values() if m.claim == claim and m.stopped is not None}
+    rows: dict[str, str] = {m.stopped: m.mod for m in modifiers().values() if m.claim == claim and m.stopped}
     # the physician's one row covers every stop; on the facility claim a procedure begun is one stopped after it began
-    return rows.get(stopped) or rows.get("started") or rows["after_anesthesia"]
+    for key in (stopped, "started", "after_anesthesia"):
+        if key in rows:
+            return rows[key]
+    raise DataError(f"modifiers.yaml: no discontinued-procedure modifier for the {claim} claim", "modifiers.yaml")
 
 
 def in_group(*groups: str) -> tuple[str, ...]:

@@ -266,6 +266,10 @@ def _verdict_reason(u: Understanding, decision: Decision, findings: Sequence[Fin
     if decision.verdict == "yes":
         return f"The rules engine accepts {what} for the services described."
     if decision.verdict == "conditional":
+        beside = [r for r in decision.reasons if r.startswith("billable only with ")]
+        if beside:  # "is 64636 billable?": an add-on, billed only beside its primary
+            return (f"Only with {beside[0].removeprefix('billable only with ')} on the same claim: {what} is "
+                    "billed beside it, never alone. The lines below show the smallest claim it fits.")
         if u.reading.kind == "clarify" or not u.reading.confident:
             return "I can't say yes or no until the question below is settled."
         waits = [FACT_QUESTIONS.get(p, p).rstrip("?").lower() for p in decision.pending]

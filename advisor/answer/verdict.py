@@ -19,7 +19,7 @@ from itertools import pairwise
 from advisor.answer.model import LookupFact, Verdict
 from advisor.claims import ClaimLine, is_em_code
 from advisor.reader.model import Proposal, Reading
-from advisor.reader.reader import proposed_codes, said_nothing_done
+from advisor.reader.reader import described_in_words, proposed_codes, said_nothing_done
 from advisor.rules.catalog import Catalog
 from advisor.rules.context import X_MODIFIERS
 from advisor.rules.engine import check
@@ -339,8 +339,9 @@ def _family(code: str, catalog: Catalog) -> str:
 
 def verdict_for(proposal: Proposal, recommended: list[ClaimLine], rec: Recommendation | None,
                 checked: CheckResult | None, catalog: Catalog,
-                described: bool = True) -> tuple[Verdict, list[str], list[str]]:
-    """(verdict, reasons, pending facts) by the invariants in the module docstring."""
+                described: bool = True, in_words: bool = True) -> tuple[Verdict, list[str], list[str]]:
+    """(verdict, reasons, pending facts) by the invariants in the module docstring. `described`: the engine built
+    a claim for the question; `in_words`: the question describes the procedure in words, not only by its codes."""
     if proposal.kind == "compare":
         return ("yes" if proposal.modifier == "holds" else "no"), ["procedure families compared"], []
     if proposal.kind == "count":
@@ -393,6 +394,9 @@ def verdict_for(proposal: Proposal, recommended: list[ClaimLine], rec: Recommend
     got = _strip([ln for ln in corrected if _family(ln.code, catalog) in families], pending)
     if described and bag(got, sides) != bag(wanted, sides):
         return "no", ["the proposal differs from the engine's claim"], []
+    unnamed = sorted({ln.code for ln in wanted} - codes)
+    if not in_words and unnamed:  # "is 64636 billable?": only beside a line the question does not name
+        return "conditional", [f"billable only with {', '.join(unnamed)}"], []
     if pending:
         return "conditional", [f"pending:{p}" for p in pending], pending
     flagged = [f for f in checked.findings if f.severity in ("error", "warning") and not set(f.codes) <= bare]
@@ -490,7 +494,9 @@ def decide(reading: Reading, encounter: Encounter, catalog: Catalog) -> Decision
         if proposal.lines and proposal.kind != "coverage":
             checked = check(in_context(proposal, recommended, catalog), encounter.facts, catalog)
         undone = sorted({_family(ln.code, catalog) for ln in proposal.lines} & not_done)
-        if undone:  # "left before it was done ... bill 20610-53?": the question says it was not done today
+        if not reading.confident:  # words not placed, conflicts, questions back: no Yes or No (invariant 3)
+            verdict, reasons = "conditional", ["not fully read"]
+        elif undone:  # "left before it was done ... bill 20610-53?": the question says it was not done today
             verdict, reasons = "no", [f"not done: {catalog.family(f).label}" for f in undone]
         elif proposal.kind == "nothing":  # right exactly when the engine bills nothing for what was described
             verdict = "no" if recommended else "yes"
@@ -499,11 +505,12 @@ def decide(reading: Reading, encounter: Encounter, catalog: Catalog) -> Decision
                 _asks_all(reading) or (not proposal.lines and not reading.done_frames())):
             # "RFA cancelled: can I bill?"; "GNB done today, RFA planned in 2 wks. bill both now?"
             verdict, reasons = "no", [f"not done: {label}" for label in not_today]
-        elif reading.kind == "clarify" or not reading.confident:
+        elif reading.kind == "clarify":
             verdict, reasons = "conditional", ["not fully read"]
         else:
-            verdict, reasons, pending = verdict_for(proposal, recommended, rec, checked, catalog,
-                                                    described=bool(rec is not None or recommended))
+            verdict, reasons, pending = verdict_for(
+                proposal, recommended, rec, checked, catalog, described=bool(rec is not None or recommended),
+                in_words=any(described_in_words(f, catalog) for f in reading.done_frames()))
     findings = list(rec.findings if rec else [])
     if checked is not None:
         seen = {(f.rule, f.message) for f in findings}

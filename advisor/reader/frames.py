@@ -181,8 +181,11 @@ class Grammar:
                 leading = []
             named = {a.value for d in drafts if d.chunks and d.chunks[0].sentence == index - 1  # "L knee aspiration
                      for a in d.spans("anat")}  # and injection. US used to see the suprapatellar recess": the knee
+            asks = bool(sentence) and sentence[-1].kind == "punct" and sentence[-1].value == "?"
             attributes = [c for c in pending if not c.of("code") and (  # "2 knee injections. R knee under US, ..."
-                not c.of("anat") or {a.value for a in c.of("anat")} <= named)]
+                not c.of("anat") or {a.value for a in c.of("anat")} <= named) and not (
+                asks and not c.of("side", "guide", "level", "anat", "num", "purpose", "region"))]
+            # a question adds what it names, not its time words ("SI RFA next month. Can I drop the charge now?")
             about_else = any(self._mention_only(c) for c in chunks)  # "mentioned back pain, nothing done for it"
             called_off = [c for c in attributes if c.cues("negated") and any(
                 s.text.lower() in PROCEDURE_NOUNS for s in c.spans)]
@@ -193,6 +196,7 @@ class Grammar:
                     draft.chunks += called_off
             elif attributes and current is None and not about_else and drafts and \
                     drafts[-1].chunks[0].sentence == index - 1 and not _another_one(attributes) and \
+                    not any(c.cues("repeat") for c in attributes) and \
                     not any(x.kind == "wh" for x in sentence):  # "what code goes on today's claim?" asks, adds nothing
                 # a sentence that only adds attributes ("Under fluoro.") lends them to the previous sentence's frame
                 drafts[-1].chunks += attributes
@@ -499,6 +503,10 @@ class Grammar:
         shared = [draft.shared_act.value] if draft.shared_act is not None and draft.shared_act.kind == "act" else []
         frame.acts = sorted({s.value for s in draft.spans("act")} | set(shared))
         frame.count = self._count(draft)
+        months = {c.text.lower() for c in draft.spans("cue") if c.value == "historical"
+                  and c.text.lower().removeprefix("in ").removeprefix("last ") in MONTHS}
+        if status == "historical" and frame.count is None and len(months) > 1:
+            frame.count = len(months)  # "RFA right side in January and left side in April": two earlier sessions
         purposes = draft.spans("purpose") if status == "historical" else _current_purposes(draft)
         own = [s for s in purposes if s in draft.chunks[0].spans]  # "2nd therapeutic SI inj ... KX only goes on
         if purposes:  # the diagnostic ones": the purpose named with the procedure, not one in a rule quoted later
@@ -996,6 +1004,10 @@ def _beside(chunk: Chunk, span: Span, word: str) -> bool:
     plain = [s for s in chunk.spans if s.kind != "filler" and s.text.lower() not in ("side", "sides")]
     i = plain.index(span)
     return any(0 <= j < len(plain) and plain[j].text.lower() == word for j in (i - 1, i + 1))
+
+
+MONTHS = frozenset({"january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+                    "november", "december"})
 
 
 def _next_word(chunk: Chunk, span: Span) -> str:

@@ -15,7 +15,15 @@ from typing import Any
 from advisor.claims import ClaimLine, is_em_code
 from advisor.privacy.redact import find_identifiers
 from advisor.reader.facts import history_facts, names_a_date, pattern_facts, payer_and_claim
-from advisor.reader.frames import ATTRIBUTED, RESULT_CUES, Grammar, add_joint, level_conflicts, recount, settle_muscles
+from advisor.reader.frames import (
+    ATTRIBUTED,
+    RESULT_CUES,
+    Grammar,
+    add_joint,
+    level_conflicts,
+    recount,
+    settle_muscles,
+)
 from advisor.reader.model import EMFrame, Frame, Joint, Laterality, Reading, Span, Status
 from advisor.reader.questions import PROPOSE_VERBS, lookup_request, question_type
 from advisor.reader.stopped import mark_stopped
@@ -818,10 +826,12 @@ def _sessions(reading: Reading, spans: list[Span], facts: dict[str, Any], catalo
     if today and any(a.text.lower() in ("last", "previous", "prior") and b.text.lower() == "one"
                      for a, b in pairwise(plain)):
         sessions[today] = max(sessions.get(today, 0), 1)  # "therapeutic - last one 5 months ago gave 70%"
+    earlier = [k for f in mentions if f.status == "historical" and (k := key(f))]
+    repeated = today or (earlier[-1] if earlier else None)  # "had two SIJ blocks. Doc wants a 3rd one"
     for s in spans:
-        if s.kind == "cue" and s.value == "repeat" and today:
+        if s.kind == "cue" and s.value == "repeat" and repeated:
             n = next((v for w, v in REPEAT_ORDINALS.items() if w in s.text.lower()), 2)  # "repeat": one before
-            sessions[today] = max(sessions.get(today, 0), n - 1)
+            sessions[repeated] = max(sessions.get(repeated, 0), n - 1)
     def other_region(frame: Frame) -> bool:  # "4 lumbar ESIs this year; today a C6-7 ESI": counted per region
         fam = catalog.family(frame.family or "")
         mine = next((d.region for d in done if d.family == frame.family and d.region), None)
@@ -835,7 +845,6 @@ def _sessions(reading: Reading, spans: list[Span], facts: dict[str, Any], catalo
     for k, n in mentioned.items():  # "the 2nd block; the first gave 50%": one earlier session, counted once
         sessions[k] = max(sessions.get(k, 0), n)
     counts = [s for s in spans if s.kind == "num" and (s.value or {}).get("noun") == "session"]
-    earlier = [k for f in mentions if f.status == "historical" and (k := key(f))]
     counted = today or (earlier[-1] if earlier else None)  # "MBBs done last month, two sets": two earlier sessions
     if counts and counted:
         sessions[counted] = counts[0].value["n"]
@@ -905,14 +914,24 @@ def _asked_plan(reading: Reading, catalog: Catalog) -> None:
     ahead = {f.family for f in reading.frames if f.status == "planned" and f.family and
              FUTURE_WORDS & set(f.words.lower().split())}  # "tomorrow", not "was scheduled ... left before"
     others = [ln for ln in reading.lines if (info := catalog.code(ln.code)) is None or info.family not in ahead]
-    billed_today = any(s.kind == "cue" and s.text.lower() in ("today", "today's") for s in reading.spans)  # "drop
-    # the charges today so they're ready": billing today what is planned for later
+    billed_today = any(s.kind == "cue" and (s.text.lower() in ("today", "today's") or (
+        s.text.lower() == "now" and _billing_before(reading.spans, s))) for s in reading.spans)  # "drop the
+    # charges today (now) so they're ready": billing today what is planned for later; not "now doc wants to redo"
     if reading.question_type != "yes_no" or reading.done_frames() or reading.em is not None or others or \
             billed_today:
         return
     for frame in reading.frames:
         if frame.status == "planned" and frame.family:
             frame.status, frame.today = "done", True
+
+
+CHARGE_WORDS = frozenset({"bill", "drop", "charge", "charges", "submit", "post", "enter", "send", "code"})
+
+
+def _billing_before(spans: list[Span], span: Span) -> bool:
+    """'drop the charge now', 'bill it now': the time word is when to bill, not when the procedure is done."""
+    i = spans.index(span)
+    return any(x.text.lower() in CHARGE_WORDS for x in spans[max(0, i - 4):i])
 
 
 def _repeat(reading: Reading, spans: list[Span]) -> None:
@@ -923,6 +942,9 @@ def _repeat(reading: Reading, spans: list[Span]) -> None:
     if not cues or not earlier or reading.done_frames():
         return
     again = earlier[-1].model_copy(update={"status": "done", "today": True, "count": None})
+    sides = {s.value for s in spans if s.kind == "side" and any(_same_sentence(spans, s, c) for c in cues)}
+    if len(sides) == 1 and sides <= {"left", "right"}:  # "RFA left in Feb, right in June; now redo the left side"
+        again.laterality, again.sides = sides.pop(), {}
     reading.frames.append(again)
     for s in cues:
         s.used = True

@@ -43,6 +43,18 @@ from .helpers import answer, canon
      "Palmetto modifier 79: unrelated procedure in the 010 global"),
     ("64635-RT on the 1st. On the 7th same doc saw her for a new unrelated problem (wrist pain after a fall), 99213. "
      "Which modifier on the E/M?", ["99213-24"], None, "modifier 24: unrelated visit in the global period"),
+    # a procedure planned for later is not billed now
+    ("Doc plans bilateral L4-5 MBB in two weeks for a BCBS pt. Can I enter the charge now so it's done?", [], "no",
+     "a procedure not yet done is not billed"),
+    # an add-on named alone is billable only beside its primary
+    ("is 64494 billable?", ["64493", "64494"], "conditional", "CPT: +64494 is reported with 64493"),
+    # earlier sessions named by month, and the side a repeat names
+    ("Medicare. She had lumbar RFA on the left in February and on the right in June (L3-4, L4-5 both times). Now doc "
+     "wants to redo the left side. OK to bill?", ["64635-LT", "64636-LT"], "no",
+     "facet LCDs: at most two RFA sessions per region in a rolling 12 months"),
+    ("Medicare, already had two diagnostic SI joint injections this year. Doc wants a 3rd diagnostic one on the left "
+     "with KX. ok?", ["27096-LT"], "no", "L39455/A59243: at most two diagnostic SI injections, so KX (which "
+     "attests the LCD's requirements) cannot go on a third"),
 ])
 def test_round_11_readings(question: str, lines: list[str], verdict: str | None, source: str,
                            catalog: Catalog) -> None:
