@@ -149,7 +149,7 @@ def run_audit(knowledge_dir: Path, directory: Path = CATALOG_DIR) -> Audit:
 
 
 VERDICTS = ("correct", "wrong", "overstated", "unverifiable")
-READERS = ("first", "second", "third")
+READERS = ("first", "second", "third", "fourth")
 
 
 @dataclass(frozen=True)
@@ -157,7 +157,7 @@ class Verified:
     """One row of knowledge/VERIFICATION.md: a claim re-checked against primary text, by the first check (rows
     `| n | claim | verdict | source | date |`), by the independent second reader (rows
     `| Rn | claim | where | verdict | source | reason | date |`) or by the independent third reader (rows
-    `| Vn | ... |`, the same seven columns)."""
+    `| Vn | ... |`, the same seven columns) or by the independent fourth reader (rows `| Wn | ... |`, seven columns)."""
 
     number: int
     claim: str
@@ -168,19 +168,20 @@ class Verified:
 
 
 def verification_rows(knowledge_dir: Path) -> list[Verified]:
-    """Every check's rows, the first check's first, then the second and third readers'; [] when the file is absent."""
+    """Every check's rows, the first check's first, then the second, third and fourth readers'; [] when the file is
+    absent."""
     path = knowledge_dir / "VERIFICATION.md"
     if not path.is_file():
         return []
     rows = []
     for line in path.read_text(encoding="utf-8").splitlines():
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
-        later = re.fullmatch(r"([RV])(\d+)", cells[0]) if len(cells) == 7 else None
+        later = re.fullmatch(r"([RVW])(\d+)", cells[0]) if len(cells) == 7 else None
         if (len(cells) == 5 and cells[0].isdigit()) or later:
             number, claim, verdict, source, checked = (int(later.group(2)), cells[1], cells[3], cells[4], cells[6]) \
                 if later else (int(cells[0]), cells[1], cells[2], cells[3], cells[4])
             first = re.match(r"\W*(\w+)", verdict)
             word = first.group(1).lower() if first and first.group(1).lower() in VERDICTS else "?"
-            reader = {"R": "second", "V": "third"}[later.group(1)] if later else "first"
+            reader = {"R": "second", "V": "third", "W": "fourth"}[later.group(1)] if later else "first"
             rows.append(Verified(number, claim, word, source, checked, reader))
     return sorted(rows, key=lambda r: READERS.index(r.reader))

@@ -49,6 +49,7 @@ def summary(audit: Audit, verified: list[Verified] | None = None) -> dict[str, A
             "verification": _verification([r for r in verified or [] if r.reader == "first"]),
             "second_reader": _verification([r for r in verified or [] if r.reader == "second"]),
             "third_reader": _verification([r for r in verified or [] if r.reader == "third"]),
+            "fourth_reader": _verification([r for r in verified or [] if r.reader == "fourth"]),
             "independent": _verification([r for r in verified or [] if r.reader != "first"])}
 
 
@@ -104,6 +105,12 @@ def render_report(s: dict[str, Any]) -> str:
         out += [f"Third reader (independent): {r['claims']} claims; {r['correct']} correct, {r['wrong']} wrong, "
                 f"{r['overstated']} overstated, {r['unverifiable']} unverifiable; correct of those primary text "
                 f"settles: {_pct(r['correct_share_of_checkable'] or 0).strip()}"]
+    r = s["fourth_reader"]
+    if r["claims"]:
+        out += [f"Fourth reader (independent): {r['claims']} claims; {r['correct']} correct, {r['wrong']} wrong, "
+                f"{r['overstated']} overstated, {r['unverifiable']} unverifiable; correct of those primary text "
+                f"settles: {_pct(r['correct_share_of_checkable'] or 0).strip()}"]
+    if s["third_reader"]["claims"] or r["claims"]:
         i = s["independent"]
         out += [f"Independent readers together: {i['claims']} claims, {i['checkable']} settled by primary text, "
                 f"{i['correct']} of them correct as first read ({_pct(i['correct_share_of_checkable'] or 0).strip()})"]

@@ -185,7 +185,10 @@ def test_the_accuracy_check_records_at_least_40_claims_against_primary_text() ->
     assert len(second) >= 50 and [r.number for r in second] == list(range(1, len(second) + 1))
     third = [r for r in rows if r.reader == "third"]
     assert len(third) >= 30 and [r.number for r in third] == list(range(1, len(third) + 1))
-    assert [r.reader for r in rows] == sorted((r.reader for r in rows), key=("first", "second", "third").index)
+    fourth = [r for r in rows if r.reader == "fourth"]
+    assert len(fourth) >= 50 and [r.number for r in fourth] == list(range(1, len(fourth) + 1))
+    order = ("first", "second", "third", "fourth")
+    assert [r.reader for r in rows] == sorted((r.reader for r in rows), key=order.index)
     assert {r.verdict for r in rows} <= {"correct", "wrong", "overstated", "unverifiable"}
     for r in rows:
         assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", r.checked), r
@@ -205,9 +208,11 @@ def test_report_json_carries_the_accuracy_check_verdicts() -> None:
     second = body["second_reader"]
     assert second["claims"] >= 50 and second["checkable"] == second["claims"] - second["unverifiable"]
     assert second["correct_share_of_checkable"] == pytest.approx(second["correct"] / second["checkable"], abs=1e-3)
-    third, both = body["third_reader"], body["independent"]
-    assert third["claims"] >= 30 and both["claims"] == second["claims"] + third["claims"]
-    assert both["correct"] == second["correct"] + third["correct"]
-    assert both["checkable"] == second["checkable"] + third["checkable"]
+    third, fourth, both = body["third_reader"], body["fourth_reader"], body["independent"]
+    assert third["claims"] >= 30 and fourth["claims"] >= 50
+    assert both["claims"] == second["claims"] + third["claims"] + fourth["claims"]
+    assert both["correct"] == second["correct"] + third["correct"] + fourth["correct"]
+    assert both["checkable"] == second["checkable"] + third["checkable"] + fourth["checkable"]
     out = run("--report").stdout
-    assert "Third reader (independent): " in out and "Independent readers together: " in out
+    assert "Third reader (independent): " in out and "Fourth reader (independent): " in out
+    assert "Independent readers together: " in out
