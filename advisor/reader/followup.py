@@ -289,8 +289,9 @@ def read_question(question: str, catalog: Catalog) -> Reading:
     if not before.frames:
         restated = _levels_restated(question[:found.start()], before, after)
         return read(question if restated is None else restated + question[found.end():], catalog)
-    if not is_follow_up(after, catalog):
-        return read(question, catalog)
+    restates = {f.family for f in after.done_frames()} & {f.family for f in before.done_frames()}
+    if not is_follow_up(after, catalog) and not restates:  # "TPI x4 - scratch that, only the R and L QL injected":
+        return read(question, catalog)  # a correction that describes the procedure again still corrects it
     merged = merge(before, after, catalog)
     if merged.question_type == "statement" and after.question_type != "statement":
         merged.question_type = after.question_type  # "TFESI L4-5 - sorry, I meant L3-S1. Can I bill all three?"

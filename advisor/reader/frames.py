@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import Any, cast
 
-from advisor.reader.levels import level_names, parse_level_token
+from advisor.reader.levels import level_names, parse_level_token, root_foramen
 from advisor.reader.model import Frame, Joint, Laterality, Region, Span, Status
 from advisor.rules.registry import Family, Registry
 
@@ -149,7 +149,8 @@ class Grammar:
                     said_in.update({id(a): index for a in chunk.of("anat")})
                     continue
                 bare = not chunk.of("anat")
-                if mentioned and chunk.of("act") and not chunk.of("family", "level") and (
+                if mentioned and chunk.of("act") and not chunk.of("family", "level") and not (
+                        bare and current is not None and self._same_act(chunk, current)) and (
                         (bare and any(s.text.lower() in ("it", "them", "that", "there") for s in chunk.spans))
                         or self._points_back(chunk, mentioned[-1])
                         or (bare and said_in.get(id(mentioned[-1])) == index)):  # "OA both knees, injected bilat"
@@ -201,6 +202,13 @@ class Grammar:
                 # a sentence that only adds attributes ("Under fluoro.") lends them to the previous sentence's frame
                 drafts[-1].chunks += attributes
         return _fold_bare_acts(drafts, self.called_off)
+
+    def _same_act(self, chunk: Chunk, current: Draft) -> bool:
+        """'... did the L4-5 medial branch block, first block': a bare act that the procedure being described
+        performs is more words about it, not the complaint named earlier."""
+        acts = {s.value for s in current.spans("act")} | {self.registry.families[f.value].act
+                                                           for f in current.spans("family")}
+        return {s.value for s in chunk.of("act")} <= acts
 
     def _leading(self, leading: list[Chunk], chunks: list[Chunk], pending: list[Chunk], index: int) -> list[Chunk]:
         """Set-up sentences before the first procedure sentence of an op note ('Right knee prepped.', 'Real-time
@@ -934,7 +942,8 @@ def count_levels(joints: list[int], vertebrae: list[int], unit: str) -> int | No
         return len(joints) if joints else max(1, len(vertebrae) - 1)
     if unit == "nerve":  # "T5 through T8", "T7-8": every nerve from the first to the last named
         return len(set(vertebrae) | set(joints) | {j + 1 for j in joints})
-    extra = {v for v in vertebrae if v not in joints}  # "L5" is the L5-S1 foramen; "S1" its own
+    extra = {v for v in vertebrae if root_foramen(v) not in joints}  # "L5" is the L5-S1 foramen, "C6 (C5-6
+    # foramen)" one level; "S1" its own
     return len(joints) + len(extra)
 
 

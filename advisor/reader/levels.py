@@ -21,6 +21,12 @@ def _position(letter: str, number: int) -> int | None:
     return _BASE[letter] + number
 
 
+def root_foramen(vertebra: int) -> int:
+    """The joint (upper vertebra position) whose foramen a spinal nerve root leaves by: a cervical root above its
+    vertebra (C6 by C5-6), every other below it (L5 by L5-S1); C8, which has no vertebra, is not named here."""
+    return vertebra - 1 if vertebra <= _BASE["t"] else vertebra
+
+
 def joint_name(upper: int) -> str:
     """'L4-5' style name of the joint between `upper` and the next vertebra."""
     a, b = _NAMES.get(upper, "?"), _NAMES.get(upper + 1, "?")
@@ -63,4 +69,4 @@ def parse_level_token(token: str) -> dict[str, object] | None:
             "region": region}
 
 
-__all__ = ["joint_name", "level_names", "parse_level_token"]
+__all__ = ["joint_name", "level_names", "parse_level_token", "root_foramen"]

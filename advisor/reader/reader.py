@@ -878,9 +878,11 @@ def _results_are_earlier(drafts: list[Any], statuses: list[Status]) -> None:
 
 
 def _reports_relief(draft: Any) -> bool:
-    """A percent in the draft's words that is not a drug's concentration ('1% lidocaine')."""
-    return any(s.kind == "pct" and not (j + 1 < len(c.spans) and c.spans[j + 1].kind == "cue"
-                                        and c.spans[j + 1].value == "procedure_part")
+    """A percent in the draft's words that is not a drug's concentration ('1% lidocaine', 'lido 1%')."""
+    def drug(spans: list[Span], j: int) -> bool:
+        return 0 <= j < len(spans) and spans[j].kind == "cue" and spans[j].value == "procedure_part"
+
+    return any(s.kind == "pct" and not (drug(c.spans, j + 1) or drug(c.spans, j - 1))
                for c in draft.chunks for j, s in enumerate(c.spans))
 
 

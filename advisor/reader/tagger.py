@@ -308,7 +308,8 @@ def _modifier(tokens: list[Token], i: int) -> str | None:
         return None
     if tok.shape != "num" or up not in NUMERIC_MODS:
         return None
-    if after in NOT_MOD_AFTER or after in ("/", "-", "%") or before in NOT_MOD_BEFORE or (
+    spaced_dash = after == "-" and i + 1 < len(tokens) and tokens[i + 1].start > tok.end  # "no 50 - is that ok"
+    if after in NOT_MOD_AFTER or (after in ("/", "-", "%") and not spaced_dash) or before in NOT_MOD_BEFORE or (
             after == "." and before not in ("no", "not", "without", "w/o")):  # "20553 once, no 50."
         return None
     return up  # 25, 50, 59, 57, 51... in this domain a modifier unless it counts something

@@ -55,6 +55,26 @@ from .helpers import answer, canon
     ("Medicare, already had two diagnostic SI joint injections this year. Doc wants a 3rd diagnostic one on the left "
      "with KX. ok?", ["27096-LT"], "no", "L39455/A59243: at most two diagnostic SI injections, so KX (which "
      "attests the LCD's requirements) cannot go on a third"),
+    # muscles counted: a drug's strength is not relief, a correction that names the muscles again replaces the count
+    ("TPIs: R trapezius, R levator scapulae, R rhomboid. Lidocaine 1%, 1 mL each, 6 sticks. code?", ["20553"], None,
+     "CPT 20553: three or more muscles"),
+    ("TPI 3 muscles today - scratch that, the piriformis wasn't done, only the L and R gluteus medius got injected. "
+     "code?", ["20552"], None, "CPT 20552: one or two muscles"),
+    ("trigger points both trapezius muscles, Medicare. billing 20552 once, no 50 - correct?", ["20552"], "yes",
+     "CPT 20552 covers one or two muscles, never 50"),
+    # a nerve root and the foramen it leaves by are one level
+    ("Medicare. diagnostic SNRB right C7 (C6-7 foramen) under fluoro before surgery. codes?", ["64479-RT-KX"], None,
+     "CPT 64479: one cervical level; A58350 KX on the diagnostic root block"),
+    # the claim type from who bills
+    ("Our ASC got a denial for 27096-LT on a left SI joint injection. What should the facility have billed?",
+     ["G0260-LT"], None, "A59243: G0260 on the ASC and hospital facility claims"),
+    # a complaint named before a procedure is not the procedure's site
+    ("Medicare est pt. Doc evaluated new left knee pain (exam, x-ray ordered, separate A/P) and then did the planned "
+     "diagnostic bilateral L3-4 MBB, first block, criteria documented. Billing 99213-25 + 64493-50. ok?",
+     ["99213-25", "64493-50-KX"], "no", "A58350: KX on the diagnostic block (the 25 on the E/M is right)"),
+    # the visit was only about the procedure
+    ("BCBS: 99214-25 and 20610 R knee. Separate problem documented? no - rereading, the note only covers the knee. "
+     "corrected claim?", ["20610-RT"], None, "CPT/NCCI: no separate problem, no E/M"),
 ])
 def test_round_11_readings(question: str, lines: list[str], verdict: str | None, source: str,
                            catalog: Catalog) -> None:
