@@ -91,10 +91,18 @@ class _Builder:
             raise InvalidInput(f"no {family.label} code fits this description", "procedures")
         return codes[0]
 
-    def guidance(self, family: Family, proc: Procedure) -> list[ClaimLine]:
-        """The guidance line for families whose codes leave imaging out (once per claim per guidance code)."""
+    def guidance(self, family: Family, proc: Procedure, primary: str | None = None) -> list[ClaimLine]:
+        """The guidance line for families whose codes leave imaging out (once per claim per guidance code): the
+        guidance code of that modality whose add-on file row lists the procedure's code as a primary (64520 with
+        77003, CMS AOC), else the family's default."""
         code = family.guidance.get(proc.imaging or "")
-        if code is None or any(ln.code == code for ln in self.emitted):
+        if code is None:
+            return []
+        modality = self.catalog.code(code)
+        listed = [c.code for c in self.catalog.family_codes(modality.family) if primary in c.primaries
+                  and c.guides == modality.guides] if modality is not None and primary else []
+        code = listed[0] if listed else code
+        if any(ln.code == code for ln in self.emitted):
             return []
         return [ClaimLine(code=code)]
 
@@ -110,7 +118,8 @@ class _Builder:
         if variant:
             family = self.catalog.family(variant)
         if family.counts == "levels":
-            return self.levels(proc, family) + self.guidance(family, proc)
+            made = self.levels(proc, family)
+            return made + self.guidance(family, proc, made[0].code if made else None)
         if family.counts == "joints":
             return self.joint(proc, family)
         if family.counts == "muscles":
@@ -206,7 +215,7 @@ class _Builder:
             self.finding("bilateral_50", f"{code} is one injection into a shared space: billed once, one unit, never "
                          "with modifier 50, whatever side the needle approached from.", [code], severity="info",
                          sources=("aapc-bilateral-fee", "cms-a56681"), confidence="unconfirmed")
-        return self.sided(code, proc, family) + self.guidance(family, proc)
+        return self.sided(code, proc, family) + self.guidance(family, proc, code)
 
     def joint(self, proc: Procedure, family: Family) -> list[ClaimLine]:
         name = (proc.joint or "").lower()
@@ -226,7 +235,7 @@ class _Builder:
         lines = self._another_joint(self.sided(unguided, proc, family), proc)
         if proc.imaging == "ultrasound":
             self.notes.append(f"Ultrasound without a saved image and report: {unguided}, and no 76942.")
-        return lines + self.guidance(family, proc)
+        return lines + self.guidance(family, proc, unguided)
 
     def _another_joint(self, lines: list[ClaimLine], proc: Procedure) -> list[ClaimLine]:
         """A second, different joint billed with the same code: opposite sides tell it apart (RT/LT); on the same
@@ -252,7 +261,7 @@ class _Builder:
                          f"3 or more {codes['3+']}); it was not given, so {codes['1-2']} is shown.",
                          list(codes.values()), severity="warning", confidence="secondary", pending="muscles")
         code = codes["3+"] if muscles and muscles >= 3 else codes["1-2"]
-        return [ClaimLine(code=code), *self.guidance(family, proc)]
+        return [ClaimLine(code=code), *self.guidance(family, proc, code)]
 
     def em(self) -> list[ClaimLine]:
         visit = self.enc.em

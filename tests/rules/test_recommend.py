@@ -30,6 +30,13 @@ def lines(encounter: Encounter) -> list[str]:
      {"ultrasound": {"real_time": True, "permanent_image": False, "report": True}}, ["20610"],
      "CPT Assistant Nov 2015: no saved image, 20610"),
     (Procedure(family="trigger_point", muscles=4), {}, ["20553"], "AAPC: 3+ muscles"),
+    (Procedure(family="sympathetic_block", target="lumbar_sympathetic_chain", laterality="left",
+               imaging="fluoroscopy"), {}, ["64520-LT", "77003"],
+     "CMS AOC_V2026Q2-MCR: 64520 is a primary code of 77003, not of 77002"),
+    (Procedure(family="sympathetic_block", target="stellate_ganglion", laterality="right", imaging="fluoroscopy"),
+     {}, ["64510-RT", "77003"], "CMS AOC_V2026Q2-MCR: 64510 is a primary code of 77003"),
+    (Procedure(family="peripheral_nerve_block", target="greater_occipital_nerve", laterality="left",
+               imaging="fluoroscopy"), {}, ["64405-LT", "77002"], "CMS AOC_V2026Q2-MCR: 64405 with 77002"),
     (Procedure(family="joint", joint="sacroiliac"), {}, ["27096"], "Former LCD L31359: never 20610 for the SI joint"),
 ])
 def test_recommend_builds_the_claim(procedure: Procedure, facts: dict, expected: list[str], source: str) -> None:
