@@ -108,7 +108,7 @@ def read(question: str, catalog: Catalog) -> Reading:
     _earlier_procedure(reading)  # again for the frames the codes added ("64635 done 3/2, seen 3/14")
     _levels_from_codes(reading, catalog)
     _attributes_from_codes(reading, catalog)
-    _proposal_words(reading, spans)
+    _proposal_words(reading, spans, vocab)
     reading.lookup = lookup_request(spans, reading.question_type, described)
     reading.unsupported += list(dict.fromkeys(s.value for s in spans if s.kind == "unsupported"))
     reading.unsupported = list(dict.fromkeys(reading.unsupported))
@@ -599,7 +599,7 @@ def _modifiers(spans: list[Span]) -> tuple[list[str], list[str]]:
     return list(dict.fromkeys(out)), list(dict.fromkeys(aside))
 
 
-WITHOUT_WORDS = frozenset({"without", "w/o", "minus", "except"})
+WITHOUT_WORDS = frozenset({"without", "w/o", "minus", "except", "don't", "dont", "doesn't", "never"})
 LEAVE_WORDS = frozenset({"leave", "leaving", "left", "take", "taking", "took", "keep", "keeping"})
 
 
@@ -1072,12 +1072,18 @@ def _attributes_from_codes(reading: Reading, catalog: Catalog) -> None:
             frame.muscles = 3
 
 
-def _proposal_words(reading: Reading, spans: list[Span]) -> None:
+def _proposal_words(reading: Reading, spans: list[Span], vocab: Vocabulary) -> None:
     """Units a question proposes in words: 'twice', 'x2', '2 units', 'per nerve', 'for each level', 'another 62327',
     'one more line for the other side'."""
     plain = [s for s in spans if s.kind != "fact"]
     frame = next(iter(reading.done_frames()), None)
     written = any(s.kind == "code" and s.value.get("units_written") for s in plain)  # "20611-50 x1": units given
+    words = " ".join(s.text.lower() for s in plain)
+    if frame is not None and not written and vocab.split_units is not None and vocab.split_units.search(words):
+        reading.units = 2  # "aspirated then injected - one for the asp and one for the inj?"
+        for s in plain:
+            if s.kind == "num" and s.text.lower() == "one":
+                s.used = True
     for i, s in enumerate(plain):
         nxt = plain[i + 1] if i + 1 < len(plain) else None
         if written and s.kind in ("per", "qty"):

@@ -69,6 +69,7 @@ class Vocabulary:
     nouns: dict[str, str] = field(default_factory=dict)
     unsupported: frozenset[str] = field(default_factory=frozenset)
     corrections: re.Pattern[str] | None = None
+    split_units: re.Pattern[str] | None = None
     drugs: frozenset[str] = field(default_factory=frozenset)
     vitals: frozenset[str] = field(default_factory=frozenset)
     medications: frozenset[str] = field(default_factory=frozenset)
@@ -155,7 +156,8 @@ def compile_vocabulary(registry: Registry) -> Vocabulary:
                       vitals=frozenset(str(w).lower() for w in vocab.get("vitals", [])),
                       medications=frozenset(str(w).lower() for w in vocab.get("medications", [])),
                       corrections=re.compile(r"\b(?:" + "|".join(str(w) for w in vocab["corrections"]) + r")",
-                                             re.IGNORECASE))
+                                             re.IGNORECASE),
+                      split_units=re.compile("|".join(f"(?:{w})" for w in vocab["split_units"]), re.IGNORECASE))
 
 
 def _cue_lists(vocab: dict[str, Any]) -> dict[str, Any]:

@@ -75,6 +75,12 @@ from .helpers import answer, canon
     # the visit was only about the procedure
     ("BCBS: 99214-25 and 20610 R knee. Separate problem documented? no - rereading, the note only covers the knee. "
      "corrected claim?", ["20610-RT"], None, "CPT/NCCI: no separate problem, no E/M"),
+    # a line for each part of one procedure is proposed, and is wrong
+    ("R shoulder aspirated and then injected, no imaging. one for the aspiration and one for the injection?",
+     ["20610-RT"], "no", "CPT 20610 covers aspiration and injection of the joint, one unit"),
+    # a code named as not added is not proposed
+    ("L SI joint nerve block - 64451 alone, and we don't bill 77003 for the fluoro, right?", ["64451-LT"], "yes",
+     "CPT 64451 includes imaging guidance"),
 ])
 def test_round_11_readings(question: str, lines: list[str], verdict: str | None, source: str,
                            catalog: Catalog) -> None:
