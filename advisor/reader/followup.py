@@ -131,7 +131,8 @@ def merge(previous: Reading, current: Reading, catalog: Catalog) -> Reading:
         merged.em.new_patient = merged.facts.get("new_patient")
     words_in_order = _words(current)
     opens = any(tuple(words_in_order[:len(o)]) == o for o in OPENERS)
-    own = current.question_type == "yes_no" and bool(_clause_openers(current) & ASKING)  # "..., will all 3 pay?"
+    own = current.question_type == "yes_no" and (bool(_clause_openers(current) & ASKING) or tuple(  # "..., will all
+        words_in_order[:2]) == ("what", "if"))  # 3 pay?", "what if the 2nd MBB gave 60%? still good to bill?"
     if not own and tuple(words_in_order[:2]) == ("what", "if") and previous.question_type == "yes_no":
         merged.question_type = "yes_no"  # "can I bill 99214-25?" then "what if she documented a 99204?"
     elif not own and current.question_type != "wh" and (opens or current.question_type == "statement") and \

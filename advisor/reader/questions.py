@@ -43,6 +43,8 @@ def question_type(spans: list[Span], vocab: Vocabulary) -> QuestionType:
     an auxiliary ('can I', 'is it'), a tag ('right?', 'ok?') or a request to confirm is."""
     sentences = _sentences(spans)
     asking = [s for s in sentences if s[-1].kind == "punct" and s[-1].value == "?"] or sentences[-1:]
+    if len(asking) > 1 and _premise(asking[0]):
+        asking = asking[1:]  # "what if the second MBB only gave 60%? still good to bill the RFA?": the premise, then
     for sentence in asking[:1]:
         clauses = _clauses(sentence[:-1] if sentence[-1].kind == "punct" else sentence)
         if not clauses:
@@ -81,6 +83,12 @@ def question_type(spans: list[Span], vocab: Vocabulary) -> QuestionType:
 
 PROPOSE_VERBS = frozenset({"bill", "code", "use", "put", "charge", "submit", "report", "add", "append"})
 PROPOSED_PAST = frozenset({"billed", "coded", "submitted"})  # "... report done. billed 20610 + 76942": check it
+
+
+def _premise(sentence: list[Span]) -> bool:
+    """'What if ...?', 'and if ...?': a supposition put as a question, which the next question asks about."""
+    text = " ".join(w for w in " ".join(_words(sentence)).split() if w not in ("ok", "okay", "and", "so", "but"))
+    return text.startswith(("what if ", "if ", "suppose "))
 
 
 def _why_denied(asking: list[Span], sentences: list[list[Span]]) -> bool:

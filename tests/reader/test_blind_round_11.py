@@ -96,3 +96,10 @@ def test_a_follow_up_about_the_stopped_procedure_keeps_it_stopped(catalog: Catal
     lines, verdict, _ = answer("and the ASC side of that aborted TFESI - can the ASC put 53 on its claim?", catalog,
                                history)
     assert (lines, verdict) == (["64483-74-LT"], "no")
+
+
+def test_a_premise_then_a_yes_no_question_gets_a_verdict(catalog: Catalog) -> None:
+    history = ("Medicare, first lumbar RFA, right L3-4 and L4-5; two diagnostic MBBs gave 90% and 80%. codes?",)
+    assert answer(history[0], catalog)[1] is None
+    lines, verdict, _ = answer("what if the second block only gave 50%? still ok to bill the RFA?", catalog, history)
+    assert (lines, verdict) == (["64635-RT", "64636-RT"], "no")  # the facet LCDs: two blocks of 80% or more
