@@ -95,22 +95,14 @@ def render_report(s: dict[str, Any]) -> str:
         out += ["", f"Accuracy check (knowledge/VERIFICATION.md): {v['claims']} claims; as first written "
                     f"{v['correct']} correct, {v['wrong']} wrong, {v['overstated']} overstated (fixed), "
                     f"{v['unverifiable']} unverifiable against primary text"]
-    r = s["second_reader"]
-    if r["claims"]:
-        out += [f"Second reader (independent): {r['claims']} claims; {r['correct']} correct, {r['wrong']} wrong, "
-                f"{r['overstated']} overstated, {r['unverifiable']} unverifiable; correct of those primary text "
-                f"settles: {_pct(r['correct_share_of_checkable'] or 0).strip()} (wrong and overstated since fixed)"]
-    r = s["third_reader"]
-    if r["claims"]:
-        out += [f"Third reader (independent): {r['claims']} claims; {r['correct']} correct, {r['wrong']} wrong, "
-                f"{r['overstated']} overstated, {r['unverifiable']} unverifiable; correct of those primary text "
-                f"settles: {_pct(r['correct_share_of_checkable'] or 0).strip()}"]
-    r = s["fourth_reader"]
-    if r["claims"]:
-        out += [f"Fourth reader (independent): {r['claims']} claims; {r['correct']} correct, {r['wrong']} wrong, "
-                f"{r['overstated']} overstated, {r['unverifiable']} unverifiable; correct of those primary text "
-                f"settles: {_pct(r['correct_share_of_checkable'] or 0).strip()}"]
-    if s["third_reader"]["claims"] or r["claims"]:
+    for key, name, note in (("second_reader", "Second", " (wrong and overstated since fixed)"),
+                            ("third_reader", "Third", ""), ("fourth_reader", "Fourth", "")):
+        r = s[key]
+        if r["claims"]:
+            out += [f"{name} reader (independent): {r['claims']} claims; {r['correct']} correct, {r['wrong']} wrong, "
+                    f"{r['overstated']} overstated, {r['unverifiable']} unverifiable; correct of those primary text "
+                    f"settles: {_pct(r['correct_share_of_checkable'] or 0).strip()}{note}"]
+    if s["third_reader"]["claims"] or s["fourth_reader"]["claims"]:
         i = s["independent"]
         out += [f"Independent readers together: {i['claims']} claims, {i['checkable']} settled by primary text, "
                 f"{i['correct']} of them correct as first read ({_pct(i['correct_share_of_checkable'] or 0).strip()})"]
