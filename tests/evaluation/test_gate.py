@@ -16,12 +16,11 @@ from advisor.settings import Settings
 
 pytestmark = pytest.mark.slow
 
-# Measured, not wished for (2026-12-01): `advisor eval --split dev --no-baseline` scored 0.924 (2789/3019 dev cases,
-# blind rounds 1-10 included after each was measured once; rounds 8-10 joined dev this day, which took the split from
-# 0.939 on 2,248 cases to 0.92 on 3,019, while the same 2,248 cases rose to 0.947). The gate sits about
-# 1.5 points below the measurement (about 44 cases of margin, for the real embedding model's citation ranking under
-# this test's own set-up); raise it when the measured score rises. The blind test split is reported, never gated or
-# tuned on.
+# Measured, not wished for (2026-12-01, third session): `advisor eval --split dev --no-baseline` scored 0.920
+# (2991/3252 dev cases, blind rounds 1-11 included after each was measured once; round 11 joined dev this day, which
+# took the split from 0.924 on 3,019 to 0.911 on 3,252 before the session's fixes). The gate sits 1 point below the
+# measurement (about 33 cases of margin, for the real embedding model's citation ranking under this test's own
+# set-up); raise it when the measured score rises. The blind test split is reported, never gated or tuned on.
 THRESHOLD = 0.91
 
 
