@@ -954,7 +954,7 @@ def _repeat(reading: Reading, spans: list[Span]) -> None:
 
 def _earlier_procedure(reading: Reading) -> None:
     """'Seen 6 days after the RFA': on a visit question with a count of days since a procedure, the procedure not
-    placed today is the earlier one."""
+    placed today is the earlier one; with no visit, of two dated procedures the first named is the earlier one."""
     if reading.facts.get("days_since_global_procedure") is None:
         return
     if reading.em is not None:
@@ -965,7 +965,6 @@ def _earlier_procedure(reading: Reading) -> None:
     done = reading.done_frames()  # "RFA on the 3rd. On the 8th the same doc injected the knee": the RFA is earlier
     if len(done) >= 2 and names_a_date(done[0].words) and names_a_date(done[-1].words) and not done[0].today:
         done[0].status = "historical"
-
 
 
 def _settle_bare_acts(reading: Reading, catalog: Catalog) -> None:

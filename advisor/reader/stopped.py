@@ -5,39 +5,25 @@ called off (nothing billed)."""
 
 from __future__ import annotations
 
-import re
-from functools import lru_cache
-
 from advisor.modifiers import modifiers
 from advisor.reader.model import Reading, Stopped
+from advisor.reader.vocab import vocabulary_of
 from advisor.rules.catalog import Catalog
-
-
-@lru_cache(maxsize=8)
-def _patterns(words: tuple[tuple[str, tuple[str, ...]], ...]) -> dict[str, re.Pattern[str]]:
-    return {name: re.compile(r"\b(?:" + "|".join(re.escape(w) for w in sorted(ws, key=len, reverse=True)) + r")\b")
-            for name, ws in words}
-
-
-def _vocabulary(catalog: Catalog) -> dict[str, re.Pattern[str]]:
-    raw = catalog.registry.vocabulary["discontinued"]
-    return _patterns(tuple((name, tuple(str(w).lower() for w in ws)) for name, ws in raw.items()))
 
 
 def mark_stopped(reading: Reading, text: str, catalog: Catalog) -> None:
     """The one procedure of today (done, or called off by a word such as 'aborted') is `stopped` when the question
     says it was stopped after it had begun, or names a discontinued modifier for it ('the aborted TFESI: can the ASC
     use 53?'); before or after anesthesia decides 73 or 74 on a facility claim."""
-    words = _vocabulary(catalog)
-    low = text.lower()
+    words = vocabulary_of(catalog).discontinued
     named = any(m in modifiers() and modifiers()[m].stopped for m in reading.modifiers)  # "aborted ... 53 ok?"
-    if not words["stop"].search(low) or not (words["started"].search(low) or named) or \
-            words["not_started"].search(low):
+    if not words["stop"].search(text) or not (words["started"].search(text) or named) or \
+            words["not_started"].search(text):
         return
     today = [f for f in reading.frames if f.family and f.status in ("done", "negated")]
     if len({f.family for f in today}) != 1 or len({f.status for f in today}) != 1:
         return  # several procedures, or one side done and another called off: the done part is billed as usual
-    when: Stopped = "before_anesthesia" if words["before_anesthesia"].search(low) else "after_anesthesia"
+    when: Stopped = "before_anesthesia" if words["before_anesthesia"].search(text) else "after_anesthesia"
     for frame in today:
         frame.status = "done"
         frame.stopped = when
@@ -47,7 +33,7 @@ def keep_stopped(merged: Reading, previous: Reading, text: str, catalog: Catalog
     """A follow-up that names the earlier turn's stopped procedure by how it ended ("the ASC side of that aborted
     TFESI") is about that procedure, still stopped, not one called off."""
     stopped = {f.family: f.stopped for f in previous.frames if f.stopped}
-    if not stopped or _vocabulary(catalog)["not_started"].search(text.lower()):
+    if not stopped or vocabulary_of(catalog).discontinued["not_started"].search(text):
         return
     for frame in merged.frames:
         if frame.family in stopped and frame.status == "negated":

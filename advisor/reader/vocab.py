@@ -70,6 +70,7 @@ class Vocabulary:
     unsupported: frozenset[str] = field(default_factory=frozenset)
     corrections: re.Pattern[str] | None = None
     split_units: re.Pattern[str] | None = None
+    discontinued: dict[str, re.Pattern[str]] = field(default_factory=dict)
     drugs: frozenset[str] = field(default_factory=frozenset)
     vitals: frozenset[str] = field(default_factory=frozenset)
     medications: frozenset[str] = field(default_factory=frozenset)
@@ -157,7 +158,14 @@ def compile_vocabulary(registry: Registry) -> Vocabulary:
                       medications=frozenset(str(w).lower() for w in vocab.get("medications", [])),
                       corrections=re.compile(r"\b(?:" + "|".join(str(w) for w in vocab["corrections"]) + r")",
                                              re.IGNORECASE),
-                      split_units=re.compile("|".join(f"(?:{w})" for w in vocab["split_units"]), re.IGNORECASE))
+                      split_units=re.compile("|".join(f"(?:{w})" for w in vocab["split_units"]), re.IGNORECASE),
+                      discontinued={name: _word_pattern(words) for name, words in vocab["discontinued"].items()})
+
+
+def _word_pattern(words: list[Any]) -> re.Pattern[str]:
+    """Any of the phrases as whole words, longest first, case-insensitive."""
+    phrases = sorted((re.escape(str(w).lower()) for w in words), key=len, reverse=True)
+    return re.compile(r"\b(?:" + "|".join(phrases) + r")\b", re.IGNORECASE)
 
 
 def _cue_lists(vocab: dict[str, Any]) -> dict[str, Any]:
