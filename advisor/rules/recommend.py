@@ -132,10 +132,9 @@ class _Builder:
         modifiers.yaml); add-on levels and separately billed guidance were not done and are not billed."""
         made = self.procedure(proc.model_copy(update={"stopped": None, "levels": 1, "levels_left": None,
                                                       "levels_right": None, "level_regions": []}))
-        guidance = set(self.catalog.family(proc.family).guidance.values())
         mod = discontinued(self.ctx.facility_claim, proc.stopped or "started")
         kept = [ln.model_copy(update={"modifiers": (mod, *ln.modifiers)}) for ln in made
-                if ln.code not in guidance and not ((i := self.catalog.code(ln.code)) is not None and i.addon)]
+                if not ((i := self.catalog.code(ln.code)) is not None and (i.addon or i.guides))]
         self.notes.append(f"{', '.join(ln.code for ln in kept)}: started and stopped for the patient's safety: "
                           f"billed once with {mod}; levels and guidance not reached are not billed.")
         return kept

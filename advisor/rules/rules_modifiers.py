@@ -116,7 +116,7 @@ def mod_discontinued(ctx: Ctx) -> None:
         claim = "facility" if ctx.facility_claim else "physician"
         if own[mod].claim == claim:
             continue
-        fix = discontinued(ctx.facility_claim, "after_anesthesia" if mod == "53" else own[mod].stopped or "started")
+        fix = discontinued(ctx.facility_claim, own[mod].stopped or "started")
         where = "an ASC or hospital outpatient facility claim" if ctx.facility_claim else "the physician's claim"
         extra = " (73 instead if it was stopped before any local anesthetic, block or sedation was given)" \
             if fix == "74" else ""

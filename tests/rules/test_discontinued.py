@@ -38,6 +38,8 @@ def test_the_modifier_follows_the_claim_type_and_when_it_stopped(facility: bool,
                stopped="after_anesthesia"), {"payer": "commercial"}, ["64493-53-50"]),
     (Procedure(family="joint", joint="hip", laterality="left", imaging="fluoroscopy", stopped="after_anesthesia"), {},
      ["20610-53-LT"]),  # the fluoroscopy line is not billed for a stopped injection
+    (Procedure(family="sympathetic_block", target="stellate_ganglion", laterality="right", imaging="ct",
+               stopped="after_anesthesia"), {}, ["64510-53-RT"]),  # nor the CT guidance line
 ])
 def test_a_stopped_procedure_bills_its_first_code_with_the_modifier(procedure: Procedure, facts: dict,
                                                                     expected: list[str]) -> None:
