@@ -190,7 +190,11 @@ def _nth_of_the_same(current: Reading) -> int | None:
 
 def _attributes(grammar: Grammar, reading: Reading, frame: Frame) -> Frame:
     """The follow-up's words read as attributes of one earlier procedure ('and bilateral?', '3 levels', 'no fluoro')."""
-    return grammar.attributes(reading.spans, frame.family) if frame.family else Frame()
+    if not frame.family:
+        return Frame()
+    visit = reading.em is not None  # "doc also saw her for new neck pain": the visit's complaint, not the procedure's
+    return grammar.attributes([s for s in reading.spans if not (visit and s.used and s.kind in ("region", "side"))],
+                              frame.family)
 
 
 def _overlay(old: Frame, new: Frame, adding: bool, corrects: bool = False) -> Frame:
@@ -294,6 +298,9 @@ def read_question(question: str, catalog: Catalog) -> Reading:
     if not is_follow_up(after, catalog) and not restates:  # "TPI x4 - scratch that, only the R and L QL injected":
         return read(question, catalog)  # a correction that describes the procedure again still corrects it
     merged = merge(before, after, catalog)
+    if merged.unreadable and not before.unreadable:  # "no wait, separate new low back complaint worked up": a
+        merged.unreadable = False  # short correction of a readable question is not a foreign one
+        merged = finish(merged, catalog)
     if merged.question_type == "statement" and after.question_type != "statement":
         merged.question_type = after.question_type  # "TFESI L4-5 - sorry, I meant L3-S1. Can I bill all three?"
         return finish(merged, catalog)

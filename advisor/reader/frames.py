@@ -313,6 +313,12 @@ class Grammar:
                 self.anatomy[t].generic or t in f.generic for t in f.targets)]:
             named.remove(fam)  # "intra-articular facet joint injections": the facet names it, not "joint injections"
             acts.add("inject")
+        for s in words:  # "b/l GNB (greater occipital)": the nerve named decides what the shared shorthand meant
+            fam = self.registry.families[s.value]
+            near = set(fam.targets) | {a.near for t in fam.targets if (a := self.anatomy.get(t)) and a.near}
+            if s.text.lower() in fam.shared_words and own and not own & near and fam in named:
+                named.remove(fam)
+                acts.add(fam.act)
         acts |= {f.act for f in named}
         acts.discard("visit")  # "put 57 on the E/M when the doc decides to do RFA": the visit is the E/M's
         if "catheter" in acts and any(s.value == "single_shot" for s in draft.spans("cue")):
@@ -827,8 +833,14 @@ def _current_purposes(draft: Draft) -> list[Span]:
     out: list[Span] = []
     for c in draft.chunks:
         past = next((k for k, s in enumerate(c.spans) if s.kind == "cue" and s.value == "historical"), len(c.spans))
-        out += [s for s in c.spans[:past] if s.kind == "purpose"]
-    return out or draft.spans("purpose")
+        out += [s for k, s in enumerate(c.spans[:past]) if s.kind == "purpose" and not _denied(c.spans, k)]
+    return out or [s for c in draft.chunks for k, s in enumerate(c.spans)
+                   if s.kind == "purpose" and not _denied(c.spans, k)]
+
+
+def _denied(spans: list[Span], k: int) -> bool:
+    """'therapeutic, not a diagnostic SNRB': the purpose right after a negation is the one it was not."""
+    return k > 0 and spans[k - 1].kind == "cue" and spans[k - 1].value == "negated"
 
 
 def level_conflicts(unit: str, names: list[str], counted: int | None, stated: int | None,

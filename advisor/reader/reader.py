@@ -81,7 +81,6 @@ def read(question: str, catalog: Catalog) -> Reading:
             if not is_em_code(c)} - proposed_codes(spans)  # a visit's code is never an earlier procedure's
     reading.lines = _lines(spans, catalog, past)
     reading.modifiers, reading.set_aside = _modifiers(spans)
-    mark_stopped(reading, text, catalog)
     reading.em = _em(drafts, reading, spans)
     reading.question_type = question_type(spans, vocab)
     _asked_plan(reading, catalog)
@@ -89,16 +88,18 @@ def read(question: str, catalog: Catalog) -> Reading:
     for d in drafts:
         if _is_visit(d):
             visits.append(grammar.status(d, lone))
-            for s in d.spans("act", "side", "anat", "level"):
+            for s in d.spans("act", "side", "anat", "level", "region"):
                 s.used = True  # the visit and the complaint it addressed
     if reading.em is not None and reading.em.code is None and visits and "done" not in visits:
         reading.em = None  # "no injection, no visit": nothing to bill for a visit
-    _lone_purpose(reading, spans, catalog)
+    _lone_attributes(reading, spans, catalog)
     _facts(reading, spans, catalog, frames)
+    mark_stopped(reading, text, catalog)
     if past:  # codes of earlier or planned procedures, and of clauses about the past ("after a 64635")
         reading.facts["past_codes"] = sorted(past)
     _earlier_procedure(reading)
     _settle_bare_acts(reading, catalog)
+    _single_shot_catheter(reading, spans, catalog)
     _repeat(reading, spans)
     _same_levels(reading, spans, catalog)
     _orphan_levels(reading, spans, catalog)
@@ -408,15 +409,26 @@ def _resolve_bare_ablation(frame: Frame, frames: list[Frame], catalog: Catalog) 
     return resolved  # the RFA?": the RFA described or called off, named again
 
 
-def _lone_purpose(reading: Reading, spans: list[Span], catalog: Catalog) -> None:
-    """'... 0.5 mL bupivacaine each'. Diagnostic, criteria met, first block.': a purpose said in a sentence of its
-    own belongs to the one procedure done that takes a purpose, when its words gave none."""
-    open_ = [f for f in reading.done_frames() if f.diagnostic is None and f.family and catalog.family(f.family).purpose]
-    said = {s.value for s in spans if s.kind == "purpose" and not s.used}
-    if len(open_) == 1 and len(reading.done_frames()) == 1 and len(said) == 1:
-        open_[0].diagnostic = said.pop() == "diagnostic"
+def _lone_attributes(reading: Reading, spans: list[Span], catalog: Catalog) -> None:
+    """'... 0.5 mL bupivacaine each'. Diagnostic, criteria met, first block.', 'Using a linear transducer the joint
+    was identified': a purpose or guidance said in a sentence of its own belongs to the one procedure done, when its
+    own words gave none."""
+    done = reading.done_frames()
+    if len(done) != 1:
+        return
+    frame = done[0]
+    for kind in ("purpose", "guide"):
+        said = {s.value for s in spans if s.kind == kind and not s.used}
+        if len(said) != 1:
+            continue
+        if kind == "purpose" and frame.diagnostic is None and frame.family and catalog.family(frame.family).purpose:
+            frame.diagnostic = said.pop() == "diagnostic"
+        elif kind == "guide" and frame.imaging is None and frame.family:
+            frame.imaging = said.pop()
+        else:
+            continue
         for s in spans:
-            if s.kind == "purpose":
+            if s.kind == kind:
                 s.used = True
 
 
@@ -984,6 +996,28 @@ def _settle_bare_acts(reading: Reading, catalog: Catalog) -> None:
         reading.frames = [f for f in reading.frames if f not in bare or f.status in ("planned", "negated")]
 
 
+def _single_shot_catheter(reading: Reading, spans: list[Span], catalog: Catalog) -> None:
+    """'Caudal epidural ... a catheter was threaded to L5 ... injected through the catheter, then the catheter was
+    removed': a catheter used for one injection and pulled the same day is the technique of that injection, not a
+    second procedure (families.yaml `single_shot`)."""
+    if not any(s.kind == "cue" and s.value == "single_shot" for s in spans):
+        return
+    done = [f for f in reading.frames if f.status == "done"]
+    shot_of = {fam.id: fam.single_shot for fam in catalog.registry.families.values() if fam.single_shot}
+    drop = []
+    for frame in done:
+        shot = shot_of.get(frame.family or "")
+        if frame.family is None and set(frame.acts) == {"catheter"}:
+            shot = next((s for s in shot_of.values() if any(f.family == s for f in done)), None)
+            if shot is not None:
+                drop.append(frame)  # 'threaded a catheter up to L2': how the epidural described was given
+        elif shot is not None and any(f.family == shot for f in done):
+            drop.append(frame)  # the catheter's injection, already read as the epidural it delivered
+        elif shot is not None:
+            frame.family, frame.label = shot, catalog.family(shot).label
+    reading.frames = [f for f in reading.frames if f not in drop]
+
+
 def described_in_words(frame: Frame, catalog: Catalog) -> bool:
     """A frame read from the question's words, not from a code alone (frames_from_codes gives those the code as
     their words)."""
@@ -1033,6 +1067,9 @@ def frames_from_codes(lines: list[ClaimLine], catalog: Catalog, spans: list[Span
         data = frame.model_dump()
         for key in ("region", "laterality", "imaging", "diagnostic", "target", "muscles", "sides"):
             value = getattr(words, key)
+            if key == "region" and data["region"] and value and \
+                    catalog.registry.code_region(value) != catalog.registry.code_region(data["region"]):
+                continue  # '64483-RT ... visit for a new neck problem': the code names the region, not the visit
             if value not in (None, {}, []):
                 data[key] = value
         if words.levels:
@@ -1270,14 +1307,19 @@ def _kind(reading: Reading, spans: list[Span], catalog: Catalog) -> str:
 
 
 def _twin_choice(reading: Reading, catalog: Catalog) -> bool:
-    """'Is it 62322 or 62323?' with the imaging not stated: the fact that decides between the two is missing."""
-    codes = {ln.code for ln in reading.lines}
-    for ln in reading.lines:
-        info = catalog.code(ln.code)
-        if info is not None and info.twin in codes:
-            frame = next((f for f in reading.done_frames() if f.family == info.family), None)
-            if frame is not None and frame.imaging is None and reading.question_type == "wh":
-                return True
+    """'Is it 62322 or 62323?', 'ILESI at L4-5, codes?': the imaging that decides between a family's guided and
+    unguided code is not stated, so which code applies is a guess."""
+    if reading.question_type != "wh" or any(s.text.lower() in vocabulary_of(catalog).contrast
+                                              for s in reading.spans):
+        return False  # contrast spread seen: imaging was used
+    infos = [info for ln in reading.lines if (info := catalog.code(ln.code)) is not None]
+    codes = {info.code for info in infos}
+    for frame in reading.done_frames():
+        if frame.imaging is not None or frame.family is None:
+            continue
+        own = [info for info in infos if info.family == frame.family]
+        if any(info.twin in codes for info in own) or (catalog.family(frame.family).imaging == "twin" and not own):
+            return True
     return False
 
 

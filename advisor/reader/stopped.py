@@ -17,13 +17,19 @@ def mark_stopped(reading: Reading, text: str, catalog: Catalog) -> None:
     use 53?'); before or after anesthesia decides 73 or 74 on a facility claim."""
     words = vocabulary_of(catalog).discontinued
     named = any(m in modifiers() and modifiers()[m].stopped for m in reading.modifiers)  # "aborted ... 53 ok?"
-    if not words["stop"].search(text) or not (words["started"].search(text) or named) or \
-            words["not_started"].search(text):
-        return
     today = [f for f in reading.frames if f.family and f.status in ("done", "negated")]
     if len({f.family for f in today}) != 1 or len({f.status for f in today}) != 1:
         return  # several procedures, or one side done and another called off: the done part is billed as usual
-    when: Stopped = "before_anesthesia" if words["before_anesthesia"].search(text) else "after_anesthesia"
+    sedated = bool(words["sedated"].search(text)) and not words["before_anesthesia"].search(text)
+    if reading.facts.get("setting") in ("asc", "facility") and (words["prepared"].search(text) or sedated) and (
+            words["stop"].search(text) or today[0].status == "negated"):
+        # "prepped and taken into the room ... cancelled before any sedation": the facility's 73 (74 once sedated)
+        when: Stopped = "after_anesthesia" if sedated or words["started"].search(text) else "before_anesthesia"
+    elif not words["stop"].search(text) or not (words["started"].search(text) or named) or \
+            words["not_started"].search(text):
+        return
+    else:
+        when = "before_anesthesia" if words["before_anesthesia"].search(text) else "after_anesthesia"
     for frame in today:
         frame.status = "done"
         frame.stopped = when

@@ -40,6 +40,7 @@ NOT_A_SIDE_BEFORE = frozenset({"the", "is", "that's", "thats", "that", "this", "
                                "be", "correct", "and", "exactly", "it's", "its", "am", "i"})
 NOT_A_SIDE_AFTER = frozenset({"?", "code", "codes", "cpt", "modifier", "modifiers", "way", "line", "lines", "unit",
     "units", "answer", "choice", "thing", "call", "now", "away", "level", "one"})
+AS_BILLED = frozenset({"is", "written", "coded", "billed", "submitted", "entered"})
 COUNTED_PARTS = frozenset({"level", "joint", "nerve", "muscle"})  # "a 3rd level" counts levels; "a 3rd ESI" repeats
 STOP_COUNT = frozenset({"in", "at", "on", "to", "into", "from", "for", "with", "under", "of", "per", "and", "or"})
 
@@ -238,7 +239,8 @@ def _not_a_side(tokens: list[Token], i: int, vocab: Vocabulary) -> bool:
     after = tokens[i + 1].norm if i + 1 < len(tokens) else ""
     if word == "right":
         placed = before == "the" and i > 1 and tokens[i - 2].norm in STOP_COUNT  # "on the right," is a side
-        return after in NOT_A_SIDE_AFTER or (before in NOT_A_SIDE_BEFORE and after in ("", ".", ",", "?", "!")
+        as_is = after == "as" and i + 2 < len(tokens) and tokens[i + 2].norm in AS_BILLED  # "is the claim right as is?"
+        return as_is or after in NOT_A_SIDE_AFTER or (before in NOT_A_SIDE_BEFORE and after in ("", ".", ",", "?", "!")
                                              and not placed)
     if word == "left":
         following = _phrase(tokens, i + 1, vocab) if i + 1 < len(tokens) else None

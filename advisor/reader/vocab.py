@@ -72,6 +72,7 @@ class Vocabulary:
     split_units: re.Pattern[str] | None = None
     discontinued: dict[str, re.Pattern[str]] = field(default_factory=dict)
     drugs: frozenset[str] = field(default_factory=frozenset)
+    contrast: frozenset[str] = field(default_factory=frozenset)
     vitals: frozenset[str] = field(default_factory=frozenset)
     medications: frozenset[str] = field(default_factory=frozenset)
 
@@ -153,7 +154,8 @@ def compile_vocabulary(registry: Registry) -> Vocabulary:
                       fuzzy_short=short,
                       known=known, patterns=patterns, yes_no=yes_no, registry=registry, nouns=nouns,
                       unsupported=frozenset(str(w).lower() for w in vocab["unsupported"]),
-                      drugs=frozenset(str(w).lower() for w in vocab.get("drugs", [])),
+                      drugs=frozenset(str(w).lower() for w in [*vocab.get("drugs", []), *vocab["contrast"]]),
+                      contrast=frozenset(str(w).lower() for w in vocab["contrast"]),
                       vitals=frozenset(str(w).lower() for w in vocab.get("vitals", [])),
                       medications=frozenset(str(w).lower() for w in vocab.get("medications", [])),
                       corrections=re.compile(r"\b(?:" + "|".join(str(w) for w in vocab["corrections"]) + r")",
@@ -174,7 +176,7 @@ def _cue_lists(vocab: dict[str, Any]) -> dict[str, Any]:
     cues = vocab["cues"]
     merged = {k: v for k, v in cues.items() if k != "called_off"}
     merged["negated"] = [*cues["negated"], *cues.get("called_off", [])]
-    merged["procedure_part"] = [*cues["procedure_part"], *vocab.get("drugs", [])]
+    merged["procedure_part"] = [*cues["procedure_part"], *vocab.get("drugs", []), *vocab["contrast"]]
     return merged
 
 

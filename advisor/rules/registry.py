@@ -80,6 +80,7 @@ class Family(BaseModel):
     ask: str | None = None
     implies_diagnostic: tuple[str, ...] = ()
     implies_therapeutic: tuple[str, ...] = ()
+    shared_words: tuple[str, ...] = ()
     level_limit: str | None = None
 
     @property
