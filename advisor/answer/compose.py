@@ -276,6 +276,9 @@ def _verdict_reason(u: Understanding, decision: Decision, findings: Sequence[Fin
         if waits:
             return f"It depends on the answer to: {'; '.join(waits)}? The question doesn't say."
         return f"Whether {what} holds depends on documentation the question doesn't give."
+    if proposal is not None and proposal.kind == "modifier" and decision.reasons[:1] and \
+            decision.reasons[0].startswith("Modifier "):
+        return decision.reasons[0]  # a modifier of the other claim type: the reason is the modifier's own row
     errors = [f for f in findings if f.severity in ("error", "warning")]
     proposed = {ln.code for ln in proposal.lines} if proposal is not None else set()
     errors = [f for f in errors if proposed & set(f.codes)] + [f for f in errors if not proposed & set(f.codes)]

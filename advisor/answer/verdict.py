@@ -18,6 +18,7 @@ from itertools import pairwise
 
 from advisor.answer.model import LookupFact, Verdict
 from advisor.claims import ClaimLine, is_em_code
+from advisor.modifiers import modifiers
 from advisor.reader.model import Proposal, Reading
 from advisor.reader.reader import described_in_words, proposed_codes, said_nothing_done
 from advisor.rules.catalog import Catalog
@@ -474,6 +475,20 @@ def unsupported_verdict(reading: Reading, catalog: Catalog) -> Verdict | None:
     return "no" if reading.question_type == "yes_no" and proposed else None
 
 
+def _other_claims_modifier(proposal: Proposal, reading: Reading) -> str | None:
+    """'Can the doctor put 73 on his professional claim?', '53 on the ASC's claim?': a modifier that belongs only to
+    the other claim type (modifiers.yaml `claim`) asked about for a claim the question names."""
+    info = modifiers().get(proposal.modifier or "") if proposal.kind == "modifier" else None
+    setting = reading.facts.get("setting")
+    if info is None or info.claim is None or setting is None:
+        return None
+    claim = "facility" if setting in ("asc", "facility") else "physician"
+    if info.claim == claim:
+        return None
+    return f"Modifier {info.mod} goes only on the {info.claim} claim, not the {claim}'s: {info.means[:1].lower()}" \
+        f"{info.means[1:]}."
+
+
 def decide(reading: Reading, encounter: Encounter, catalog: Catalog) -> Decision:
     """Recommend (services described), check (lines proposed, on today's claim), then the verdict."""
     rec = recommend(encounter, catalog) if encounter.procedures or (encounter.em and encounter.em.code) else None
@@ -496,6 +511,8 @@ def decide(reading: Reading, encounter: Encounter, catalog: Catalog) -> Decision
         undone = sorted({_family(ln.code, catalog) for ln in proposal.lines} & not_done)
         if not reading.confident:  # words not placed, conflicts, questions back: no Yes or No (invariant 3)
             verdict, reasons = "conditional", ["not fully read"]
+        elif other_claim := _other_claims_modifier(proposal, reading):  # "73 on the professional claim?"
+            verdict, reasons = "no", [other_claim]
         elif undone:  # "left before it was done ... bill 20610-53?": the question says it was not done today
             verdict, reasons = "no", [f"not done: {catalog.family(f).label}" for f in undone]
         elif proposal.kind == "nothing":  # right exactly when the engine bills nothing for what was described

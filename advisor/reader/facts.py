@@ -15,6 +15,7 @@ COMPARED = frozenset({"like", "unlike", "than", "versus", "vs", "different from"
 RESULT_WORDS = frozenset({"gave", "got", "provided", "resulted"})
 RELIEF_WORDS = frozenset({"relief", "improvement", "reduction", "better", "improved", "pain relief", "relieved",
                           "decrease", "decreased", "response"})
+WORE_OFF_WORDS = frozenset({"wore", "faded", "returned", "recurred"})  # "60% relief but wore off after 4 months"
 FACT_NAMES = {"us_image": "us_permanent_image"}
 DAYS = {"day": 1, "week": 7, "month": 30}
 LCD_ID = re.compile(r"[Ll]3\d{4}")  # an LCD number (L3xxxx); billing articles are A5xxxx
@@ -162,7 +163,8 @@ def history_facts(spans: list[Span], frames: list[Frame], relief_frames: list[Fr
         elif noun == "test" and sentences.get(id(s), set()) & PROVOCATIVE_WORDS:
             out["provocative_tests"] = min(10, value["n"])  # "only two positive provocative tests (FABER, ...)"
             s.used = True
-        elif noun == "month" and prev in ("for", "lasting", "lasted", "x"):
+        elif noun == "month" and (prev in ("for", "lasting", "lasted", "x") or (
+                prev in ("after", "about", "around", "approximately") and words & WORE_OFF_WORDS)):
             out["relief_months"] = value["n"]
             s.used = True
         elif not procedure_named(s):

@@ -37,8 +37,8 @@ REPEAT_ORDINALS = {"second": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4, "fi
 CLAUSE_ENDS = frozenset({".", "?", "!", ";", ",", "(", ")"})
 IDENTIFIER_WORDS = frozenset({"mrn", "id", "acct", "account", "#", "member", "npi", "dob", "chart", "ref", "case",
                               "encounter", "invoice", "pt#", "no", "number"})
-INFO_NOUNS = frozenset({"dose", "year", "date", "ratio", "injection", "session", "day", "week", "month", "percent",
-                        "side", "knee", "region", "grade", "line"})
+INFO_NOUNS = frozenset({"dose", "image", "year", "date", "ratio", "injection", "session", "day", "week", "month",
+                        "percent", "side", "knee", "region", "grade", "line"})
 QUANTITY_PER = {"level": "levels", "levels": "levels", "nerve": "nerves", "nerves": "nerves", "muscle": "muscles",
                 "muscles": "muscles", "joint": "joints", "joints": "joints", "knee": "joints", "knees": "joints",
                 "side": "sides", "sides": "sides", "injection": "injections", "injections": "injections",
@@ -305,12 +305,16 @@ def called_off_apart(reading: Reading, spans: list[Span], catalog: Catalog) -> N
     _side_refused_apart(reading, plain)
 
 
+INTENDED_WORDS = frozenset({"planned", "scheduled", "intended", "originally", "but"})
+
+
 def sides_called_off(plain: list[Span]) -> dict[str, str | None]:
     """Each side named and then negated ('left side NOT performed', 'the R knee was skipped'), with the joint named
     with it."""
     refused: dict[str, str | None] = {}
     for i, s in enumerate(plain):
-        nxt = [x for x in plain[i + 1:i + 4] if not (x.kind == "count" and x.text.lower() in ("side", "sides"))][:2]
+        nxt = [x for x in plain[i + 1:i + 6] if not (x.kind == "count" and x.text.lower() in ("side", "sides"))
+               and x.text.lower() not in INTENDED_WORDS][:2]  # "left side was planned but not done"
         joint = nxt[0].value if nxt and nxt[0].kind == "anat" else None
         cue = nxt[1:2] if joint else nxt[:1]
         if s.kind == "side" and s.value in ("left", "right") and cue and cue[0].kind == "cue" and \
@@ -1135,11 +1139,13 @@ def _proposal_words(reading: Reading, spans: list[Span], vocab: Vocabulary) -> N
                 plain[i - 1].value == "negated":
             s.used = nxt.used = True  # "once, not per day": the quantity is ruled out, not proposed
         elif s.kind == "per" and nxt is not None:
-            word = nxt.text.lower().removesuffix("'s")
-            counted = QUANTITY_PER.get(word) or QUANTITY_PER.get(word.rstrip("s"))
-            if counted:
-                reading.units = max(2, _count(reading, frame, counted, spans) or 2)
-                s.used = nxt.used = True
+            noun = plain[i + 2] if nxt.kind == "anat" and i + 2 < len(plain) and plain[i + 2].kind == "count" else nxt
+            word = noun.text.lower().removesuffix("'s")  # "one per genicular branch": the noun after the anatomy
+            counted = QUANTITY_PER.get(word) or QUANTITY_PER.get(word.rstrip("s")) or (
+                QUANTITY_PER.get(noun.value) if noun.kind == "count" and isinstance(noun.value, str) else None)
+            if counted:  # "three times, one per branch": the number said wins over the count it explains
+                reading.units = reading.units or max(2, _count(reading, frame, counted, spans) or 2)
+                s.used = nxt.used = noun.used = True
         elif s.kind == "again":
             code = next((x for x in plain[i + 1:i + 3] if x.kind == "code"), None)
             if code is not None or any(x.text.lower() in ("side", "line", "unit") for x in plain[i + 1:i + 5]):

@@ -21,8 +21,9 @@ One interpretation is taken from verdict.py, and reported: a bare E/M code in an
 the E/M removed outright does. Look-up verdicts ("is there an NCCI edit between X and Y?") answer a table fact and are
 outside these invariants, and so is the No to a catalog code proposed for a procedure outside the catalog ("blood
 patch: ok to use 64483?"); comparison questions ("is X coded differently from Y?") propose no lines and are held to I3
-only. A question that says nothing is billed ("no-show, nothing goes out, correct?") proposes the empty claim: Yes
-exactly when the engine bills nothing for what the question describes.
+only, and so is the No to a modifier of the other claim type (modifiers.yaml `claim`: "73 on the professional
+claim?"), which needs no line. A question that says nothing is billed ("no-show, nothing goes out, correct?")
+proposes the empty claim: Yes exactly when the engine bills nothing for what the question describes.
 
 The checker recomputes the recommendation and the check with the engine itself, so it does not trust the Decision's
 own reasons. Only eval/dev is read here (never eval/test).
@@ -43,6 +44,7 @@ from advisor.answer.pipeline import AnswerPipeline, MemoryStore
 from advisor.answer.verdict import Decision, decide, in_context
 from advisor.claims import ClaimLine, format_line, is_em_code
 from advisor.evaluation.cases import EVAL_DIR, AskCase, load_ask_cases
+from advisor.modifiers import modifiers
 from advisor.reader.encounter import to_encounter
 from advisor.reader.model import Reading
 from advisor.rules.catalog import Catalog, curated_catalog
@@ -114,7 +116,7 @@ def violations(reading: Reading, encounter: Encounter, decision: Decision, catal
                        f"draws {blocking or 'nothing to check'}")
         return out
     if not proposal.lines:
-        if verdict != "conditional":
+        if verdict != "conditional" and not (verdict == "no" and _other_claims(proposal.modifier, reading)):
             out.append(f"I3: verdict {verdict} on a {proposal.kind} proposal with no line")
         return out
     recommended = list(rec.claim) if rec else list(check(list(reading.lines), encounter.facts, catalog).claim)
@@ -150,6 +152,15 @@ def violations(reading: Reading, encounter: Encounter, decision: Decision, catal
 
 
 # --------------------------------------------------------------------------- asserting them
+
+def _other_claims(modifier: str | None, reading: Reading) -> bool:
+    """A modifier of the other claim type (modifiers.yaml `claim`) asked about for the claim the question names."""
+    info = modifiers().get(modifier or "")
+    setting = reading.facts.get("setting")
+    if info is None or info.claim is None or setting is None:
+        return False
+    return info.claim != ("facility" if setting in ("asc", "facility") else "physician")
+
 
 def expect_invariants(reading: Reading, encounter: Encounter, decision: Decision, what: str) -> None:
     """Fail on any violation."""
