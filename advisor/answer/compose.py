@@ -279,6 +279,8 @@ def _verdict_reason(u: Understanding, decision: Decision, findings: Sequence[Fin
     if proposal is not None and proposal.kind == "modifier" and decision.reasons[:1] and \
             decision.reasons[0].startswith("Modifier "):
         return decision.reasons[0]  # a modifier of the other claim type: the reason is the modifier's own row
+    if proposal is not None and proposal.kind == "count":
+        return f"Not {what}: the levels named decide the count; bill the lines below."
     errors = [f for f in findings if f.severity in ("error", "warning")]
     proposed = {ln.code for ln in proposal.lines} if proposal is not None else set()
     errors = [f for f in errors if proposed & set(f.codes)] + [f for f in errors if not proposed & set(f.codes)]

@@ -45,6 +45,7 @@ CODE_NOUNS = frozenset({"code", "codes", "cpt", "cpts"})  # "the arthrocentesis 
 ENDED_WORDS = frozenset({"stopped", "terminated", "ended", "halted", "was", "tolerated"})  # "procedure stopped"
 RESULT_CUES = frozenset({"gave", "provided", "resulted in"})  # past only when they report a result ("gave 80%")
 INDICATION_WORDS = frozenset({"for", "due", "because"})  # "T9 for rib fx pain": the indication follows the site
+BILL_VERBS = frozenset({"bill", "code", "charge", "report", "submit"})  # "do I bill 4 levels?"
 GUIDE_RANK = {"fluoroscopy": 0, "ct": 0, "ultrasound": 1, "none": 2}  # which guidance a frame takes when several
 
 
@@ -133,7 +134,8 @@ class Grammar:
         sides_of: dict[int, list[Span]] = {}  # the sides named with it
         said_in: dict[int, int] = {}  # and the sentence it was named in
         leading: list[Chunk] = []  # "R knee prepped. US used; needle into the suprapatellar pouch": the set-up
-        for index, sentence in enumerate(sentences(spans)):
+        said = list(sentences(spans))
+        for index, sentence in enumerate(said):
             chunks = chunks_of(sentence, index)
             # acts a target without its own may share; not one the question negates ("not a facet injection, it
             # was a transforaminal")
@@ -196,7 +198,7 @@ class Grammar:
                 for draft in drafts:  # "Update: the patient left before the procedure, so it was not done."
                     draft.chunks += called_off
             elif attributes and current is None and not about_else and drafts and \
-                    drafts[-1].chunks[0].sentence == index - 1 and not _another_one(attributes) and \
+                    _follows(drafts[-1].chunks[0].sentence, index, said) and not _another_one(attributes) and \
                     not any(c.cues("repeat") for c in attributes) and \
                     not any(x.kind == "wh" for x in sentence):  # "what code goes on today's claim?" asks, adds nothing
                 # a sentence that only adds attributes ("Under fluoro.") lends them to the previous sentence's frame
@@ -696,8 +698,10 @@ class Grammar:
         frame.level_names = level_names(joints, vertebrae)
         frame.levels = counted or stated or (hearsay[0].value["n"] if hearsay else None)
         frame.levels_stated = stated
-        frame.candidates = level_conflicts(fam.level_unit or "joint", frame.level_names, counted, stated,
-                                           frame.laterality) or frame.candidates
+        asked = bool(explicit) and all(_asked_count(draft, s) for s in explicit)
+        if not asked:  # "L3-4, L4-5, L5-S1 MBB. do I bill 4 levels?": a count put up to check, not a second reading
+            frame.candidates = level_conflicts(fam.level_unit or "joint", frame.level_names, counted, stated,
+                                               frame.laterality) or frame.candidates
         if len(per_side) > 1 and not unsided:
             frame.sides = {side: sorted(names) for side, names in per_side.items()}
         elif narrowed and len(per_side) == 1 and not _refused_sides(draft):
@@ -841,6 +845,22 @@ def _current_purposes(draft: Draft) -> list[Span]:
 def _denied(spans: list[Span], k: int) -> bool:
     """'therapeutic, not a diagnostic SNRB': the purpose right after a negation is the one it was not."""
     return k > 0 and spans[k - 1].kind == "cue" and spans[k - 1].value == "negated"
+
+
+def _follows(start: int, index: int, said: list[list[Span]]) -> bool:
+    """Sentence `index` comes right after sentence `start`, or after only payer or claim-type sentences ('... L5-S1
+    joints). commercial. since its 4 nerves do I bill 4 levels?')."""
+    return start < index and all(
+        all(x.kind in ("payer", "claim", "place", "filler", "punct") for x in said[k]) for k in range(start + 1, index))
+
+
+def _asked_count(draft: Draft, span: Span) -> bool:
+    """'do I bill 4 levels?': a count right after a billing verb is the count put up to check."""
+    for c in draft.chunks:
+        if span in c.spans:
+            k = c.spans.index(span)
+            return any(x.text.lower() in BILL_VERBS for x in c.spans[max(0, k - 3):k])
+    return False
 
 
 def level_conflicts(unit: str, names: list[str], counted: int | None, stated: int | None,

@@ -256,7 +256,8 @@ def lookup_request(spans: list[Span], qtype: QuestionType, described: bool) -> L
         if levels or qtype != "wh":
             return None  # "right C3, C4, C5 MBB: how many levels do I bill?" is about this case
     elif set(specific) <= {"global"} and (mods or ((described or any(is_em_code(c) for c in codes)) and (
-            words & BILLING_WORDS or words & {"claim", "modifier", "modifiers"}))):
+            words & BILLING_WORDS or words & {"claim", "modifier", "modifiers"} or (
+                qtype == "yes_no" and any(is_em_code(c) for c in codes))))):
         return None  # "coder wants 99213-24 because it's in a global. what goes on the claim?", "(010 global) ...
         # 20610 no imaging. modifier?": a claim question
     elif set(specific) <= {"addon"}:

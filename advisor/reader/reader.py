@@ -90,8 +90,9 @@ def read(question: str, catalog: Catalog) -> Reading:
             visits.append(grammar.status(d, lone))
             for s in d.spans("act", "side", "anat", "level", "region"):
                 s.used = True  # the visit and the complaint it addressed
-    if reading.em is not None and reading.em.code is None and visits and "done" not in visits:
-        reading.em = None  # "no injection, no visit": nothing to bill for a visit
+    if reading.em is not None and reading.em.code is None and (
+            (visits and "done" not in visits) or any(is_em_code(c) for c in past)):
+        reading.em = None  # "no injection, no visit": nothing to bill for a visit; "is yesterday's 99213 payable?"
     _lone_attributes(reading, spans, catalog)
     _facts(reading, spans, catalog, frames)
     mark_stopped(reading, text, catalog)
