@@ -138,9 +138,25 @@ def merge(previous: Reading, current: Reading, catalog: Catalog) -> Reading:
     elif not own and current.question_type != "wh" and (opens or current.question_type == "statement") and \
             not current.lines and not current.modifiers:  # "ok and what does the ASC put on its claim?" asks its own
         merged.question_type = previous.question_type  # "and bilateral?" asks what the previous turn asked
+    _called_off_whole(merged, current, catalog)
     called_off_apart(merged, current.spans, catalog)  # "update: left side aborted, only the right was done"
     keep_stopped(merged, previous, " ".join(s.text for s in current.spans), catalog)
     return finish(merged, catalog)
+
+
+def _called_off_whole(merged: Reading, current: Reading, catalog: Catalog) -> None:
+    """'update: got cancelled after IV start, before anything was injected': a follow-up that calls the procedure off
+    and names no procedure, side or level of its own leaves nothing done (a stop after the needle went in is a
+    stopped procedure, kept by keep_stopped)."""
+    words = frozenset(str(w).lower() for w in catalog.registry.vocabulary["cues"]["called_off"])
+    text = " ".join(s.text for s in current.spans)
+    if current.frames or any(s.kind in ("side", "level", "anat", "family", "act", "code") for s in current.spans) \
+            or not any(s.kind == "cue" and s.text.lower() in words for s in current.spans) \
+            or vocabulary_of(catalog).discontinued["started"].search(text):
+        return
+    for frame in merged.frames:
+        if frame.status == "done":
+            frame.status = "negated"
 
 
 ASKING = frozenset({"will", "can", "could", "should", "is", "are", "would"})  # a yes/no of its own, not "does X change"
@@ -210,8 +226,8 @@ def _overlay(old: Frame, new: Frame, adding: bool, corrects: bool = False) -> Fr
     if new.muscle_names or new.muscles_stated:
         if adding:  # "he also did the R rhomboid"
             data["muscle_names"] = list(dict.fromkeys(old.muscle_names + new.muscle_names))
-            stated = [n for n in (old.muscles_stated, new.muscles_stated) if n]
-            data["muscles_stated"] = sum(stated) if stated and new.muscles_stated else old.muscles_stated
+            before = old.muscles_stated or len(old.muscle_names) or old.muscles or 0  # "she also got one in the L
+            data["muscles_stated"] = before + new.muscles_stated if new.muscles_stated else old.muscles_stated  # levator"
         else:
             data["muscle_names"], data["muscles_stated"] = new.muscle_names, new.muscles_stated
         frame = Frame.model_validate(data)

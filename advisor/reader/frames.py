@@ -45,6 +45,7 @@ CODE_NOUNS = frozenset({"code", "codes", "cpt", "cpts"})  # "the arthrocentesis 
 ENDED_WORDS = frozenset({"stopped", "terminated", "ended", "halted", "was", "tolerated"})  # "procedure stopped"
 RESULT_CUES = frozenset({"gave", "provided", "resulted in"})  # past only when they report a result ("gave 80%")
 INDICATION_WORDS = frozenset({"for", "due", "because"})  # "T9 for rib fx pain": the indication follows the site
+SIDE_WORDS = frozenset({"left", "right", "rt", "lt", "r", "l", "other"})  # also when read as "correct"
 BILL_VERBS = frozenset({"bill", "code", "charge", "report", "submit"})  # "do I bill 4 levels?"
 GUIDE_RANK = {"fluoroscopy": 0, "ct": 0, "ultrasound": 1, "none": 2}  # which guidance a frame takes when several
 
@@ -393,7 +394,8 @@ class Grammar:
         TFESI, the prior one gave 30% relief"), nor does a chunk that reports an earlier result."""
         head = draft.chunks[0]
         procedure_words = [(c, s) for c in draft.chunks for s in c.of("act", "family")]
-        if procedure_words and all(_next_word(c, s) in CODE_NOUNS for c, s in procedure_words):
+        if procedure_words and all(_next_word(c, s) in CODE_NOUNS for c, s in procedure_words) and \
+                not draft.spans("level", "side"):  # "right C5-6 C6-7 TFESI codes" describes one
             for c in draft.chunks:
                 for s in c.of("cue"):
                     s.used = True
@@ -1000,9 +1002,17 @@ def _denied_sides(draft: Draft) -> list[Span]:
                 and plain[i - 1].value == "negated"]
         words = [s for s in plain if s.kind != "punct"]
         if len(draft.chunks) > 1 and len(words) >= 2 and words[0].kind == "side" and words[1].kind == "cue" and \
-                words[1].value == "negated" and not any(w.kind in ("family", "level", "anat") for w in words):
+                words[1].value == "negated" and not any(w.kind in ("family", "level", "anat") for w in words) and \
+                not contrasts(chunk.spans, chunk.spans.index(words[1])):
             out.append(words[0])  # "..., left side was not done", "the right side was aborted before any needle"
     return out
+
+
+def contrasts(spans: list[Span], k: int) -> bool:
+    """'it was the left side, not the right': the negation at k sets another side against the one before it (that
+    side was done), rather than calling it off."""
+    after = [s for s in spans[k + 1:k + 4] if s.text.lower() not in ("the", "a", "on")]
+    return bool(after) and (after[0].kind == "side" or after[0].text.lower() in SIDE_WORDS)
 
 
 def _side_level_refused(draft: Draft, chunk: Chunk) -> bool:

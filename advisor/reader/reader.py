@@ -20,6 +20,7 @@ from advisor.reader.frames import (
     RESULT_CUES,
     Grammar,
     add_joint,
+    contrasts,
     level_conflicts,
     recount,
     settle_muscles,
@@ -235,7 +236,7 @@ def _merge(frames: list[Frame], catalog: Catalog, reading: Reading) -> list[Fram
         if frame.family is None and len(named) == 1:
             frame.family, frame.label, frame.candidates = named[0], catalog.family(named[0]).label, named
     out: list[Frame] = []
-    called_off = sides_called_off([s for s in reading.spans if s.kind not in ("fact", "filler")])
+    called_off = sides_called_off(reading.spans)
     for frame in frames:
         same = next((f for f in out if f.family and f.family == frame.family and f.status == frame.status
                      and not _other_region(f, frame, catalog)), None)
@@ -303,15 +304,16 @@ def called_off_apart(reading: Reading, spans: list[Span], catalog: Catalog) -> N
     the procedure done."""
     plain = [s for s in spans if s.kind not in ("fact", "filler")]
     _level_refused_apart(reading, plain, catalog)
-    _side_refused_apart(reading, plain)
+    _side_refused_apart(reading, spans)
 
 
 INTENDED_WORDS = frozenset({"planned", "scheduled", "intended", "originally", "but"})
 
 
-def sides_called_off(plain: list[Span]) -> dict[str, str | None]:
+def sides_called_off(spans: list[Span]) -> dict[str, str | None]:
     """Each side named and then negated ('left side NOT performed', 'the R knee was skipped'), with the joint named
-    with it."""
+    with it; not a side set against another ('the left side, not the right')."""
+    plain = [s for s in spans if s.kind not in ("fact", "filler")]
     refused: dict[str, str | None] = {}
     for i, s in enumerate(plain):
         nxt = [x for x in plain[i + 1:i + 6] if not (x.kind == "count" and x.text.lower() in ("side", "sides"))
@@ -319,15 +321,15 @@ def sides_called_off(plain: list[Span]) -> dict[str, str | None]:
         joint = nxt[0].value if nxt and nxt[0].kind == "anat" else None
         cue = nxt[1:2] if joint else nxt[:1]
         if s.kind == "side" and s.value in ("left", "right") and cue and cue[0].kind == "cue" and \
-                cue[0].value == "negated":
+                cue[0].value == "negated" and not contrasts(spans, spans.index(cue[0])):
             refused[s.value] = joint
     return refused
 
 
-def _side_refused_apart(reading: Reading, plain: list[Span]) -> None:
+def _side_refused_apart(reading: Reading, spans: list[Span]) -> None:
     """'Planned bilateral L4-5 MBB. Right side completed ... left side not done': a side called off leaves the one
     procedure done on both sides to the other side."""
-    refused = sides_called_off(plain)
+    refused = sides_called_off(spans)
     if len(refused) != 1:
         return
     side, joint = next(iter(refused.items()))

@@ -83,3 +83,18 @@ def test_a_follow_up_visit_keeps_its_complaint_to_itself(catalog: Catalog) -> No
     lines, verdict, _ = answer("doc also saw her for new neck pain, ordered a cervical MRI, documented a 99214. can I "
                                "add it?", catalog, history)
     assert (canon(*lines), verdict) == (canon("99214-25", "62323"), "yes")
+
+
+@pytest.mark.parametrize(("history", "question", "lines"), [
+    ("RFA L L4-5 L5-S1 BCBS", "sorry, only L5-S1, and it was the right side not the left", ["64635-RT"]),
+    ("left C4-5 C5-6 TFESI codes", "oops wrong patient, this one was L4-5 and L5-S1 on the left",
+     ["64483-LT", "64484-LT"]),
+    ("bilateral L5-S1 MBB aetna codes?", "update: cancelled after the IV was started, before anything was injected",
+     []),
+    ("TPI today to R trapezius and R rhomboid, UHC. code?", "she also got one in the R levator, forgot to say",
+     ["20553"]),
+])
+def test_round_12_follow_ups(history: str, question: str, lines: list[str], catalog: Catalog) -> None:
+    """A side set against the other, a correction to another region, a follow-up calling the procedure off, one more
+    muscle added to the named ones."""
+    assert canon(*answer(question, catalog, (history,))[0]) == canon(*lines)
