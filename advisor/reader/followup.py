@@ -149,10 +149,10 @@ def _called_off_whole(merged: Reading, current: Reading, catalog: Catalog) -> No
     and names no procedure, side or level of its own leaves nothing done (a stop after the needle went in is a
     stopped procedure, kept by keep_stopped)."""
     words = frozenset(str(w).lower() for w in catalog.registry.vocabulary["cues"]["called_off"])
-    text = " ".join(s.text for s in current.spans)
+    text, said = " ".join(s.text for s in current.spans), vocabulary_of(catalog).discontinued
     if current.frames or any(s.kind in ("side", "level", "anat", "family", "act", "code") for s in current.spans) \
             or not any(s.kind == "cue" and s.text.lower() in words for s in current.spans) \
-            or vocabulary_of(catalog).discontinued["started"].search(text):
+            or (said["started"].search(text) and not said["not_started"].search(text)):
         return
     for frame in merged.frames:
         if frame.status == "done":
@@ -226,8 +226,8 @@ def _overlay(old: Frame, new: Frame, adding: bool, corrects: bool = False) -> Fr
     if new.muscle_names or new.muscles_stated:
         if adding:  # "he also did the R rhomboid"
             data["muscle_names"] = list(dict.fromkeys(old.muscle_names + new.muscle_names))
-            before = old.muscles_stated or len(old.muscle_names) or old.muscles or 0  # "she also got one in the L
-            data["muscles_stated"] = before + new.muscles_stated if new.muscles_stated else old.muscles_stated  # levator"
+            before = old.muscles_stated or len(old.muscle_names) or old.muscles or 0  # "also got one in the L levator"
+            data["muscles_stated"] = before + new.muscles_stated if new.muscles_stated else old.muscles_stated
         else:
             data["muscle_names"], data["muscles_stated"] = new.muscle_names, new.muscles_stated
         frame = Frame.model_validate(data)
