@@ -9,19 +9,11 @@ from datetime import date, timedelta
 from typing import Any
 
 from advisor.reader.model import Frame, Span
+from advisor.reader.words import W
 
-COMPARED = frozenset({"like", "unlike", "than", "versus", "vs", "different from", "compared to", "compared with",
-                      "vs."})  # "KX like we do for Medicare", "different from the ASC claim": compared
-RESULT_WORDS = frozenset({"gave", "got", "provided", "resulted"})
-RELIEF_WORDS = frozenset({"relief", "improvement", "reduction", "better", "improved", "pain relief", "relieved",
-                          "decrease", "decreased", "response"})
-WORE_OFF_WORDS = frozenset({"wore", "faded", "returned", "recurred"})  # "60% relief but wore off after 4 months"
 FACT_NAMES = {"us_image": "us_permanent_image"}
 DAYS = {"day": 1, "week": 7, "month": 30}
 LCD_ID = re.compile(r"[Ll]3\d{4}")  # an LCD number (L3xxxx); billing articles are A5xxxx
-PAIN_WORDS = frozenset({"pain", "lbp", "radiculopathy", "radicular", "sciatica", "symptoms", "sx", "neck", "back",
-                        "cervicalgia", "lumbago", "claudication", "hurting", "hurt"})
-APPROXIMATELY = frozenset({"about", "around", "approximately", "approx", "roughly", "nearly", "almost", "~", "over"})
 
 
 def pattern_facts(spans: list[Span]) -> tuple[dict[str, Any], list[str]]:
@@ -66,7 +58,6 @@ def _clause_before(plain: list[Span], i: int, n: int) -> list[Span]:
     return out
 
 
-SENT_WORDS = frozenset({"already", "went", "was", "got"})  # a claim already sent is not the one asked about
 
 
 def payer_and_claim(spans: list[Span]) -> tuple[dict[str, Any], list[str]]:
@@ -74,7 +65,7 @@ def payer_and_claim(spans: list[Span]) -> tuple[dict[str, Any], list[str]]:
     conflicts: list[str] = []
     plain = [s for s in spans if s.kind != "fact"]
     negated = {id(s) for i, s in enumerate(plain) if s.kind in ("claim", "place", "payer") and any(
-        (x.kind == "cue" and x.value == "negated") or x.text.lower() in COMPARED
+        (x.kind == "cue" and x.value == "negated") or x.text.lower() in W.COMPARED
         for x in _clause_before(plain, i, 5))}  # "not the doc's pro fee", "KX like we do for Medicare"
     payers = {s.value for s in spans if s.kind == "payer" and id(s) not in negated}
     if len(payers) == 1:
@@ -82,7 +73,7 @@ def payer_and_claim(spans: list[Span]) -> tuple[dict[str, Any], list[str]]:
     elif payers:
         conflicts.append("payer")
     sent = {id(s) for i, s in enumerate(plain) if s.kind == "claim" and any(
-        x.text.lower() in SENT_WORDS for x in plain[i + 1:i + 4])}  # "pro fee already went out as 27096-50-KX"
+        x.text.lower() in W.SENT_WORDS for x in plain[i + 1:i + 4])}  # "pro fee already went out as 27096-50-KX"
     claims = {s.value for s in spans if s.kind == "claim" and id(s) not in negated and id(s) not in sent} or {
         s.value for s in spans if s.kind == "claim" and id(s) not in negated}
     places = {s.value for s in spans if s.kind == "place" and id(s) not in negated}
@@ -110,8 +101,8 @@ def history_facts(spans: list[Span], frames: list[Frame], relief_frames: list[Fr
             continue
         dose = any(x.kind == "cue" and x.value == "procedure_part" for x in plain[i + 1:i + 3])  # "1% lidocaine"
         about_blocks = any(x.kind in ("family", "act") for x in sentence.get(id(s), [])) or \
-            sentences.get(id(s), set()) & RESULT_WORDS  # "MBBs: first one 90%, second 60%", "gave 85%"
-        if sentences.get(id(s), set()) & RELIEF_WORDS or (about_blocks and not dose):
+            sentences.get(id(s), set()) & W.RESULT_WORDS  # "MBBs: first one 90%, second 60%", "gave 85%"
+        if sentences.get(id(s), set()) & W.RELIEF_WORDS or (about_blocks and not dose):
             reliefs.append(min(100, s.value))
             s.used = True
     blocks = [f for f in relief_frames if f.family in ("facet_injection",) and f.status == "historical"]
@@ -154,17 +145,17 @@ def history_facts(spans: list[Span], frames: list[Frame], relief_frames: list[Fr
             continue
         noun = value.get("noun")
         words = {w for text in sentences.get(id(s), set()) for w in text.split()}
-        onset = prev in ONSET_WORDS and nxt == "ago" and bool(words & PAIN_WORDS)
+        onset = prev in W.ONSET_WORDS and nxt == "ago" and bool(words & W.PAIN_WORDS)
         if noun in ("week", "month", "year") and (onset or _pain_duration(s, sentences, prev, nxt)) and \
                 id(s) not in second_complaint:
             weeks = value["n"] * {"week": 1, "month": 4, "year": 52}[noun] + (value["n"] if noun == "month" else 0) // 3
             out["pain_weeks"] = min(2600, weeks)  # "radicular pain x 2 wks", "LBP for 6 months": how long it hurt
             s.used = True
-        elif noun == "test" and sentences.get(id(s), set()) & PROVOCATIVE_WORDS:
+        elif noun == "test" and sentences.get(id(s), set()) & W.PROVOCATIVE_WORDS:
             out["provocative_tests"] = min(10, value["n"])  # "only two positive provocative tests (FABER, ...)"
             s.used = True
         elif noun == "month" and (prev in ("for", "lasting", "lasted", "x") or (
-                prev in ("after", "about", "around", "approximately") and words & WORE_OFF_WORDS)):
+                prev in ("after", "about", "around", "approximately") and words & W.WORE_OFF_WORDS)):
             out["relief_months"] = value["n"]
             s.used = True
         elif not procedure_named(s):
@@ -179,11 +170,7 @@ def history_facts(spans: list[Span], frames: list[Frame], relief_frames: list[Fr
     return out
 
 
-# "sciatica started 2 wks ago": the pain's onset, so its duration (not the date of an earlier procedure)
-ONSET_WORDS = frozenset({"started", "began", "begun", "onset", "start"})
 # "also worked up a new complaint - L knee pain x2 wks": how long another problem has lasted
-PROVOCATIVE_WORDS = frozenset({"positive", "provocative", "provocative tests", "provocative test", "+"})
-OTHER_PROBLEM_WORDS = frozenset({"complaint", "problem", "unrelated", "separate"})
 OTHER_PROBLEM_PHRASES = ("new onset", "new-onset", "also c/o", "also complains")  # a second complaint's own duration
 
 
@@ -191,8 +178,8 @@ def _pain_duration(span: Span, sentences: dict[int, set[str]], prev: str, nxt: s
     """'x 2 wks', 'for 3 months', '8 wks' in a sentence about pain and not about relief: how long the pain has
     lasted ('relief lasting 6 months' is the relief's duration, '2 weeks ago' a date, 'in 2 weeks' a plan)."""
     words = {w for text in sentences.get(id(span), set()) for w in text.split()}
-    return (prev in ("x", "for", "of", "over", "past", "last") or prev in PAIN_WORDS) and \
-        bool(words & PAIN_WORDS) and not words & RELIEF_WORDS and not words & OTHER_PROBLEM_WORDS and \
+    return (prev in ("x", "for", "of", "over", "past", "last") or prev in W.PAIN_WORDS) and \
+        bool(words & W.PAIN_WORDS) and not words & W.RELIEF_WORDS and not words & W.OTHER_PROBLEM_WORDS and \
         nxt not in ("ago", "later", "after", "post", "following", "out", "since")
 
 
@@ -297,7 +284,7 @@ def _with_neighbours(spans: list[Span]) -> list[tuple[Span, str, str]]:
         if plain[i + 1:i + 2] and plain[i + 1].kind == "count" and i + 2 < len(plain):
             nxt = plain[i + 2].text.lower()
         j = i - 1
-        while j > 0 and plain[j].text.lower() in APPROXIMATELY:
+        while j > 0 and plain[j].text.lower() in W.APPROXIMATELY:
             j -= 1
         prev = plain[j].text.lower() if i else ""
         out.append((s, nxt, prev))

@@ -17,15 +17,14 @@ from advisor.reader.reader import (
 )
 from advisor.reader.stopped import keep_stopped
 from advisor.reader.vocab import vocabulary_of
+from advisor.reader.words import W
 from advisor.rules.catalog import Catalog
 
 OPENERS = (("what", "if"), ("what", "about"), ("how", "about"), ("and",), ("with",), ("without",), ("plus",),
            ("also",), ("same",), ("now",), ("instead",), ("but",), ("then",), ("ok", "and"), ("so", "what"),
            ("sorry",), ("correction",), ("actually",), ("update",), ("wait",), ("oops",), ("my", "mistake"),
            ("my", "bad"), ("nope",), ("yep",), ("yeah",), ("yes",), ("ok",), ("okay",))
-ADDING = frozenset({"also", "too", "add", "adding", "another", "plus", "additionally", "as well"})
 SHORT = 14
-POINTING = frozenset({"the", "that", "this", "those", "these", "it"})
 
 
 def _words(reading: Reading) -> list[str]:
@@ -48,10 +47,10 @@ def is_follow_up(reading: Reading, catalog: Catalog) -> bool:
     of its own (no procedure code either): a short question, a later visit, a code to add."""
     words = _words(reading)
     starts = _sentence_starts(reading)  # "The patient is 67. sorry, correction on that one...": any sentence may open
-    if any(tuple(w[:len(o)]) == o for w in starts for o in OPENERS) or ADDING & set(words) or "instead" in words:
+    if any(tuple(w[:len(o)]) == o for w in starts for o in OPENERS) or W.ADDING & set(words) or "instead" in words:
         return True
     done = reading.done_frames()
-    if done and len(words) <= SHORT and POINTING & set(words) and all(
+    if done and len(words) <= SHORT and W.POINTING & set(words) and all(
             f.levels is None and not f.level_names and not f.joints and not f.muscle_names and f.laterality is None
             for f in done):
         return True  # "do I need a modifier on the TPI line?": the procedure of the earlier turn, named again
@@ -87,7 +86,7 @@ def merge(previous: Reading, current: Reading, catalog: Catalog) -> Reading:
     words_said = _words(current)
     words = set(words_said)
     corrects = any(tuple(words_said[:len(o)]) == o for o in CORRECTING)  # "my bad, it was the LEFT side"
-    adding = bool(ADDING & words) or "as well" in " ".join(_words(current))
+    adding = bool(W.ADDING & words) or "as well" in " ".join(_words(current))
     grammar = Grammar(catalog.registry)
     previous_frames = [f.model_copy(deep=True) for f in previous.frames]
     if "procedure_date" in previous.facts and "days_since_global_procedure" not in current.facts:
@@ -131,7 +130,7 @@ def merge(previous: Reading, current: Reading, catalog: Catalog) -> Reading:
         merged.em.new_patient = merged.facts.get("new_patient")
     words_in_order = _words(current)
     opens = any(tuple(words_in_order[:len(o)]) == o for o in OPENERS)
-    own = current.question_type == "yes_no" and (bool(_clause_openers(current) & ASKING) or tuple(  # "..., will all
+    own = current.question_type == "yes_no" and (bool(_clause_openers(current) & W.ASKING) or tuple(  # "..., will all
         words_in_order[:2]) == ("what", "if"))  # 3 pay?", "what if the 2nd MBB gave 60%? still good to bill?"
     if not own and tuple(words_in_order[:2]) == ("what", "if") and previous.question_type == "yes_no":
         merged.question_type = "yes_no"  # "can I bill 99214-25?" then "what if she documented a 99204?"
@@ -159,7 +158,6 @@ def _called_off_whole(merged: Reading, current: Reading, catalog: Catalog) -> No
             frame.status = "negated"
 
 
-ASKING = frozenset({"will", "can", "could", "should", "is", "are", "would"})  # a yes/no of its own, not "does X change"
 
 
 def _clause_openers(reading: Reading) -> set[str]:

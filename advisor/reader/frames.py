@@ -19,34 +19,12 @@ from typing import Any, cast
 
 from advisor.reader.levels import level_names, parse_level_token, root_foramen
 from advisor.reader.model import Frame, Joint, Laterality, Region, Span, Status
+from advisor.reader.words import W
 from advisor.rules.registry import Family, Registry
 
 SENTENCE_END = frozenset({".", "?", "!", ";"})
-SEPARATOR_WORDS = frozenset({"and", "plus", "also", "then", "but", "&", "+", ",", "as well as", "along with",
-                             "in addition to", "followed by", "together with", "after that", "while", "whereas",
-                             "with", "w/", "and also", "and then"})
 SPINAL_REGIONS = frozenset({"cervical", "thoracic", "lumbar", "sacral"})
-REASON_WORDS = frozenset({"bc", "b/c", "because", "due", "since", "secondary", "given"})
-ATTRIBUTED = frozenset({"says", "said", "states", "stated", "scheduler", "sheet", "order", "ordered", "dx", "header",
-                        "requisition", "booked", "scheduled"})  # a count someone else wrote down, not the note's
-WRITTEN_BY = frozenset({"scheduler", "sheet", "requisition", "header", "order"})  # "'x3 levels' per the scheduler"
-SAME_DAY = frozenset({"same day as", "same day", "on the day of", "same session as"})  # "visit same day as the TFESI"
-REFUSALS = frozenset({"refused", "declined"})  # a patient turning down what the sentence names
 STATUS_RANK = {"negated": 4, "planned": 3, "historical": 2, "mentioned": 1}
-SEQUENCE_CUES = frozenset({"after", "following"})
-SYMPTOM_WORDS = frozenset({"leg", "legs", "arm", "arms", "hand", "foot", "sided", "radicular", "radiculopathy",
-                           "sciatica", "symptoms", "sx", "radiating", "buttock"})  # "for her right leg radic sx"
-NOTE_WORDS = frozenset({"says", "said", "note", "documents", "documented", "dictated", "states", "report"})
-# "scheduled bilateral, right side only": what was intended, then what was done; no conflict
-INTENDED_WORDS = frozenset({"scheduled", "planned", "consented", "booked"})
-PROCEDURE_NOUNS = frozenset({"procedure", "procedures", "injection", "injections", "shot", "it"})
-VAGUE_NOUNS = frozenset({"procedure", "procedures", "thing", "things", "stuff"})  # no act named
-CODE_NOUNS = frozenset({"code", "codes", "cpt", "cpts"})  # "the arthrocentesis codes": a code family named
-ENDED_WORDS = frozenset({"stopped", "terminated", "ended", "halted", "was", "tolerated"})  # "procedure stopped"
-RESULT_CUES = frozenset({"gave", "provided", "resulted in"})  # past only when they report a result ("gave 80%")
-INDICATION_WORDS = frozenset({"for", "due", "because"})  # "T9 for rib fx pain": the indication follows the site
-SIDE_WORDS = frozenset({"left", "right", "rt", "lt", "r", "l", "other"})  # also when read as "correct"
-BILL_VERBS = frozenset({"bill", "code", "charge", "report", "submit"})  # "do I bill 4 levels?"
 GUIDE_RANK = {"fluoroscopy": 0, "ct": 0, "ultrasound": 1, "none": 2}  # which guidance a frame takes when several
 
 
@@ -94,7 +72,7 @@ def sentences(spans: list[Span]) -> list[list[Span]]:
 
 def _is_separator(span: Span) -> bool:
     return (span.kind == "punct" and span.value in (",", "+", "&")) or (
-        span.kind in ("word", "filler") and span.text.lower() in SEPARATOR_WORDS) or (
+        span.kind in ("word", "filler") and span.text.lower() in W.SEPARATOR_WORDS) or (
         span.kind == "cue" and span.value == "neutral" and span.text.lower() == "then")  # "one MBB ... then RFA"
 
 
@@ -105,7 +83,7 @@ def chunks_of(sentence: list[Span], index: int) -> list[Chunk]:
             if out[-1].spans:
                 out.append(Chunk([], index))
             continue
-        if s.kind == "cue" and (s.value in ("negated", "historical", "planned") or s.text.lower() in SAME_DAY) and \
+        if s.kind == "cue" and (s.value in ("negated", "historical", "planned") or s.text.lower() in W.SAME_DAY) and \
                 _has_head(out[-1]):
             out.append(Chunk([], index))  # "the TFESI, not the facet", "RFA after two MBBs": the cue opens a chunk
         if s.kind == "punct" and s.value == ")" and not _has_head(out[-1]) and out[-1].cues("mentioned"):
@@ -192,7 +170,7 @@ class Grammar:
             # a question adds what it names, not its time words ("SI RFA next month. Can I drop the charge now?")
             about_else = any(self._mention_only(c) for c in chunks)  # "mentioned back pain, nothing done for it"
             called_off = [c for c in attributes if c.cues("negated") and any(
-                s.text.lower() in PROCEDURE_NOUNS for s in c.spans)]
+                s.text.lower() in W.PROCEDURE_NOUNS for s in c.spans)]
             if called_off and current is None and not about_else:
                 for chunk in called_off:
                     chunk.called_off = True
@@ -231,7 +209,7 @@ class Grammar:
         """A chunk placed today after a procedure placed at another time (or the reverse) starts the words of the
         next procedure, not more words about this one."""
         mine = {s.value for s in current.spans("cue")} & {"planned", "historical", "present"}
-        theirs = {s.value for s in chunk.of("cue") if s.text.lower() not in RESULT_CUES} & {
+        theirs = {s.value for s in chunk.of("cue") if s.text.lower() not in W.RESULT_CUES} & {
             "planned", "historical", "present"}  # "L5-S1 (the first set gave 85%)" still names today's levels
         return bool(mine and theirs) and (("present" in theirs) != ("present" in mine))
 
@@ -296,7 +274,7 @@ class Grammar:
         first = chunk.spans.index(complaints[0])
         sites = [i for i, s in enumerate(chunk.spans) if s.kind in ("anat", "level")]
         return not (sites and max(sites) < first and any(
-            s.text.lower() in INDICATION_WORDS for s in chunk.spans[max(sites):first]))
+            s.text.lower() in W.INDICATION_WORDS for s in chunk.spans[max(sites):first]))
 
     # --- family ---------------------------------------------------------------------------------------------------
 
@@ -326,7 +304,7 @@ class Grammar:
         acts.discard("visit")  # "put 57 on the E/M when the doc decides to do RFA": the visit is the E/M's
         if "catheter" in acts and any(s.value == "single_shot" for s in draft.spans("cue")):
             acts = (acts - {"catheter"}) | {"inject"}
-        vague = any(s.text.lower() in VAGUE_NOUNS and _next_word(c, s) not in CODE_NOUNS | ENDED_WORDS
+        vague = any(s.text.lower() in W.VAGUE_NOUNS and _next_word(c, s) not in W.CODE_NOUNS | W.ENDED_WORDS
                     for c in draft.chunks if not c.called_off
                     for s in c.of("count", "word"))  # "a genicular procedure", "the SI thing"
         if not acts and not vague:
@@ -394,7 +372,7 @@ class Grammar:
         TFESI, the prior one gave 30% relief"), nor does a chunk that reports an earlier result."""
         head = draft.chunks[0]
         procedure_words = [(c, s) for c in draft.chunks for s in c.of("act", "family")]
-        if procedure_words and all(_next_word(c, s) in CODE_NOUNS for c, s in procedure_words) and \
+        if procedure_words and all(_next_word(c, s) in W.CODE_NOUNS for c, s in procedure_words) and \
                 not draft.spans("level", "side"):  # "right C5-6 C6-7 TFESI codes" describes one
             for c in draft.chunks:
                 for s in c.of("cue"):
@@ -407,7 +385,7 @@ class Grammar:
                     or (s.value == "negated" and not _has_head(c) and not c.of("anat", "level", "side"))
                     or not (anchored or ((c.of("pct") or _in_aside(c, s)) and s.value == "historical"
                                          and self._own_subject(c))))
-                and not (s.text.lower() in RESULT_CUES and not c.of("pct"))]
+                and not (s.text.lower() in W.RESULT_CUES and not c.of("pct"))]
         present = any(s.value == "present" for c in draft.chunks if not c.cues("negated") for s in c.of("cue")
                       if s in cues)  # "nothing done today" does not place the earlier injection today
         found: Status = "done"
@@ -417,7 +395,7 @@ class Grammar:
             category = s.value
             if category not in STATUS_RANK:
                 continue
-            if category == "historical" and (present or (lone and s.text.lower() in SEQUENCE_CUES)):
+            if category == "historical" and (present or (lone and s.text.lower() in W.SEQUENCE_CUES)):
                 continue
             if category == "historical" and lone and s.text.lower() == "had" and not any(
                     c.value == "historical" and c.text.lower() != "had" for c in cues):
@@ -451,7 +429,7 @@ class Grammar:
             return True  # "Procedure cancelled before any needle placement": folded onto the procedure it calls off
         if cue.text.lower() in self.called_off and not any(s.kind in heads and s.kind != "region" for s in chunk.spans):
             return True  # "scheduled, but cancelled in pre-op", "doc cancelled before she went back"
-        if cue.text.lower() in REFUSALS and not any(s.kind in heads for s in chunk.spans) and (
+        if cue.text.lower() in W.REFUSALS and not any(s.kind in heads for s in chunk.spans) and (
                 not after or after[0].kind == "cue"):
             return True  # "was planned but pt refused (after consent)": the patient turned the procedure down
         if after and after[0].kind == "anat" and draft.family is not None:
@@ -469,9 +447,9 @@ class Grammar:
         if after and after[0].kind == "act" and any(a is not after[0] and a.value != after[0].value
                                                     for a in draft.spans("act")):
             return False  # "aspiration only (no injection)": one act of the procedure is denied, not the procedure
-        if after and (after[0].kind in heads or after[0].text.lower() in PROCEDURE_NOUNS):
+        if after and (after[0].kind in heads or after[0].text.lower() in W.PROCEDURE_NOUNS):
             return True  # "declined the RFA", "left before the procedure"
-        if after and after[0].text.lower() in REASON_WORDS:
+        if after and after[0].text.lower() in W.REASON_WORDS:
             after = []  # "RFA was deferred bc of her pacemaker": the reason follows the negation
         if not after:
             if before and before[-1].kind == "level" and any(c is not chunk and c.of("level") for c in draft.chunks):
@@ -494,16 +472,16 @@ class Grammar:
                       words=" / ".join(c.text for c in draft.chunks)[:200], candidates=draft.candidates)
         frame.today = any(s.value == "present" for s in draft.spans("cue"))
         frame.laterality = self._laterality(draft)
-        noted = {s.value for c in draft.chunks[1:] if any(w.text.lower() in NOTE_WORDS for w in c.spans)
+        noted = {s.value for c in draft.chunks[1:] if any(w.text.lower() in W.NOTE_WORDS for w in c.spans)
                  for s in c.of("side")} & {"left", "right"}
         head = draft.chunks[0] if draft.chunks else Chunk([], 0)  # attributes read for a code have no chunks
         refused = _refused_sides(draft)
-        said = {s.value for s in head.of("side") if _next_word(head, s) not in SYMPTOM_WORDS} - refused
+        said = {s.value for s in head.of("side") if _next_word(head, s) not in W.SYMPTOM_WORDS} - refused
         if noted and said & {"left", "right"} and not noted & said and "bilateral" not in said:
             frame.candidates = [f"side: {'/'.join(sorted(said))} in the question, {'/'.join(sorted(noted))} in the "
                                 "note"]  # "left L5-S1 TFESI ..., op note says right side injected"
         if frame.laterality in ("left", "right") and "bilateral" in {s.value for s in draft.spans("side")} and \
-                not refused and not any(s.text.lower() in INTENDED_WORDS
+                not refused and not any(s.text.lower() in W.INTENDED_WORDS
                                                        for c in draft.chunks for s in c.spans):
             frame.candidates = [f"side: bilateral and {frame.laterality} only"]  # which one was done?
         for s in draft.spans("family", "act", "anat"):
@@ -522,7 +500,7 @@ class Grammar:
         frame.acts = sorted({s.value for s in draft.spans("act")} | set(shared))
         frame.count = self._count(draft)
         months = {c.text.lower() for c in draft.spans("cue") if c.value == "historical"
-                  and c.text.lower().removeprefix("in ").removeprefix("last ") in MONTHS}
+                  and c.text.lower().removeprefix("in ").removeprefix("last ") in W.MONTHS}
         if status == "historical" and frame.count is None and len(months) > 1:
             frame.count = len(months)  # "RFA right side in January and left side in April": two earlier sessions
         purposes = draft.spans("purpose") if status == "historical" else _current_purposes(draft)
@@ -583,7 +561,7 @@ class Grammar:
 
     def _laterality(self, draft: Draft) -> Laterality | None:
         refused = _refused_sides(draft)
-        symptoms = {id(s) for c in draft.chunks for s in c.of("side") if _next_word(c, s) in SYMPTOM_WORDS}
+        symptoms = {id(s) for c in draft.chunks for s in c.of("side") if _next_word(c, s) in W.SYMPTOM_WORDS}
         sides = {s.value for s in draft.spans("side") if id(s) not in symptoms} - refused
         for s in draft.spans("side"):
             s.used = True
@@ -684,8 +662,8 @@ class Grammar:
                     if (s.value or {}).get("noun") in ("level", "joint", "nerve")
                     and (fam.level_unit == "nerve" or (s.value or {}).get("noun") != "nerve")]
         hearsay = [s for s in explicit if any(
-            x.text.lower() in ATTRIBUTED for x in ordered[max(0, position[id(s)] - 3):position[id(s)]]) or any(
-            x.text.lower() in WRITTEN_BY for x in ordered[position[id(s)] + 1:position[id(s)] + 8])]
+            x.text.lower() in W.ATTRIBUTED for x in ordered[max(0, position[id(s)] - 3):position[id(s)]]) or any(
+            x.text.lower() in W.WRITTEN_BY for x in ordered[position[id(s)] + 1:position[id(s)] + 8])]
         explicit = [s for s in explicit if s not in hearsay]  # "charge sheet says 3 levels": the levels named decide
         for s in hearsay:
             s.used = True
@@ -861,7 +839,7 @@ def _asked_count(draft: Draft, span: Span) -> bool:
     for c in draft.chunks:
         if span in c.spans:
             k = c.spans.index(span)
-            return any(x.text.lower() in BILL_VERBS for x in c.spans[max(0, k - 3):k])
+            return any(x.text.lower() in W.PROPOSE_VERBS for x in c.spans[max(0, k - 3):k])
     return False
 
 
@@ -928,7 +906,7 @@ def _expand_ranges(chunk: Chunk) -> None:
         between: list[str] = []
         for j in range(i + 1, min(i + 4, len(spans))):
             if spans[j].kind == "level":
-                if between and " ".join(between) in RANGE_WORDS:
+                if between and " ".join(between) in W.RANGE_WORDS:
                     _span_range(a, spans[j])
                     for k in range(i + 1, j):
                         spans[k].used = True
@@ -936,7 +914,6 @@ def _expand_ranges(chunk: Chunk) -> None:
             between.append(spans[j].text.lower())
 
 
-RANGE_WORDS = frozenset({"through", "thru", "to", "-", "down to", "up to", "thru to"})
 
 
 def _span_range(a: Span, b: Span) -> None:
@@ -1012,7 +989,7 @@ def contrasts(spans: list[Span], k: int) -> bool:
     """'it was the left side, not the right': the negation at k sets another side against the one before it (that
     side was done), rather than calling it off."""
     after = [s for s in spans[k + 1:k + 4] if s.text.lower() not in ("the", "a", "on")]
-    return bool(after) and (after[0].kind == "side" or after[0].text.lower() in SIDE_WORDS)
+    return bool(after) and (after[0].kind == "side" or after[0].text.lower() in W.SIDE_WORDS)
 
 
 def _side_level_refused(draft: Draft, chunk: Chunk) -> bool:
@@ -1057,8 +1034,6 @@ def _beside(chunk: Chunk, span: Span, word: str) -> bool:
     return any(0 <= j < len(plain) and plain[j].text.lower() == word for j in (i - 1, i + 1))
 
 
-MONTHS = frozenset({"january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
-                    "november", "december"})
 
 
 def _next_word(chunk: Chunk, span: Span) -> str:

@@ -8,13 +8,7 @@ from itertools import pairwise
 from advisor.claims import is_em_code
 from advisor.reader.model import LookupRequest, QuestionType, Span
 from advisor.reader.vocab import Vocabulary
-
-BILLING_WORDS = frozenset({"bill", "billed", "billing", "code", "codes", "coding", "cpt", "cpts", "report", "charge",
-                           "submit", "claim", "lines", "units"})
-CHOICE_WORDS = frozenset({"or"})
-# words that ask what a term means rather than what to bill for the procedure described
-MEANING_WORDS = frozenset({"mean", "means", "meaning", "define", "definition", "difference", "explain", "stand",
-                           "stands", "vs", "versus"})
+from advisor.reader.words import W
 
 
 def _clauses(sentence: list[Span]) -> list[list[Span]]:
@@ -67,7 +61,7 @@ def question_type(spans: list[Span], vocab: Vocabulary) -> QuestionType:
             return "yes_no"
         if sentence[-1].kind == "punct" and sentence[-1].value == "?":
             tail = [x for x in sentence[:-1] if not (x.kind == "punct" and x.value in ("(", ")"))][-4:]
-            opens_with_claim = any(w == "claim" and 0 < i <= 2 and seq[i - 1] in CLAIM_OWNERS
+            opens_with_claim = any(w == "claim" and 0 < i <= 2 and seq[i - 1] in W.CLAIM_OWNERS
                                    for seq in [[w for x in _words(clauses[0]) for w in x.split()]]
                                    for i, w in enumerate(seq))
             if opens_with_claim and not any(x.kind in ("code", "mod") for x in sentence):
@@ -81,8 +75,6 @@ def question_type(spans: list[Span], vocab: Vocabulary) -> QuestionType:
     return "statement"
 
 
-PROPOSE_VERBS = frozenset({"bill", "code", "use", "put", "charge", "submit", "report", "add", "append"})
-PROPOSED_PAST = frozenset({"billed", "coded", "submitted"})  # "... report done. billed 20610 + 76942": check it
 
 
 def _premise(sentence: list[Span]) -> bool:
@@ -95,11 +87,10 @@ def _why_denied(asking: list[Span], sentences: list[list[Span]]) -> bool:
     """'Why?' about a claim the question says was billed: the billed lines are what to check."""
     words = [w for w in _words(asking) if w not in ("?", ".")]
     return bool(words) and words[0] == "why" and any(
-        _proposes([x for x in c if x.text.lower() not in SUBJECTS]) for s in sentences for c in _clauses(s)
-        if any(x.text.lower() in PROPOSED_PAST for x in c))
+        _proposes([x for x in c if x.text.lower() not in W.SUBJECTS]) for s in sentences for c in _clauses(s)
+        if any(x.text.lower() in W.PROPOSED_PAST for x in c))
 
 
-SUBJECTS = frozenset({"we", "i", "they", "the", "office", "practice", "biller", "coder"})
 
 
 def _proposes(clause: list[Span]) -> bool:
@@ -107,47 +98,41 @@ def _proposes(clause: list[Span]) -> bool:
     'Bill both codes?', 'doc wants 99213-25 too'."""
     words = [w for w in _words(clause) if w not in ("so", "and", "ok", "okay", "then", "just", "please", "hi")]
     definite = any(s.kind in ("code", "mod", "qty") for s in clause)
-    wanted = any(w in WANT_WORDS for w in words[:3]) and definite
-    return bool(words) and (wanted or ((words[0] in PROPOSE_VERBS or words[0] in PROPOSED_PAST) and (
+    wanted = any(w in W.WANT_WORDS for w in words[:3]) and definite
+    return bool(words) and (wanted or ((words[0] in W.PROPOSE_VERBS or words[0] in W.PROPOSED_PAST) and (
         definite or "both" in words)))
 
 
-WANT_WORDS = frozenset({"wants", "want", "wanted"})
-SUBJECT_PRONOUNS = frozenset({"i", "we", "that", "it", "this", "they", "you", "he", "she", "these", "those"})
 
 
 def _short_question(clause: list[Span]) -> bool:
     """A short clause opened by an auxiliary and a pronoun ('is that ok', 'can we bill it') asks even without a
     question mark; 'will see ortho' does not."""
     words = _words(clause)
-    return 2 <= len(words) <= 8 and words[0] in AUXILIARIES and words[1] in SUBJECT_PRONOUNS
+    return 2 <= len(words) <= 8 and words[0] in W.AUXILIARIES and words[1] in W.SUBJECT_PRONOUNS
 
 
 def _words(clause: list[Span]) -> list[str]:
     return [s.text.lower() for s in clause]
 
 
-WH_WORDS = frozenset({"what", "which", "how", "why", "when", "where", "who", "what's", "whats", "how's", "whose"})
 
 
 def _opens(clause: list[Span], kind: str) -> bool:
     """Does the clause open with a wh-word (after 'so', 'and', 'ok'...)?"""
     words = [w for w in _words(clause) if w not in ("so", "and", "ok", "okay", "then", "but", "hi", "also")]
-    return bool(words) and words[0].split()[0] in WH_WORDS
+    return bool(words) and words[0].split()[0] in W.WH
 
 
-AUXILIARIES = frozenset({"do", "does", "did", "should", "can", "could", "would", "will", "is", "are"})
 
 
 def _embedded_wh(clause: list[Span]) -> bool:
     """'... at each level o What do I bill?', '20610 needs what modifier?': a question pasted after unpunctuated
     text, or a wh-word asking for a code or modifier mid-clause, still asks what."""
     words = _words(clause)
-    return any(w in WH_WORDS and (nxt in AUXILIARIES or nxt in ASKED_NOUNS) for w, nxt in pairwise(words[1:]))
+    return any(w in W.WH and (nxt in W.AUXILIARIES or nxt in W.ASKED_NOUNS) for w, nxt in pairwise(words[1:]))
 
 
-# "20610 needs what modifier?": a wh-word before one of these asks for it
-ASKED_NOUNS = frozenset({"modifier", "modifiers", "code", "codes", "cpt", "units", "mod", "mods"})
 
 
 def _opens_yes_no(clause: list[Span], vocab: Vocabulary) -> bool:
@@ -181,8 +166,8 @@ def _confirm(sentence: list[Span], vocab: Vocabulary) -> bool:
 def _is_choice(clause: list[Span]) -> bool:
     """'57 or 25?', '1 unit or 2?', '50 or RT/LT?' (but not 'or not?')."""
     words = _words(clause)
-    return any(w in CHOICE_WORDS and i + 1 < len(words) and words[i + 1] != "not" and i > 0
-               and not (words[i + 1] in AUXILIARIES and words[i + 2:i + 3] and words[i + 2] in SUBJECT_PRONOUNS)
+    return any(w in W.CHOICE_WORDS and i + 1 < len(words) and words[i + 1] != "not" and i > 0
+               and not (words[i + 1] in W.AUXILIARIES and words[i + 2:i + 3] and words[i + 2] in W.SUBJECT_PRONOUNS)
                for i, w in enumerate(words))  # "is 64483 right for S1 or is that only lumbar?" asks yes or no
 
 
@@ -199,22 +184,17 @@ def _asks_codes(clause: list[Span]) -> bool:
     if seq[:1] in (["anything"], ["something"]) and "bill" in seq:
         return True  # "called out sick, rescheduled. anything to bill?": what is there to bill
     words = set(seq)
-    named_claim = any(w == "claim" and i and seq[i - 1] in CLAIM_OWNERS for i, w in enumerate(seq))  # "pro claim?"
+    named_claim = any(w == "claim" and i and seq[i - 1] in W.CLAIM_OWNERS for i, w in enumerate(seq))  # "pro claim?"
     # "..., Medicare. claim?": asks for the claim lines
     bare = [w for w in seq if w not in ("the", "my", "our", "a", ",", ".")] in (["claim"], ["claims"], ["billing"])
     return named_claim or bare or bool(words & {"codes", "code", "cpt", "cpts", "lines", "modifiers", "modifier",
                                                 "units", "coding"})
 
 
-CLAIM_OWNERS = frozenset({"facility", "pro", "physician", "professional", "asc", "hospital", "hopd", "doctor's",
-                          "final", "facility's", "asc's", "physician's", "provider's", "surgeon's", "doc's",
-                          "hospital's"})
 
 
 # table facts asked about even when the question describes a procedure ("bilateral L4-5 MBB: what's the MUE?");
 # a joint's size class is not one of them: for a described injection the claim answers it
-FIXING_WORDS = frozenset({"fix", "resubmit", "rebill", "resubmitted", "correct", "corrected", "appeal", "denial",
-                          "denied"})
 TABLE_FIELDS = frozenset({"mue", "mai", "ptp", "global", "bilateral", "multiple", "imaging", "lcd", "payment"})
 
 
@@ -242,13 +222,13 @@ def lookup_request(spans: list[Span], qtype: QuestionType, described: bool) -> L
         return None  # "doc wants 77003 on there too. what's the final claim?", "how should these lines look?"
     if words & {"right", "correct", "proper"} and words & {"code", "codes", "coding"} and codes and qtype == "wh":
         return None  # "the charge sheet says 62321. what's the right code?": the claim to correct
-    if words & FIXING_WORDS and codes:
+    if words & W.FIXING_WORDS and codes:
         return None  # "denied 20552 as bundled with 20610. how do I fix the claim?": the claim to correct
     if not specific:  # "what does KX mean?", "59 vs XS?", "what does 64520 describe?"
-        if words & BILLING_WORDS and not codes and not mods:
+        if words & W.BILLING_WORDS and not codes and not mods:
             return None  # "what are the codes then?" asks what to bill
-        if described and (levels or qtype != "wh" or not (codes or mods or words & MEANING_WORDS) or (
-                words & (BILLING_WORDS | {"coding", "claim", "lines"}) and not words & MEANING_WORDS)):
+        if described and (levels or qtype != "wh" or not (codes or mods or words & W.MEANING_WORDS) or (
+                words & (W.BILLING_WORDS | {"coding", "claim", "lines"}) and not words & W.MEANING_WORDS)):
             return None  # "R knee inj w/ US ... what's the right coding?", "what's billable?": this case's claim
         if qtype == "yes_no" and not mods and not codes:
             return None
@@ -256,7 +236,7 @@ def lookup_request(spans: list[Span], qtype: QuestionType, described: bool) -> L
         if levels or qtype != "wh":
             return None  # "right C3, C4, C5 MBB: how many levels do I bill?" is about this case
     elif set(specific) <= {"global"} and (mods or ((described or any(is_em_code(c) for c in codes)) and (
-            words & BILLING_WORDS or words & {"claim", "modifier", "modifiers"} or (
+            words & W.BILLING_WORDS or words & {"claim", "modifier", "modifiers"} or (
                 qtype == "yes_no" and any(is_em_code(c) for c in codes))))):
         return None  # "coder wants 99213-24 because it's in a global. what goes on the claim?", "(010 global) ...
         # 20610 no imaging. modifier?": a claim question

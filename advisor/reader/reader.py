@@ -16,8 +16,6 @@ from advisor.claims import ClaimLine, is_em_code
 from advisor.privacy.redact import find_identifiers
 from advisor.reader.facts import history_facts, names_a_date, pattern_facts, payer_and_claim
 from advisor.reader.frames import (
-    ATTRIBUTED,
-    RESULT_CUES,
     Grammar,
     add_joint,
     contrasts,
@@ -26,20 +24,15 @@ from advisor.reader.frames import (
     settle_muscles,
 )
 from advisor.reader.model import EMFrame, Frame, Joint, Laterality, Reading, Span, Status
-from advisor.reader.questions import PROPOSE_VERBS, lookup_request, question_type
+from advisor.reader.questions import lookup_request, question_type
 from advisor.reader.stopped import mark_stopped
 from advisor.reader.tagger import normalise, tag
 from advisor.reader.vocab import Vocabulary, vocabulary_of
+from advisor.reader.words import W
 from advisor.rules.catalog import Catalog
 from advisor.rules.model import FACT_QUESTIONS
 
-REPEAT_ORDINALS = {"second": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4, "fifth": 5, "5th": 5, "sixth": 6,
-                   "6th": 6}
 CLAUSE_ENDS = frozenset({".", "?", "!", ";", ",", "(", ")"})
-IDENTIFIER_WORDS = frozenset({"mrn", "id", "acct", "account", "#", "member", "npi", "dob", "chart", "ref", "case",
-                              "encounter", "invoice", "pt#", "no", "number"})
-INFO_NOUNS = frozenset({"dose", "image", "year", "date", "ratio", "injection", "session", "day", "week", "month",
-                        "percent", "side", "knee", "region", "grade", "line"})
 QUANTITY_PER = {"level": "levels", "levels": "levels", "nerve": "nerves", "nerves": "nerves", "muscle": "muscles",
                 "muscles": "muscles", "joint": "joints", "joints": "joints", "knee": "joints", "knees": "joints",
                 "side": "sides", "sides": "sides", "injection": "injections", "injections": "injections",
@@ -143,7 +136,6 @@ def _ruled_out(spans: list[Span]) -> None:
                 s.kind, s.used = "word", True
 
 
-SPREAD_WORDS = frozenset({"along", "outlined", "outlining", "outlines", "around", "tracking", "tracked"})
 
 
 def _contrast_paths(spans: list[Span]) -> None:
@@ -151,7 +143,7 @@ def _contrast_paths(spans: list[Span]) -> None:
     injected."""
     plain = [s for s in spans if s.kind not in ("fact", "filler", "side")]
     for i, s in enumerate(plain):
-        if s.kind == "level" and i and plain[i - 1].text.lower() in SPREAD_WORDS:
+        if s.kind == "level" and i and plain[i - 1].text.lower() in W.SPREAD_WORDS:
             s.kind, s.used = "word", True
 
 
@@ -205,8 +197,6 @@ def finish(reading: Reading, catalog: Catalog) -> Reading:
 
 ENCOUNTER_KINDS = frozenset({"level", "side", "num", "code", "pct", "ordinal", "guide", "mod", "qty", "claim",
                              "place"})
-ENCOUNTER_WORDS = frozenset({"pt", "patient", "pts", "doc", "doctor", "we", "did", "done", "today", "performed",
-                             "he", "she", "i", "my", "our"})
 
 
 def _general(reading: Reading) -> bool:
@@ -219,7 +209,7 @@ def _general(reading: Reading) -> bool:
     if not names or not all(s.text.lower().endswith("s") for s in names):
         return False
     words = {s.text.lower() for s in reading.spans}
-    return not any(s.kind in ENCOUNTER_KINDS for s in reading.spans) and not words & ENCOUNTER_WORDS and not any(
+    return not any(s.kind in ENCOUNTER_KINDS for s in reading.spans) and not words & W.ENCOUNTER_WORDS and not any(
         s.kind == "anat" and s.used for s in reading.spans)
 
 
@@ -307,7 +297,6 @@ def called_off_apart(reading: Reading, spans: list[Span], catalog: Catalog) -> N
     _side_refused_apart(reading, spans)
 
 
-INTENDED_WORDS = frozenset({"planned", "scheduled", "intended", "originally", "but"})
 
 
 def sides_called_off(spans: list[Span]) -> dict[str, str | None]:
@@ -317,7 +306,7 @@ def sides_called_off(spans: list[Span]) -> dict[str, str | None]:
     refused: dict[str, str | None] = {}
     for i, s in enumerate(plain):
         nxt = [x for x in plain[i + 1:i + 6] if not (x.kind == "count" and x.text.lower() in ("side", "sides"))
-               and x.text.lower() not in INTENDED_WORDS][:2]  # "left side was planned but not done"
+               and x.text.lower() not in W.CALLED_OFF_FILLER][:2]  # "left side was planned but not done"
         joint = nxt[0].value if nxt and nxt[0].kind == "anat" else None
         cue = nxt[1:2] if joint else nxt[:1]
         if s.kind == "side" and s.value in ("left", "right") and cue and cue[0].kind == "cue" and \
@@ -371,14 +360,13 @@ def _level_refused_apart(reading: Reading, plain: list[Span], catalog: Catalog) 
             s.used = True  # "L4-5 done bilaterally; L3-4 aborted": placed as the level not done
 
 
-REST_WORDS = frozenset({"rest", "remaining", "remainder", "others"})
 
 
 def _partly_done(reading: Reading, spans: list[Span]) -> None:
     """'TPIs planned into 3 muscles ... after the trapezius the rest were not done': the count stated is what was
     planned and the question does not say how many were done; the reader asks rather than bill the plan."""
     plain = [s for s in spans if s.kind not in ("fact", "filler")]
-    rest_off = any(s.text.lower() in REST_WORDS and any(x.kind == "cue" and x.value == "negated"
+    rest_off = any(s.text.lower() in W.REST_WORDS and any(x.kind == "cue" and x.value == "negated"
                                                        for x in plain[i + 1:i + 3]) for i, s in enumerate(plain))
     if rest_off and any(f.muscles_stated or f.levels_stated or f.count for f in reading.done_frames()):
         reading.conflicts.append("partly: the rest was not done")
@@ -618,15 +606,13 @@ def _modifiers(spans: list[Span]) -> tuple[list[str], list[str]]:
     return list(dict.fromkeys(out)), list(dict.fromkeys(aside))
 
 
-WITHOUT_WORDS = frozenset({"without", "w/o", "minus", "except", "don't", "dont", "doesn't", "never"})
-LEAVE_WORDS = frozenset({"leave", "leaving", "left", "take", "taking", "took", "keep", "keeping"})
 
 
 def _left_off(plain: list[Span], i: int) -> bool:
     """'I leave KX off', 'leaving 77012 off': named as left off the claim; 'KX only goes on the diagnostic ones, so
     none on this line': named in a rule the question then applies as 'none' to this line."""
     if [x.text.lower() for x in plain[i + 1:i + 2]] == ["off"] and any(
-            x.text.lower() in LEAVE_WORDS for x in plain[max(0, i - 2):i]):
+            x.text.lower() in W.LEAVE_WORDS for x in plain[max(0, i - 2):i]):
         return True
     rest = []
     for x in plain[i + 1:]:
@@ -639,7 +625,7 @@ def _left_off(plain: list[Span], i: int) -> bool:
 
 def _negated_before(before: list[Span]) -> bool:
     """'no separate 77003', 'without KX', 'not 20611': the code or modifier is named as left out."""
-    return any((x.kind == "cue" and x.value == "negated") or x.text.lower() in WITHOUT_WORDS for x in before)
+    return any((x.kind == "cue" and x.value == "negated") or x.text.lower() in W.WITHOUT_WORDS for x in before)
 
 
 def _same_sentence(spans: list[Span], a: Span, b: Span) -> bool:
@@ -707,9 +693,9 @@ def _lines(spans: list[Span], catalog: Catalog, past: set[str]) -> list[ClaimLin
             s.used = True  # "27096 only, no separate 77003": named as not billed
             set_aside.add(id(s))
             continue
-        if before in IDENTIFIER_WORDS or s.value["code"] in past or _in_past_clause(plain, i):
+        if before in W.IDENTIFIER_WORDS or s.value["code"] in past or _in_past_clause(plain, i):
             s.used = True
-            if before not in IDENTIFIER_WORDS:
+            if before not in W.IDENTIFIER_WORDS:
                 past.add(s.value["code"])
             continue
         units = s.value["units"]
@@ -730,15 +716,15 @@ def proposed_codes(spans: list[Span]) -> set[str]:
     claim, even in a clause about what someone plans."""
     plain = [s for s in spans if s.kind not in ("fact", "punct")]
     return {s.value["code"] for i, s in enumerate(plain) if s.kind == "code" and i and (
-        plain[i - 1].text.lower() in PROPOSE_VERBS or (i > 1 and plain[i - 1].text.lower() in ("the", "a", "it as")
-                                                        and plain[i - 2].text.lower() in PROPOSE_VERBS))}
+        plain[i - 1].text.lower() in W.PROPOSE_VERBS or (i > 1 and plain[i - 1].text.lower() in ("the", "a", "it as")
+                                                        and plain[i - 2].text.lower() in W.PROPOSE_VERBS))}
 
 
 def _in_past_clause(plain: list[Span], i: int) -> bool:
     """A code in a clause about the past ('after a 64635', 'yesterday (99213 billed)', 'had 64483 last week')."""
     j = i - 1
     while j >= 0 and not (plain[j].kind == "punct" and plain[j].value in CLAUSE_ENDS):
-        if plain[j].kind == "cue" and plain[j].value == "historical" and plain[j].text.lower() not in RESULT_CUES:
+        if plain[j].kind == "cue" and plain[j].value == "historical" and plain[j].text.lower() not in W.RESULT_CUES:
             return True
         j -= 1
     k = i + 1
@@ -849,7 +835,8 @@ def _sessions(reading: Reading, spans: list[Span], facts: dict[str, Any], catalo
     repeated = today or (earlier[-1] if earlier else None)  # "had two SIJ blocks. Doc wants a 3rd one"
     for s in spans:
         if s.kind == "cue" and s.value == "repeat" and repeated:
-            n = next((v for w, v in REPEAT_ORDINALS.items() if w in s.text.lower()), 2)  # "repeat": one before
+            n = next((v for w, v in vocabulary_of(catalog).ordinals.items() if v >= 2 and w in s.text.lower()),
+                     2)  # "a 3rd one"; "repeat": one before
             sessions[repeated] = max(sessions.get(repeated, 0), n - 1)
     def other_region(frame: Frame) -> bool:  # "4 lumbar ESIs this year; today a C6-7 ESI": counted per region
         fam = catalog.family(frame.family or "")
@@ -925,7 +912,6 @@ def _adopt(drafts: list[Any], statuses: Sequence[str], source: str, target: str)
             draft.family, draft.candidates = same[0], [same[0].id]
 
 
-FUTURE_WORDS = frozenset({"tomorrow", "next", "upcoming", "will", "wants", "planning", "going"})
 
 
 def _asked_plan(reading: Reading, catalog: Catalog) -> None:
@@ -933,7 +919,7 @@ def _asked_plan(reading: Reading, catalog: Catalog) -> None:
     27096 need KX?': a yes/no question about a planned procedure, with nothing done today and no visit or other
     procedure proposed, asks about that procedure."""
     ahead = {f.family for f in reading.frames if f.status == "planned" and f.family and
-             FUTURE_WORDS & set(f.words.lower().split())}  # "tomorrow", not "was scheduled ... left before"
+             W.FUTURE_WORDS & set(f.words.lower().split())}  # "tomorrow", not "was scheduled ... left before"
     others = [ln for ln in reading.lines if (info := catalog.code(ln.code)) is None or info.family not in ahead]
     billed_today = any(s.kind == "cue" and (s.text.lower() in ("today", "today's") or (
         s.text.lower() == "now" and _billing_before(reading.spans, s))) for s in reading.spans)  # "drop the
@@ -946,13 +932,12 @@ def _asked_plan(reading: Reading, catalog: Catalog) -> None:
             frame.status, frame.today = "done", True
 
 
-CHARGE_WORDS = frozenset({"bill", "drop", "charge", "charges", "submit", "post", "enter", "send", "code"})
 
 
 def _billing_before(spans: list[Span], span: Span) -> bool:
     """'drop the charge now', 'bill it now': the time word is when to bill, not when the procedure is done."""
     i = spans.index(span)
-    return any(x.text.lower() in CHARGE_WORDS for x in spans[max(0, i - 4):i])
+    return any(x.text.lower() in W.CHARGE_WORDS for x in spans[max(0, i - 4):i])
 
 
 def _repeat(reading: Reading, spans: list[Span]) -> None:
@@ -1176,18 +1161,14 @@ def _count(reading: Reading, frame: Frame | None, counted: str, spans: list[Span
     return None
 
 
-AGE_WORDS = frozenset({"yo", "y/o", "year", "years", "f", "m", "female", "male", "yof", "yom", "yr", "yrs", "am", "pm",
-                       "o'clock"})
 
 
-SCORE_WORDS = frozenset({"pain", "score", "vas", "nrs"})
-SUBJECT_WORDS = frozenset({"pt", "patient", "she", "he", "they"})
 
 
 def _second_score(plain: list[Span], i: int) -> bool:
     """'NRS 8 -> 1', 'VAS 7 to 2': the number a pain score fell to, after the score it fell from."""
     j = i - 1 if i and plain[i - 1].text.lower() in ("to", "->", "→", "down to") else i
-    return j >= 2 and plain[j - 1].kind == "num" and plain[j - 1].used and plain[j - 2].text.lower() in SCORE_WORDS
+    return j >= 2 and plain[j - 1].kind == "num" and plain[j - 1].used and plain[j - 2].text.lower() in W.SCORE_WORDS
 
 
 def _place_numbers(reading: Reading, spans: list[Span], vocab: Vocabulary) -> None:
@@ -1202,15 +1183,16 @@ def _place_numbers(reading: Reading, spans: list[Span], vocab: Vocabulary) -> No
         prev = plain[i - 1].text.lower() if i else ""
         if s.kind == "num":
             noun = (s.value or {}).get("noun")
-            if noun in INFO_NOUNS or noun in ("nerve", "temperature", "frequency", "time", "test", "thing") or \
+            if noun in W.INFO_NOUNS or noun in ("nerve", "temperature", "frequency", "time", "test", "thing") or \
                     (noun == "unit" and reading.units):
                 s.used = True
-            elif "." in s.text.strip(".") or (prev == "is" and i >= 2 and plain[i - 2].text.lower() in SUBJECT_WORDS) \
-                    or prev in ATTRIBUTED or (prev in ("pt", "patient") and 12 <= s.value["n"] <= 110):
+            elif "." in s.text.strip(".") or (
+                    prev == "is" and i >= 2 and plain[i - 2].text.lower() in W.SUBJECT_WORDS) \
+                    or prev in W.ATTRIBUTED or (prev in ("pt", "patient") and 12 <= s.value["n"] <= 110):
                 s.used = True  # "A1c 7.1": a measurement; "pt is 64": an age; "charge sheet says 3 levels": hearsay
             elif any(o.kind in ("family", "act") for o in _next_content(plain, i)):
                 s.used = True  # "two MBBs", "4 lumbar ESIs": how many were done (sessions, blocks)
-            elif prev in SCORE_WORDS or prev in ("level", "levels", "lvl", "grade", "stage", "age", "aged",
+            elif prev in W.SCORE_WORDS or prev in ("level", "levels", "lvl", "grade", "stage", "age", "aged",
                           "mai", "indicator", "or", "day", "pod", "version", "first", "last", "x",
                           "other", "not", "locality", "carrier", "jurisdiction", "zip", "region", "prior",
                           "previous") or (prev == "of" and i >= 2 and plain[i - 2].kind in ("num", "ordinal")) or \
@@ -1232,7 +1214,7 @@ def _place_numbers(reading: Reading, spans: list[Span], vocab: Vocabulary) -> No
                 s.used = True  # "(010 global)": the global period named
             elif nxt is not None and nxt.kind == "pct":
                 s.used = True  # "60-70% relief": a range
-            elif nxt is not None and (nxt.text.lower() in AGE_WORDS or (nxt.kind == "punct" and nxt.value == ")"
+            elif nxt is not None and (nxt.text.lower() in W.AGE_WORDS or (nxt.kind == "punct" and nxt.value == ")"
                                                                          and (i == 0 or prev in (".", ":", ","))) or
                                       (nxt.kind == "punct" and nxt.value == "-" and i + 2 < len(plain)
                                        and plain[i + 2].kind == "pct")):

@@ -16,6 +16,7 @@ from advisor.modifiers import is_known, modifiers
 from advisor.reader.levels import parse_level_token
 from advisor.reader.model import Span
 from advisor.reader.vocab import TOKEN_RE, Vocabulary, unpossessive
+from advisor.reader.words import W
 
 MAX_CHARS = 4000
 _DASHES = dict.fromkeys(map(ord, "\u2010\u2011\u2012\u2013\u2014\u2015\u2212"), "-")
@@ -23,26 +24,9 @@ _DASHES = dict.fromkeys(map(ord, "\u2010\u2011\u2012\u2013\u2014\u2015\u2212"), 
 NUMERIC_MODS = frozenset(m.mod for m in modifiers().values() if m.common and m.mod.isdigit())
 CASELESS_MODS = frozenset({"XE", "XS", "XP", "XU", "KX"})
 UPPER_MODS = frozenset({"GA", "GY", "GZ", "JW", "JZ"})
-MOD_BEFORE = frozenset({"modifier", "modifiers", "mod", "mods", "modifer", "a", "an", "the", "with", "use", "add",
-                        "append", "put", "bill", "need", "needs", "or", "and", "get", "gets", "take", "takes", "carry",
-                        "carries", "require", "requires", "justify", "justifies", "support", "supports", "warrant",
-                        "warrants", "using", "without", "vs", "versus", "no", "drop", "remove", "attach", "apply",
-                        "instead", "of", "plus", "include", "includes", "appended", "added"})
-NOT_MOD_BEFORE = frozenset({"x", "age", "aged", "day", "level", "than", "over", "under", "about", "approximately",
-                            "pain", "last", "past", "within", "$", "#", "bmi", "score", "weight", "times"})
-NOT_MOD_AFTER = frozenset({"%", "percent", "unit", "units", "year", "years", "yo", "mg", "ml", "minute", "minutes",
-    "min", "day", "days", "level", "levels", "muscle", "muscles", "joint", "joints", "month", "months", "week",
-    "weeks", "gauge", "g", "cc", "mcg", "degrees", "degree", "hours", "hour", "times", "hz", "hertz"})
 
 
 STATUS_CUES = frozenset({"negated", "planned", "historical", "present", "repeat"})
-NOT_A_SIDE_BEFORE = frozenset({"the", "is", "that's", "thats", "that", "this", "it", "all", "got", "get", "have", "has",
-                               "be", "correct", "and", "exactly", "it's", "its", "am", "i"})
-NOT_A_SIDE_AFTER = frozenset({"?", "code", "codes", "cpt", "modifier", "modifiers", "way", "line", "lines", "unit",
-    "units", "answer", "choice", "thing", "call", "now", "away", "level", "one"})
-AS_BILLED = frozenset({"is", "written", "coded", "billed", "submitted", "entered"})
-COUNTED_PARTS = frozenset({"level", "joint", "nerve", "muscle"})  # "a 3rd level" counts levels; "a 3rd ESI" repeats
-STOP_COUNT = frozenset({"in", "at", "on", "to", "into", "from", "for", "with", "under", "of", "per", "and", "or"})
 
 
 @dataclass
@@ -54,8 +38,6 @@ class Token:
     shape: str
 
 
-SPELLED_DIGITS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
-                  "ten": 10, "eleven": 11, "twelve": 12}
 
 
 def normalise(question: str) -> str:
@@ -78,7 +60,7 @@ def tokenize(text: str, vocab: Vocabulary) -> list[Token]:
             norm = vocab.correct(unpossessive(norm))
         elif shape in ("ordinal", "docid"):
             shape = "word"
-        n = SPELLED_DIGITS.get(norm)
+        n = vocab.numbers.get(norm)
         if n is not None and tokens and tokens[-1].norm in ("c", "t", "l", "s") and tokens[-1].shape == "word":
             prev = tokens.pop()  # "L five S one": a spinal level spelled out
             tokens.append(Token(prev.text + str(n), prev.norm + str(n), prev.start, m.end(), "level"))
@@ -148,7 +130,7 @@ def tag(text: str, vocab: Vocabulary) -> tuple[list[Token], list[Span]]:
             if kind in ("num", "ordinal"):  # "two", "third": a number word, with what it counts
                 value = {"n": int(value), "noun": _noun_after(tokens, i + length, vocab)}
             elif kind == "cue" and value == "repeat" and (ordinal := vocab.lookup((tokens[i + length - 1].norm,))) \
-                    and ordinal[0] == "ordinal" and _noun_after(tokens, i + length, vocab) in COUNTED_PARTS:
+                    and ordinal[0] == "ordinal" and _noun_after(tokens, i + length, vocab) in W.COUNTED_PARTS:
                 kind, value = "ordinal", {"n": int(ordinal[1]), "noun": _noun_after(tokens, i + length, vocab)}
             elif kind == "side" and length == 1 and _not_a_side(tokens, i, vocab):
                 kind, value = "filler", None  # "is that right?", "the right code": correct, not a side
@@ -238,10 +220,10 @@ def _not_a_side(tokens: list[Token], i: int, vocab: Vocabulary) -> bool:
     before = tokens[i - 1].norm if i else ""
     after = tokens[i + 1].norm if i + 1 < len(tokens) else ""
     if word == "right":
-        placed = before == "the" and i > 1 and tokens[i - 2].norm in STOP_COUNT  # "on the right," is a side
-        as_is = after == "as" and i + 2 < len(tokens) and tokens[i + 2].norm in AS_BILLED  # "is the claim right as is?"
-        return as_is or after in NOT_A_SIDE_AFTER or (before in NOT_A_SIDE_BEFORE and after in ("", ".", ",", "?", "!")
-                                             and not placed)
+        placed = before == "the" and i > 1 and tokens[i - 2].norm in W.STOP_COUNT  # "on the right," is a side
+        as_is = after == "as" and i + 2 < len(tokens) and tokens[i + 2].norm in W.AS_BILLED  # "the claim right as is?"
+        return as_is or after in W.NOT_A_SIDE_AFTER or (
+            before in W.NOT_A_SIDE_BEFORE and after in ("", ".", ",", "?", "!") and not placed)
     if word == "left":
         following = _phrase(tokens, i + 1, vocab) if i + 1 < len(tokens) else None
         if (i + 1 < len(tokens) and tokens[i + 1].shape == "level") or (
@@ -311,14 +293,12 @@ def _modifier(tokens: list[Token], i: int) -> str | None:
     if tok.shape != "num" or up not in NUMERIC_MODS:
         return None
     spaced_dash = after == "-" and i + 1 < len(tokens) and tokens[i + 1].start > tok.end  # "no 50 - is that ok"
-    if after in NOT_MOD_AFTER or (after in ("/", "-", "%") and not spaced_dash) or before in NOT_MOD_BEFORE or (
+    if after in W.NOT_MOD_AFTER or (after in ("/", "-", "%") and not spaced_dash) or before in W.NOT_MOD_BEFORE or (
             after == "." and before not in ("no", "not", "without", "w/o")):  # "20553 once, no 50."
         return None
     return up  # 25, 50, 59, 57, 51... in this domain a modifier unless it counts something
 
 
-DATE_BEFORE = frozenset({"on", "dos", "was", "back", "date", "dated", "from", "since", "until", "visit", "seen"})
-YEAR_BEFORE = frozenset({"in", "since", "from", "of", "during", "back"})
 
 
 def _number(text: str, tokens: list[Token], i: int, vocab: Vocabulary) -> tuple[Span, int]:
@@ -327,11 +307,11 @@ def _number(text: str, tokens: list[Token], i: int, vocab: Vocabulary) -> tuple[
     noun = _noun_after(tokens, i + 1, vocab)
     if "/" in tokens[i].norm or ":" in tokens[i].norm:
         parts = tokens[i].norm.split("/")
-        dated = len(parts) == 3 or (len(parts) == 2 and i > 0 and tokens[i - 1].norm in DATE_BEFORE) or (
+        dated = len(parts) == 3 or (len(parts) == 2 and i > 0 and tokens[i - 1].norm in W.DATE_BEFORE) or (
             len(parts) == 2 and parts[1] != "10" and len(tokens[i].norm) >= 3)  # "7/10" is a pain score
         noun = "date" if dated and ":" not in tokens[i].norm else "ratio"
     elif tokens[i].norm.isdigit() and 1950 <= int(tokens[i].norm) <= 2099 and i and \
-            tokens[i - 1].norm in YEAR_BEFORE:
+            tokens[i - 1].norm in W.YEAR_BEFORE:
         noun = "date"  # "laminectomy in 2019"
     elif noun is None and i >= 1 and tokens[i - 1].norm in ("level", "lvl"):
         noun = "grade"  # "level 4" (a visit level), not a count
@@ -345,7 +325,7 @@ def _noun_after(tokens: list[Token], start: int, vocab: Vocabulary) -> str | Non
     noun = None
     skipped = 0
     for k in range(start, min(start + 5, len(tokens))):
-        if tokens[k].norm in STOP_COUNT:
+        if tokens[k].norm in W.STOP_COUNT:
             break
         if tokens[k].norm in ("-", "+") or (tokens[k].shape == "pct" and k == start):
             continue  # "3+ months"; "two 80%+ MBBs": the blocks, each with that relief

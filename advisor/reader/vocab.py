@@ -38,8 +38,8 @@ SECTIONS: tuple[tuple[str, str], ...] = (
     ("claim_types", "claim"), ("vague", "vague"),
     ("places", "place"), ("payers", "payer"), ("guidance", "guide"), ("cues", "cue"), ("acts", "act"),
     ("sides", "side"), ("purpose", "purpose"), ("regions", "region"), ("quantity", "qty"), ("per", "per"),
-    ("again", "again"), ("numbers", "num"), ("ordinals", "ordinal"), ("count_nouns", "count"),
-    ("out_of_scope", "oos"), ("wh", "wh"), ("filler", "filler"),
+    ("again", "again"), ("numbers", "num"), ("number_phrases", "num"), ("ordinals", "ordinal"),
+    ("count_nouns", "count"), ("out_of_scope", "oos"), ("wh", "wh"), ("filler", "filler"),
 )
 
 
@@ -75,6 +75,8 @@ class Vocabulary:
     contrast: frozenset[str] = field(default_factory=frozenset)
     vitals: frozenset[str] = field(default_factory=frozenset)
     medications: frozenset[str] = field(default_factory=frozenset)
+    numbers: dict[str, int] = field(default_factory=dict)  # "five" = 5
+    ordinals: dict[str, int] = field(default_factory=dict)  # "3rd" = 3
 
     def lookup(self, tokens: tuple[str, ...]) -> tuple[str, Any] | None:
         return self.phrases.get(tokens)
@@ -158,6 +160,8 @@ def compile_vocabulary(registry: Registry) -> Vocabulary:
                       contrast=frozenset(str(w).lower() for w in vocab["contrast"]),
                       vitals=frozenset(str(w).lower() for w in vocab.get("vitals", [])),
                       medications=frozenset(str(w).lower() for w in vocab.get("medications", [])),
+                      numbers={str(k).lower(): int(v) for k, v in vocab["numbers"].items()},
+                      ordinals={str(k).lower(): int(v) for k, v in vocab["ordinals"].items()},
                       corrections=re.compile(r"\b(?:" + "|".join(str(w) for w in vocab["corrections"]) + r")",
                                              re.IGNORECASE),
                       split_units=re.compile("|".join(f"(?:{w})" for w in vocab["split_units"]), re.IGNORECASE),
