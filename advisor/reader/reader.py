@@ -239,6 +239,8 @@ def _merge(frames: list[Frame], catalog: Catalog, reading: Reading) -> list[Fram
                 set(same.level_names) ^ set(frame.level_names) and same.level_names and frame.level_names
                 and not set(same.level_names) & set(frame.level_names)) and not called_off:
             reading.conflicts.append("side: bilateral in one place, one side in another")
+        if said == {"left", "right"} and not per_site and any(x.text.lower() in W.NOTE_PARTS for x in reading.spans):
+            reading.conflicts.append("documentation: the note's parts disagree")  # "Header: right ... Body: left"
         data = same.model_dump()
         for key, value in frame.model_dump().items():
             if key in ("level_names", "joints", "muscle_names", "words", "sides", "candidates"):

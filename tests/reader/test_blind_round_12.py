@@ -98,3 +98,11 @@ def test_round_12_follow_ups(history: str, question: str, lines: list[str], cata
     """A side set against the other, a correction to another region, a follow-up calling the procedure off, one more
     muscle added to the named ones."""
     assert canon(*answer(question, catalog, (history,))[0]) == canon(*lines)
+
+
+def test_a_header_and_body_naming_opposite_sides_asks(catalog: Catalog) -> None:
+    """The note's parts disagree on the side: not bilateral, a question back (code from the procedure description once
+    the physician settles it)."""
+    lines, verdict, _ = answer("Header: Left L4-5 TFESI. Body: needle advanced to the right L4-5 foramen under fluoro, "
+                               "contrast, 80 mg depo. Aetna. codes?", catalog)
+    assert (lines, verdict) == ([], None)
