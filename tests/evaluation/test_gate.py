@@ -16,11 +16,12 @@ from advisor.settings import Settings
 
 pytestmark = pytest.mark.slow
 
-# Measured, not wished for (2026-12-01, third session): `advisor eval --split dev --no-baseline` scored 0.920
-# (2991/3252 dev cases, blind rounds 1-11 included after each was measured once; round 11 joined dev this day, which
-# took the split from 0.924 on 3,019 to 0.911 on 3,252 before the session's fixes). The gate sits 1 point below the
-# measurement (about 33 cases of margin, for the real embedding model's citation ranking under this test's own
-# set-up); raise it when the measured score rises. The blind test split is reported, never gated or tuned on.
+# Measured, not wished for (2026-12-01, fourth session): `advisor eval --split dev --no-baseline` scored 0.9175
+# (3227/3517 dev cases, blind rounds 1-12 included after each was measured once; round 12 joined dev this day, which
+# took the split from 0.920 on 3,252 to 0.908 on 3,517 before the session's fixes). The gate sits 0.75 point below the
+# measurement (about 26 cases of margin, for the real embedding model's citation ranking under this test's own
+# set-up, which passed at this commit); raise it when the measured score rises. The blind test split is reported,
+# never gated or tuned on.
 THRESHOLD = 0.91
 
 
