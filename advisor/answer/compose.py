@@ -276,9 +276,8 @@ def _verdict_reason(u: Understanding, decision: Decision, findings: Sequence[Fin
         if waits:
             return f"It depends on the answer to: {'; '.join(waits)}? The question doesn't say."
         return f"Whether {what} holds depends on documentation the question doesn't give."
-    if proposal is not None and proposal.kind == "modifier" and decision.reasons[:1] and \
-            decision.reasons[0].startswith("Modifier "):
-        return decision.reasons[0]  # a modifier of the other claim type: the reason is the modifier's own row
+    if proposal is not None and proposal.kind == "modifier" and not proposal.lines and decision.reasons:
+        return decision.reasons[0]  # a modifier of the other claim type (no line to check): its own row says why
     if proposal is not None and proposal.kind == "count":
         return f"Not {what}: the levels named decide the count; bill the lines below."
     errors = [f for f in findings if f.severity in ("error", "warning")]

@@ -137,17 +137,16 @@ def merge(previous: Reading, current: Reading, catalog: Catalog) -> Reading:
     elif not own and current.question_type != "wh" and (opens or current.question_type == "statement") and \
             not current.lines and not current.modifiers:  # "ok and what does the ASC put on its claim?" asks its own
         merged.question_type = previous.question_type  # "and bilateral?" asks what the previous turn asked
-    _called_off_whole(merged, current, catalog)
+    _called_off_whole(merged, current, grammar.called_off, catalog)
     called_off_apart(merged, current.spans, catalog)  # "update: left side aborted, only the right was done"
     keep_stopped(merged, previous, " ".join(s.text for s in current.spans), catalog)
     return finish(merged, catalog)
 
 
-def _called_off_whole(merged: Reading, current: Reading, catalog: Catalog) -> None:
+def _called_off_whole(merged: Reading, current: Reading, words: frozenset[str], catalog: Catalog) -> None:
     """'update: got cancelled after IV start, before anything was injected': a follow-up that calls the procedure off
     and names no procedure, side or level of its own leaves nothing done (a stop after the needle went in is a
     stopped procedure, kept by keep_stopped)."""
-    words = frozenset(str(w).lower() for w in catalog.registry.vocabulary["cues"]["called_off"])
     text, said = " ".join(s.text for s in current.spans), vocabulary_of(catalog).discontinued
     if current.frames or any(s.kind in ("side", "level", "anat", "family", "act", "code") for s in current.spans) \
             or not any(s.kind == "cue" and s.text.lower() in words for s in current.spans) \

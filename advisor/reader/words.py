@@ -34,6 +34,7 @@ class _Words:
         key = name.lower()
         if key not in table:
             raise AttributeError(f"vocabulary.yaml `grammar` has no list {key!r}")
+        setattr(self, name, table[key])  # later reads are plain attribute reads (the tagger reads these per token)
         return table[key]
 
 
