@@ -263,6 +263,11 @@ def _verdict_reason(u: Understanding, decision: Decision, findings: Sequence[Fin
         same = (proposal.modifier == "holds") == ("same" in proposal.summary)
         return ("Both are the same kind of procedure for coding, so they take the same codes (the note's wording "
                 "does not change the code)." if same else "They are different procedures and take different codes.")
+    if proposal is not None and proposal.kind == "needs_modifier" and decision.verdict in ("yes", "no"):
+        if decision.verdict == "yes":
+            return f"Bill {', '.join(f'`{r}`' for r in decision.reasons)}, as the claim below shows."
+        return (f"No modifier is needed on {', '.join(ln.code for ln in proposal.lines) or 'these lines'}: the "
+                "rules engine bills it as is (see the claim below).")
     if decision.verdict == "yes":
         return f"The rules engine accepts {what} for the services described."
     if decision.verdict == "conditional":

@@ -17,9 +17,10 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 
 from advisor.answer.model import LookupFact, Verdict
-from advisor.claims import ClaimLine, is_em_code
+from advisor.claims import ClaimLine, format_line, is_em_code
 from advisor.modifiers import modifiers
 from advisor.reader.model import Proposal, Reading
+from advisor.reader.questions import modifier_asked
 from advisor.reader.reader import described_in_words, proposed_codes, said_nothing_done
 from advisor.rules.catalog import Catalog
 from advisor.rules.context import X_MODIFIERS
@@ -28,7 +29,7 @@ from advisor.rules.model import CheckResult, Encounter, Finding, Recommendation
 from advisor.rules.recommend import recommend
 
 SIDES = frozenset({"RT", "LT"})
-PLACEHOLDER_EM = "99213"
+PLACEHOLDER_EM = {False: "99213", True: "99203"}  # an E/M named without its code: established or new
 EM_MODS = ("25", "57")
 # Facts that decide which lines are coded; coverage facts (prior relief, prior blocks) decide only whether a payer
 # covers them, so they make only a coverage question conditional.
@@ -118,6 +119,9 @@ def build_proposal(reading: Reading, recommended: list[ClaimLine], catalog: Cata
     compared = _comparison(reading)
     if compared is not None and not lines:
         return compared
+    asked = _modifier_asked(reading, lines)
+    if asked is not None:
+        return asked
     if reading.facts.get("nothing_billed") and not lines and not mods:
         return Proposal(kind="nothing", summary="nothing on the claim")  # "no-show, nothing goes out, correct?"
     if lines and mods:
@@ -128,7 +132,8 @@ def build_proposal(reading: Reading, recommended: list[ClaimLine], catalog: Cata
     if mods:
         em_mods = [m for m in mods if m in EM_MODS or m in X_MODIFIERS]
         if em_mods and reading.em is not None:
-            em = ClaimLine(code=reading.em.code or PLACEHOLDER_EM, modifiers=tuple(em_mods))
+            em = ClaimLine(code=reading.em.code or PLACEHOLDER_EM[bool(reading.em.new_patient)],
+                           modifiers=tuple(em_mods))
             return Proposal(kind="em25", lines=[em, *non_em], modifier=mods[0], summary="E/M with " + "/".join(em_mods))
         if not non_em:
             non_em = _class_lines(reading, catalog)  # "do add-on codes ever take 51?": a representative claim
@@ -154,12 +159,13 @@ def build_proposal(reading: Reading, recommended: list[ClaimLine], catalog: Cata
         if all(is_em_code(ln.code) for ln in lines):
             return Proposal(kind="em25", lines=lines + non_em, summary=", ".join(str(ln) for ln in lines))
         if reading.em is not None and not any(is_em_code(ln.code) for ln in lines):
-            em = ClaimLine(code=reading.em.code or PLACEHOLDER_EM)  # "E/M + 20553 the same day?"
+            em = ClaimLine(code=reading.em.code or PLACEHOLDER_EM[bool(reading.em.new_patient)])  # "E/M + 20553?"
             return Proposal(kind="em25", lines=[em, *lines], summary=f"an E/M with {', '.join(map(str, lines))}")
         return _lines_proposal(lines, non_em, None)
     if reading.em is not None:
-        em = ClaimLine(code=reading.em.code or PLACEHOLDER_EM)
-        return Proposal(kind="em25", lines=[em, *non_em], summary="an E/M on the procedure day")
+        em = ClaimLine(code=reading.em.code or PLACEHOLDER_EM[bool(reading.em.new_patient)])
+        return Proposal(kind="em25", lines=[em, *non_em], summary="an E/M on the procedure day" if non_em else
+                        "a new-patient visit" if reading.em.new_patient else "the visit")
     guidance = _guidance_proposal(reading, catalog)
     if guidance is not None:
         return Proposal(kind="lines", lines=[ln for ln in recommended if ln.code not in catalog.guidance_codes]
@@ -171,6 +177,18 @@ def build_proposal(reading: Reading, recommended: list[ClaimLine], catalog: Cata
         return Proposal(kind="count", lines=list(recommended),
                         summary=f"{frame.levels_stated} levels ({frame.levels} named: {', '.join(frame.level_names)})")
     return Proposal(kind="coverage", lines=list(recommended), summary="the services described")
+
+
+def _modifier_asked(reading: Reading, lines: list[ClaimLine]) -> Proposal | None:
+    """'do I need any modifier on it?', 'does 99213 need a modifier?': whether the lines take one, no modifier
+    named; the code named after the question is the line asked about, else the codes the question names (else
+    all)."""
+    named = modifier_asked(reading.spans) if not reading.modifiers else None
+    if named is None:
+        return None
+    asked = [ln for ln in lines if ln.code in named] or lines
+    what = ", ".join(ln.code for ln in asked) or "the lines"
+    return Proposal(kind="needs_modifier", lines=asked, summary=f"a modifier on {what}")
 
 
 def _on_every_line(reading: Reading) -> bool:
@@ -347,6 +365,14 @@ def verdict_for(proposal: Proposal, recommended: list[ClaimLine], rec: Recommend
         return ("yes" if proposal.modifier == "holds" else "no"), ["procedure families compared"], []
     if proposal.kind == "count":
         return "no", [f"levels: {proposal.summary}"], []
+    if proposal.kind == "needs_modifier":
+        asked = {ln.code for ln in proposal.lines}
+        target = [ln for ln in recommended if ln.code in asked or not asked]
+        if not target:
+            return "conditional", ["no line to put a modifier on"], []
+        carried = [format_line(ln) for ln in target if ln.modifiers]
+        plain = ", ".join(ln.code for ln in target)
+        return ("yes", carried, []) if carried else ("no", [f"no modifier on {plain}"], [])
     if proposal.kind == "coverage":
         findings = rec.findings if rec else []
         kept = {ln.code for ln in recommended}

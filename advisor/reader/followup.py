@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from advisor.reader.facts import days_after
 from advisor.reader.frames import Grammar, add_joint, settle_muscles
-from advisor.reader.model import Frame, Joint, Reading
+from advisor.reader.model import Frame, Joint, LookupRequest, Reading
 from advisor.reader.reader import (
     called_off_apart,
     described_in_words,
@@ -73,8 +73,9 @@ def merge(previous: Reading, current: Reading, catalog: Catalog) -> Reading:
     merged = current.model_copy(deep=True)
     merged.follow_up = True
     merged.facts = {**previous.facts, **current.facts}
-    if previous.lookup is not None and current.lookup is None and current.lines and current.question_type != \
-            "statement" and not any(s.kind in ("family", "act", "anat") for s in current.spans):
+    if previous.lookup is not None and (current.lookup is None or _names_the_code(current, previous.lookup)) and \
+            current.lines and current.question_type != "statement" and \
+            not any(s.kind in ("family", "act", "anat") for s in current.spans):
         # "what's the MUE on 64636?" then "and 64635?": the same look-up for another code
         codes = list(dict.fromkeys(ln.code for ln in current.lines))
         merged.lookup = previous.lookup.model_copy(update={"codes": codes})
@@ -112,7 +113,7 @@ def merge(previous: Reading, current: Reading, catalog: Catalog) -> Reading:
     elif not [f for f in merged.done_frames() if described_in_words(f, catalog)]:
         # nothing described in words ("can I send it as 64493-RT and 64493-LT instead?"): the earlier procedures
         # stand, with what the follow-up says of them; its codes are what it proposes
-        merged.frames = [_overlay(f, _attributes(grammar, merged, f), adding, corrects)
+        merged.frames = [_overlay(f, _attributes(grammar, merged, f), adding, grammar.point_targets, corrects)
                          if f.status == "done" else f
                          for f in previous_frames]
     elif (area := _same_procedure_other_joint(previous_frames, merged.done_frames(), catalog)) is not None:
@@ -141,6 +142,14 @@ def merge(previous: Reading, current: Reading, catalog: Catalog) -> Reading:
     called_off_apart(merged, current.spans, catalog)  # "update: left side aborted, only the right was done"
     keep_stopped(merged, previous, " ".join(s.text for s in current.spans), catalog)
     return finish(merged, catalog)
+
+
+def _names_the_code(current: Reading, earlier: LookupRequest) -> bool:
+    """'mue for 64633?' then 'and the add-on 64634?': 'the add-on' names the next code, it does not ask whether it is
+    one (the look-up asked before carries over)."""
+    asked = [s for s in current.spans if s.kind == "lookup"]
+    return bool(asked) and all(s.value == "addon" for s in asked) and "addon" not in earlier.fields and all(
+        i and current.spans[i - 1].text.lower() in W.POINTING for i, s in enumerate(current.spans) if s in asked)
 
 
 def _called_off_whole(merged: Reading, current: Reading, words: frozenset[str], catalog: Catalog) -> None:
@@ -210,7 +219,7 @@ def _attributes(grammar: Grammar, reading: Reading, frame: Frame) -> Frame:
                               frame.family)
 
 
-def _overlay(old: Frame, new: Frame, adding: bool, corrects: bool = False) -> Frame:
+def _overlay(old: Frame, new: Frame, adding: bool, general: frozenset[str], corrects: bool = False) -> Frame:
     """The follow-up's attributes over the earlier procedure's; a side restated in a correction replaces the earlier
     side even when something is added ('my bad, it was the LEFT side, and he added C4-5 as well')."""
     data = old.model_dump()
@@ -228,7 +237,7 @@ def _overlay(old: Frame, new: Frame, adding: bool, corrects: bool = False) -> Fr
         else:
             data["muscle_names"], data["muscles_stated"] = new.muscle_names, new.muscles_stated
         frame = Frame.model_validate(data)
-        settle_muscles(frame)
+        settle_muscles(frame, general)
         data = frame.model_dump()
     if new.level_names:
         names = list(dict.fromkeys(old.level_names + new.level_names)) if adding else new.level_names
@@ -266,7 +275,7 @@ def _combine(old: list[Frame], new: list[Frame], instead: bool, adding: bool, ca
     for frame in new:
         same = next((i for i, f in enumerate(out) if f.family == frame.family and f.status == "done"), None)
         if same is not None:
-            out[same] = _overlay(out[same], frame, adding, corrects)
+            out[same] = _overlay(out[same], frame, adding, catalog.registry.point_targets, corrects)
             continue
         swap = next((i for i, f in enumerate(out) if f.status == "done" and f.family in spinal
                      and frame.family in spinal), None) if not adding else None

@@ -103,6 +103,7 @@ class Grammar:
     def __init__(self, registry: Registry) -> None:
         self.registry = registry
         self.called_off = frozenset(str(w).lower() for w in registry.vocabulary["cues"]["called_off"])
+        self.point_targets = registry.point_targets
         self.anatomy = registry.anatomy
 
     # --- chunking into frames ---------------------------------------------------------------------------------------
@@ -114,6 +115,7 @@ class Grammar:
         said_in: dict[int, int] = {}  # and the sentence it was named in
         leading: list[Chunk] = []  # "R knee prepped. US used; needle into the suprapatellar pouch": the set-up
         said = list(sentences(spans))
+        found: list[Chunk] = []  # muscles named as exam findings ("taut bands in the R trapezius")
         for index, sentence in enumerate(said):
             chunks = chunks_of(sentence, index)
             # acts a target without its own may share; not one the question negates ("not a facet injection, it
@@ -121,14 +123,20 @@ class Grammar:
             sentence_acts = [s for c in chunks if not c.cues("negated") for s in c.of("act", "family")]
             pending: list[Chunk] = []
             current: Draft | None = None
+            listed = False  # the chunk before was a complaint or finding, which a bare list of sites continues
             for at, chunk in enumerate(chunks):
-                if self._mention_only(chunk):
+                if self._mention_only(chunk) or (at and listed and chunk.of("level", "anat") and all(
+                        s.kind in ("side", "level", "anat", "filler", "punct", "word") for s in chunk.spans)):
+                    listed = True  # "Pre-op dx: lumbar radiculopathy, R L5.", "taut bands in the R trap, R levator"
                     for a in chunk.of("anat", "level"):
                         a.used = True  # "examined the shoulder", "L5 radiculopathy": mentioned, not a procedure site
+                    if any(self._own_muscle(a) for a in chunk.of("anat")):
+                        found.append(chunk)
                     mentioned += [a for a in chunk.of("anat") if self._procedural(a)]
                     sides_of.update({id(a): chunk.of("side") for a in chunk.of("anat")})
                     said_in.update({id(a): index for a in chunk.of("anat")})
                     continue
+                listed = False
                 bare = not chunk.of("anat")
                 if mentioned and chunk.of("act") and not chunk.of("family", "level") and not (
                         bare and current is not None and self._same_act(chunk, current)) and (
@@ -182,7 +190,24 @@ class Grammar:
                     not any(x.kind == "wh" for x in sentence):  # "what code goes on today's claim?" asks, adds nothing
                 # a sentence that only adds attributes ("Under fluoro.") lends them to the previous sentence's frame
                 drafts[-1].chunks += attributes
+        self._found_muscles(drafts, found)
         return _fold_bare_acts(drafts, self.called_off)
+
+    def _found_muscles(self, drafts: list[Draft], found: list[Chunk]) -> None:
+        """'Procedure: trigger point injections. Palpated taut bands in the R splenius capitis and R upper trapezius':
+        a trigger point procedure that names no muscle of its own was done in the muscles the exam found."""
+        points = [d for d in drafts if any(a.value in self.point_targets for a in d.spans("anat")) or any(
+            self.registry.families[s.value].counts == "muscles" for s in d.spans("family"))]
+        if found and points and not any(self._own_muscle(a) for d in points for a in d.spans("anat")):
+            points[0].chunks += found
+
+    def _own_muscle(self, span: Span) -> bool:
+        return span.kind == "anat" and self._own_muscle_id(span.value)
+
+    def _own_muscle_id(self, anatomy_id: str) -> bool:
+        """A muscle by its own name: not 'muscles' nor 'trigger point' (what a muscle-counting family targets)."""
+        anat = self.anatomy.get(anatomy_id)
+        return anat is not None and anat.kind == "muscle" and not anat.generic and anatomy_id not in self.point_targets
 
     def _same_act(self, chunk: Chunk, current: Draft) -> bool:
         """'... did the L4-5 medial branch block, first block': a bare act that the procedure being described
@@ -378,8 +403,11 @@ class Grammar:
                 for s in c.of("cue"):
                     s.used = True
             return "mentioned"  # "is the knee major for the arthrocentesis codes?": a code family, not a service
-        anchored = any(s.kind == "cue" and s.value in ("present", "repeat") for s in head.spans) or any(
-            s.kind == "ordinal" and (s.value or {}).get("n", 0) >= 2 for s in head.spans)  # "2nd MBB, the 1st ..."
+        ordinal = any((s.kind == "ordinal" and (s.value or {}).get("n", 0) >= 2) or (  # "the 5th", "session number 4"
+            s.kind == "num" and i and head.spans[i - 1].text.lower() in ("number", "#", "no"))
+            for i, s in enumerate(head.spans))
+        anchored = ordinal or any(s.kind == "cue" and s.value in ("present", "repeat")
+                                  for s in head.spans)  # "2nd MBB, the 1st ..."
         cues = [s for c in draft.chunks for s in c.of("cue")
                 if (c is head or c.called_off or s.text.lower() in self.called_off
                     or (s.value == "negated" and not _has_head(c) and not c.of("anat", "level", "side"))
@@ -397,6 +425,9 @@ class Grammar:
                 continue
             if category == "historical" and (present or (lone and s.text.lower() in W.SEQUENCE_CUES)):
                 continue
+            if category == "historical" and ordinal and (any(s.text.lower().startswith(o + " ")
+                                                             for o in W.WINDOW_OPENERS) or _in_aside(head, s)):
+                continue  # "this is the 5th SIJ session in the last 12 mo (each gave 60%)": today's, in the window
             if category == "historical" and lone and s.text.lower() == "had" and not any(
                     c.value == "historical" and c.text.lower() != "had" for c in cues):
                 continue  # "pt had L5-S1 ILESI w/ fluoro, cpt?": what the patient had today
@@ -429,6 +460,9 @@ class Grammar:
             return True  # "Procedure cancelled before any needle placement": folded onto the procedure it calls off
         if cue.text.lower() in self.called_off and not any(s.kind in heads and s.kind != "region" for s in chunk.spans):
             return True  # "scheduled, but cancelled in pre-op", "doc cancelled before she went back"
+        if cue.text.lower() in self.called_off and any(s.kind in heads and s.kind != "region" for s in before) and (
+                not after or after[0].kind not in ("side", "level")):
+            return True  # "the SGB was cancelled in pre-op bc ...": what follows says when or why, not what
         if cue.text.lower() in W.REFUSALS and not any(s.kind in heads for s in chunk.spans) and (
                 not after or after[0].kind == "cue"):
             return True  # "was planned but pt refused (after consent)": the patient turned the procedure down
@@ -526,7 +560,7 @@ class Grammar:
             frame.joints = self._joints(draft, frame)
         if fam is not None and fam.counts == "muscles":
             frame.muscle_names, frame.muscles_stated = self._muscles(draft)
-            settle_muscles(frame)
+            settle_muscles(frame, self.point_targets)
         if fam is not None and fam.select == "target":
             frame.target = next((s.value for s in draft.spans("anat") if s.value in fam.targets), None)
         return frame
@@ -783,13 +817,16 @@ class Grammar:
         return self.frame(draft, "done")
 
 
-def settle_muscles(frame: Frame) -> None:
+def settle_muscles(frame: Frame, general: frozenset[str]) -> None:
     """The muscle count: the stated count, else the distinct muscles named; several muscles named that disagree with
     the stated count ('3 muscles: L trapezius and L levator scapulae') is a conflict to ask about. A muscle named
-    with its side and again without one ('L trap ... 4 sticks in the trap') is one muscle."""
+    with its side and again without one ('L trap ... 4 sticks in the trap') is one muscle, and 'each TP' beside
+    muscles named by name (general) is those muscles' points."""
     sided = {n.split(":")[0] for n in frame.muscle_names if not n.endswith(":unspecified")}
+    own = {n.split(":")[0] for n in frame.muscle_names} - general
     frame.muscle_names = [n for n in frame.muscle_names
-                          if not (n.endswith(":unspecified") and n.split(":")[0] in sided)]
+                          if not (n.endswith(":unspecified") and n.split(":")[0] in sided)
+                          and not (own and n.split(":")[0] in general)]
     named = len(frame.muscle_names)
     frame.muscles = frame.muscles_stated or named or None
     distinct = {n.split(":")[0] for n in frame.muscle_names}
@@ -1085,5 +1122,14 @@ def _first_value(spans: list[Span]) -> Any:
     return spans[-1].value if spans else None
 
 
-__all__ = ["Chunk", "Draft", "Grammar", "add_joint", "chunks_of", "count_levels", "recount", "sentences",
-           "settle_muscles"]
+__all__ = [
+    "Chunk",
+    "Draft",
+    "Grammar",
+    "add_joint",
+    "chunks_of",
+    "count_levels",
+    "recount",
+    "sentences",
+    "settle_muscles",
+]

@@ -93,10 +93,23 @@ def _why_denied(asking: list[Span], sentences: list[list[Span]]) -> bool:
 
 
 
+def modifier_asked(spans: list[Span]) -> list[str] | None:
+    """'do I need any modifier on it?', 'does 99213 need a modifier?': the question asks whether a line takes a
+    modifier, naming none. The codes named right after it are the lines asked about (none: the question's lines);
+    None when the question does not ask that."""
+    words = [s for s in spans if s.kind not in ("fact", "punct")]
+    at = next((j for j, s in enumerate(words) if s.text.lower() in W.MODIFIER_NOUNS and (
+        any(w.text.lower() in W.NEED_WORDS for w in words[max(0, j - 4):j]) or
+        (j + 1 < len(words) and words[j + 1].text.lower() in W.NEED_WORDS))), None)
+    if at is None:
+        return None
+    return [s.value["code"] for s in words[at + 1:at + 4] if s.kind == "code"]
+
+
 def _proposes(clause: list[Span]) -> bool:
     """An instruction to bill something definite: 'Bill 64495 x3 ...', 'bill 20610-RT and 20610-LT on two lines?',
     'Bill both codes?', 'doc wants 99213-25 too'."""
-    words = [w for w in _words(clause) if w not in ("so", "and", "ok", "okay", "then", "just", "please", "hi")]
+    words = _content(clause)
     definite = any(s.kind in ("code", "mod", "qty") for s in clause)
     wanted = any(w in W.WANT_WORDS for w in words[:3]) and definite
     return bool(words) and (wanted or ((words[0] in W.PROPOSE_VERBS or words[0] in W.PROPOSED_PAST) and (
@@ -116,11 +129,18 @@ def _words(clause: list[Span]) -> list[str]:
     return [s.text.lower() for s in clause]
 
 
+def _content(clause: list[Span]) -> list[str]:
+    """The clause's words without discourse words ('ok, so can I ...'); 'ok to bill ...?' keeps its 'ok'."""
+    said = _words(clause)
+    return [w for i, w in enumerate(said) if w not in W.DISCOURSE_WORDS or (
+        w in ("ok", "okay") and said[i + 1:i + 2] == ["to"])]
+
+
 
 
 def _opens(clause: list[Span], kind: str) -> bool:
     """Does the clause open with a wh-word (after 'so', 'and', 'ok'...)?"""
-    words = [w for w in _words(clause) if w not in ("so", "and", "ok", "okay", "then", "but", "hi", "also")]
+    words = _content(clause)
     return bool(words) and words[0].split()[0] in W.WH
 
 
@@ -136,7 +156,7 @@ def _embedded_wh(clause: list[Span]) -> bool:
 
 
 def _opens_yes_no(clause: list[Span], vocab: Vocabulary) -> bool:
-    words = [w for w in _words(clause) if w not in ("so", "and", "ok", "okay", "then", "but", "hi", "also")]
+    words = _content(clause)
     if not words:
         return False
     for n in (3, 2, 1):
@@ -253,4 +273,4 @@ def lookup_request(spans: list[Span], qtype: QuestionType, described: bool) -> L
                          modifiers=list(dict.fromkeys(mods)), terms=terms)
 
 
-__all__ = ["lookup_request", "question_type"]
+__all__ = ["lookup_request", "modifier_asked", "question_type"]

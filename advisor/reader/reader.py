@@ -58,6 +58,7 @@ def read(question: str, catalog: Catalog) -> Reading:
     procedure_drafts = _fold_generic(procedure_drafts, grammar)
     lone = len({d.family.id for d in procedure_drafts if d.family is not None}) <= 1  # one kind of procedure
     statuses = [grammar.status(d, lone) for d in procedure_drafts]
+    _planned_together(procedure_drafts, statuses, spans)
     _results_are_earlier(procedure_drafts, statuses)
     _adopt_earlier(procedure_drafts, statuses)
     frames = [grammar.frame(d, status) for d, status in zip(procedure_drafts, statuses, strict=True)]
@@ -71,7 +72,7 @@ def read(question: str, catalog: Catalog) -> Reading:
     resolved = [r for f in merged if (r := _resolve_bare_ablation(f, merged, catalog)) is not None]
     reading.frames = _named_again(resolved, spans)
     called_off_apart(reading, spans, catalog)
-    past = {c for f in reading.frames if f.status != "done" for c in f.codes
+    past = {c for f in reading.frames if f.status not in ("done", "mentioned") for c in f.codes
             if not is_em_code(c)} - proposed_codes(spans)  # a visit's code is never an earlier procedure's
     reading.lines = _lines(spans, catalog, past)
     reading.modifiers, reading.set_aside = _modifiers(spans)
@@ -283,7 +284,7 @@ def _merge(frames: list[Frame], catalog: Catalog, reading: Reading) -> list[Fram
                 merged.levels_stated, merged.laterality)
         if merged.muscle_names or merged.muscles_stated:
             merged.candidates = [c for c in merged.candidates if not c.startswith("muscles:")]
-            settle_muscles(merged)
+            settle_muscles(merged, catalog.registry.point_targets)
         total = sum(2 if j.laterality == "bilateral" else 1 for j in merged.joints)
         merged.candidates = [c for c in merged.candidates  # "two joints: R knee + R shoulder": both now named
                              if not (c.startswith("joints:") and c.endswith(f", {total} stated"))]
@@ -885,6 +886,20 @@ def _results_are_earlier(drafts: list[Any], statuses: list[Status]) -> None:
             statuses[i] = "historical"
 
 
+def _planned_together(drafts: list[Any], statuses: list[Status], spans: list[Span]) -> None:
+    """'doc wants to do a C6-7 ILESI and a R L5-S1 TFESI on the same day': the plan word governs every procedure
+    joined to the planned one by 'and'; 'same day' then says they share a date, not that it is today."""
+    for i in range(1, len(drafts)):
+        first, second = drafts[i - 1].chunks[0], drafts[i].chunks[0]
+        if statuses[i - 1] != "planned" or statuses[i] != "done" or not first.cues("planned") or \
+                any(s.value != "present" or s.text.lower() not in W.SAME_DAY for s in drafts[i].spans("cue")):
+            continue
+        between = spans[spans.index(first.spans[-1]) + 1:spans.index(second.spans[0])]
+        if any(s.text.lower() == "and" for s in between) and all(
+                s.kind == "filler" or (s.kind == "punct" and s.value == ",") for s in between):
+            statuses[i] = "planned"
+
+
 def _reports_relief(draft: Any) -> bool:
     """A percent in the draft's words that is not a drug's concentration ('1% lidocaine', 'lido 1%')."""
     def drug(spans: list[Span], j: int) -> bool:
@@ -1216,6 +1231,10 @@ def _place_numbers(reading: Reading, spans: list[Span], vocab: Vocabulary) -> No
                 s.used = True  # "(010 global)": the global period named
             elif nxt is not None and nxt.kind == "pct":
                 s.used = True  # "60-70% relief": a range
+            elif nxt is not None and nxt.text.lower() in vocab.drugs:
+                s.used = True  # "40 kenalog", "80 depo-medrol": a dose
+            elif nxt is not None and nxt.text.lower() == "of" and i + 2 < len(plain) and plain[i + 2].kind == "num":
+                s.used = True  # "4 of 6 provocative tests positive": a tally
             elif nxt is not None and (nxt.text.lower() in W.AGE_WORDS or (nxt.kind == "punct" and nxt.value == ")"
                                                                          and (i == 0 or prev in (".", ":", ","))) or
                                       (nxt.kind == "punct" and nxt.value == "-" and i + 2 < len(plain)
@@ -1236,7 +1255,8 @@ def _place_numbers(reading: Reading, spans: list[Span], vocab: Vocabulary) -> No
             # "per Medicare", "another problem": not a quantity proposal, nothing to place
             s.used = nxt is None or nxt.kind not in ("count", "anat", "code") or (
                 nxt.kind == "count" and nxt.value == "region") or (  # "a 20552 for each area": the regions are named
-                nxt.text.lower() in ("time", "visit", "session", "round"))  # "3 muscles each time": every session
+                nxt.text.lower() in ("time", "visit", "session", "round")) or (  # "3 muscles each time": every session
+                nxt.kind == "anat" and nxt.value in vocab.registry.point_targets)  # "injected into each TP"
         elif s.kind == "ordinal":
             s.used = True
         elif s.kind == "vague":  # "several new complaints": not a count of anything billed

@@ -134,6 +134,9 @@ def tag(text: str, vocab: Vocabulary) -> tuple[list[Token], list[Span]]:
                 kind, value = "ordinal", {"n": int(ordinal[1]), "noun": _noun_after(tokens, i + length, vocab)}
             elif kind == "side" and length == 1 and _not_a_side(tokens, i, vocab):
                 kind, value = "filler", None  # "is that right?", "the right code": correct, not a side
+            elif kind == "purpose" and length == 1 and tok.norm == "dx" and i + 1 < len(tokens) and \
+                    tokens[i + 1].norm == ":":
+                kind, value = "cue", "complaint"  # "Dx: L5 radiculopathy": the diagnosis line, not a diagnostic block
             elif kind == "side" and tok.norm == "both" and _noun_after(tokens, i + 1, vocab) == "level":
                 kind, value = "num", {"n": 2, "noun": "level"}  # "both levels": two levels
             spans.append(_span(kind, value, text, tokens, i, i + length))
@@ -343,6 +346,8 @@ def _noun_after(tokens: list[Token], start: int, vocab: Vocabulary) -> str | Non
                 skipped += 1
                 continue  # "two separate interlaminar needles": the count is of needles
             noun = {"joint": "joint", "muscle": "muscle", "nerve": "nerve"}.get(anat.kind if anat else "")
+            if anat is not None and anat.id in vocab.registry.point_targets and not anat.generic:
+                noun = "injection"  # "six TP injections", "4 trigger points": points injected, not muscles
             if anat is not None and anat.id in ("knee",):
                 noun = "knee"
             break

@@ -99,6 +99,12 @@ class Facts(BaseModel):
         default_factory=dict, description="Sessions already done in the rolling 12 months, per procedure family "
                                           f"(0-{MAX_PRIOR_SESSIONS} each).")
     sedation: bool | None = None
+    seen_within_three_years: bool | None = Field(
+        None, description="A physician of the same group and specialty gave the patient a face-to-face service in the "
+                          "previous three years (True: an established patient), or not (False).")
+    sedation_reason: bool | None = Field(
+        None, description="The note documents a patient-specific reason for the sedation (True) or calls it routine "
+                          "(False).")
     radicular: bool | None = Field(
         None, description="Radicular pain or radiculopathy is present (True) or the pain is axial only (False)."
     )
@@ -197,6 +203,7 @@ FACT_QUESTIONS: dict[str, str] = {
     "payer": "Which payer is billed: Medicare or a commercial plan?",
     "setting": "Whose claim is it: the physician's professional claim, or the ASC's or hospital's facility claim?",
     "rfa_not_possible": "Does the note document why the patient cannot have radiofrequency ablation?",
+    "sedation_reason": "Does the note document a patient-specific reason for the sedation (not routine use)?",
     "lcds": "Which Medicare contractor's LCD applies to this patient (its number, e.g. L39656)? Some cap trigger point "
             "sessions, others do not.",
     "region": "Which spinal region was injected? The region named and the levels named are in different regions.",

@@ -146,6 +146,12 @@ class Registry(BaseModel):
         of them keeps the levels and side."""
         return frozenset(f.id for f in self.families.values() if f.select == "region" and f.procedure)
 
+    @cached_property
+    def point_targets(self) -> frozenset[str]:
+        """What a muscle-counting family targets in general ('muscles', 'trigger point'): not a muscle's own name,
+        and 'six TP injections' counts injections, not muscles."""
+        return frozenset(t for f in self.families.values() if f.counts == "muscles" for t in f.targets)
+
     def code_region(self, region: str | None) -> str | None:
         """Anatomical region (lumbar) -> the region the codes group by (lumbar_sacral)."""
         return self.regions.get(region or "", region)

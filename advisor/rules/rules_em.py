@@ -82,6 +82,27 @@ def em_needs_25(ctx: Ctx) -> None:
             ctx.replace(em, None)
 
 
+NEW_TO_ESTABLISHED = {"99202": "99212", "99203": "99213", "99204": "99214", "99205": "99215"}  # same MDM level
+
+
+@rule("EM-NEW-ESTABLISHED", reads={"codes", "facts"}, writes={"lines"}, severity="error", families={"em"},
+      after=("em_needs_25", "em_in_global"), explains="em-with-procedures#New or established patient",
+      sources=("wps-new-patient", "cpm-ch12-new-patient"))
+def em_new_established(ctx: Ctx) -> None:
+    """A patient seen by a physician of the same group and specialty within three years is established: a new-patient
+    code becomes the established code of the same level."""
+    if ctx.facts.seen_within_three_years is not True:
+        return
+    for em in ctx.lines_of("em"):
+        established = NEW_TO_ESTABLISHED.get(em.code)
+        if established is None:
+            continue
+        ctx.add(f"{em.code} is a new-patient code, but the patient was seen by a physician of the same group and "
+                "specialty within the previous three years: an established patient. Bill the established-patient "
+                f"code of the same level, {established}.", [em.code], confidence="confirmed")
+        ctx.replace(em, em.model_copy(update={"code": established}))
+
+
 @rule("EM-ON-ASC-CLAIM", reads={"codes", "facts"}, writes={"lines"}, severity="error", families={"em"},
       after=("mod57", "x_on_em", "guidance_included", "ptp"),
       explains="facility-vs-physician-claims#Two claims for one procedure",

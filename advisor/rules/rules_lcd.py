@@ -437,9 +437,12 @@ def sedation(ctx: Ctx) -> None:
         _warn(ctx, f"Under the facet LCD in force on this date ({p.revision or 'current revision'}), {text}",
               [ln.code for ln in facet], p)
     rfa = ctx.lines_of("facet_rfa")
-    if rfa:
+    if rfa and ctx.facts.sedation_reason is not True:
+        unknown = ctx.facts.sedation_reason is None  # routine use is excluded; a documented reason is covered
         _warn(ctx, "The facet LCD excludes routine sedation or MAC with radiofrequency ablation; it is covered only "
-                   "with documented patient-specific reasons.", [ln.code for ln in rfa], _p(ctx, "sedation_facet"))
+                   "with documented patient-specific reasons" + (" (the question does not say whether the note has "
+                   "them)." if unknown else "."), [ln.code for ln in rfa], _p(ctx, "sedation_facet"),
+              **({"severity": "info", "pending": "sedation_reason"} if unknown else {}))
     other = ctx.lines_of(*(f for f in SPINE if f not in ("facet_injection", "facet_us", "facet_rfa")))
     if other:
         p = _p(ctx, "sedation_other")

@@ -101,12 +101,19 @@ def violations(reading: Reading, encounter: Encounter, decision: Decision, catal
                    f"questions {reading.questions})")
     if proposal.kind == "compare":
         return out
+    described = bool(encounter.procedures or (encounter.em and encounter.em.code))
+    if proposal.kind == "needs_modifier":  # "do I need a modifier on it?": yes exactly when the engine puts one on
+        billed = recommend(encounter, catalog).claim if described else []
+        asked = {ln.code for ln in proposal.lines}
+        carries = any(ln.modifiers for ln in billed if ln.code in asked or not asked)
+        if verdict != "conditional" and (verdict == "yes") != carries:
+            out.append(f"I1: {verdict} to 'does it need a modifier' while the engine bills [{_show(list(billed))}]")
+        return out
     if proposal.kind == "nothing":  # "nothing goes on the claim, correct?"
         billed = recommend(encounter, catalog).claim if (encounter.procedures or encounter.em) else []
         if (verdict == "yes") == bool(billed):
             out.append(f"I1: {verdict} to 'nothing is billed' while the engine bills [{_show(list(billed))}]")
         return out
-    described = bool(encounter.procedures or (encounter.em and encounter.em.code))
     rec = recommend(encounter, catalog) if described else None
     if proposal.kind == "coverage":
         final = check(list(rec.claim), encounter.facts, catalog).findings if rec else []
@@ -196,6 +203,10 @@ def test_the_checker_catches_each_kind_of_violation() -> None:
                                           ClaimLine(code="64494", modifiers=("50",))])
     assert any("differs from the recommended" in v or "removes or replaces" in v or "draws" in v
                for v in violations(reading, enc, Decision(None, None, [], [], "yes", proposal=fewer), CATALOG))
+    needs = Proposal(kind="needs_modifier", lines=[ClaimLine(code="64493")])  # the engine bills 64493-50
+    assert any("needs a modifier" in v or "need a modifier" in v
+               for v in violations(reading, enc, Decision(None, None, [], [], "no", proposal=needs), CATALOG))
+    assert violations(reading, enc, Decision(None, None, [], [], "yes", proposal=needs), CATALOG) == []
 
 
 # --------------------------------------------------------------------------- the dev eval cases

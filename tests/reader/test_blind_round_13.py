@@ -1,0 +1,69 @@
+"""Readings and verdicts blind round 13 found wrong, kept right. Each case is reworded from what a coder wrote, with the
+claim or verdict a coder expects and the rule it rests on; none was copied from the reader's output."""
+
+from __future__ import annotations
+
+import pytest
+
+from advisor.rules.catalog import Catalog
+
+from .helpers import answer, canon
+
+
+@pytest.mark.parametrize(("question", "lines", "verdict", "source"), [
+    # a procedure called off, with when or why after the cancel word, is not billed
+    ("may I still charge 64510 today? the stellate block was canceled in pre-op since she kept taking her Xarelto",
+     [], "no", "nothing performed, nothing billed"),
+    # imaging a code includes, asked for on top of it, is a No
+    ("caudal ESI under fluoro with an epidurogram, Cigna. can I add 77003 on top of the injection code?", ["62323"],
+     "no", "facts.md 1.1: contrast and imaging are included in 62323"),
+    # a plan word governs both procedures joined by 'and'
+    ("medicare: the doctor plans to do a C5-6 ILESI and a left L4-5 TFESI the same day. is that ok?",
+     ["62321", "64483-LT"], "no", "ESI billing articles: one spinal region per session"),
+    # a diagnosis line's root and side name the complaint, not an unplaced level
+    ("Pre-op dx: cervical radiculopathy, L C6. Under fluoro a needle went to the left C5-6 foramen, contrast spread "
+     "along the root, dex injected. Aetna, what do I bill?", ["64479-LT"], None,
+     "CPT 64479: one cervical/thoracic level, imaging included"),
+    ("Dx: L4 and L5 radiculopathy, right. Right L3-4 and L4-5 transforaminal ESIs under fluoro. UHC. codes?",
+     ["64483-RT", "64484-RT"], None, "CPT 64483 + 64484: two lumbar levels"),
+    # a bare number before a drug is its dose; 'N of M' is a tally
+    ("72 y/o, knee OA. Fluoro-guided R knee intra-articular injection, contrast confirmed, 40 kenalog + 3cc lido. "
+     "Cigna, codes?", ["20610-RT", "77002"], None, "CPT 20610 has no imaging; fluoroscopy is 77002"),
+    ("Right SI joint injection. 3 of 5 provocation tests positive. Under fluoroscopy a spinal needle entered the "
+     "joint, contrast arthrogram, then Kenalog 40 injected. BCBS. codes?", ["27096-RT"], None,
+     "CPT 27096 includes imaging"),
+    # muscles found on exam are where the trigger points were injected
+    ("Procedure: TPIs. Palpable taut bands with a twitch response in the L rhomboid, L levator scapulae and L "
+     "infraspinatus. 1 cc lido injected into each TP (4 sticks in all). codes?", ["20553"], None,
+     "CPT 20553: three or more muscles"),
+    # trigger points counted are injections, not muscles
+    ("five separate trigger points injected, all in the right piriformis. Aetna. what code?", ["20552"], None,
+     "CPT 20552: one or two muscles, however many points"),
+    # a correction with no marker word but 'sorry' followed by a number or a side
+    ("trigger points in four muscles, sorry two - L trap and L rhomboid. code?", ["20552"], None,
+     "CPT 20552: one or two muscles"),
+    ("R knee injection, sorry L knee, landmark, Aetna", ["20610-LT"], None, "CPT 20610: major joint, no imaging"),
+    # 'do I need a modifier?' is answered by whether the engine's line carries one
+    ("facet RFA was 20 days ago; today's follow-up visit is a 99214. does it need any modifier?", ["99214"], "no",
+     "MPFS: 64635 has a 010-day global; day 20 is outside it"),
+    ("bilateral L5-S1 TFESI, Cigna. do I need a modifier on 64483?", ["64483-50"], "yes",
+     "MPFS bilateral indicator 1: modifier 50"),
+    # a patient the same group and specialty saw within three years is established
+    ("she was seen by Dr Kim in our practice about 18 months ago; today Dr Ortiz (same group, same specialty) sees "
+     "her. ok to bill a new patient visit?", [], "no", "CMS IOM 100-04 Ch. 12 §30.6.7 via WPS Q&A: established"),
+    ("pt seen in our group 6 years ago, nothing since. 99204 today, fine?", ["99204"], "yes",
+     "more than three years since the last visit: new again"),
+    ("seen in our practice 1 year ago by a different specialty (ortho). today 99203 with pain mgmt, ok?", ["99203"],
+     "yes", "another specialty of the group does not make the patient established"),
+    # routine sedation with RFA is excluded; whether the note gives a reason decides
+    ("medicare, lumbar RFA today: can we also bill the moderate sedation?", ["64635"], "conditional",
+     "facet LCD: routine sedation with RFA is excluded, patient-specific reasons documented are not"),
+    # an Nth session counted in a window is today's
+    ("medicare: today is her 5th therapeutic SI joint injection session in the past 12 months (each ~60% relief). "
+     "payable?", ["27096"], "no", "SI billing article: at most four therapeutic sessions per rolling 12 months"),
+    ("medicare, she has had four lumbar ESIs in the past 12 months. can we do one more next month?", ["62323"], "no",
+     "ESI billing articles: at most four sessions per region per rolling 12 months"),
+])
+def test_round_13(question: str, lines: list[str], verdict: str | None, source: str, catalog: Catalog) -> None:
+    got, said, _ = answer(question, catalog)
+    assert (canon(*got), said) == (canon(*lines), verdict), source
