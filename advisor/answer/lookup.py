@@ -11,6 +11,7 @@ from advisor.reader.model import LookupRequest, Reading
 from advisor.rules.catalog import Catalog
 from advisor.rules.meanings import BILATERAL_MEANING, GLOBAL_MEANING, IMAGING_MEANING, bypass_summary
 from advisor.rules.rules_claim import MAI_MEANING
+from advisor.rules.rules_lcd import TOPICS
 
 
 def answer_lookup(reading: Reading, request: LookupRequest, catalog: Catalog) -> list[LookupFact]:
@@ -40,6 +41,8 @@ def answer_lookup(reading: Reading, request: LookupRequest, catalog: Catalog) ->
             facts += _size(reading, catalog)
         elif field == "payment":
             facts += [_payment(c) for c in codes or ["the code"]]
+        elif field == "lcd":
+            facts += _lcds(reading, codes, catalog)
     return _unique(facts)
 
 
@@ -167,6 +170,31 @@ def _size(reading: Reading, catalog: Catalog) -> list[LookupFact]:
                        note="major 20610/20611, intermediate 20605/20606, small 20600/20604",
                        source=", ".join(catalog.registry.sources), confidence=catalog.registry.confidence)
             for name in dict.fromkeys(named)]
+
+
+def _lcds(reading: Reading, codes: list[str], catalog: Catalog) -> list[LookupFact]:
+    """'Which LCD does CGS use for facet injections?': the LCD and billing article of the named contractor for the
+    procedures' coverage topic (jurisdictions.yaml); with no contractor named, each LCD with the MACs that use it."""
+    families = [f.family for f in reading.frames if f.family] + [
+        i.family for c in codes if (i := catalog.code(c)) is not None]
+    topics = list(dict.fromkeys(TOPICS[d] for fam in dict.fromkeys(families) for d in catalog.family(fam).docs
+                                if d in TOPICS))
+    table = catalog.jurisdictions
+    mac = reading.facts.get("mac")
+    out = []
+    for topic in topics:
+        refs = {j: r for j, r in table.lcds.get(topic, {}).items() if mac is None or j == mac}
+        by_lcd: dict[tuple[str, str | None], list[str]] = {}
+        for j, ref in refs.items():
+            by_lcd.setdefault((ref.lcd, ref.article), []).append(j)
+        for (lcd, article), where in by_lcd.items():
+            ref = refs[where[0]]
+            out.append(LookupFact(
+                subject=f"{topic} coverage", field="lcd",
+                value=f"LCD {lcd}" + (f" / billing article {article}" if article else ""),
+                note=table.labels(tuple(where)) + f" <{ref.url}>", source=", ".join(ref.sources),
+                confidence=ref.confidence))
+    return out
 
 
 def _payment(code: str) -> LookupFact:

@@ -20,11 +20,12 @@ from advisor.reader.vocab import vocabulary_of
 from advisor.reader.words import W
 from advisor.rules.catalog import Catalog
 
-OPENERS = (("what", "if"), ("what", "about"), ("how", "about"), ("and",), ("with",), ("without",), ("plus",),
-           ("also",), ("same",), ("now",), ("instead",), ("but",), ("then",), ("ok", "and"), ("so", "what"),
-           ("sorry",), ("correction",), ("actually",), ("update",), ("wait",), ("oops",), ("my", "mistake"),
-           ("my", "bad"), ("nope",), ("yep",), ("yeah",), ("yes",), ("ok",), ("okay",))
 SHORT = 14
+
+
+def _opens_with(words: list[str], phrases: frozenset[str]) -> bool:
+    """The words begin with one of the phrases ('forgot to say, ...')."""
+    return any(tuple(words[:len(p.split())]) == tuple(p.split()) for p in phrases)
 
 
 def _words(reading: Reading) -> list[str]:
@@ -47,7 +48,7 @@ def is_follow_up(reading: Reading, catalog: Catalog) -> bool:
     of its own (no procedure code either): a short question, a later visit, a code to add."""
     words = _words(reading)
     starts = _sentence_starts(reading)  # "The patient is 67. sorry, correction on that one...": any sentence may open
-    if any(tuple(w[:len(o)]) == o for w in starts for o in OPENERS) or W.ADDING & set(words) or "instead" in words:
+    if any(_opens_with(w, W.FOLLOW_UP_OPENERS) for w in starts) or W.ADDING & set(words) or "instead" in words:
         return True
     done = reading.done_frames()
     if done and len(words) <= SHORT and W.POINTING & set(words) and all(
@@ -73,6 +74,7 @@ def merge(previous: Reading, current: Reading, catalog: Catalog) -> Reading:
     merged = current.model_copy(deep=True)
     merged.follow_up = True
     merged.facts = {**previous.facts, **current.facts}
+    _restate_block(merged, previous, current)
     if previous.lookup is not None and (current.lookup is None or _names_the_code(current, previous.lookup)) and \
             current.lines and current.question_type != "statement" and \
             not any(s.kind in ("family", "act", "anat") for s in current.spans):
@@ -86,7 +88,7 @@ def merge(previous: Reading, current: Reading, catalog: Catalog) -> Reading:
         merged.lookup = None  # "ok, now what does the ASC put on its claim?": about the earlier case, not a term
     words_said = _words(current)
     words = set(words_said)
-    corrects = any(tuple(words_said[:len(o)]) == o for o in CORRECTING)  # "my bad, it was the LEFT side"
+    corrects = _opens_with(words_said, W.CORRECTING_OPENERS)  # "my bad, it was the LEFT side"
     adding = bool(W.ADDING & words) or "as well" in " ".join(_words(current))
     grammar = Grammar(catalog.registry)
     previous_frames = [f.model_copy(deep=True) for f in previous.frames]
@@ -130,7 +132,7 @@ def merge(previous: Reading, current: Reading, catalog: Catalog) -> Reading:
         merged.em.separate_problem = merged.facts.get("separate_problem")
         merged.em.new_patient = merged.facts.get("new_patient")
     words_in_order = _words(current)
-    opens = any(tuple(words_in_order[:len(o)]) == o for o in OPENERS)
+    opens = _opens_with(words_in_order, W.FOLLOW_UP_OPENERS)
     own = current.question_type == "yes_no" and (bool(_clause_openers(current) & W.ASKING) or tuple(  # "..., will all
         words_in_order[:2]) == ("what", "if"))  # 3 pay?", "what if the 2nd MBB gave 60%? still good to bill?"
     if not own and tuple(words_in_order[:2]) == ("what", "if") and previous.question_type == "yes_no":
@@ -142,6 +144,18 @@ def merge(previous: Reading, current: Reading, catalog: Catalog) -> Reading:
     called_off_apart(merged, current.spans, catalog)  # "update: left side aborted, only the right was done"
     keep_stopped(merged, previous, " ".join(s.text for s in current.spans), catalog)
     return finish(merged, catalog)
+
+
+def _restate_block(merged: Reading, previous: Reading, current: Reading) -> None:
+    """'2 MBBs gave 85% and 90%' then 'the 2nd block was only 55%': the relief of that block in the series is
+    corrected."""
+    blocks = previous.facts.get("prior_blocks")
+    relief = current.facts.get("prior_relief_percent")
+    nth = [s.value["n"] for s in current.spans
+           if s.kind == "ordinal" and isinstance(s.value, dict) and s.value.get("n")]
+    if isinstance(blocks, list) and relief is not None and len(nth) == 1 and 1 <= nth[0] <= len(blocks):
+        merged.facts["prior_blocks"] = [relief if i == nth[0] - 1 else r for i, r in enumerate(blocks)]
+        merged.facts.pop("prior_relief_percent", None)
 
 
 def _names_the_code(current: Reading, earlier: LookupRequest) -> bool:
@@ -182,7 +196,6 @@ def _clause_openers(reading: Reading) -> set[str]:
     return out
 
 
-CORRECTING = (("sorry",), ("correction",), ("actually",), ("oops",), ("my", "mistake"), ("my", "bad"), ("wait",))
 
 
 def _same_procedure_other_joint(previous: list[Frame], current: list[Frame], catalog: Catalog) -> list[Frame] | None:

@@ -54,6 +54,7 @@ class Draft:
     family: Family | None = None
     candidates: list[str] = field(default_factory=list)
     shared_act: Span | None = None
+    anchored: bool = False  # named elsewhere as today's Nth ("2nd ESI this yr, the first gave 70%. ... TFESI ...")
 
     def spans(self, *kinds: str) -> list[Span]:
         return [s for c in self.chunks for s in c.of(*kinds)]
@@ -403,7 +404,7 @@ class Grammar:
                 for s in c.of("cue"):
                     s.used = True
             return "mentioned"  # "is the knee major for the arthrocentesis codes?": a code family, not a service
-        ordinal = any((s.kind == "ordinal" and (s.value or {}).get("n", 0) >= 2) or (  # "the 5th", "session number 4"
+        ordinal = draft.anchored or any((s.kind == "ordinal" and (s.value or {}).get("n", 0) >= 2) or (  # "the 5th"
             s.kind == "num" and i and head.spans[i - 1].text.lower() in ("number", "#", "no"))
             for i, s in enumerate(head.spans))
         anchored = ordinal or any(s.kind == "cue" and s.value in ("present", "repeat")

@@ -240,8 +240,11 @@ def _merge(frames: list[Frame], catalog: Catalog, reading: Reading) -> list[Fram
                 set(same.level_names) ^ set(frame.level_names) and same.level_names and frame.level_names
                 and not set(same.level_names) & set(frame.level_names)) and not called_off:
             reading.conflicts.append("side: bilateral in one place, one side in another")
-        if said == {"left", "right"} and not per_site and any(x.text.lower() in W.NOTE_PARTS for x in reading.spans):
-            reading.conflicts.append("documentation: the note's parts disagree")  # "Header: right ... Body: left"
+        if said == {"left", "right"} and not per_site and (
+                any(x.text.lower() in W.NOTE_PARTS for x in reading.spans) or (
+                _labelled(reading.spans) and set(same.level_names) & set(frame.level_names))):
+            reading.conflicts.append("documentation: the note's parts disagree")  # "Header: right ... Body: left",
+            # "PROCEDURE: Right L5-S1 TFESI ... needle to the left L5-S1 foramen"
         data = same.model_dump()
         for key, value in frame.model_dump().items():
             if key in ("level_names", "joints", "muscle_names", "words", "sides", "candidates"):
@@ -290,6 +293,11 @@ def _merge(frames: list[Frame], catalog: Catalog, reading: Reading) -> list[Fram
                              if not (c.startswith("joints:") and c.endswith(f", {total} stated"))]
         out[out.index(same)] = merged
     return out
+
+
+def _labelled(spans: list[Span]) -> bool:
+    """An op note with a labelled procedure line ('PROCEDURE: ...'), whose narrative restates the procedure."""
+    return any(a.text.lower() in W.NOTE_LABELS and b.kind == "punct" and b.value == ":" for a, b in pairwise(spans))
 
 
 def called_off_apart(reading: Reading, spans: list[Span], catalog: Catalog) -> None:
@@ -539,6 +547,8 @@ def _fold_generic(drafts: list[Any], grammar: Grammar) -> list[Any]:
             continue
         sibling = _named_sibling(draft, drafts, grammar)
         if sibling is not None:
+            sibling.anchored = sibling.anchored or any((s.value or {}).get("n", 0) >= 2
+                                                       for s in draft.chunks[0].of("ordinal"))  # "2nd ESI this yr"
             sibling.chunks += draft.chunks  # "TFESI left L4-5 and L5-S1 ..., first ESI": the ESI is the TFESI
             continue
         targets = list(draft.spans("anat"))
@@ -586,8 +596,9 @@ def _named_sibling(draft: Any, drafts: list[Any], grammar: Grammar) -> Any:
     words = draft.spans("family")
     if fam is None or not fam.broad_words or not words or draft.spans("level", "anat") or \
             not all(s.text.lower() in fam.broad_words for s in words) or \
-            any(c.value in ("negated", "planned", "historical") for c in draft.spans("cue")):
-        return None  # "the last ESI gave 60%" speaks of an earlier injection, whatever its kind
+            any(c.value in ("negated", "planned", "historical") for c in draft.chunks[0].of("cue")):
+        return None  # "the last ESI gave 60%" speaks of an earlier injection, whatever its kind ("2nd ESI this yr,
+    # the first gave 70%" is today's, whatever the later clause says of the first)
     return next((d for d in drafts if d is not draft and d.family is not None and d.family.id != fam.id
                  and d.family.sessions == fam.sessions), None)
 
@@ -774,6 +785,10 @@ def _facts(reading: Reading, spans: list[Span], catalog: Catalog, mentions: list
         facts["mac"] = mac
     if facts.pop("documentation", None):  # "header says bilateral, the body only describes the right"
         reading.conflicts.append("documentation: the note's parts disagree")
+    if facts.pop("side_unstated", None) and any(f.laterality is None and f.family and
+                                                catalog.family(f.family).sides == "bilateral"
+                                                for f in reading.done_frames()):
+        reading.conflicts.append("side_unstated: the note names no side")  # "the note never says which side"
     if reading.em is not None:
         reading.em.new_patient = facts.get("new_patient")
         reading.em.separate_problem = facts.get("separate_problem")
@@ -884,6 +899,8 @@ def _results_are_earlier(drafts: list[Any], statuses: list[Status]) -> None:
         if statuses[i] == "done" and today and i not in today and _reports_relief(draft) and not any(
                 s.value == "present" for s in draft.spans("cue")):
             statuses[i] = "historical"
+        elif statuses[i] == "done" and draft.family is None and draft.spans("ordinal") and _reports_relief(draft):
+            statuses[i] = "historical"  # "the 2nd block was only 55%": the relief of an earlier block in the series
 
 
 def _planned_together(drafts: list[Any], statuses: list[Status], spans: list[Span]) -> None:
@@ -1134,7 +1151,12 @@ def _proposal_words(reading: Reading, spans: list[Span], vocab: Vocabulary) -> N
         if written and s.kind in ("per", "qty"):
             s.used = True  # "a report for each knee ... 20611-50 x1?": the line says its units
             continue
-        if s.kind == "qty":
+        if s.kind == "code" and nxt is not None and nxt.text.lower() == "s" and nxt.start == s.end and i and (
+                plain[i - 1].text.lower() == "both" or (plain[i - 1].kind == "num" and not plain[i - 1].used)):
+            before = plain[i - 1]  # "bill both 62321s?", "two 64483s": that many units of the code
+            reading.units = 2 if before.text.lower() == "both" else before.value["n"]
+            before.used = nxt.used = True
+        elif s.kind == "qty":
             reading.units, s.used = int(s.value), True
         elif s.kind == "word" and s.text.lower().startswith("x") and s.text[1:].isdigit():
             reading.units, s.used = int(s.text[1:]), True
@@ -1143,6 +1165,12 @@ def _proposal_words(reading: Reading, spans: list[Span], vocab: Vocabulary) -> N
         elif s.kind == "per" and nxt is not None and i and plain[i - 1].kind == "cue" and \
                 plain[i - 1].value == "negated":
             s.used = nxt.used = True  # "once, not per day": the quantity is ruled out, not proposed
+        elif s.kind == "per" and nxt is not None and nxt.text.lower() == "of" and (
+                each := [x for x in plain[i + 1:i + 5] if x.text.lower() not in ("of", "the")][:2]) and \
+                len(each) == 2 and each[0].kind == "num" and each[1].kind == "count" and \
+                QUANTITY_PER.get(each[1].text.lower()):
+            reading.units = reading.units or each[0].value["n"]  # "62327 for each of the 3 days": three units
+            s.used = each[0].used = each[1].used = True
         elif s.kind == "per" and nxt is not None:
             noun = plain[i + 2] if nxt.kind == "anat" and i + 2 < len(plain) and plain[i + 2].kind == "count" else nxt
             word = noun.text.lower().removesuffix("'s")  # "one per genicular branch": the noun after the anatomy
@@ -1390,7 +1418,8 @@ def _questions(reading: Reading, catalog: Catalog) -> list[str]:
     for conflict in (c for c in reading.conflicts if c.split(":")[0] not in ("levels", "joints", "muscles")):
         name = conflict.split(" ")[0].rstrip(":")
         out.append(FACT_QUESTIONS.get(name, f"The question states {conflict}: which is right?")
-                   + ("" if name in ("documentation", "partly") else " (the question says it both ways)"))
+                   + ("" if name in ("documentation", "partly", "side_unstated") else
+                      " (the question says it both ways)"))
     for name in reading.unsupported:
         out.append(f"'{name}' is outside what this advisor covers; check it against the CPT book and the payer's "
                    "policy.")

@@ -134,8 +134,7 @@ def tag(text: str, vocab: Vocabulary) -> tuple[list[Token], list[Span]]:
                 kind, value = "ordinal", {"n": int(ordinal[1]), "noun": _noun_after(tokens, i + length, vocab)}
             elif kind == "side" and length == 1 and _not_a_side(tokens, i, vocab):
                 kind, value = "filler", None  # "is that right?", "the right code": correct, not a side
-            elif kind == "purpose" and length == 1 and tok.norm == "dx" and i + 1 < len(tokens) and \
-                    tokens[i + 1].norm == ":":
+            elif kind == "purpose" and length == 1 and tok.norm == "dx" and _diagnosis_line(tokens, i + 1, vocab):
                 kind, value = "cue", "complaint"  # "Dx: L5 radiculopathy": the diagnosis line, not a diagnostic block
             elif kind == "side" and tok.norm == "both" and _noun_after(tokens, i + 1, vocab) == "level":
                 kind, value = "num", {"n": 2, "noun": "level"}  # "both levels": two levels
@@ -151,12 +150,35 @@ def tag(text: str, vocab: Vocabulary) -> tuple[list[Token], list[Span]]:
             spans.append(_span("word", tok.norm, text, tokens, i, i + 1))
         i += 1
     _percent_words(spans)
+    _negated_list(spans)
     spans = _both_sides(spans, text)
     facts = _facts(text, tokens, vocab)
     owned = [(f.start, f.end) for f in facts]
     spans = [s for s in spans if not (s.kind == "cue" and s.value in STATUS_CUES and s.value != "present"
                                       and any(a <= s.start and s.end <= b for a, b in owned))]
     return tokens, sorted(spans + facts, key=lambda s: (s.start, -s.end))
+
+
+def _negated_list(spans: list[Span]) -> None:
+    """'no fluoro/CT', 'no fluoro or CT': the guidance named after a negated one is negated too."""
+    for a, b, c in zip(spans, spans[1:], spans[2:], strict=False):
+        if a.kind == "guide" and a.value == "none" and c.kind == "guide" and (
+                (b.kind == "punct" and b.value == "/") or b.text.lower() == "or"):
+            c.value = "none"
+
+
+def _diagnosis_line(tokens: list[Token], start: int, vocab: Vocabulary) -> bool:
+    """'dx: ...', 'dx of ...', 'dx lumbar radiculopathy': the diagnosis is named next, so 'dx' is the diagnosis, not a
+    diagnostic block ('dx MBB', '2 dx blocks')."""
+    if start < len(tokens) and tokens[start].norm in (":", "of", "is", "was"):
+        return True
+    for k in range(start, min(start + 3, len(tokens))):
+        found = _phrase(tokens, k, vocab)
+        if found is not None and found[1] == ("cue", "complaint"):
+            return True
+        if found is not None and found[1][0] in ("family", "act", "anat", "code"):
+            return False
+    return False
 
 
 def _both_sides(spans: list[Span], text: str) -> list[Span]:

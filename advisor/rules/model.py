@@ -200,6 +200,8 @@ FACT_QUESTIONS: dict[str, str] = {
     "muscles": "How many distinct muscles were injected?",
     "imaging": "Was imaging guidance used (fluoroscopy, CT, ultrasound or none)?",
     "side": "Was it done on both sides, or on one side only (which)?",
+    "side_unstated": "The note does not say which side: was it the left, the right or both? Have the physician "
+                     "document the side before billing; the side decides RT/LT or 50.",
     "payer": "Which payer is billed: Medicare or a commercial plan?",
     "setting": "Whose claim is it: the physician's professional claim, or the ASC's or hospital's facility claim?",
     "rfa_not_possible": "Does the note document why the patient cannot have radiofrequency ablation?",
