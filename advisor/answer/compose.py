@@ -269,7 +269,8 @@ def _verdict_reason(u: Understanding, decision: Decision, findings: Sequence[Fin
         return (f"No modifier is needed on {', '.join(ln.code for ln in proposal.lines) or 'these lines'}: the "
                 "rules engine bills it as is (see the claim below).")
     if decision.verdict == "yes":
-        return f"The rules engine accepts {what} for the services described."
+        described = "" if what == "the services described" else " for the services described"
+        return f"The rules engine accepts {what}{described}."
     if decision.verdict == "conditional":
         beside = [r for r in decision.reasons if r.startswith("billable only with ")]
         if beside:  # "is 64636 billable?": an add-on, billed only beside its primary

@@ -398,7 +398,7 @@ class Grammar:
         TFESI, the prior one gave 30% relief"), nor does a chunk that reports an earlier result."""
         head = draft.chunks[0]
         procedure_words = [(c, s) for c in draft.chunks for s in c.of("act", "family")]
-        if procedure_words and all(_next_word(c, s) in W.CODE_NOUNS for c, s in procedure_words) and \
+        if procedure_words and all(_next_word(c, s) in W.CODE_NOUNS | W.RULE_NOUNS for c, s in procedure_words) and \
                 not draft.spans("level", "side"):  # "right C5-6 C6-7 TFESI codes" describes one
             for c in draft.chunks:
                 for s in c.of("cue"):
@@ -434,6 +434,8 @@ class Grammar:
                 continue  # "pt had L5-S1 ILESI w/ fluoro, cpt?": what the patient had today
             if category == "negated" and not self._negates(draft, s):
                 continue
+            if category == "planned" and _today_next(draft, s):
+                continue  # "RFA planned for today", "scheduled for today": done today
             if STATUS_RANK[category] > STATUS_RANK.get(found, 0):
                 found = category
         return found
@@ -563,7 +565,8 @@ class Grammar:
             frame.muscle_names, frame.muscles_stated = self._muscles(draft)
             settle_muscles(frame, self.point_targets)
         if fam is not None and fam.select == "target":
-            frame.target = next((s.value for s in draft.spans("anat") if s.value in fam.targets), None)
+            frame.target = next((s.value for s in draft.spans("anat") if s.value in fam.targets and (
+                not self.anatomy[s.value].generic or s.value in fam.generic)), None)  # "occipital" names no nerve
         return frame
 
     @staticmethod
@@ -1096,6 +1099,13 @@ def _located(draft: Draft, num: Span) -> bool:
     words = [s.text.lower() for s in chunk.spans[at + 1:][:2]]
     return words[:1] in (["in"], ["on"]) or words[:1] in (["more"], ["others"]) or (
         words[:1] in (["other"], ["additional"]) and words[1:2] in (["in"], ["on"]))  # "(3 more)"
+
+
+def _today_next(draft: Draft, cue: Span) -> bool:
+    """The next content word after the cue is 'today' ('planned for today')."""
+    chunk = next(c for c in draft.chunks if cue in c.spans)
+    after = [s for s in chunk.spans[chunk.spans.index(cue) + 1:] if s.kind not in ("filler", "punct")][:1]
+    return bool(after) and after[0].kind == "cue" and after[0].value == "present" and after[0].text.lower() == "today"
 
 
 def _in_aside(chunk: Chunk, span: Span) -> bool:

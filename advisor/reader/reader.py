@@ -9,7 +9,7 @@ statements conflict, or a procedure is outside the catalog, the Reading says so 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from itertools import pairwise
+from itertools import pairwise, takewhile
 from typing import Any
 
 from advisor.claims import ClaimLine, is_em_code
@@ -305,6 +305,7 @@ def called_off_apart(reading: Reading, spans: list[Span], catalog: Catalog) -> N
     the procedure done."""
     plain = [s for s in spans if s.kind not in ("fact", "filler")]
     _level_refused_apart(reading, plain, catalog)
+    _only_levels_done(reading, [s for s in spans if s.kind != "fact"], catalog)
     _side_refused_apart(reading, spans)
 
 
@@ -371,6 +372,24 @@ def _level_refused_apart(reading: Reading, plain: list[Span], catalog: Catalog) 
             s.used = True  # "L4-5 done bilaterally; L3-4 aborted": placed as the level not done
 
 
+
+
+def _only_levels_done(reading: Reading, plain: list[Span], catalog: Catalog) -> None:
+    """'R L4-5 and L5-S1 TFESI planned; only L5-S1 done': the levels after 'only' and before a done word are the ones
+    done, of the levels the procedure names."""
+    for i, s in enumerate(plain):
+        if s.text.lower() != "only":
+            continue
+        levels = list(takewhile(lambda x: x.kind == "level" or x.text.lower() in ("and", "&", ","), plain[i + 1:]))
+        after = plain[i + 1 + len(levels):i + 4 + len(levels)]  # "only L5-S1 done", "only L4-5 and L5-S1 were done"
+        names = {n for x in levels if x.kind == "level" and x.value for n in x.value["names"]}
+        if not names or not any(x.text.lower() in W.DONE_WORDS for x in after):
+            continue
+        frames = [f for f in reading.done_frames() if names < set(f.level_names)]
+        if len(frames) == 1:
+            frame = frames[0]
+            frame.level_names = [n for n in frame.level_names if n in names]
+            frame.levels = recount(frame.level_names, catalog.family(frame.family or "").level_unit or "joint")
 
 
 def _partly_done(reading: Reading, spans: list[Span]) -> None:
@@ -1056,7 +1075,7 @@ def frames_from_codes(lines: list[ClaimLine], catalog: Catalog, spans: list[Span
     for, with what the words say about them (levels, side, imaging), so the engine can say what the claim should
     be."""
     by_family: dict[str, Frame] = {}
-    for line in lines:
+    for line in dict.fromkeys(lines):  # "which line gets the 25, the 20610 or the E/M?": one 20610 named twice
         info = catalog.code(line.code)
         if info is None or not catalog.family(info.family).procedure:
             continue
@@ -1077,8 +1096,6 @@ def frames_from_codes(lines: list[ClaimLine], catalog: Catalog, spans: list[Span
         if "KX" in line.modifiers:
             frame.diagnostic = True
         if info.joint_size:
-            from advisor.reader.model import Joint
-
             frame.joints.append(Joint(name=f"{info.joint_size} joint", size=info.joint_size,
                                       laterality=frame.laterality))
         if info.muscles:
@@ -1132,7 +1149,9 @@ def _attributes_from_codes(reading: Reading, catalog: Catalog) -> None:
             frame.imaging = "ultrasound"
         if frame.muscles is None and not frame.muscle_names and named and {i.muscles for i in named} == {"3+"}:
             frame.muscles = 3
-
+        targets = {i.target for i in named if i.target}
+        if frame.target is None and len(targets) == 1:
+            frame.target = targets.pop()  # "bilateral occipital nerve blocks ... 64405-50 right?": the greater
 
 def _proposal_words(reading: Reading, spans: list[Span], vocab: Vocabulary) -> None:
     """Units a question proposes in words: 'twice', 'x2', '2 units', 'per nerve', 'for each level', 'another 62327',

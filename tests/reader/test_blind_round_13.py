@@ -63,6 +63,24 @@ from .helpers import answer, canon
      "payable?", ["27096"], "no", "SI billing article: at most four therapeutic sessions per rolling 12 months"),
     ("medicare, she has had four lumbar ESIs in the past 12 months. can we do one more next month?", ["62323"], "no",
      "ESI billing articles: at most four sessions per region per rolling 12 months"),
+    # a second ESI named by ordinal is today's, whatever the clause says of the first; 'dx <diagnosis>' is no purpose
+    ("ASC claim, Medicare. dx cervical radiculopathy, 3rd ESI this year, the last one gave 60% for 5 months. Under "
+     "fluoro needles to the right C5-6 and C6-7 foramina, contrast, dex injected at each.",
+     ["64479-RT", "64480-RT"], None, "CPT 64479 + 64480; a facility claim keeps the side"),
+    # 'no fluoro/CT' negates both; ultrasound-guided facet work is not covered by Medicare
+    ("medicare, R L4-5 facet injection under ultrasound only (no fluoro/CT). covered?", ["0216T-RT"], "no",
+     "facet LCD: fluoroscopy or CT guidance required"),
+    # the levels named after 'only' and before a done word are the ones done
+    ("left L3-4, L4-5 and L5-S1 MBB scheduled, only L4-5 and L5-S1 were done. Cigna codes?",
+     ["64493-LT", "64494-LT"], None, "CPT facet codes count joints done"),
+    # 'occipital nerve block' names no nerve: greater and lesser occipital are coded apart
+    ("ONB today under landmark guidance, codes?", [], None, "CPT 64405 is the greater occipital nerve only"),
+    # a side the note does not give is asked for
+    ("knee injection under ultrasound today, BCBS. which modifier? the op note doesn't say which side", [], None,
+     "RT/LT or 50 follow the side; none is documented"),
+    # a procedure word naming a rule is not a service done
+    ("medicare, first RFA R L5-S1 planned for today; two MBBs gave 90% and 85%. does that meet the block "
+     "requirement?", ["64635-RT"], "yes", "facet LCD: two diagnostic blocks with at least 80% relief each"),
 ])
 def test_round_13(question: str, lines: list[str], verdict: str | None, source: str, catalog: Catalog) -> None:
     got, said, _ = answer(question, catalog)
