@@ -180,10 +180,10 @@ def _lcds(reading: Reading, codes: list[str], catalog: Catalog) -> list[LookupFa
     topics = list(dict.fromkeys(TOPICS[d] for fam in dict.fromkeys(families) for d in catalog.family(fam).docs
                                 if d in TOPICS))
     table = catalog.jurisdictions
-    mac = reading.facts.get("mac")
+    macs = reading.facts.get("macs") or ([reading.facts["mac"]] if reading.facts.get("mac") else [])
     out = []
     for topic in topics:
-        refs = {j: r for j, r in table.lcds.get(topic, {}).items() if mac is None or j == mac}
+        refs = {j: r for j, r in table.lcds.get(topic, {}).items() if not macs or j in macs}
         by_lcd: dict[tuple[str, str | None], list[str]] = {}
         for j, ref in refs.items():
             by_lcd.setdefault((ref.lcd, ref.article), []).append(j)

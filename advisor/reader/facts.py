@@ -99,10 +99,11 @@ def history_facts(spans: list[Span], frames: list[Frame], relief_frames: list[Fr
     for i, s in enumerate(plain):
         if s.kind != "pct":
             continue
-        dose = any(x.kind == "cue" and x.value == "procedure_part" for x in plain[i + 1:i + 3])  # "1% lidocaine"
+        dose = any(x.kind == "cue" and x.value == "procedure_part"  # "1% lidocaine", "bupivacaine 0.5%"
+                   for x in plain[i + 1:i + 3] + plain[max(0, i - 1):i])
         about_blocks = any(x.kind in ("family", "act") for x in sentence.get(id(s), [])) or \
             sentences.get(id(s), set()) & W.RESULT_WORDS  # "MBBs: first one 90%, second 60%", "gave 85%"
-        if sentences.get(id(s), set()) & W.RELIEF_WORDS or (about_blocks and not dose):
+        if not dose and (sentences.get(id(s), set()) & W.RELIEF_WORDS or about_blocks):
             reliefs.append(min(100, s.value))
             s.used = True
     blocks = [f for f in relief_frames if f.family in ("facet_injection",) and f.status == "historical"]

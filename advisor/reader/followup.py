@@ -75,11 +75,13 @@ def merge(previous: Reading, current: Reading, catalog: Catalog) -> Reading:
     merged.follow_up = True
     merged.facts = {**previous.facts, **current.facts}
     _restate_block(merged, previous, current)
+    addons = _addons_of(previous.lookup, catalog) if previous.lookup is not None and not current.lines and \
+        _names_the_code(current, previous.lookup) else []  # "MUE for 64635?" then "and for the add-on?": 64636
     if previous.lookup is not None and (current.lookup is None or _names_the_code(current, previous.lookup)) and \
-            current.lines and current.question_type != "statement" and \
+            (current.lines or addons) and current.question_type != "statement" and \
             not any(s.kind in ("family", "act", "anat") for s in current.spans):
         # "what's the MUE on 64636?" then "and 64635?": the same look-up for another code
-        codes = list(dict.fromkeys(ln.code for ln in current.lines))
+        codes = list(dict.fromkeys(ln.code for ln in current.lines)) or addons
         merged.lookup = previous.lookup.model_copy(update={"codes": codes})
         merged.frames = []
         return finish(merged, catalog)
@@ -156,6 +158,16 @@ def _restate_block(merged: Reading, previous: Reading, current: Reading) -> None
     if isinstance(blocks, list) and relief is not None and len(nth) == 1 and 1 <= nth[0] <= len(blocks):
         merged.facts["prior_blocks"] = [relief if i == nth[0] - 1 else r for i, r in enumerate(blocks)]
         merged.facts.pop("prior_relief_percent", None)
+
+
+def _addons_of(request: LookupRequest, catalog: Catalog) -> list[str]:
+    """The add-on codes reported with the codes an earlier look-up asked about."""
+    out = []
+    for code in request.codes:
+        info = catalog.code(code)
+        if info is not None:
+            out += [c.code for c in catalog.family_codes(info.family) if c.addon and code in c.primaries]
+    return list(dict.fromkeys(out))
 
 
 def _names_the_code(current: Reading, earlier: LookupRequest) -> bool:

@@ -146,6 +146,9 @@ class Grammar:
                         or (bare and said_in.get(id(mentioned[-1])) == index)):  # "OA both knees, injected bilat"
                     chunk.spans += [mentioned[-1], *(x for x in sides_of.get(id(mentioned[-1]), [])
                                                      if not chunk.of("side"))]  # "examined the knee... inject it"
+                if current is not None and self._more_muscles(chunk, current):
+                    current.chunks.append(chunk)  # "TPIs ... for the R trap and R levator": more muscles of it
+                    continue
                 if current is not None and self._location(chunk, current):
                     chunk.location = True  # "suprascapular nerve block, R shoulder": where, not another joint
                     current.chunks.append(chunk)
@@ -201,6 +204,13 @@ class Grammar:
             self.registry.families[s.value].counts == "muscles" for s in d.spans("family"))]
         if found and points and not any(self._own_muscle(a) for d in points for a in d.spans("anat")):
             points[0].chunks += found
+
+    def _more_muscles(self, chunk: Chunk, current: Draft) -> bool:
+        """A chunk of only sides and muscles after a trigger point procedure names more of its muscles."""
+        points = any(a.value in self.point_targets for a in current.spans("anat")) or any(
+            self.registry.families[f.value].counts == "muscles" for f in current.spans("family"))
+        return points and bool(chunk.of("anat")) and all(self._own_muscle(a) for a in chunk.of("anat")) and all(
+            s.kind in ("side", "anat", "filler", "punct") for s in chunk.spans)
 
     def _own_muscle(self, span: Span) -> bool:
         return span.kind == "anat" and self._own_muscle_id(span.value)
@@ -299,8 +309,8 @@ class Grammar:
             return False
         first = chunk.spans.index(complaints[0])
         sites = [i for i, s in enumerate(chunk.spans) if s.kind in ("anat", "level")]
-        return not (sites and max(sites) < first and any(
-            s.text.lower() in W.INDICATION_WORDS for s in chunk.spans[max(sites):first]))
+        return not (sites and min(sites) < first and any(  # "R rhomboid (3 muscles) for separate myofascial pain"
+            s.text.lower() in W.INDICATION_WORDS for s in chunk.spans[min(sites):first]))
 
     # --- family ---------------------------------------------------------------------------------------------------
 
@@ -434,8 +444,6 @@ class Grammar:
                 continue  # "pt had L5-S1 ILESI w/ fluoro, cpt?": what the patient had today
             if category == "negated" and not self._negates(draft, s):
                 continue
-            if category == "planned" and _today_next(draft, s):
-                continue  # "RFA planned for today", "scheduled for today": done today
             if STATUS_RANK[category] > STATUS_RANK.get(found, 0):
                 found = category
         return found
@@ -466,9 +474,8 @@ class Grammar:
         if cue.text.lower() in self.called_off and any(s.kind in heads and s.kind != "region" for s in before) and (
                 not after or after[0].kind not in ("side", "level")):
             return True  # "the SGB was cancelled in pre-op bc ...": what follows says when or why, not what
-        if cue.text.lower() in W.REFUSALS and not any(s.kind in heads for s in chunk.spans) and (
-                not after or after[0].kind == "cue"):
-            return True  # "was planned but pt refused (after consent)": the patient turned the procedure down
+        if cue.text.lower() in W.REFUSALS and not any(s.kind in heads for s in chunk.spans):
+            return True  # "was planned but pt refused (after consent)", "pt declined once she got in the room"
         if after and after[0].kind == "anat" and draft.family is not None:
             return self._own_target(draft.family, after[0])  # "not the joint itself" on a trigger point frame
         earlier = [s for c in draft.chunks for s in c.spans if s.end <= cue.start and s.kind not in ("filler", "punct")]
@@ -1099,13 +1106,6 @@ def _located(draft: Draft, num: Span) -> bool:
     words = [s.text.lower() for s in chunk.spans[at + 1:][:2]]
     return words[:1] in (["in"], ["on"]) or words[:1] in (["more"], ["others"]) or (
         words[:1] in (["other"], ["additional"]) and words[1:2] in (["in"], ["on"]))  # "(3 more)"
-
-
-def _today_next(draft: Draft, cue: Span) -> bool:
-    """The next content word after the cue is 'today' ('planned for today')."""
-    chunk = next(c for c in draft.chunks if cue in c.spans)
-    after = [s for s in chunk.spans[chunk.spans.index(cue) + 1:] if s.kind not in ("filler", "punct")][:1]
-    return bool(after) and after[0].kind == "cue" and after[0].value == "present" and after[0].text.lower() == "today"
 
 
 def _in_aside(chunk: Chunk, span: Span) -> bool:

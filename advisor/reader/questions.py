@@ -242,7 +242,10 @@ def lookup_request(spans: list[Span], qtype: QuestionType, described: bool) -> L
         return None  # "doc wants 77003 on there too. what's the final claim?", "how should these lines look?"
     if words & {"right", "correct", "proper"} and words & {"code", "codes", "coding"} and codes and qtype == "wh":
         return None  # "the charge sheet says 62321. what's the right code?": the claim to correct
-    if words & W.FIXING_WORDS and codes:
+    asked = any(s.kind == "lookup" and s.value in ("mue", "mai", "global", "bilateral", "addon") and any(
+        x.kind == "wh" or (x.kind == "lookup" and x.value == "definition") for x in spans[max(0, i - 3):i])
+        for i, s in enumerate(spans))  # "what's the MUE for 64493?"
+    if words & W.FIXING_WORDS and codes and not asked:
         return None  # "denied 20552 as bundled with 20610. how do I fix the claim?": the claim to correct
     if not specific:  # "what does KX mean?", "59 vs XS?", "what does 64520 describe?"
         if words & W.BILLING_WORDS and not codes and not mods:

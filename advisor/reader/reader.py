@@ -122,8 +122,9 @@ def _ahead_of(spans: list[Span], catalog: Catalog) -> None:
     """'genicular nerve block before RFA', 'MBB before the SI RFA': the ablation the block comes before is a later
     procedure (planned), not part of today's block."""
     ablations = {f.id for f in catalog.registry.families.values() if f.act == "ablate"}
-    plain = [s for s in spans if s.kind not in ("fact", "filler")]
-    for s, nxt in pairwise(plain):
+    plain = [s for s in spans if s.kind not in ("fact", "filler") and not (s.kind == "cue" and s.value == "planned")
+             and s.text.lower() not in W.INTENDED_WORDS]
+    for s, nxt in pairwise(plain):  # "before a planned RFA": the plan word adds nothing
         if s.kind == "word" and s.text.lower() in ("before", "ahead") and (
                 (nxt.kind == "act" and nxt.value == "ablate") or (nxt.kind == "family" and nxt.value in ablations)):
             s.kind, s.value = "cue", "planned"
@@ -157,7 +158,7 @@ def _unreadable(text: str, spans: list[Span]) -> bool:
     if foreign >= 4 and foreign > 0.3 * len(letters):
         return True
     words = [s for s in spans if s.kind not in ("punct", "fact", "code", "level", "pct", "num", "mod")]
-    unknown = sum(1 for s in words if s.kind == "word")
+    unknown = sum(1 for s in words if s.kind == "word" and not s.used)  # a contractor's name is known
     english = sum(1 for s in words if s.kind == "filler")
     return len(words) >= 5 and english == 0 and unknown >= 0.5 * len(words)
 
@@ -592,10 +593,11 @@ def _technique_of(draft: Any, previous: Any, grammar: Grammar) -> bool:
             not acts <= {previous.family.act} or \
             any(c.value in ("negated", "planned", "historical") for c in draft.spans("cue")):
         return False  # "SI joint RFA - S1-S3 lateral branches and L5 dorsal ramus lesioned": the same ablation
-    if _closes_aside_of(draft, previous):
-        return True  # "SI joint RFA (lateral branches S1-S3 + L5 dorsal ramus)": the targets listed in its aside
     targets = {s.value for s in draft.spans("anat") if s.value in grammar.anatomy}
     specific, generic = grammar._target_match(previous.family, targets)
+    if _closes_aside_of(draft, previous) and specific + generic == len(targets):
+        return True  # "SI joint RFA (lateral branches S1-S3 + L5 dorsal ramus)": the targets listed in its aside;
+    # not "(TPIs in the L trap and L levator, knee injection was the R knee)": another procedure's target
     return bool(targets) and specific + generic == len(targets)
 
 
@@ -802,6 +804,8 @@ def _facts(reading: Reading, spans: list[Span], catalog: Catalog, mentions: list
     mac = _mac(spans, catalog)
     if mac is not None:
         facts["mac"] = mac
+    elif len(macs := _macs(spans, catalog)) > 1:
+        facts["macs"] = macs  # "Palmetto (JJ/JM) facet LCD?": the LCDs of each
     if facts.pop("documentation", None):  # "header says bilateral, the body only describes the right"
         reading.conflicts.append("documentation: the note's parts disagree")
     if facts.pop("side_unstated", None) and any(f.laterality is None and f.family and
@@ -817,13 +821,19 @@ def _facts(reading: Reading, spans: list[Span], catalog: Catalog, mentions: list
 def _mac(spans: list[Span], catalog: Catalog) -> str | None:
     """The practice's Medicare contractor named in the question ('CGS Part B pt', 'Noridian JE'): its jurisdiction
     code, when the words name one jurisdiction (the catalog's MAC table decides)."""
+    found = _macs(spans, catalog)
+    return found[0] if len(found) == 1 else None
+
+
+def _macs(spans: list[Span], catalog: Catalog) -> list[str]:
+    """Every jurisdiction the words name ('Palmetto (JJ/JM)'): what a question about contractors' LCDs asks of."""
     found: set[str] = set()
     for s in spans:
-        named = catalog.jurisdictions.named_by(s.text.strip()) if s.kind == "word" else None
-        if named is not None:
-            found.add(named)
+        named = catalog.jurisdictions.all_named_by(s.text.strip()) if s.kind == "word" else []
+        if named:
+            found.update(named)
             s.used = True
-    return found.pop() if len(found) == 1 else None
+    return sorted(found)
 
 
 def mark_distinct_sites(reading: Reading, facts: dict[str, Any]) -> None:
@@ -975,7 +985,8 @@ def _asked_plan(reading: Reading, catalog: Catalog) -> None:
              W.FUTURE_WORDS & set(f.words.lower().split())}  # "tomorrow", not "was scheduled ... left before"
     others = [ln for ln in reading.lines if (info := catalog.code(ln.code)) is None or info.family not in ahead]
     billed_today = any(s.kind == "cue" and (s.text.lower() in ("today", "today's") or (
-        s.text.lower() == "now" and _billing_before(reading.spans, s))) for s in reading.spans)  # "drop the
+        s.text.lower() == "now" and _billing_before(reading.spans, s))) and not _plan_date(reading.spans, s)
+        for s in reading.spans)  # "drop the
     # charges today (now) so they're ready": billing today what is planned for later; not "now doc wants to redo"
     if reading.question_type != "yes_no" or reading.done_frames() or reading.em is not None or others or \
             billed_today:
@@ -985,6 +996,12 @@ def _asked_plan(reading: Reading, catalog: Catalog) -> None:
             frame.status, frame.today = "done", True
 
 
+
+
+def _plan_date(spans: list[Span], span: Span) -> bool:
+    """'RFA planned for today': the time word dates the plan, it does not bill something else today."""
+    before = [s for s in spans[:spans.index(span)] if s.kind != "filler"][-1:]
+    return bool(before) and before[0].kind == "cue" and before[0].value == "planned"
 
 
 def _billing_before(spans: list[Span], span: Span) -> bool:
@@ -1296,8 +1313,10 @@ def _place_numbers(reading: Reading, spans: list[Span], vocab: Vocabulary) -> No
         elif s.kind == "pct":
             after = {x.text.lower() for x in plain[i + 1:i + 3]}
             scored = any(x.text.endswith("/10") for x in plain[max(0, i - 3):i])  # "post 1/10 (88%)": the result
-            s.used = bool(after & vocab.drugs) or prev in vocab.drugs or prev in vocab.vitals or scored  # "1% lido",
-            # "SpO2 98%": a concentration, a measurement
+            improved = any(x.text.lower() in W.PAIN_WORDS for x in plain[max(0, i - 3):i]) and prev in (
+                "down", "better", "improved", "reduced", "by", "decreased")  # "pain down 60%": how she is doing
+            s.used = bool(after & vocab.drugs) or prev in vocab.drugs or prev in vocab.vitals or scored or improved
+            # "1% lido", "SpO2 98%": a concentration, a measurement
         elif s.kind in ("per", "again"):
             # "per Medicare", "another problem": not a quantity proposal, nothing to place
             s.used = nxt is None or nxt.kind not in ("count", "anat", "code") or (

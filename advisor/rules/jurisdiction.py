@@ -130,6 +130,13 @@ class Jurisdictions(BaseModel):
         served = self._served_by(word.upper())
         return served[0] if len(served) == 1 else None
 
+    def all_named_by(self, word: str) -> list[str]:
+        """Every jurisdiction a word names: a jurisdiction code in capitals, or all those a MAC serves ('Palmetto' is
+        JJ and JM); for a question about that MAC's LCDs, not to decide a claim's jurisdiction."""
+        if word.isupper() and word in self.macs:
+            return [word]
+        return self._served_by(word.upper())
+
     def variants(self, key: str, jurisdiction: str | None, dos: date) -> tuple[Variant | None, list[Variant]]:
         """The variant that applies (None: the lcd.yaml value applies) and, when the jurisdiction is unknown, the
         jurisdiction-specific variants in force on the date whose value differs from the shared one."""

@@ -242,7 +242,8 @@ def _bypassable(ctx: Ctx, pair: PtpPair, label: str) -> None:
 MAI_MEANING = {
     1: "MAI 1 is a claim-line edit: medically necessary extra units go on separate lines with an anatomic or XS "
        "modifier",
-    2: "MAI 2 is an absolute date-of-service limit set by policy; no modifier or appeal overrides it",
+    2: "MAI 2 is an absolute date-of-service limit set by CMS policy: no modifier bypasses it; a denial may be "
+       "appealed, but the policy binds the contractor, so units above it are rarely paid",
     3: "MAI 3 is a date-of-service limit from clinical data; units above it are denied and can be appealed only with "
        "documentation",
 }

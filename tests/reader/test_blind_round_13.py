@@ -81,7 +81,57 @@ from .helpers import answer, canon
     # a procedure word naming a rule is not a service done
     ("medicare, first RFA R L5-S1 planned for today; two MBBs gave 90% and 85%. does that meet the block "
      "requirement?", ["64635-RT"], "yes", "facet LCD: two diagnostic blocks with at least 80% relief each"),
+    # a refusal with no site of its own calls off the procedure planned
+    ("TPIs were scheduled today for the R trap and R levator, but she declined once she was on the table. can we "
+     "bill the TPI?", [], "no", "nothing performed, nothing billed"),
+    # muscles named before 'for ... pain' are where the procedure was done
+    ("L5-S1 ILESI with fluoro, then TPIs to the left trapezius and left rhomboid (2 muscles) for separate "
+     "myofascial pain. Aetna", ["62323", "20552"], None, "CPT 62323 and 20552 (two muscles)"),
+    # the E/M said to be separate is a separate problem; one code named twice is one line
+    ("99213 and 20605 today, the E/M is separate and documented. which line takes the 25, the 20605 or the E/M?",
+     ["99213-25", "20605"], None, "CPT modifier 25 goes on the E/M"),
+    # a drug's concentration before or after it is not a relief percent
+    ("Medicare. Diagnostic left SI lateral branch blocks today under fluoro, first diagnostic SI procedure, "
+     "ropivacaine 0.5%. codes?", ["64451-LT-KX"], None, "CMS A59243: KX on diagnostic SI procedures"),
+    # a block done before a planned ablation is the block, not the ablation
+    ("diagnostic genicular nerve block left knee before a planned RFA, three branches, fluoro. Cigna. codes?",
+     ["64454-LT"], None, "CPT 64454 includes imaging"),
+    # 'right then' is at once, not the right side
+    ("doc decided to do TPIs right then to the R trapezius and R rhomboid, nothing else addressed. UHC",
+     ["20552"], None, "CPT 20552: one or two muscles"),
+    # a muscle list continues the trigger point procedure; another procedure in the aside is its own
+    ("20552 denied with the 20610 on the same day (TPIs in the R trap and R levator, knee injection was the L "
+     "knee). what modifier, which line?", ["20610-LT", "20552-XS"], None, "NCCI: 59/XS on the column-2 code"),
+    ("is a 99203 payable with the 20610 just because she is new to us?", ["20610"], "no",
+     "NCCI Ch. I §E(b): new patient status alone does not support a separate E/M"),
 ])
 def test_round_13(question: str, lines: list[str], verdict: str | None, source: str, catalog: Catalog) -> None:
     got, said, _ = answer(question, catalog)
     assert (canon(*got), said) == (canon(*lines), verdict), source
+
+
+def test_a_contractor_serving_two_jurisdictions_names_its_lcd(catalog: Catalog) -> None:
+    """'Palmetto (JJ/JM) facet LCD?': the LCD of the jurisdictions the contractor serves, from the table."""
+    from advisor.answer.lookup import answer_lookup
+    from advisor.reader.followup import read_question
+
+    reading = read_question("Palmetto (JJ/JM) facet LCD and article numbers?", catalog)
+    assert reading.kind == "lookup" and reading.lookup is not None
+    facts = answer_lookup(reading, reading.lookup, catalog)
+    assert [f.value for f in facts] == ["LCD L38765 / billing article A58350"]
+
+
+@pytest.mark.parametrize(("history", "question", "field", "code"), [
+    ("MUE for 64635?", "and for the add-on?", "mue", "64636"),
+    ("64493 x2 denied for one date. what's the MUE for 64493?", "and 64494?", "mue", "64494"),
+    ("global days for 64633?", "and the add-on 64634?", "global", "64634"),
+])
+def test_a_follow_up_look_up_carries_the_field(history: str, question: str, field: str, code: str,
+                                               catalog: Catalog) -> None:
+    """'and the add-on?' after a look-up asks the same thing of the add-on code, not whether it is an add-on."""
+    from advisor.reader.followup import is_follow_up, merge, read_question
+
+    before = read_question(history, catalog)
+    now = read_question(question, catalog)
+    merged = merge(before, now, catalog) if is_follow_up(now, catalog) or now.lookup else now
+    assert merged.lookup is not None and merged.lookup.fields == [field] and merged.lookup.codes == [code]
