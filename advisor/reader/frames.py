@@ -896,12 +896,14 @@ def level_conflicts(unit: str, names: list[str], counted: int | None, stated: in
     """Where the levels named and the count given disagree: 'L4-5, L5-S1 = 3 levels', or joints and medial branches
     that do not match (more nerves named than the joints named take). 'Two joints' for one bilateral level is both
     sides, and 'L3 MB, L4 MB, L5 DR = 3 levels' counts the nerves (with or without the two joints they serve named):
-    a miscount the named nerves settle. '3 levels: L4-5, L5-S1' names no nerves: the reader asks (three nerves for two
-    joints is the likely reading, but a third joint left unnamed is possible)."""
+    a miscount the named nerves settle. '3 levels: L4-5, L5-S1' is the same miscount (the three nerves of two joints):
+    the joints named decide, as independent coders read it; a count further off ('4 levels: L4-5, L5-S1') asks."""
     joints = [n for n in names if "-" in n]
     nerves = len(names) - len(joints)
     doubled = laterality == "bilateral" and stated == 2 * (counted or 0)
     nerves_counted = unit == "joint" and stated == nerves >= 2 and (not joints or nerves == len(joints) + 1)
+    nerves_counted = nerves_counted or (unit in ("joint", "foramen") and not nerves and len(joints) >= 2
+                                        and stated == len(joints) + 1 == (counted or 0) + 1)
     if counted and stated and counted != stated and not doubled and not nerves_counted:
         return [f"levels: {counted} named, {stated} stated"]
     if unit == "joint" and joints and nerves - 1 > len(joints):  # fewer nerves named loosely: the joints decide

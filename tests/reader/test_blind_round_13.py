@@ -104,6 +104,13 @@ from .helpers import answer, canon
      "knee). what modifier, which line?", ["20610-LT", "20552-XS"], None, "NCCI: 59/XS on the column-2 code"),
     ("is a 99203 payable with the 20610 just because she is new to us?", ["20610"], "no",
      "NCCI Ch. I §E(b): new patient status alone does not support a separate E/M"),
+    # 'N+1 levels' over N joints named is the nerves counted: the joints named decide; a count further off asks
+    ("3 levels: L3-4, L4-5 left MBB, Aetna. codes?", ["64493-LT", "64494-LT"], None,
+     "CPT facet codes count joints; three nerves serve two joints"),
+    ("5 levels: L4-5, L5-S1 right MBB, Aetna. codes?", [], None, "a count the named joints do not explain: asked"),
+    # a facility claim named with its type in parentheses
+    ("Hospital outpatient (facility) claim, Aetna: bilateral L4-5 facet injections, therapeutic, fluoro. lines?",
+     ["64493-RT", "64493-LT"], None, "facility claims: RT and LT lines instead of 50"),
 ])
 def test_round_13(question: str, lines: list[str], verdict: str | None, source: str, catalog: Catalog) -> None:
     got, said, _ = answer(question, catalog)

@@ -135,5 +135,9 @@ def test_intercostal_nerves_count_one_each(reader, claim_of) -> None:
 
 
 def test_stated_and_named_levels_disagree(reader) -> None:
+    """One more 'level' than the joints named is the nerves counted (blind rounds 10-13 coders bill the joints
+    named); a count the named joints cannot explain is asked."""
     reading = reader("3 levels of facet injections: L4-5 and L5-S1, right side")
+    assert reading.kind == "claim" and only(reading).levels == 2
+    reading = reader("5 levels of facet injections: L4-5 and L5-S1, right side")
     assert reading.kind == "clarify" and any("levels" in q for q in reading.questions)
