@@ -142,6 +142,7 @@ def merge(previous: Reading, current: Reading, catalog: Catalog) -> Reading:
     elif not own and current.question_type != "wh" and (opens or current.question_type == "statement") and \
             not current.lines and not current.modifiers:  # "ok and what does the ASC put on its claim?" asks its own
         merged.question_type = previous.question_type  # "and bilateral?" asks what the previous turn asked
+    _nth_session(merged, current, catalog)
     _called_off_whole(merged, current, grammar.called_off, catalog)
     called_off_apart(merged, current.spans, catalog)  # "update: left side aborted, only the right was done"
     keep_stopped(merged, previous, " ".join(s.text for s in current.spans), catalog)
@@ -152,12 +153,14 @@ def _restate_block(merged: Reading, previous: Reading, current: Reading) -> None
     """'2 MBBs gave 85% and 90%' then 'the 2nd block was only 55%': the relief of that block in the series is
     corrected."""
     blocks = previous.facts.get("prior_blocks")
-    relief = current.facts.get("prior_relief_percent")
+    said = current.facts.get("prior_blocks")
+    relief = current.facts.get("prior_relief_percent", said[0] if isinstance(said, list) and len(said) == 1 else None)
     nth = [s.value["n"] for s in current.spans
            if s.kind == "ordinal" and isinstance(s.value, dict) and s.value.get("n")]
     if isinstance(blocks, list) and relief is not None and len(nth) == 1 and 1 <= nth[0] <= len(blocks):
         merged.facts["prior_blocks"] = [relief if i == nth[0] - 1 else r for i, r in enumerate(blocks)]
-        merged.facts.pop("prior_relief_percent", None)
+        if "prior_relief_percent" not in previous.facts:
+            merged.facts.pop("prior_relief_percent", None)
 
 
 def _addons_of(request: LookupRequest, catalog: Catalog) -> list[str]:
@@ -168,6 +171,21 @@ def _addons_of(request: LookupRequest, catalog: Catalog) -> list[str]:
         if info is not None:
             out += [c.code for c in catalog.family_codes(info.family) if c.addon and code in c.primaries]
     return list(dict.fromkeys(out))
+
+
+def _nth_session(merged: Reading, current: Reading, catalog: Catalog) -> None:
+    """'and if it were her 5th lumbar one in the last 12 months?': today's procedure is that session of the year (four
+    before it), when the follow-up names no procedure of its own."""
+    plain = [s for s in current.spans if s.kind not in ("filler", "fact")]
+    nth = [s.value["n"] for i, s in enumerate(plain) if s.kind == "ordinal" and isinstance(s.value, dict)
+           and (s.value.get("n") or 0) >= 2 and s.value.get("noun") in (None, "session", "injection")
+           and not (i + 1 < len(plain) and plain[i + 1].kind in ("act", "family", "anat"))]  # not "the 2nd block"
+    done = merged.done_frames()
+    if len(nth) != 1 or current.done_frames() or len(done) != 1 or not done[0].family:
+        return
+    key = catalog.family(done[0].family).session_key(done[0].diagnostic)
+    if key:
+        merged.facts["prior_sessions"] = {**merged.facts.get("prior_sessions", {}), key: nth[0] - 1}
 
 
 def _names_the_code(current: Reading, earlier: LookupRequest) -> bool:

@@ -716,6 +716,7 @@ def _lines(spans: list[Span], catalog: Catalog, past: set[str]) -> list[ClaimLin
     nor are the codes of an earlier or planned procedure ('had a TFESI (64483) last week')."""
     lines = []
     plain = [s for s in spans if s.kind != "fact"]
+    proposed = _proposed(spans)
     set_aside: set[int] = set()
     for i, s in enumerate(plain):
         if s.kind != "code":
@@ -728,7 +729,8 @@ def _lines(spans: list[Span], catalog: Catalog, past: set[str]) -> list[ClaimLin
             s.used = True  # "27096 only, no separate 77003": named as not billed
             set_aside.add(id(s))
             continue
-        if before in W.IDENTIFIER_WORDS or s.value["code"] in past or _in_past_clause(plain, i):
+        if before in W.IDENTIFIER_WORDS or (s.value["code"] in past and not any(s is p for p in proposed)) or \
+                _in_past_clause(plain, i):  # "... a full 99213 note ... already injecting. Do I bill the 99213-25?"
             s.used = True
             if before not in W.IDENTIFIER_WORDS:
                 past.add(s.value["code"])
@@ -749,10 +751,15 @@ def _lines(spans: list[Span], catalog: Catalog, past: set[str]) -> list[ClaimLin
 def proposed_codes(spans: list[Span]) -> set[str]:
     """Codes right after a billing verb ('doc wants to go bilateral and bill 62323-50'): put forward for today's
     claim, even in a clause about what someone plans."""
+    return {s.value["code"] for s in _proposed(spans)}
+
+
+def _proposed(spans: list[Span]) -> list[Span]:
+    """The code spans right after a billing verb ('bill 62323-50', 'bill the 99213-25')."""
     plain = [s for s in spans if s.kind not in ("fact", "punct")]
-    return {s.value["code"] for i, s in enumerate(plain) if s.kind == "code" and i and (
+    return [s for i, s in enumerate(plain) if s.kind == "code" and i and (
         plain[i - 1].text.lower() in W.PROPOSE_VERBS or (i > 1 and plain[i - 1].text.lower() in ("the", "a", "it as")
-                                                        and plain[i - 2].text.lower() in W.PROPOSE_VERBS))}
+                                                        and plain[i - 2].text.lower() in W.PROPOSE_VERBS))]
 
 
 def _in_past_clause(plain: list[Span], i: int) -> bool:

@@ -111,10 +111,24 @@ from .helpers import answer, canon
     # a facility claim named with its type in parentheses
     ("Hospital outpatient (facility) claim, Aetna: bilateral L4-5 facet injections, therapeutic, fluoro. lines?",
      ["64493-RT", "64493-LT"], None, "facility claims: RT and LT lines instead of 50"),
+    # a code first named in a clause about the past is still proposed when a billing verb puts it forward
+    ("Scheduled L knee injection, UHC. The template pulled in a full 99213 note but it only covers the knee we were "
+     "already injecting. Do I bill the 99213-25 too?", ["20610-LT"], "no",
+     "NCCI Ch. I §E(b): the decision and pre-procedure work are part of the procedure"),
+    # 'neither with ultrasound' is no guidance for either joint
+    ("L knee injection and R shoulder injection, neither with ultrasound, Cigna. codes?", ["20610-LT", "20610-RT"],
+     None, "CPT 20610: major joint without ultrasound, one per joint"),
 ])
 def test_round_13(question: str, lines: list[str], verdict: str | None, source: str, catalog: Catalog) -> None:
     got, said, _ = answer(question, catalog)
     assert (canon(*got), said) == (canon(*lines), verdict), source
+
+
+def test_an_nth_session_asked_in_a_follow_up_counts_the_sessions_before(catalog: Catalog) -> None:
+    """'and if it were her 5th lumbar one in the last 12 months?': four sessions before today's, over the limit."""
+    history = ("Medicare pt, L4-5 ILESI fluoro, her 2nd lumbar ESI this year, the first gave 70% relief. ok?",)
+    lines, verdict, _ = answer("what if it were her 5th lumbar one in the past 12 months?", catalog, history)
+    assert (lines, verdict) == (["62323"], "no")
 
 
 def test_a_contractor_serving_two_jurisdictions_names_its_lcd(catalog: Catalog) -> None:
