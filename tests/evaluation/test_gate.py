@@ -16,13 +16,12 @@ from advisor.settings import Settings
 
 pytestmark = pytest.mark.slow
 
-# Measured, not wished for (2026-12-01, fourth session): `advisor eval --split dev --no-baseline` scored 0.9175
-# (3227/3517 dev cases, blind rounds 1-12 included after each was measured once; round 12 joined dev this day, which
-# took the split from 0.920 on 3,252 to 0.908 on 3,517 before the session's fixes). The gate sits 0.75 point below the
-# measurement (about 26 cases of margin, for the real embedding model's citation ranking under this test's own
-# set-up, which passed at this commit); raise it when the measured score rises. The blind test split is reported,
-# never gated or tuned on.
-THRESHOLD = 0.91
+# Measured, not wished for (2026-12-01, fifth session): `advisor eval --split dev --no-baseline` scored 0.9273
+# (3508/3783 dev cases, blind rounds 1-13 included after each was measured once; round 13 joined dev this session,
+# which took the split from 0.9175 on 3,517 to 0.9114 on 3,783 before the session's fixes). The gate sits 1.2 points
+# below the measurement (about 46 cases of margin, for the real embedding model's citation ranking under this test's
+# own set-up); raise it when the measured score rises. The blind test split is reported, never gated or tuned on.
+THRESHOLD = 0.915
 
 
 def test_offline_engine_case_accuracy_gate(tmp_path_factory: pytest.TempPathFactory) -> None:
