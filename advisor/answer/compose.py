@@ -286,6 +286,10 @@ def _verdict_reason(u: Understanding, decision: Decision, findings: Sequence[Fin
         return decision.reasons[0]  # a modifier of the other claim type (no line to check): its own row says why
     if proposal is not None and proposal.kind == "count":
         return f"Not {what}: the levels named decide the count; bill the lines below."
+    stays = sorted(set(u.reading.facts.get("removed_codes", ())) & {ln.code for ln in decision.claim})
+    if stays:  # "should I drop the 20552?"
+        return (f"Keep {', '.join(stays)}: the rules engine bills it for the services described (see the lines and "
+                "reasons below).")
     errors = [f for f in findings if f.severity in ("error", "warning")]
     proposed = {ln.code for ln in proposal.lines} if proposal is not None else set()
     errors = [f for f in errors if proposed & set(f.codes)] + [f for f in errors if not proposed & set(f.codes)]

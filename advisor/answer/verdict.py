@@ -13,6 +13,7 @@ The verdict is never written by hand or by an LLM; it follows three invariants (
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
 
@@ -126,6 +127,7 @@ def build_proposal(reading: Reading, recommended: list[ClaimLine], catalog: Cata
         return Proposal(kind="nothing", summary="nothing on the claim")  # "no-show, nothing goes out, correct?"
     if lines and mods:
         lines = _attach(lines, mods, reading, recommended)
+        lines = _on_addons(lines, mods, reading, catalog)
         if reading.units:
             lines = _with_units(lines, reading.units)
         return _lines_proposal(lines, non_em, mods[0])
@@ -257,6 +259,15 @@ def _attach(lines: list[ClaimLine], mods: list[str], reading: Reading, recommend
     return [half for ln in out for half in _one_side_each(ln, mods)]
 
 
+def _on_addons(lines: list[ClaimLine], mods: list[str], reading: Reading, catalog: Catalog) -> list[ClaimLine]:
+    """'do the add-on codes get the 50 too? ... I have 64493-50 and 64494': the modifier asked about goes on the
+    add-on lines."""
+    if not any(s.kind == "lookup" and s.value == "addon" for s in reading.spans):
+        return lines
+    return [ln.with_modifiers(*[m for m in mods if m not in ln.modifiers])
+            if (info := catalog.code(ln.code)) is not None and info.addon else ln for ln in lines]
+
+
 def _one_side_each(line: ClaimLine, mods: list[str]) -> list[ClaimLine]:
     """'RT on one and LT on the other': two sides named on their own for one code are two lines, one side each."""
     if not {"RT", "LT"} <= set(mods) or not {"RT", "LT"} <= set(line.modifiers):
@@ -357,8 +368,8 @@ def _family(code: str, catalog: Catalog) -> str:
 
 
 def verdict_for(proposal: Proposal, recommended: list[ClaimLine], rec: Recommendation | None,
-                checked: CheckResult | None, catalog: Catalog,
-                described: bool = True, in_words: bool = True) -> tuple[Verdict, list[str], list[str]]:
+                checked: CheckResult | None, catalog: Catalog, described: bool = True, in_words: bool = True,
+                removed: Sequence[str] = ()) -> tuple[Verdict, list[str], list[str]]:
     """(verdict, reasons, pending facts) by the invariants in the module docstring. `described`: the engine built
     a claim for the question; `in_words`: the question describes the procedure in words, not only by its codes."""
     if proposal.kind == "compare":
@@ -373,6 +384,9 @@ def verdict_for(proposal: Proposal, recommended: list[ClaimLine], rec: Recommend
         carried = [format_line(ln) for ln in target if ln.modifiers]
         plain = ", ".join(ln.code for ln in target)
         return ("yes", carried, []) if carried else ("no", [f"no modifier on {plain}"], [])
+    stays = sorted(set(removed) & {ln.code for ln in recommended})
+    if stays:  # "should I drop the 20552?" when the engine bills it
+        return "no", [f"{', '.join(stays)} stays on the claim"], []
     if proposal.kind == "coverage":
         findings = rec.findings if rec else []
         kept = {ln.code for ln in recommended}
@@ -553,7 +567,8 @@ def decide(reading: Reading, encounter: Encounter, catalog: Catalog) -> Decision
         else:
             verdict, reasons, pending = verdict_for(
                 proposal, recommended, rec, checked, catalog, described=bool(rec is not None or recommended),
-                in_words=any(described_in_words(f, catalog) for f in reading.done_frames()))
+                in_words=any(described_in_words(f, catalog) for f in reading.done_frames()),
+                removed=reading.facts.get("removed_codes", ()))
     findings = list(rec.findings if rec else [])
     if checked is not None:
         seen = {(f.rule, f.message) for f in findings}

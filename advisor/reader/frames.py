@@ -464,7 +464,8 @@ class Grammar:
         if _side_level_refused(draft, chunk) or _other_side_refused(draft, chunk):
             return False  # "(left L5-S1 was skipped, hardware)", "L knee inj. R side not done.": one side only
         after = [s for s in chunk.spans[chunk.spans.index(cue) + 1:] if s.kind not in ("filler", "punct")
-                 and not (s.kind == "cue" and s.value in ("present", "neutral"))]  # "cancelled today"
+                 and not (s.kind == "cue" and s.value in ("present", "neutral"))  # "cancelled today"
+                 and s.text.lower() not in ("other", "further", "additional", "more")]  # "no other RFA this year"
         before = [s for s in chunk.spans[:chunk.spans.index(cue)] if s.kind not in ("filler", "punct")]
         heads = ("family", "act", "anat", "level", "side", "region")
         if cue.text.lower() in self.called_off and (chunk.called_off or chunk.of("family")):
@@ -924,7 +925,9 @@ def _fold_bare_acts(drafts: list[Draft], called_off_words: frozenset[str]) -> li
         stops = [c for c in draft.chunks if (c.of("act") and c.cues("negated")) or any(
             x.text.lower() in called_off_words for x in c.cues("negated"))]  # "nothing injected", "... cancelled"
         called_off = not draft.spans("family", "anat", "level") and draft.spans("act") and \
-            not any(a.value == "visit" for a in draft.spans("act")) and bool(stops)
+            not any(a.value == "visit" for a in draft.spans("act")) and bool(stops) and \
+            not any(s.text.lower() in ("other", "further", "additional") for c in stops for s in c.spans)
+        # "No other RFA in the past year" speaks of other sessions; it calls off nothing
         target = next((d for d in reversed(out) if d.spans("family", "level", "anat")), None)
         if called_off and target is not None and (target.chunks[0].sentence == sentence or any(
                 c.text.lower() in ("nothing", "no") or c.text.lower() in called_off_words

@@ -74,7 +74,8 @@ def read(question: str, catalog: Catalog) -> Reading:
     called_off_apart(reading, spans, catalog)
     past = {c for f in reading.frames if f.status not in ("done", "mentioned") for c in f.codes
             if not is_em_code(c)} - proposed_codes(spans)  # a visit's code is never an earlier procedure's
-    reading.lines = _lines(spans, catalog, past)
+    removed = removed_codes(spans)
+    reading.lines = [ln for ln in _lines(spans, catalog, past) if ln.code not in removed]
     reading.modifiers, reading.set_aside = _modifiers(spans)
     reading.em = _em(drafts, reading, spans)
     reading.question_type = question_type(spans, vocab)
@@ -93,6 +94,8 @@ def read(question: str, catalog: Catalog) -> Reading:
     mark_stopped(reading, text, catalog)
     if past:  # codes of earlier or planned procedures, and of clauses about the past ("after a 64635")
         reading.facts["past_codes"] = sorted(past)
+    if removed:
+        reading.facts["removed_codes"] = sorted(removed)  # the verdict checks the engine does not keep them
     _earlier_procedure(reading)
     _settle_bare_acts(reading, catalog)
     _single_shot_catheter(reading, spans, catalog)
@@ -644,10 +647,13 @@ def _modifiers(spans: list[Span]) -> tuple[list[str], list[str]]:
 
 
 def _left_off(plain: list[Span], i: int) -> bool:
-    """'I leave KX off', 'leaving 77012 off': named as left off the claim; 'KX only goes on the diagnostic ones, so
-    none on this line': named in a rule the question then applies as 'none' to this line."""
+    """'I leave KX off', 'leaving 77012 off', 'dropped the 76942', 'should 77003 come off?': named as left off the
+    claim; 'KX only goes on the diagnostic ones, so none on this line': named in a rule the question then applies as
+    'none' to this line."""
     if [x.text.lower() for x in plain[i + 1:i + 2]] == ["off"] and any(
             x.text.lower() in W.LEAVE_WORDS for x in plain[max(0, i - 2):i]):
+        return True
+    if _removed(plain, i):
         return True
     rest = []
     for x in plain[i + 1:]:
@@ -656,6 +662,20 @@ def _left_off(plain: list[Span], i: int) -> bool:
         rest.append(x.text.lower())
     return any(a in ("none", "no") and b == "on" and c in ("this", "it", "that", "the") for a, b, c in
                zip(rest, rest[1:], rest[2:], strict=False))
+
+
+def _removed(plain: list[Span], i: int) -> bool:
+    """'I dropped the 76942 and billed only 20611-RT', 'should 77003 come off?': the code is taken off the claim."""
+    after = " ".join(x.text.lower() for x in plain[i + 1:i + 4])
+    return any(x.text.lower() in W.REMOVE_WORDS for x in plain[max(0, i - 2):i]) or any(
+        after.startswith(w) for w in W.REMOVED_AFTER)
+
+
+def removed_codes(spans: list[Span]) -> set[str]:
+    """The codes the question takes off the claim: every line of that code is off ('they billed 62323 + 77003.
+    Should 77003 come off?' proposes 62323 alone)."""
+    plain = [s for s in spans if s.kind != "fact"]
+    return {s.value["code"] for i, s in enumerate(plain) if s.kind == "code" and _removed(plain, i)}
 
 
 def _negated_before(before: list[Span]) -> bool:
@@ -1020,7 +1040,9 @@ def _billing_before(spans: list[Span], span: Span) -> bool:
 def _repeat(reading: Reading, spans: list[Span]) -> None:
     """'Had 4 ESIs this year, can we do a fifth?', 'Can we repeat it?': the procedure asked about is another one of
     the earlier kind, done now."""
-    cues = [s for s in spans if s.kind == "cue" and s.value == "repeat"]
+    cues = [s for s in spans if s.kind == "cue" and s.value == "repeat" and not any(
+        _same_sentence(spans, s, o) and o.kind == "cue" and o.value == "mentioned" for o in spans)]
+    # not "doc discussed repeating the RFA next year": a plan talked about
     earlier = [f for f in reading.frames if f.status == "historical" and f.family]
     if not cues or not earlier or reading.done_frames():
         return

@@ -118,6 +118,17 @@ from .helpers import answer, canon
     # 'neither with ultrasound' is no guidance for either joint
     ("L knee injection and R shoulder injection, neither with ultrasound, Cigna. codes?", ["20610-LT", "20610-RT"],
      None, "CPT 20610: major joint without ultrasound, one per joint"),
+    # a code the question takes off is not proposed; one the engine keeps is a No to dropping it
+    ("ASC claim: L5-S1 ILESI under fluoro, they billed 62323 + 77003. should 77003 come off?", ["62323"], "yes",
+     "facts.md 1.1: 62323 includes its imaging"),
+    ("L knee 20610 and TPIs to the L trap and L rhomboid, Cigna. should I drop the 20552?",
+     ["20610-LT", "20552-59"], "no", "NCCI: 20552 stays with 59 at a separate site"),
+    # the modifier asked of 'the add-on codes' goes on the add-on lines
+    ("do the add-ons get the 50 as well? b/l L3-4 L4-5 facet inj, therapeutic, UHC. I have 64493-50 and 64494",
+     ["64493-50", "64494-50"], "yes", "house convention: a bilateral add-on carries 50 too"),
+    # 'no other RFA this year' calls nothing off and counts no session; 'repeating' names today's repeat
+    ("MCR, left L4-5 RFA today. Last RFA there was 9 months ago with 70% relief for 7 months. No other RFA in the past "
+     "year. ok to bill?", ["64635-LT"], "yes", "facet LCD: a repeat RFA after 50% relief lasting 6 months"),
 ])
 def test_round_13(question: str, lines: list[str], verdict: str | None, source: str, catalog: Catalog) -> None:
     got, said, _ = answer(question, catalog)
