@@ -105,13 +105,20 @@ def _flip(q: str) -> str | None:
 
 def _count(q: str) -> str | None:
     """A deciding count changed (levels, joints, muscles, knees). Not nerves: facet codes count joints, so a nerve
-    count does not decide the claim; not the digit of a level name ('L4-5 joint')."""
+    count does not decide the claim; not the digit of a level name ('L4-5 joint'); not a count one more than the
+    joints the question names ('3 levels: L4-5, L5-S1' is the nerves counted, and the named joints decide)."""
     pattern = re.compile(rf"(?<![\w-])([2-5]|two|three|four|five)\s+{COUNT_NOUNS}\b", re.I)
     m = pattern.search(q)
     if m is None or re.search(r"\b(units?|sessions?|injections?|sites?|points?|nerves?)\b", m.group(2), re.I):
         return None
     up = {"2": "3", "3": "2", "4": "2", "5": "2", "two": "three", "three": "two", "four": "two", "five": "two"}
-    return q[:m.start(1)] + up[m.group(1).lower()] + q[m.end(1):]
+    new = up[m.group(1).lower()]
+    joints = set(re.findall(r"\b[CTL]\d{1,2}-[CTLS]?\d\b", q, re.I))
+    numbers = {"2": 2, "3": 3, "4": 4, "5": 5, "two": 2, "three": 3, "four": 4, "five": 5}
+    if re.search(r"levels?|joints?", m.group(2), re.I) and joints and len(joints) + 1 in (
+            numbers[new], numbers[m.group(1).lower()]):
+        return None
+    return q[:m.start(1)] + new + q[m.end(1):]
 
 
 PRESERVING: list[tuple[str, Callable[[str], str | None]]] = [
