@@ -200,17 +200,20 @@ class Grammar:
     def _found_muscles(self, drafts: list[Draft], found: list[Chunk]) -> None:
         """'Procedure: trigger point injections. Palpated taut bands in the R splenius capitis and R upper trapezius':
         a trigger point procedure that names no muscle of its own was done in the muscles the exam found."""
-        points = [d for d in drafts if any(a.value in self.point_targets for a in d.spans("anat")) or any(
-            self.registry.families[s.value].counts == "muscles" for s in d.spans("family"))]
+        points = [d for d in drafts if self._names_points(d)]
         if found and points and not any(self._own_muscle(a) for d in points for a in d.spans("anat")):
             points[0].chunks += found
 
     def _more_muscles(self, chunk: Chunk, current: Draft) -> bool:
         """A chunk of only sides and muscles after a trigger point procedure names more of its muscles."""
-        points = any(a.value in self.point_targets for a in current.spans("anat")) or any(
-            self.registry.families[f.value].counts == "muscles" for f in current.spans("family"))
-        return points and bool(chunk.of("anat")) and all(self._own_muscle(a) for a in chunk.of("anat")) and all(
+        return self._names_points(current) and bool(chunk.of("anat")) and all(
+            self._own_muscle(a) for a in chunk.of("anat")) and all(
             s.kind in ("side", "anat", "filler", "punct") for s in chunk.spans)
+
+    def _names_points(self, draft: Draft) -> bool:
+        """The draft names a trigger point procedure (a muscle-counting family or its general target)."""
+        return any(a.value in self.point_targets for a in draft.spans("anat")) or any(
+            self.registry.families[f.value].counts == "muscles" for f in draft.spans("family"))
 
     def _own_muscle(self, span: Span) -> bool:
         return span.kind == "anat" and self._own_muscle_id(span.value)
@@ -415,7 +418,7 @@ class Grammar:
                     s.used = True
             return "mentioned"  # "is the knee major for the arthrocentesis codes?": a code family, not a service
         ordinal = draft.anchored or any((s.kind == "ordinal" and (s.value or {}).get("n", 0) >= 2) or (  # "the 5th"
-            s.kind == "num" and i and head.spans[i - 1].text.lower() in ("number", "#", "no"))
+            s.kind == "num" and i and head.spans[i - 1].text.lower() in W.NUMBER_MARKERS)
             for i, s in enumerate(head.spans))
         anchored = ordinal or any(s.kind == "cue" and s.value in ("present", "repeat")
                                   for s in head.spans)  # "2nd MBB, the 1st ..."
@@ -465,7 +468,7 @@ class Grammar:
             return False  # "(left L5-S1 was skipped, hardware)", "L knee inj. R side not done.": one side only
         after = [s for s in chunk.spans[chunk.spans.index(cue) + 1:] if s.kind not in ("filler", "punct")
                  and not (s.kind == "cue" and s.value in ("present", "neutral"))  # "cancelled today"
-                 and s.text.lower() not in ("other", "further", "additional", "more")]  # "no other RFA this year"
+                 and s.text.lower() not in W.OTHER_WORDS]  # "no other RFA this year"
         before = [s for s in chunk.spans[:chunk.spans.index(cue)] if s.kind not in ("filler", "punct")]
         heads = ("family", "act", "anat", "level", "side", "region")
         if cue.text.lower() in self.called_off and (chunk.called_off or chunk.of("family")):
@@ -926,7 +929,7 @@ def _fold_bare_acts(drafts: list[Draft], called_off_words: frozenset[str]) -> li
             x.text.lower() in called_off_words for x in c.cues("negated"))]  # "nothing injected", "... cancelled"
         called_off = not draft.spans("family", "anat", "level") and draft.spans("act") and \
             not any(a.value == "visit" for a in draft.spans("act")) and bool(stops) and \
-            not any(s.text.lower() in ("other", "further", "additional") for c in stops for s in c.spans)
+            not any(s.text.lower() in W.OTHER_WORDS for c in stops for s in c.spans)
         # "No other RFA in the past year" speaks of other sessions; it calls off nothing
         target = next((d for d in reversed(out) if d.spans("family", "level", "anat")), None)
         if called_off and target is not None and (target.chunks[0].sentence == sentence or any(

@@ -898,7 +898,7 @@ def _sessions(reading: Reading, spans: list[Span], facts: dict[str, Any], catalo
                 not s.used:
             sessions[today] = max(sessions.get(today, 0), int(s.value["n"]) - 1)  # "the 4th ESI": three before it
             s.used = True
-        elif s.kind == "num" and today and i >= 2 and plain[i - 1].text.lower() in ("number", "#", "no") and \
+        elif s.kind == "num" and today and i >= 2 and plain[i - 1].text.lower() in W.NUMBER_MARKERS and \
                 plain[i - 2].text.lower() in ("session", "injection", "block", "treatment"):
             sessions[today] = max(sessions.get(today, 0), int(s.value["n"]) - 1)  # "TPI session number 4"
             s.used = True
