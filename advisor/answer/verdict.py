@@ -134,8 +134,7 @@ def build_proposal(reading: Reading, recommended: list[ClaimLine], catalog: Cata
     if mods:
         em_mods = [m for m in mods if m in EM_MODS or m in X_MODIFIERS]
         if em_mods and reading.em is not None:
-            em = ClaimLine(code=reading.em.code or PLACEHOLDER_EM[bool(reading.em.new_patient)],
-                           modifiers=tuple(em_mods))
+            em = ClaimLine(code=_em_code(reading), modifiers=tuple(em_mods))
             return Proposal(kind="em25", lines=[em, *non_em], modifier=mods[0], summary="E/M with " + "/".join(em_mods))
         if not non_em:
             non_em = _class_lines(reading, catalog)  # "do add-on codes ever take 51?": a representative claim
@@ -161,11 +160,11 @@ def build_proposal(reading: Reading, recommended: list[ClaimLine], catalog: Cata
         if all(is_em_code(ln.code) for ln in lines):
             return Proposal(kind="em25", lines=lines + non_em, summary=", ".join(str(ln) for ln in lines))
         if reading.em is not None and not any(is_em_code(ln.code) for ln in lines):
-            em = ClaimLine(code=reading.em.code or PLACEHOLDER_EM[bool(reading.em.new_patient)])  # "E/M + 20553?"
+            em = ClaimLine(code=_em_code(reading))  # "E/M + 20553?"
             return Proposal(kind="em25", lines=[em, *lines], summary=f"an E/M with {', '.join(map(str, lines))}")
         return _lines_proposal(lines, non_em, None)
     if reading.em is not None:
-        em = ClaimLine(code=reading.em.code or PLACEHOLDER_EM[bool(reading.em.new_patient)])
+        em = ClaimLine(code=_em_code(reading))
         return Proposal(kind="em25", lines=[em, *non_em], summary="an E/M on the procedure day" if non_em else
                         "a new-patient visit" if reading.em.new_patient else "the visit")
     guidance = _guidance_proposal(reading, catalog)
@@ -191,6 +190,12 @@ def _modifier_asked(reading: Reading, lines: list[ClaimLine]) -> Proposal | None
     asked = [ln for ln in lines if ln.code in named] or lines
     what = ", ".join(ln.code for ln in asked) or "the lines"
     return Proposal(kind="needs_modifier", lines=asked, summary=f"a modifier on {what}")
+
+
+def _em_code(reading: Reading) -> str:
+    """The E/M code the question names, or the placeholder of its kind (new or established) when it names none."""
+    assert reading.em is not None
+    return reading.em.code or PLACEHOLDER_EM[bool(reading.em.new_patient)]
 
 
 def _on_every_line(reading: Reading) -> bool:

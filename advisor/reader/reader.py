@@ -1342,8 +1342,8 @@ def _place_numbers(reading: Reading, spans: list[Span], vocab: Vocabulary) -> No
         elif s.kind == "pct":
             after = {x.text.lower() for x in plain[i + 1:i + 3]}
             scored = any(x.text.endswith("/10") for x in plain[max(0, i - 3):i])  # "post 1/10 (88%)": the result
-            improved = any(x.text.lower() in W.PAIN_WORDS for x in plain[max(0, i - 3):i]) and prev in (
-                "down", "better", "improved", "reduced", "by", "decreased")  # "pain down 60%": how she is doing
+            improved = any(x.text.lower() in W.PAIN_WORDS for x in plain[max(0, i - 3):i]) and \
+                prev in W.IMPROVEMENT_WORDS  # "pain down 60%": how she is doing
             s.used = bool(after & vocab.drugs) or prev in vocab.drugs or prev in vocab.vitals or scored or improved
             # "1% lido", "SpO2 98%": a concentration, a measurement
         elif s.kind in ("per", "again"):

@@ -247,8 +247,7 @@ def _not_a_side(tokens: list[Token], i: int, vocab: Vocabulary) -> bool:
     if word == "right":
         placed = before == "the" and i > 1 and tokens[i - 2].norm in W.STOP_COUNT  # "on the right," is a side
         as_is = after == "as" and i + 2 < len(tokens) and tokens[i + 2].norm in W.AS_BILLED  # "the claim right as is?"
-        then = after == "then" and i + 2 < len(tokens) and tokens[i + 2].norm in ("to", "and", ",", "we", "he", "she",
-                                                                                  "did", "injected", "i")
+        then = after == "then" and i + 2 < len(tokens) and tokens[i + 2].norm in W.AT_ONCE_FOLLOWERS
         return as_is or then or after in W.NOT_A_SIDE_AFTER or (  # "TPIs right then to the L glute med": at once
             before in W.NOT_A_SIDE_BEFORE and after in ("", ".", ",", "?", "!") and not placed)
     if word == "left":
