@@ -436,6 +436,9 @@ def verdict_for(proposal: Proposal, recommended: list[ClaimLine], rec: Recommend
         reasons = [f.rule for f in blocking] or [f"{key[0]} as proposed is changed by the engine" for key in lost]
         return "no", reasons, []
     families = {_family(c, catalog) for c in codes}
+    if proposal.kind == "em25" and not any(is_em_code(ln.code) for ln in recommended):
+        # "an E/M w 25 with the RFA?" names no E/M code: the check above kept (or dropped) the placeholder's 25
+        families -= {_family(ln.code, catalog) for ln in proposed if is_em_code(ln.code)}
     wanted = _strip([ln for ln in recommended if _family(ln.code, catalog) in families], pending)
     got = _strip([ln for ln in corrected if _family(ln.code, catalog) in families], pending)
     if described and bag(got, sides) != bag(wanted, sides):

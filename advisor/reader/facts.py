@@ -77,6 +77,10 @@ def payer_and_claim(spans: list[Span]) -> tuple[dict[str, Any], list[str]]:
     claims = {s.value for s in spans if s.kind == "claim" and id(s) not in negated and id(s) not in sent} or {
         s.value for s in spans if s.kind == "claim" and id(s) not in negated}
     places = {s.value for s in spans if s.kind == "place" and id(s) not in negated}
+    owned = {s.value for i, s in enumerate(plain) if s.kind == "place" and id(s) not in negated and s.value != "office"
+             and next((x.text.lower() for x in plain[i + 1:i + 3] if x.kind != "punct"), "") in W.PLACE_CLAIM_NOUNS}
+    claims |= {"asc" if place == "asc" else "facility" for place in owned}  # "Facility (ASC) claim", "surgery center
+    # billing q": the place's own claim
     for s in spans:
         if s.kind in ("payer", "claim", "place"):
             s.used = True
@@ -106,7 +110,9 @@ def history_facts(spans: list[Span], frames: list[Frame], relief_frames: list[Fr
         if not dose and (sentences.get(id(s), set()) & W.RELIEF_WORDS or about_blocks):
             reliefs.append(min(100, s.value))
             s.used = True
-    blocks = [f for f in relief_frames if f.family in ("facet_injection",) and f.status == "historical"]
+    ablating = any("ablate" in f.acts for f in relief_frames)  # "2nd block only 40%. schedule the RFA?": its blocks
+    blocks = [f for f in relief_frames if f.status == "historical" and (
+        f.family == "facet_injection" or (f.family is None and ablating and "inject" in f.acts))]
     if reliefs:
         if blocks and len(reliefs) == 1 and sum(f.count or 1 for f in blocks) >= 2:
             reliefs = reliefs * min(10, sum(f.count or 1 for f in blocks))  # "2 MBBs >80%": each gave it

@@ -8,6 +8,7 @@ from advisor.reader.facts import days_after
 from advisor.reader.frames import Grammar, add_joint, settle_muscles
 from advisor.reader.model import Frame, Joint, LookupRequest, Reading
 from advisor.reader.reader import (
+    asked_plan,
     called_off_apart,
     described_in_words,
     finish,
@@ -114,6 +115,13 @@ def merge(previous: Reading, current: Reading, catalog: Catalog) -> Reading:
                 if key:
                     sessions[key] = max(sessions.get(key, 0), nth - 1)
             merged.facts["prior_sessions"] = sessions
+    elif current.question_type == "yes_no" and not current.lines and not merged.done_frames() and any(
+            f.status == "planned" and f.family for f in merged.frames):
+        for frame in previous_frames:  # "2nd block gave only 40%. can we schedule the RFA?": the blocks are done,
+            if frame.status == "done":  # the RFA is asked about
+                frame.status = "historical"
+        merged.frames = previous_frames + merged.frames
+        asked_plan(merged, catalog)
     elif not [f for f in merged.done_frames() if described_in_words(f, catalog)]:
         # nothing described in words ("can I send it as 64493-RT and 64493-LT instead?"): the earlier procedures
         # stand, with what the follow-up says of them; its codes are what it proposes

@@ -126,6 +126,10 @@ class Grammar:
             current: Draft | None = None
             listed = False  # the chunk before was a complaint or finding, which a bare list of sites continues
             for at, chunk in enumerate(chunks):
+                for a in self._indicated_sites(chunk):  # "ILESI for a separate new knee problem": not the site
+                    chunk.spans.remove(a)
+                    a.used = True
+                    mentioned += [a] if self._procedural(a) else []
                 if self._mention_only(chunk) or (at and listed and chunk.of("level", "anat") and all(
                         s.kind in ("side", "level", "anat", "filler", "punct", "word") for s in chunk.spans)):
                     listed = True  # "Pre-op dx: lumbar radiculopathy, R L5.", "taut bands in the R trap, R levator"
@@ -298,6 +302,20 @@ class Grammar:
     def _procedural(self, span: Span) -> bool:
         anat = self.anatomy.get(span.value)
         return anat is not None and not anat.generic and anat.kind in ("spine", "joint", "muscle", "nerve")
+
+    def _indicated_sites(self, chunk: Chunk) -> list[Span]:
+        """Anatomy a complaint word follows ("ILESI ... a new shoulder problem", "knee swelling") that no procedure
+        named in the chunk targets: where the complaint is, not where the needle went."""
+        named = [self.registry.families[s.value] for s in chunk.of("family")]
+        if not named:
+            return []
+        out = []
+        for i, s in enumerate(chunk.spans):
+            after = next((x for x in chunk.spans[i + 1:] if x.kind not in ("filler", "side")), None)
+            if s.kind == "anat" and s.value in self.anatomy and after is not None and after.kind == "cue" and \
+                    after.value == "complaint" and all(self._target_match(f, {s.value}) == (0, 0) for f in named):
+                out.append(s)
+        return out
 
     @staticmethod
     def _mention_only(chunk: Chunk) -> bool:

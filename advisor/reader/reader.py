@@ -79,7 +79,7 @@ def read(question: str, catalog: Catalog) -> Reading:
     reading.modifiers, reading.set_aside = _modifiers(spans)
     reading.em = _em(drafts, reading, spans)
     reading.question_type = question_type(spans, vocab)
-    _asked_plan(reading, catalog)
+    asked_plan(reading, catalog)
     visits = []
     for d in drafts:
         if _is_visit(d):
@@ -410,7 +410,7 @@ def resolve_against(frame: Frame, earlier: list[Frame], catalog: Catalog) -> Fra
     """'Today RFA of those same joints', 'one MBB (90%) ... OK to bill the RFA?': an act with no target of its own,
     beside a procedure named earlier (in this question or the turn before), is the family that does that act to that
     procedure's targets, at its levels unless the act names its own."""
-    if frame.family is not None or frame.status != "done" or not frame.acts:
+    if frame.family is not None or frame.status not in ("done", "planned") or not frame.acts:
         return frame
     for before in reversed([f for f in earlier if f.family]):
         targets = set(catalog.family(before.family or "").targets)
@@ -892,8 +892,9 @@ def _sessions(reading: Reading, spans: list[Span], facts: dict[str, Any], catalo
             sessions[today] = max(sessions.get(today, 0), int(s.value["n"]))  # "lumbar ESIs: she's had 4 this year"
             s.used = True
             continue
-        if s.kind == "ordinal" and done and i + 1 < len(plain) and _names_other_act(plain[i + 1], done[0], catalog):
-            continue  # "RFA ... doc skipped the 2nd block": the place of a block in its series, not the RFA's
+        if s.kind == "ordinal" and done and any(_names_other_act(x, done[0], catalog) for x in plain[max(i - 1, 0):i + 2]
+                                                if x is not s):
+            continue  # "RFA ... doc skipped the 2nd block", "MBB #2 only 50%": a block's place in its series
         if s.kind == "ordinal" and today and (s.value or {}).get("noun") in (None, "session", "injection") and \
                 not s.used:
             sessions[today] = max(sessions.get(today, 0), int(s.value["n"]) - 1)  # "the 4th ESI": three before it
@@ -948,7 +949,7 @@ def _results_are_earlier(drafts: list[Any], statuses: list[Status]) -> None:
     relief, not placed today, beside one placed today (or one planned), was done before."""
     today = [i for i, d in enumerate(drafts) if (statuses[i] == "done" and d.spans("cue") and
              any(s.value == "present" for s in d.spans("cue"))) or (  # "one MBB (95% relief), doc wants RFA"
-             statuses[i] == "planned" and d.family is not None and not _reports_relief(d)) or (
+             statuses[i] == "planned" and (d.family is not None or d.spans("act")) and not _reports_relief(d)) or (
              statuses[i] == "done" and d.family is not None and d.family.act == "ablate" and not _reports_relief(d))]
     # "R L5-S1 facet RFA. Only one diagnostic MBB was done (90% relief)": the ablation is what the blocks led to
     for i, draft in enumerate(drafts):
@@ -1004,7 +1005,7 @@ def _adopt(drafts: list[Any], statuses: Sequence[str], source: str, target: str)
 
 
 
-def _asked_plan(reading: Reading, catalog: Catalog) -> None:
+def asked_plan(reading: Reading, catalog: Catalog) -> None:
     """'Only one MBB so far; doc wants to go straight to RFA. Will it be covered?', 'R SIJ injection tomorrow: does
     27096 need KX?': a yes/no question about a planned procedure, with nothing done today and no visit or other
     procedure proposed, asks about that procedure."""
@@ -1074,6 +1075,7 @@ def _settle_bare_acts(reading: Reading, catalog: Catalog) -> None:
     """An act with no target ('the injection', 'decided to inject'): on an E/M question it only says a procedure was
     done that day (fact procedure_day); beside procedure codes the codes name it; otherwise it stays unresolved and
     the reader asks which procedure it was."""
+    _fold_note_steps(reading, catalog)
     bare = [f for f in reading.frames if f.family is None and not (f.level_names or f.joints or f.region or f.target
                                                                   or f.candidates)]
     if not bare:
@@ -1085,6 +1087,31 @@ def _settle_bare_acts(reading: Reading, catalog: Catalog) -> None:
             reading.facts["procedure_day"] = True
         # a bare act planned or called off stays ("RFA planned in 2 wks ... bill both?"): never billed, but asked about
         reading.frames = [f for f in reading.frames if f not in bare or f.status in ("planned", "negated")]
+
+
+def _fold_note_steps(reading: Reading, catalog: Catalog) -> None:
+    """'Procedure: right cervical MBBs ... Under fluoroscopy needles placed at C3, C4 and C5; 0.3 mL at each level':
+    an act with no procedure of its own, in the region of the one procedure done, at levels that procedure names, is
+    a step of that procedure (its imaging carried over), not a second one to ask about."""
+    named = [f for f in reading.frames if f.family and f.status == "done"]
+    if len(named) != 1:
+        return
+    proc = named[0]
+    fam = catalog.family(proc.family or "")
+    region = catalog.registry.code_region
+
+    def step(f: Frame) -> bool:
+        if f.family is not None or f.status != "done" or f.joints or f.target or f.candidates or not f.acts:
+            return False
+        if f.region and proc.region and region(f.region) != region(proc.region):
+            return False
+        return not f.level_names or not proc.level_names or set(f.level_names) <= set(proc.level_names) or \
+            fam.counts != "levels"
+
+    steps = [f for f in reading.frames if step(f)]
+    for f in steps:
+        proc.imaging = proc.imaging or f.imaging
+    reading.frames = [f for f in reading.frames if f not in steps]
 
 
 def _single_shot_catheter(reading: Reading, spans: list[Span], catalog: Catalog) -> None:
@@ -1333,6 +1360,13 @@ def _place_numbers(reading: Reading, spans: list[Span], vocab: Vocabulary) -> No
                                       (nxt.kind == "punct" and nxt.value == "-" and i + 2 < len(plain)
                                        and plain[i + 2].kind == "pct")):
                 s.used = True  # "72F", "1) knee injection", "60-70% relief"
+            elif any(x.text.lower() in vocab.vitals for x in plain[max(0, i - 3):i]) and not any(
+                    x.kind in ("num", "pct") for x in plain[max(0, i - 3):i]):
+                s.used = True  # "HR dropped to 38", "BP came up to 190": a vital sign's value
+            elif noun is None and len(s.text) == 4 and 1950 <= s.value["n"] <= 2035:
+                s.used = True  # "L4-5 laminectomy 2019": a year
+            elif nxt is not None and nxt.kind == "cue" and nxt.value == "negated" and nxt.text.lower().startswith("no"):
+                s.used = True  # "2 no-shows today": other patients' visits
             elif nxt is not None and nxt.kind == "side" and nxt.text.lower().startswith("each"):
                 s.used = True  # "(3 each side)": injections per side
             elif nxt is not None and nxt.kind == "per" and prev not in ("unit", "units", "x"):
@@ -1351,7 +1385,9 @@ def _place_numbers(reading: Reading, spans: list[Span], vocab: Vocabulary) -> No
             s.used = nxt is None or nxt.kind not in ("count", "anat", "code") or (
                 nxt.kind == "count" and nxt.value == "region") or (  # "a 20552 for each area": the regions are named
                 nxt.text.lower() in ("time", "visit", "session", "round")) or (  # "3 muscles each time": every session
-                nxt.kind == "anat" and nxt.value in vocab.registry.point_targets)  # "injected into each TP"
+                nxt.kind == "anat" and nxt.value in vocab.registry.point_targets) or (  # "injected into each TP"
+                nxt.kind == "anat" and any(f.laterality == "bilateral" for f in reading.done_frames()))
+            # "a needle into each SI joint" on a bilateral procedure: both sides, already read
         elif s.kind == "ordinal":
             s.used = True
         elif s.kind == "vague":  # "several new complaints": not a count of anything billed
@@ -1515,4 +1551,4 @@ def _after_word(spans: list[Span], span: Span, word: str) -> bool:
     return bool(before) and before[-1].text.lower() == word
 
 
-__all__ = ["described_in_words", "finish", "frames_from_codes", "mark_distinct_sites", "read"]
+__all__ = ["asked_plan", "described_in_words", "finish", "frames_from_codes", "mark_distinct_sites", "read"]

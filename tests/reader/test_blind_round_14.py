@@ -1,0 +1,64 @@
+"""Readings and verdicts blind round 14 found wrong, kept right. Each case is reworded from what a coder wrote, with the
+claim or verdict a coder expects and the rule it rests on; none was copied from the reader's output."""
+
+from __future__ import annotations
+
+import pytest
+
+from advisor.rules.catalog import Catalog
+
+from .helpers import answer, canon
+
+
+@pytest.mark.parametrize(("question", "lines", "verdict", "source"), [
+    # a site named as the problem's ("for a new knee problem") is not where the named procedure was done
+    ("same day as her L5-S1 ILESI under fluoro she raised a separate new shoulder problem, exam and plan in its own "
+     "note. E/M with 25 ok?", ["62323"], "yes", "NCCI Policy Manual ch. 1 E/M: 25 for a significant, separate problem"),
+    # an E/M with 25 asked about without its code is judged on the 25, not on a code the question never gave
+    ("pt had a right L5-S1 RFA today and also a new complaint of left hip pain that the doc worked up separately. "
+     "can we bill an E/M w 25?", ["64635-RT"], "yes", "modifier 25: separately identifiable service, documented"),
+    # "MBB #2 only 60%" gives the second block's place in its series, not an earlier RFA
+    ("bilateral L4-5 RFA, medicare, first one ever. MBB #1 gave 90% relief, MBB #2 only 60%. ok to bill 64635-50?",
+     ["64635-50"], "no", "facet LCD (memo/checklist): two diagnostic blocks each with at least 80% relief"),
+    # a block reported with its relief is an earlier one; the RFA asked about is planned and judged as if done
+    ("medicare, L4-5 MBB #1 gave 85%, MBB #2 gave 90% relief. can we go ahead and schedule the RFA?", ["64635"],
+     "yes", "facet LCD: two diagnostic blocks each with at least 80% relief"),
+    ("medicare. MBB #1 gave 90%, MBB #2 only 50% relief. can we proceed to RFA at L4-5?", ["64635"], "no",
+     "facet LCD: two diagnostic blocks each with at least 80% relief"),
+    # the coder of an ASC asks about the ASC's own claim
+    ("I'm the facility coder at an ASC. medicare, left SIJ injection therapeutic under fluoro: can we put 27096 on "
+     "our claim?", ["G0260-LT"], "no", "CMS OPPS/ASC: G0260 on facility claims, 27096 on the physician's"),
+    ("Facility (ASC) claim: bilateral SI joint injections under fluoroscopy, medicare, therapeutic. codes?",
+     ["G0260-LT", "G0260-RT"], None, "facility claims: G0260 per side with RT/LT"),
+])
+def test_round_14(question: str, lines: list[str], verdict: str | None, source: str, catalog: Catalog) -> None:
+    got, said, _ = answer(question, catalog)
+    assert (got, said) == (canon(*lines, sides=True) if lines else [], verdict), source
+
+
+@pytest.mark.parametrize(("question", "lines", "source"), [
+    # op-note steps with no procedure word of their own are steps of the one procedure the note names
+    ("Procedure: left cervical medial branch blocks, left C4, C5 and C6 medial branches for the C4-5 and C5-6 facets. "
+     "Prone, prepped. Under lateral fluoroscopy needles placed at the articular pillars of C4, C5 and C6. 0.5 mL "
+     "bupivacaine at each level. Aetna. codes?", ["64490-LT", "64491-LT"], "CPT 64490 + 64491: two cervical joints"),
+    ("Procedure note: right stellate ganglion block for CRPS of the right hand. Supine, C6 tubercle palpated, "
+     "paratracheal approach, negative aspiration, 8 mL bupivacaine injected in increments. Horner's at 10 min. code?",
+     ["64510-RT"], "CPT 64510: stellate ganglion block"),
+    # "w/o ... radiculopathy" is no radicular pain; a vital's value, a year and other patients' no-shows are not counts
+    ("PROCEDURE NOTE. Medicare. Dx: lumbar spondylosis w/o myelopathy or radiculopathy. Bilateral L3-4 and L4-5 "
+     "medial branch blocks, diagnostic block #1, under fluoroscopy, bupivacaine at each site. No radicular "
+     "symptoms. Codes?", ["64493-50-KX", "64494-50-KX"], "facet LCD: KX on diagnostic blocks; two levels bilateral"),
+    ("Cigna. caudal ESI, hx of L5-S1 fusion 2017. Sacral hiatus found under fluoro, Tuohy placed, epidurogram, "
+     "steroid injected. HR dropped to 48 briefly, resolved. 3 no-shows this morning. code?", ["62323"],
+     "CPT 62323: caudal epidural with imaging"),
+])
+def test_round_14_notes(question: str, lines: list[str], source: str, catalog: Catalog) -> None:
+    got, _, kind = answer(question, catalog)
+    assert (got, kind) == (canon(*lines, sides=True), "claim"), source
+
+
+def test_a_follow_up_asking_to_schedule_the_rfa_judges_the_rfa_on_the_blocks(catalog: Catalog) -> None:
+    history = ("right L4-5 MBB for medicare, diagnostic block #1, codes?", "MBB #2 done two weeks later, same level")
+    _, verdict, _ = answer("the 2nd block gave only 50% relief (the first was 85%). can we schedule the RFA?", catalog,
+                           history)
+    assert verdict == "no"  # facet LCD: each diagnostic block at least 80%
