@@ -892,8 +892,8 @@ def _sessions(reading: Reading, spans: list[Span], facts: dict[str, Any], catalo
             sessions[today] = max(sessions.get(today, 0), int(s.value["n"]))  # "lumbar ESIs: she's had 4 this year"
             s.used = True
             continue
-        if s.kind == "ordinal" and done and any(_names_other_act(x, done[0], catalog) for x in plain[max(i - 1, 0):i + 2]
-                                                if x is not s):
+        beside = [x for x in plain[max(i - 1, 0):i + 2] if x is not s]
+        if s.kind == "ordinal" and done and any(_names_other_act(x, done[0], catalog) for x in beside):
             continue  # "RFA ... doc skipped the 2nd block", "MBB #2 only 50%": a block's place in its series
         if s.kind == "ordinal" and today and (s.value or {}).get("noun") in (None, "session", "injection") and \
                 not s.used:
