@@ -209,7 +209,10 @@ def _claim_answer(u: Understanding, decision: Decision, passages: Sequence[Any],
     if decision.verdict:
         out.append(f"{VERDICT_WORDS[decision.verdict]} {_verdict_reason(u, decision, shown)}".strip())
     if reading.kind == "clarify":
-        out.append("I could not read all of this question, so I won't guess the claim:")
+        unread = reading.unplaced or reading.unreadable or any(f.family is None and f.status == "done"
+                                                               for f in reading.frames)
+        out.append("I could not read all of this question, so I won't guess the claim:" if unread else
+                   "The claim depends on something the question doesn't say, so I won't guess it:")
         out += [f"- {q}" for q in reading.questions]
     elif reading.questions:
         out += [f"- {q}" for q in reading.questions]

@@ -1443,7 +1443,8 @@ def _kind(reading: Reading, spans: list[Span], catalog: Catalog) -> str:
             f.family is None and (f.status == "done" or (undone and f.status == "historical")) for f in reading.frames):
         return "clarify"
     done = reading.done_frames()
-    if reading.question_type != "yes_no" and len(done) == 1 and _needs_count(done[0], catalog):
+    if reading.question_type != "yes_no" and len(done) == 1 and (
+            _needs_count(done[0], catalog) or _needs_side(done[0], reading, catalog)):
         return "clarify"
     if _twin_choice(reading, catalog):
         return "clarify"
@@ -1467,14 +1468,24 @@ def _twin_choice(reading: Reading, catalog: Catalog) -> bool:
     return False
 
 
+def _needs_side(frame: Frame, reading: Reading, catalog: Catalog) -> bool:
+    """'L4-5 & L5-S1 facet injections, Cigna - codes?': a procedure billed with 50 when done on both sides, with no
+    side named (nor a side modifier written), is one line or a bilateral one: a guess either way."""
+    fam = catalog.family(frame.family or "")
+    written = any(m in ("50", "RT", "LT") for ln in reading.lines for m in ln.modifiers) or any(
+        f.family == frame.family and f.laterality for f in reading.frames)  # "Right knee RFA yesterday ... ablated 3"
+    return fam.sides == "bilateral" and fam.counts != "joints" and fam.select != "target" and not frame.joints and \
+        frame.laterality is None and not frame.sides and not written and frame.count != 1  # "a single TF": one side
+
+
 def _needs_count(frame: Frame, catalog: Catalog) -> bool:
     """A deciding count the question leaves out with no sensible default: no joint named for a joint injection,
     neither a level nor a region for a spinal procedure counted in levels, no muscle count for trigger points."""
     fam = catalog.family(frame.family or "")
     if fam.counts == "joints":
         return not frame.joints
-    if fam.counts == "levels" and frame.levels is None and not frame.level_names and _named_plural(frame, fam):
-        return True  # "pt had facet injections today, lumbar": how many levels is not said, and one is a guess
+    if fam.counts == "levels" and frame.levels is None and not frame.level_names:
+        return True  # "pt had facet injections today, lumbar", "bilateral lumbar MBB": how many levels is a guess
     if fam.counts == "levels" and fam.select == "region":
         return frame.region is None  # "MBB 2 levels bilateral": cervical/thoracic or lumbar/sacral codes?
     if fam.select == "region":
@@ -1484,12 +1495,6 @@ def _needs_count(frame: Frame, catalog: Catalog) -> bool:
     if fam.select == "target":
         return frame.target is None
     return False
-
-
-def _named_plural(frame: Frame, fam: Any) -> bool:
-    """The procedure is named in the plural ('facet injections', 'MBBs'): more than one level, or both sides."""
-    heads = {phrase.split()[-1] for phrase in fam.words}
-    return any(w.endswith("s") and w[:-1] in heads for w in frame.words.lower().replace("/", " ").split())
 
 
 def _questions(reading: Reading, catalog: Catalog) -> list[str]:
@@ -1508,6 +1513,9 @@ def _questions(reading: Reading, catalog: Catalog) -> list[str]:
                            "at which levels?")
             else:
                 out.append(fam.ask or f"Which {fam.label} was it?")
+        elif frame.status == "done" and frame.family and reading.question_type != "yes_no" and \
+                len(reading.done_frames()) == 1 and _needs_side(frame, reading, catalog):
+            out.append(f"Which side was the {catalog.family(frame.family).label} done on: left, right or both?")
         elif frame.candidates and frame.candidates[0].split(":")[0] in ("levels", "joints", "muscles"):
             what, detail = frame.candidates[0].split(": ", 1)
             out.append(f"How many {what} were treated? The question gives {detail}.")

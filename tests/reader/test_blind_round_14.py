@@ -62,3 +62,26 @@ def test_a_follow_up_asking_to_schedule_the_rfa_judges_the_rfa_on_the_blocks(cat
     _, verdict, _ = answer("the 2nd block gave only 50% relief (the first was 85%). can we schedule the RFA?", catalog,
                            history)
     assert verdict == "no"  # facet LCD: each diagnostic block at least 80%
+
+
+@pytest.mark.parametrize(("question", "asks"), [
+    # no level named or counted for a procedure billed per level: one level would be a guess
+    ("bilateral lumbar medial branch block today under fluoroscopy, Aetna. codes?", "facet joints"),
+    # no side for a procedure billed with 50 when done on both sides: one line or a bilateral one is a guess
+    ("L3-4 and L4-5 medial branch blocks under fluoro, BCBS - what goes on the claim?", "Which side"),
+    ("SIJ injection under fluoroscopy today, therapeutic, Cigna. code?", "Which side"),
+])
+def test_a_deciding_fact_left_out_is_asked_for(question: str, asks: str, catalog: Catalog) -> None:
+    from advisor.reader.followup import read_question
+
+    reading = read_question(question, catalog)
+    assert reading.kind == "clarify" and any(asks in q for q in reading.questions), reading.questions
+
+
+@pytest.mark.parametrize(("question", "lines"), [
+    ("R sided RFA L4-5 and L5-S1, UHC. codes?", ["64635-RT", "64636-RT"]),  # 'R sided' is the right side
+    ("lumbar transforaminal injection at L5-S1 on the rigth, Cigna", ["64483-RT"]),  # a common misspelling
+])
+def test_a_side_written_loosely_is_read(question: str, lines: list[str], catalog: Catalog) -> None:
+    got, _, kind = answer(question, catalog)
+    assert (got, kind) == (canon(*lines), "claim")
