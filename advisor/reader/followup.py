@@ -4,6 +4,8 @@ follow-up states replaces or adds to them; its attribute words are bound to the 
 
 from __future__ import annotations
 
+import re
+
 from advisor.reader.facts import days_after
 from advisor.reader.frames import Grammar, add_joint, settle_muscles
 from advisor.reader.model import Frame, Joint, LookupRequest, Reading
@@ -354,6 +356,18 @@ def _levels_restated(before_text: str, before: Reading, after: Reading) -> str |
     return before_text
 
 
+def _count_restated(before: str, after: str, catalog: Catalog) -> str:
+    """'TPIs in three muscles - no wait, just two: R trap and R levator': a bare number right after the correction
+    restates the count named before it, so it gets that count's noun ('just two muscles')."""
+    number = "|".join([*map(re.escape, vocabulary_of(catalog).numbers), r"\d+"])
+    nouns = "|".join(map(re.escape, W.COUNTED_PARTS))
+    named = re.findall(rf"\b(?:{number})\s+({nouns})s?\b", before, re.IGNORECASE)
+    if not named:
+        return after
+    bare = re.compile(rf"^(\W*[a-z ,]{{0,20}}?\b)({number})(?=\s*[-,.:;])", re.IGNORECASE)
+    return bare.sub(lambda m: f"{m.group(1)}{m.group(2)} {named[-1].lower()}s", after, count=1)
+
+
 def read_question(question: str, catalog: Catalog) -> Reading:
     """A question that corrects itself ('L knee inj w/o US... sorry, correction, it was the RIGHT knee') is its first
     words followed by a correction: the words after the marker are read as a follow-up of the words before it, so
@@ -363,7 +377,7 @@ def read_question(question: str, catalog: Catalog) -> Reading:
     if found is None or not question[:found.start()].strip():
         return read(question, catalog)
     before = read(question[:found.start()], catalog)
-    after = read(question[found.start():], catalog)
+    after = read(_count_restated(question[:found.start()], question[found.start():], catalog), catalog)
     if not before.frames:
         restated = _levels_restated(question[:found.start()], before, after)
         return read(question if restated is None else restated + question[found.end():], catalog)

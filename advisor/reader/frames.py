@@ -482,7 +482,7 @@ class Grammar:
         injection", "declined the RFA", "not a facet"), or when it closes a clause about the procedure ("the RFA was
         cancelled", "not done"); "no contrast allergy" or "not pregnant" negate something else."""
         chunk = next(c for c in draft.chunks if cue in c.spans)
-        if _side_level_refused(draft, chunk) or _other_side_refused(draft, chunk):
+        if _side_level_refused(draft, chunk) or _other_side_refused(draft, chunk) or _level_then_refused(draft, chunk):
             return False  # "(left L5-S1 was skipped, hardware)", "L knee inj. R side not done.": one side only
         after = [s for s in chunk.spans[chunk.spans.index(cue) + 1:] if s.kind not in ("filler", "punct")
                  and not (s.kind == "cue" and s.value in ("present", "neutral"))  # "cancelled today"
@@ -1075,6 +1075,17 @@ def _side_level_refused(draft: Draft, chunk: Chunk) -> bool:
     level = [i for i, s in enumerate(chunk.spans) if s.kind == "level"]
     return bool(negation) and min(negation) > max(level) and any(
         c is not chunk and c.of("level") for c in draft.chunks)
+
+
+def _level_then_refused(draft: Draft, chunk: Chunk) -> bool:
+    """'R L4-5 TFESI done, R L5-S1 was planned but not done': a negation standing alone after a chunk that names only
+    a level (no procedure word), while earlier chunks name other levels of the procedure: that level was not done."""
+    at = draft.chunks.index(chunk)
+    if at < 2 or chunk.of("level", "side", "act", "family", "anat"):
+        return False
+    before = draft.chunks[at - 1]
+    return bool(before.of("level")) and not before.of("act", "family") and any(
+        c.of("level") for c in draft.chunks[:at - 1])
 
 
 def _other_side_refused(draft: Draft, chunk: Chunk) -> bool:

@@ -361,17 +361,20 @@ def _side_refused_apart(reading: Reading, spans: list[Span]) -> None:
 def _level_refused_apart(reading: Reading, plain: list[Span], catalog: Catalog) -> None:
     """'L5-S1 got cancelled (couldn't get past the osteophyte), only L4-5 was injected': a level called off is not one
     of the levels done."""
-    spans = [s for i, s in enumerate(plain) if s.kind == "level" and s.value and any(
-        x.kind == "cue" and x.value == "negated" for x in plain[i + 1:i + 2])]
-    refused = {n for s in spans for n in s.value["names"]}
-    frames = [f for f in reading.done_frames() if refused and refused < set(f.level_names)]
+    def refused(i: int) -> bool:  # "L5-S1 got cancelled", "L5-S1 was planned but not done"
+        after = [x for x in plain[i + 1:i + 6] if x.kind != "filler" and x.text.lower() not in W.CALLED_OFF_FILLER]
+        return bool(after) and after[0].kind == "cue" and after[0].value == "negated"
+
+    spans = [s for i, s in enumerate(plain) if s.kind == "level" and s.value and refused(i)]
+    names = {n for s in spans for n in s.value["names"]}
+    frames = [f for f in reading.done_frames() if names and names < set(f.level_names)]
     if len(frames) == 1:
         frame = frames[0]
         unit = catalog.family(frame.family or "").level_unit or "joint"
-        frame.level_names = [n for n in frame.level_names if n not in refused]
+        frame.level_names = [n for n in frame.level_names if n not in names]
         frame.levels = recount(frame.level_names, unit)
     done = [n for f in reading.done_frames() for n in f.level_names]
-    if done and not refused & set(done):
+    if done and not names & set(done):
         for s in spans:
             s.used = True  # "L4-5 done bilaterally; L3-4 aborted": placed as the level not done
 

@@ -129,14 +129,22 @@ class _Builder:
     def stopped(self, proc: Procedure) -> list[ClaimLine]:
         """A procedure started and then stopped for the patient's safety: the first code of what was intended, with
         the discontinued modifier of the claim type in the first (pricing) position (53 physician; 73/74 facility,
-        modifiers.yaml); add-on levels and separately billed guidance were not done and are not billed."""
+        modifiers.yaml); add-on levels and separately billed guidance were not done and are not billed. One called off
+        before it started is the facility's 73 and nothing on the physician's claim (CPT's note to modifier 53)."""
+        if proc.stopped == "before_anesthesia" and not self.ctx.facility_claim:
+            self.notes.append(f"The {self.catalog.family(proc.family).label} was called off before it started (no "
+                              "anesthetic, needle or injectate): nothing goes on the physician's claim, as modifier "
+                              "53 is for a procedure started and then stopped (the facility's claim takes 73).")
+            return []
         made = self.procedure(proc.model_copy(update={"stopped": None, "levels": 1, "levels_left": None,
                                                       "levels_right": None, "level_regions": []}))
         mod = discontinued(self.ctx.facility_claim, proc.stopped or "started")
         kept = [ln.model_copy(update={"modifiers": (mod, *ln.modifiers)}) for ln in made
                 if not ((i := self.catalog.code(ln.code)) is not None and (i.addon or i.guides))]
-        self.notes.append(f"{', '.join(ln.code for ln in kept)}: started and stopped for the patient's safety: "
-                          f"billed once with {mod}; levels and guidance not reached are not billed.")
+        how = "prepared, then called off before any anesthetic" if proc.stopped == "before_anesthesia" else \
+            "started and stopped for the patient's safety"
+        self.notes.append(f"{', '.join(ln.code for ln in kept)}: {how}: billed once with {mod}; levels and guidance "
+                          "not reached are not billed.")
         return kept
 
     def levels(self, proc: Procedure, family: Family) -> list[ClaimLine]:

@@ -85,3 +85,30 @@ def test_a_deciding_fact_left_out_is_asked_for(question: str, asks: str, catalog
 def test_a_side_written_loosely_is_read(question: str, lines: list[str], catalog: Catalog) -> None:
     got, _, kind = answer(question, catalog)
     assert (got, kind) == (canon(*lines), "claim")
+
+
+@pytest.mark.parametrize(("question", "history", "lines", "source"), [
+    # sent home before anything was started: nothing to bill
+    ("she was on the schedule for a C6-7 ILESI under fluoro but her platelets were low so we sent her home before "
+     "anything was started. claim?", (), [], "nothing performed, nothing billed"),
+    # prepped and in the room, then called off before any anesthetic: the facility's 73, nothing for the physician
+    ("HOPD facility claim, Aetna. Scheduled L L4-5 TFESI; pt prepped, positioned prone in the procedure room, then "
+     "the doc called it off for a BP of 220/120. No local, no needle. facility codes?", (), ["64483-73-LT"],
+     "CMS 100-04 ch. 4 section 20.6.4: 73 after prep, before anesthesia"),
+    ("and the doctor's professional claim?", ("HOPD facility claim, Aetna. Scheduled L L4-5 TFESI; pt prepped, "
+     "positioned prone in the procedure room, then the doc called it off for a BP of 220/120. No local, no needle. "
+     "facility codes?",), [], "CPT modifier 53 note: not for a procedure cancelled before it started"),
+    # a refusal after the consent talk calls the planned procedure off; the visit stands
+    ("TPIs were planned today but she declined after the consent discussion. the visit was a 99214 (exam, med "
+     "change). what do i bill?", (), ["99214"], "nothing performed; the E/M needs no 25 without a procedure"),
+    # a level planned and not done leaves the other levels done
+    ("Cigna. L L3-4 TFESI done, L L4-5 was planned but not done bc of pain. codes?", (), ["64483-LT"],
+     "CPT 64483: one lumbar level done"),
+    # a bare number after 'no wait' restates the count named before it
+    ("TPIs in four muscles - no wait, just two: L trap and L rhomboid. code?", (), ["20552"],
+     "CPT 20552: one or two muscles"),
+])
+def test_round_14_not_done(question: str, history: tuple[str, ...], lines: list[str], source: str,
+                           catalog: Catalog) -> None:
+    got, _, _ = answer(question, catalog, history)
+    assert got == canon(*lines), source
