@@ -484,6 +484,10 @@ class Grammar:
         chunk = next(c for c in draft.chunks if cue in c.spans)
         if _side_level_refused(draft, chunk) or _other_side_refused(draft, chunk) or _level_then_refused(draft, chunk):
             return False  # "(left L5-S1 was skipped, hardware)", "L knee inj. R side not done.": one side only
+        at = draft.chunks.index(chunk)
+        if at and all(s is cue or s.kind in ("filler", "punct") for s in chunk.spans) and \
+                any(g.value == "none" for g in draft.chunks[at - 1].of("guide")):
+            return False  # "done blind - no fluoro, no CT, nothing": the list of guidance not used goes on
         after = [s for s in chunk.spans[chunk.spans.index(cue) + 1:] if s.kind not in ("filler", "punct")
                  and not (s.kind == "cue" and s.value in ("present", "neutral"))  # "cancelled today"
                  and s.text.lower() not in W.OTHER_WORDS]  # "no other RFA this year"

@@ -1431,7 +1431,7 @@ def _kind(reading: Reading, spans: list[Span], catalog: Catalog) -> str:
     if reading.unsupported and not in_words:
         return "unsupported"  # "dry needling, can that go out as 20552?": the code proposed for it changes nothing
     if not supported:
-        if unknown_codes:
+        if unknown_codes and not any(s.kind == "oos" for s in spans):  # "97110 x3: the 8 minute rule?" is off topic
             reading.unsupported += [f"code {c}" for c in unknown_codes]
             return "unsupported"
         return "out_of_scope"

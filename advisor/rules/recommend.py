@@ -281,6 +281,10 @@ class _Builder:
             return [ClaimLine(code=visit.code, modifiers=("25",))]
         if separate:
             self.notes.append("Bill the E/M level the note supports, with modifier 25 on the E/M line.")
+        elif separate is None and visit.code:
+            self.notes.append(f"{visit.code} goes on the claim only if the visit addressed a significant, separately "
+                              f"identifiable problem beyond the procedure's own evaluation; then as {visit.code}-25 "
+                              "(25 on the E/M line, never on the procedure). The question doesn't say.")
         return []
 
 

@@ -112,3 +112,33 @@ def test_round_14_not_done(question: str, history: tuple[str, ...], lines: list[
                            catalog: Catalog) -> None:
     got, _, _ = answer(question, catalog, history)
     assert got == canon(*lines), source
+
+
+@pytest.mark.parametrize(("question", "history", "lines", "verdict", "source"), [
+    # ultrasound without a saved image or a report is the unguided code, and 76942 never goes with it
+    ("doc used ultrasound for a L knee injection but didnt save any images or write a report. 20611 + 76942?", (),
+     ["20610-LT"], "no", "CPT 20611: real-time US, a permanent recorded image and a report"),
+    ("update - turns out the images never actually saved and there's no report in the chart. what's the code now?",
+     ("R knee injection under ultrasound, image saved and report dictated, Aetna. code?",), ["20610-RT"], None,
+     "CPT 20611 needs the saved image and the report"),
+    # 'no fluoro, no CT, nothing' lists guidance not used; the injection was done
+    ("L5-S1 interlaminar epidural done blind - loss of resistance only, no fluoro, no CT, nothing. BCBS. code?", (),
+     ["62322"], None, "CPT 62322: interlaminar lumbar epidural without imaging"),
+])
+def test_round_14_imaging(question: str, history: tuple[str, ...], lines: list[str], verdict: str | None, source: str,
+                          catalog: Catalog) -> None:
+    got, said, _ = answer(question, catalog, history)
+    assert (got, said) == (canon(*lines), verdict), source
+
+
+@pytest.mark.parametrize(("question", "kind"), [
+    ("does 64520 have imaging guidance built into the code?", "lookup"),
+    ("total hip arthroplasty L, the surgeon wants 57 on yesterday's E/M. correct?", "out_of_scope"),
+    ("therapy clinic billed 97110 x2 + 97140 x1 for 38 min. does that pass the 8 minute rule?", "out_of_scope"),
+    ("how many mg of kenalog should the doc use for a shoulder injection?", "out_of_scope"),
+    ("can you draft a letter to a patient about her unpaid balance?", "out_of_scope"),
+])
+def test_round_14_kinds(question: str, kind: str, catalog: Catalog) -> None:
+    from advisor.reader.followup import read_question
+
+    assert read_question(question, catalog).kind == kind
