@@ -126,6 +126,8 @@ def build_proposal(reading: Reading, recommended: list[ClaimLine], catalog: Cata
     if reading.facts.get("nothing_billed") and not lines and not mods:
         return Proposal(kind="nothing", summary="nothing on the claim")  # "no-show, nothing goes out, correct?"
     if lines and mods:
+        if reading.em is not None and set(mods) & set(EM_MODS) and not any(is_em_code(ln.code) for ln in lines):
+            lines = [ClaimLine(code=_em_code(reading)), *lines]  # "the 25 goes on the E/M line, not the 27096?"
         lines = _attach(lines, mods, reading, recommended)
         lines = _on_addons(lines, mods, reading, catalog)
         if reading.units:
