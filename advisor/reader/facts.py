@@ -84,6 +84,9 @@ def payer_and_claim(spans: list[Span]) -> tuple[dict[str, Any], list[str]]:
     for s in spans:
         if s.kind in ("payer", "claim", "place"):
             s.used = True
+    asked = _asked_claims(plain, negated)
+    if len(claims) > 1 and len(asked) == 1:
+        claims = asked  # "The hospital bills RT/LT lines. For the doctor's claim is 20610-50 right?": the one asked
     if claims:
         claim = "asc" if "asc" in claims or ("facility" in claims and places == {"asc"}) else (
             "facility" if "facility" in claims else "office")
@@ -91,6 +94,16 @@ def payer_and_claim(spans: list[Span]) -> tuple[dict[str, Any], list[str]]:
         if len(claims - {"facility"}) > 1:
             conflicts.append("setting")
     return out, conflicts
+
+
+def _asked_claims(plain: list[Span], negated: set[int]) -> set[str]:
+    """The claim types named in the last sentence when it is a question (the claim the question asks about)."""
+    if not plain or not (plain[-1].kind == "punct" and plain[-1].value == "?"):
+        return set()
+    start = max((i for i, s in enumerate(plain[:-1]) if s.kind == "punct" and s.value in (".", "!", "?", ";")),
+                default=-1)
+    return {s.value for s in plain[start + 1:] if s.kind == "claim" and id(s) not in negated
+            and not s.text.lower().startswith("our ")}  # "our claim" is whoever is asking
 
 
 def history_facts(spans: list[Span], frames: list[Frame], relief_frames: list[Frame]) -> dict[str, Any]:

@@ -514,6 +514,9 @@ class Grammar:
             return False  # "piriformis wasn't injected, only glut med and QL": one muscle was not done
         if after and after[0].kind == "side":
             return False  # "declined the left side": one side is not done, the procedure is (see _denied_side)
+        if after and after[0].kind == "act" and draft.family is not None and after[0].value != draft.family.act and \
+                draft.family.act != "aspirate" and draft.spans("family"):
+            return False  # "therapeutic facet injections ... pacemaker so no RFA": another act is ruled out
         if after and after[0].kind == "act" and any(a is not after[0] and a.value != after[0].value
                                                     for a in draft.spans("act")):
             return False  # "aspiration only (no injection)": one act of the procedure is denied, not the procedure

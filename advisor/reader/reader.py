@@ -635,10 +635,16 @@ def _modifiers(spans: list[Span]) -> tuple[list[str], list[str]]:
     plain = [s for s in spans if s.kind != "fact"]
     out: list[str] = []
     aside: list[str] = []
+    physician = any(s.kind == "claim" and s.value == "office" for s in plain)
     for i, s in enumerate(plain):
         if s.kind != "mod":
             continue
         s.used = True  # a modifier named on its own is part of what the question proposes
+        clause = list(takewhile(lambda x: not (x.kind == "punct" and x.value in (".", "?", "!", ";")),
+                                reversed(plain[max(0, i - 6):i])))
+        if physician and any((x.kind in ("place", "claim") and x.value in ("asc", "hospital", "facility"))
+                             for x in clause):
+            continue  # "physician claim ... Hospital is billing RT/LT lines": the other claim's modifiers
         before = [x for x in plain[max(0, i - 2):i] if x.kind not in ("filler",)]
         left_off = _left_off(plain, i)
         listed = bool(aside) and aside[-1] != s.value and i >= 2 and plain[i - 1].text in ("/", "or", "nor") and \

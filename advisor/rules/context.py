@@ -59,6 +59,14 @@ class Ctx:
         return self.facts.payer is Payer.MEDICARE
 
     @property
+    def bypass_modifier(self) -> str:
+        """The modifier that bypasses a PTP edit: on Medicare claims the specific X modifier CMS asks for (XE for a
+        separate encounter the same day, else XS for a separate site), on commercial claims 59."""
+        if not self.medicare:
+            return "59"
+        return "XE" if self.facts.separate_encounter else "XS"
+
+    @property
     def claim_type(self) -> ClaimType:
         return self.facts.claim
 

@@ -114,6 +114,9 @@ class Facts(BaseModel):
     distinct_sites: bool | None = Field(
         None, description="The paired services were at separate sites or sessions (supports a 59/X bypass)."
     )
+    separate_encounter: bool | None = Field(
+        None, description="The paired services were at separate encounters the same day ('came back at 4pm'): XE, "
+                          "not XS, on a Medicare claim.")
     procedure_day: bool | None = Field(
         None, description="A minor procedure (000 or 010 global) was done on the same date, even if its line is not "
                           "on this claim (an E/M checked on its own).")

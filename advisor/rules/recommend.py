@@ -256,7 +256,7 @@ class _Builder:
             self.notes.append(f"{proc.joint or 'second joint'}: a different joint on the other side "
                               f"({'/'.join(mine)}).")
             return lines
-        mod = "XS" if self.ctx.medicare else "59"
+        mod = self.ctx.bypass_modifier
         self.notes.append(f"{proc.joint or 'second joint'}: a different joint, same code: {mod} marks it.")
         return [ln.with_modifiers(mod) for ln in lines]
 

@@ -224,8 +224,9 @@ def _bypassable(ctx: Ctx, pair: PtpPair, label: str) -> None:
     if not bare:
         return
     if distinct:
-        mod = "XS" if ctx.medicare else "59"
-        ctx.add(f"{label}: the services were at separate sites, so append {mod} to the column-2 code {pair.col2} to "
+        mod = ctx.bypass_modifier
+        apart = "encounters" if mod == "XE" else "sites"
+        ctx.add(f"{label}: the services were at separate {apart}, so append {mod} to the column-2 code {pair.col2} to "
                 "bypass the edit.", codes, severity="warning", sources=src, confidence=conf)
         for line in bare:
             ctx.replace(line, line.with_modifiers(mod))

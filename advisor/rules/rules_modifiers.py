@@ -78,7 +78,7 @@ def x_prefer_xs(ctx: Ctx) -> None:
                     "XS (XE separate encounter, XP separate practitioner, XU unusual non-overlapping service); use "
                     "RT/LT instead when they describe the difference (59 is still accepted).", [line.code],
                     severity="info", confidence="secondary")
-            ctx.replace(line, line.with_modifiers("XS", drop=("59",)))
+            ctx.replace(line, line.with_modifiers(ctx.bypass_modifier, drop=("59",)))
         else:
             ctx.add(f"{line.code}-59: some commercial payers accept XS (separate site); check the payer's policy.",
                     [line.code], severity="info", confidence="secondary")

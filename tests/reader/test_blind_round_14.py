@@ -151,3 +151,22 @@ def test_the_25_asked_of_the_visit_line_is_put_on_the_visit_not_the_procedure(ca
     assert verdict == "conditional"
     _, verdict, _ = answer("E/M same day as the TFESI: the 25 goes on the 64483, right?", catalog)
     assert verdict == "no"  # NCCI Policy Manual ch. 1: 25 is an E/M modifier
+
+
+@pytest.mark.parametrize(("question", "lines", "verdict", "source"), [
+    # the other claim's modifiers, named as what the hospital bills, are not proposed for the physician's claim
+    ("physician claim, case done in the HOPD, Medicare: bilateral shoulder injections, no imaging. The hospital bills "
+     "RT/LT lines. For the doctor's claim is 20610-50 right?", ["20610-50"], "yes",
+     "MPFS bilateral indicator 1: one line with 50 on the physician claim"),
+    # a different procedure ruled out ('so no RFA') does not call off the injections done
+    ("Medicare, bilateral L3-4 and L4-5 therapeutic facet injections today; two dx blocks each >80%, 50% relief for 4 "
+     "months after the last one, pacemaker so no RFA (documented). does 64494 get the 50 too?",
+     ["64493-50", "64494-50"], "yes", "MPFS bilateral indicator 1 on 64494 too"),
+    # a second encounter the same day bypasses the edit with XE on a Medicare claim (CMS X{EPSU} guidance)
+    ("medicare. L knee injection at 9am; she came back at 3pm, separate visit, for TPIs in the L trap and L rhomboid. "
+     "XE on the 20552?", ["20610-LT", "20552-XE"], "yes", "CMS MLN X{EPSU}: XE for a separate encounter"),
+])
+def test_round_14_other_claims_and_encounters(question: str, lines: list[str], verdict: str | None, source: str,
+                                              catalog: Catalog) -> None:
+    got, said, _ = answer(question, catalog)
+    assert (got, said) == (canon(*lines), verdict), source
