@@ -100,9 +100,7 @@ def _asked_claims(plain: list[Span], negated: set[int]) -> set[str]:
     """The claim types named in the last sentence when it is a question (the claim the question asks about)."""
     if not plain or not (plain[-1].kind == "punct" and plain[-1].value == "?"):
         return set()
-    start = max((i for i, s in enumerate(plain[:-1]) if s.kind == "punct" and s.value in (".", "!", "?", ";")),
-                default=-1)
-    return {s.value for s in plain[start + 1:] if s.kind == "claim" and id(s) not in negated
+    return {s.value for s in _sentence_of(plain)[id(plain[-1])] if s.kind == "claim" and id(s) not in negated
             and not s.text.lower().startswith("our ")}  # "our claim" is whoever is asking
 
 

@@ -640,10 +640,8 @@ def _modifiers(spans: list[Span]) -> tuple[list[str], list[str]]:
         if s.kind != "mod":
             continue
         s.used = True  # a modifier named on its own is part of what the question proposes
-        clause = list(takewhile(lambda x: not (x.kind == "punct" and x.value in (".", "?", "!", ";")),
-                                reversed(plain[max(0, i - 6):i])))
-        if physician and any((x.kind in ("place", "claim") and x.value in ("asc", "hospital", "facility"))
-                             for x in clause):
+        if physician and any(x.kind in ("place", "claim") and x.value in ("asc", "hospital", "facility")
+                             and _same_sentence(plain, x, s) for x in plain[max(0, i - 6):i]):
             continue  # "physician claim ... Hospital is billing RT/LT lines": the other claim's modifiers
         before = [x for x in plain[max(0, i - 2):i] if x.kind not in ("filler",)]
         left_off = _left_off(plain, i)
