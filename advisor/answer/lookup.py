@@ -35,6 +35,8 @@ def answer_lookup(reading: Reading, request: LookupRequest, catalog: Catalog) ->
             facts += _sessions(reading, catalog)
         elif field == "levels":
             facts += _levels(reading, catalog)
+        elif field == "relief":
+            facts += _relief(reading, catalog)
         elif field == "imaging":
             facts += [f for c in codes if (f := _imaging(c, catalog))]
         elif field == "size":
@@ -136,6 +138,25 @@ def _sessions(reading: Reading, catalog: Catalog) -> list[LookupFact]:
                                       note=f"Medicare LCD limit per rolling 12 months for {key.replace('_', ' ')}"
                                            + (" (per spinal region)" if catalog.family(frame.family).session_group
                                               else ""), source=", ".join(limit.sources), confidence=limit.confidence))
+    return out
+
+
+def _relief(reading: Reading, catalog: Catalog) -> list[LookupFact]:
+    """'What % relief does Medicare want from a diagnostic SI block?': the LCD relief thresholds (lcd.yaml `relief`)
+    of the family's session kinds, only the diagnostic or therapeutic one when the question says which."""
+    out = []
+    for frame in reading.frames:
+        if not frame.family:
+            continue
+        kinds = catalog.family(frame.family).session_keys
+        for key, param in catalog.relief.items():
+            if not any(key == k or key.startswith(k + "_") for k in kinds):
+                continue
+            if frame.diagnostic is not None and ("therapeutic" if frame.diagnostic else "diagnostic") in key:
+                continue
+            out.append(LookupFact(subject=key, field="relief", value=f"{param.value}%",
+                                  note=param.note or f"minimum prior relief for {key.replace('_', ' ')}",
+                                  source=", ".join(param.sources), confidence=param.confidence))
     return out
 
 

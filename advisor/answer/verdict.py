@@ -563,6 +563,8 @@ def decide(reading: Reading, encounter: Encounter, catalog: Catalog) -> Decision
             verdict, reasons = "conditional", ["not fully read"]
         elif other_claim := _other_claims_modifier(proposal, reading):  # "73 on the professional claim?"
             verdict, reasons = "no", [other_claim]
+        elif ahead := reading.facts.get("billed_ahead"):  # "SI injections next month: put them on today's claim?"
+            verdict, reasons = "no", [f"not done yet: {label}" for label in ahead]
         elif undone:  # "left before it was done ... bill 20610-53?": the question says it was not done today
             verdict, reasons = "no", [f"not done: {catalog.family(f).label}" for f in undone]
         elif proposal.kind == "nothing":  # right exactly when the engine bills nothing for what was described

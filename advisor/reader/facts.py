@@ -178,6 +178,10 @@ def history_facts(spans: list[Span], frames: list[Frame], relief_frames: list[Fr
             s.used = True
         elif not procedure_named(s):
             continue  # "pain for 7 days after a fall" dates a complaint, not an earlier procedure
+        elif noun == "year" and nxt == "ago" and procedure_named(s):
+            years = float(s.text) if s.text.replace(".", "", 1).isdigit() else value["n"]
+            out["months_since_prior"] = min(600, round(years * 12))  # "last RFA was about 2.5 yrs ago"
+            s.used = True
         elif noun in ("day", "week", "month") and nxt in ("after", "later", "post", "following", "since", "ago",
                                                             "out"):
             out["days_since_global_procedure"] = min(365, value["n"] * DAYS[noun])

@@ -31,6 +31,14 @@ def _opens_with(words: list[str], phrases: frozenset[str]) -> bool:
     return any(tuple(words[:len(p.split())]) == tuple(p.split()) for p in phrases)
 
 
+def _changes_only_results(current: Reading) -> bool:
+    """'and if the first one had only given 50%?', 'what if the relief only lasted 3 months?': the follow-up changes
+    an earlier result the coverage rules weigh, and nothing billed: it asks whether the claim still holds."""
+    results = {"prior_relief_percent", "relief_months", "prior_blocks"}
+    return bool(results & set(current.facts)) and not current.lines and not current.modifiers and \
+        not current.done_frames()
+
+
 def _words(reading: Reading) -> list[str]:
     return [w for s in reading.spans if s.kind not in ("punct", "fact") for w in s.text.lower().split()]
 
@@ -147,8 +155,11 @@ def merge(previous: Reading, current: Reading, catalog: Catalog) -> Reading:
     opens = _opens_with(words_in_order, W.FOLLOW_UP_OPENERS)
     own = current.question_type == "yes_no" and (bool(_clause_openers(current) & W.ASKING) or tuple(  # "..., will all
         words_in_order[:2]) == ("what", "if"))  # 3 pay?", "what if the 2nd MBB gave 60%? still good to bill?"
-    if not own and tuple(words_in_order[:2]) == ("what", "if") and previous.question_type == "yes_no":
+    what_if = any(tuple(words_in_order[i:i + 2]) == ("what", "if") for i in range(3))  # "ok but what if ..."
+    if not own and what_if and previous.question_type == "yes_no":
         merged.question_type = "yes_no"  # "can I bill 99214-25?" then "what if she documented a 99204?"
+    elif not own and "if" in words_in_order[:4] and _changes_only_results(current):
+        merged.question_type = "yes_no"  # "RFA R L4-5 ... codes?" then "what if the relief only lasted 3 months?"
     elif not own and current.question_type != "wh" and (opens or current.question_type == "statement") and \
             not current.lines and not current.modifiers:  # "ok and what does the ASC put on its claim?" asks its own
         merged.question_type = previous.question_type  # "and bilateral?" asks what the previous turn asked

@@ -80,8 +80,9 @@ def _is_separator(span: Span) -> bool:
 def chunks_of(sentence: list[Span], index: int) -> list[Chunk]:
     out: list[Chunk] = [Chunk([], index)]
     for s in sentence:
-        if _is_separator(s):
-            if out[-1].spans:
+        if _is_separator(s) or (s.kind == "punct" and s.value == "(" and _has_head(out[-1]) and
+                                _earlier_aside(sentence, sentence.index(s))):
+            if out[-1].spans:  # "SI joint injections under fluoro (last one gave 70%)": the aside is a chunk
                 out.append(Chunk([], index))
             continue
         if s.kind == "cue" and (s.value in ("negated", "historical", "planned") or s.text.lower() in W.SAME_DAY) and \
@@ -92,6 +93,16 @@ def chunks_of(sentence: list[Span], index: int) -> list[Chunk]:
             continue
         out[-1].spans.append(s)
     return [c for c in out if c.spans]
+
+
+def _earlier_aside(sentence: list[Span], at: int) -> bool:
+    """The parenthesis opened at `at` reports on an earlier procedure ('(last one gave 70% improvement)')."""
+    inside = []
+    for s in sentence[at + 1:]:
+        if s.kind == "punct" and s.value == ")":
+            break
+        inside.append(s)
+    return any(s.kind == "cue" and s.value == "historical" for s in inside)
 
 
 def _has_head(chunk: Chunk) -> bool:
@@ -216,8 +227,9 @@ class Grammar:
 
     def _names_points(self, draft: Draft) -> bool:
         """The draft names a trigger point procedure (a muscle-counting family or its general target)."""
+        shared = [draft.shared_act] if draft.shared_act is not None and draft.shared_act.kind == "family" else []
         return any(a.value in self.point_targets for a in draft.spans("anat")) or any(
-            self.registry.families[f.value].counts == "muscles" for f in draft.spans("family"))
+            self.registry.families[f.value].counts == "muscles" for f in [*draft.spans("family"), *shared])
 
     def _own_muscle(self, span: Span) -> bool:
         return span.kind == "anat" and self._own_muscle_id(span.value)
@@ -985,7 +997,7 @@ def _expand_ranges(chunk: Chunk) -> None:
         if a.kind != "level":
             continue
         between: list[str] = []
-        for j in range(i + 1, min(i + 4, len(spans))):
+        for j in range(i + 1, min(i + 7, len(spans))):
             if spans[j].kind == "level":
                 if between and " ".join(between) in W.RANGE_WORDS:
                     _span_range(a, spans[j])

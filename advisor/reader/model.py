@@ -108,7 +108,7 @@ class LookupRequest(BaseModel):
     """A question that asks for a fact instead of a claim."""
 
     fields: list[str] = Field(default_factory=list, description="mue, mai, ptp, global, bilateral, multiple, addon, "
-                                                                "lcd, sessions, definition")
+                                                                "lcd, sessions, relief, definition")
     codes: list[str] = Field(default_factory=list)
     modifiers: list[str] = Field(default_factory=list)
     terms: list[str] = Field(default_factory=list, description="Other words the question asks about.")

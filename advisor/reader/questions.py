@@ -188,6 +188,7 @@ def _is_choice(clause: list[Span]) -> bool:
     words = _words(clause)
     return any(w in W.CHOICE_WORDS and i + 1 < len(words) and words[i + 1] != "not" and i > 0
                and not (words[i + 1] in W.AUXILIARIES and words[i + 2:i + 3] and words[i + 2] in W.SUBJECT_PRONOUNS)
+               and not {"instead of", "rather than"} & set(words[i:])  # "59 or XU instead of 25?": either, yes or no
                for i, w in enumerate(words))  # "is 64483 right for S1 or is that only lumbar?" asks yes or no
 
 
@@ -255,7 +256,7 @@ def lookup_request(spans: list[Span], qtype: QuestionType, described: bool) -> L
             return None  # "R knee inj w/ US ... what's the right coding?", "what's billable?": this case's claim
         if qtype == "yes_no" and not mods and not codes:
             return None
-    elif set(specific) <= {"levels", "sessions"}:
+    elif set(specific) <= {"levels", "sessions", "relief"}:
         if levels or qtype != "wh":
             return None  # "right C3, C4, C5 MBB: how many levels do I bill?" is about this case
     elif set(specific) <= {"global"} and (mods or ((described or any(is_em_code(c) for c in codes)) and (

@@ -16,6 +16,7 @@ from advisor.claims import ClaimLine, is_em_code
 from advisor.privacy.redact import find_identifiers
 from advisor.reader.facts import history_facts, names_a_date, pattern_facts, payer_and_claim
 from advisor.reader.frames import (
+    SPINAL_REGIONS,
     Grammar,
     add_joint,
     contrasts,
@@ -41,6 +42,10 @@ QUANTITY_PER = {"level": "levels", "levels": "levels", "nerve": "nerves", "nerve
                 "branch": "nerves", "branches": "nerves", "root": "levels", "roots": "levels", "bursa": "joints"}
 
 
+# facts whose words name a procedure as their topic ("no reason documented why not RFA")
+TOPIC_FACTS = ("rfa_not_possible",)
+
+
 def read(question: str, catalog: Catalog) -> Reading:
     """Read one question on its own (follow-ups are merged with the previous turn by advisor.reader.followup)."""
     vocab = vocabulary_of(catalog)
@@ -62,6 +67,7 @@ def read(question: str, catalog: Catalog) -> Reading:
     _results_are_earlier(procedure_drafts, statuses)
     _adopt_earlier(procedure_drafts, statuses)
     frames = [grammar.frame(d, status) for d, status in zip(procedure_drafts, statuses, strict=True)]
+    _fact_topics(frames, procedure_drafts, spans)
     frames = _drop_unsupported(frames, procedure_drafts, reading)
     reading.named = [f.family for f in frames if f.family]
     if any(s.kind == "fact" and s.value == ("other_side_too", True) for s in spans):
@@ -328,6 +334,10 @@ def sides_called_off(spans: list[Span]) -> dict[str, str | None]:
         if s.kind == "side" and s.value in ("left", "right") and cue and cue[0].kind == "cue" and \
                 cue[0].value == "negated" and not contrasts(spans, spans.index(cue[0])):
             refused[s.value] = joint
+        elif s.kind == "side" and s.value in ("left", "right") and i and \
+                plain[i - 1].text.lower() in ("before", "before the") and \
+                any(x.text.lower() in W.NOT_YET_WORDS for x in plain[i + 1:i + 5]):
+            refused[s.value] = joint  # "asked to stop before the left was even started"
     return refused
 
 
@@ -571,6 +581,10 @@ def _fold_generic(drafts: list[Any], grammar: Grammar) -> list[Any]:
                 {s.text.upper() for s in draft.spans("level")} <= {s.text.upper() for s in before.spans("level")}:
             before.chunks += draft.chunks  # "R L5-S1 TFESI. Needle advanced ... at R L5-S1": the note's own levels
             continue
+        if _summary_of_regions(draft, drafts):
+            for s in draft.spans("region", "family", "cue"):
+                s.used = True  # "cervical AND lumbar ESIs same visit - C7-T1 ILESI plus L L5-S1 TFESI": the details
+            continue
         sibling = _named_sibling(draft, drafts, grammar)
         if sibling is not None:
             sibling.anchored = sibling.anchored or any((s.value or {}).get("n", 0) >= 2
@@ -614,6 +628,18 @@ def _closes_aside_of(draft: Any, previous: Any) -> bool:
     mine = [s for s in draft.spans("punct") if s.value in ("(", ")")]
     return depth(previous.spans("punct")) > 0 and bool(mine) and mine[0].value == ")" and \
         previous.chunks[-1].sentence == draft.chunks[0].sentence
+
+
+def _summary_of_regions(draft: Any, drafts: list[Any]) -> bool:
+    """A broad family word over several regions ('cervical and lumbar ESIs') with a named procedure for each of them
+    further on: a summary of those procedures, not one of its own."""
+    fam = draft.family
+    words = draft.spans("family")
+    regions = {s.value for s in draft.spans("region") if s.value in SPINAL_REGIONS}
+    named = [d for d in drafts if d is not draft and d.family is not None and d.spans("level", "region")]
+    return fam is not None and bool(fam.broad_words) and bool(words) and len(regions) >= 2 and \
+        not draft.spans("level", "anat") and all(s.text.lower() in fam.broad_words for s in words) and \
+        len(named) >= len(regions)
 
 
 def _named_sibling(draft: Any, drafts: list[Any], grammar: Grammar) -> Any:
@@ -693,6 +719,17 @@ def _negated_before(before: list[Span]) -> bool:
 def _same_sentence(spans: list[Span], a: Span, b: Span) -> bool:
     lo, hi = sorted((a.start, b.start))
     return not any(s.kind == "punct" and s.value in (".", "?", "!", ";") and lo <= s.start < hi for s in spans)
+
+
+def _fact_topics(frames: list[Frame], drafts: list[Any], spans: list[Span]) -> None:
+    """'Nothing in the chart about why RFA isn't an option', 'not a candidate for RFA': a procedure named only inside
+    the words of a fact about it (vocabulary.yaml `facts`) is that fact's topic, not a procedure done."""
+    facts = [s for s in spans if s.kind == "fact" and s.value[0] in TOPIC_FACTS]
+    for frame, draft in zip(frames, drafts, strict=True):
+        heads = draft.spans("act", "family")
+        if frame.status == "done" and heads and all(any(f.start <= h.start and h.end <= f.end for f in facts)
+                                                    for h in heads):
+            frame.status = "mentioned"
 
 
 def _drop_unsupported(frames: list[Frame], drafts: list[Any], reading: Reading) -> list[Frame]:
@@ -849,7 +886,7 @@ def _facts(reading: Reading, spans: list[Span], catalog: Catalog, mentions: list
     if reading.em is not None:
         reading.em.new_patient = facts.get("new_patient")
         reading.em.separate_problem = facts.get("separate_problem")
-    reading.facts = facts
+    reading.facts = {**reading.facts, **facts}  # "billed_ahead" was read with the question type
 
 
 def _mac(spans: list[Span], catalog: Catalog) -> str | None:
@@ -1023,6 +1060,9 @@ def asked_plan(reading: Reading, catalog: Catalog) -> None:
         s.text.lower() == "now" and _billing_before(reading.spans, s))) and not _plan_date(reading.spans, s)
         for s in reading.spans)  # "drop the
     # charges today (now) so they're ready": billing today what is planned for later; not "now doc wants to redo"
+    if reading.question_type == "yes_no" and ahead and billed_today and _plan_asked_now(reading, ahead):
+        reading.facts["billed_ahead"] = sorted({f.label or "the procedure" for f in reading.frames
+                                                if f.family in ahead})
     if reading.question_type != "yes_no" or reading.done_frames() or reading.em is not None or others or \
             billed_today:
         return
@@ -1031,6 +1071,21 @@ def asked_plan(reading: Reading, catalog: Catalog) -> None:
             frame.status, frame.today = "done", True
 
 
+
+
+def _plan_asked_now(reading: Reading, ahead: set[str]) -> bool:
+    """'Ordered bilat SI injections for next month. Can I put them on today's claim?': the asking sentence points at
+    the planned procedure (by name or a pronoun), none of its family done today."""
+    if any(f.family in ahead for f in reading.done_frames()):
+        return False
+    asking = [s for s in reading.spans if s.kind != "fact"]
+    ends = [i for i, s in enumerate(asking) if s.kind == "punct" and s.value in (".", "?", "!", ";")]
+    if not ends or asking[ends[-1]].value != "?":
+        return False
+    start = max((i for i in ends[:-1]), default=-1) + 1
+    sentence = asking[start:ends[-1]]
+    return any(s.text.lower() in ("them", "those", "these", "they") or (
+        s.kind == "family" and s.value in ahead) for s in sentence)
 
 
 def _plan_date(spans: list[Span], span: Span) -> bool:

@@ -126,6 +126,9 @@ class Facts(BaseModel):
         default_factory=list, max_length=10,
         description="Relief (percent, 0-100) from each diagnostic block done before this service, oldest first.")
     relief_months: int | None = Field(None, ge=0, le=120, description="How long the prior relief lasted, in months.")
+    months_since_prior: int | None = Field(
+        None, ge=0, le=600, description="How long ago the prior procedure of the same kind was, in months (a repeat "
+                                        "facet RFA more than two years after the last needs new diagnostic blocks).")
     lcds: list[str] = Field(default_factory=list, max_length=10,
                             description="LCD numbers the question names (L39656): which contractor's policy applies.")
     pain_weeks: int | None = Field(None, ge=0, le=2600, description="How long the pain has lasted, in weeks (the "

@@ -176,10 +176,10 @@ def kx(ctx: Ctx) -> None:
     p = _p(ctx, "kx_diagnostic_families")
     lines = ctx.lines_of(*p.value)
     diagnostic = ctx.facts.diagnostic
-    failed = {code for f in ctx.findings if f.rule in ("LCD-RELIEF", "LCD-SESSIONS") and f.severity == "warning"
-              for code in f.codes}
+    failed = {_family_of(ctx, code) for f in ctx.findings if f.rule in ("LCD-RELIEF", "LCD-SESSIONS")
+              and f.severity == "warning" for code in f.codes}  # the session fails: its add-on lines with it
     for line in list(lines):
-        if diagnostic and line.code in failed:
+        if diagnostic and _family_of(ctx, line.code) in failed:
             _warn(ctx, f"{line.code}: KX attests that the LCD requirements are met, and here they are not (see the "
                        "relief or session finding), so the line goes without KX: bill it to Medicare only with a "
                        "signed ABN (GA), or not at all.", [line.code], p)
@@ -210,6 +210,11 @@ def commercial_kx(ctx: Ctx) -> None:
         if line.has("KX"):
             ctx.add(f"{line.code}-KX: KX is a Medicare LCD modifier; most commercial payers do not use it. Check the "
                     "payer's policy.", [line.code], confidence="secondary")
+
+
+def _family_of(ctx: Ctx, code: str) -> str:
+    info = ctx.catalog.code(code)
+    return info.family if info else code
 
 
 def _session_family(ctx: Ctx, line: ClaimLine) -> str | None:
@@ -347,6 +352,12 @@ def rfa_blocks(ctx: Ctx) -> None:
         return
     codes = [ln.code for ln in lines]
     facts = ctx.facts
+    again = _p(ctx, "rfa_blocks_again_after_months")
+    if facts.prior_sessions.get("rfa") and facts.months_since_prior is not None and \
+            facts.months_since_prior > again.value and not facts.prior_blocks:
+        _warn(ctx, f"The prior RFA was {facts.months_since_prior} months ago, more than {again.value}: the LCD wants the "
+                   "two diagnostic medial branch blocks repeated before another RFA.", codes, again)
+        return
     if facts.prior_sessions.get("rfa"):
         need, months = ctx.policy("relief.rfa_repeat"), _p(ctx, "rfa_repeat_months")
         lasted = facts.relief_months
