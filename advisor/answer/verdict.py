@@ -421,7 +421,11 @@ def verdict_for(proposal: Proposal, recommended: list[ClaimLine], rec: Recommend
             if not others:
                 return _no_em(checked, bare)
     codes = {ln.code for ln in proposed}
-    touching = [f for f in checked.findings if set(f.codes) & codes]
+    findings = checked.findings
+    info = modifiers().get(proposal.modifier or "") if proposal.kind == "modifier" else None
+    if info is not None and info.stopped:  # "facility modifier 74?": whether sedation is covered is another matter
+        findings = [f for f in findings if not f.rule.startswith(COVERAGE_RULES)]
+    touching = [f for f in findings if set(f.codes) & codes]
     asked_kx = proposal.modifier == "KX" or (proposal.kind == "lines" and any("KX" in ln.modifiers
                                                                              for ln in proposal.lines))
     kept_kx = any("KX" in ln.modifiers for ln in recommended)  # KX applies to the lines (a diagnostic block)
@@ -450,7 +454,7 @@ def verdict_for(proposal: Proposal, recommended: list[ClaimLine], rec: Recommend
         return "conditional", [f"billable only with {', '.join(unnamed)}"], []
     if pending:
         return "conditional", [f"pending:{p}" for p in pending], pending
-    flagged = [f for f in checked.findings if f.severity in ("error", "warning") and not set(f.codes) <= bare]
+    flagged = [f for f in findings if f.severity in ("error", "warning") and not set(f.codes) <= bare]
     if flagged:
         return "no", [f.rule for f in flagged], []
     return "yes", [], []

@@ -80,8 +80,9 @@ def _is_separator(span: Span) -> bool:
 def chunks_of(sentence: list[Span], index: int) -> list[Chunk]:
     out: list[Chunk] = [Chunk([], index)]
     for s in sentence:
+        at = sentence.index(s)
         if _is_separator(s) or (s.kind == "punct" and s.value == "(" and _has_head(out[-1]) and
-                                _earlier_aside(sentence, sentence.index(s))):
+                                _earlier_aside(sentence, at)) or _result_clause(sentence, at):
             if out[-1].spans:  # "SI joint injections under fluoro (last one gave 70%)": the aside is a chunk
                 out.append(Chunk([], index))
             continue
@@ -93,6 +94,19 @@ def chunks_of(sentence: list[Span], index: int) -> list[Chunk]:
             continue
         out[-1].spans.append(s)
     return [c for c in out if c.spans]
+
+
+def _result_clause(sentence: list[Span], at: int) -> bool:
+    """'... mentioned R knee OA flare so doc injected the R knee': 'so' opens a clause with its own act."""
+    if sentence[at].text.lower() != "so":
+        return False
+    after = [s for s in sentence[at + 1:at + 4] if s.kind != "filler"]
+    return bool(after) and after[0].kind in ("act", "family")
+
+
+def _month(word: str) -> bool:
+    """'november', 'nov' (the span keeps the words as written; the tagger read 'nov' as November)."""
+    return len(word) >= 3 and any(m.startswith(word) for m in W.MONTHS)
 
 
 def _earlier_aside(sentence: list[Span], at: int) -> bool:
@@ -470,7 +484,8 @@ class Grammar:
             if category == "historical" and (present or (lone and s.text.lower() in W.SEQUENCE_CUES)):
                 continue
             if category == "historical" and ordinal and (any(s.text.lower().startswith(o + " ")
-                                                             for o in W.WINDOW_OPENERS) or _in_aside(head, s)):
+                                                             for o in W.WINDOW_OPENERS) or _in_aside(head, s) or
+                                                         _month(s.text.lower().removeprefix("in "))):
                 continue  # "this is the 5th SIJ session in the last 12 mo (each gave 60%)": today's, in the window
             if category == "historical" and lone and s.text.lower() == "had" and not any(
                     c.value == "historical" and c.text.lower() != "had" for c in cues):
