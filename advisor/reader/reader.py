@@ -1084,7 +1084,7 @@ def _plan_asked_now(reading: Reading, ahead: set[str]) -> bool:
         return False
     start = max((i for i in ends[:-1]), default=-1) + 1
     sentence = asking[start:ends[-1]]
-    return any(s.text.lower() in ("them", "those", "these", "they") or (
+    return any(s.text.lower() in ("it", "them", "those", "these", "they") or (
         s.kind == "family" and s.value in ahead) for s in sentence)
 
 
