@@ -16,6 +16,7 @@ from advisor.reader.reader import (
     finish,
     mark_distinct_sites,
     read,
+    refused_levels,
     resolve_against,
 )
 from advisor.reader.stopped import keep_stopped
@@ -166,6 +167,8 @@ def merge(previous: Reading, current: Reading, catalog: Catalog) -> Reading:
     _nth_session(merged, current, catalog)
     _called_off_whole(merged, current, grammar.called_off, catalog)
     called_off_apart(merged, current.spans, catalog)  # "update: left side aborted, only the right was done"
+    for said, kept in zip(current.spans, merged.spans, strict=True):
+        kept.used = kept.used or said.used  # "wait L3-4 wasnt done": the level placed as the one called off
     keep_stopped(merged, previous, " ".join(s.text for s in current.spans), catalog)
     return finish(merged, catalog)
 
@@ -279,8 +282,9 @@ def _attributes(grammar: Grammar, reading: Reading, frame: Frame) -> Frame:
     if not frame.family:
         return Frame()
     visit = reading.em is not None  # "doc also saw her for new neck pain": the visit's complaint, not the procedure's
-    return grammar.attributes([s for s in reading.spans if not (visit and s.used and s.kind in ("region", "side"))],
-                              frame.family)
+    refused = {id(s) for s in refused_levels(reading.spans)}  # "wait L3-4 wasnt done": not a level restated
+    return grammar.attributes([s for s in reading.spans if not (visit and s.used and s.kind in ("region", "side"))
+                               and id(s) not in refused], frame.family)
 
 
 def _overlay(old: Frame, new: Frame, adding: bool, general: frozenset[str], corrects: bool = False) -> Frame:

@@ -191,8 +191,20 @@ def _restated(reading: Reading, spans: list[Span], catalog: Catalog) -> None:
             s.used = True
         elif s.kind == "num" and s.value["n"] in counts and (
                 s.value.get("noun") in ("level", "joint", "muscle")
-                or (s.value.get("noun") is None and _after_word(spans, s, "all"))):
+                or (s.value.get("noun") is None and any(_after_word(spans, s, w) for w in ("all", "lower", "upper")))):
             s.used = True  # "will Medicare pay all three levels?", "bill all three": the count already placed
+        elif s.kind == "num" and _range_end(spans, s) and max(counts, default=0) >= s.value["n"]:
+            s.used = True  # "units of 64495 for levels 3 to 5": positions among the levels placed
+
+
+def _range_end(spans: list[Span], span: Span) -> bool:
+    """The second number of a range of placed numbers ('levels 3 to 5', 'levels 3-5')."""
+    plain = [s for s in spans if s.kind not in ("fact", "filler") or s.text.lower() in W.RANGE_WORDS]
+    i = plain.index(span)
+    before = plain[i - 1] if i else None
+    if before is not None and before.kind == "num" and before.used and span.start == before.end + 1:
+        return True  # "levels 3-5": the dash is not a span of its own
+    return i >= 2 and plain[i - 1].text.lower() in W.RANGE_WORDS and plain[i - 2].kind == "num" and plain[i - 2].used
 
 
 def finish(reading: Reading, catalog: Catalog) -> Reading:
@@ -368,14 +380,25 @@ def _side_refused_apart(reading: Reading, spans: list[Span]) -> None:
         frame.laterality, frame.sides = keep, {}
 
 
+def refused_levels(spans: list[Span]) -> list[Span]:
+    """Levels a negation follows: 'L5-S1 got cancelled', 'L5-S1 was planned but not done', 'L3-4 wasnt done'."""
+    plain = [s for s in spans if s.kind not in ("fact", "filler")]
+
+    def refused(i: int) -> bool:
+        after = [x for x in plain[i + 1:i + 6] if x.kind != "filler" and x.text.lower() not in W.CALLED_OFF_FILLER]
+        return bool(after) and after[0].kind == "cue" and after[0].value == "negated" and not (
+            len(after) > 1 and after[1].kind == "level")  # "it was C5-6 not L5-S1" sets one level against another
+
+    def set_aside(i: int) -> bool:  # "it was C5-6 not L5-S1": the level after the negation is the one taken back
+        return i >= 2 and plain[i - 1].kind == "cue" and plain[i - 1].value == "negated" and plain[i - 2].kind == "level"
+
+    return [s for i, s in enumerate(plain) if s.kind == "level" and s.value and (refused(i) or set_aside(i))]
+
+
 def _level_refused_apart(reading: Reading, plain: list[Span], catalog: Catalog) -> None:
     """'L5-S1 got cancelled (couldn't get past the osteophyte), only L4-5 was injected': a level called off is not one
     of the levels done."""
-    def refused(i: int) -> bool:  # "L5-S1 got cancelled", "L5-S1 was planned but not done"
-        after = [x for x in plain[i + 1:i + 6] if x.kind != "filler" and x.text.lower() not in W.CALLED_OFF_FILLER]
-        return bool(after) and after[0].kind == "cue" and after[0].value == "negated"
-
-    spans = [s for i, s in enumerate(plain) if s.kind == "level" and s.value and refused(i)]
+    spans = refused_levels(plain)
     names = {n for s in spans for n in s.value["names"]}
     frames = [f for f in reading.done_frames() if names and names < set(f.level_names)]
     if len(frames) == 1:
@@ -384,7 +407,7 @@ def _level_refused_apart(reading: Reading, plain: list[Span], catalog: Catalog) 
         frame.level_names = [n for n in frame.level_names if n not in names]
         frame.levels = recount(frame.level_names, unit)
     done = [n for f in reading.done_frames() for n in f.level_names]
-    if done and not names & set(done):
+    if not names & set(done):
         for s in spans:
             s.used = True  # "L4-5 done bilaterally; L3-4 aborted": placed as the level not done
 
@@ -1621,4 +1644,5 @@ def _after_word(spans: list[Span], span: Span, word: str) -> bool:
     return bool(before) and before[-1].text.lower() == word
 
 
-__all__ = ["asked_plan", "described_in_words", "finish", "frames_from_codes", "mark_distinct_sites", "read"]
+__all__ = ["asked_plan", "described_in_words", "finish", "frames_from_codes", "mark_distinct_sites", "read",
+           "refused_levels"]

@@ -9,7 +9,8 @@ I1  Yes only when the proposal, checked by the engine on today's claim (`in_cont
     right-sided TFESI levels): it asks about those lines, read beside the rest of the recommended claim, which the
     answer shows. A coverage question ("is it covered?", "do I need a modifier?") proposes the services described:
     Yes only when their recommended claim, checked again, draws no error or warning (a PTP edit the recommendation
-    already bypassed with XS is not one).
+    already bypassed with XS is not one). A discontinued-procedure modifier asked about ("facility modifier 74?") is
+    judged on how the case ended: a coverage finding (an LCD rule) on the line does not make it a No.
 I2  A finding that removes or replaces a proposed line (the proposed line is not on the checked claim) means No;
     Conditional only when every error or warning on that line waits on a fact the question does not give
     (`pending`), or the reading is not fully understood.
@@ -41,7 +42,7 @@ import pytest
 
 from advisor.answer.model import AskRequest
 from advisor.answer.pipeline import AnswerPipeline, MemoryStore
-from advisor.answer.verdict import Decision, decide, in_context
+from advisor.answer.verdict import COVERAGE_RULES, Decision, decide, in_context
 from advisor.claims import ClaimLine, format_line, is_em_code
 from advisor.evaluation.cases import EVAL_DIR, AskCase, load_ask_cases
 from advisor.modifiers import modifiers
@@ -144,8 +145,10 @@ def violations(reading: Reading, encounter: Encounter, decision: Decision, catal
             out.append(f"I2: Conditional (not No) although {sorted(lost_codes)} is removed or replaced and no "
                        f"finding on it waits on a fact: [{_show(proposal.lines)}] -> [{_show(checked.claim)}]")
     if verdict == "yes":
+        info = modifiers().get(proposal.modifier or "") if proposal.kind == "modifier" else None
         flagged = [f"{f.rule}({f.severity}): {f.message[:90]}" for f in checked.findings
-                   if f.severity in BLOCKING and not set(f.codes) <= bare]
+                   if f.severity in BLOCKING and not set(f.codes) <= bare
+                   and not (info is not None and info.stopped and f.rule.startswith(COVERAGE_RULES))]
         if flagged:
             out.append(f"I1: Yes although the checked proposal [{_show(checked.claim)}] draws {flagged}")
         if rec is not None:

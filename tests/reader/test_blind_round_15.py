@@ -76,6 +76,8 @@ def test_a_visit_for_a_planned_procedure_later_is_still_billable(catalog: Catalo
 @pytest.mark.parametrize(("question", "lines"), [
     ("right facet injections from L2-3 all the way down to L5-S1, four levels, Cigna. codes?",
      ["64493-RT", "64494-RT", "64495-RT"]),  # every joint of the range, the third and further levels once
+    ("L facet injections L1-2 thru L5-S1 (5 levels), Aetna. units of 64495 for levels 3-5?",
+     ["64493-LT", "64494-LT", "64495-LT"]),  # 'levels 3-5' are positions among the levels named
     ("ASC facility claim, medicare, left therapeutic SI joint injection under fluoro (the last one gave 60% relief). "
      "facility codes?", ["G0260-LT"]),  # the aside reports the earlier injection; today's is billed
     ("HOPD claim: L4-5 ILESI with fluoro; patient taken back to the room and positioned prone, then before any local "
@@ -94,6 +96,11 @@ def test_round_15_claims(question: str, lines: list[str], catalog: Catalog) -> N
      "ok but what if it wasn't really addressed and the visit was only the pre-procedure check?", ["20610-RT"], "no"),
     (("repeat RFA L L4-5 L5-S1, medicare. last RFA gave 80% relief for 9 months",),
      "what if that relief only lasted 4 months?", ["64635-LT", "64636-LT"], "no"),
+    # a level the follow-up says was not done ('wasnt', written without the apostrophe) leaves the others
+    (("right L2-3, L3-4, L4-5 MBB, Aetna. codes?",), "wait L2-3 wasnt done, only the lower two",
+     ["64493-RT", "64494-RT"], None),
+    # 'X not Y' takes back Y and keeps X
+    (("L4-5 TFESI left, Cigna",), "sorry, it was C6-7 not L4-5", ["64479-LT"], None),
 ])
 def test_round_15_follow_ups(history: tuple[str, ...], question: str, lines: list[str], verdict: str,
                              catalog: Catalog) -> None:
