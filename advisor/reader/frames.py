@@ -487,6 +487,10 @@ class Grammar:
                                                              for o in W.WINDOW_OPENERS) or _in_aside(head, s) or
                                                          _month(s.text.lower().removeprefix("in "))):
                 continue  # "this is the 5th SIJ session in the last 12 mo (each gave 60%)": today's, in the window
+            if category == "historical" and s.text.lower() in ("had", "has had") and \
+                    (chunk := next(c for c in draft.chunks if any(x is s for x in c.spans))) is not head and not _has_head(chunk) and \
+                    not chunk.of("anat", "level", "pct", "num", "ordinal"):
+                continue  # "(pt had a vasovagal episode after the right)": what happened to the patient, not when
             if category == "historical" and lone and s.text.lower() == "had" and not any(
                     c.value == "historical" and c.text.lower() != "had" for c in cues):
                 continue  # "pt had L5-S1 ILESI w/ fluoro, cpt?": what the patient had today
