@@ -593,4 +593,5 @@ def decide(reading: Reading, encounter: Encounter, catalog: Catalog) -> Decision
     return Decision(rec, checked, claim, findings, verdict, reasons, pending, proposal)
 
 
-__all__ = ["COVERAGE_RULES", "Decision", "bag", "build_proposal", "decide", "in_context", "lookup_verdict", "verdict_for"]
+__all__ = ["COVERAGE_RULES", "Decision", "bag", "build_proposal", "decide", "in_context", "lookup_verdict",
+           "verdict_for"]

@@ -96,11 +96,17 @@ def payer_and_claim(spans: list[Span]) -> tuple[dict[str, Any], list[str]]:
     return out, conflicts
 
 
-def _asked_claims(plain: list[Span], negated: set[int]) -> set[str]:
-    """The claim types named in the last sentence when it is a question (the claim the question asks about)."""
+def asking_sentence(spans: list[Span]) -> list[Span]:
+    """The last sentence when it is a question (what the question asks about), else nothing."""
+    plain = [s for s in spans if s.kind != "fact"]
     if not plain or not (plain[-1].kind == "punct" and plain[-1].value == "?"):
-        return set()
-    return {s.value for s in _sentence_of(plain)[id(plain[-1])] if s.kind == "claim" and id(s) not in negated
+        return []
+    return _sentence_of(plain)[id(plain[-1])]
+
+
+def _asked_claims(plain: list[Span], negated: set[int]) -> set[str]:
+    """The claim types named in the asking sentence (the claim the question asks about)."""
+    return {s.value for s in asking_sentence(plain) if s.kind == "claim" and id(s) not in negated
             and not s.text.lower().startswith("our ")}  # "our claim" is whoever is asking
 
 

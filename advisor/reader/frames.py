@@ -96,6 +96,13 @@ def chunks_of(sentence: list[Span], index: int) -> list[Chunk]:
     return [c for c in out if c.spans]
 
 
+def _patient_had(draft: Draft, cue: Span) -> bool:
+    """'had' in a later chunk with no procedure, site, level or number of its own: something the patient had."""
+    chunk = next(c for c in draft.chunks if any(x is cue for x in c.spans))
+    return chunk is not draft.chunks[0] and not _has_head(chunk) and \
+        not chunk.of("anat", "level", "pct", "num", "ordinal")
+
+
 def _result_clause(sentence: list[Span], at: int) -> bool:
     """'... mentioned R knee OA flare so doc injected the R knee': 'so' opens a clause with its own act."""
     if sentence[at].text.lower() != "so":
@@ -487,9 +494,7 @@ class Grammar:
                                                              for o in W.WINDOW_OPENERS) or _in_aside(head, s) or
                                                          _month(s.text.lower().removeprefix("in "))):
                 continue  # "this is the 5th SIJ session in the last 12 mo (each gave 60%)": today's, in the window
-            if category == "historical" and s.text.lower() in ("had", "has had") and \
-                    (chunk := next(c for c in draft.chunks if any(x is s for x in c.spans))) is not head and not _has_head(chunk) and \
-                    not chunk.of("anat", "level", "pct", "num", "ordinal"):
+            if category == "historical" and s.text.lower() in W.HAD_WORDS and _patient_had(draft, s):
                 continue  # "(pt had a vasovagal episode after the right)": what happened to the patient, not when
             if category == "historical" and lone and s.text.lower() == "had" and not any(
                     c.value == "historical" and c.text.lower() != "had" for c in cues):

@@ -14,7 +14,7 @@ from typing import Any
 
 from advisor.claims import ClaimLine, is_em_code
 from advisor.privacy.redact import find_identifiers
-from advisor.reader.facts import history_facts, names_a_date, pattern_facts, payer_and_claim
+from advisor.reader.facts import asking_sentence, history_facts, names_a_date, pattern_facts, payer_and_claim
 from advisor.reader.frames import (
     SPINAL_REGIONS,
     Grammar,
@@ -191,7 +191,7 @@ def _restated(reading: Reading, spans: list[Span], catalog: Catalog) -> None:
             s.used = True
         elif s.kind == "num" and s.value["n"] in counts and (
                 s.value.get("noun") in ("level", "joint", "muscle")
-                or (s.value.get("noun") is None and any(_after_word(spans, s, w) for w in ("all", "lower", "upper")))):
+                or (s.value.get("noun") is None and any(_after_word(spans, s, w) for w in W.COUNT_RESTATERS))):
             s.used = True  # "will Medicare pay all three levels?", "bill all three": the count already placed
         elif s.kind == "num" and _range_end(spans, s) and max(counts, default=0) >= s.value["n"]:
             s.used = True  # "units of 64495 for levels 3 to 5": positions among the levels placed
@@ -347,7 +347,7 @@ def sides_called_off(spans: list[Span]) -> dict[str, str | None]:
                 cue[0].value == "negated" and not contrasts(spans, spans.index(cue[0])):
             refused[s.value] = joint
         elif s.kind == "side" and s.value in ("left", "right") and i and \
-                plain[i - 1].text.lower() in ("before", "before the") and \
+                plain[i - 1].text.lower() in W.BEFORE_WORDS and \
                 any(x.text.lower() in W.NOT_YET_WORDS for x in plain[i + 1:i + 5]):
             refused[s.value] = joint  # "asked to stop before the left was even started"
     return refused
@@ -390,7 +390,8 @@ def refused_levels(spans: list[Span]) -> list[Span]:
             len(after) > 1 and after[1].kind == "level")  # "it was C5-6 not L5-S1" sets one level against another
 
     def set_aside(i: int) -> bool:  # "it was C5-6 not L5-S1": the level after the negation is the one taken back
-        return i >= 2 and plain[i - 1].kind == "cue" and plain[i - 1].value == "negated" and plain[i - 2].kind == "level"
+        return i >= 2 and plain[i - 1].kind == "cue" and plain[i - 1].value == "negated" and \
+            plain[i - 2].kind == "level"
 
     return [s for i, s in enumerate(plain) if s.kind == "level" and s.value and (refused(i) or set_aside(i))]
 
@@ -1101,14 +1102,8 @@ def _plan_asked_now(reading: Reading, ahead: set[str]) -> bool:
     the planned procedure (by name or a pronoun), none of its family done today."""
     if any(f.family in ahead for f in reading.done_frames()):
         return False
-    asking = [s for s in reading.spans if s.kind != "fact"]
-    ends = [i for i, s in enumerate(asking) if s.kind == "punct" and s.value in (".", "?", "!", ";")]
-    if not ends or asking[ends[-1]].value != "?":
-        return False
-    start = max((i for i in ends[:-1]), default=-1) + 1
-    sentence = asking[start:ends[-1]]
-    return any(s.text.lower() in ("it", "them", "those", "these", "they") or (
-        s.kind == "family" and s.value in ahead) for s in sentence)
+    return any(s.text.lower() in W.OBJECT_PRONOUNS or (s.kind == "family" and s.value in ahead)
+               for s in asking_sentence(reading.spans))
 
 
 def _plan_date(spans: list[Span], span: Span) -> bool:

@@ -355,8 +355,8 @@ def rfa_blocks(ctx: Ctx) -> None:
     again = _p(ctx, "rfa_blocks_again_after_months")
     if facts.prior_sessions.get("rfa") and facts.months_since_prior is not None and \
             facts.months_since_prior > again.value and not facts.prior_blocks:
-        _warn(ctx, f"The prior RFA was {facts.months_since_prior} months ago, more than {again.value}: the LCD wants the "
-                   "two diagnostic medial branch blocks repeated before another RFA.", codes, again)
+        _warn(ctx, f"The prior RFA was {facts.months_since_prior} months ago, more than {again.value}: the LCD wants "
+                   "the two diagnostic medial branch blocks repeated before another RFA.", codes, again)
         return
     if facts.prior_sessions.get("rfa"):
         need, months = ctx.policy("relief.rfa_repeat"), _p(ctx, "rfa_repeat_months")

@@ -81,7 +81,7 @@ def test_a_visit_for_a_planned_procedure_later_is_still_billable(catalog: Catalo
     ("ASC facility claim, medicare, left therapeutic SI joint injection under fluoro (the last one gave 60% relief). "
      "facility codes?", ["G0260-LT"]),  # the aside reports the earlier injection; today's is billed
     ("HOPD claim: L4-5 ILESI with fluoro; patient taken back to the room and positioned prone, then before any local "
-     "or sedation the case was cancelled for chest pain. hospital's codes?", ["62323-73"]),  # 73: prepared, no anesthesia
+     "or sedation the case was cancelled for chest pain. hospital's codes?", ["62323-73"]),  # 73: no anesthesia yet
     ("bilateral SIJ injections planned; left not done (patient had a vasovagal reaction after the right one). right "
      "side under fluoro, therapeutic, Cigna. code?", ["27096-RT"]),  # what the patient 'had' is no earlier procedure
 ])
