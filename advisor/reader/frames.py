@@ -79,8 +79,7 @@ def _is_separator(span: Span) -> bool:
 
 def chunks_of(sentence: list[Span], index: int) -> list[Chunk]:
     out: list[Chunk] = [Chunk([], index)]
-    for s in sentence:
-        at = sentence.index(s)
+    for at, s in enumerate(sentence):
         if _is_separator(s) or (s.kind == "punct" and s.value == "(" and _has_head(out[-1]) and
                                 _earlier_aside(sentence, at)) or _result_clause(sentence, at):
             if out[-1].spans:  # "SI joint injections under fluoro (last one gave 70%)": the aside is a chunk
