@@ -166,9 +166,7 @@ def merge(previous: Reading, current: Reading, catalog: Catalog) -> Reading:
         merged.question_type = previous.question_type  # "and bilateral?" asks what the previous turn asked
     _nth_session(merged, current, catalog)
     _called_off_whole(merged, current, grammar.called_off, catalog)
-    called_off_apart(merged, current.spans, catalog)  # "update: left side aborted, only the right was done"
-    for said, kept in zip(current.spans, merged.spans, strict=True):
-        kept.used = kept.used or said.used  # "wait L3-4 wasnt done": the level placed as the one called off
+    called_off_apart(merged, merged.spans, catalog)  # "update: left side aborted, only the right was done"
     keep_stopped(merged, previous, " ".join(s.text for s in current.spans), catalog)
     return finish(merged, catalog)
 

@@ -176,10 +176,11 @@ def kx(ctx: Ctx) -> None:
     p = _p(ctx, "kx_diagnostic_families")
     lines = ctx.lines_of(*p.value)
     diagnostic = ctx.facts.diagnostic
-    failed = {_family_of(ctx, code) for f in ctx.findings if f.rule in ("LCD-RELIEF", "LCD-SESSIONS")
-              and f.severity == "warning" for code in f.codes}  # the session fails: its add-on lines with it
+    failed_codes = {code for f in ctx.findings if f.rule in ("LCD-RELIEF", "LCD-SESSIONS") and f.severity == "warning"
+                    for code in f.codes}
+    failed = {ctx.family_of(ln) for ln in lines if ln.code in failed_codes}  # the session fails: its add-ons with it
     for line in list(lines):
-        if diagnostic and _family_of(ctx, line.code) in failed:
+        if diagnostic and ctx.family_of(line) in failed:
             _warn(ctx, f"{line.code}: KX attests that the LCD requirements are met, and here they are not (see the "
                        "relief or session finding), so the line goes without KX: bill it to Medicare only with a "
                        "signed ABN (GA), or not at all.", [line.code], p)
@@ -210,11 +211,6 @@ def commercial_kx(ctx: Ctx) -> None:
         if line.has("KX"):
             ctx.add(f"{line.code}-KX: KX is a Medicare LCD modifier; most commercial payers do not use it. Check the "
                     "payer's policy.", [line.code], confidence="secondary")
-
-
-def _family_of(ctx: Ctx, code: str) -> str:
-    info = ctx.catalog.code(code)
-    return info.family if info else code
 
 
 def _session_family(ctx: Ctx, line: ClaimLine) -> str | None:
