@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from advisor.answer.model import Citation, LookupFact, Understanding, Verdict
-from advisor.answer.verdict import Decision
+from advisor.answer.verdict import KX_ADDED, Decision
 from advisor.claims import ClaimLine, format_line
 from advisor.reader.model import Frame, Reading
 from advisor.rules.model import FACT_QUESTIONS, Encounter, Finding
@@ -273,6 +273,9 @@ def _verdict_reason(u: Understanding, decision: Decision, findings: Sequence[Fin
                 "rules engine bills it as is (see the claim below).")
     if decision.verdict == "yes":
         described = "" if what == "the services described" else " for the services described"
+        if KX_ADDED in decision.reasons:
+            return (f"The rules engine accepts {what}{described}, with modifier KX added: Medicare's LCD wants KX on "
+                    "a diagnostic block whose requirements are documented (the lines below carry it).")
         return f"The rules engine accepts {what}{described}."
     if decision.verdict == "conditional":
         beside = [r for r in decision.reasons if r.startswith("billable only with ")]

@@ -40,6 +40,7 @@ CODING_FACTS = frozenset({"separate_problem", "ultrasound", "diagnostic", "disti
 # pending fact about something the question does not propose is a note, not a reason to withhold the verdict.
 # Facts KX attests (the LCD's relief from the earlier diagnostic block): a question asking for KX waits on them.
 KX_FACTS = frozenset({"prior_relief_percent"})
+KX_ADDED = "KX added"  # the reason of a Yes whose lines gain only the KX the question left off
 
 
 def _bears_on(fact: str, lines: list[ClaimLine], catalog: Catalog) -> bool:
@@ -243,14 +244,18 @@ def _attach(lines: list[ClaimLine], mods: list[str], reading: Reading, recommend
     codes = [s for s in reading.spans if s.kind == "code"]
     out = list(lines)
     for mod in mods:
-        if any(mod in ln.modifiers for ln in out):
-            continue
         spans = [s for s in reading.spans if s.kind == "mod" and s.value == mod]
+        written = [i for s in spans if (on := _written_on(reading, s)) is not None
+                   for i, ln in enumerate(out) if ln.code == on and mod not in ln.modifiers]
+        for i in dict.fromkeys(written):  # "50 is on the 64493 - do I put the 50 on the 64494 too?": each line named
+            try:
+                out[i] = out[i].with_modifiers(mod)
+            except ValueError:
+                continue
+        if written or any(mod in ln.modifiers for ln in out):
+            continue
         pos = spans[0].start if spans else 0
         index = None
-        on = _written_on(reading, spans[0]) if spans else None
-        if on is not None:
-            index = next((i for i, ln in enumerate(out) if ln.code == on), None)
         if index is None and mod in EM_MODS:
             index = next((i for i, ln in enumerate(out) if is_em_code(ln.code)), None)
         if index is None and (mod in X_MODIFIERS or mod == "59"):
@@ -296,7 +301,7 @@ def _written_on(reading: Reading, mod_span: object) -> str | None:
     return None
 
 
-GOES_WORDS = frozenset({"goes", "go", "belongs", "attaches", "gets", "sits"})
+GOES_WORDS = frozenset({"goes", "go", "belongs", "attaches", "gets", "sits", "is", "was"})
 
 
 def _with_units(lines: list[ClaimLine], units: int) -> list[ClaimLine]:
@@ -435,6 +440,10 @@ def verdict_for(proposal: Proposal, recommended: list[ClaimLine], rec: Recommend
     sides = any(m in SIDES for ln in proposed for m in ln.modifiers)
     lost = bag(proposed, sides) - bag(corrected, sides)
     decisive = [f for f in touching if f.severity in ("error", "warning")]
+    kx_only = proposal.modifier not in (None, "KX") and not asked_kx and _kx_only(proposed, corrected, decisive, sides)
+    if kx_only:  # "50 on the add-on too?" for a Medicare diagnostic block: yes, and the answer's lines carry KX
+        lost, decisive = Counter(), []
+        findings = [f for f in findings if f.rule != "LCD-KX"]
     if lost or decisive:
         blocking = [f for f in decisive if not (f.pending and f.pending in pending)]
         if not blocking and pending:
@@ -457,7 +466,17 @@ def verdict_for(proposal: Proposal, recommended: list[ClaimLine], rec: Recommend
     flagged = [f for f in findings if f.severity in ("error", "warning") and not set(f.codes) <= bare]
     if flagged:
         return "no", [f.rule for f in flagged], []
-    return "yes", [], []
+    return "yes", ([KX_ADDED] if kx_only else []), []
+
+
+def _kx_only(proposed: list[ClaimLine], corrected: list[ClaimLine], decisive: list[Finding], sides: bool) -> bool:
+    """The engine's only change is KX on a diagnostic block, and the question asks about another modifier ('do I put
+    the 50 on the add-on too?'): the answer to that is Yes, and the answer's lines and reason add the KX. A whole claim
+    put up for checking ('64493-50, good?') without its KX stays a No."""
+    def bare(lines: list[ClaimLine]) -> Counter[tuple[str, frozenset[str]]]:
+        return bag([ln.with_modifiers(drop=("KX",)) for ln in lines], sides)
+    added = any("KX" in ln.modifiers for ln in corrected) and not any("KX" in ln.modifiers for ln in proposed)
+    return added and all(f.rule == "LCD-KX" for f in decisive) and not bare(proposed) - bare(corrected)
 
 
 def _no_em(checked: CheckResult, bare: set[str]) -> tuple[Verdict, list[str], list[str]]:
@@ -513,6 +532,10 @@ def lookup_verdict(reading: Reading, facts: list[LookupFact]) -> Verdict | None:
         key = "addon" if fields == {"addon"} else "imaging_included"
         values = {f.value for f in facts if f.field == key}
         return "yes" if values == {"true"} else "no" if values == {"false"} else None
+    relief = reading.facts.get("prior_relief_percent")
+    if fields == {"relief"} and isinstance(relief, int):  # "the diagnostic SIJ block gave 80%: enough to be positive?"
+        needed = {int(str(f.value).rstrip("%")) for f in facts if f.field == "relief"}
+        return ("yes" if relief >= needed.pop() else "no") if len(needed) == 1 else None
     asks_50 = "50" in reading.lookup.modifiers or any(s.kind == "lookup" and "50" in s.text.split()
                                                        for s in reading.spans)
     if "bilateral" in fields and asks_50:  # "Can 62323 ever take modifier 50?": the bilateral indicator says

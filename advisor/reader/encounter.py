@@ -89,8 +89,10 @@ def to_encounter(reading: Reading, catalog: Catalog, payer: str | None, default_
                                             report=facts_in.get("us_report"))
     data["muscles"] = next((p.muscles for p in procs if p.muscles), None)
     past = [f for f in reading.frames if f.status == "historical" and f.family]
-    if data.get("days_since_global_procedure") is not None:  # the earlier procedure's code, when the words give it
-        data["global_procedure_code"] = (primary_code(past[-1], catalog) if past else None) or next(
+    if data.get("days_since_global_procedure") is not None:  # the earlier procedure's code, when the words give it:
+        codes = [c for f in past if (c := primary_code(f, catalog))]  # the RFA, not the blocks before it (no global)
+        spanning = [c for c in codes if (info := catalog.code(c)) is not None and info.global_days in ("010", "090")]
+        data["global_procedure_code"] = next(iter((spanning or codes)[-1:]), None) or next(
             iter(facts_in.get("past_codes", [])), None)
     try:
         facts = Facts.model_validate(data)

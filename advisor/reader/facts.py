@@ -192,10 +192,28 @@ def history_facts(spans: list[Span], frames: list[Frame], relief_frames: list[Fr
                                                             "out"):
             out["days_since_global_procedure"] = min(365, value["n"] * DAYS[noun])
             s.used = True
-        elif prev in ("day", "pod") and nxt in ("after", "post", "following", "postop", "post-op", ")"):
-            out["days_since_global_procedure"] = min(365, value["n"])  # "seen day 5 after the RFA", "(day 3)"
+        elif prev in ("day", "pod") and (nxt in ("after", "post", "following", "postop", "post-op", ")") or any(
+                x.kind == "act" and x.value == "visit" for x in sentence.get(id(s), []))):
+            out["days_since_global_procedure"] = min(365, value["n"])  # "seen day 5 after the RFA", "(day 3)", "back
+            # on day 8 for a post-op check"
             s.used = True
     return out
+
+
+def seen_in_group(spans: list[Span], this_year: int) -> bool | None:
+    """'saw dr patel (our group, same specialty) in 2024. now in 2026 ...': whether that visit falls within the three
+    years that make the patient established (CMS IOM 100-04 Ch. 12 §30.6.7), counted from the latest year named, or
+    this year when only one is named; a visit three years back depends on the exact dates, so it is left unsaid."""
+    years = [s for s in spans if s.kind == "num" and (s.value or {}).get("noun") == "date"
+             and 1980 <= int(s.value.get("n", 0)) <= 2100]
+    sentences = _sentence_words(spans)
+    seen = [s for s in years if sentences.get(id(s), set()) & W.SEEN_WORDS and sentences.get(id(s), set()) &
+            W.GROUP_WORDS]
+    if not seen:
+        return None
+    now = max(int(s.value["n"]) for s in years) if len(years) > 1 else this_year
+    gap = now - int(seen[0].value["n"])
+    return True if 0 <= gap <= 2 else False if gap >= 4 else None
 
 
 # "also worked up a new complaint - L knee pain x2 wks": how long another problem has lasted
@@ -203,10 +221,11 @@ OTHER_PROBLEM_PHRASES = ("new onset", "new-onset", "also c/o", "also complains")
 
 
 def _pain_duration(span: Span, sentences: dict[int, set[str]], prev: str, nxt: str) -> bool:
-    """'x 2 wks', 'for 3 months', '8 wks' in a sentence about pain and not about relief: how long the pain has
-    lasted ('relief lasting 6 months' is the relief's duration, '2 weeks ago' a date, 'in 2 weeks' a plan)."""
+    """'x 2 wks', 'for 3 months', '8 wks', '2 weeks of sciatica' in a sentence about pain and not about relief: how
+    long the pain has lasted ('relief lasting 6 months' is the relief's duration, '2 weeks ago' a date, 'in 2 weeks' a
+    plan)."""
     words = {w for text in sentences.get(id(span), set()) for w in text.split()}
-    return (prev in ("x", "for", "of", "over", "past", "last") or prev in W.PAIN_WORDS) and \
+    return (prev in ("x", "for", "of", "over", "past", "last") or prev in W.PAIN_WORDS or nxt == "of") and \
         bool(words & W.PAIN_WORDS) and not words & W.RELIEF_WORDS and not words & W.OTHER_PROBLEM_WORDS and \
         nxt not in ("ago", "later", "after", "post", "following", "out", "since")
 

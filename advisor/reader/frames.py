@@ -85,9 +85,12 @@ def chunks_of(sentence: list[Span], index: int) -> list[Chunk]:
             if out[-1].spans:  # "SI joint injections under fluoro (last one gave 70%)": the aside is a chunk
                 out.append(Chunk([], index))
             continue
+        predicate = s.kind == "cue" and s.value == "planned" and (s.text.lower().split()[0] in W.COPULAS or (
+            at > 0 and sentence[at - 1].text.lower() in W.COPULAS))
         if s.kind == "cue" and (s.value in ("negated", "historical", "planned") or s.text.lower() in W.SAME_DAY) and \
-                _has_head(out[-1]):
-            out.append(Chunk([], index))  # "the TFESI, not the facet", "RFA after two MBBs": the cue opens a chunk
+                _has_head(out[-1]) and not predicate:
+            out.append(Chunk([], index))  # "the TFESI, not the facet", "RFA after two MBBs": the cue opens a chunk,
+            # but not "TPI was planned for the L trap": what the procedure was
         if s.kind == "punct" and s.value == ")" and not _has_head(out[-1]) and out[-1].cues("mentioned"):
             out.append(Chunk([], index))  # "(..., MRI ordered) on the day of the ESI": the aside ends there
             continue
@@ -402,6 +405,13 @@ class Grammar:
         kinds = {self.anatomy[t].kind for t in targets if t in self.anatomy}
         if "nerve" in kinds and "joint" in kinds:  # "suprascapular nerve block R shoulder": the joint says where
             targets = {t for t in targets if t not in self.anatomy or self.anatomy[t].kind != "joint"}
+        if not named and kinds == {"joint"} and any("nerve" in s.text.lower() for s in draft.spans("act")):
+            draft.candidates = [f.id for f in self.registry.families.values()
+                                if f.procedure and f.act in ("inject", "aspirate") and any(
+                                    (a := self.anatomy.get(t)) is not None and (
+                                        a.near in targets or t in targets or (a.generic and a.kind == "joint"))
+                                    for t in f.targets)]
+            return  # "nerve block for her knee pain": which of the knee's nerves is not said
         targets |= {(f.generic or f.targets or ("",))[0] for f in named if f.targets}
         has_levels = bool(draft.spans("level")) or any(
             (s.value or {}).get("noun") == "level" for s in draft.spans("num", "ordinal")) or any(
@@ -507,10 +517,12 @@ class Grammar:
     @staticmethod
     def _own_subject(chunk: Chunk) -> bool:
         """'the prior one gave 30%', 'the last ESI helped 50%': a result clause about another procedure (its own
-        subject); 'done earlier, gave 90%' has none and reports on the procedure it follows."""
-        return bool(chunk.of("family", "act")) or any(
+        subject, or an ordinal standing for one: "(#2, first gave 90%)"); "done earlier, gave 90%" has none and
+        reports on the procedure it follows."""
+        opener = next((s for s in chunk.spans if s.kind not in ("filler", "punct")), None)
+        return bool(chunk.of("family", "act")) or (opener is not None and opener.kind == "ordinal") or any(
             (s.kind in ("num", "cue") and s.text.lower().split()[-1] == "one") or s.text.lower() == "ones"
-            for s in chunk.spans)  # "(she had her 2 diagnostic ones last spring w/ >75% relief)"
+            for s in chunk.spans)  # "(she had her 2 diagnostic ones last spring w/ >75% relief)", "first gave 90%"
 
     def _negates(self, draft: Draft, cue: Span) -> bool:
         """A negation cue negates the procedure when the next content word after it is the procedure itself ("no
@@ -544,11 +556,14 @@ class Grammar:
         if not after and last and last[0].kind == "anat" and draft.family is not None and (
                 not self._own_target(draft.family, last[0]) or draft.spans("level")):
             return False  # "C3-4, C4-5 RFA (third occipital not done)": one target was not done, the levels were
+        if not after and last and last[0].kind == "anat" and draft.family is not None and any(
+                a.value != last[0].value and self._own_target(draft.family, a) for a in draft.spans("anat")):
+            return False  # "R lesser occipital nerve block only (GON was not done)": that one target was not done
         if not after and last and last[0].kind == "anat" and draft.family is not None and \
                 draft.family.counts == "muscles" and len([m for m in draft.spans("anat") if self._muscle(m)]) > 1:
             return False  # "piriformis wasn't injected, only glut med and QL": one muscle was not done
-        if after and after[0].kind == "side":
-            return False  # "declined the left side": one side is not done, the procedure is (see _denied_side)
+        if after and (after[0].kind == "side" or (after[0].kind == "act" and after[1:2] and after[1].kind == "side")):
+            return False  # "declined the left side", "did not inject the left": one side is not done (_denied_side)
         if after and after[0].kind == "act" and draft.family is not None and after[0].value != draft.family.act and \
                 draft.family.act != "aspirate" and draft.spans("family"):
             return False  # "therapeutic facet injections ... pacemaker so no RFA": another act is ruled out
@@ -559,6 +574,9 @@ class Grammar:
             return True  # "declined the RFA", "left before the procedure"
         if after and after[0].text.lower() in W.REASON_WORDS:
             after = []  # "RFA was deferred bc of her pacemaker": the reason follows the negation
+        owner = chunk.spans[chunk.spans.index(cue) + 1:chunk.spans.index(cue) + 3]
+        if not after and any(s.text.lower() in W.CLAIM_OWNERS | W.CLAIM_PERSONS for s in owner):
+            return False  # "surgery center claim (facility, not the doc)": whose claim, not whether it was done
         if not after:
             if before and before[-1].kind == "level" and any(c is not chunk and c.of("level") for c in draft.chunks):
                 return False  # "... and an intended third level at L3-4 was not performed": that level only
@@ -877,10 +895,10 @@ class Grammar:
         return anat is not None and anat.kind == "muscle" and not anat.generic
 
     def _into_muscle(self, draft: Draft, num: Span) -> bool:
-        """'2 in the rhomboid': a number of injections into one muscle named right after it."""
+        """'2 in the rhomboid', '2 in R piriformis': a number of injections into one muscle named right after it."""
         chunk = next(c for c in draft.chunks if num in c.spans)
         after = [s for s in chunk.spans[chunk.spans.index(num) + 1:]
-                 if s.kind != "filler" or s.text.lower() == "in"][:2]
+                 if (s.kind != "filler" or s.text.lower() == "in") and s.kind != "side"][:2]
         return len(after) == 2 and after[0].text.lower() == "in" and self._muscle(after[1])
 
     def attributes(self, spans: list[Span], family_id: str) -> Frame:

@@ -50,12 +50,15 @@ def question_type(spans: list[Span], vocab: Vocabulary) -> QuestionType:
             # "What are the codes, and will Medicare pay all three levels?": the yes/no part wants a verdict too
             return "yes_no" if any(_opens_yes_no(c, vocab) for c in clauses[1:]) else "wh"
         last = clauses[-1]
-        if _is_choice(last):
+        if _is_choice(last, follows=len(clauses) > 1):
             return "wh"
         asked = sentence[-1].kind == "punct" and sentence[-1].value == "?"
         openers = clauses if asked else clauses[:1]  # "..., not addressed today, will see ortho." asks nothing
         if not asked and _short_question(last):
             openers = [*openers, last]  # "they put 59 on the 99214 instead of 25, is that ok" (no question mark)
+        if not asked and _asks_codes([x for x in last if x.text.lower() not in W.PLEASE_WORDS]) and \
+                any(x.text.lower() in W.PLEASE_WORDS for x in last):
+            return "wh"  # "lumbar ILESI at L3-4 today, code pls"
         if any(_opens_yes_no(c, vocab) for c in openers) or (asked and _tag_ending(last, vocab)) or \
                 _confirm(sentence, vocab) or any(_proposes(c) for c in clauses):
             return "yes_no"
@@ -183,10 +186,11 @@ def _confirm(sentence: list[Span], vocab: Vocabulary) -> bool:
     return any(tuple(words[i:i + n]) in vocab.yes_no["confirm"] for n in (1, 2, 3) for i in range(len(words)))
 
 
-def _is_choice(clause: list[Span]) -> bool:
-    """'57 or 25?', '1 unit or 2?', '50 or RT/LT?' (but not 'or not?')."""
+def _is_choice(clause: list[Span], follows: bool = False) -> bool:
+    """'57 or 25?', '1 unit or 2?', '50 or RT/LT?' (but not 'or not?'); `follows`: the clause continues an earlier one
+    ('do I bill 64490 twice (one each side) or use modifier 50?')."""
     words = _words(clause)
-    return any(w in W.CHOICE_WORDS and i + 1 < len(words) and words[i + 1] != "not" and i > 0
+    return any(w in W.CHOICE_WORDS and i + 1 < len(words) and words[i + 1] != "not" and (i > 0 or follows)
                and not (words[i + 1] in W.AUXILIARIES and words[i + 2:i + 3] and words[i + 2] in W.SUBJECT_PRONOUNS)
                and not {"instead of", "rather than"} & set(words[i:])  # "59 or XU instead of 25?": either, yes or no
                for i, w in enumerate(words))  # "is 64483 right for S1 or is that only lumbar?" asks yes or no
@@ -200,14 +204,15 @@ def _asks_codes(clause: list[Span]) -> bool:
     seq = [w for s in clause for w in s.text.lower().split()]
     if seq[:1] in (["right"], ["correct"], ["wrong"], ["proper"]):
         return False  # "biller put 59 on the 99213 - right modifier?": is it right
-    if seq in (["fix"], ["fixed"], ["correction"]):
+    if seq[:1] in (["fix"], ["fixed"], ["correction"]) and set(seq[1:]) <= W.POINTING:  # "fix it?"
         return True  # "biller added -51 to the 64494 ... fix?": what the corrected claim is
     if seq[:1] in (["anything"], ["something"]) and "bill" in seq:
         return True  # "called out sick, rescheduled. anything to bill?": what is there to bill
     words = set(seq)
     named_claim = any(w == "claim" and i and seq[i - 1] in W.CLAIM_OWNERS for i, w in enumerate(seq))  # "pro claim?"
     # "..., Medicare. claim?": asks for the claim lines
-    bare = [w for w in seq if w not in ("the", "my", "our", "a", ",", ".")] in (["claim"], ["claims"], ["billing"])
+    bare = [w for w in seq if w not in ("the", "my", "our", "a", ",", ".") and w not in W.WHOLE_WORDS] in (
+        ["claim"], ["claims"], ["billing"])  # "full claim?"
     return named_claim or bare or bool(words & {"codes", "code", "cpt", "cpts", "lines", "modifiers", "modifier",
                                                 "units", "coding"})
 
@@ -257,8 +262,10 @@ def lookup_request(spans: list[Span], qtype: QuestionType, described: bool) -> L
         if qtype == "yes_no" and not mods and not codes:
             return None
     elif set(specific) <= {"levels", "sessions", "relief"}:
-        if levels or qtype != "wh":
-            return None  # "right C3, C4, C5 MBB: how many levels do I bill?" is about this case
+        judged = specific == ["relief"] and not described and any(s.kind == "pct" for s in spans)
+        if (levels or qtype != "wh") and not judged:
+            return None  # "right C3, C4, C5 MBB: how many levels do I bill?" is about this case; not "the SIJ
+            # block gave 80%: enough to count as positive?", the relief held against the LCD's threshold
     elif set(specific) <= {"global"} and (mods or ((described or any(is_em_code(c) for c in codes)) and (
             words & W.BILLING_WORDS or words & {"claim", "modifier", "modifiers"} or (
                 qtype == "yes_no" and any(is_em_code(c) for c in codes))))):

@@ -9,12 +9,20 @@ statements conflict, or a procedure is outside the catalog, the Reading says so 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from itertools import pairwise, takewhile
 from typing import Any
 
 from advisor.claims import ClaimLine, is_em_code
 from advisor.privacy.redact import find_identifiers
-from advisor.reader.facts import asking_sentence, history_facts, names_a_date, pattern_facts, payer_and_claim
+from advisor.reader.facts import (
+    asking_sentence,
+    history_facts,
+    names_a_date,
+    pattern_facts,
+    payer_and_claim,
+    seen_in_group,
+)
 from advisor.reader.frames import (
     SPINAL_REGIONS,
     Grammar,
@@ -350,7 +358,18 @@ def sides_called_off(spans: list[Span]) -> dict[str, str | None]:
                 plain[i - 1].text.lower() in W.BEFORE_WORDS and \
                 any(x.text.lower() in W.NOT_YET_WORDS for x in plain[i + 1:i + 5]):
             refused[s.value] = joint  # "asked to stop before the left was even started"
+        elif s.kind == "side" and s.value in ("left", "right") and _done_without(plain[max(0, i - 2):i]):
+            refused[s.value] = joint  # "she got lightheaded so we didn't do the left", "did not inject the left"
     return refused
+
+
+def _done_without(before: list[Span]) -> bool:
+    """The words before a side call it off: a verb's negation ('didn't', 'skipped'), perhaps with the act ('did not
+    inject'); a bare 'not' sets one side against another instead ('the right, not the left')."""
+    if before and before[-1].kind == "act":
+        before = before[:-1]
+    return bool(before) and before[-1].kind == "cue" and before[-1].value == "negated" and \
+        before[-1].text.lower() not in ("not", "no", "never", "nor")
 
 
 def _side_refused_apart(reading: Reading, spans: list[Span]) -> None:
@@ -859,8 +878,9 @@ def _in_past_clause(plain: list[Span], i: int) -> bool:
         j -= 1
     k = i + 1
     while k < len(plain) and not (plain[k].kind == "punct" and plain[k].value in CLAUSE_ENDS):
+        had = plain[k].text.lower() in W.HAD_WORDS and plain[k - 1].text.lower() in W.SUBJECT_WORDS | W.ADDING
         if plain[k].kind == "cue" and plain[k].value == "historical" and plain[k].text.lower() not in (
-                "after", "following"):
+                "after", "following") and not had:  # "99214 where she also had new hip pain": the patient's
             return True
         if plain[k].kind in ("cue",) and plain[k].value == "present":
             return False
@@ -892,6 +912,8 @@ def _facts(reading: Reading, spans: list[Span], catalog: Catalog, mentions: list
     facts.update(more)
     relief_frames = reading.frames
     facts.update(history_facts(spans, reading.done_frames(), relief_frames))
+    if "seen_within_three_years" not in facts and (seen := seen_in_group(spans, date.today().year)) is not None:
+        facts["seen_within_three_years"] = seen  # "saw dr patel (our group) in 2024"
     _sessions(reading, spans, facts, catalog, mentions)
     mark_distinct_sites(reading, facts)
     reading.conflicts += [f"{name} is stated both ways" for name in conflicts + more_conflicts]
@@ -963,6 +985,9 @@ def _sessions(reading: Reading, spans: list[Span], facts: dict[str, Any], catalo
         beside = [x for x in plain[max(i - 1, 0):i + 2] if x is not s]
         if s.kind == "ordinal" and done and any(_names_other_act(x, done[0], catalog) for x in beside):
             continue  # "RFA ... doc skipped the 2nd block", "MBB #2 only 50%": a block's place in its series
+        result = list(takewhile(lambda x: x.kind not in ("family", "act", "punct"), plain[i + 1:i + 4]))
+        if s.kind == "ordinal" and any(x.kind == "pct" for x in result):
+            continue  # "had 2 MBBs: first 85%, second only 50%": each block's result, not today's place
         if s.kind == "ordinal" and today and (s.value or {}).get("noun") in (None, "session", "injection") and \
                 not s.used:
             sessions[today] = max(sessions.get(today, 0), int(s.value["n"]) - 1)  # "the 4th ESI": three before it
@@ -1087,6 +1112,13 @@ def asked_plan(reading: Reading, catalog: Catalog) -> None:
     if reading.question_type == "yes_no" and ahead and billed_today and _plan_asked_now(reading, ahead):
         reading.facts["billed_ahead"] = sorted({f.label or "the procedure" for f in reading.frames
                                                 if f.family in ahead})
+    named = {info.family for ln in reading.lines if (info := catalog.code(ln.code)) is not None}
+    called_off = any(s.kind == "cue" and s.value == "negated" for s in reading.spans)  # "... left before the needle"
+    for frame in reading.frames:  # "est pt scheduled for her 3 month knee injection ... doc wants 99213-25 + 20610"
+        if frame.status == "planned" and frame.family in named and frame.family not in ahead and not called_off and \
+                not any(f.family == frame.family for f in reading.done_frames()) and \
+                any(p in frame.words.lower() for p in W.VISIT_FOR_WORDS):
+            frame.status, frame.today = "done", True
     if reading.question_type != "yes_no" or reading.done_frames() or reading.em is not None or others or \
             billed_today:
         return
@@ -1400,7 +1432,8 @@ def _place_numbers(reading: Reading, spans: list[Span], vocab: Vocabulary) -> No
         prev = plain[i - 1].text.lower() if i else ""
         if s.kind == "num":
             noun = (s.value or {}).get("noun")
-            if noun in W.INFO_NOUNS or noun in ("nerve", "temperature", "frequency", "time", "test", "thing") or \
+            if noun in W.INFO_NOUNS or noun in ("nerve", "temperature", "frequency", "time", "test", "thing",
+                                                 "person") or \
                     (noun == "unit" and reading.units):
                 s.used = True
             elif "." in s.text.strip(".") or (
@@ -1412,7 +1445,8 @@ def _place_numbers(reading: Reading, spans: list[Span], vocab: Vocabulary) -> No
             elif prev in W.SCORE_WORDS or prev in ("level", "levels", "lvl", "grade", "stage", "age", "aged",
                           "mai", "indicator", "or", "day", "pod", "version", "first", "last", "x",
                           "other", "not", "locality", "carrier", "jurisdiction", "zip", "region", "prior",
-                          "previous") or (prev == "of" and i >= 2 and plain[i - 2].kind in ("num", "ordinal")) or \
+                          "previous", "than") or (
+                    prev == "of" and i >= 2 and plain[i - 2].kind in ("num", "ordinal")) or \
                     prev in vocab.vitals or prev in vocab.drugs or prev in vocab.medications or (
                     prev in ("was", "is", "of", "at", "=", "was:", "up", "down") and i >= 2  # "glucose was 420"
                     and plain[i - 2].text.lower() in vocab.vitals) or (
@@ -1435,6 +1469,12 @@ def _place_numbers(reading: Reading, spans: list[Span], vocab: Vocabulary) -> No
                 s.used = True  # "40 kenalog", "80 depo-medrol": a dose
             elif nxt is not None and nxt.text.lower() == "of" and i + 2 < len(plain) and plain[i + 2].kind == "num":
                 s.used = True  # "4 of 6 provocative tests positive": a tally
+            elif nxt is not None and nxt.text.lower() in ("more", "others") and any(
+                    o.kind == "num" and o.used for o in plain[max(0, i - 12):i]):
+                s.used = True  # "3 spots along the nerve (... and 2 more cephalad)": part of a count already given
+            elif nxt is not None and nxt.text.lower() in W.CHOICE_WORDS and i + 2 < len(plain) and \
+                    plain[i + 2].kind == "num":
+                s.used = True  # "1 or 2 codes?": a choice of counts, like "1 unit or 2"
             elif nxt is not None and (nxt.text.lower() in W.AGE_WORDS or (nxt.kind == "punct" and nxt.value == ")"
                                                                          and (i == 0 or prev in (".", ":", ","))) or
                                       (nxt.kind == "punct" and nxt.value == "-" and i + 2 < len(plain)
@@ -1514,6 +1554,12 @@ def _kind(reading: Reading, spans: list[Span], catalog: Catalog) -> str:
         return "out_of_scope"
     if any(s.kind == "oos" for s in spans) and not (reading.frames or in_scope_codes):
         return "out_of_scope"
+    asked = asking_sentence(spans)
+    cuts = [i for i, s in enumerate(asked) if s.kind == "punct" and s.value == ","]
+    asked = asked[cuts[-1] + 1:] if cuts else asked  # the clause that asks
+    if any(s.kind == "oos" for s in asked) and not any(s.kind in ("family", "act", "code", "anat", "level", "mod")
+                                                        for s in asked):
+        return "out_of_scope"  # "pt also got her flu shot after the TFESI - what's the vaccine admin code?"
     if any(c.startswith("documentation") for c in reading.conflicts):
         return "clarify"  # the note disagrees with itself: nothing to look up or bill until it is settled
     if reading.lookup is not None:

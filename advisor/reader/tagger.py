@@ -245,7 +245,8 @@ def _not_a_side(tokens: list[Token], i: int, vocab: Vocabulary) -> bool:
     before = tokens[i - 1].norm if i else ""
     after = tokens[i + 1].norm if i + 1 < len(tokens) else ""
     if word == "right":
-        placed = before == "the" and i > 1 and tokens[i - 2].norm in W.STOP_COUNT  # "on the right," is a side
+        placed = before == "the" and i > 1 and tokens[i - 2].norm in W.STOP_COUNT | W.SIDE_VERBS  # "on the right,",
+        # "we didn't do the right.": a side
         as_is = after == "as" and i + 2 < len(tokens) and tokens[i + 2].norm in W.AS_BILLED  # "the claim right as is?"
         then = after == "then" and i + 2 < len(tokens) and tokens[i + 2].norm in W.AT_ONCE_FOLLOWERS
         return as_is or then or after in W.NOT_A_SIDE_AFTER or (  # "TPIs right then to the L glute med": at once
@@ -350,11 +351,16 @@ def _noun_after(tokens: list[Token], start: int, vocab: Vocabulary) -> str | Non
     """What a number counts: the count noun (or countable anatomy) within the next three words."""
     noun = None
     skipped = 0
+    gauge = -1
     for k in range(start, min(start + 5, len(tokens))):
         if tokens[k].norm in W.STOP_COUNT:
             break
-        if tokens[k].norm in ("-", "+") or (tokens[k].shape == "pct" and k == start):
+        if tokens[k].norm in ("-", "+") or (tokens[k].shape == "pct" and k == start) or k == gauge:
             continue  # "3+ months"; "two 80%+ MBBs": the blocks, each with that relief
+        if k == start and tokens[k].shape == "num" and k + 1 < len(tokens) and \
+                vocab.nouns.get(tokens[k + 1].norm) == "dose":
+            gauge = k + 1  # "two 22g spinal needles": the count is of needles, the 22 their gauge
+            continue
         phrase = _phrase(tokens, k, vocab)
         if phrase is not None and phrase[1][0] == "family":
             noun = "injection"  # "the 3rd SI joint injection", "6 trigger point injections": the procedure's count

@@ -44,8 +44,18 @@ SECTIONS: tuple[tuple[str, str], ...] = (
 
 
 def word_tokens(phrase: str) -> tuple[str, ...]:
-    """The normalised tokens of a vocabulary phrase (the same shapes the question tokenizer gives)."""
-    return tuple(unpossessive(m.group().lower().replace("\u2019", "'")) for m in TOKEN_RE.finditer(phrase))
+    """The normalised tokens of a vocabulary phrase (the same shapes the question tokenizer gives: a number glued to
+    a word, 'icd10', is part of the word)."""
+    out: list[str] = []
+    end = -1
+    for m in TOKEN_RE.finditer(phrase):
+        word = unpossessive(m.group().lower().replace("\u2019", "'"))
+        if m.lastgroup == "num" and out and m.start() == end and out[-1].isalpha() and out[-1] not in ("x", "times"):
+            out[-1] += word
+        else:
+            out.append(word)
+        end = m.end()
+    return tuple(out)
 
 
 def unpossessive(word: str) -> str:

@@ -292,3 +292,13 @@ def test_answer_shows_what_it_read(pipeline: AnswerPipeline) -> None:
     assert "I read this as:" in answer.answer and "L4-5" in answer.answer
     assert "Not billed today:" in answer.answer and "earlier, not today" in answer.answer
     assert lines(answer) == ["64493"]
+
+
+def test_a_yes_that_adds_kx_says_so(pipeline: AnswerPipeline) -> None:
+    """'Does the 50 go on the add-on too?' for a Medicare diagnostic block: Yes to the 50, and the answer's first
+    sentence and lines add the KX the question left off (the whole claim checked without KX would be a No)."""
+    answer = ask(pipeline, "medicare, 1st diagnostic MBB bilateral L4-5 and L5-S1. 50 is on the 64493 - do I put the "
+                           "50 on the 64494 too?")
+    assert answer.verdict == "yes"
+    assert sorted(format_line(ln) for ln in answer.claim) == ["64493-50-KX", "64494-50-KX"]
+    assert "with modifier KX added" in answer.answer.split("\n")[0]

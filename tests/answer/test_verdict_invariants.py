@@ -10,7 +10,9 @@ I1  Yes only when the proposal, checked by the engine on today's claim (`in_cont
     answer shows. A coverage question ("is it covered?", "do I need a modifier?") proposes the services described:
     Yes only when their recommended claim, checked again, draws no error or warning (a PTP edit the recommendation
     already bypassed with XS is not one). A discontinued-procedure modifier asked about ("facility modifier 74?") is
-    judged on how the case ended: a coverage finding (an LCD rule) on the line does not make it a No.
+    judged on how the case ended: a coverage finding (an LCD rule) on the line does not make it a No. A question
+    about another modifier ("50 on the add-on too?") whose lines leave off only the KX of a Medicare diagnostic block
+    is judged with KX set aside: the answer's lines carry the KX and its reason says so.
 I2  A finding that removes or replaces a proposed line (the proposed line is not on the checked claim) means No;
     Conditional only when every error or warning on that line waits on a fact the question does not give
     (`pending`), or the reading is not fully understood.
@@ -131,8 +133,14 @@ def violations(reading: Reading, encounter: Encounter, decision: Decision, catal
     checked = check(in_context(proposal, recommended, catalog), encounter.facts, catalog)
     sides = any(m in SIDES for ln in proposal.lines for m in ln.modifiers)
     bare = {ln.code for ln in proposal.lines if proposal.kind == "em25" and is_em_code(ln.code) and not ln.modifiers}
-    proposed = _generic_59([ln for ln in proposal.lines if ln.code not in bare], checked.claim)
-    corrected = [ln for ln in checked.claim if ln.code not in bare]
+    kx_off = verdict == "yes" and proposal.modifier not in (None, "KX") and \
+        not any("KX" in ln.modifiers for ln in proposal.lines)
+
+    def seen(lines: list[ClaimLine]) -> list[ClaimLine]:  # KX left off and not asked about is set aside
+        return [ln.with_modifiers(drop=("KX",)) for ln in lines] if kx_off else lines
+
+    proposed = seen(_generic_59([ln for ln in proposal.lines if ln.code not in bare], checked.claim))
+    corrected = seen([ln for ln in checked.claim if ln.code not in bare])
     lost = list((_bag(proposed, sides) - _bag(corrected, sides)).elements())
     lost_codes = {code for code, _ in lost} | {c for c in bare if not any(ln.code == c for ln in checked.claim)}
     if lost_codes:
@@ -147,7 +155,7 @@ def violations(reading: Reading, encounter: Encounter, decision: Decision, catal
     if verdict == "yes":
         info = modifiers().get(proposal.modifier or "") if proposal.kind == "modifier" else None
         flagged = [f"{f.rule}({f.severity}): {f.message[:90]}" for f in checked.findings
-                   if f.severity in BLOCKING and not set(f.codes) <= bare
+                   if f.severity in BLOCKING and not set(f.codes) <= bare and not (kx_off and f.rule == "LCD-KX")
                    and not (info is not None and info.stopped and f.rule.startswith(COVERAGE_RULES))]
         if flagged:
             out.append(f"I1: Yes although the checked proposal [{_show(checked.claim)}] draws {flagged}")
@@ -155,7 +163,7 @@ def violations(reading: Reading, encounter: Encounter, decision: Decision, catal
             unnamed_em = proposal.kind == "em25" and not any(is_em_code(ln.code) for ln in recommended)
             mine = [ln for ln in proposed if not (unnamed_em and is_em_code(ln.code))]  # "an E/M w 25?": no code
             codes = {ln.code for ln in mine}  # given, so the engine recommends none; its 25 was checked above
-            wanted = [ln for ln in recommended if ln.code in codes and ln.code not in bare]
+            wanted = seen([ln for ln in recommended if ln.code in codes and ln.code not in bare])
             if _bag(mine, sides) != _bag(wanted, sides):
                 out.append(f"I1: Yes although the proposal [{_show(mine)}] differs from the recommended claim "
                            f"[{_show(wanted)}]")
