@@ -324,8 +324,8 @@ def _comparison(reading: Reading) -> Proposal | None:
     words = [s.text.lower() for s in reading.spans if s.kind != "fact"]
     pairs = set(pairwise(words))
     match = next((p for p in COMPARE_WORDS if p in pairs), None)
-    families = reading.named
-    if match is None or len(families) < 2:
+    families = reading.named if len(reading.named) > 1 else [s.value for s in reading.spans if s.kind == "family"]
+    if match is None or len(families) < 2:  # two procedure words read as one procedure still name two
         return None
     same = families[0] == families[1]
     asks_same = "same" in match

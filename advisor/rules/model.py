@@ -137,6 +137,9 @@ class Facts(BaseModel):
                                       "their minimum pain duration for it).")
     provocative_tests: int | None = Field(None, ge=0, le=10, description="Positive SI joint provocative tests "
                                           "documented (the Medicare SI LCDs ask for at least three).")
+    branches_reduced: bool | None = Field(
+        None, description="Fewer than the three genicular branches the code describes (superolateral, superomedial, "
+                          "inferomedial) were treated (True).")
     rfa_not_possible: bool | None = Field(
         None, description="The note documents why the patient cannot have radiofrequency ablation (a Medicare "
                           "condition for therapeutic intra-articular facet injections).")

@@ -124,3 +124,22 @@ def mod_discontinued(ctx: Ctx) -> None:
                 f"{fix} there{extra}.", [line.code])
         ctx.replace(line, line.model_copy(update={"modifiers": (fix, *(m for m in line.modifiers
                                                                       if m not in present))}))
+
+
+@rule("GENICULAR-52", reads={"codes", "mods.reduced", "facts"}, writes={"mods.reduced"}, severity="warning",
+      families={"genicular_block", "genicular_rfa"},
+      explains="genicular-nerve-procedures#Units: one unit per knee, and the three-branch rule",
+      sources=("palmetto-mod52", "painmed-cpt2020"))
+def genicular_reduced(ctx: Ctx) -> None:
+    """The genicular codes describe the three branches together; a knee with a branch left untreated is a reduced
+    service (52: Palmetto's modifier page). The three-branch instruction is our reading of the CPT changes as the
+    AAPM reported them, not confirmed against the CPT book, so the finding is marked unconfirmed."""
+    if not ctx.facts.branches_reduced:
+        return
+    for line in ctx.lines_of("genicular_block", "genicular_rfa"):
+        if not line.has("52"):
+            ctx.add(f"{line.code}: fewer than the three genicular branches (superolateral, superomedial, inferomedial) "
+                    "were treated, so the knee takes modifier 52 (reduced service).", [line.code],
+                    confidence="unconfirmed")
+            ctx.replace(line, line.model_copy(update={"modifiers": ("52", *line.modifiers)}))  # pricing first
+
