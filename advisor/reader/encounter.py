@@ -18,7 +18,8 @@ from advisor.rules.model import EMVisit, Encounter, Facts, Procedure, Ultrasound
 FACT_KEYS = ("setting", "separate_problem", "new_patient", "prior_relief_percent", "prior_sessions", "sedation",
              "sedation_reason", "seen_within_three_years", "radicular", "distinct_sites", "separate_encounter",
              "ablation", "days_since_global_procedure", "prior_blocks", "relief_months", "months_since_prior",
-             "procedure_day", "rfa_not_possible", "branches_reduced", "pain_weeks", "provocative_tests", "acute_zoster", "lcds", "mac")
+             "procedure_day", "rfa_not_possible", "branches_reduced", "pain_weeks", "provocative_tests", "acute_zoster",
+             "lcds", "mac")
 
 
 def procedures(frame: Frame, catalog: Catalog) -> list[Procedure]:
