@@ -332,7 +332,10 @@ class Grammar:
         today = bool(chunk.cues("present"))  # "Today we did the left knee": a site named for today's procedure
         spinal_site = chunk.of("level") and any(self.anatomy[a.value].kind == "spine" for a in chunk.of("anat")
                                                 if a.value in self.anatomy)  # "C6-7 epidural"
-        return bool(kinds & {"spine", "nerve"}) or bool(spinal_site) or ((sentence_has_act or today) and bool(kinds))
+        single = chunk.cues("single_shot") and any(self.anatomy[a.value].kind == "spine" for a in chunk.of("anat")
+                                                    if a.value in self.anatomy)  # "single shot lumbar epidural"
+        return bool(kinds & {"spine", "nerve"}) or bool(spinal_site) or bool(single) or (
+            (sentence_has_act or today) and bool(kinds))
 
     def _procedural(self, span: Span) -> bool:
         anat = self.anatomy.get(span.value)
@@ -532,6 +535,10 @@ class Grammar:
         if _side_level_refused(draft, chunk) or _other_side_refused(draft, chunk) or _level_then_refused(draft, chunk):
             return False  # "(left L5-S1 was skipped, hardware)", "L knee inj. R side not done.": one side only
         at = draft.chunks.index(chunk)
+        people = [a for a, b in pairwise(chunk.spans[:chunk.spans.index(cue)])
+                  if a.kind == "num" and b.text.lower() in W.SUBJECT_WORDS | W.PEOPLE_WORDS]
+        if people:
+            return False  # "it was pouring, 3 pts no-showed": other patients' appointments
         if at and all(s is cue or s.kind in ("filler", "punct") for s in chunk.spans) and \
                 any(g.value == "none" for g in draft.chunks[at - 1].of("guide")):
             return False  # "done blind - no fluoro, no CT, nothing": the list of guidance not used goes on

@@ -1432,8 +1432,7 @@ def _place_numbers(reading: Reading, spans: list[Span], vocab: Vocabulary) -> No
         prev = plain[i - 1].text.lower() if i else ""
         if s.kind == "num":
             noun = (s.value or {}).get("noun")
-            if noun in W.INFO_NOUNS or noun in ("nerve", "temperature", "frequency", "time", "test", "thing",
-                                                 "person") or \
+            if noun in W.INFO_NOUNS or noun in ("nerve", "temperature", "frequency", "time", "test", "thing") or \
                     (noun == "unit" and reading.units):
                 s.used = True
             elif "." in s.text.strip(".") or (
@@ -1469,6 +1468,11 @@ def _place_numbers(reading: Reading, spans: list[Span], vocab: Vocabulary) -> No
                 s.used = True  # "40 kenalog", "80 depo-medrol": a dose
             elif nxt is not None and nxt.text.lower() == "of" and i + 2 < len(plain) and plain[i + 2].kind == "num":
                 s.used = True  # "4 of 6 provocative tests positive": a tally
+            elif (prev in ("as", "=", "equals") or (i and plain[i - 1].kind == "count")) and any(
+                    o.kind == "num" and (o.value or {}).get("noun") == "nerve" for o in plain[max(0, i - 4):i - 1]):
+                s.used = True  # "counted 3 nerves as 3 levels", "three nerves = three levels": the count disputed
+            elif nxt is not None and nxt.text.lower() in W.PEOPLE_WORDS:
+                s.used = True  # "3 pts no-showed", "20 patients today": other patients' day
             elif nxt is not None and nxt.text.lower() in ("more", "others") and any(
                     o.kind == "num" and o.used for o in plain[max(0, i - 12):i]):
                 s.used = True  # "3 spots along the nerve (... and 2 more cephalad)": part of a count already given
@@ -1510,9 +1514,11 @@ def _place_numbers(reading: Reading, spans: list[Span], vocab: Vocabulary) -> No
             # "a needle into each SI joint" on a bilateral procedure: both sides, already read
         elif s.kind == "ordinal":
             s.used = True
-        elif s.kind == "vague":  # "several new complaints": not a count of anything billed
-            s.used = not any(x.kind in ("anat", "family", "act", "level") or (
-                x.kind == "count" and x.value in ("level", "joint", "muscle", "injection", "nerve"))
+        elif s.kind == "vague":  # "several new complaints": not a count of anything billed; nor "multiple
+            # injections fanning along the nerve", "multiple TPs in the R trap" (sticks: no code counts them)
+            s.used = not any((x.kind in ("anat", "family", "level") and not (
+                x.kind == "anat" and x.value in vocab.registry.point_targets)) or (
+                x.kind == "count" and x.value in ("level", "joint", "muscle", "nerve"))
                 for x in plain[i + 1:i + 4])
         elif s.kind == "anat" and vocab.registry.anatomy[s.value].generic:
             s.used = True  # "the second joint", "these muscles": a reference, not a new site
