@@ -266,6 +266,10 @@ def _verdict_reason(u: Understanding, decision: Decision, findings: Sequence[Fin
         same = (proposal.modifier == "holds") == ("same" in proposal.summary)
         return ("Both are the same kind of procedure for coding, so they take the same codes (the note's wording "
                 "does not change the code)." if same else "They are different procedures and take different codes.")
+    if proposal is not None and proposal.kind == "changes" and decision.verdict in ("yes", "no"):
+        return ("The claim changes: the lines below are the claim with the new facts (before: "
+                f"{proposal.summary})." if decision.verdict == "yes" else
+                f"The claim stays the same with the new facts (before: {proposal.summary}).")
     if proposal is not None and proposal.kind == "needs_modifier" and decision.verdict in ("yes", "no"):
         if decision.verdict == "yes":
             return f"Bill {', '.join(f'`{r}`' for r in decision.reasons)}, as the claim below shows."

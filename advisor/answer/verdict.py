@@ -479,6 +479,23 @@ def _kx_only(proposed: list[ClaimLine], corrected: list[ClaimLine], decisive: li
     return added and all(f.rule == "LCD-KX" for f in decisive) and not bare(proposed) - bare(corrected)
 
 
+def _changes(reading: Reading, encounter: Encounter, recommended: list[ClaimLine],
+             catalog: Catalog) -> Proposal | None:
+    """'Actually her primary is BCBS, not Medicare. Does that change anything?': the claim the engine recommends
+    with the replaced facts' earlier values, against today's (None when an earlier value is unknown, e.g. the payer
+    was only assumed)."""
+    before = reading.facts.get("changed_from")
+    if not isinstance(before, dict) or not before or reading.question_type != "yes_no" or \
+            any(v is None for v in before.values()) or not (encounter.procedures or encounter.em):
+        return None
+    facts = type(encounter.facts).model_validate({**encounter.facts.model_dump(), **before})
+    earlier = encounter.model_copy(update={"facts": facts})
+    then = list(recommend(earlier, catalog).claim)
+    same = bag(then, sides=True) == bag(recommended, sides=True)
+    return Proposal(kind="changes", modifier="same" if same else "changed",
+                    summary=", ".join(f"{k.replace('_', ' ')} {v}" for k, v in before.items()))
+
+
 def _no_em(checked: CheckResult, bare: set[str]) -> tuple[Verdict, list[str], list[str]]:
     """The engine removed the E/M the question asks about: No, or Conditional when it waits on a fact."""
     why = [f for f in checked.findings if set(f.codes) & bare and f.severity in ("error", "warning")]
@@ -577,6 +594,9 @@ def decide(reading: Reading, encounter: Encounter, catalog: Catalog) -> Decision
         checked = check(written, encounter.facts, catalog)
         recommended = list(checked.claim)
     proposal = build_proposal(reading, recommended, catalog)
+    changed = _changes(reading, encounter, recommended, catalog)
+    if changed is not None:
+        proposal = changed
     verdict: Verdict | None = None
     reasons: list[str] = []
     pending: list[str] = []
@@ -594,6 +614,9 @@ def decide(reading: Reading, encounter: Encounter, catalog: Catalog) -> Decision
             verdict, reasons = "no", [f"not done yet: {label}" for label in ahead]
         elif undone:  # "left before it was done ... bill 20610-53?": the question says it was not done today
             verdict, reasons = "no", [f"not done: {catalog.family(f).label}" for f in undone]
+        elif proposal.kind == "changes":  # the claim before the follow-up's fact against the claim after it
+            verdict, reasons = ("yes", ["the claim changes"]) if proposal.modifier == "changed" else (
+                "no", ["the claim is the same"])
         elif proposal.kind == "nothing":  # right exactly when the engine bills nothing for what was described
             verdict = "no" if recommended else "yes"
             reasons = ["the described services are billed" if recommended else "nothing billable was done"]

@@ -26,6 +26,10 @@ from advisor.rules.catalog import Catalog
 
 SHORT = 14
 
+# facts a follow-up may replace and ask whether that changes the claim (the frames stay those of the earlier turn)
+CHANGEABLE_FACTS = frozenset({"payer", "setting", "diagnostic", "separate_problem", "new_patient", "sedation",
+                              "prior_relief_percent", "radicular"})
+
 
 def _opens_with(words: list[str], phrases: frozenset[str]) -> bool:
     """The words begin with one of the phrases ('forgot to say, ...')."""
@@ -86,6 +90,12 @@ def merge(previous: Reading, current: Reading, catalog: Catalog) -> Reading:
     merged = current.model_copy(deep=True)
     merged.follow_up = True
     merged.facts = {**previous.facts, **current.facts}
+    text = " ".join(_words(current))
+    if current.question_type == "yes_no" and any(phrase in text for phrase in W.CHANGE_ASKS):
+        # "actually her primary is BCBS, not Medicare. does that change anything?": the facts it replaces, so the
+        # verdict compares the claim before and after
+        merged.facts["changed_from"] = {k: previous.facts.get(k) for k, v in current.facts.items()
+                                        if k in CHANGEABLE_FACTS and previous.facts.get(k) != v}
     _restate_block(merged, previous, current)
     addons = _addons_of(previous.lookup, catalog) if previous.lookup is not None and not current.lines and \
         _names_the_code(current, previous.lookup) else []  # "MUE for 64635?" then "and for the add-on?": 64636
@@ -154,8 +164,9 @@ def merge(previous: Reading, current: Reading, catalog: Catalog) -> Reading:
         merged.em.new_patient = merged.facts.get("new_patient")
     words_in_order = _words(current)
     opens = _opens_with(words_in_order, W.FOLLOW_UP_OPENERS)
-    own = current.question_type == "yes_no" and (bool(_clause_openers(current) & W.ASKING) or tuple(  # "..., will all
-        words_in_order[:2]) == ("what", "if"))  # 3 pay?", "what if the 2nd MBB gave 60%? still good to bill?"
+    own = (current.question_type == "yes_no" and (bool(_clause_openers(current) & W.ASKING) or tuple(  # "..., will all
+        words_in_order[:2]) == ("what", "if"))) or "changed_from" in merged.facts  # 3 pay?", "what if the 2nd
+    # MBB gave 60%? still good to bill?", "actually it's BCBS. does that change anything?"
     what_if = any(tuple(words_in_order[i:i + 2]) == ("what", "if") for i in range(3))  # "ok but what if ..."
     if not own and what_if and previous.question_type == "yes_no":
         merged.question_type = "yes_no"  # "can I bill 99214-25?" then "what if she documented a 99204?"

@@ -97,8 +97,10 @@ class Proposal(BaseModel):
     """What a yes/no question puts forward for the engine to accept or reject."""
 
     # nothing: no claim at all; count: a count of levels the named levels do not bear out; needs_modifier: whether
-    # the lines (all when none) take any modifier ("do I need a modifier on it?")
-    kind: Literal["lines", "em25", "modifier", "units", "coverage", "compare", "nothing", "count", "needs_modifier"]
+    # the lines (all when none) take any modifier ("do I need a modifier on it?"); changes: whether a fact a
+    # follow-up replaced changes the claim ("it's BCBS, not Medicare. does that change anything?")
+    kind: Literal["lines", "em25", "modifier", "units", "coverage", "compare", "nothing", "count", "needs_modifier",
+                  "changes"]
     lines: list[ClaimLine] = Field(default_factory=list)
     modifier: str | None = None
     summary: str = ""

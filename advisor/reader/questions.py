@@ -45,6 +45,9 @@ def question_type(spans: list[Span], vocab: Vocabulary) -> QuestionType:
             continue
         if _why_denied(sentence, sentences):
             return "yes_no"  # "we billed 20610 and 77003, denied for 77003. why?": was the claim right?
+        if _premise(sentence) and len(clauses) > 1 and any(x.kind == "code" for x in clauses[-1]) and \
+                not any(x.kind == "wh" for x in clauses[-1]):
+            return "yes_no"  # "what if he did both sides - 64483-50?": the code put to the supposition
         if any(_opens(c, "wh") for c in clauses) or (  # "can I bill the 99213 and with what modifier?" asks yes too
                 _embedded_wh(clauses[-1]) and not _opens_yes_no(clauses[-1], vocab)):
             # "What are the codes, and will Medicare pay all three levels?": the yes/no part wants a verdict too

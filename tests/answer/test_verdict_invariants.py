@@ -23,8 +23,9 @@ One interpretation is taken from verdict.py, and reported: a bare E/M code in an
 99213?") asks whether the visit is billable, so the 25 the engine adds to it does not count as replacing the line;
 the E/M removed outright does. Look-up verdicts ("is there an NCCI edit between X and Y?") answer a table fact and are
 outside these invariants, and so is the No to a catalog code proposed for a procedure outside the catalog ("blood
-patch: ok to use 64483?"); comparison questions ("is X coded differently from Y?") propose no lines and are held to I3
-only, and so is the No to a modifier of the other claim type (modifiers.yaml `claim`: "73 on the professional
+patch: ok to use 64483?"); comparison questions ("is X coded differently from Y?") and a follow-up asking
+whether a replaced fact changes the claim ("it's BCBS, not Medicare. does that change anything?") propose no lines
+and are held to I3 only, and so is the No to a modifier of the other claim type (modifiers.yaml `claim`: "73 on the professional
 claim?"), which needs no line. A question that says nothing is billed ("no-show, nothing goes out, correct?")
 proposes the empty claim: Yes exactly when the engine bills nothing for what the question describes.
 
@@ -102,7 +103,7 @@ def violations(reading: Reading, encounter: Encounter, decision: Decision, catal
         out.append(f"I3: verdict {verdict} on a reading not fully understood "
                    f"(unplaced {[s.text for s in reading.unplaced]}, conflicts {reading.conflicts}, "
                    f"questions {reading.questions})")
-    if proposal.kind == "compare":
+    if proposal.kind in ("compare", "changes"):  # held to I3 only (see the module docstring)
         return out
     described = bool(encounter.procedures or (encounter.em and encounter.em.code))
     if proposal.kind == "needs_modifier":  # "do I need a modifier on it?": yes exactly when the engine puts one on

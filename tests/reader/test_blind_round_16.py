@@ -69,6 +69,13 @@ def test_round_16(question: str, lines: list[str], verdict: str | None, source: 
      "fluoro, Aetna. codes", ["64451-50"]),  # the nerves are the target, the SIJ only where they go
     ("TPI was planned for the R trap today but pt declined after talking with the doc. visit was a chronic neck pain "
      "f/u with refills, documented as 99213. what do we bill?", ["99213"]),  # the planned TPI was declined
+    ("HOPD facility claim, L L5-S1 TFESI w/ fluoro, Cigna. snowing today, 4 pts no-showed lol. lines?",
+     ["64483-LT"]),  # other patients' appointments call nothing off
+    ("left GON block, multiple injections fanning along the nuchal ridge (5 sticks). units?", ["64405-LT"]),
+    ("Left MBB: L3 MB, L4 MB and L5 dorsal ramus, for the L4-5 and L5-S1 facets, Aetna. biller counted 3 nerves as 3 "
+     "levels - what should it be?", ["64493-LT", "64494-LT"]),  # the nerves block two joints
+    ("single shot lumbar epidural, no imaging, catheter pulled the same day. charted as 'epidural catheter'. "
+     "code?", ["62322"]),  # a single injection through a catheter removed the same day
 ])
 def test_round_16_claims(question: str, lines: list[str], catalog: Catalog) -> None:
     got, _, kind = answer(question, catalog)
@@ -82,6 +89,11 @@ def test_round_16_claims(question: str, lines: list[str], catalog: Catalog) -> N
     # a post-op check inside the RFA's 010-day global (the blocks before it have none)
     (("bilateral L4-5 RFA medicare, 2 prior MBBs 85% and 90%, codes?",),
      "and she comes back on day 7 for a wound check, no new issue. can i bill a 99212?", [], "no"),
+    # a replaced payer asked about: Medicare's XS becomes a commercial 59; a bilateral knee line stays as it was
+    (("Medicare: L knee injection and TPIs to the R trapezius and R rhomboid, how do I code?",),
+     "wait, her primary is actually Aetna, not Medicare. does that change anything?", ["20552-59", "20610-LT"], "yes"),
+    (("bilat knee injections, no imaging, Medicare - codes?",),
+     "oops, the patient is Cigna commercial, not medicare. does the claim change?", ["20610-50"], "no"),
 ])
 def test_round_16_follow_ups(history: tuple[str, ...], question: str, lines: list[str], verdict: str,
                              catalog: Catalog) -> None:
@@ -110,3 +122,10 @@ def test_a_relief_is_judged_against_the_lcd_threshold(relief: int, verdict: str,
                             "positive?", catalog)
     assert reading.kind == "lookup" and reading.lookup is not None
     assert lookup_verdict(reading, answer_lookup(reading, reading.lookup, catalog)) == verdict
+
+
+def test_two_procedure_words_read_as_one_still_compare(catalog: Catalog) -> None:
+    """'Is a caudal coded differently from an interlaminar ESI?': one family, the same codes, so No."""
+    _, said, _ = answer("is a caudal ESI coded differently from an interlaminar ESI?", catalog)
+    assert said == "no"
+
