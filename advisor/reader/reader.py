@@ -1578,9 +1578,20 @@ def _kind(reading: Reading, spans: list[Span], catalog: Catalog) -> str:
     if reading.question_type != "yes_no" and len(done) == 1 and (
             _needs_count(done[0], catalog) or _needs_side(done[0], reading, catalog)):
         return "clarify"
-    if _twin_choice(reading, catalog):
+    if _twin_choice(reading, catalog) or _us_docs_unsaid(reading, catalog):
         return "clarify"
     return "claim"
+
+
+def _us_docs_unsaid(reading: Reading, catalog: Catalog) -> bool:
+    """'US guided knee injection, code?': 20611 needs a saved image and a report, 20610 is the joint code without
+    them; the question says neither, so which code applies is a guess."""
+    if reading.question_type != "wh" or "us_permanent_image" in reading.facts or "us_report" in reading.facts or \
+            any(ln.code for ln in reading.lines):
+        return False
+    return any(f.imaging == "ultrasound" and f.family and any(
+        info.family == f.family and info.imaging == "included_us" for info in catalog.codes.values())
+        for f in reading.done_frames())
 
 
 def _twin_choice(reading: Reading, catalog: Catalog) -> bool:
@@ -1658,6 +1669,8 @@ def _questions(reading: Reading, catalog: Catalog) -> list[str]:
         out.append(f"I could not place '{span.text}' in the question: what does it refer to?")
     if _twin_choice(reading, catalog):
         out.append(FACT_QUESTIONS["imaging"])
+    if _us_docs_unsaid(reading, catalog):
+        out.append(FACT_QUESTIONS["ultrasound"])
     for conflict in (c for c in reading.conflicts if c.split(":")[0] not in ("levels", "joints", "muscles")):
         name = conflict.split(" ")[0].rstrip(":")
         out.append(FACT_QUESTIONS.get(name, f"The question states {conflict}: which is right?")

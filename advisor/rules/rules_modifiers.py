@@ -127,7 +127,7 @@ def mod_discontinued(ctx: Ctx) -> None:
 
 
 @rule("GENICULAR-52", reads={"codes", "mods.reduced", "facts"}, writes={"mods.reduced"}, severity="warning",
-      families={"genicular_block", "genicular_rfa"},
+      families={"genicular_block", "genicular_rfa"}, after=("mod_discontinued",),
       explains="genicular-nerve-procedures#Units: one unit per knee, and the three-branch rule",
       sources=("palmetto-mod52", "painmed-cpt2020"))
 def genicular_reduced(ctx: Ctx) -> None:

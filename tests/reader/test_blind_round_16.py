@@ -108,6 +108,9 @@ def test_round_16_follow_ups(history: tuple[str, ...], question: str, lines: lis
     ("occipital nerve stimulator permanent implant, bilateral leads - surgeon's codes?", "unsupported"),
     ("nerve block for his knee pain, under fluoro, codes?", "clarify"),  # genicular nerves or the joint?
     ("lumbar interlaminar ESI at L4-5 today, code pls", "clarify"),  # the imaging decides 62322 or 62323
+    ("US guided R shoulder injection today, 40 kenalog. code?", "clarify"),  # 20611 needs a saved image and report
+    ("R shoulder injection under US, pic saved + report, code?", "claim"),
+    ("pt told to resume PT after the L knee injection today, no imaging. code?", "claim"),  # not writing a resume
 ])
 def test_round_16_kinds(question: str, kind: str, catalog: Catalog) -> None:
     assert read_question(question, catalog).kind == kind
