@@ -3,7 +3,8 @@
 The verdict is never written by hand or by an LLM; it follows three invariants (tests/answer/test_invariants.py):
 1. Yes only when the proposal, checked by the engine in the context of today's claim, draws no error or warning
    and equals the engine's recommended claim in codes, modifiers and units (RT/LT compared when the proposal states
-   them).
+   them); a question about another modifier whose lines leave off only a Medicare diagnostic block's KX is a Yes
+   whose lines and reason add the KX.
 2. A finding that removes or replaces a proposed line means No (Conditional when that finding waits on a fact the
    question does not give).
 3. A verdict is given only to a yes/no question that proposes something; a question the reader could not fully

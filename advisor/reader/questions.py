@@ -279,6 +279,8 @@ def lookup_request(spans: list[Span], qtype: QuestionType, described: bool) -> L
             return None  # "the second level add-on is 64484, right?" after describing the levels
     elif described and not set(specific) & TABLE_FIELDS and not _size_asked(spans):
         return None
+    elif specific == ["ptp"] and described and words & W.BYPASS_ASKS and not codes[1:]:
+        return None  # "knee inj plus TPIs ... 20552 is getting bundled - what do I append?": this claim's modifier
     for s in spans:
         if s.kind == "lookup":
             s.used = True

@@ -360,6 +360,9 @@ def sides_called_off(spans: list[Span]) -> dict[str, str | None]:
             refused[s.value] = joint  # "asked to stop before the left was even started"
         elif s.kind == "side" and s.value in ("left", "right") and _done_without(plain[max(0, i - 2):i]):
             refused[s.value] = joint  # "she got lightheaded so we didn't do the left", "did not inject the left"
+        elif s.kind == "side" and s.value in ("left", "right") and i and plain[i - 1].text.lower() == "only" and \
+                joint is not None and any(x.kind == "act" for x in plain[i + 2:i + 5]):
+            refused["left" if s.value == "right" else "right"] = joint  # "so only the R knee was injected"
     return refused
 
 
@@ -1586,12 +1589,15 @@ def _kind(reading: Reading, spans: list[Span], catalog: Catalog) -> str:
 def _us_docs_unsaid(reading: Reading, catalog: Catalog) -> bool:
     """'US guided knee injection, code?': 20611 needs a saved image and a report, 20610 is the joint code without
     them; the question says neither, so which code applies is a guess."""
-    if reading.question_type != "wh" or "us_permanent_image" in reading.facts or "us_report" in reading.facts or \
-            any(ln.code for ln in reading.lines):
+    if reading.question_type != "wh" or "us_permanent_image" in reading.facts or "us_report" in reading.facts:
         return False
-    return any(f.imaging == "ultrasound" and f.family and any(
-        info.family == f.family and info.imaging == "included_us" for info in catalog.codes.values())
-        for f in reading.done_frames())
+    named = {(info.family, info.imaging) for ln in reading.lines if (info := catalog.code(ln.code)) is not None}
+    for f in reading.done_frames():
+        own = {imaging for family, imaging in named if family == f.family}
+        if f.imaging == "ultrasound" and f.family and len(own) != 1 and any(  # "20611 or 20610?" names both
+                info.family == f.family and info.imaging == "included_us" for info in catalog.codes.values()):
+            return True
+    return False
 
 
 def _twin_choice(reading: Reading, catalog: Catalog) -> bool:

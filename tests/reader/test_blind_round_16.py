@@ -76,6 +76,10 @@ def test_round_16(question: str, lines: list[str], verdict: str | None, source: 
      "levels - what should it be?", ["64493-LT", "64494-LT"]),  # the nerves block two joints
     ("single shot lumbar epidural, no imaging, catheter pulled the same day. charted as 'epidural catheter'. "
      "code?", ["62322"]),  # a single injection through a catheter removed the same day
+    ("planned b/l knee injections but the R knee had a rash so only the L knee was injected, no imaging. codes?",
+     ["20610-LT"]),  # 'only the L knee was injected': the right was not done
+    ("R knee inj (no imaging) plus TPIs to the L trapezius and L rhomboid same visit, medicare. 20552 is getting "
+     "bundled - what do I append?", ["20552-XS", "20610-RT"]),  # the claim's modifier, not the edit table
 ])
 def test_round_16_claims(question: str, lines: list[str], catalog: Catalog) -> None:
     got, _, kind = answer(question, catalog)
@@ -110,6 +114,7 @@ def test_round_16_follow_ups(history: tuple[str, ...], question: str, lines: lis
     ("lumbar interlaminar ESI at L4-5 today, code pls", "clarify"),  # the imaging decides 62322 or 62323
     ("US guided R shoulder injection today, 40 kenalog. code?", "clarify"),  # 20611 needs a saved image and report
     ("R shoulder injection under US, pic saved + report, code?", "claim"),
+    ("L knee inj under ultrasound - 20611 or 20610?", "clarify"),  # the choice is what the image and report decide
     ("pt told to resume PT after the L knee injection today, no imaging. code?", "claim"),  # not writing a resume
 ])
 def test_round_16_kinds(question: str, kind: str, catalog: Catalog) -> None:
