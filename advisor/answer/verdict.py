@@ -24,6 +24,7 @@ from advisor.modifiers import modifiers
 from advisor.reader.model import Proposal, Reading
 from advisor.reader.questions import modifier_asked
 from advisor.reader.reader import described_in_words, proposed_codes, said_nothing_done
+from advisor.reader.words import W
 from advisor.rules.catalog import Catalog
 from advisor.rules.context import X_MODIFIERS
 from advisor.rules.engine import check
@@ -294,15 +295,12 @@ def _written_on(reading: Reading, mod_span: object) -> str | None:
     plain = [s for s in reading.spans if s.kind != "fact"]
     i = plain.index(mod_span) if mod_span in plain else -1
     window = plain[i + 1:i + 5] if i >= 0 else []
-    if window and window[0].text.lower() in GOES_WORDS:
+    if window and window[0].text.lower() in W.GOES_WORDS:
         window = window[1:]
     if window and window[0].text.lower() in ("on", "to", "onto"):
         code = next((s for s in window[1:3] if s.kind == "code"), None)
         return code.value["code"] if code is not None else None
     return None
-
-
-GOES_WORDS = frozenset({"goes", "go", "belongs", "attaches", "gets", "sits", "is", "was"})
 
 
 def _with_units(lines: list[ClaimLine], units: int) -> list[ClaimLine]:

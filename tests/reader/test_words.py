@@ -1,5 +1,5 @@
-"""The reader's grammar words live in vocabulary.yaml `grammar` (one home): every W.NAME the reader uses is a list
-there, and every list there is used."""
+"""The reader's grammar words live in vocabulary.yaml `grammar` (one home): every W.NAME the reader (or the verdict
+that reads its spans) uses is a list there, and every list there is used."""
 
 from __future__ import annotations
 
@@ -12,11 +12,11 @@ from advisor.reader.words import W, grammar_words
 from advisor.rules.catalog import CATALOG_DIR
 from advisor.rules.registry import read_yaml
 
-READER = Path(__file__).resolve().parents[2] / "advisor" / "reader"
+PACKAGES = [Path(__file__).resolve().parents[2] / "advisor" / name for name in ("reader", "answer")]
 
 
 def used_names() -> set[str]:
-    sources = [path.read_text() for path in READER.glob("*.py") if path.name != "words.py"]
+    sources = [path.read_text() for package in PACKAGES for path in package.glob("*.py") if path.name != "words.py"]
     return {m.group(1).lower() for text in sources for m in re.finditer(r"\bW\.([A-Z_]+)\b", text)}
 
 
