@@ -207,8 +207,7 @@ def seen_in_group(spans: list[Span], this_year: int) -> bool | None:
     years = [s for s in spans if s.kind == "num" and (s.value or {}).get("noun") == "date"
              and 1980 <= int(s.value.get("n", 0)) <= 2100]
     sentences = _sentence_words(spans)
-    seen = [s for s in years if sentences.get(id(s), set()) & W.SEEN_WORDS and sentences.get(id(s), set()) &
-            W.GROUP_WORDS]
+    seen = [s for s in years if (words := sentences.get(id(s), set())) & W.SEEN_WORDS and words & W.GROUP_WORDS]
     if not seen:
         return None
     now = max(int(s.value["n"]) for s in years) if len(years) > 1 else this_year

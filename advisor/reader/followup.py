@@ -90,7 +90,8 @@ def merge(previous: Reading, current: Reading, catalog: Catalog) -> Reading:
     merged = current.model_copy(deep=True)
     merged.follow_up = True
     merged.facts = {**previous.facts, **current.facts}
-    text = " ".join(_words(current))
+    words_said = _words(current)
+    text = " ".join(words_said)
     if current.question_type == "yes_no" and any(phrase in text for phrase in W.CHANGE_ASKS):
         # "actually her primary is BCBS, not Medicare. does that change anything?": the facts it replaces, so the
         # verdict compares the claim before and after
@@ -110,10 +111,9 @@ def merge(previous: Reading, current: Reading, catalog: Catalog) -> Reading:
     if merged.lookup is not None and merged.lookup.fields == ["definition"] and not merged.lookup.codes and \
             not merged.lookup.modifiers:
         merged.lookup = None  # "ok, now what does the ASC put on its claim?": about the earlier case, not a term
-    words_said = _words(current)
     words = set(words_said)
     corrects = _opens_with(words_said, W.CORRECTING_OPENERS)  # "my bad, it was the LEFT side"
-    adding = bool(W.ADDING & words) or "as well" in " ".join(_words(current))
+    adding = bool(W.ADDING & words) or "as well" in text
     grammar = Grammar(catalog.registry)
     previous_frames = [f.model_copy(deep=True) for f in previous.frames]
     if "procedure_date" in previous.facts and "days_since_global_procedure" not in current.facts:
@@ -162,7 +162,7 @@ def merge(previous: Reading, current: Reading, catalog: Catalog) -> Reading:
     if merged.em is not None:
         merged.em.separate_problem = merged.facts.get("separate_problem")
         merged.em.new_patient = merged.facts.get("new_patient")
-    words_in_order = _words(current)
+    words_in_order = words_said
     opens = _opens_with(words_in_order, W.FOLLOW_UP_OPENERS)
     own = (current.question_type == "yes_no" and (bool(_clause_openers(current) & W.ASKING) or tuple(  # "..., will all
         words_in_order[:2]) == ("what", "if"))) or "changed_from" in merged.facts  # 3 pay?", "what if the 2nd

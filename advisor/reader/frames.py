@@ -700,7 +700,7 @@ class Grammar:
         for s in draft.spans("side"):
             s.used = True
         if "bilateral" in sides and len(refused) == 1:  # "bilateral planned, left side not done": the right only
-            return cast("Laterality", _opposite(next(iter(refused))))
+            return cast("Laterality", opposite_side(next(iter(refused))))
         only = {s.value for c in draft.chunks if not c.of("level", "anat")  # not "L5-S1 on the right only"
                 for s in c.of("side") if _beside(c, s, "only")} & {"left", "right"}
         if "bilateral" in sides and len(only) == 1:  # "bilateral SI joint injection, right side only"
@@ -783,7 +783,7 @@ class Grammar:
                 for name in s.value["names"]:
                     if name in per_side.get("bilateral", set()) and side in ("left", "right"):
                         per_side["bilateral"].discard(name)
-                        per_side.setdefault(_opposite(side), set()).add(name)
+                        per_side.setdefault(opposite_side(side), set()).add(name)
                     per_side.get(side, set()).discard(name)
         unsided = bool(waiting)
         narrowed = any(s.text.lower() == "only" for s in draft.spans("word"))
@@ -849,7 +849,7 @@ class Grammar:
                 add_joint(found, Joint(name=name, size=size, laterality=side, imaging=guide))
         refused = _refused_sides(draft)
         if len(refused) == 1:  # "both knees planned, the left was cancelled"
-            kept = _opposite(next(iter(refused)))
+            kept = opposite_side(next(iter(refused)))
             found = {k: j.model_copy(update={"laterality": kept}) if j.laterality == "bilateral" else j
                      for k, j in found.items() if j.laterality not in refused}
         joints = list(found.values())
@@ -1165,11 +1165,11 @@ def _other_side_refused(draft: Draft, chunk: Chunk) -> bool:
     if not sides or not negation or min(negation) < max(sides):
         return False
     mine = chunk.spans[sides[0]].value
-    return any(s.kind == "side" and s.value == _opposite(mine) for c in draft.chunks if c is not chunk
+    return any(s.kind == "side" and s.value == opposite_side(mine) for c in draft.chunks if c is not chunk
                for s in c.spans)
 
 
-def _opposite(side: str) -> str:
+def opposite_side(side: str) -> str:
     return "right" if side == "left" else "left"
 
 

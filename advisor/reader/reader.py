@@ -29,6 +29,7 @@ from advisor.reader.frames import (
     add_joint,
     contrasts,
     level_conflicts,
+    opposite_side,
     recount,
     settle_muscles,
 )
@@ -362,7 +363,7 @@ def sides_called_off(spans: list[Span]) -> dict[str, str | None]:
             refused[s.value] = joint  # "she got lightheaded so we didn't do the left", "did not inject the left"
         elif s.kind == "side" and s.value in ("left", "right") and i and plain[i - 1].text.lower() == "only" and \
                 joint is not None and any(x.kind == "act" for x in plain[i + 2:i + 5]):
-            refused["left" if s.value == "right" else "right"] = joint  # "so only the R knee was injected"
+            refused[opposite_side(s.value)] = joint  # "so only the R knee was injected"
     return refused
 
 
@@ -1595,7 +1596,7 @@ def _us_docs_unsaid(reading: Reading, catalog: Catalog) -> bool:
     for f in reading.done_frames():
         own = {imaging for family, imaging in named if family == f.family}
         if f.imaging == "ultrasound" and f.family and len(own) != 1 and any(  # "20611 or 20610?" names both
-                info.family == f.family and info.imaging == "included_us" for info in catalog.codes.values()):
+                info.imaging == "included_us" for info in catalog.family_codes(f.family)):
             return True
     return False
 

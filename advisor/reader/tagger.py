@@ -15,7 +15,7 @@ from typing import Any
 from advisor.modifiers import is_known, modifiers
 from advisor.reader.levels import parse_level_token
 from advisor.reader.model import Span
-from advisor.reader.vocab import TOKEN_RE, Vocabulary, unpossessive
+from advisor.reader.vocab import TOKEN_RE, Vocabulary, glues_number, unpossessive
 from advisor.reader.words import W
 
 MAX_CHARS = 4000
@@ -52,7 +52,7 @@ def tokenize(text: str, vocab: Vocabulary) -> list[Token]:
         raw = m.group()
         norm = raw.lower().replace("\u2019", "'")
         if shape == "num" and tokens and tokens[-1].shape == "word" and tokens[-1].end == m.start() and \
-                tokens[-1].norm not in ("x", "times"):
+                glues_number(tokens[-1].norm):
             prev = tokens.pop()  # "dm2", "t2": a number glued to a word is part of the word
             tokens.append(Token(prev.text + raw, prev.norm + norm, prev.start, m.end(), "word"))
             continue

@@ -43,6 +43,12 @@ SECTIONS: tuple[tuple[str, str], ...] = (
 )
 
 
+def glues_number(word: str) -> bool:
+    """A number written right after this word, with no space, is part of it ('dm2', 't2', 'icd10'), except after a
+    counting word ('x2', 'times3')."""
+    return word not in ("x", "times")
+
+
 def word_tokens(phrase: str) -> tuple[str, ...]:
     """The normalised tokens of a vocabulary phrase (the same shapes the question tokenizer gives: a number glued to
     a word, 'icd10', is part of the word)."""
@@ -50,7 +56,7 @@ def word_tokens(phrase: str) -> tuple[str, ...]:
     end = -1
     for m in TOKEN_RE.finditer(phrase):
         word = unpossessive(m.group().lower().replace("\u2019", "'"))
-        if m.lastgroup == "num" and out and m.start() == end and out[-1].isalpha() and out[-1] not in ("x", "times"):
+        if m.lastgroup == "num" and out and m.start() == end and out[-1].isalpha() and glues_number(out[-1]):
             out[-1] += word
         else:
             out.append(word)

@@ -142,4 +142,3 @@ def genicular_reduced(ctx: Ctx) -> None:
                     "were treated, so the knee takes modifier 52 (reduced service).", [line.code],
                     confidence="unconfirmed")
             ctx.replace(line, line.model_copy(update={"modifiers": ("52", *line.modifiers)}))  # pricing first
-
