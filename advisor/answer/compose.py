@@ -296,6 +296,8 @@ def _verdict_reason(u: Understanding, decision: Decision, findings: Sequence[Fin
         return decision.reasons[0]  # a modifier of the other claim type (no line to check): its own row says why
     if proposal is not None and proposal.kind == "count":
         return f"Not {what}: the levels named decide the count; bill the lines below."
+    if proposal is not None and proposal.kind == "one_service":
+        return f"Not as {what}: what the question names is one service, billed once on the line below."
     stays = sorted(set(u.reading.facts.get("removed_codes", ())) & {ln.code for ln in decision.claim})
     if stays:  # "should I drop the 20552?"
         return (f"Keep {', '.join(stays)}: the rules engine bills it for the services described (see the lines and "

@@ -153,8 +153,10 @@ def build_proposal(reading: Reading, recommended: list[ClaimLine], catalog: Cata
                      if every or ln is target else ln.with_modifiers(drop=tuple(reading.set_aside)) for ln in non_em]
             return Proposal(kind="modifier", lines=lines, modifier=mods[0], summary=f"modifier {mods[0]}")
         return Proposal(kind="modifier", modifier=mods[0], summary=f"modifier {mods[0]}")
-    if reading.units and (lines or non_em):
-        base = lines or non_em
+    procedures = [ln for ln in non_em if ln.code not in catalog.guidance_codes]
+    per_line = not lines and len(procedures) > 1 and sum(ln.units for ln in procedures) == reading.units
+    if reading.units and (lines or non_em) and not per_line:  # "can each level be billed?" over 64483 + 64484 asks
+        base = lines or non_em  # no more than the claim
         target = next((ln for ln in reversed(base)
                        if ln.code not in catalog.guidance_codes and not is_em_code(ln.code)), base[0])
         changed = [ln.model_copy(update={"units": reading.units}) if ln is target else ln for ln in base]
@@ -182,7 +184,20 @@ def build_proposal(reading: Reading, recommended: list[ClaimLine], catalog: Cata
         frame = miscounted[0]
         return Proposal(kind="count", lines=list(recommended),
                         summary=f"{frame.levels_stated} levels ({frame.levels} named: {', '.join(frame.level_names)})")
+    single = _one_service(reading, recommended, catalog)
+    if single is not None:
+        return Proposal(kind="one_service", lines=list(recommended), summary=f"separate lines ({single} covers them)")
     return Proposal(kind="coverage", lines=list(recommended), summary="the services described")
+
+
+def _one_service(reading: Reading, recommended: list[ClaimLine], catalog: Catalog) -> str | None:
+    """'Can the aspiration and the injection be billed separately?' when the engine bills them as one line of one
+    unit: that code (the parts are one service). None when the question does not ask to bill things apart."""
+    words = {s.text.lower() for s in reading.spans if s.kind != "fact"}
+    if not words & W.SEPARATELY_WORDS or not words & W.BILLING_WORDS:
+        return None
+    lines = [ln for ln in recommended if ln.code not in catalog.guidance_codes and not is_em_code(ln.code)]
+    return lines[0].code if len(lines) == 1 and lines[0].units == 1 else None
 
 
 def _modifier_asked(reading: Reading, lines: list[ClaimLine]) -> Proposal | None:
@@ -332,13 +347,12 @@ def _comparison(reading: Reading) -> Proposal | None:
                     summary="the same codes" if asks_same else "different codes")
 
 
-GUIDANCE_ASKS = frozenset({"bill", "billed", "add", "charge", "separate", "separately", "report"})
 
 
 def _guidance_proposal(reading: Reading, catalog: Catalog) -> ClaimLine | None:
     """'Can the US be billed separately?', 'add the fluoro?': the guidance code for the imaging named."""
     plain = [s for s in reading.spans if s.kind != "fact"]
-    asks = [i for i, s in enumerate(plain) if s.text.lower() in GUIDANCE_ASKS]
+    asks = [i for i, s in enumerate(plain) if s.text.lower() in W.GUIDANCE_ASKS | W.SEPARATELY_WORDS]
     guides = [i for i, s in enumerate(plain) if s.kind == "guide" and s.value != "none"]
 
     def near(a: int, b: int) -> bool:  # the billing word and the guidance in one clause, a few words apart
@@ -387,6 +401,8 @@ def verdict_for(proposal: Proposal, recommended: list[ClaimLine], rec: Recommend
         return ("yes" if proposal.modifier == "holds" else "no"), ["procedure families compared"], []
     if proposal.kind == "count":
         return "no", [f"levels: {proposal.summary}"], []
+    if proposal.kind == "one_service":
+        return "no", [f"one service: {proposal.summary}"], []
     if proposal.kind == "needs_modifier":
         asked = {ln.code for ln in proposal.lines}
         target = [ln for ln in recommended if ln.code in asked or not asked]

@@ -203,10 +203,17 @@ def history_facts(spans: list[Span], frames: list[Frame], relief_frames: list[Fr
 def seen_in_group(spans: list[Span], this_year: int) -> bool | None:
     """'saw dr patel (our group, same specialty) in 2024. now in 2026 ...': whether that visit falls within the three
     years that make the patient established (CMS IOM 100-04 Ch. 12 §30.6.7), counted from the latest year named, or
-    this year when only one is named; a visit three years back depends on the exact dates, so it is left unsaid."""
+    this year when only one is named, or 'seen 18 months ago by dr k (same group)'; a visit three years back depends
+    on the exact dates, so it is left unsaid."""
     years = [s for s in spans if s.kind == "num" and (s.value or {}).get("noun") == "date"
              and 1980 <= int(s.value.get("n", 0)) <= 2100]
     sentences = _sentence_words(spans)
+    for s, unit, ago in zip(spans, spans[1:], spans[2:], strict=False):
+        words = sentences.get(id(s), set())
+        if s.kind == "num" and unit.kind == "count" and unit.value in ("month", "year") and ago.text.lower() == "ago" \
+                and words & W.SEEN_WORDS and words & W.GROUP_WORDS:
+            months = int((s.value or {}).get("n", 0)) * (12 if unit.value == "year" else 1)
+            return True if months < 36 else False if months > 36 else None
     seen = [s for s in years if (words := sentences.get(id(s), set())) & W.SEEN_WORDS and words & W.GROUP_WORDS]
     if not seen:
         return None

@@ -5,10 +5,11 @@ follow-up states replaces or adds to them; its attribute words are bound to the 
 from __future__ import annotations
 
 import re
+from itertools import pairwise
 
 from advisor.reader.facts import days_after
 from advisor.reader.frames import Grammar, add_joint, settle_muscles
-from advisor.reader.model import Frame, Joint, LookupRequest, Reading
+from advisor.reader.model import Frame, Joint, LookupRequest, Reading, Span
 from advisor.reader.reader import (
     asked_plan,
     called_off_apart,
@@ -113,7 +114,7 @@ def merge(previous: Reading, current: Reading, catalog: Catalog) -> Reading:
         merged.lookup = None  # "ok, now what does the ASC put on its claim?": about the earlier case, not a term
     words = set(words_said)
     corrects = _opens_with(words_said, W.CORRECTING_OPENERS)  # "my bad, it was the LEFT side"
-    adding = bool(W.ADDING & words) or "as well" in text
+    adding = bool(W.ADDING & words) or any(" " in phrase and phrase in text for phrase in W.ADDING)  # "as well"
     grammar = Grammar(catalog.registry)
     previous_frames = [f.model_copy(deep=True) for f in previous.frames]
     if "procedure_date" in previous.facts and "days_since_global_procedure" not in current.facts:
@@ -177,6 +178,7 @@ def merge(previous: Reading, current: Reading, catalog: Catalog) -> Reading:
         merged.question_type = previous.question_type  # "and bilateral?" asks what the previous turn asked
     _nth_session(merged, current, catalog)
     _called_off_whole(merged, current, grammar.called_off, catalog)
+    _muscles_called_off(merged, current, grammar)
     called_off_apart(merged, merged.spans, catalog)  # "update: left side aborted, only the right was done"
     keep_stopped(merged, previous, " ".join(s.text for s in current.spans), catalog)
     return finish(merged, catalog)
@@ -245,6 +247,22 @@ def _called_off_whole(merged: Reading, current: Reading, words: frozenset[str], 
 
 
 
+def _muscles_called_off(merged: Reading, current: Reading, grammar: Grammar) -> None:
+    """'sorry, the levator wasnt injected, just the other two': a muscle the follow-up says was not injected leaves
+    the earlier trigger point frame, and the count stated for it drops by as many."""
+    plain = [s for s in current.spans if s.kind not in ("filler", "punct", "fact")]
+    off = {s.value for s, nxt in pairwise(plain) if s.kind == "anat" and grammar.is_muscle(s) and nxt.kind == "cue"
+           and nxt.value == "negated"}
+    for frame in merged.done_frames() if off else []:
+        kept = [n for n in frame.muscle_names if n.split(":")[0] not in off]
+        if not kept or len(kept) == len(frame.muscle_names):
+            continue
+        if frame.muscles_stated:
+            frame.muscles_stated = max(len(kept), frame.muscles_stated - (len(frame.muscle_names) - len(kept)))
+        frame.muscle_names = kept
+        settle_muscles(frame, grammar.point_targets)
+
+
 def _clause_openers(reading: Reading) -> set[str]:
     """The first word of each clause (after any punctuation)."""
     out: set[str] = set()
@@ -286,12 +304,22 @@ def _nth_of_the_same(current: Reading) -> int | None:
     return None
 
 
+def _contrasted(spans: list[Span]) -> list[Span]:
+    """'sorry, R wrist, not the knee': the anatomy a negation sets against the anatomy before it is not restated."""
+    plain = [s for s in spans if s.kind not in ("fact", "filler", "punct")]
+    return [s for i, s in enumerate(plain) if s.kind == "anat" and i >= 2 and plain[i - 1].kind == "cue"
+            and plain[i - 1].value == "negated" and plain[i - 2].kind == "anat"]
+
+
 def _attributes(grammar: Grammar, reading: Reading, frame: Frame) -> Frame:
     """The follow-up's words read as attributes of one earlier procedure ('and bilateral?', '3 levels', 'no fluoro')."""
     if not frame.family:
         return Frame()
     visit = reading.em is not None  # "doc also saw her for new neck pain": the visit's complaint, not the procedure's
-    refused = {id(s) for s in refused_levels(reading.spans)}  # "wait L3-4 wasnt done": not a level restated
+    contrasted = _contrasted(reading.spans)
+    for s in contrasted:
+        s.used = True  # read: set aside
+    refused = {id(s) for s in refused_levels(reading.spans) + contrasted}  # "wait L3-4 wasnt done": not restated
     return grammar.attributes([s for s in reading.spans if not (visit and s.used and s.kind in ("region", "side"))
                                and id(s) not in refused], frame.family)
 
@@ -350,6 +378,9 @@ def _combine(old: list[Frame], new: list[Frame], instead: bool, adding: bool, ca
     spinal = catalog.registry.spinal_families
     out = list(old)
     for frame in new:
+        if frame.status == "negated" and any(f.family == frame.family and f.status == "done" for f in new):
+            out.append(frame)  # "sorry, R wrist, not the knee": the one named in contrast is not done
+            continue
         same = next((i for i, f in enumerate(out) if f.family == frame.family and f.status == "done"), None)
         if same is not None:
             out[same] = _overlay(out[same], frame, adding, catalog.registry.point_targets, corrects)

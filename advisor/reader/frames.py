@@ -81,7 +81,8 @@ def chunks_of(sentence: list[Span], index: int) -> list[Chunk]:
     out: list[Chunk] = [Chunk([], index)]
     for at, s in enumerate(sentence):
         if _is_separator(s) or (s.kind == "punct" and s.value == "(" and _has_head(out[-1]) and
-                                _earlier_aside(sentence, at)) or _result_clause(sentence, at):
+                                _earlier_aside(sentence, at)) or _result_clause(sentence, at) or (
+                _has_head(out[-1]) and _counted_after_colon(sentence, at)):
             if out[-1].spans:  # "SI joint injections under fluoro (last one gave 70%)": the aside is a chunk
                 out.append(Chunk([], index))
             continue
@@ -103,6 +104,14 @@ def _patient_had(draft: Draft, cue: Span) -> bool:
     chunk = next(c for c in draft.chunks if any(x is cue for x in c.spans))
     return chunk is not draft.chunks[0] and not _has_head(chunk) and \
         not chunk.of("anat", "level", "pct", "num", "ordinal")
+
+
+def _counted_after_colon(sentence: list[Span], at: int) -> bool:
+    """'therapeutic facet IA injections for a medicare pt: 2 dx blocks (85%, 90%)': a colon before a count of
+    procedures opens a chunk about those (earlier) procedures."""
+    after = [s for s in sentence[at + 1:at + 4] if s.kind != "filler"]
+    return sentence[at].kind == "punct" and sentence[at].value == ":" and len(after) >= 2 and \
+        after[0].kind == "num" and after[1].kind in ("purpose", "act", "family")
 
 
 def _result_clause(sentence: list[Span], at: int) -> bool:
@@ -165,8 +174,10 @@ class Grammar:
                     a.used = True
                     mentioned += [a] if self._procedural(a) else []
                 if self._mention_only(chunk) or (at and listed and chunk.of("level", "anat") and all(
-                        s.kind in ("side", "level", "anat", "filler", "punct", "word") for s in chunk.spans)):
-                    listed = True  # "Pre-op dx: lumbar radiculopathy, R L5.", "taut bands in the R trap, R levator"
+                        s.kind in ("side", "level", "anat", "filler", "punct", "word") or _point_count(chunk, s)
+                        for s in chunk.spans)):
+                    listed = True  # "Pre-op dx: lumbar radiculopathy, R L5.", "taut bands in the R trap, R levator
+                    # (1 point)"
                     for a in chunk.of("anat", "level"):
                         a.used = True  # "examined the shoulder", "L5 radiculopathy": mentioned, not a procedure site
                     if any(self._own_muscle(a) for a in chunk.of("anat")):
@@ -483,8 +494,9 @@ class Grammar:
         ordinal = draft.anchored or any((s.kind == "ordinal" and (s.value or {}).get("n", 0) >= 2) or (  # "the 5th"
             s.kind == "num" and i and head.spans[i - 1].text.lower() in W.NUMBER_MARKERS)
             for i, s in enumerate(head.spans))
-        anchored = ordinal or any(s.kind == "cue" and s.value in ("present", "repeat")
-                                  for s in head.spans)  # "2nd MBB, the 1st ..."
+        anchored = ordinal or any(s.kind == "cue" and s.value in ("present", "repeat") and not (
+            nxt is not None and nxt.kind == "act" and nxt.value == "visit")  # "at today's visit the doc ordered ..."
+                                  for s, nxt in zip(head.spans, [*head.spans[1:], None], strict=True))  # "2nd MBB"
         cues = [s for c in draft.chunks for s in c.of("cue")
                 if (c is head or c.called_off or s.text.lower() in self.called_off
                     or (s.value == "negated" and not _has_head(c) and not c.of("anat", "level", "side"))
@@ -493,7 +505,7 @@ class Grammar:
                 and not (s.text.lower() in W.RESULT_CUES and not c.of("pct"))]
         present = any(s.value == "present" for c in draft.chunks if not c.cues("negated") for s in c.of("cue")
                       if s in cues)  # "nothing done today" does not place the earlier injection today
-        found: Status = "done"
+        found: Status = "historical" if _results_counted(head) else "done"  # "(criteria met, 2 positive MBBs)"
         for s in [s for c in draft.chunks for s in c.of("cue")]:
             s.used = True
         for s in cues:
@@ -506,6 +518,12 @@ class Grammar:
                                                              for o in W.WINDOW_OPENERS) or _in_aside(head, s) or
                                                          _month(s.text.lower().removeprefix("in "))):
                 continue  # "this is the 5th SIJ session in the last 12 mo (each gave 60%)": today's, in the window
+            chunk_of = next(c for c in draft.chunks if s in c.spans).spans
+            after = next((x for x in chunk_of[chunk_of.index(s) + 1:] if x.kind != "filler"), None)
+            if category == "historical" and (already_bundled(chunk_of, chunk_of.index(s)) or (
+                    after is not None and after.kind == "oos")):
+                continue  # "fluoro is already bundled in 64635": how the code is built, not when it was done; "s/p
+                # hernia repair": when another operation was
             if category == "historical" and s.text.lower() in W.HAD_WORDS and _patient_had(draft, s):
                 continue  # "(pt had a vasovagal episode after the right)": what happened to the patient, not when
             if category == "historical" and lone and s.text.lower() == "had" and not any(
@@ -524,8 +542,9 @@ class Grammar:
         reports on the procedure it follows."""
         opener = next((s for s in chunk.spans if s.kind not in ("filler", "punct")), None)
         return bool(chunk.of("family", "act")) or (opener is not None and opener.kind == "ordinal") or any(
-            (s.kind in ("num", "cue") and s.text.lower().split()[-1] == "one") or s.text.lower() == "ones"
-            for s in chunk.spans)  # "(she had her 2 diagnostic ones last spring w/ >75% relief)", "first gave 90%"
+            (s.kind in ("num", "cue") and s.text.lower().split()[-1] == "one") or s.text.lower() in W.ONE_WORDS
+            for s in chunk.spans)  # "(she had her 2 diagnostic ones last spring w/ >75% relief)", "first gave 90%",
+        # "last set gave 70%"
 
     def _negates(self, draft: Draft, cue: Span) -> bool:
         """A negation cue negates the procedure when the next content word after it is the procedure itself ("no
@@ -567,10 +586,12 @@ class Grammar:
                 a.value != last[0].value and self._own_target(draft.family, a) for a in draft.spans("anat")):
             return False  # "R lesser occipital nerve block only (GON was not done)": that one target was not done
         if not after and last and last[0].kind == "anat" and draft.family is not None and \
-                draft.family.counts == "muscles" and len([m for m in draft.spans("anat") if self._muscle(m)]) > 1:
+                draft.family.counts == "muscles" and len([m for m in draft.spans("anat") if self.is_muscle(m)]) > 1:
             return False  # "piriformis wasn't injected, only glut med and QL": one muscle was not done
-        if after and (after[0].kind == "side" or (after[0].kind == "act" and after[1:2] and after[1].kind == "side")):
-            return False  # "declined the left side", "did not inject the left": one side is not done (_denied_side)
+        if after and (after[0].kind == "side" or (after[0].kind == "act" and after[1:2] and (
+                after[1].kind == "side" or (after[1].kind == "count" and after[1].value == "side")))):
+            return False  # "declined the left side", "did not inject the left", "nothing was injected on that side":
+            # one side is not done (_denied_side)
         if after and after[0].kind == "act" and draft.family is not None and after[0].value != draft.family.act and \
                 draft.family.act != "aspirate" and draft.spans("family"):
             return False  # "therapeutic facet injections ... pacemaker so no RFA": another act is ruled out
@@ -734,6 +755,8 @@ class Grammar:
         current: str | None = None  # a side named before levels carries on to the next side word
         denied = {id(s) for s in _denied_sides(draft)}
         offset = 0  # levels named after a medial-branch landmark name the vertebra below the nerve
+        derived: dict[int, str] = {}  # nerves read from a landmark's levels, by vertebra
+        restated: set[int] | None = None  # nerves an aside after the landmark names outright
         ordered = sorted((x for c in draft.chunks for x in c.spans if x.kind not in ("filler", "punct")),
                          key=lambda x: x.start)
         position = {id(x): i for i, x in enumerate(ordered)}
@@ -744,6 +767,9 @@ class Grammar:
             for s in chunk.spans:
                 if s.kind == "punct" and s.value == "(":
                     offset = 0  # "SAP/TP of L4 and L5 (L3 and L4 medial branches)": the aside names the nerves
+                    restated = set() if derived and restated is None else restated
+                if s.kind == "punct" and s.value == ")" and restated == set():
+                    restated = None  # an aside that named no nerve
                 landmark = self.anatomy.get(s.value) if s.kind == "anat" else None
                 if landmark is not None and landmark.nerve_offset:
                     offset = landmark.nerve_offset
@@ -752,6 +778,7 @@ class Grammar:
                     s = Span(kind="level", text=s.text, start=s.start, end=s.end, value=own)  # "the sacral ala": L5
                 elif s.kind == "level" and offset and s.value["vertebrae"] and not s.value["joints"]:
                     shifted = [v + offset for v in s.value["vertebrae"]]
+                    derived.update({v: name for v in shifted for name in level_names(set(), [v])[:1]})
                     s.used = True
                     s = Span(kind="level", text=s.text, start=s.start, end=s.end,
                              value={**s.value, "vertebrae": shifted, "names": level_names(set(), shifted)})
@@ -766,6 +793,8 @@ class Grammar:
                         current = side
                 elif s.kind == "level":
                     s.used = True
+                    if restated is not None and not offset:
+                        restated.update(s.value["vertebrae"])
                     joints.update(s.value["joints"])
                     vertebrae.update(s.value["vertebrae"])
                     names = s.value["names"] if s.value["joints"] or s.value["vertebrae"] else []
@@ -785,6 +814,11 @@ class Grammar:
                         per_side["bilateral"].discard(name)
                         per_side.setdefault(opposite_side(side), set()).add(name)
                     per_side.get(side, set()).discard(name)
+        if restated:  # "SAP/TP of L3 and L4 (L3 and L4 medial branches)": the nerves the note names, not the landmark's
+            dropped = {n for v, n in derived.items() if v not in restated}
+            vertebrae -= {v for v in derived if v not in restated}
+            waiting = [n for n in waiting if n not in dropped]
+            per_side = {k: v - dropped for k, v in per_side.items()}
         unsided = bool(waiting)
         narrowed = any(s.text.lower() == "only" for s in draft.spans("word"))
         for side in ("left", "right"):  # "ordered bilateral L4-5, ... only the right L4-5 was done"
@@ -871,7 +905,7 @@ class Grammar:
         for chunk in sorted(draft.chunks, key=lambda c: c.spans[0].start if c.spans else 0):
             own = self._laterality(Draft(chunks=[chunk]))
             side = own or listed or (frame_side if frame_side == "bilateral" else None)
-            muscles = [s for s in chunk.of("anat") if self._muscle(s)]
+            muscles = [s for s in chunk.of("anat") if self.is_muscle(s)]
             if not chunk.of("anat"):
                 last = [x for x in chunk.spans if x.kind not in ("punct", "filler")][-1:]
                 carried = {last[0].value} if last and last[0].kind == "side" else set()
@@ -892,11 +926,11 @@ class Grammar:
         for s in stated:
             s.used = True
         for s in draft.spans("num"):
-            if self._into_muscle(draft, s):
-                s.used = True  # "2 in the rhomboid": sticks into a muscle named
+            if self._into_muscle(draft, s) or (stated and _per_side(draft, s)):
+                s.used = True  # "2 in the rhomboid": sticks into a muscle named; "two on each side" of those stated
         return list(dict.fromkeys(sided)), (sum(s.value["n"] for s in stated) if stated else None)
 
-    def _muscle(self, span: Span) -> bool:
+    def is_muscle(self, span: Span) -> bool:
         """A muscle named by its own name (not 'muscles')."""
         anat = self.anatomy.get(span.value) if span.kind == "anat" else None
         return anat is not None and anat.kind == "muscle" and not anat.generic
@@ -906,7 +940,7 @@ class Grammar:
         chunk = next(c for c in draft.chunks if num in c.spans)
         after = [s for s in chunk.spans[chunk.spans.index(num) + 1:]
                  if (s.kind != "filler" or s.text.lower() == "in") and s.kind != "side"][:2]
-        return len(after) == 2 and after[0].text.lower() == "in" and self._muscle(after[1])
+        return len(after) == 2 and after[0].text.lower() == "in" and self.is_muscle(after[1])
 
     def attributes(self, spans: list[Span], family_id: str) -> Frame:
         """The question's words read as attributes of one procedure named elsewhere (by a code, or by the previous
@@ -1200,6 +1234,28 @@ def _another_one(chunks: list[Chunk]) -> bool:
     return any(a in ("last", "prior", "previous", "earlier") and b == "one" for a, b in pairwise(words))
 
 
+def already_bundled(spans: list[Span], at: int) -> bool:
+    """'already' right before 'bundled', 'included' ('fluoro is already bundled in 64635'): a statement about the
+    code, not a date."""
+    nxt = next((x for x in spans[at + 1:] if x.kind != "filler"), None)
+    return spans[at].text.lower() == "already" and nxt is not None and nxt.kind == "lookup"
+
+
+def _results_counted(chunk: Chunk) -> bool:
+    """'2 positive MBBs', 'two failed ESIs': earlier procedures counted by their result, not one done today."""
+    plain = [s for s in chunk.spans if s.kind != "punct"]
+    return any(a.kind == "num" and b.text.lower() in W.RESULT_ADJECTIVES and c.kind == "family"
+               for a, b, c in zip(plain, plain[1:], plain[2:], strict=False))
+
+
+def _per_side(draft: Draft, num: Span) -> bool:
+    """'four muscles, two on each side': how a count splits between the sides, not more of them."""
+    chunk = next(c for c in draft.chunks if num in c.spans)
+    after = chunk.spans[chunk.spans.index(num) + 1:][:2]
+    return len(after) == 2 and after[0].text.lower() == "on" and after[1].kind == "side" and \
+        after[1].value == "bilateral"
+
+
 def _located(draft: Draft, num: Span) -> bool:
     """A bare number followed by where it was ('3 in the neck', 'one on the left') counts muscles; 'x6', 'no 50' do
     not."""
@@ -1208,6 +1264,8 @@ def _located(draft: Draft, num: Span) -> bool:
     if at and chunk.spans[at - 1].text.lower() in ("number", "no", "#", "session", "visit"):
         return False  # "TPI session number 4 in the last 12 months"
     words = [s.text.lower() for s in chunk.spans[at + 1:][:2]]
+    if _per_side(draft, num):
+        return False
     return words[:1] in (["in"], ["on"]) or words[:1] in (["more"], ["others"]) or (
         words[:1] in (["other"], ["additional"]) and words[1:2] in (["in"], ["on"]))  # "(3 more)"
 
@@ -1222,6 +1280,14 @@ def _negated_next(chunk: Chunk, span: Span) -> bool:
     """The next word after a target negates it ('piriformis wasn't injected')."""
     after = [s for s in chunk.spans[chunk.spans.index(span) + 1:] if s.kind not in ("filler", "punct")][:1]
     return bool(after) and after[0].kind == "cue" and after[0].value == "negated"
+
+
+def _point_count(chunk: Chunk, span: Span) -> bool:
+    """'(2 points)' after a muscle of a list: how many points in it, not another site."""
+    at = chunk.spans.index(span)
+    nxt = chunk.spans[at + 1] if at + 1 < len(chunk.spans) else None
+    return (span.kind == "count" and span.value == "injection") or (
+        span.kind == "num" and nxt is not None and nxt.kind == "count" and nxt.value == "injection")
 
 
 def _nearest(candidates: list[Span], chunk: Chunk) -> Span | None:

@@ -98,9 +98,10 @@ class Proposal(BaseModel):
 
     # nothing: no claim at all; count: a count of levels the named levels do not bear out; needs_modifier: whether
     # the lines (all when none) take any modifier ("do I need a modifier on it?"); changes: whether a fact a
-    # follow-up replaced changes the claim ("it's BCBS, not Medicare. does that change anything?")
+    # follow-up replaced changes the claim ("it's BCBS, not Medicare. does that change anything?"); one_service:
+    # parts of one service asked to be billed apart ("can the aspiration and the injection be billed separately?")
     kind: Literal["lines", "em25", "modifier", "units", "coverage", "compare", "nothing", "count", "needs_modifier",
-                  "changes"]
+                  "changes", "one_service"]
     lines: list[ClaimLine] = Field(default_factory=list)
     modifier: str | None = None
     summary: str = ""

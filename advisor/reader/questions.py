@@ -136,10 +136,11 @@ def _words(clause: list[Span]) -> list[str]:
 
 
 def _content(clause: list[Span]) -> list[str]:
-    """The clause's words without discourse words ('ok, so can I ...'); 'ok to bill ...?' keeps its 'ok'."""
+    """The clause's words without discourse words ('ok, so can I ...'); 'ok to bill ...?', 'ok for the pro claim?'
+    keep their 'ok'."""
     said = _words(clause)
     return [w for i, w in enumerate(said) if w not in W.DISCOURSE_WORDS or (
-        w in ("ok", "okay") and said[i + 1:i + 2] == ["to"])]
+        w in ("ok", "okay") and said[i + 1:i + 2] in (["to"], ["for"]))]
 
 
 
@@ -165,6 +166,8 @@ def _opens_yes_no(clause: list[Span], vocab: Vocabulary) -> bool:
     words = _content(clause)
     if not words:
         return False
+    if words[0] in W.NARRATIVE_VERBS and words[1:2] and words[1] in W.INDEFINITE_WORDS:
+        return False  # "did a TFESI and some facet injections, codes?": what was done, not a question
     for n in (3, 2, 1):
         head = tuple(words[:n])
         if head in vocab.yes_no["not_openers"]:

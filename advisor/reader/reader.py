@@ -27,6 +27,7 @@ from advisor.reader.frames import (
     SPINAL_REGIONS,
     Grammar,
     add_joint,
+    already_bundled,
     contrasts,
     level_conflicts,
     opposite_side,
@@ -745,9 +746,13 @@ def _left_off(plain: list[Span], i: int) -> bool:
 
 
 def _removed(plain: list[Span], i: int) -> bool:
-    """'I dropped the 76942 and billed only 20611-RT', 'should 77003 come off?': the code is taken off the claim."""
+    """'I dropped the 76942 and billed only 20611-RT', 'should 77003 come off?', 'so I shouldn't add 77003': the code
+    is taken off the claim."""
     after = " ".join(x.text.lower() for x in plain[i + 1:i + 4])
-    return any(x.text.lower() in W.REMOVE_WORDS for x in plain[max(0, i - 2):i]) or any(
+    before = [x.text.lower() for x in plain[max(0, i - 3):i]]
+    negated = bool(set(before) & W.NOT_ADDING) or any(a in W.AUXILIARIES and b == "not" for a, b in pairwise(before))
+    not_added = negated and bool(set(before) & (W.CHARGE_WORDS | W.GUIDANCE_ASKS))
+    return not_added or any(x.text.lower() in W.REMOVE_WORDS for x in plain[max(0, i - 2):i]) or any(
         after.startswith(w) for w in W.REMOVED_AFTER)
 
 
@@ -877,7 +882,8 @@ def _in_past_clause(plain: list[Span], i: int) -> bool:
     """A code in a clause about the past ('after a 64635', 'yesterday (99213 billed)', 'had 64483 last week')."""
     j = i - 1
     while j >= 0 and not (plain[j].kind == "punct" and plain[j].value in CLAUSE_ENDS):
-        if plain[j].kind == "cue" and plain[j].value == "historical" and plain[j].text.lower() not in W.RESULT_CUES:
+        if plain[j].kind == "cue" and plain[j].value == "historical" and plain[j].text.lower() not in W.RESULT_CUES \
+                and not already_bundled(plain, j):
             return True
         j -= 1
     k = i + 1
@@ -984,6 +990,12 @@ def _sessions(reading: Reading, spans: list[Span], facts: dict[str, Any], catalo
         if s.kind == "num" and today and i and plain[i - 1].text.lower() in ("had", "'s had", "has had") and \
                 (s.value or {}).get("noun") is None and not s.used:
             sessions[today] = max(sessions.get(today, 0), int(s.value["n"]))  # "lumbar ESIs: she's had 4 this year"
+            s.used = True
+            continue
+        later = plain[i + 2].text.lower() if i + 2 < len(plain) else ""
+        if s.kind == "num" and today and after == "done" and (s.value or {}).get("noun") is None and not s.used and \
+                later not in ("today", "now") and not (i + 2 < len(plain) and plain[i + 2].kind in ("level", "side")):
+            sessions[today] = max(sessions.get(today, 0), int(s.value["n"]))  # "5th ESI (4 done since feb)"
             s.used = True
             continue
         beside = [x for x in plain[max(i - 1, 0):i + 2] if x is not s]
@@ -1167,7 +1179,8 @@ def _repeat(reading: Reading, spans: list[Span]) -> None:
     sides = {s.value for s in spans if s.kind == "side" and any(_same_sentence(spans, s, c) for c in cues)}
     if len(sides) == 1 and sides <= {"left", "right"}:  # "RFA left in Feb, right in June; now redo the left side"
         again.laterality, again.sides = sides.pop(), {}
-    reading.frames.append(again)
+    # "can we just repeat it now without new diagnostic blocks?": the repeat is the procedure; a bare act is not another
+    reading.frames = [f for f in reading.frames if not (_bare(f) and f.status == "done")] + [again]
     for s in cues:
         s.used = True
 
@@ -1192,8 +1205,12 @@ def _settle_bare_acts(reading: Reading, catalog: Catalog) -> None:
     done that day (fact procedure_day); beside procedure codes the codes name it; otherwise it stays unresolved and
     the reader asks which procedure it was."""
     _fold_note_steps(reading, catalog)
-    bare = [f for f in reading.frames if f.family is None and not (f.level_names or f.joints or f.region or f.target
-                                                                  or f.candidates)]
+    bare = [f for f in reading.frames if _bare(f)]
+    named_acts = {a for f in reading.frames if f.family for a in f.acts}
+    echoes = [f for f in bare if f.status == "done" and set(f.acts) & named_acts]
+    if echoes:  # "the hip injection was postponed. anything to bill for the injection?": the one named, again
+        reading.frames = [f for f in reading.frames if f not in echoes]
+        bare = [f for f in bare if f not in echoes]
     if not bare:
         return
     coded = any((info := catalog.code(ln.code)) is not None and catalog.family(info.family).procedure
@@ -1203,6 +1220,12 @@ def _settle_bare_acts(reading: Reading, catalog: Catalog) -> None:
             reading.facts["procedure_day"] = True
         # a bare act planned or called off stays ("RFA planned in 2 wks ... bill both?"): never billed, but asked about
         reading.frames = [f for f in reading.frames if f not in bare or f.status in ("planned", "negated")]
+
+
+def _bare(frame: Frame) -> bool:
+    """An act with no target, site or family of its own ('the injection', 'without new diagnostic blocks')."""
+    return frame.family is None and not (frame.level_names or frame.joints or frame.region or frame.target
+                                         or frame.candidates)
 
 
 def _fold_note_steps(reading: Reading, catalog: Catalog) -> None:
@@ -1441,12 +1464,15 @@ def _place_numbers(reading: Reading, spans: list[Span], vocab: Vocabulary) -> No
                 s.used = True
             elif "." in s.text.strip(".") or (
                     prev == "is" and i >= 2 and plain[i - 2].text.lower() in W.SUBJECT_WORDS) \
-                    or prev in W.ATTRIBUTED or (prev in ("pt", "patient") and 12 <= s.value["n"] <= 110):
-                s.used = True  # "A1c 7.1": a measurement; "pt is 64": an age; "charge sheet says 3 levels": hearsay
+                    or prev in W.ATTRIBUTED or (prev in ("pt", "patient") and 12 <= s.value["n"] <= 110) or (
+                    prev in ("she's", "he's", "shes", "hes") and 12 <= s.value["n"] <= 110 and noun is None
+                    and (nxt is None or nxt.kind == "punct")):
+                s.used = True  # "A1c 7.1": a measurement; "pt is 64", "she's 71,": an age; "charge sheet says 3
+                # levels": hearsay
             elif any(o.kind in ("family", "act") for o in _next_content(plain, i)):
                 s.used = True  # "two MBBs", "4 lumbar ESIs": how many were done (sessions, blocks)
-            elif prev in W.SCORE_WORDS or prev in ("level", "levels", "lvl", "grade", "stage", "age", "aged",
-                          "mai", "indicator", "or", "day", "pod", "version", "first", "last", "x",
+            elif prev in W.SCORE_WORDS or prev in ("level", "levels", "lvl", "grade", "stage", "age", "aged", "line",
+                          "mai", "indicator", "or", "day", "pod", "version", "first", "last", "x", "rolling",
                           "other", "not", "locality", "carrier", "jurisdiction", "zip", "region", "prior",
                           "previous", "than") or (
                     prev == "of" and i >= 2 and plain[i - 2].kind in ("num", "ordinal")) or \
@@ -1475,6 +1501,10 @@ def _place_numbers(reading: Reading, spans: list[Span], vocab: Vocabulary) -> No
             elif (prev in ("as", "=", "equals") or (i and plain[i - 1].kind == "count")) and any(
                     o.kind == "num" and (o.value or {}).get("noun") == "nerve" for o in plain[max(0, i - 4):i - 1]):
                 s.used = True  # "counted 3 nerves as 3 levels", "three nerves = three levels": the count disputed
+            elif nxt is not None and (nxt.text.lower() in W.CODE_NOUNS or (
+                    nxt.text.lower() in W.SEPARATELY_WORDS | {"different"} and i + 2 < len(plain)
+                    and plain[i + 2].text.lower() in W.CODE_NOUNS)):
+                s.used = True  # "two different codes?": how many codes the question asks about
             elif nxt is not None and nxt.text.lower() in W.PEOPLE_WORDS:
                 s.used = True  # "3 pts no-showed", "20 patients today": other patients' day
             elif nxt is not None and nxt.text.lower() in ("more", "others") and any(
@@ -1579,10 +1609,10 @@ def _kind(reading: Reading, spans: list[Span], catalog: Catalog) -> str:
             f.family is None and (f.status == "done" or (undone and f.status == "historical")) for f in reading.frames):
         return "clarify"
     done = reading.done_frames()
-    if reading.question_type != "yes_no" and len(done) == 1 and (
-            _needs_count(done[0], catalog) or _needs_side(done[0], reading, catalog)):
+    if reading.question_type != "yes_no" and (any(_count_unsaid(f, done, catalog) for f in done) or (
+            len(done) == 1 and _needs_side(done[0], reading, catalog))):
         return "clarify"
-    if _twin_choice(reading, catalog) or _us_docs_unsaid(reading, catalog):
+    if _twin_choice(reading, catalog) or _us_docs_unsaid(reading, catalog) or _approach_unsaid(reading, catalog):
         return "clarify"
     return "claim"
 
@@ -1597,6 +1627,23 @@ def _us_docs_unsaid(reading: Reading, catalog: Catalog) -> bool:
         own = {imaging for family, imaging in named if family == f.family}
         if f.imaging == "ultrasound" and f.family and len(own) != 1 and any(  # "20611 or 20610?" names both
                 info.imaging == "included_us" for info in catalog.family_codes(f.family)):
+            return True
+    return False
+
+
+def _approach_unsaid(reading: Reading, catalog: Catalog) -> bool:
+    """'lumbar ESI at L4-5, what do I code?': a family named only by a broad word ('ESI' is interlaminar or
+    transforaminal, coded differently) at a level, with no target of its own: which codes apply is a guess."""
+    if reading.question_type != "wh" or reading.lines:
+        return False
+    for frame in reading.done_frames():
+        fam = catalog.family(frame.family) if frame.family else None
+        if fam is None or not fam.broad_words or frame.target or not (
+                frame.level_names or any(s.kind == "level" for s in reading.spans)) or any(
+                s.kind == "anat" and s.value in fam.targets and s.value not in fam.generic for s in reading.spans):
+            continue  # "interlaminar ESI", "ESI, caudal approach": the approach is named
+        words = [s for s in reading.spans if s.kind == "family" and s.value == frame.family]
+        if words and all(s.text.lower() in fam.broad_words for s in words):
             return True
     return False
 
@@ -1628,6 +1675,12 @@ def _needs_side(frame: Frame, reading: Reading, catalog: Catalog) -> bool:
         frame.laterality is None and not frame.sides and not written and frame.count != 1  # "a single TF": one side
 
 
+def _count_unsaid(frame: Frame, done: list[Frame], catalog: Catalog) -> bool:
+    """A count to ask about: any count of a lone procedure; beside other procedures, the spinal levels ('a TFESI and
+    some facet injections, codes?'), which have no default (a muscle count has one, with its own warning)."""
+    return _needs_count(frame, catalog) and (len(done) == 1 or catalog.family(frame.family or "").counts == "levels")
+
+
 def _needs_count(frame: Frame, catalog: Catalog) -> bool:
     """A deciding count the question leaves out with no sensible default: no joint named for a joint injection,
     neither a level nor a region for a spinal procedure counted in levels, no muscle count for trigger points."""
@@ -1656,7 +1709,7 @@ def _questions(reading: Reading, catalog: Catalog) -> list[str]:
             out.append("Which procedure was done" + (f": {' or '.join(options)}?" if options else
                                                       f" (I read '{frame.words}')?"))
         elif frame.status == "done" and frame.family and reading.question_type != "yes_no" and \
-                len(reading.done_frames()) == 1 and _needs_count(frame, catalog):
+                _count_unsaid(frame, reading.done_frames(), catalog):
             fam = catalog.family(frame.family)
             if fam.counts == "levels" and frame.levels is not None:
                 out.append(f"In which spinal region was the {fam.label} done (cervical/thoracic or lumbar/sacral), "
@@ -1678,6 +1731,8 @@ def _questions(reading: Reading, catalog: Catalog) -> list[str]:
         out.append(FACT_QUESTIONS["imaging"])
     if _us_docs_unsaid(reading, catalog):
         out.append(FACT_QUESTIONS["ultrasound"])
+    if _approach_unsaid(reading, catalog):
+        out.append(FACT_QUESTIONS["approach"])
     for conflict in (c for c in reading.conflicts if c.split(":")[0] not in ("levels", "joints", "muscles")):
         name = conflict.split(" ")[0].rstrip(":")
         out.append(FACT_QUESTIONS.get(name, f"The question states {conflict}: which is right?")

@@ -208,6 +208,8 @@ FACT_QUESTIONS: dict[str, str] = {
     "distinct_sites": "Were the two services at separate sites (or sessions)?",
     "muscles": "How many distinct muscles were injected?",
     "imaging": "Was imaging guidance used (fluoroscopy, CT, ultrasound or none)?",
+    "approach": "Was the epidural interlaminar (or caudal) or transforaminal? 'ESI' names both, and they are coded "
+                "differently.",
     "side": "Was it done on both sides, or on one side only (which)?",
     "side_unstated": "The note does not say which side: was it the left, the right or both? Have the physician "
                      "document the side before billing; the side decides RT/LT or 50.",

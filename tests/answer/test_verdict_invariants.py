@@ -26,7 +26,9 @@ outside these invariants, and so is the No to a catalog code proposed for a proc
 patch: ok to use 64483?"); comparison questions ("is X coded differently from Y?") and a follow-up asking
 whether a replaced fact changes the claim ("it's BCBS, not Medicare. does that change anything?") propose no lines
 and are held to I3 only, and so is the No to a modifier of the other claim type (modifiers.yaml `claim`: "73 on the professional
-claim?"), which needs no line. A question that says nothing is billed ("no-show, nothing goes out, correct?")
+claim?"), which needs no line; a No to billing apart the parts of one service ("can the aspiration and the
+injection be billed separately?" when the engine bills one line of one unit) says no more than the claim does. A
+question that says nothing is billed ("no-show, nothing goes out, correct?")
 proposes the empty claim: Yes exactly when the engine bills nothing for what the question describes.
 
 The checker recomputes the recommendation and the check with the engine itself, so it does not trust the Decision's
