@@ -16,6 +16,7 @@ from advisor.reader.reader import (
     described_in_words,
     finish,
     mark_distinct_sites,
+    named_then_negated,
     read,
     refused_levels,
     resolve_against,
@@ -179,6 +180,7 @@ def merge(previous: Reading, current: Reading, catalog: Catalog) -> Reading:
     _nth_session(merged, current, catalog)
     _called_off_whole(merged, current, grammar.called_off, catalog)
     _muscles_called_off(merged, current, grammar)
+    _called_off_by_name(merged, current)
     called_off_apart(merged, merged.spans, catalog)  # "update: left side aborted, only the right was done"
     keep_stopped(merged, previous, " ".join(s.text for s in current.spans), catalog)
     return finish(merged, catalog)
@@ -245,6 +247,21 @@ def _called_off_whole(merged: Reading, current: Reading, words: frozenset[str], 
             frame.status = "negated"
 
 
+
+
+def _called_off_by_name(merged: Reading, current: Reading) -> None:
+    """'... plus TPIs - correcting myself, the TPIs were NOT done': a follow-up that names an earlier procedure only to
+    say it was not done calls that procedure off."""
+    plain = [s for s in current.spans if s.kind not in ("filler", "punct", "fact")]
+    if any(s.kind in ("anat", "level", "side") and nxt.kind == "cue" and nxt.value == "negated"
+           for s, nxt in pairwise(plain)):
+        return  # "the levator wasnt injected": one part of it (see _muscles_called_off)
+    said_done = {f.family for f in current.frames if f.status == "done"}
+    named_off = named_then_negated(current.spans) - said_done
+    off = {f.family for f in current.frames if f.status == "negated" and f.family in named_off}
+    for frame in merged.frames:
+        if frame.status == "done" and frame.family in off:
+            frame.status = "negated"
 
 
 def _muscles_called_off(merged: Reading, current: Reading, grammar: Grammar) -> None:

@@ -546,8 +546,10 @@ def _named_again(frames: list[Frame], spans: list[Span]) -> list[Frame]:
     """A procedure named again with nothing of its own (no level, side, site, code or count) after the question
     described it or called it off ('MBB ... cancelled before any needle. bill anything for the MBB?') is that
     procedure, not a second one done; so is one named again only by its code after an earlier one, when the question
-    says nothing was done today ('RFA last March ... nothing done. Should I bill 64635-50 for the RFA?')."""
+    says nothing was done today ('RFA last March ... nothing done. Should I bill 64635-50 for the RFA?'). Named again
+    with nothing of its own only to say it was not done, it is called off."""
     nothing_today = said_nothing_done(spans)
+    called_off = named_then_negated(spans)
     out: list[Frame] = []
     off: set[str] = set()
     earlier: set[str] = set()
@@ -562,8 +564,18 @@ def _named_again(frames: list[Frame], spans: list[Span]) -> list[Frame]:
             off.add(f.family)
         if f.family and f.status == "historical":
             earlier.add(f.family)
+        if f.family in called_off and f.status == "negated" and not own and not f.codes:
+            # "L knee injection plus TPIs - correcting myself, the TPIs were NOT done": named again to call it off
+            out = [o for o in out if not (o.family == f.family and o.status == "done")]
         out.append(f)
     return out
+
+
+def named_then_negated(spans: list[Span]) -> set[str]:
+    """Families named and then denied ('the TPIs were NOT done'), not set against another ('therapeutic, not MBB')."""
+    plain = [s for s in spans if s.kind not in ("filler", "punct", "fact")]
+    return {s.value for i, s in enumerate(plain) if s.kind == "family" and any(
+        x.kind == "cue" and x.value == "negated" for x in plain[i + 1:i + 4])}
 
 
 def _orphan_levels(reading: Reading, spans: list[Span], catalog: Catalog) -> None:

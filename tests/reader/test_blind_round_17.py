@@ -69,6 +69,10 @@ from .helpers import answer, canon
     # "all within the rolling 12" dates the four sessions; the fifth exceeds the LCD
     ("Part B pt has had 4 lumbar ESIs since January (all within the rolling 12). doc wants another L4-5 ILESI next "
      "week under fluoro. will it be covered?", ["62323"], "no", "Medicare epidural LCD: four sessions"),
+    # "no RFA due to her pacemaker" is the documented reason the therapeutic facet LCD asks for
+    ("Medicare, therapeutic b/l L3-4 facet IA steroid inj. had 2 dx blocks (90%, 85%), last IA 6 mo ago gave 70% for "
+     "4 months, doc documented no RFA due to pacemaker. covered?", ["64493-50"], "yes",
+     "Medicare facet LCD: therapeutic IA injection when RFA is not possible"),
     # the two blocks counted by their result are earlier ones; whether they met 80% is not said
     ("medicare pt had 2 lumbar RFA sessions this year. now doc wants right C5-6 cervical RFA (criteria met, 2 "
      "positive MBBs). can we bill it?", ["64633-RT"], "conditional", "Medicare facet LCD: two blocks of 80%"),
@@ -99,6 +103,9 @@ def test_round_17(question: str, lines: list[str], verdict: str | None, source: 
     ("L ilioinguinal/iliohypogastric block s/p hernia repair, US guided, image saved and report done. codes?",
      ["64425-LT", "76942"]),  # the earlier operation dates itself, not the block
     ("bilateral pudendal nerve blocks under fluoro, aetna. codes?", ["64430-50", "77002"]),
+    # a correction that names a procedure only to say it was not done calls it off
+    ("UHC, same visit: R knee steroid injection (no imaging) plus TPIs - hold on, correcting myself, the TPIs were "
+     "NOT done, she declined them. what goes on the claim?", ["20610-RT"]),
 ])
 def test_round_17_claims(question: str, lines: list[str], catalog: Catalog) -> None:
     got, _, _ = answer(question, catalog)
@@ -110,6 +117,8 @@ def test_round_17_claims(question: str, lines: list[str], catalog: Catalog) -> N
      "sorry, the rhomboid wasnt injected, just the other two", ["20552"]),  # a muscle taken back
     (("L SIJ injection, fluoro, medicare, diagnostic, codes?",),
      "she wants the R side done at the same time, what changes", ["27096-50-KX"]),  # the other side added
+    (("L knee injection with US guidance, image saved and guidance in the report. medicare. code?",),
+     "what if the MA forgot to save the image", ["20610-LT"]),  # 20611 needs the saved image
     (("ASC facility claim for b/l L4-5 TFESI, medicare, what lines?",),
      "ok and what does the surgeon put on his own claim for that same case?", ["64483-50"]),  # the physician's claim
 ])
