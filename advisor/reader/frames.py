@@ -494,9 +494,9 @@ class Grammar:
         ordinal = draft.anchored or any((s.kind == "ordinal" and (s.value or {}).get("n", 0) >= 2) or (  # "the 5th"
             s.kind == "num" and i and head.spans[i - 1].text.lower() in W.NUMBER_MARKERS)
             for i, s in enumerate(head.spans))
-        anchored = ordinal or any(s.kind == "cue" and s.value in ("present", "repeat") and not (
-            nxt is not None and nxt.kind == "act" and nxt.value == "visit")  # "at today's visit the doc ordered ..."
-                                  for s, nxt in zip(head.spans, [*head.spans[1:], None], strict=True))  # "2nd MBB"
+        visit_dates = {id(s) for s, nxt in pairwise(head.spans) if nxt.kind == "act" and nxt.value == "visit"}
+        anchored = ordinal or any(s.kind == "cue" and s.value in ("present", "repeat") and id(s) not in visit_dates
+                                  for s in head.spans)  # "2nd MBB, the 1st ..."; not "at today's visit the doc ordered"
         cues = [s for c in draft.chunks for s in c.of("cue")
                 if (c is head or c.called_off or s.text.lower() in self.called_off
                     or (s.value == "negated" and not _has_head(c) and not c.of("anat", "level", "side"))
@@ -1263,9 +1263,9 @@ def _located(draft: Draft, num: Span) -> bool:
     at = chunk.spans.index(num)
     if at and chunk.spans[at - 1].text.lower() in ("number", "no", "#", "session", "visit"):
         return False  # "TPI session number 4 in the last 12 months"
-    words = [s.text.lower() for s in chunk.spans[at + 1:][:2]]
     if _per_side(draft, num):
         return False
+    words = [s.text.lower() for s in chunk.spans[at + 1:][:2]]
     return words[:1] in (["in"], ["on"]) or words[:1] in (["more"], ["others"]) or (
         words[:1] in (["other"], ["additional"]) and words[1:2] in (["in"], ["on"]))  # "(3 more)"
 

@@ -16,12 +16,12 @@ from advisor.settings import Settings
 
 pytestmark = pytest.mark.slow
 
-# Measured, not wished for (2026-12-02, eighth session): `advisor eval --split dev --no-baseline` scored 0.947
-# (4343/4586 dev cases, blind rounds 1-16 included after each was measured once; round 16 joined dev this session,
-# which took the split from 0.9391 on 4,317 to 0.9348 on 4,586 before the session's fixes). The gate sits 1.7 points
+# Measured, not wished for (2026-12-02, ninth session): `advisor eval --split dev --no-baseline` scored 0.955
+# (4630/4850 dev cases, blind rounds 1-17 included after each was measured once; round 17 joined dev this session,
+# which took the split from 0.947 on 4,586 to 0.945 on 4,850 before the session's fixes). The gate sits 1.5 points
 # below the measurement (about 75 cases of margin, for the real embedding model's citation ranking under this test's
 # own set-up); raise it when the measured score rises. The blind test split is reported, never gated or tuned on.
-THRESHOLD = 0.93
+THRESHOLD = 0.94
 
 
 def test_offline_engine_case_accuracy_gate(tmp_path_factory: pytest.TempPathFactory) -> None:
