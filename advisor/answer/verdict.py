@@ -184,20 +184,20 @@ def build_proposal(reading: Reading, recommended: list[ClaimLine], catalog: Cata
         frame = miscounted[0]
         return Proposal(kind="count", lines=list(recommended),
                         summary=f"{frame.levels_stated} levels ({frame.levels} named: {', '.join(frame.level_names)})")
-    single = _one_service(reading, recommended, catalog)
+    single = _one_service(reading, procedures)
     if single is not None:
         return Proposal(kind="one_service", lines=list(recommended), summary=f"separate lines ({single} covers them)")
     return Proposal(kind="coverage", lines=list(recommended), summary="the services described")
 
 
-def _one_service(reading: Reading, recommended: list[ClaimLine], catalog: Catalog) -> str | None:
-    """'Can the aspiration and the injection be billed separately?' when the engine bills them as one line of one
-    unit: that code (the parts are one service). None when the question does not ask to bill things apart."""
+def _one_service(reading: Reading, procedures: list[ClaimLine]) -> str | None:
+    """'Can the aspiration and the injection be billed separately?' when the engine bills them (the recommended
+    procedure lines, no E/M or guidance) as one line of one unit: that code (the parts are one service). None when the
+    question does not ask to bill things apart."""
     words = {s.text.lower() for s in reading.spans if s.kind != "fact"}
     if not words & W.SEPARATELY_WORDS or not words & W.BILLING_WORDS:
         return None
-    lines = [ln for ln in recommended if ln.code not in catalog.guidance_codes and not is_em_code(ln.code)]
-    return lines[0].code if len(lines) == 1 and lines[0].units == 1 else None
+    return procedures[0].code if len(procedures) == 1 and procedures[0].units == 1 else None
 
 
 def _modifier_asked(reading: Reading, lines: list[ClaimLine]) -> Proposal | None:
@@ -345,8 +345,6 @@ def _comparison(reading: Reading) -> Proposal | None:
     asks_same = "same" in match
     return Proposal(kind="compare", modifier="holds" if same == asks_same else "fails",
                     summary="the same codes" if asks_same else "different codes")
-
-
 
 
 def _guidance_proposal(reading: Reading, catalog: Catalog) -> ClaimLine | None:

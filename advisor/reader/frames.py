@@ -518,12 +518,12 @@ class Grammar:
                                                              for o in W.WINDOW_OPENERS) or _in_aside(head, s) or
                                                          _month(s.text.lower().removeprefix("in "))):
                 continue  # "this is the 5th SIJ session in the last 12 mo (each gave 60%)": today's, in the window
-            chunk_of = next(c for c in draft.chunks if s in c.spans).spans
-            after = next((x for x in chunk_of[chunk_of.index(s) + 1:] if x.kind != "filler"), None)
-            if category == "historical" and (already_bundled(chunk_of, chunk_of.index(s)) or (
-                    after is not None and after.kind == "oos")):
-                continue  # "fluoro is already bundled in 64635": how the code is built, not when it was done; "s/p
-                # hernia repair": when another operation was
+            if category == "historical":
+                spans_of = next(c for c in draft.chunks if s in c.spans).spans
+                after = next_content(spans_of, spans_of.index(s))
+                if already_bundled(s, after) or (after is not None and after.kind == "oos"):
+                    continue  # "fluoro is already bundled in 64635": how the code is built, not when it was done;
+                    # "s/p hernia repair": when another operation was
             if category == "historical" and s.text.lower() in W.HAD_WORDS and _patient_had(draft, s):
                 continue  # "(pt had a vasovagal episode after the right)": what happened to the patient, not when
             if category == "historical" and lone and s.text.lower() == "had" and not any(
@@ -1234,11 +1234,15 @@ def _another_one(chunks: list[Chunk]) -> bool:
     return any(a in ("last", "prior", "previous", "earlier") and b == "one" for a, b in pairwise(words))
 
 
-def already_bundled(spans: list[Span], at: int) -> bool:
-    """'already' right before 'bundled', 'included' ('fluoro is already bundled in 64635'): a statement about the
-    code, not a date."""
-    nxt = next((x for x in spans[at + 1:] if x.kind != "filler"), None)
-    return spans[at].text.lower() == "already" and nxt is not None and nxt.kind == "lookup"
+def next_content(spans: list[Span], at: int) -> Span | None:
+    """The first span after `at` that is not filler."""
+    return next((x for x in spans[at + 1:] if x.kind != "filler"), None)
+
+
+def already_bundled(cue: Span, after: Span | None) -> bool:
+    """'already' right before 'bundled', 'included' ('fluoro is already bundled in 64635'; `after` is the next span
+    that is not filler): a statement about the code, not a date."""
+    return cue.text.lower() == "already" and after is not None and after.kind == "lookup"
 
 
 def _results_counted(chunk: Chunk) -> bool:

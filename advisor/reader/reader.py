@@ -30,6 +30,7 @@ from advisor.reader.frames import (
     already_bundled,
     contrasts,
     level_conflicts,
+    next_content,
     opposite_side,
     recount,
     settle_muscles,
@@ -895,7 +896,7 @@ def _in_past_clause(plain: list[Span], i: int) -> bool:
     j = i - 1
     while j >= 0 and not (plain[j].kind == "punct" and plain[j].value in CLAUSE_ENDS):
         if plain[j].kind == "cue" and plain[j].value == "historical" and plain[j].text.lower() not in W.RESULT_CUES \
-                and not already_bundled(plain, j):
+                and not already_bundled(plain[j], next_content(plain, j)):
             return True
         j -= 1
     k = i + 1
@@ -1004,9 +1005,9 @@ def _sessions(reading: Reading, spans: list[Span], facts: dict[str, Any], catalo
             sessions[today] = max(sessions.get(today, 0), int(s.value["n"]))  # "lumbar ESIs: she's had 4 this year"
             s.used = True
             continue
-        later = plain[i + 2].text.lower() if i + 2 < len(plain) else ""
+        later = plain[i + 2] if i + 2 < len(plain) else None
         if s.kind == "num" and today and after == "done" and (s.value or {}).get("noun") is None and not s.used and \
-                later not in ("today", "now") and not (i + 2 < len(plain) and plain[i + 2].kind in ("level", "side")):
+                not (later is not None and (later.text.lower() in ("today", "now") or later.kind in ("level", "side"))):
             sessions[today] = max(sessions.get(today, 0), int(s.value["n"]))  # "5th ESI (4 done since feb)"
             s.used = True
             continue
