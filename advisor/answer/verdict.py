@@ -305,13 +305,13 @@ def _one_side_each(line: ClaimLine, mods: list[str]) -> list[ClaimLine]:
 
 
 def _written_on(reading: Reading, mod_span: object) -> str | None:
-    """'25 on 64493', '59 to 20552', 'the 25 goes on the 64490': the code named right after 'on'/'to' following the
-    modifier."""
+    """'25 on 64493', '59 to 20552', 'the 25 goes on the 64490', 'the 25 modifier - does it go on the 20552?': the
+    code named right after 'on'/'to' following the modifier."""
     plain = [s for s in reading.spans if s.kind != "fact"]
     i = plain.index(mod_span) if mod_span in plain else -1
-    window = plain[i + 1:i + 5] if i >= 0 else []
-    if window and window[0].text.lower() in W.GOES_WORDS:
-        window = window[1:]
+    window = plain[i + 1:i + 9] if i >= 0 else []
+    while window and window[0].text.lower() in W.GOES_WORDS | W.PLACEMENT_ASIDES:
+        window = window[1:]  # "the 25 modifier - does it go on the 20552 line?"
     if window and window[0].text.lower() in ("on", "to", "onto"):
         code = next((s for s in window[1:3] if s.kind == "code"), None)
         return code.value["code"] if code is not None else None

@@ -521,9 +521,10 @@ class Grammar:
             if category == "historical":
                 spans_of = next(c for c in draft.chunks if s in c.spans).spans
                 after = next_content(spans_of, spans_of.index(s))
-                if already_bundled(s, after) or (after is not None and after.kind == "oos"):
+                other = next((x for x in spans_of[spans_of.index(s) + 1:] if x.kind not in ("filler", "word")), None)
+                if already_bundled(s, after) or (other is not None and other.kind == "oos"):
                     continue  # "fluoro is already bundled in 64635": how the code is built, not when it was done;
-                    # "s/p hernia repair": when another operation was
+                    # "s/p (inguinal) hernia repair": when another operation was
             if category == "historical" and s.text.lower() in W.HAD_WORDS and _patient_had(draft, s):
                 continue  # "(pt had a vasovagal episode after the right)": what happened to the patient, not when
             if category == "historical" and lone and s.text.lower() == "had" and not any(
@@ -540,7 +541,11 @@ class Grammar:
         """'the prior one gave 30%', 'the last ESI helped 50%': a result clause about another procedure (its own
         subject, or an ordinal standing for one: "(#2, first gave 90%)"); "done earlier, gave 90%" has none and
         reports on the procedure it follows."""
-        opener = next((s for s in chunk.spans if s.kind not in ("filler", "punct")), None)
+        content = [s for s in chunk.spans if s.kind not in ("filler", "punct")]
+        opener = content[0] if content else None
+        if len(content) > 1 and content[0].text.lower() in W.EARLIER_OPENERS and \
+                content[1].text.lower() in W.RESULT_CUES:
+            return True  # "last gave 60% relief": the last one
         return bool(chunk.of("family", "act")) or (opener is not None and opener.kind == "ordinal") or any(
             (s.kind in ("num", "cue") and s.text.lower().split()[-1] == "one") or s.text.lower() in W.ONE_WORDS
             for s in chunk.spans)  # "(she had her 2 diagnostic ones last spring w/ >75% relief)", "first gave 90%",
@@ -570,8 +575,9 @@ class Grammar:
             return True  # "Procedure cancelled before any needle placement": folded onto the procedure it calls off
         if cue.text.lower() in self.called_off and not any(s.kind in heads and s.kind != "region" for s in chunk.spans):
             return True  # "scheduled, but cancelled in pre-op", "doc cancelled before she went back"
+        sided = bool(after) and (after[0].kind == "side" or (after[0].kind == "count" and after[0].value == "side"))
         if cue.text.lower() in self.called_off and any(s.kind in heads and s.kind != "region" for s in before) and (
-                not after or after[0].kind not in ("side", "level")):
+                not after or not (sided or after[0].kind == "level")):
             return True  # "the SGB was cancelled in pre-op bc ...": what follows says when or why, not what
         if cue.text.lower() in W.REFUSALS and not any(s.kind in heads for s in chunk.spans):
             return True  # "was planned but pt refused (after consent)", "pt declined once she got in the room"
@@ -588,10 +594,10 @@ class Grammar:
         if not after and last and last[0].kind == "anat" and draft.family is not None and \
                 draft.family.counts == "muscles" and len([m for m in draft.spans("anat") if self.is_muscle(m)]) > 1:
             return False  # "piriformis wasn't injected, only glut med and QL": one muscle was not done
-        if after and (after[0].kind == "side" or (after[0].kind == "act" and after[1:2] and (
+        if after and (sided or (after[0].kind == "act" and after[1:2] and (
                 after[1].kind == "side" or (after[1].kind == "count" and after[1].value == "side")))):
-            return False  # "declined the left side", "did not inject the left", "nothing was injected on that side":
-            # one side is not done (_denied_side)
+            return False  # "declined the left side", "did not inject the left", "nothing was injected on that side",
+            # "aborted that side": one side is not done (_denied_side)
         if after and after[0].kind == "act" and draft.family is not None and after[0].value != draft.family.act and \
                 draft.family.act != "aspirate" and draft.spans("family"):
             return False  # "therapeutic facet injections ... pacemaker so no RFA": another act is ruled out
@@ -984,10 +990,13 @@ def _visit_only(draft: Draft) -> bool:
 
 def _current_purposes(draft: Draft) -> list[Span]:
     """The purposes said of this procedure: not one after a past cue in its clause ('therapeutic (she had her 2
-    diagnostic ones last spring)'), unless that is all the words say."""
+    diagnostic ones last spring)', 'therapeutic - both diagnostic blocks were positive'), unless that is all the words
+    say."""
     out: list[Span] = []
     for c in draft.chunks:
         past = next((k for k, s in enumerate(c.spans) if s.kind == "cue" and s.value == "historical"), len(c.spans))
+        if any(s.text.lower() in W.RESULT_ADJECTIVES for s in c.spans):
+            past = 0  # a chunk that tells a result speaks of blocks already done
         out += [s for k, s in enumerate(c.spans[:past]) if s.kind == "purpose" and not _denied(c.spans, k)]
     return out or [s for c in draft.chunks for k, s in enumerate(c.spans)
                    if s.kind == "purpose" and not _denied(c.spans, k)]
@@ -1267,8 +1276,8 @@ def _located(draft: Draft, num: Span) -> bool:
     at = chunk.spans.index(num)
     if at and chunk.spans[at - 1].text.lower() in ("number", "no", "#", "session", "visit"):
         return False  # "TPI session number 4 in the last 12 months"
-    if _per_side(draft, num):
-        return False
+    if _per_side(draft, num) or "." in num.text:
+        return False  # "a 25g 1.5 in needle": a length, not a count
     words = [s.text.lower() for s in chunk.spans[at + 1:][:2]]
     return words[:1] in (["in"], ["on"]) or words[:1] in (["more"], ["others"]) or (
         words[:1] in (["other"], ["additional"]) and words[1:2] in (["in"], ["on"]))  # "(3 more)"

@@ -62,6 +62,9 @@ def question_type(spans: list[Span], vocab: Vocabulary) -> QuestionType:
         if not asked and _asks_codes([x for x in last if x.text.lower() not in W.PLEASE_WORDS]) and \
                 any(x.text.lower() in W.PLEASE_WORDS for x in last):
             return "wh"  # "lumbar ILESI at L3-4 today, code pls"
+        if not asked and any(_content(c)[:1] and _content(c)[0] in W.CODE_NOUNS and _content(c)[1:2] == ["for"]
+                             for c in clauses):
+            return "wh"  # "ok, codes for the RFA then, same levels"
         if any(_opens_yes_no(c, vocab) for c in openers) or (asked and _tag_ending(last, vocab)) or \
                 _confirm(sentence, vocab) or any(_proposes(c) for c in clauses):
             return "yes_no"
@@ -75,12 +78,13 @@ def question_type(spans: list[Span], vocab: Vocabulary) -> QuestionType:
                 return "wh"
             if any(x.kind == "code" for x in last) and _ends_with(last, vocab.yes_no["code_endings"]):
                 return "yes_no"  # "L5-S1 ILESI under fluoro - 62323 is the right code?"
+            said = _words(last)
+            if said and said[0] == "same" and len(said) <= 3:
+                return "yes_no"  # "2nd diagnostic one next week, same code?": is it the same
             return "wh" if _asks_codes(last) or _asks_codes(tail) else "yes_no"  # "code(s)?", "pro claim?"
     if any(_confirm(s, vocab) or any(_proposes(c) for c in _clauses(s)) for s in sentences):
         return "yes_no"
     return "statement"
-
-
 
 
 def _premise(sentence: list[Span]) -> bool:
@@ -141,8 +145,6 @@ def _content(clause: list[Span]) -> list[str]:
     said = _words(clause)
     return [w for i, w in enumerate(said) if w not in W.DISCOURSE_WORDS or (
         w in ("ok", "okay") and said[i + 1:i + 2] in (["to"], ["for"]))]
-
-
 
 
 def _opens(clause: list[Span], kind: str) -> bool:
@@ -269,9 +271,10 @@ def lookup_request(spans: list[Span], qtype: QuestionType, described: bool) -> L
             return None
     elif set(specific) <= {"levels", "sessions", "relief"}:
         judged = specific == ["relief"] and not described and any(s.kind == "pct" for s in spans)
-        if (levels or qtype != "wh") and not judged:
-            return None  # "right C3, C4, C5 MBB: how many levels do I bill?" is about this case; not "the SIJ
-            # block gave 80%: enough to count as positive?", the relief held against the LCD's threshold
+        if (levels or qtype != "wh" or (described and words & W.BILLING_WORDS)) and not judged:
+            return None  # "right C3, C4, C5 MBB: how many levels do I bill?", "... her 3rd therapeutic one in 12
+            # months ... code?" are about this case; not "the SIJ block gave 80%: enough to count as positive?", the
+            # relief held against the LCD's threshold
     elif set(specific) <= {"global"} and (mods or ((described or any(is_em_code(c) for c in codes)) and (
             words & W.BILLING_WORDS or words & {"claim", "modifier", "modifiers"} or (
                 qtype == "yes_no" and any(is_em_code(c) for c in codes))))):

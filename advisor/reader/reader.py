@@ -103,12 +103,12 @@ def read(question: str, catalog: Catalog) -> Reading:
             visits.append(grammar.status(d, lone))
             for s in d.spans("act", "side", "anat", "level", "region"):
                 s.used = True  # the visit and the complaint it addressed
-    if reading.em is not None and reading.em.code is None and (
+    if reading.em is not None and reading.em.code is None and not em_class_named(spans) and (
             (visits and "done" not in visits) or any(is_em_code(c) for c in past)):
         reading.em = None  # "no injection, no visit": nothing to bill for a visit; "is yesterday's 99213 payable?"
     _lone_attributes(reading, spans, catalog)
     _facts(reading, spans, catalog, frames)
-    mark_stopped(reading, text, catalog)
+    mark_stopped(reading, text, catalog, bool(sides_called_off(spans)))
     if past:  # codes of earlier or planned procedures, and of clauses about the past ("after a 64635")
         reading.facts["past_codes"] = sorted(past)
     if removed:
@@ -119,6 +119,7 @@ def read(question: str, catalog: Catalog) -> Reading:
     _repeat(reading, spans)
     _same_levels(reading, spans, catalog)
     _orphan_levels(reading, spans, catalog)
+    _coded_only(reading, catalog)
     described = bool(reading.done_frames())
     if not described and reading.lines:
         reading.frames += frames_from_codes(reading.lines, catalog, spans, grammar, reading.frames)
@@ -759,14 +760,27 @@ def _left_off(plain: list[Span], i: int) -> bool:
 
 
 def _removed(plain: list[Span], i: int) -> bool:
-    """'I dropped the 76942 and billed only 20611-RT', 'should 77003 come off?', 'so I shouldn't add 77003': the code
-    is taken off the claim."""
+    """'I dropped the 76942 and billed only 20611-RT', 'should 77003 come off?', 'so I shouldn't add 77003',
+    'superbill says 62322, shouldnt it be 62323?': the code is taken off the claim."""
     after = " ".join(x.text.lower() for x in plain[i + 1:i + 4])
     before = [x.text.lower() for x in plain[max(0, i - 3):i]]
     negated = bool(set(before) & W.NOT_ADDING) or any(a in W.AUXILIARIES and b == "not" for a, b in pairwise(before))
     not_added = negated and bool(set(before) & (W.CHARGE_WORDS | W.GUIDANCE_ASKS))
-    return not_added or any(x.text.lower() in W.REMOVE_WORDS for x in plain[max(0, i - 2):i]) or any(
+    return not_added or _replaced(plain, i) or any(
+        x.text.lower() in W.REMOVE_WORDS for x in plain[max(0, i - 2):i]) or any(
         after.startswith(w) for w in W.REMOVED_AFTER)
+
+
+def _replaced(plain: list[Span], i: int) -> bool:
+    """'superbill says 62322, shouldnt it be 62323?': the code the question puts another in place of."""
+    rest: list[Span] = []
+    for x in plain[i + 1:]:
+        if x.kind == "punct" and x.value in (".", "?", "!", ";"):
+            break
+        rest.append(x)
+    words = " ".join(x.text.lower() for x in rest if x.kind != "code")
+    code = plain[i].value["code"] if plain[i].kind == "code" else None
+    return any(x.kind == "code" and x.value["code"] != code for x in rest) and any(w in words for w in W.REPLACED_BY)
 
 
 def removed_codes(spans: list[Span]) -> set[str]:
@@ -918,8 +932,8 @@ def _em(drafts: list[Any], reading: Reading, spans: list[Span]) -> EMFrame | Non
         if s.kind == "act" and s.value == "visit":
             s.used = True
     em_25 = "25" in reading.modifiers or any("25" in ln.modifiers and is_em_code(ln.code) for ln in reading.lines)
-    if not codes and not visit and not em_25:  # "62323-25" puts 25 on a procedure: no visit is named
-        return None
+    if not codes and not visit and not em_25 and not em_class_named(spans):  # "62323-25" puts 25 on a procedure:
+        return None  # no visit is named
     if not codes:  # "level 4 visit": 99214, or 99204 for a new patient
         level = next((int(w) for s in spans if s.kind == "act" and s.value == "visit"
                       for w in s.text.split() if w.isdigit() and 2 <= int(w) <= 5), None)
@@ -927,6 +941,16 @@ def _em(drafts: list[Any], reading: Reading, spans: list[Span]) -> EMFrame | Non
         if level is not None:
             codes = [f"9920{level}" if new else f"9921{level}"]
     return EMFrame(code=codes[0] if codes else None)
+
+
+def em_class_named(spans: list[Span]) -> bool:
+    """'ok to use the new pt codes today?': the visit codes of a kind of patient, put forward for today's visit."""
+    for i, s in enumerate(spans):
+        if s.kind == "fact" and s.value[0] == "new_patient":
+            after = [x.text.lower() for x in spans[i + 1:i + 5] if x.start >= s.end and x.kind != "fact"]
+            if after[:1] and after[0] in W.EM_CLASS_NOUNS:
+                return True
+    return False
 
 
 def _facts(reading: Reading, spans: list[Span], catalog: Catalog, mentions: list[Frame]) -> None:
@@ -1072,8 +1096,10 @@ def _results_are_earlier(drafts: list[Any], statuses: list[Status]) -> None:
     today = [i for i, d in enumerate(drafts) if (statuses[i] == "done" and d.spans("cue") and
              any(s.value == "present" for s in d.spans("cue"))) or (  # "one MBB (95% relief), doc wants RFA"
              statuses[i] == "planned" and (d.family is not None or d.spans("act")) and not _reports_relief(d)) or (
-             statuses[i] == "done" and d.family is not None and d.family.act == "ablate" and not _reports_relief(d))]
-    # "R L5-S1 facet RFA. Only one diagnostic MBB was done (90% relief)": the ablation is what the blocks led to
+             statuses[i] == "done" and ((d.family is not None and d.family.act == "ablate") or any(
+                 s.value == "ablate" for s in d.spans("act"))) and not _reports_relief(d))]
+    # "R L5-S1 facet RFA. Only one diagnostic MBB was done (90% relief)", "... MBB x2 with 90% and 85% relief. can we
+    # do RFA?": the ablation is what the blocks led to
     for i, draft in enumerate(drafts):
         if statuses[i] == "done" and today and i not in today and _reports_relief(draft) and not any(
                 s.value == "present" for s in draft.spans("cue")):
@@ -1294,6 +1320,16 @@ def described_in_words(frame: Frame, catalog: Catalog) -> bool:
     return catalog.code(frame.words) is None
 
 
+def _coded_only(reading: Reading, catalog: Catalog) -> None:
+    """'only L5-S1 was injected - can i bill it as 64494?': a procedure the words do not name but the codes written
+    with it do is read from those codes (frames_from_codes), not asked about."""
+    for frame in [f for f in reading.frames if f.status == "done" and f.family is None and f.codes]:
+        infos = [catalog.code(c) for c in frame.codes]
+        families = {i.family for i in infos if i is not None and catalog.family(i.family).procedure}
+        if len(families) == 1 and all(i is not None for i in infos):
+            reading.frames.remove(frame)
+
+
 def frames_from_codes(lines: list[ClaimLine], catalog: Catalog, spans: list[Span], grammar: Grammar,
                       existing: list[Frame]) -> list[Frame]:
     """A question that names codes, not procedures ('64493 + 64494 bilateral?'): the procedures the codes stand
@@ -1490,17 +1526,22 @@ def _place_numbers(reading: Reading, spans: list[Span], vocab: Vocabulary) -> No
                           "previous", "than") or (
                     prev == "of" and i >= 2 and plain[i - 2].kind in ("num", "ordinal")) or \
                     prev in vocab.vitals or prev in vocab.drugs or prev in vocab.medications or (
+                    len(prev) == 1 and i >= 2 and plain[i - 2].text.lower() in vocab.drugs) or (
                     prev in ("was", "is", "of", "at", "=", "was:", "up", "down") and i >= 2  # "glucose was 420"
                     and plain[i - 2].text.lower() in vocab.vitals) or (
                     prev in ("and", ",", "&") and i >= 2 and plain[i - 2].kind == "num" and plain[i - 2].used) or \
                     _second_score(plain, i):
-                s.used = True  # "level 3 visit", "MAI 3", "1 unit or 2", "day 5 after", "for levels 3 and 4"
+                s.used = True  # "level 3 visit", "MAI 3", "1 unit or 2", "day 5 after", "for levels 3 and 4",
+                # "Isovue-M 200"
             elif any(o.kind == "cue" and o.value == "complaint" for o in _next_content(plain, i)):
                 s.used = True  # "2-level MRI findings", "3 mo R leg pain": about the complaint, not the service
             elif prev == "(" and nxt is not None and nxt.kind == "punct" and nxt.value == ")":
                 s.used = True  # "(1) R knee IA injection ... (2) TPIs": a list number
             elif nxt is not None and nxt.kind == "anat" and s.value["n"] in _sites(reading):
                 s.used = True  # "40 mg split among 4 foramina" on a bilateral two-level TFESI: the sites injected
+            elif prev == "the" and i >= 2 and plain[i - 2].text.lower() in W.SHARED_AMONG and \
+                    s.value["n"] in _sites(reading):
+                s.used = True  # "80 mg depo split between the two": the levels named, pointed back to
             elif (nxt is not None and nxt.kind == "purpose") or (i and plain[i - 1].kind == "purpose"):
                 s.used = True  # "her 2 diagnostic ones", "2 dx blocks": earlier sessions counted
             elif nxt is not None and nxt.text.lower() in ("global", "day global", "-day"):
