@@ -519,13 +519,16 @@ def _no_em(checked: CheckResult, bare: set[str]) -> tuple[Verdict, list[str], li
     return "no", [f.rule for f in why] or ["the E/M is not billable here"], []
 
 
-def _not_done(reading: Reading) -> set[str]:
+def _not_done(reading: Reading, catalog: Catalog) -> set[str]:
     """Families the question names only as not done, planned or ordered (not as done on any date): no claim for them
     yet."""
     done = {f.family for f in reading.frames if f.status in ("done", "historical")}
     undone = {f.family for f in reading.frames if f.family and f.status in ("negated", "planned", "mentioned")} - done
     if said_nothing_done(reading.spans):  # "RFA last March ... nothing done today. Bill 64635-50?"
         undone |= _only_earlier(reading)
+    if any(f.family and f.status == "negated" for f in reading.frames) and not done:
+        undone |= {i.family for ln in reading.lines if not is_em_code(ln.code) and (i := catalog.code(ln.code))}
+        # "coder put 64483. ok? Update: the patient left before the procedure": nothing done, none of its codes
     return undone
 
 
@@ -601,7 +604,7 @@ def decide(reading: Reading, encounter: Encounter, catalog: Catalog) -> Decision
     rec = recommend(encounter, catalog) if encounter.procedures or (encounter.em and encounter.em.code) else None
     recommended = list(rec.claim) if rec else []
     checked = None
-    not_done = _not_done(reading)
+    not_done = _not_done(reading, catalog)
     written = [ln for ln in reading.lines if _family(ln.code, catalog) not in not_done]
     if rec is None and written:
         checked = check(written, encounter.facts, catalog)

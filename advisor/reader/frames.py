@@ -61,10 +61,14 @@ class Draft:
 
 
 def sentences(spans: list[Span]) -> list[list[Span]]:
+    """The spans by sentence; 'Update:' opens one even without a full stop before it ('..., commercial plan Update:
+    the patient left before the procedure')."""
     out: list[list[Span]] = [[]]
-    for s in spans:
-        if s.kind == "fact":
-            continue  # facts overlay the words; they are read separately
+    plain = [s for s in spans if s.kind != "fact"]  # facts overlay the words; they are read separately
+    for i, s in enumerate(plain):
+        if out[-1] and s.text.lower() in W.UPDATE_WORDS and i + 1 < len(plain) and plain[i + 1].kind == "punct" and \
+                plain[i + 1].value in (":", "-"):
+            out.append([])
         out[-1].append(s)
         if s.kind == "punct" and s.value in SENTENCE_END:
             out.append([])

@@ -121,7 +121,8 @@ def read(question: str, catalog: Catalog) -> Reading:
     _orphan_levels(reading, spans, catalog)
     _coded_only(reading, catalog)
     described = bool(reading.done_frames())
-    if not described and reading.lines:
+    called_off = any(f.status == "negated" and f.family for f in reading.frames)
+    if not described and reading.lines and not called_off:  # "coder put 64483. ok? Update: ... it was not done":
         reading.frames += frames_from_codes(reading.lines, catalog, spans, grammar, reading.frames)
     _earlier_procedure(reading)  # again for the frames the codes added ("64635 done 3/2, seen 3/14")
     _levels_from_codes(reading, catalog)
@@ -1459,6 +1460,10 @@ def _proposal_words(reading: Reading, spans: list[Span], vocab: Vocabulary) -> N
             if counted:  # "three times, one per branch": the number said wins over the count it explains
                 reading.units = reading.units or max(2, _count(reading, frame, counted, spans) or 2)
                 s.used = nxt.used = noun.used = True
+        elif s.text.lower() == "both" and i and plain[i - 1].text.lower() in W.BILLING_WORDS and (
+                nxt is None or nxt.kind == "punct") and not reading.lines and len(reading.done_frames()) == 1:
+            reading.units = reading.units or 2  # "can the doc also do a C6-7 interlaminar ... and bill both?": the
+            # one procedure's code twice (two procedures billed are checked line by line)
         elif s.kind == "again":
             code = next((x for x in plain[i + 1:i + 3] if x.kind == "code"), None)
             if code is not None or any(x.text.lower() in ("side", "line", "unit") for x in plain[i + 1:i + 5]):

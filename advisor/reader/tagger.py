@@ -65,6 +65,10 @@ def tokenize(text: str, vocab: Vocabulary) -> list[Token]:
             prev = tokens.pop()  # "L five S one": a spinal level spelled out
             tokens.append(Token(prev.text + str(n), prev.norm + str(n), prev.start, m.end(), "level"))
             continue
+        if n is not None and len(tokens) > 1 and tokens[-1].norm == "-" and tokens[-1].end == m.start() and \
+                tokens[-2].shape == "level" and tokens[-2].end == tokens[-1].start and \
+                tokens[-2].norm[1:].isdigit() and int(tokens[-2].norm[1:]) + 1 == n:
+            tokens.pop()  # "L4-five": the dash between the level and its second number spelled out
         if n is not None and tokens and tokens[-1].shape == "level" and tokens[-1].norm[1:].isdigit() and \
                 int(tokens[-1].norm[1:]) + 1 == n:
             prev = tokens.pop()  # "L four five": L4-5

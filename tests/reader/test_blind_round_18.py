@@ -104,3 +104,28 @@ def test_enough_to_call_it_positive_asks_the_relief_threshold(catalog: Catalog) 
                             catalog)
     assert reading.lookup is not None and reading.lookup.fields == ["relief"]
     assert reading.facts["prior_relief_percent"] == 80
+
+
+@pytest.mark.parametrize(("question", "lines", "verdict"), [
+    # "Update:" opens a sentence of news even without a full stop before it: the procedure was not done
+    ("R trap and R levator TPIs, cigna Update: the patient left before the procedure, so it was not done.", [], None),
+    # nothing was done: the codes the question puts forward for it are not billed, whatever they are
+    ("L stellate ganglion block, landmark at C6. coder put 64450. ok? Update: the patient left before the procedure, "
+     "so it was not done.", [], "no"),
+    ("R knee injection under US, image saved and report dictated. can I add 76942? Update: the patient left before "
+     "the procedure, so it was not done.", [], "no"),
+    # a level's second number spelled out
+    ("cervical RFA, right C4-five joint only, aetna", ["64633-RT"], None),
+])
+def test_perturbations_kept(question: str, lines: list[str], verdict: str | None, catalog: Catalog) -> None:
+    got, said, _ = answer(question, catalog)
+    assert (canon(*got), said) == (canon(*lines), verdict)
+
+
+def test_billing_both_of_one_procedure_asks_for_two_units(catalog: Catalog) -> None:
+    """'also do a C6-7 interlaminar ... and bill both?': one interlaminar code per session, not two."""
+    got, said, _ = answer("can the doc also do a C6-7 interlaminar at the same visit and bill both?", catalog,
+                          ("C5-6 interlaminar ESI w fluoro for a medicare pt, code?",))
+    assert (got, said) == (["62321"], "no")
+    got, said, _ = answer("R L4-5 and R L5-S1 TFESI under fluoro, aetna - can I bill both?", catalog)
+    assert (canon(*got), said) == (canon("64483-RT", "64484-RT"), "yes")  # two levels: two lines, both billed
