@@ -8,7 +8,7 @@ import re
 from itertools import pairwise
 
 from advisor.reader.facts import days_after
-from advisor.reader.frames import Grammar, add_joint, settle_muscles
+from advisor.reader.frames import Grammar, add_joint, sentences, settle_muscles
 from advisor.reader.model import Frame, Joint, LookupRequest, Reading, Span
 from advisor.reader.reader import (
     asked_plan,
@@ -234,12 +234,12 @@ def _names_the_code(current: Reading, earlier: LookupRequest) -> bool:
 
 
 def _called_off_whole(merged: Reading, current: Reading, words: frozenset[str], catalog: Catalog) -> None:
-    """'update: got cancelled after IV start, before anything was injected': a follow-up that calls the procedure off
-    and names no procedure, side or level of its own leaves nothing done (a stop after the needle went in is a
-    stopped procedure, kept by keep_stopped)."""
+    """'update: got cancelled after IV start, before anything was injected': a follow-up with a sentence that calls
+    the procedure off and names no procedure, side or level of its own, and nothing it says was done, leaves nothing
+    done (a stop after the needle went in is a stopped procedure, kept by keep_stopped)."""
     text, said = " ".join(s.text for s in current.spans), vocabulary_of(catalog).discontinued
-    if current.frames or any(s.kind in ("side", "level", "anat", "family", "act", "code") for s in current.spans) \
-            or not any(s.kind == "cue" and s.text.lower() in words for s in current.spans) \
+    if any(f.status == "done" for f in current.frames) or not any(_calls_off(sentence, words)
+                                                                  for sentence in sentences(current.spans)) \
             or (said["started"].search(text) and not said["not_started"].search(text)):
         return
     for frame in merged.frames:
@@ -247,6 +247,16 @@ def _called_off_whole(merged: Reading, current: Reading, words: frozenset[str], 
             frame.status = "negated"
 
 
+
+
+def _calls_off(sentence: list[Span], words: frozenset[str]) -> bool:
+    """A sentence that calls a procedure off and names no procedure, side, level or code of its own ('Update: the
+    patient left before the procedure, so it was not done.')."""
+    return not any(s.kind in ("side", "level", "anat", "family", "act", "code") for s in sentence) and (
+        any(s.kind == "cue" and s.text.lower() in words for s in sentence) or (
+            any(s.kind == "cue" and s.value == "negated" for s in sentence)
+            and any(s.text.lower() in W.PROCEDURE_NOUNS and s.text.lower() != "it" for s in sentence)))
+    # not "it was not diagnostic": the procedure named by a noun, not by "it"
 
 
 def _called_off_by_name(merged: Reading, current: Reading) -> None:

@@ -129,3 +129,14 @@ def test_billing_both_of_one_procedure_asks_for_two_units(catalog: Catalog) -> N
     assert (got, said) == (["62321"], "no")
     got, said, _ = answer("R L4-5 and R L5-S1 TFESI under fluoro, aetna - can I bill both?", catalog)
     assert (canon(*got), said) == (canon("64483-RT", "64484-RT"), "yes")  # two levels: two lines, both billed
+
+
+def test_a_later_sentence_calling_the_procedure_off_reaches_a_corrected_question(catalog: Catalog) -> None:
+    """'L knee ... sorry, correction, the RIGHT knee. codes? Update: the patient left before the procedure': the
+    correction restates the knee and the update calls the whole procedure off; 'it was not diagnostic' does not."""
+    got, _, _ = answer("R shoulder inj w/o US... sorry, correction, it was the LEFT shoulder, not the right. codes? "
+                       "Update: the patient left before the procedure, so it was not done.", catalog)
+    assert got == []
+    got, _, _ = answer("sorry it was not diagnostic, it was therapeutic", catalog,
+                       ("L L5-S1 MBB under fluoro, medicare, codes?",))
+    assert canon(*got) == canon("64493-LT")
