@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from advisor.answer.model import Citation, LookupFact, Understanding, Verdict
-from advisor.answer.verdict import KX_ADDED, Decision
+from advisor.answer.verdict import KX_ADDED, NOT_COVERED_ASKED, PLACED_25, Decision
 from advisor.claims import ClaimLine, format_line
 from advisor.reader.model import Frame, Reading
 from advisor.rules.model import FACT_QUESTIONS, Encounter, Finding
@@ -275,6 +275,16 @@ def _verdict_reason(u: Understanding, decision: Decision, findings: Sequence[Fin
             return f"Bill {', '.join(f'`{r}`' for r in decision.reasons)}, as the claim below shows."
         return (f"No modifier is needed on {', '.join(ln.code for ln in proposal.lines) or 'these lines'}: the "
                 "rules engine bills it as is (see the claim below).")
+    if NOT_COVERED_ASKED in decision.reasons and decision.verdict in ("yes", "no"):
+        errors = [f for f in findings if f.severity in ("error", "warning")]
+        if decision.verdict == "yes":
+            why = f": {errors[0].message}" if errors else "."
+            return f"Right, it is not billable as described{why}"
+        return "It is billable: the rules engine accepts it as described (the lines below)."
+    if decision.verdict == "yes" and PLACED_25 in decision.reasons:
+        return ("Modifier 25 goes on the E/M line, never on the procedure's. Whether the visit itself is billed "
+                "depends on a significant, separately identifiable problem documented beyond the decision to do the "
+                "procedure.")
     if decision.verdict == "yes":
         described = "" if what == "the services described" else " for the services described"
         if KX_ADDED in decision.reasons:

@@ -20,9 +20,9 @@ from itertools import pairwise
 
 from advisor.answer.model import LookupFact, Verdict
 from advisor.claims import ClaimLine, format_line, is_em_code
-from advisor.modifiers import modifiers
+from advisor.modifiers import in_group, modifiers
 from advisor.reader.model import Proposal, Reading
-from advisor.reader.questions import modifier_asked
+from advisor.reader.questions import choice_options, modifier_asked
 from advisor.reader.reader import described_in_words, proposed_codes, said_nothing_done
 from advisor.reader.words import W
 from advisor.rules.catalog import Catalog
@@ -43,6 +43,9 @@ CODING_FACTS = frozenset({"separate_problem", "ultrasound", "diagnostic", "disti
 # Facts KX attests (the LCD's relief from the earlier diagnostic block): a question asking for KX waits on them.
 KX_FACTS = frozenset({"prior_relief_percent"})
 KX_ADDED = "KX added"  # the reason of a Yes whose lines gain only the KX the question left off
+PLACED_25 = "25 belongs on the E/M line"  # the reason of a Yes to where 25 goes
+NEITHER = "neither option offered"  # the reason of a No to a choice of discontinued modifiers when none applies
+NOT_COVERED_ASKED = "asked as not covered"  # the coverage verdict turned to answer "it's not covered, right?"
 
 
 def _bears_on(fact: str, lines: list[ClaimLine], catalog: Catalog) -> bool:
@@ -98,6 +101,17 @@ def _as_engine_x(proposed: list[ClaimLine], engine: list[ClaimLine]) -> list[Cla
     for ln in proposed:
         x = next((m for e in engine if e.code == ln.code for m in e.modifiers if m in X_MODIFIERS and m != "59"), None)
         out.append(ln.with_modifiers(x, drop=("59",)) if "59" in ln.modifiers and x else ln)
+    return out
+
+
+def _x_as_59(lines: list[ClaimLine], engine: list[ClaimLine]) -> list[ClaimLine]:
+    """An X modifier where the engine's line of that code carries a plain 59 is that 59 narrowed ('would XS work
+    instead of 59?'): NCCI accepts either to bypass the edit."""
+    out = []
+    for ln in lines:
+        own_x = tuple(m for m in ln.modifiers if m in X_MODIFIERS and m != "59")
+        plain_59 = any(e.code == ln.code and "59" in e.modifiers for e in engine)
+        out.append(ln.with_modifiers("59", drop=own_x) if own_x and plain_59 else ln)
     return out
 
 
@@ -468,7 +482,7 @@ def verdict_for(proposal: Proposal, recommended: list[ClaimLine], rec: Recommend
         # "an E/M w 25 with the RFA?" names no E/M code: the check above kept (or dropped) the placeholder's 25
         families -= {_family(ln.code, catalog) for ln in proposed if is_em_code(ln.code)}
     wanted = _strip([ln for ln in recommended if _family(ln.code, catalog) in families], pending)
-    got = _strip([ln for ln in corrected if _family(ln.code, catalog) in families], pending)
+    got = _x_as_59(_strip([ln for ln in corrected if _family(ln.code, catalog) in families], pending), wanted)
     if described and bag(got, sides) != bag(wanted, sides):
         return "no", ["the proposal differs from the engine's claim"], []
     unnamed = sorted({ln.code for ln in wanted} - codes)
@@ -517,6 +531,30 @@ def _no_em(checked: CheckResult, bare: set[str]) -> tuple[Verdict, list[str], li
             all(f.pending for f in why):
         return "conditional", [f"pending:{p}" for p in pending], pending
     return "no", [f.rule for f in why] or ["the E/M is not billable here"], []
+
+
+def _says_not_covered(reading: Reading) -> bool:
+    """'that's non-covered, right?', 'so it isn't billable?': the question puts forward that the service is not
+    covered, so the coverage verdict answers that."""
+    text = " ".join(s.text.lower() for s in reading.spans if s.kind != "fact")
+    return any(phrase in text for phrase in W.NOT_COVERED)
+
+
+def _placement_asked(reading: Reading) -> bool:
+    """'the 25 goes on the E/M line', 'does 25 belong on the visit': the question is where a modifier is written."""
+    words = [s.text.lower() for s in reading.spans if s.kind != "fact"]
+    return any(a in W.GOES_WORDS - {"is", "was"} and b in ("on", "onto", "to", "with") for a, b in pairwise(words))
+
+
+def _neither(reading: Reading, recommended: list[ClaimLine]) -> bool:
+    """A choice between discontinued modifiers ('52 or 53?', '73 or 74?') when the claim carries none of them (the
+    procedure was not billable at all): the answer to the choice is no. A choice one option of which is right, or
+    between codes ('20552 x2 or 20552 + 20553?'), gets no verdict."""
+    options = choice_options(reading.spans)
+    reduced = in_group("reduced")  # 52, 53, 73, 74: the modifiers of a procedure cut short
+    if not options or any(s.kind != "mod" or s.value not in reduced for s in options):
+        return False
+    return not any(s.value in ln.modifiers for s in options for ln in recommended)
 
 
 def _not_done(reading: Reading, catalog: Catalog) -> set[str]:
@@ -645,15 +683,29 @@ def decide(reading: Reading, encounter: Encounter, catalog: Catalog) -> Decision
         else:
             verdict, reasons, pending = verdict_for(
                 proposal, recommended, rec, checked, catalog, described=bool(rec is not None or recommended),
-                in_words=any(described_in_words(f, catalog) for f in reading.done_frames()),
+                in_words=any(described_in_words(f, catalog) for f in reading.done_frames())
+                or bool(reading.set_aside),  # "the add-on 64494 goes out without modifier 51?": beside its primary
                 removed=reading.facts.get("removed_codes", ()))
+    if verdict in ("yes", "no") and proposal is not None and proposal.kind == "coverage" and _says_not_covered(reading):
+        verdict = "no" if verdict == "yes" else "yes"  # "landmark SI injection on a medicare pt - that's non-covered,
+        reasons = [*reasons, NOT_COVERED_ASKED]  # right?": the question puts forward that it is not covered
+    if verdict == "conditional" and pending == ["separate_problem"] and proposal is not None and \
+            _placement_asked(reading) and any("25" in ln.modifiers and is_em_code(ln.code) for ln in proposal.lines):
+        verdict, reasons, pending = "yes", [PLACED_25], []  # "the 25 goes on the E/M line and
+        # not on the 20610, correct?": where it goes, whatever the visit supports
+    if verdict is None and reading.question_type == "wh" and reading.kind == "claim" and reading.confident and \
+            _neither(reading, recommended):
+        verdict, reasons = "no", [NEITHER]  # "can the hospital bill it with 73 or 74?" (nothing)
     findings = list(rec.findings if rec else [])
     if checked is not None:
         seen = {(f.rule, f.message) for f in findings}
         findings += [f for f in checked.findings if (f.rule, f.message) not in seen]
+    if verdict == "yes" and proposal is not None and proposal.kind == "modifier" and \
+            bag(_x_as_59(proposal.lines, recommended), True) == bag(recommended, True):
+        recommended = list(proposal.lines)  # "would XS work instead of 59?": yes, and the claim shows it with XS
     claim = recommended if reading.kind == "claim" and not reading.general else []
     return Decision(rec, checked, claim, findings, verdict, reasons, pending, proposal)
 
 
-__all__ = ["COVERAGE_RULES", "Decision", "bag", "build_proposal", "decide", "in_context", "lookup_verdict",
-           "verdict_for"]
+__all__ = ["COVERAGE_RULES", "NEITHER", "NOT_COVERED_ASKED", "PLACED_25", "Decision", "bag", "build_proposal",
+           "decide", "in_context", "lookup_verdict", "verdict_for"]

@@ -214,6 +214,9 @@ def seen_in_group(spans: list[Span], this_year: int) -> bool | None:
                 and words & W.SEEN_WORDS and words & W.GROUP_WORDS:
             months = int((s.value or {}).get("n", 0)) * (12 if unit.value == "year" else 1)
             return True if months < 36 else False if months > 36 else None
+    if any(s.text.lower() in W.RECENT_PAST and (words := sentences.get(id(s), set())) & W.SEEN_WORDS
+           and words & W.GROUP_WORDS for s in spans):
+        return True  # "seen last year by dr patel (my partner, same group and specialty)"
     seen = [s for s in years if (words := sentences.get(id(s), set())) & W.SEEN_WORDS and words & W.GROUP_WORDS]
     if not seen:
         return None

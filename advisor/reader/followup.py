@@ -20,8 +20,9 @@ from advisor.reader.reader import (
     read,
     refused_levels,
     resolve_against,
+    sides_called_off,
 )
-from advisor.reader.stopped import keep_stopped
+from advisor.reader.stopped import keep_stopped, mark_stopped
 from advisor.reader.vocab import vocabulary_of
 from advisor.reader.words import W
 from advisor.rules.catalog import Catalog
@@ -183,6 +184,10 @@ def merge(previous: Reading, current: Reading, catalog: Catalog) -> Reading:
     _called_off_by_name(merged, current)
     called_off_apart(merged, merged.spans, catalog)  # "update: left side aborted, only the right was done"
     keep_stopped(merged, previous, " ".join(s.text for s in current.spans), catalog)
+    if not any(f.family for f in current.frames) and not any(f.stopped for f in merged.frames):
+        # "update: it got stopped after the needle was in, pt had a vasovagal, nothing injected": the earlier turn's
+        # procedure, stopped after it began
+        mark_stopped(merged, " ".join(s.text for s in current.spans), catalog, bool(sides_called_off(current.spans)))
     return finish(merged, catalog)
 
 
@@ -212,17 +217,21 @@ def _addons_of(request: LookupRequest, catalog: Catalog) -> list[str]:
 
 def _nth_session(merged: Reading, current: Reading, catalog: Catalog) -> None:
     """'and if it were her 5th lumbar one in the last 12 months?': today's procedure is that session of the year (four
-    before it), when the follow-up names no procedure of its own."""
+    before it), when the follow-up names no procedure of its own; 'and if she'd already had four this year?': four
+    before it."""
     plain = [s for s in current.spans if s.kind not in ("filler", "fact")]
     nth = [s.value["n"] for i, s in enumerate(plain) if s.kind == "ordinal" and isinstance(s.value, dict)
            and (s.value.get("n") or 0) >= 2 and s.value.get("noun") in (None, "session", "injection")
            and not (i + 1 < len(plain) and plain[i + 1].kind in ("act", "family", "anat"))]  # not "the 2nd block"
+    had = [s.value["n"] for i, s in enumerate(plain) if s.kind == "num" and i and (s.value or {}).get("noun") in (
+        None, "year", "session", "injection") and plain[i - 1].text.lower().split()[-1] == "had"]
+    # "and if she'd already had four this year?"
     done = merged.done_frames()
-    if len(nth) != 1 or current.done_frames() or len(done) != 1 or not done[0].family:
+    if len(nth) + len(had) != 1 or current.done_frames() or len(done) != 1 or not done[0].family:
         return
     key = catalog.family(done[0].family).session_key(done[0].diagnostic)
     if key:
-        merged.facts["prior_sessions"] = {**merged.facts.get("prior_sessions", {}), key: nth[0] - 1}
+        merged.facts["prior_sessions"] = {**merged.facts.get("prior_sessions", {}), key: nth[0] - 1 if nth else had[0]}
 
 
 def _names_the_code(current: Reading, earlier: LookupRequest) -> bool:

@@ -219,6 +219,9 @@ class Grammar:
                     current.chunks.append(chunk)  # not "the visit the same day as the R L4-5 + ...", "R + L trap"
                 else:
                     pending.append(chunk)  # "RFA next week, today only the left L4-5 and L5-S1 MBBs"
+            found += [c for c in pending if any(self._own_muscle(a) for a in c.of("anat")) and not c.of(
+                "act", "family", "level", "code") and not any(c.cues(k) for k in ("negated", "planned", "historical"))]
+            # "Muscles: L trapezius (3 sites), L splenius capitis (2 sites)": the muscles of the procedure named before
             if not drafts:
                 leading = self._leading(leading, chunks, pending, index)
             elif leading and drafts[0].chunks[0].sentence == index:
@@ -404,6 +407,13 @@ class Grammar:
                 self.anatomy[t].generic or t in f.generic for t in f.targets)]:
             named.remove(fam)  # "intra-articular facet joint injections": the facet names it, not "joint injections"
             acts.add("inject")
+        implied: set[str] = set()
+        joint_levels = any(s.value.get("joints") for s in draft.spans("level"))
+        for fam in [f for f in named if f.targets and not own and joint_levels and all(
+                self.anatomy[t].at_level for t in f.targets)]:
+            named.remove(fam)  # "Right L4-5 intra-articular injection": the joint at a spinal level is the facet
+            implied |= {self.anatomy[t].at_level or "" for t in fam.targets}
+            acts.add("inject")
         for s in words:  # "b/l GNB (greater occipital)": the nerve named decides what the shared shorthand meant
             fam = self.registry.families[s.value]
             near = set(fam.targets) | {a.near for t in fam.targets if (a := self.anatomy.get(t)) and a.near}
@@ -419,7 +429,7 @@ class Grammar:
                     for s in c.of("count", "word"))  # "a genicular procedure", "the SI thing"
         if not acts and not vague:
             acts = {"inject"}  # "L5-S1 facet R": a target named alone was injected; "a genicular procedure" is open
-        targets = {s.value for c in draft.chunks if not c.location for s in c.of("anat")}
+        targets = {s.value for c in draft.chunks if not c.location for s in c.of("anat")} | implied
         kinds = {self.anatomy[t].kind for t in targets if t in self.anatomy}
         if "nerve" in kinds and "joint" in kinds:  # "suprascapular nerve block R shoulder": the joint says where
             targets = {t for t in targets if t not in self.anatomy or self.anatomy[t].kind != "joint"}
@@ -536,6 +546,8 @@ class Grammar:
                 continue  # "pt had L5-S1 ILESI w/ fluoro, cpt?": what the patient had today
             if category == "negated" and not self._negates(draft, s):
                 continue
+            if category == "planned" and _relative_plan(draft, s):
+                continue  # "plus the right L4-5 TFESI he was scheduled for.": the plan it was, done now
             if STATUS_RANK[category] > STATUS_RANK.get(found, 0):
                 found = category
         return found
@@ -722,6 +734,9 @@ class Grammar:
                         (before[0].value or {}).get("noun") in (None, "injection", "session", "thing"):
                     before[0].used = True
                     return int(before[0].value["n"])
+                near = [x for x in head[:i] if x.kind not in ("region", "purpose")][-1:]
+                if near and near[0].text.lower() == "both" and s.kind == "family" and s.text.lower().endswith("s"):
+                    return 2  # "both diagnostic MBBs gave 80%": two of them
         return None
 
     def _laterality(self, draft: Draft) -> Laterality | None:
@@ -1256,6 +1271,16 @@ def already_bundled(cue: Span, after: Span | None) -> bool:
     """'already' right before 'bundled', 'included' ('fluoro is already bundled in 64635'; `after` is the next span
     that is not filler): a statement about the code, not a date."""
     return cue.text.lower() == "already" and after is not None and after.kind == "lookup"
+
+
+def _relative_plan(draft: Draft, cue: Span) -> bool:
+    """'the TFESI he was scheduled for', 'the C6-7 TFESI ... she was referred for': a plan cue closing a relative
+    clause (subject, copula, cue, then the clause ends) tells why the procedure was on today's list."""
+    spans = next(c for c in draft.chunks if cue in c.spans).spans
+    k = spans.index(cue)
+    after = spans[k + 1:k + 2]
+    return k >= 2 and spans[k - 2].text.lower() in W.SUBJECT_WORDS and spans[k - 1].text.lower() in W.COPULAS and \
+        (not after or after[0].kind == "punct")
 
 
 def _results_counted(chunk: Chunk) -> bool:

@@ -122,10 +122,10 @@ def _proposes(clause: list[Span]) -> bool:
     words = _content(clause)
     definite = any(s.kind in ("code", "mod", "qty") for s in clause)
     wanted = any(w in W.WANT_WORDS for w in words[:3]) and definite
+    if words[1:2] and words[1] in W.CHARGE_DOCUMENTS:
+        return False  # "charge ticket has 64483 and 77003, codes?": the document, not an instruction to charge
     return bool(words) and (wanted or ((words[0] in W.PROPOSE_VERBS or words[0] in W.PROPOSED_PAST) and (
         definite or "both" in words)))
-
-
 
 
 def _short_question(clause: list[Span]) -> bool:
@@ -202,6 +202,19 @@ def _is_choice(clause: list[Span], follows: bool = False) -> bool:
                and not (words[i + 1] in W.AUXILIARIES and words[i + 2:i + 3] and words[i + 2] in W.SUBJECT_PRONOUNS)
                and not {"instead of", "rather than"} & set(words[i:])  # "59 or XU instead of 25?": either, yes or no
                for i, w in enumerate(words))  # "is 64483 right for S1 or is that only lumbar?" asks yes or no
+
+
+def choice_options(spans: list[Span]) -> list[Span]:
+    """The codes or modifiers a choice question offers ('73 or 74?', '64483 or 64479?'), in its last asking
+    sentence; empty when it offers no such pair."""
+    asking = [s for s in _sentences(spans) if s[-1].kind == "punct" and s[-1].value == "?"]
+    plain = [x for x in (asking[-1] if asking else []) if x.kind != "fact" and (
+        x.kind != "filler" or x.text.lower() in W.CHOICE_WORDS)]
+    out: list[Span] = []
+    for a, b, c in zip(plain, plain[1:], plain[2:], strict=False):
+        if b.text.lower() in W.CHOICE_WORDS and a.kind == c.kind and a.kind in ("code", "mod"):
+            out += [x for x in (a, c) if x not in out]
+    return out
 
 
 def _asks_codes(clause: list[Span]) -> bool:

@@ -363,12 +363,20 @@ def sides_called_off(spans: list[Span]) -> dict[str, str | None]:
                 plain[i - 1].text.lower() in W.BEFORE_WORDS and \
                 any(x.text.lower() in W.NOT_YET_WORDS for x in plain[i + 1:i + 5]):
             refused[s.value] = joint  # "asked to stop before the left was even started"
-        elif s.kind == "side" and s.value in ("left", "right") and _done_without(plain[max(0, i - 2):i]):
+        elif s.kind == "side" and s.value in ("left", "right") and _done_without(plain[max(0, i - 2):i]) and not (
+                _article_before(spans, plain[i - 1])):  # not "an aborted left L4-5 TFESI": the whole procedure
+
             refused[s.value] = joint  # "she got lightheaded so we didn't do the left", "did not inject the left"
         elif s.kind == "side" and s.value in ("left", "right") and i and plain[i - 1].text.lower() == "only" and \
                 joint is not None and any(x.kind == "act" for x in plain[i + 2:i + 5]):
             refused[opposite_side(s.value)] = joint  # "so only the R knee was injected"
     return refused
+
+
+def _article_before(spans: list[Span], span: Span) -> bool:
+    """An article right before the span ('an aborted', 'the cancelled'): the word describes what follows."""
+    k = spans.index(span)
+    return k > 0 and spans[k - 1].text.lower() in W.ARTICLES
 
 
 def _done_without(before: list[Span]) -> bool:
@@ -918,7 +926,8 @@ def _in_past_clause(plain: list[Span], i: int) -> bool:
     while k < len(plain) and not (plain[k].kind == "punct" and plain[k].value in CLAUSE_ENDS):
         had = plain[k].text.lower() in W.HAD_WORDS and plain[k - 1].text.lower() in W.SUBJECT_WORDS | W.ADDING
         if plain[k].kind == "cue" and plain[k].value == "historical" and plain[k].text.lower() not in (
-                "after", "following") and not had:  # "99214 where she also had new hip pain": the patient's
+                "after", "following") and not had and not already_bundled(plain[k], next_content(plain, k)):
+            # not "99214 where she also had new hip pain" (the patient's), nor "27096 already includes the fluoro"
             return True
         if plain[k].kind in ("cue",) and plain[k].value == "present":
             return False
@@ -1030,7 +1039,9 @@ def _sessions(reading: Reading, spans: list[Span], facts: dict[str, Any], catalo
             sessions[today] = max(sessions.get(today, 0), int(s.value["n"]))  # "lumbar ESIs: she's had 4 this year"
             s.used = True
             continue
-        later = plain[i + 2] if i + 2 < len(plain) else None
+        skip = int(after == "already" and i + 2 < len(plain) and plain[i + 2].text.lower() == "done")
+        after = "done" if skip else after  # "(4 already done since last spring)"
+        later = plain[i + 2 + skip] if i + 2 + skip < len(plain) else None
         if s.kind == "num" and today and after == "done" and (s.value or {}).get("noun") is None and not s.used and \
                 not (later is not None and (later.text.lower() in ("today", "now") or later.kind in ("level", "side"))):
             sessions[today] = max(sessions.get(today, 0), int(s.value["n"]))  # "5th ESI (4 done since feb)"
@@ -1431,6 +1442,8 @@ def _proposal_words(reading: Reading, spans: list[Span], vocab: Vocabulary) -> N
         nxt = plain[i + 1] if i + 1 < len(plain) else None
         if written and s.kind in ("per", "qty"):
             s.used = True  # "a report for each knee ... 20611-50 x1?": the line says its units
+            if s.kind == "per" and nxt is not None and nxt.kind == "again":
+                nxt.used = True  # "64636 x2 (one unit per additional joint)": the rate the units follow
             continue
         if s.kind == "code" and nxt is not None and nxt.text.lower() == "s" and nxt.start == s.end and i and (
                 plain[i - 1].text.lower() == "both" or (plain[i - 1].kind == "num" and not plain[i - 1].used)):
@@ -1651,8 +1664,9 @@ def _kind(reading: Reading, spans: list[Span], catalog: Catalog) -> str:
             reading.unsupported += [f"code {c}" for c in unknown_codes]
             return "unsupported"
         return "out_of_scope"
-    if any(s.kind == "oos" for s in spans) and not (reading.frames or in_scope_codes):
-        return "out_of_scope"
+    if any(s.kind == "oos" for s in spans) and not in_scope_codes and all(
+            f.family is None and not (f.level_names or f.laterality or f.joints or f.target) for f in reading.frames):
+        return "out_of_scope"  # "our cardiology group did an RF ablation for afib": an act, nothing of the spine
     asked = asking_sentence(spans)
     cuts = [i for i, s in enumerate(asked) if s.kind == "punct" and s.value == ","]
     asked = asked[cuts[-1] + 1:] if cuts else asked  # the clause that asks

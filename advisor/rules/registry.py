@@ -114,6 +114,8 @@ class Anatomy(BaseModel):
     near: str | None = None
     region: str | None = None
     generic: bool = False
+    at_level: str | None = Field(None, description="What this (generic) target named at a spinal level is: 'an "
+                                 "intra-articular injection at L4-5' is a facet joint injection.")
     nerve_offset: int | None = Field(None, description="A landmark: the nerve lies this many vertebrae from the one "
                                      "the note names ('SAP/TP junction at L4' = the L3 medial branch: -1).")
     nerve: str | None = Field(None, description="A landmark naming one nerve by itself ('sacral ala' = the L5 "

@@ -29,7 +29,11 @@ and are held to I3 only, and so is the No to a modifier of the other claim type 
 claim?"), which needs no line; a No to billing apart the parts of one service ("can the aspiration and the
 injection be billed separately?" when the engine bills one line of one unit) says no more than the claim does. A
 question that says nothing is billed ("no-show, nothing goes out, correct?")
-proposes the empty claim: Yes exactly when the engine bills nothing for what the question describes.
+proposes the empty claim: Yes exactly when the engine bills nothing for what the question describes. A choice between
+discontinued-procedure modifiers ("73 or 74?") gets No when the claim carries neither (nothing was billable), though
+it is not a yes/no question; "the 25 goes on the E/M line, not the 20610, right?" asks where 25 is written: Yes when
+the proposal puts 25 on the E/M line and on no procedure line, whether or not the visit is billable (the answer says
+so). A proposed X modifier where the engine put a plain 59 is that 59, narrowed.
 
 The checker recomputes the recommendation and the check with the engine itself, so it does not trust the Decision's
 own reasons. Only eval/dev is read here (never eval/test).
@@ -47,12 +51,13 @@ import pytest
 
 from advisor.answer.model import AskRequest
 from advisor.answer.pipeline import AnswerPipeline, MemoryStore
-from advisor.answer.verdict import COVERAGE_RULES, Decision, decide, in_context
+from advisor.answer.verdict import COVERAGE_RULES, NEITHER, PLACED_25, Decision, decide, in_context
 from advisor.claims import ClaimLine, format_line, is_em_code
 from advisor.evaluation.cases import EVAL_DIR, AskCase, load_ask_cases
-from advisor.modifiers import modifiers
+from advisor.modifiers import in_group, modifiers
 from advisor.reader.encounter import to_encounter
 from advisor.reader.model import Reading
+from advisor.reader.questions import choice_options
 from advisor.rules.catalog import Catalog, curated_catalog
 from advisor.rules.engine import check
 from advisor.rules.model import EMVisit, Encounter, Facts, Procedure
@@ -61,6 +66,7 @@ from advisor.settings import Settings
 
 CATALOG = curated_catalog()
 SIDES = frozenset({"RT", "LT"})
+X_ONLY = ("XE", "XS", "XP", "XU")
 BLOCKING = ("error", "warning")
 
 
@@ -75,11 +81,20 @@ def _bag(lines: list[ClaimLine], sides: bool) -> Counter[tuple[str, frozenset[st
 
 
 def _generic_59(proposed: list[ClaimLine], engine: list[ClaimLine]) -> list[ClaimLine]:
-    """A proposed 59 stands for the X modifier the engine put on that code (NCCI Policy Manual Ch. I: 59 or an
-    X{EPSU} modifier bypasses an edit); XU proposed where the engine has XS stays a difference."""
-    xs = {e.code: m for e in engine for m in e.modifiers if m in ("XE", "XS", "XP", "XU")}
-    return [ln.with_modifiers(xs[ln.code], drop=("59",)) if "59" in ln.modifiers and ln.code in xs else ln
-            for ln in proposed]
+    """A proposed 59 stands for the X modifier the engine put on that code, and a proposed X modifier for the plain
+    59 the engine put there (NCCI Policy Manual Ch. I: 59 or an X{EPSU} modifier bypasses an edit); XU proposed
+    where the engine has XS stays a difference."""
+    xs = {e.code: m for e in engine for m in e.modifiers if m in X_ONLY}
+    plain = {e.code for e in engine if "59" in e.modifiers}
+    out = []
+    for ln in proposed:
+        own = tuple(m for m in ln.modifiers if m in X_ONLY)
+        if "59" in ln.modifiers and ln.code in xs:
+            ln = ln.with_modifiers(xs[ln.code], drop=("59",))
+        elif own and ln.code in plain and ln.code not in xs:
+            ln = ln.with_modifiers("59", drop=own)
+        out.append(ln)
+    return out
 
 
 def _family(code: str, catalog: Catalog) -> str:
@@ -96,6 +111,18 @@ def violations(reading: Reading, encounter: Encounter, decision: Decision, catal
     verdict, proposal = decision.verdict, decision.proposal
     if verdict is None:
         return []
+    if NEITHER in decision.reasons:  # "can the hospital bill it with 73 or 74?" when nothing is billable
+        offered = choice_options(reading.spans)
+        billed = recommend(encounter, catalog).claim if (encounter.procedures or encounter.em) else []
+        reduced = in_group("reduced")
+        ok = verdict == "no" and offered and all(s.kind == "mod" and s.value in reduced for s in offered) and \
+            not any(s.value in ln.modifiers for s in offered for ln in billed)
+        return [] if ok else [f"I3: {verdict} to a choice of {[s.text for s in offered]} with [{_show(list(billed))}]"]
+    if PLACED_25 in decision.reasons:  # "the 25 goes on the E/M line, not the 20610, right?": where 25 is written
+        placed = proposal is not None and any("25" in ln.modifiers and is_em_code(ln.code) for ln in proposal.lines)
+        elsewhere = proposal is not None and any("25" in ln.modifiers and not is_em_code(ln.code)
+                                                 for ln in proposal.lines)
+        return [] if verdict == "yes" and placed and not elsewhere else [f"I1: {verdict} to where 25 goes"]
     out: list[str] = []
     if reading.question_type != "yes_no":
         out.append(f"I3: verdict {verdict} on a {reading.question_type} question")
@@ -164,8 +191,9 @@ def violations(reading: Reading, encounter: Encounter, decision: Decision, catal
             out.append(f"I1: Yes although the checked proposal [{_show(checked.claim)}] draws {flagged}")
         if rec is not None:
             unnamed_em = proposal.kind == "em25" and not any(is_em_code(ln.code) for ln in recommended)
-            mine = [ln for ln in proposed if not (unnamed_em and is_em_code(ln.code))]  # "an E/M w 25?": no code
-            codes = {ln.code for ln in mine}  # given, so the engine recommends none; its 25 was checked above
+            # "an E/M w 25?" gives no code, so the engine recommends none; its 25 was checked above
+            mine = _generic_59([ln for ln in proposed if not (unnamed_em and is_em_code(ln.code))], recommended)
+            codes = {ln.code for ln in mine}
             wanted = seen([ln for ln in recommended if ln.code in codes and ln.code not in bare])
             if _bag(mine, sides) != _bag(wanted, sides):
                 out.append(f"I1: Yes although the proposal [{_show(mine)}] differs from the recommended claim "

@@ -145,10 +145,10 @@ def test_round_14_kinds(question: str, kind: str, catalog: Catalog) -> None:
 
 
 def test_the_25_asked_of_the_visit_line_is_put_on_the_visit_not_the_procedure(catalog: Catalog) -> None:
-    # 'the 25 goes on the E/M line, not on the 27096, right?' proposes 25 on the visit; whether the visit is billable
-    # waits on a separate problem the question does not give (was: 25 put on 27096, a confident No)
+    # 'the 25 goes on the E/M line, not on the 27096, right?' asks where 25 is written: yes, on the visit (was: 25
+    # put on 27096, a confident No); whether the visit is billable is said beside it (round 20 asks this as a Yes)
     _, verdict, _ = answer("quick check - the 25 goes on the E/M line, not on the 64483, right?", catalog)
-    assert verdict == "conditional"
+    assert verdict == "yes"
     _, verdict, _ = answer("E/M same day as the TFESI: the 25 goes on the 64483, right?", catalog)
     assert verdict == "no"  # NCCI Policy Manual ch. 1: 25 is an E/M modifier
 
