@@ -1092,8 +1092,8 @@ def _fold_bare_acts(drafts: list[Draft], called_off_words: frozenset[str]) -> li
         nxt = next((d for d in drafts[i + 1:] if d.chunks[0].sentence == sentence), None)
         if nxt is not None and not any(a.value == "visit" for a in nxt.spans("act")):
             nxt.chunks = nxt.chunks + draft.chunks
-        elif out and out[-1].chunks[0].sentence == sentence:
-            out[-1].chunks += draft.chunks
+        elif out and out[-1].chunks[0].sentence == sentence and not out[-1].chunks[0].cues("negated"):
+            out[-1].chunks += draft.chunks  # not "not MBB - it was an RFA": the act named against it
         else:
             out.append(draft)
     return out

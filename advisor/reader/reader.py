@@ -600,6 +600,9 @@ def _orphan_levels(reading: Reading, spans: list[Span], catalog: Catalog) -> Non
     unit = catalog.family(frame.family or "").level_unit or "joint"
     names = list(dict.fromkeys(n for s in orphans for n in s.value["names"]))
     frame.level_names, frame.levels = names, recount(names, unit)
+    regions = {s.value["region"] for s in orphans if s.value.get("region")}
+    if frame.region is None and len(regions) == 1:
+        frame.region = regions.pop()  # "right L4-5 ... it was a TFESI": lumbar
     sides = {s.value for s in spans if s.kind == "side" and not s.used and any(
         _same_sentence(spans, s, o) for o in orphans)}
     if frame.laterality is None and len(sides) == 1:
@@ -668,7 +671,8 @@ def _fold_generic(drafts: list[Any], grammar: Grammar) -> list[Any]:
         if previous is not None and _technique_of(draft, previous, grammar):
             previous.chunks += draft.chunks  # "Facet RFA R L4-5, L5-S1. Electrodes along the L3 and L4 medial branches"
             continue
-        if draft.family is not None and generic and not draft.spans("family") and previous is not None:
+        if draft.family is not None and generic and not draft.spans("family") and previous is not None and \
+                acts <= {previous.family.act}:  # not "bilat RFA L3-4 ... three joints each side" after the MBBs
             previous.chunks += draft.chunks
             continue
         out.append(draft)

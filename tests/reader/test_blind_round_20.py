@@ -107,3 +107,16 @@ def test_a_choice_between_codes_gets_no_verdict(catalog: Catalog) -> None:
     _, said, _ = answer("four trigger point muscles: 2 in the neck and 2 in the low back. bill 20552 x2 or 20552 + "
                         "20553?", catalog)
     assert said is None
+
+
+@pytest.mark.parametrize(("question", "lines"), [
+    # clause order changed: the RFA after the blocks' results is its own procedure, not more words of the blocks
+    ("Medicare, the two MBBs done earlier gave 85% and 90%. bilat RFA L4-5, L5-S1 - two joints each side. codes?",
+     ["64635-50", "64636-50"]),
+    # levels said first, the procedure corrected after: the levels' region is the procedure's
+    ("left L5-S1, aetna, therapeutic. not a facet injection, it was a TFESI. fix the codes?", ["64483-LT"]),
+    ("right L4-5 only, aetna. not MBB - it was an RFA. what's the code then", ["64635-RT"]),
+])
+def test_reordered_clauses(question: str, lines: list[str], catalog: Catalog) -> None:
+    got, _, _ = answer(question, catalog)
+    assert canon(*got) == canon(*lines)
