@@ -28,7 +28,7 @@ from advisor.encoder.localities import checked_locality
 from advisor.encoder.payment import estimate_if_imported
 from advisor.errors import NotFound
 from advisor.reader.encounter import to_encounter
-from advisor.reader.followup import is_follow_up, merge, read_question
+from advisor.reader.followup import read_turn
 from advisor.rules.context import applied_policy
 from advisor.rules.model import Payer
 from advisor.settings import Settings
@@ -171,10 +171,9 @@ class AnswerPipeline:
     def _understand(self, state: dict[str, Any]) -> dict[str, Any]:
         request: AskRequest = state["request"]
         catalog = self.catalog
-        reading = read_question(request.question, catalog)
         previous = state.get("previous")
-        if previous is not None and is_follow_up(reading, catalog):
-            reading = merge(Understanding.model_validate(previous).reading, reading, catalog)
+        reading = read_turn(request.question, None if previous is None else
+                            Understanding.model_validate(previous).reading, catalog)
         encounter = to_encounter(reading, catalog, request.payer, self.settings.default_payer)
         self._emit(state, "stage", {"stage": "understood", "kind": reading.kind})
         return state | {"understanding": Understanding(reading=reading, encounter=encounter)}

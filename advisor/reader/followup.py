@@ -28,6 +28,9 @@ from advisor.reader.words import W
 from advisor.rules.catalog import Catalog
 
 SHORT = 14
+SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+")
+SMALL_TALK = frozenset({"filler", "word", "punct", "num", "count", "wh"})  # the spans of a sentence that says nothing
+# a coder reads ("The patient is a 67 year old retired teacher who drove herself in.")
 
 # facts a follow-up may replace and ask whether that changes the claim (the frames stay those of the earlier turn)
 CHANGEABLE_FACTS = frozenset({"payer", "setting", "diagnostic", "separate_problem", "new_patient", "sedation",
@@ -485,4 +488,32 @@ def read_question(question: str, catalog: Catalog) -> Reading:
     return merged
 
 
-__all__ = ["is_follow_up", "merge", "read_question"]
+def read_turn(question: str, previous: Reading | None, catalog: Catalog) -> Reading:
+    """One turn of a conversation: the question on its own, or over the previous turn when it follows up on it. A
+    follow-up opened by a sentence of small talk ('The patient is a 67 year old retired teacher. make it both
+    sides') is judged, and merged, without that sentence."""
+    reading = read_question(question, catalog)
+    if previous is None:
+        return reading
+    rest = _after_small_talk(question, catalog)
+    if rest is not None and is_follow_up(again := read_question(rest, catalog), catalog):
+        return merge(previous, again, catalog)
+    return merge(previous, reading, catalog) if is_follow_up(reading, catalog) else reading
+
+
+def _after_small_talk(question: str, catalog: Catalog) -> str | None:
+    """The question without its opening sentences that say nothing a coder reads (no procedure, code, fact or
+    question about coding); None when it opens otherwise or has nothing after them."""
+    parts = SENTENCE_BREAK.split(question.strip())
+    cut = 0
+    while cut < len(parts) - 1:
+        said = read(parts[cut], catalog)
+        words = [w for s in said.spans if s.kind not in ("punct", "fact") for w in s.text.lower().split()]
+        if said.facts or any(s.kind not in SMALL_TALK for s in said.spans) or \
+                _opens_with(words, W.FOLLOW_UP_OPENERS | W.CORRECTING_OPENERS):
+            break
+        cut += 1
+    return " ".join(parts[cut:]) if cut else None
+
+
+__all__ = ["is_follow_up", "merge", "read_question", "read_turn"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from advisor.answer.verdict import decide
 from advisor.claims import ClaimLine, format_line, parse_line
 from advisor.reader.encounter import to_encounter
-from advisor.reader.followup import is_follow_up, merge, read_question
+from advisor.reader.followup import read_turn
 from advisor.reader.model import Frame, Reading
 from advisor.rules.catalog import Catalog
 
@@ -43,9 +43,7 @@ def answer(question: str, catalog: Catalog, history: tuple[str, ...] = ()) -> tu
     (Medicare unless the question names a payer), as the answer pipeline reads and decides it."""
     reading: Reading | None = None
     for turn in (*history, question):
-        current = read_question(turn, catalog)
-        reading = merge(reading, current, catalog) if reading is not None and is_follow_up(current, catalog) \
-            else current
+        reading = read_turn(turn, reading, catalog)
     assert reading is not None
     decision = decide(reading, to_encounter(reading, catalog, None, "medicare"), catalog)
     return sorted(format_line(ln) for ln in decision.claim), decision.verdict, reading.kind

@@ -120,3 +120,21 @@ def test_a_choice_between_codes_gets_no_verdict(catalog: Catalog) -> None:
 def test_reordered_clauses(question: str, lines: list[str], catalog: Catalog) -> None:
     got, _, _ = answer(question, catalog)
     assert canon(*got) == canon(*lines)
+
+
+@pytest.mark.parametrize(("history", "question", "lines", "verdict"), [
+    # a follow-up opened by small talk is still a follow-up, and asks what it asks
+    (("R L4-5 TFESI under fluoro, aetna, codes?",),
+     "The patient is a 72 year old retired nurse who drove herself in. it was the left side", ["64483-LT"], None),
+    (("L5-S1 ILESI under fluoro, aetna, codes?",),
+     "The patient is a 72 year old retired nurse who drove herself in. and if the doc did it without fluoro?",
+     ["62322"], None),
+    # a correction sentence is not small talk
+    (("bilat L4-5 L5-S1 MBB #1 today, medicare, codes?",),
+     "sorry, correction on that one - it was the left side only. what are the codes then?",
+     ["64493-LT-KX", "64494-LT-KX"], None),
+])
+def test_small_talk_before_a_follow_up(history: tuple[str, ...], question: str, lines: list[str],
+                                       verdict: str | None, catalog: Catalog) -> None:
+    got, said, _ = answer(question, catalog, history)
+    assert (canon(*got), said) == (canon(*lines), verdict)
