@@ -177,6 +177,11 @@ def build_proposal(reading: Reading, recommended: list[ClaimLine], catalog: Cata
         if reading.facts.get("other_side"):
             changed = _other_side(changed, target)
         return Proposal(kind="units", lines=changed, summary=f"{target.code} x{reading.units}")
+    if lines and reading.set_aside and not any(ln.modifiers for ln in lines):
+        named = {ln.code for ln in lines}  # "the 64494 doesn't take modifier 51, correct?": the engine's line for
+        engine = [ln.with_modifiers(drop=tuple(reading.set_aside)) for ln in recommended if ln.code in named]
+        if engine:  # 64494, whatever else it carries, without 51
+            return Proposal(kind="lines", lines=engine, summary=", ".join(str(ln) for ln in engine))
     if lines:
         if all(is_em_code(ln.code) for ln in lines):
             return Proposal(kind="em25", lines=lines + non_em, summary=", ".join(str(ln) for ln in lines))

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, timedelta
+from itertools import pairwise
 from typing import Any
 
 from advisor.reader.model import Frame, Span
@@ -122,8 +123,10 @@ def history_facts(spans: list[Span], frames: list[Frame], relief_frames: list[Fr
             continue
         dose = any(x.kind == "cue" and x.value == "procedure_part"  # "1% lidocaine", "bupivacaine 0.5%"
                    for x in plain[i + 1:i + 3] + plain[max(0, i - 1):i])
-        about_blocks = any(x.kind in ("family", "act") for x in sentence.get(id(s), [])) or \
-            sentences.get(id(s), set()) & W.RESULT_WORDS  # "MBBs: first one 90%, second 60%", "gave 85%"
+        said = sentence.get(id(s), [])
+        about_blocks = any(x.kind in ("family", "act") for x in said) or \
+            sentences.get(id(s), set()) & W.RESULT_WORDS or any(  # "MBBs: first one 90%, second 60%", "gave 85%"
+                a.kind == "ordinal" and b.text.lower() == "one" for a, b in pairwise(said))  # "the second one was 85%"
         if not dose and (sentences.get(id(s), set()) & W.RELIEF_WORDS or about_blocks):
             reliefs.append(min(100, s.value))
             s.used = True

@@ -230,6 +230,8 @@ def _nth_session(merged: Reading, current: Reading, catalog: Catalog) -> None:
         None, "year", "session", "injection") and plain[i - 1].text.lower().split()[-1] == "had"]
     # "and if she'd already had four this year?"
     done = merged.done_frames()
+    if any(s.kind == "pct" for s in plain):
+        nth = []  # "what if the second one was 85% instead?": an earlier block's result, not today's place
     if len(nth) + len(had) != 1 or current.done_frames() or len(done) != 1 or not done[0].family:
         return
     key = catalog.family(done[0].family).session_key(done[0].diagnostic)

@@ -251,7 +251,7 @@ class Grammar:
                 # a sentence that only adds attributes ("Under fluoro.") lends them to the previous sentence's frame
                 drafts[-1].chunks += attributes
         self._found_muscles(drafts, found)
-        return _fold_bare_acts(drafts, self.called_off)
+        return _fold_bare_acts(drafts, self.called_off, self.registry)
 
     def _found_muscles(self, drafts: list[Draft], found: list[Chunk]) -> None:
         """'Procedure: trigger point injections. Palpated taut bands in the R splenius capitis and R upper trapezius':
@@ -1062,7 +1062,15 @@ def level_conflicts(unit: str, names: list[str], counted: int | None, stated: in
     return []
 
 
-def _fold_bare_acts(drafts: list[Draft], called_off_words: frozenset[str]) -> list[Draft]:
+def _other_act(bare: Draft, draft: Draft, registry: Registry) -> bool:
+    """'first lumbar RFA, the two MBBs gave 90% and 50%': an ablation named beside blocks and their results is not
+    what was done to the blocks' target."""
+    acts = {a.value for a in bare.spans("act")}
+    theirs = {registry.families[f.value].act for f in draft.spans("family")}
+    return "ablate" in acts and bool(theirs) and "ablate" not in theirs and bool(draft.spans("pct"))
+
+
+def _fold_bare_acts(drafts: list[Draft], called_off_words: frozenset[str], registry: Registry) -> list[Draft]:
     """A draft that is only an act ("aspirated, then injected the knee") joins the next draft of its sentence (or
     the previous one): it says what was done to that procedure's target, not a procedure of its own. An act called
     off ("injection cancelled", "nothing injected") calls off the procedure named before it."""
@@ -1090,7 +1098,8 @@ def _fold_bare_acts(drafts: list[Draft], called_off_words: frozenset[str]) -> li
             out.append(draft)
             continue
         nxt = next((d for d in drafts[i + 1:] if d.chunks[0].sentence == sentence), None)
-        if nxt is not None and not any(a.value == "visit" for a in nxt.spans("act")):
+        if nxt is not None and not any(a.value == "visit" for a in nxt.spans("act")) and \
+                not _other_act(draft, nxt, registry):
             nxt.chunks = nxt.chunks + draft.chunks
         elif out and out[-1].chunks[0].sentence == sentence and not out[-1].chunks[0].cues("negated"):
             out[-1].chunks += draft.chunks  # not "not MBB - it was an RFA": the act named against it

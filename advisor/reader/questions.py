@@ -265,6 +265,8 @@ def lookup_request(spans: list[Span], qtype: QuestionType, described: bool) -> L
     words = {w for s in spans if s.kind in ("filler", "word", "lookup") for w in s.text.lower().split()}
     levels = any(s.kind == "level" for s in spans)
     specific = [f for f in fields if f != "definition"]
+    if qtype == "yes_no" and described and words & W.MEETS_WORDS and set(specific) <= {"lcd", "relief", "sessions"}:
+        return None  # "two MBBs, 80% and 85%. does she meet the LCD for the RFA?": whether this case is covered
     if words & {"claim", "lines"} and words & {"final", "look", "fixed"} and (codes or described):
         return None  # "doc wants 77003 on there too. what's the final claim?", "how should these lines look?"
     if words & {"right", "correct", "proper"} and words & {"code", "codes", "coding"} and codes and qtype == "wh":

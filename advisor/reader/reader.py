@@ -744,14 +744,15 @@ def _modifiers(spans: list[Span]) -> tuple[list[str], list[str]]:
         if physician and any(x.kind in ("place", "claim") and x.value in ("asc", "hospital", "facility")
                              and _same_sentence(plain, x, s) for x in plain[max(0, i - 6):i]):
             continue  # "physician claim ... Hospital is billing RT/LT lines": the other claim's modifiers
-        before = [x for x in plain[max(0, i - 2):i] if x.kind not in ("filler",)]
+        j = i
+        while j and plain[j - 1].text.lower() in W.TAKE_VERBS:
+            j -= 1  # "the 64494 doesn't take modifier 51": the negation before the verb
+        before = [x for x in plain[max(0, j - 2):j] if x.kind not in ("filler",)]
         left_off = _left_off(plain, i)
         listed = bool(aside) and aside[-1] != s.value and i >= 2 and plain[i - 1].text in ("/", "or", "nor") and \
             plain[i - 2].kind == "mod" and plain[i - 2].value == aside[-1]  # "no RT/LT": both are set aside
         (aside if _negated_before(before) or left_off or listed else out).append(s.value)  # "I leave KX off"
     return list(dict.fromkeys(out)), list(dict.fromkeys(aside))
-
-
 
 
 def _left_off(plain: list[Span], i: int) -> bool:
