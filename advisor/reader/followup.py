@@ -261,16 +261,14 @@ def _called_off_whole(merged: Reading, current: Reading, words: frozenset[str], 
             frame.status = "negated"
 
 
-
-
 def _calls_off(sentence: list[Span], words: frozenset[str]) -> bool:
     """A sentence that calls a procedure off and names no procedure, side, level or code of its own ('Update: the
-    patient left before the procedure, so it was not done.')."""
+    patient left before the procedure, so it was not done.'); a negation calls it off only beside a noun for the
+    procedure, not beside 'it' ('it was not diagnostic')."""
     return not any(s.kind in ("side", "level", "anat", "family", "act", "code") for s in sentence) and (
         any(s.kind == "cue" and s.text.lower() in words for s in sentence) or (
             any(s.kind == "cue" and s.value == "negated" for s in sentence)
             and any(s.text.lower() in W.PROCEDURE_NOUNS and s.text.lower() != "it" for s in sentence)))
-    # not "it was not diagnostic": the procedure named by a noun, not by "it"
 
 
 def _called_off_by_name(merged: Reading, current: Reading) -> None:
