@@ -16,11 +16,12 @@ from advisor.settings import Settings
 
 pytestmark = pytest.mark.slow
 
-# Measured, not wished for (2026-12-02, ninth session): `advisor eval --split dev --no-baseline` scored 0.955
-# (4630/4850 dev cases, blind rounds 1-17 included after each was measured once; round 17 joined dev this session,
-# which took the split from 0.947 on 4,586 to 0.945 on 4,850 before the session's fixes). The gate sits 1.5 points
-# below the measurement (about 75 cases of margin, for the real embedding model's citation ranking under this test's
-# own set-up); raise it when the measured score rises. The blind test split is reported, never gated or tuned on.
+# Measured, not wished for (2026-12-02, tenth session): `advisor eval --split dev --no-baseline` scored 0.957
+# (5398/5643 dev cases: blind rounds 1-18 included after each was measured once, and rounds 20 and 21, written blind
+# and put straight into dev; with them the split went from 0.955 on 4,850 to 0.953 on 5,109 before the session's
+# fixes). The gate sits 1.7 points below the measurement (about 95 cases of margin, for the real embedding model's
+# citation ranking under this test's own set-up); raise it when the measured score rises. The blind test split is
+# reported, never gated or tuned on.
 THRESHOLD = 0.94
 
 
