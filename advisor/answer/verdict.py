@@ -94,24 +94,19 @@ def _key(line: ClaimLine, sides: bool) -> tuple[str, frozenset[str]]:
     return line.code, frozenset(m for m in line.modifiers if sides or m not in SIDES)
 
 
-def _as_engine_x(proposed: list[ClaimLine], engine: list[ClaimLine]) -> list[ClaimLine]:
-    """A proposed 59 where the engine's line of that code carries XE/XS/XP/XU is that choice: NCCI accepts 59 or an
-    X modifier to bypass an edit (the engine notes the more specific one); a different X modifier is not."""
-    out = []
-    for ln in proposed:
-        x = next((m for e in engine if e.code == ln.code for m in e.modifiers if m in X_MODIFIERS and m != "59"), None)
-        out.append(ln.with_modifiers(x, drop=("59",)) if "59" in ln.modifiers and x else ln)
-    return out
-
-
-def _x_as_59(lines: list[ClaimLine], engine: list[ClaimLine]) -> list[ClaimLine]:
-    """An X modifier where the engine's line of that code carries a plain 59 is that 59 narrowed ('would XS work
-    instead of 59?'): NCCI accepts either to bypass the edit."""
+def _as_engine_bypass(lines: list[ClaimLine], engine: list[ClaimLine]) -> list[ClaimLine]:
+    """59 and XE/XS/XP/XU each bypass an NCCI edit (an X modifier is 59 narrowed): a 59 where the engine's line of
+    that code carries an X modifier is that choice, and an X modifier where the engine's line carries a plain 59 is
+    that 59 ('would XS work instead of 59?'); an X modifier other than the engine's is not."""
     out = []
     for ln in lines:
+        x = next((m for e in engine if e.code == ln.code for m in e.modifiers if m in X_MODIFIERS and m != "59"), None)
         own_x = tuple(m for m in ln.modifiers if m in X_MODIFIERS and m != "59")
-        plain_59 = any(e.code == ln.code and "59" in e.modifiers for e in engine)
-        out.append(ln.with_modifiers("59", drop=own_x) if own_x and plain_59 else ln)
+        if "59" in ln.modifiers and x:
+            ln = ln.with_modifiers(x, drop=("59",))
+        elif own_x and any(e.code == ln.code and "59" in e.modifiers for e in engine):
+            ln = ln.with_modifiers("59", drop=own_x)
+        out.append(ln)
     return out
 
 
@@ -446,7 +441,7 @@ def verdict_for(proposal: Proposal, recommended: list[ClaimLine], rec: Recommend
         return "conditional", ["no line to put the modifier on"], []
     assert checked is not None
     corrected = checked.claim
-    proposed = _as_engine_x(proposal.lines, corrected)
+    proposed = _as_engine_bypass(proposal.lines, corrected)
     bare: set[str] = set()
     if proposal.kind == "em25":
         # "Can I bill 99213?" asks whether the E/M is billable; the 25 it needs is part of billing it
@@ -487,7 +482,8 @@ def verdict_for(proposal: Proposal, recommended: list[ClaimLine], rec: Recommend
         # "an E/M w 25 with the RFA?" names no E/M code: the check above kept (or dropped) the placeholder's 25
         families -= {_family(ln.code, catalog) for ln in proposed if is_em_code(ln.code)}
     wanted = _strip([ln for ln in recommended if _family(ln.code, catalog) in families], pending)
-    got = _x_as_59(_strip([ln for ln in corrected if _family(ln.code, catalog) in families], pending), wanted)
+    got = _as_engine_bypass(_strip([ln for ln in corrected if _family(ln.code, catalog) in families], pending),
+                            wanted)
     if described and bag(got, sides) != bag(wanted, sides):
         return "no", ["the proposal differs from the engine's claim"], []
     unnamed = sorted({ln.code for ln in wanted} - codes)
@@ -706,7 +702,7 @@ def decide(reading: Reading, encounter: Encounter, catalog: Catalog) -> Decision
         seen = {(f.rule, f.message) for f in findings}
         findings += [f for f in checked.findings if (f.rule, f.message) not in seen]
     if verdict == "yes" and proposal is not None and proposal.kind == "modifier" and \
-            bag(_x_as_59(proposal.lines, recommended), True) == bag(recommended, True):
+            bag(_as_engine_bypass(proposal.lines, recommended), True) == bag(recommended, True):
         recommended = list(proposal.lines)  # "would XS work instead of 59?": yes, and the claim shows it with XS
     claim = recommended if reading.kind == "claim" and not reading.general else []
     return Decision(rec, checked, claim, findings, verdict, reasons, pending, proposal)

@@ -508,9 +508,8 @@ def _after_small_talk(question: str, catalog: Catalog) -> str | None:
     cut = 0
     while cut < len(parts) - 1:
         said = read(parts[cut], catalog)
-        words = [w for s in said.spans if s.kind not in ("punct", "fact") for w in s.text.lower().split()]
         if said.facts or any(s.kind not in SMALL_TALK for s in said.spans) or \
-                _opens_with(words, W.FOLLOW_UP_OPENERS | W.CORRECTING_OPENERS):
+                _opens_with(_words(said), W.FOLLOW_UP_OPENERS | W.CORRECTING_OPENERS):
             break
         cut += 1
     return " ".join(parts[cut:]) if cut else None

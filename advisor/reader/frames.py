@@ -535,7 +535,7 @@ class Grammar:
             if category == "historical":
                 spans_of = next(c for c in draft.chunks if s in c.spans).spans
                 after = next_content(spans_of, spans_of.index(s))
-                other = next((x for x in spans_of[spans_of.index(s) + 1:] if x.kind not in ("filler", "word")), None)
+                other = next_content(spans_of, spans_of.index(s), skip=("filler", "word"))
                 if already_bundled(s, after) or (other is not None and other.kind == "oos"):
                     continue  # "fluoro is already bundled in 64635": how the code is built, not when it was done;
                     # "s/p (inguinal) hernia repair": when another operation was
@@ -1271,9 +1271,9 @@ def _another_one(chunks: list[Chunk]) -> bool:
     return any(a in ("last", "prior", "previous", "earlier") and b == "one" for a, b in pairwise(words))
 
 
-def next_content(spans: list[Span], at: int) -> Span | None:
-    """The first span after `at` that is not filler."""
-    return next((x for x in spans[at + 1:] if x.kind != "filler"), None)
+def next_content(spans: list[Span], at: int, skip: tuple[str, ...] = ("filler",)) -> Span | None:
+    """The first span after `at` that is not of the kinds skipped (filler)."""
+    return next((x for x in spans[at + 1:] if x.kind not in skip), None)
 
 
 def already_bundled(cue: Span, after: Span | None) -> bool:

@@ -62,7 +62,7 @@ def question_type(spans: list[Span], vocab: Vocabulary) -> QuestionType:
         if not asked and _asks_codes([x for x in last if x.text.lower() not in W.PLEASE_WORDS]) and \
                 any(x.text.lower() in W.PLEASE_WORDS for x in last):
             return "wh"  # "lumbar ILESI at L3-4 today, code pls"
-        if not asked and any(_content(c)[:1] and _content(c)[0] in W.CODE_NOUNS and _content(c)[1:2] == ["for"]
+        if not asked and any((said := _content(c))[:1] and said[0] in W.CODE_NOUNS and said[1:2] == ["for"]
                              for c in clauses):
             return "wh"  # "ok, codes for the RFA then, same levels"
         if any(_opens_yes_no(c, vocab) for c in openers) or (asked and _tag_ending(last, vocab)) or \

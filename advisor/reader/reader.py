@@ -764,13 +764,14 @@ def _left_off(plain: list[Span], i: int) -> bool:
         return True
     if _removed(plain, i):
         return True
-    rest = []
-    for x in plain[i + 1:]:
-        if x.kind == "punct" and x.value in (".", "?", "!", ";"):
-            break
-        rest.append(x.text.lower())
+    rest = [x.text.lower() for x in _rest_of_sentence(plain, i)]
     return any(a in ("none", "no") and b == "on" and c in ("this", "it", "that", "the") for a, b, c in
                zip(rest, rest[1:], rest[2:], strict=False))
+
+
+def _rest_of_sentence(plain: list[Span], i: int) -> list[Span]:
+    """The spans after `i` up to the end of its sentence."""
+    return list(takewhile(lambda x: not (x.kind == "punct" and x.value in (".", "?", "!", ";")), plain[i + 1:]))
 
 
 def _removed(plain: list[Span], i: int) -> bool:
@@ -787,11 +788,7 @@ def _removed(plain: list[Span], i: int) -> bool:
 
 def _replaced(plain: list[Span], i: int) -> bool:
     """'superbill says 62322, shouldnt it be 62323?': the code the question puts another in place of."""
-    rest: list[Span] = []
-    for x in plain[i + 1:]:
-        if x.kind == "punct" and x.value in (".", "?", "!", ";"):
-            break
-        rest.append(x)
+    rest = _rest_of_sentence(plain, i)
     words = " ".join(x.text.lower() for x in rest if x.kind != "code")
     code = plain[i].value["code"] if plain[i].kind == "code" else None
     return any(x.kind == "code" and x.value["code"] != code for x in rest) and any(w in words for w in W.REPLACED_BY)
